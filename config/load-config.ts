@@ -1,0 +1,44 @@
+import * as fs from "fs";
+import * as path from "path";
+import { AppConfig } from "./app-config";
+import { ConfigError, validateConfig } from "./validate-config";
+
+/** The embedded example configuration: two accounts, two regions, placeholder account IDs. */
+export const DEFAULT_CONFIG_FILE = findDefaultConfig();
+
+function findDefaultConfig(): string {
+  // Source runs (jest) load this file from config/; compiled runs from dist/config/.
+  const candidates = [path.resolve(__dirname, "default.json"), path.resolve(__dirname, "..", "..", "config", "default.json")];
+  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0];
+}
+
+/** Environment variable that names another configuration file. */
+export const CONFIG_ENV_VAR = "LAMBDA_KMS_CONFIG";
+
+/**
+ * Which configuration file to use: the `LAMBDA_KMS_CONFIG` environment
+ * variable, else the cdktf context value `config` (`cdktf synth --context
+ * config=...` or cdktf.json), else the embedded default.
+ */
+export function resolveConfigFile(env: NodeJS.ProcessEnv, context: unknown): string {
+  if (env[CONFIG_ENV_VAR]) return path.resolve(env[CONFIG_ENV_VAR]);
+  if (typeof context === "string" && context.length > 0) return path.resolve(context);
+  return DEFAULT_CONFIG_FILE;
+}
+
+/** Reads, parses and validates a configuration file; throws ConfigError on any problem. */
+export function loadConfig(file: string): AppConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(file, [{ path: "(file)", message: `cannot read the file (${(error as NodeJS.ErrnoException).code}); check the path, or unset ${CONFIG_ENV_VAR} to use the default configuration` }]);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [{ path: "(file)", message: `is not valid JSON: ${(error as Error).message}` }]);
+  }
+  return validateConfig(document, file);
+}

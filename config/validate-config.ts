@@ -1,0 +1,301 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN } from "../modules/aws-environment";
+import { LOG_RETENTION_DAYS, SUPPORTED_RUNTIMES } from "../modules/encrypted-function";
+import { environmentProblems } from "../modules/environment-variables";
+import { AccountConfig, AppConfig, BackendConfig, FunctionConfig, KeyConfig, stackName } from "./app-config";
+
+/** A configuration problem: where it is, what was found, how to fix it. */
+export interface ConfigIssue {
+  /** Field path such as `accounts[1].regions[0]`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Thrown with every problem found, so a user fixes the file in one pass. */
+export class ConfigError extends Error {
+  constructor(
+    public readonly file: string,
+    public readonly issues: readonly ConfigIssue[],
+  ) {
+    super(`invalid configuration ${file}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Json = unknown;
+type JsonObject = Record<string, Json>;
+
+const PROJECT_PATTERN = /^[a-z][a-z0-9-]{1,30}$/;
+const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ROLE_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
+
+/**
+ * Collects issues while reading a JSON document. Every accessor records a
+ * problem instead of throwing, and returns a placeholder so reading goes on.
+ */
+class Reader {
+  public readonly issues: ConfigIssue[] = [];
+
+  public fail(at: string, message: string): void {
+    this.issues.push({ path: at, message });
+  }
+
+  public object(at: string, value: Json, allowed: readonly string[]): JsonObject {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.fail(at, `expected an object, got ${show(value)}`);
+      return {};
+    }
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        this.fail(`${at}.${key}`, `unknown field; allowed fields are ${allowed.join(", ")}`);
+      }
+    }
+    return value as JsonObject;
+  }
+
+  public string(at: string, value: Json, pattern: RegExp | undefined, hint: string): string {
+    if (typeof value !== "string") {
+      this.fail(at, `expected a string, got ${show(value)}; ${hint}`);
+      return "";
+    }
+    if (pattern && !pattern.test(value)) this.fail(at, `${show(value)} is invalid; ${hint}`);
+    return value;
+  }
+
+  public optionalString(at: string, value: Json, pattern: RegExp | undefined, hint: string): string | undefined {
+    return value === undefined ? undefined : this.string(at, value, pattern, hint);
+  }
+
+  public integer(at: string, value: Json, fallback: number, min: number, max: number): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      this.fail(at, `${show(value)} is out of range; use a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  public boolean(at: string, value: Json, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== "boolean") {
+      this.fail(at, `expected true or false, got ${show(value)}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  public array(at: string, value: Json, fallback: readonly Json[] | undefined, minItems: number): Json[] {
+    if (value === undefined && fallback !== undefined) return [...fallback];
+    if (!Array.isArray(value)) {
+      this.fail(at, `expected a list, got ${show(value)}`);
+      return [];
+    }
+    if (value.length < minItems) this.fail(at, `list is empty; give at least ${minItems} item${minItems > 1 ? "s" : ""}`);
+    return value;
+  }
+
+  public strings(at: string, value: Json, pattern: RegExp, hint: string): string[] {
+    const items = this.array(at, value, [], 0).map((item, i) => this.string(`${at}[${i}]`, item, pattern, hint));
+    items.forEach((item, i) => {
+      if (items.indexOf(item) !== i) this.fail(`${at}[${i}]`, `${show(item)} is listed twice; list each value once`);
+    });
+    return items;
+  }
+
+  public stringMap(at: string, value: Json): Record<string, string> {
+    if (value === undefined) return {};
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.fail(at, `expected an object of string values, got ${show(value)}`);
+      return {};
+    }
+    const result: Record<string, string> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item !== "string") this.fail(`${at}.${key}`, `expected a string, got ${show(item)}; quote the value`);
+      else result[key] = item;
+    }
+    return result;
+  }
+}
+
+function show(value: Json): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const PRINCIPAL_HINT = "use an IAM principal ARN such as arn:aws:iam::111111111111:role/platform-admin";
+
+/**
+ * Validates a parsed configuration document and fills in defaults. Relative
+ * paths are resolved against the folder of `sourceFile`. Throws a
+ * `ConfigError` listing every problem.
+ */
+export function validateConfig(document: Json, sourceFile: string): AppConfig {
+  const r = new Reader();
+  const baseDir = path.dirname(path.resolve(sourceFile));
+  const root = r.object("(root)", document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "functions"]);
+
+  const project = r.string("project", root.project, PROJECT_PATTERN, 'use 2–31 lowercase letters, digits or "-", starting with a letter, e.g. "payments"');
+  const defaultTags = r.stringMap("defaultTags", root.defaultTags);
+  const backend = readBackend(r, root.backend, baseDir);
+  const key = readKey(r, root.key, project);
+
+  const accounts = r.array("accounts", root.accounts, undefined, 1).map((raw, i) => readAccount(r, `accounts[${i}]`, raw));
+  const accountNames = accounts.map((a) => a.name);
+  accounts.forEach((account, i) => {
+    if (accountNames.indexOf(account.name) !== i) r.fail(`accounts[${i}].name`, `${show(account.name)} is used by another account; give each account its own name`);
+  });
+  const stackNames = new Set<string>();
+  accounts.forEach((account, i) =>
+    account.regions.forEach((region) => {
+      const name = stackName(account, region);
+      if (stackNames.has(name)) r.fail(`accounts[${i}]`, `stack name "${name}" is produced twice; rename the account`);
+      stackNames.add(name);
+    }),
+  );
+
+  const functions = r.array("functions", root.functions, [], 0).map((raw, i) => readFunction(r, `functions[${i}]`, raw, baseDir, accountNames));
+  functions.forEach((fn, i) => {
+    if (functions.findIndex((other) => other.name === fn.name) !== i) {
+      r.fail(`functions[${i}].name`, `${show(fn.name)} is used by another function; function names are unique per account and region`);
+    }
+    // IAM role names are global to an account, so each region gets its own role "<function>-<region>" (at most 64 characters).
+    for (const account of accounts.filter((a) => fn.accounts.includes(a.name))) {
+      for (const region of account.regions) {
+        const roleName = `${fn.name}-${region}`;
+        if (roleName.length > 64) {
+          r.fail(`functions[${i}].name`, `${show(fn.name)} is too long: its execution role in ${region} would be "${roleName}" (${roleName.length} characters, IAM allows 64); shorten the name to ${63 - region.length} characters`);
+        }
+      }
+    }
+  });
+
+  if (r.issues.length > 0) throw new ConfigError(sourceFile, r.issues);
+  return { project, defaultTags, backend, key, accounts, functions, sourceFile: path.resolve(sourceFile) };
+}
+
+function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
+  if (raw === undefined) return { type: "local", directory: path.resolve(baseDir, "..", "terraform-state") };
+  const type = (raw as JsonObject)?.type;
+  if (type === "local") {
+    const o = r.object("backend", raw, ["type", "directory"]);
+    const directory = r.optionalString("backend.directory", o.directory, /.+/, "give a folder for state files") ?? "../terraform-state";
+    return { type: "local", directory: path.resolve(baseDir, directory) };
+  }
+  if (type === "s3") {
+    const o = r.object("backend", raw, ["type", "bucket", "region", "keyPrefix", "useLockfile", "dynamodbTable", "kmsKeyId", "roleArn"]);
+    return {
+      type: "s3",
+      bucket: r.string("backend.bucket", o.bucket, BUCKET_PATTERN, "use an S3 bucket name (3–63 lowercase letters, digits, '.' or '-')"),
+      region: r.string("backend.region", o.region, REGION_PATTERN, 'use a region code such as "eu-west-1"'),
+      keyPrefix: r.optionalString("backend.keyPrefix", o.keyPrefix, /^[A-Za-z0-9!_.*'()/-]+$/, "use a plain S3 key prefix such as \"lambda-kms\"") ?? "lambda-kms",
+      useLockfile: r.boolean("backend.useLockfile", o.useLockfile, true),
+      dynamodbTable: r.optionalString("backend.dynamodbTable", o.dynamodbTable, /^[a-zA-Z0-9_.-]{3,255}$/, "use a DynamoDB table name"),
+      kmsKeyId: r.optionalString("backend.kmsKeyId", o.kmsKeyId, /^arn:aws[a-z-]*:kms:/, "use the ARN of the KMS key that encrypts state"),
+      roleArn: r.optionalString("backend.roleArn", o.roleArn, ROLE_ARN_PATTERN, "use an IAM role ARN"),
+    };
+  }
+  r.fail("backend.type", `${show(type)} is not a backend type; use "local" or "s3"`);
+  return { type: "local", directory: baseDir };
+}
+
+function readKey(r: Reader, raw: Json, project: string): KeyConfig {
+  const o = raw === undefined ? {} : r.object("key", raw, ["aliases", "rotationPeriodDays", "deletionWindowDays", "preventDestroy"]);
+  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /^(alias\/)?(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/, 'use letters, digits, "/", "_" or "-", not starting with "aws/", e.g. "payments-lambda-env"');
+  if (aliases.length === 0) r.fail("key.aliases", "list is empty; give the key at least one alias");
+  return {
+    aliases,
+    rotationPeriodDays: r.integer("key.rotationPeriodDays", o.rotationPeriodDays, 365, 90, 2560),
+    deletionWindowDays: r.integer("key.deletionWindowDays", o.deletionWindowDays, 30, 7, 30),
+    preventDestroy: r.boolean("key.preventDestroy", o.preventDestroy, true),
+  };
+}
+
+function readAccount(r: Reader, at: string, raw: Json): AccountConfig {
+  const o = r.object(at, raw, ["name", "accountId", "regions", "assumeRole", "tags", "keyAdministratorArns", "keyUserArns", "deployerArns"]);
+  let assumeRole: AccountConfig["assumeRole"];
+  if (o.assumeRole !== undefined) {
+    const a = r.object(`${at}.assumeRole`, o.assumeRole, ["roleArn", "sessionName", "externalId"]);
+    assumeRole = {
+      roleArn: r.string(`${at}.assumeRole.roleArn`, a.roleArn, ROLE_ARN_PATTERN, "use a role ARN such as arn:aws:iam::111111111111:role/terraform-deploy"),
+      sessionName: r.optionalString(`${at}.assumeRole.sessionName`, a.sessionName, /^[\w+=,.@-]{2,64}$/, "use 2–64 letters, digits or +=,.@_-"),
+      externalId: r.optionalString(`${at}.assumeRole.externalId`, a.externalId, /^[\w+=,.@:/-]{2,1224}$/, "use 2–1224 letters, digits or +=,.@:/_-"),
+    };
+  }
+  const regions = r.strings(`${at}.regions`, o.regions, REGION_PATTERN, 'use region codes such as "eu-west-1"');
+  if (regions.length === 0) r.fail(`${at}.regions`, 'list is empty; give at least one region, e.g. ["eu-west-1"]');
+  return {
+    name: r.string(`${at}.name`, o.name, ACCOUNT_NAME_PATTERN, 'use 1–31 lowercase letters, digits or "-", starting with a letter, e.g. "prod"'),
+    accountId: r.string(`${at}.accountId`, o.accountId, ACCOUNT_ID_PATTERN, 'write the 12-digit account ID as a string, e.g. "111111111111"'),
+    regions,
+    assumeRole,
+    tags: r.stringMap(`${at}.tags`, o.tags),
+    keyAdministratorArns: r.strings(`${at}.keyAdministratorArns`, o.keyAdministratorArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+    keyUserArns: r.strings(`${at}.keyUserArns`, o.keyUserArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+    deployerArns: r.strings(`${at}.deployerArns`, o.deployerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+  };
+}
+
+function readFunction(r: Reader, at: string, raw: Json, baseDir: string, accountNames: readonly string[]): FunctionConfig {
+  const o = r.object(at, raw, [
+    "name",
+    "codeDirectory",
+    "handler",
+    "runtime",
+    "memorySize",
+    "timeout",
+    "architecture",
+    "environment",
+    "logRetentionDays",
+    "allowShortLogRetention",
+    "permissionsBoundaryPolicyName",
+    "accounts",
+  ]);
+  const name = r.string(`${at}.name`, o.name, FUNCTION_NAME_PATTERN, 'use 1–64 letters, digits, "-" or "_"');
+  const codeDirectory = path.resolve(baseDir, r.string(`${at}.codeDirectory`, o.codeDirectory, /.+/, "give the folder of the function code, relative to this file"));
+  if (typeof o.codeDirectory === "string" && !isDirectory(codeDirectory)) {
+    r.fail(`${at}.codeDirectory`, `${show(o.codeDirectory)} resolves to ${codeDirectory}, which is not a folder; paths are relative to the configuration file`);
+  }
+  const runtime = r.optionalString(`${at}.runtime`, o.runtime, undefined, "") ?? "nodejs22.x";
+  if (!SUPPORTED_RUNTIMES.includes(runtime)) r.fail(`${at}.runtime`, `${show(runtime)} is not supported; use one of ${SUPPORTED_RUNTIMES.join(", ")}`);
+  const architecture = r.optionalString(`${at}.architecture`, o.architecture, /^(arm64|x86_64)$/, 'use "arm64" or "x86_64"') ?? "arm64";
+  const logRetentionDays = o.logRetentionDays === undefined ? 365 : (o.logRetentionDays as number);
+  const allowShortLogRetention = r.boolean(`${at}.allowShortLogRetention`, o.allowShortLogRetention, false);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    r.fail(`${at}.logRetentionDays`, `${show(o.logRetentionDays)} is not a CloudWatch Logs retention value; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+  } else if (logRetentionDays !== 0 && logRetentionDays < 365 && !allowShortLogRetention) {
+    r.fail(`${at}.logRetentionDays`, `${logRetentionDays} is below the 365-day default; set "allowShortLogRetention": true to accept it explicitly`);
+  }
+  const environment = r.stringMap(`${at}.environment`, o.environment);
+  for (const problem of environmentProblems(`function "${name}"`, environment)) r.fail(`${at}.environment`, problem);
+  const accounts = o.accounts === undefined ? [...accountNames] : r.strings(`${at}.accounts`, o.accounts, ACCOUNT_NAME_PATTERN, "use account names from accounts[].name");
+  accounts.forEach((account, i) => {
+    if (!accountNames.includes(account)) r.fail(`${at}.accounts[${i}]`, `${show(account)} is not an account in this file; use one of ${accountNames.join(", ")}`);
+  });
+  return {
+    name,
+    codeDirectory,
+    handler: r.optionalString(`${at}.handler`, o.handler, /^[^\s]{1,128}$/, 'use "<file>.<export>", e.g. "index.handler"') ?? "index.handler",
+    runtime,
+    memorySize: r.integer(`${at}.memorySize`, o.memorySize, 256, 128, 10240),
+    timeout: r.integer(`${at}.timeout`, o.timeout, 10, 1, 900),
+    architecture: architecture as FunctionConfig["architecture"],
+    environment,
+    logRetentionDays,
+    allowShortLogRetention,
+    permissionsBoundaryPolicyName: r.optionalString(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, POLICY_NAME_PATTERN, "use the name (not the ARN) of a managed policy that exists in every target account"),
+    accounts,
+  };
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

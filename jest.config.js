@@ -1,0 +1,17 @@
+/**
+ * Jest transpiles TypeScript with SWC and does no per-file type checking:
+ * `npm run typecheck` (tsc --noEmit) checks the whole project once. The
+ * provider's type definitions are large; type-checking each test file
+ * separately would multiply their cost (see DESIGN.md "Tests stay fast").
+ */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
+  },
+  setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  testTimeout: 30000,
+};

@@ -1,0 +1,53 @@
+import { Token } from "cdktf";
+
+/**
+ * The account and region a construct deploys into. Taken from configuration,
+ * never from an AWS API call, so that synth and plan run without network or
+ * credentials.
+ */
+export interface AwsEnvironment {
+  /** 12-digit AWS account ID. */
+  readonly accountId: string;
+  /** Region code, e.g. `eu-west-1`. */
+  readonly region: string;
+  /** ARN partition. @default derived from the region (`aws`, `aws-cn` or `aws-us-gov`) */
+  readonly partition?: string;
+}
+
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/** The partition a region belongs to; ARNs must use it. */
+export function partitionForRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** Checks an environment and fills in the partition. Throws with the field, value and fix. */
+export function resolveEnvironment(env: AwsEnvironment, what: string): Required<AwsEnvironment> {
+  if (!Token.isUnresolved(env.accountId) && !ACCOUNT_ID_PATTERN.test(env.accountId)) {
+    throw new Error(`${what}: accountId "${env.accountId}" is not a 12-digit AWS account ID; write it as a string of 12 digits, e.g. "111111111111"`);
+  }
+  if (!Token.isUnresolved(env.region) && !REGION_PATTERN.test(env.region)) {
+    throw new Error(`${what}: region "${env.region}" is not an AWS region code; use one like "eu-west-1"`);
+  }
+  return { ...env, partition: env.partition ?? partitionForRegion(env.region) };
+}
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>` for an environment. */
+export function formatArn(env: Required<AwsEnvironment>, service: string, resource: string, options: { global?: boolean } = {}): string {
+  return `arn:${env.partition}:${service}:${options.global ? "" : env.region}:${env.accountId}:${resource}`;
+}
+
+/** IAM principals a key or trust policy may name: an account root, a role or a user. */
+export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
+
+/** Throws unless every value is an IAM principal ARN (tokens pass; they are checked by Terraform). */
+export function checkPrincipalArns(field: string, arns: readonly string[]): void {
+  for (const arn of arns) {
+    if (!Token.isUnresolved(arn) && !IAM_PRINCIPAL_ARN_PATTERN.test(arn)) {
+      throw new Error(`${field}: "${arn}" is not an IAM principal ARN; use arn:aws:iam::<account-id>:role/<name>, :user/<name> or :root`);
+    }
+  }
+}

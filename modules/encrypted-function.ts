@@ -1,0 +1,184 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { EncryptionKey } from "./encryption-key";
+import { environmentProblems } from "./environment-variables";
+import { LambdaCodeAsset } from "./lambda-code-asset";
+import { LambdaExecutionRole } from "./lambda-execution-role";
+import { checkIntegerRange } from "./validation";
+
+export interface EncryptedFunctionProps {
+  /** Lambda function name: 1–64 letters, digits, `-` or `_`. */
+  readonly functionName: string;
+  /**
+   * Customer-managed key that encrypts the environment variables and the log
+   * group. Required: there is no way to fall back to the AWS managed key.
+   */
+  readonly key: EncryptionKey;
+  /** Folder with the function code; packaged as a deterministic zip. Relative paths start at the working directory. */
+  readonly codeDirectory: string;
+  /** @default "index.handler" */
+  readonly handler?: string;
+  /** @default "nodejs22.x" */
+  readonly runtime?: string;
+  /** Memory in MB, 128–10240. @default 256 */
+  readonly memorySize?: number;
+  /** Timeout in seconds, 1–900. @default 10 */
+  readonly timeout?: number;
+  /** @default "arm64" */
+  readonly architecture?: "arm64" | "x86_64";
+  /**
+   * Non-secret configuration. Names and values that look like secrets are
+   * refused: secrets belong in Secrets Manager, SSM SecureString or
+   * client-side encrypted values.
+   * @default no variables
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Log retention in days, one of CloudWatch's allowed values. @default 365 */
+  readonly logRetentionDays?: number;
+  /**
+   * Allow a log retention below 365 days (an explicit opt-out of the secure
+   * default, e.g. for development accounts).
+   * @default false
+   */
+  readonly allowShortLogRetention?: boolean;
+  /** Execution role to use. @default a new LambdaExecutionRole scoped to this function and key */
+  readonly role?: LambdaExecutionRole;
+  /** Permissions boundary for the role created by default. @default no boundary */
+  readonly permissionsBoundaryArn?: string;
+  /** @default "Managed by cdktf-lambda-kms" */
+  readonly description?: string;
+  /** @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Runtimes Lambda supports for new functions (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). */
+export const SUPPORTED_RUNTIMES: readonly string[] = [
+  "nodejs18.x",
+  "nodejs20.x",
+  "nodejs22.x",
+  "python3.9",
+  "python3.10",
+  "python3.11",
+  "python3.12",
+  "python3.13",
+  "java11",
+  "java17",
+  "java21",
+  "dotnet8",
+  "ruby3.2",
+  "ruby3.3",
+  "provided.al2",
+  "provided.al2023",
+];
+
+/** Retention values CloudWatch Logs accepts (PutRetentionPolicy); 0 means "never expire". */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * A Lambda function whose configuration and logs are encrypted with a
+ * customer-managed key:
+ * - `kms_key_arn` is the key's ARN whenever the function has environment
+ *   variables. With no variables it is left out, because Lambda does not store
+ *   a key for an empty environment and Terraform would show a change on every
+ *   plan (provider docs, `kms_key_arn`);
+ * - its log group `/aws/lambda/<name>` is created by Terraform before the
+ *   function, encrypted with the key, with explicit retention;
+ * - its execution role can write only to that group and decrypt only with
+ *   that key and this function's encryption context;
+ * - code is a deterministic zip, so unchanged code never shows a plan diff.
+ */
+export class EncryptedFunction extends Construct {
+  /** The underlying `aws_lambda_function` (escape hatch). */
+  public readonly resource: LambdaFunction;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly role: LambdaExecutionRole;
+  public readonly code: LambdaCodeAsset;
+  public readonly key: EncryptionKey;
+
+  constructor(scope: Construct, id: string, props: EncryptedFunctionProps) {
+    super(scope, id);
+    const where = `function "${props.functionName}"`;
+    if (!Token.isUnresolved(props.functionName) && !FUNCTION_NAME_PATTERN.test(props.functionName)) {
+      throw new Error(`${where}: the name is invalid; use 1–64 letters, digits, "-" or "_"`);
+    }
+    const runtime = props.runtime ?? "nodejs22.x";
+    if (!SUPPORTED_RUNTIMES.includes(runtime)) {
+      throw new Error(`${where}: runtime "${runtime}" is not supported; use one of ${SUPPORTED_RUNTIMES.join(", ")}`);
+    }
+    const memorySize = props.memorySize ?? 256;
+    const timeout = props.timeout ?? 10;
+    checkIntegerRange(`${where}: memorySize`, memorySize, 128, 10240);
+    checkIntegerRange(`${where}: timeout`, timeout, 1, 900);
+    const architecture = props.architecture ?? "arm64";
+    if (architecture !== "arm64" && architecture !== "x86_64") {
+      throw new Error(`${where}: architecture "${architecture}" is invalid; use "arm64" or "x86_64"`);
+    }
+    const retention = props.logRetentionDays ?? 365;
+    if (!LOG_RETENTION_DAYS.includes(retention)) {
+      throw new Error(`${where}: logRetentionDays ${retention} is not a CloudWatch Logs retention value; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    }
+    if (retention !== 0 && retention < 365 && !props.allowShortLogRetention) {
+      throw new Error(`${where}: logRetentionDays ${retention} is below the 365-day default; set allowShortLogRetention to accept shorter retention explicitly`);
+    }
+    const variables = props.environment ?? {};
+    const problems = environmentProblems(where, variables);
+    if (problems.length > 0) throw new Error(problems.join("\n"));
+
+    this.key = props.key;
+    const logGroupName = `/aws/lambda/${props.functionName}`;
+    this.role =
+      props.role ??
+      new LambdaExecutionRole(this, "role", {
+        functionName: props.functionName,
+        key: props.key,
+        permissionsBoundaryArn: props.permissionsBoundaryArn,
+        tags: props.tags,
+      });
+
+    if (props.role && props.role.logGroupName !== logGroupName) {
+      throw new Error(`${where}: the role given was built for the log group "${props.role.logGroupName}"; build the role with functionName "${props.functionName}"`);
+    }
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: logGroupName,
+      kmsKeyId: props.key.keyArn,
+      retentionInDays: retention,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+    // The literal name, not `this.logGroup.name`: a reference would make the key depend on the group that depends on the key.
+    props.key.allowCloudWatchLogs(logGroupName);
+
+    this.code = new LambdaCodeAsset(this, "code", { directory: props.codeDirectory });
+    const hasEnvironment = Object.keys(variables).length > 0;
+
+    this.resource = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: props.description ?? "Managed by cdktf-lambda-kms",
+      role: this.role.roleArn,
+      handler: props.handler ?? "index.handler",
+      runtime,
+      architectures: [architecture],
+      memorySize,
+      timeout,
+      packageType: "Zip",
+      filename: this.code.path,
+      sourceCodeHash: this.code.sourceCodeHash,
+      environment: hasEnvironment ? { variables: { ...variables } } : undefined,
+      kmsKeyArn: hasEnvironment ? props.key.keyArn : undefined,
+      tags: props.tags ? { ...props.tags } : undefined,
+      // The log group and the role's permissions must exist before the first
+      // invocation, or Lambda creates an unencrypted group of its own.
+      dependsOn: [this.logGroup, this.role.policy],
+    });
+  }
+
+  public get functionArn(): string {
+    return this.resource.arn;
+  }
+}

@@ -1,0 +1,299 @@
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Construct } from "constructs";
+import { AwsEnvironment, checkPrincipalArns, formatArn, resolveEnvironment } from "./aws-environment";
+import { IGrantable } from "./grantable";
+import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { checkIntegerRange } from "./validation";
+
+export interface EncryptionKeyProps extends AwsEnvironment {
+  /**
+   * Alias names, with or without the `alias/` prefix. At least one: people and
+   * pipelines find keys by alias. Names under `alias/aws/` are reserved by AWS.
+   */
+  readonly aliases: readonly string[];
+  /** @default "Customer-managed key for Lambda environment variables and logs" */
+  readonly description?: string;
+  /** Days between automatic rotations of the key material, 90–2560. @default 365 */
+  readonly rotationPeriodDays?: number;
+  /** Waiting period before a scheduled deletion completes, 7–30 days. @default 30 */
+  readonly deletionWindowDays?: number;
+  /**
+   * Terraform refuses to destroy the key while this is on. Turn it off only
+   * for throw-away environments (tests, emulators).
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+  /** Principals that administer the key (no encrypt/decrypt). @default none: the account's IAM policies decide */
+  readonly administratorArns?: readonly string[];
+  /** Principals that may decrypt with the key directly. @default none */
+  readonly userArns?: readonly string[];
+  /**
+   * Deploy pipeline principals: they get what Lambda needs to configure
+   * environment encryption with this key (encrypt, decrypt, create grants for
+   * AWS resources only).
+   * @default none
+   */
+  readonly deployerArns?: readonly string[];
+  /** @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Administrative actions, listed one by one so that no wildcard can include a cryptographic operation. */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListAliases",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+] as const;
+
+/** Key policies are limited to 32 KB (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
+const KEY_POLICY_MAX_BYTES = 32768;
+const ALIAS_PATTERN = /^alias\/[a-zA-Z0-9/_-]+$/;
+
+export interface GrantDecryptOptions {
+  /**
+   * Exact encryption context the caller must present, e.g.
+   * `{ "aws:lambda:FunctionArn": arn }`; each pair becomes a
+   * `StringEquals kms:EncryptionContext:<key>` condition.
+   * @default no encryption-context condition
+   */
+  readonly encryptionContext?: Readonly<Record<string, string>>;
+  /**
+   * Only allow the call when it comes through this AWS service, e.g.
+   * `secretsmanager.eu-west-1.amazonaws.com` (`kms:ViaService`).
+   * @default no service condition
+   */
+  readonly viaService?: string;
+  /** Statement ID in the grantee's policy. @default "DecryptWith<alias>" */
+  readonly sid?: string;
+}
+
+/**
+ * A symmetric customer-managed KMS key with aliases and an explicit,
+ * lockout-safe key policy, secure by default: rotation on, 30-day deletion
+ * window, `prevent_destroy`.
+ *
+ * Key policy statements:
+ * - `EnableIamPoliciesForAccount`: the account root may do everything, which
+ *   keeps the key manageable (no lockout) and lets IAM policies grant access
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html);
+ * - `KeyAdministration`: administrators, management actions only;
+ * - `KeyUsage`: users may decrypt;
+ * - `DeployPipelineConfiguresLambda` / `DeployPipelineCreatesGrantsForAwsResources`:
+ *   what the deploy identity needs to set `kms_key_arn` on a function
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html);
+ * - `CloudWatchLogsEncryptsLogGroups`: the regional Logs service, only for the
+ *   log groups registered with `allowCloudWatchLogs`
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ */
+export class EncryptionKey extends Construct {
+  /** The underlying `aws_kms_key` (escape hatch). */
+  public readonly resource: KmsKey;
+  public readonly aliases: readonly KmsAlias[];
+  /** Alias names with the `alias/` prefix, in the order given. */
+  public readonly aliasNames: readonly string[];
+  public readonly environment: Required<AwsEnvironment>;
+  /** The key policy; add statements with `addToKeyPolicy`. */
+  public readonly policy: PolicyDocument;
+
+  private readonly logGroupArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
+    super(scope, id);
+    this.environment = resolveEnvironment(props, `encryption key "${id}"`);
+    const rotationPeriodDays = props.rotationPeriodDays ?? 365;
+    const deletionWindowDays = props.deletionWindowDays ?? 30;
+    checkIntegerRange(`encryption key "${id}": rotationPeriodDays`, rotationPeriodDays, 90, 2560);
+    checkIntegerRange(`encryption key "${id}": deletionWindowDays`, deletionWindowDays, 7, 30);
+    checkPrincipalArns(`encryption key "${id}": administratorArns`, props.administratorArns ?? []);
+    checkPrincipalArns(`encryption key "${id}": userArns`, props.userArns ?? []);
+    checkPrincipalArns(`encryption key "${id}": deployerArns`, props.deployerArns ?? []);
+    if (props.aliases.length === 0) {
+      throw new Error(`encryption key "${id}": aliases is empty; give the key at least one alias, e.g. ["lambda-env"]`);
+    }
+    this.aliasNames = props.aliases.map((alias) => normalizeAlias(`encryption key "${id}"`, alias));
+    const duplicate = this.aliasNames.find((name, i) => this.aliasNames.indexOf(name) !== i);
+    if (duplicate) throw new Error(`encryption key "${id}": alias "${duplicate}" is listed twice; list each alias once`);
+
+    this.policy = new PolicyDocument(this.baseStatements(props));
+
+    this.resource = new KmsKey(this, "key", {
+      description: props.description ?? "Customer-managed key for Lambda environment variables and logs",
+      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      keyUsage: "ENCRYPT_DECRYPT",
+      isEnabled: true,
+      multiRegion: false,
+      enableKeyRotation: true,
+      rotationPeriodInDays: rotationPeriodDays,
+      deletionWindowInDays: deletionWindowDays,
+      bypassPolicyLockoutSafetyCheck: false,
+      policy: this.policy.toJsonString(),
+      tags: props.tags ? { ...props.tags } : undefined,
+      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+    });
+
+    this.aliases = this.aliasNames.map(
+      (name) =>
+        new KmsAlias(this, `alias-${name.slice("alias/".length).replace(/\//g, "-")}`, {
+          name,
+          targetKeyId: this.resource.keyId,
+        }),
+    );
+
+    this.node.addValidation({
+      validate: () => {
+        const size = Buffer.byteLength(JSON.stringify(this.policy.toJSON()), "utf8");
+        return size > KEY_POLICY_MAX_BYTES
+          ? [`encryption key "${id}": key policy is ${size} bytes, over the 32768-byte limit; use fewer principals or group them in roles`]
+          : [];
+      },
+    });
+  }
+
+  public get keyArn(): string {
+    return this.resource.arn;
+  }
+
+  public get keyId(): string {
+    return this.resource.keyId;
+  }
+
+  /** Adds a statement to the key policy (used by other constructs, e.g. service presets). */
+  public addToKeyPolicy(statement: PolicyStatement): void {
+    this.policy.addStatements(statement);
+  }
+
+  /**
+   * Lets CloudWatch Logs in this key's region encrypt the named log group with
+   * the key. All registered groups share one statement, conditioned on
+   * `kms:EncryptionContext:aws:logs:arn`.
+   */
+  public allowCloudWatchLogs(logGroupName: string): void {
+    const arn = formatArn(this.environment, "logs", `log-group:${logGroupName}`);
+    if (this.logGroupArns.includes(arn)) return;
+    this.logGroupArns.push(arn);
+    if (this.logGroupArns.length === 1) {
+      this.policy.addStatements(
+        new PolicyStatement({
+          sid: "CloudWatchLogsEncryptsLogGroups",
+          principals: { Service: [`logs.${this.environment.region}.amazonaws.com`] },
+          actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+          resources: ["*"],
+          // The array is shared, so groups registered later join this statement.
+          conditions: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": this.logGroupArns } },
+        }),
+      );
+    }
+  }
+
+  /**
+   * Writes the least-privilege statement into the grantee's identity policy:
+   * `kms:Decrypt` on exactly this key's ARN, optionally bound to an encryption
+   * context and a calling service. The key policy's account statement makes
+   * such IAM statements effective.
+   */
+  public grantDecrypt(grantee: IGrantable, options: GrantDecryptOptions = {}): PolicyStatement {
+    const equals: Record<string, string> = {};
+    for (const [key, value] of Object.entries(options.encryptionContext ?? {})) {
+      equals[`kms:EncryptionContext:${key}`] = value;
+    }
+    if (options.viaService) equals["kms:ViaService"] = options.viaService;
+    const statement = new PolicyStatement({
+      sid: options.sid ?? `DecryptWith${pascalCase(this.aliasNames[0].slice("alias/".length))}`,
+      actions: ["kms:Decrypt"],
+      resources: [this.keyArn],
+      conditions: Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined,
+    });
+    grantee.addToPrincipalPolicy(statement);
+    return statement;
+  }
+
+  private baseStatements(props: EncryptionKeyProps): PolicyStatement[] {
+    const statements = [
+      new PolicyStatement({
+        sid: "EnableIamPoliciesForAccount",
+        principals: { AWS: [formatArn(this.environment, "iam", "root", { global: true })] },
+        actions: ["kms:*"],
+        resources: ["*"],
+      }),
+    ];
+    if (props.administratorArns?.length) {
+      statements.push(
+        new PolicyStatement({
+          sid: "KeyAdministration",
+          principals: { AWS: props.administratorArns },
+          actions: [...KEY_ADMIN_ACTIONS],
+          resources: ["*"],
+        }),
+      );
+    }
+    if (props.userArns?.length) {
+      statements.push(
+        new PolicyStatement({
+          sid: "KeyUsage",
+          principals: { AWS: props.userArns },
+          actions: ["kms:Decrypt", "kms:DescribeKey"],
+          resources: ["*"],
+        }),
+      );
+    }
+    if (props.deployerArns?.length) {
+      statements.push(
+        new PolicyStatement({
+          sid: "DeployPipelineConfiguresLambda",
+          principals: { AWS: props.deployerArns },
+          actions: ["kms:Encrypt", "kms:Decrypt"],
+          resources: ["*"],
+        }),
+        new PolicyStatement({
+          sid: "DeployPipelineCreatesGrantsForAwsResources",
+          principals: { AWS: props.deployerArns },
+          actions: ["kms:CreateGrant"],
+          resources: ["*"],
+          // Lambda creates the grant on the deployer's behalf; nobody may create grants for themselves.
+          conditions: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+        }),
+      );
+    }
+    return statements;
+  }
+}
+
+function normalizeAlias(what: string, alias: string): string {
+  const name = alias.startsWith("alias/") ? alias : `alias/${alias}`;
+  if (name.startsWith("alias/aws/")) {
+    throw new Error(`${what}: alias "${alias}" is reserved for AWS managed keys; choose a name that does not start with "aws/"`);
+  }
+  if (!ALIAS_PATTERN.test(name) || name.length > 256) {
+    throw new Error(`${what}: alias "${alias}" is invalid; use 1–250 letters, digits, "/", "_" or "-", e.g. "lambda-env"`);
+  }
+  return name;
+}
+
+function pascalCase(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join("");
+}

@@ -1,0 +1,100 @@
+/**
+ * Checks for Lambda environment variables. The Terraform provider checks none
+ * of these (`variables` is a plain map), so without them mistakes surface only
+ * at `terraform apply`, or never (a secret in plain text).
+ * Source: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+ */
+
+/** Keys start with a letter, are at least 2 characters, and use letters, digits and `_`. */
+export const ENVIRONMENT_VARIABLE_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]+$/;
+
+/** Total size of all keys and values (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
+export const ENVIRONMENT_MAX_BYTES = 4096;
+
+/** Keys the Lambda runtime sets itself; `TZ` is included because older runtimes reserve it. */
+export const RESERVED_ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set([
+  "_HANDLER",
+  "_X_AMZN_TRACE_ID",
+  "AWS_DEFAULT_REGION",
+  "AWS_REGION",
+  "AWS_EXECUTION_ENV",
+  "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+  "AWS_LAMBDA_FUNCTION_VERSION",
+  "AWS_LAMBDA_INITIALIZATION_TYPE",
+  "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME",
+  "AWS_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_LAMBDA_RUNTIME_API",
+  "LAMBDA_TASK_ROOT",
+  "LAMBDA_RUNTIME_DIR",
+  "TZ",
+]);
+
+/** Words that mark a variable name as holding a secret, matched against the `_`-separated parts of the name. */
+const SECRET_NAME_PATTERN =
+  /(^|_)(PASSWORD|PASSWD|PWD|PASSPHRASE|SECRET|SECRETS|TOKEN|APIKEY|API_KEY|PRIVATE_KEY|PRIVATEKEY|ACCESS_KEY|ACCESSKEY|CREDENTIAL|CREDENTIALS|CLIENT_SECRET|SIGNING_KEY|ENCRYPTION_KEY)(_|$)/i;
+
+/** Values that are secrets whatever the variable is called. */
+const SECRET_VALUE_PATTERNS: ReadonlyArray<[string, RegExp]> = [
+  ["an AWS access key ID", /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
+  ["a private key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+  ["a GitHub token", /\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}/],
+  ["a Slack token", /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
+  ["a Stripe secret key", /\b(sk|rk)_live_[A-Za-z0-9]{16,}/],
+  ["a JSON Web Token", /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/],
+  ["a URL with an embedded password", /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i],
+];
+
+/**
+ * Values that only point at a secret: an ARN, an SSM parameter path, a
+ * number or a boolean. A variable called `DB_PASSWORD_SECRET_ARN` holding an
+ * ARN is the recommended pattern, not a leak.
+ */
+function isReference(value: string): boolean {
+  return /^arn:aws[a-z-]*:/.test(value) || /^\/[A-Za-z0-9_.\-/]+$/.test(value) || /^(\d+|true|false)$/i.test(value);
+}
+
+const SECRETS_PATH_HINT =
+  'keep secrets out of plain environment variables: store the value in Secrets Manager or an SSM SecureString parameter and pass only its ARN or name, or encrypt it client-side with the function\'s key and pass the ciphertext (see the README section "Configuration vs secrets")';
+
+/** Why a variable looks like a secret, or undefined when it does not. */
+export function secretLikeReason(name: string, value: string): string | undefined {
+  for (const [what, pattern] of SECRET_VALUE_PATTERNS) {
+    if (pattern.test(value)) return `its value looks like ${what}`;
+  }
+  if (SECRET_NAME_PATTERN.test(name) && !isReference(value)) return "its name says it holds a secret";
+  return undefined;
+}
+
+/**
+ * Every problem with a function's plaintext environment, as messages that
+ * name the variable, show the value where that is safe, and say how to fix it.
+ * `where` prefixes each message, e.g. `function "orders-api"`.
+ */
+export function environmentProblems(where: string, variables: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  let bytes = 0;
+  for (const [name, value] of Object.entries(variables)) {
+    bytes += Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
+    if (typeof value !== "string") {
+      problems.push(`${where}: environment variable "${name}" has a ${typeof value} value; write it as a string`);
+      continue;
+    }
+    if (!ENVIRONMENT_VARIABLE_NAME_PATTERN.test(name)) {
+      problems.push(`${where}: environment variable name "${name}" is invalid; start with a letter and use at least 2 letters, digits or "_"`);
+    } else if (RESERVED_ENVIRONMENT_VARIABLES.has(name)) {
+      problems.push(`${where}: environment variable "${name}" is reserved by the Lambda runtime; choose another name`);
+    }
+    const reason = secretLikeReason(name, value);
+    // The value is never echoed here: it may be a real secret.
+    if (reason) problems.push(`${where}: environment variable "${name}" looks like a secret (${reason}); ${SECRETS_PATH_HINT}`);
+  }
+  if (bytes > ENVIRONMENT_MAX_BYTES) {
+    problems.push(`${where}: environment variables total ${bytes} bytes, over Lambda's ${ENVIRONMENT_MAX_BYTES}-byte limit; move large values to SSM parameters or the code package`);
+  }
+  return problems;
+}

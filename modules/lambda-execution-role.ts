@@ -1,0 +1,121 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { formatArn } from "./aws-environment";
+import { EncryptionKey } from "./encryption-key";
+import { IGrantable } from "./grantable";
+import { PolicyDocument, PolicyStatement } from "./policy-document";
+
+export interface LambdaExecutionRoleProps {
+  /** Name of the one function this role runs; its log group and ARN scope every permission. */
+  readonly functionName: string;
+  /** The key that encrypts the function's environment; the role may decrypt only with it. */
+  readonly key: EncryptionKey;
+  /**
+   * IAM role name, at most 64 characters. Role names are global to an
+   * account, so the default includes the region: the same function can run in
+   * several regions of one account.
+   * @default "<functionName>-<region>"
+   */
+  readonly roleName?: string;
+  /** @default "/" */
+  readonly path?: string;
+  /** ARN of a managed policy that bounds the role's permissions. @default no boundary */
+  readonly permissionsBoundaryArn?: string;
+  /** @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * The execution role of exactly one Lambda function, least privilege:
+ * - trust: `lambda.amazonaws.com` only;
+ * - logs: `logs:CreateLogStream` and `logs:PutLogEvents` on the streams of the
+ *   function's own log group (no `logs:CreateLogGroup`: Terraform creates it);
+ * - KMS: `kms:Decrypt` on the function's key only, and only with the
+ *   encryption context Lambda uses for this function
+ *   (`aws:lambda:FunctionArn`). Lambda normally decrypts through a grant it
+ *   creates, but that grant is bound to the role's unique ID and goes stale
+ *   when the role is recreated; this statement keeps invocations working
+ *   (research/aws-facts.md facts 2 and 4).
+ *
+ * No statement uses `Resource: "*"`; a validation refuses one if added later.
+ */
+export class LambdaExecutionRole extends Construct implements IGrantable {
+  /** The underlying `aws_iam_role` (escape hatch). */
+  public readonly resource: IamRole;
+  /** The inline identity policy that holds every permission of the role. */
+  public readonly policy: IamRolePolicy;
+  public readonly policyDocument: PolicyDocument;
+  /** ARN of the function this role serves, built from its name (no dependency cycle). */
+  public readonly functionArn: string;
+  public readonly logGroupName: string;
+
+  constructor(scope: Construct, id: string, props: LambdaExecutionRoleProps) {
+    super(scope, id);
+    const env = props.key.environment;
+    const roleName = props.roleName ?? `${props.functionName}-${env.region}`;
+    if (!Token.isUnresolved(roleName) && !ROLE_NAME_PATTERN.test(roleName)) {
+      throw new Error(
+        `execution role of function "${props.functionName}": role name "${roleName}" is invalid; IAM role names have 1–64 letters, digits or "+=,.@_-" — set roleName to a shorter name`,
+      );
+    }
+    this.functionArn = formatArn(env, "lambda", `function:${props.functionName}`);
+    this.logGroupName = `/aws/lambda/${props.functionName}`;
+
+    const trust = new PolicyDocument([
+      new PolicyStatement({
+        sid: "LambdaAssumesRole",
+        principals: { Service: ["lambda.amazonaws.com"] },
+        actions: ["sts:AssumeRole"],
+      }),
+    ]);
+
+    this.resource = new IamRole(this, "role", {
+      name: roleName,
+      path: props.path ?? "/",
+      description: `Execution role of Lambda function ${props.functionName}`,
+      assumeRolePolicy: trust.toJsonString(),
+      permissionsBoundary: props.permissionsBoundaryArn,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+
+    this.policyDocument = new PolicyDocument([
+      new PolicyStatement({
+        sid: "WriteOwnLogStreams",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [formatArn(env, "logs", `log-group:${this.logGroupName}:log-stream:*`)],
+      }),
+    ]);
+    props.key.grantDecrypt(this, {
+      sid: "DecryptOwnEnvironment",
+      encryptionContext: { "aws:lambda:FunctionArn": this.functionArn },
+    });
+
+    this.policy = new IamRolePolicy(this, "policy", {
+      name: "least-privilege",
+      role: this.resource.id,
+      policy: this.policyDocument.toJsonString(),
+    });
+
+    this.node.addValidation({
+      validate: () =>
+        this.policyDocument.statements
+          .filter((s) => s.resources.includes("*"))
+          .map(
+            (s) =>
+              `execution role of function "${props.functionName}": statement "${s.sid ?? s.actions.join(",")}" applies to Resource "*"; scope it to exact ARNs`,
+          ),
+    });
+  }
+
+  public get roleArn(): string {
+    return this.resource.arn;
+  }
+
+  public addToPrincipalPolicy(statement: PolicyStatement): void {
+    this.policyDocument.addStatements(statement);
+  }
+}

@@ -1,0 +1,130 @@
+import { Lazy, Token } from "cdktf";
+
+/** Principals of a resource-policy statement (key policies, trust policies). */
+export interface PolicyPrincipals {
+  /** IAM principals: account root, role or user ARNs. @default none */
+  readonly AWS?: readonly string[];
+  /** AWS service principals such as `lambda.amazonaws.com`. @default none */
+  readonly Service?: readonly string[];
+}
+
+/**
+ * Conditions as IAM writes them: operator → condition key → value(s).
+ * Example: `{ StringEquals: { "kms:ViaService": "lambda.eu-west-1.amazonaws.com" } }`.
+ */
+export type PolicyConditions = Readonly<
+  Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>
+>;
+
+export interface PolicyStatementProps {
+  /** Statement ID; letters and digits only (IAM and KMS reject other characters). @default none */
+  readonly sid?: string;
+  /** @default "Allow" */
+  readonly effect?: "Allow" | "Deny";
+  /** Actions in `service:Action` form; wildcards inside the action name are allowed. */
+  readonly actions: readonly string[];
+  /**
+   * Resource ARNs. Key policies use `"*"`, which means "this key". Trust
+   * policies have none (IAM rejects a `Resource` there).
+   * @default none; required for identity policies (statements without principals)
+   */
+  readonly resources?: readonly string[];
+  /** Only for resource policies (key policies, trust policies). @default none */
+  readonly principals?: PolicyPrincipals;
+  /** @default none */
+  readonly conditions?: PolicyConditions;
+}
+
+const ACTION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9*]+$/;
+const SID_PATTERN = /^[A-Za-z0-9]*$/;
+
+/**
+ * One IAM policy statement. Typed, so that tests and compliance rules can read
+ * policies without parsing hand-written JSON strings.
+ */
+export class PolicyStatement {
+  public readonly sid?: string;
+  public readonly effect: "Allow" | "Deny";
+  public readonly actions: readonly string[];
+  public readonly resources: readonly string[];
+  public readonly principals?: PolicyPrincipals;
+  public readonly conditions?: PolicyConditions;
+
+  constructor(props: PolicyStatementProps) {
+    if (props.sid !== undefined && !SID_PATTERN.test(props.sid)) {
+      throw new Error(`policy statement sid "${props.sid}" is invalid: use letters and digits only`);
+    }
+    if (props.actions.length === 0) {
+      throw new Error(`policy statement ${props.sid ?? ""} has no actions: list at least one "service:Action"`);
+    }
+    for (const action of props.actions) {
+      if (!Token.isUnresolved(action) && !ACTION_PATTERN.test(action)) {
+        throw new Error(`policy action "${action}" is invalid: write it as "service:Action", e.g. "kms:Decrypt"`);
+      }
+    }
+    if (!props.principals && (props.resources ?? []).length === 0) {
+      throw new Error(`policy statement ${props.sid ?? ""} has no resources: name the exact ARNs it applies to`);
+    }
+    this.sid = props.sid;
+    this.effect = props.effect ?? "Allow";
+    this.actions = unique(props.actions);
+    this.resources = unique(props.resources ?? []);
+    this.principals = props.principals;
+    this.conditions = props.conditions;
+  }
+
+  /** The statement as IAM JSON (tokens left in place; cdktf resolves them). */
+  public toJSON(): Record<string, unknown> {
+    const json: Record<string, unknown> = {};
+    if (this.sid) json.Sid = this.sid;
+    json.Effect = this.effect;
+    if (this.principals) {
+      const principal: Record<string, string[]> = {};
+      if (this.principals.AWS?.length) principal.AWS = unique(this.principals.AWS);
+      if (this.principals.Service?.length) principal.Service = unique(this.principals.Service);
+      json.Principal = principal;
+    }
+    json.Action = [...this.actions];
+    if (this.resources.length > 0) json.Resource = [...this.resources];
+    if (this.conditions && Object.keys(this.conditions).length > 0) json.Condition = this.conditions;
+    return json;
+  }
+}
+
+/**
+ * A policy document whose statements may still be added after it was handed to
+ * a resource: `toJsonString()` returns a lazy token rendered at synth time.
+ */
+export class PolicyDocument {
+  private readonly statementList: PolicyStatement[] = [];
+
+  constructor(statements: readonly PolicyStatement[] = []) {
+    this.addStatements(...statements);
+  }
+
+  public get statements(): readonly PolicyStatement[] {
+    return this.statementList;
+  }
+
+  public addStatements(...statements: PolicyStatement[]): void {
+    for (const statement of statements) {
+      if (statement.sid && this.statementList.some((s) => s.sid === statement.sid)) {
+        throw new Error(`policy already has a statement with sid "${statement.sid}": give each statement its own sid`);
+      }
+      this.statementList.push(statement);
+    }
+  }
+
+  public toJSON(): Record<string, unknown> {
+    return { Version: "2012-10-17", Statement: this.statementList.map((s) => s.toJSON()) };
+  }
+
+  /** A token that renders the document as a JSON string when the stack is synthesized. */
+  public toJsonString(): string {
+    return Lazy.stringValue({ produce: () => JSON.stringify(this.toJSON()) });
+  }
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,67 @@
+import { App } from "cdktf";
+import * as fs from "fs";
+import * as path from "path";
+import { AppConfig, stackName } from "../config/app-config";
+import { WorkloadStack } from "./workload-stack";
+
+export interface SynthesizeAppResult {
+  /** Absolute path of the output folder. */
+  readonly outdir: string;
+  /** Stack names, in config order. */
+  readonly stacks: readonly string[];
+}
+
+/** Adds one WorkloadStack per account × region of the config to `app`. */
+export function addStacks(app: App, config: AppConfig, finalOutdir: string): WorkloadStack[] {
+  return config.accounts.flatMap((account) =>
+    account.regions.map(
+      (region) =>
+        new WorkloadStack(app, {
+          config,
+          account,
+          region,
+          stackDirectory: path.join(finalOutdir, "stacks", stackName(account, region)),
+        }),
+    ),
+  );
+}
+
+/**
+ * Synthesizes every stack of the config into `outdir`, all or nothing: the
+ * app is written to a staging folder beside `outdir` and swapped in only
+ * after synthesis and every construct validation succeeded (cdktf itself
+ * writes stacks *before* it runs validations). `.terraform` folders and lock
+ * files of stacks already initialized are carried over, so a re-synth does
+ * not force a new `terraform init`.
+ */
+export function synthesizeApp(config: AppConfig, outdir: string): SynthesizeAppResult {
+  const finalOutdir = path.resolve(outdir);
+  fs.mkdirSync(path.dirname(finalOutdir), { recursive: true });
+  const staging = fs.mkdtempSync(path.join(path.dirname(finalOutdir), `.${path.basename(finalOutdir)}.staging-`));
+  try {
+    const app = new App({ outdir: staging });
+    const stacks = addStacks(app, config, finalOutdir).map((stack) => stack.node.id);
+    app.synth();
+    carryOverTerraformState(finalOutdir, staging, stacks);
+    swapIn(staging, finalOutdir);
+    return { outdir: finalOutdir, stacks };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function carryOverTerraformState(previous: string, next: string, stacks: readonly string[]): void {
+  for (const stack of stacks) {
+    for (const entry of [".terraform", ".terraform.lock.hcl"]) {
+      const from = path.join(previous, "stacks", stack, entry);
+      if (fs.existsSync(from)) fs.renameSync(from, path.join(next, "stacks", stack, entry));
+    }
+  }
+}
+
+function swapIn(staging: string, outdir: string): void {
+  const old = `${staging}.old`;
+  if (fs.existsSync(outdir)) fs.renameSync(outdir, old);
+  fs.renameSync(staging, outdir);
+  fs.rmSync(old, { recursive: true, force: true });
+}
