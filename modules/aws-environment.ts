@@ -32,7 +32,9 @@ export function resolveEnvironment(env: AwsEnvironment, what: string): Required<
   if (!Token.isUnresolved(env.region) && !REGION_PATTERN.test(env.region)) {
     throw new Error(`${what}: region "${env.region}" is not an AWS region code; use one like "eu-west-1"`);
   }
-  return { ...env, partition: env.partition ?? partitionForRegion(env.region) };
+  // Only the three environment fields: callers pass whole props objects here, and
+  // spreading them would carry e.g. a key's principals into `key.environment`.
+  return { accountId: env.accountId, region: env.region, partition: env.partition ?? partitionForRegion(env.region) };
 }
 
 /** `arn:<partition>:<service>:<region>:<account>:<resource>` for an environment. */

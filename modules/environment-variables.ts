@@ -79,11 +79,12 @@ export function environmentProblems(where: string, variables: Readonly<Record<st
   const problems: string[] = [];
   let bytes = 0;
   for (const [name, value] of Object.entries(variables)) {
-    bytes += Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
     if (typeof value !== "string") {
       problems.push(`${where}: environment variable "${name}" has a ${typeof value} value; write it as a string`);
       continue;
     }
+    // Counted after the type check: Buffer.byteLength throws on a non-string.
+    bytes += Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
     if (!ENVIRONMENT_VARIABLE_NAME_PATTERN.test(name)) {
       problems.push(`${where}: environment variable name "${name}" is invalid; start with a letter and use at least 2 letters, digits or "_"`);
     } else if (RESERVED_ENVIRONMENT_VARIABLES.has(name)) {
