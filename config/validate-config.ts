@@ -32,6 +32,8 @@ const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ROLE_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
+/** Path reported for the document itself; its fields are reported by their bare names. */
+const ROOT = "(root)";
 
 /**
  * Collects issues while reading a JSON document. Every accessor records a
@@ -51,7 +53,7 @@ class Reader {
     }
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key)) {
-        this.fail(`${at}.${key}`, `unknown field; allowed fields are ${allowed.join(", ")}`);
+        this.fail(at === ROOT ? key : `${at}.${key}`, `unknown field; allowed fields are ${allowed.join(", ")}`);
       }
     }
     return value as JsonObject;
@@ -137,7 +139,7 @@ const PRINCIPAL_HINT = "use an IAM principal ARN such as arn:aws:iam::1111111111
 export function validateConfig(document: Json, sourceFile: string): AppConfig {
   const r = new Reader();
   const baseDir = path.dirname(path.resolve(sourceFile));
-  const root = r.object("(root)", document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "functions"]);
+  const root = r.object(ROOT, document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "functions"]);
 
   const project = r.string("project", root.project, PROJECT_PATTERN, 'use 2–31 lowercase letters, digits or "-", starting with a letter, e.g. "payments"');
   const defaultTags = r.stringMap("defaultTags", root.defaultTags);
@@ -205,7 +207,7 @@ function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
 
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {
   const o = raw === undefined ? {} : r.object("key", raw, ["aliases", "rotationPeriodDays", "deletionWindowDays", "preventDestroy"]);
-  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /^(alias\/)?(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/, 'use letters, digits, "/", "_" or "-", not starting with "aws/", e.g. "payments-lambda-env"');
+  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /^(?!(alias\/)?aws\/)(?!alias\/$)(alias\/)?[a-zA-Z0-9/_-]{1,250}$/, 'use letters, digits, "/", "_" or "-", not starting with "aws/", e.g. "payments-lambda-env"');
   if (aliases.length === 0) r.fail("key.aliases", "list is empty; give the key at least one alias");
   return {
     aliases,

@@ -34,9 +34,21 @@ export const RESERVED_ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set([
   "TZ",
 ]);
 
-/** Words that mark a variable name as holding a secret, matched against the `_`-separated parts of the name. */
+/**
+ * Words that mark a variable name as holding a secret. A word may be glued to
+ * what comes before it (`DBPASSWORD`, `APITOKEN`) but must end the name or be
+ * followed by `_`, so `PASSWORDLESS_LOGIN`, `TOKENIZER_MODEL` and
+ * `SECRETARY_EMAIL` are not flagged.
+ */
 const SECRET_NAME_PATTERN =
-  /(^|_)(PASSWORD|PASSWD|PWD|PASSPHRASE|SECRET|SECRETS|TOKEN|APIKEY|API_KEY|PRIVATE_KEY|PRIVATEKEY|ACCESS_KEY|ACCESSKEY|CREDENTIAL|CREDENTIALS|CLIENT_SECRET|SIGNING_KEY|ENCRYPTION_KEY)(_|$)/i;
+  /(PASSWORD|PASSWD|PASSPHRASE|SECRETS?|TOKEN|APIKEY|API_KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|SIGNING_?KEY|ENCRYPTION_?KEY)(_|$)|(^|_)PWD(_|$)/i;
+
+/**
+ * Last name parts that say the variable describes a secret rather than holds
+ * it: `DB_PASSWORD_SECRET_ARN`, `API_TOKEN_PARAMETER`, `TOKEN_TTL`.
+ */
+const METADATA_SUFFIX_PATTERN =
+  /_(ARN|NAME|ID|PATH|PARAMETER|PARAM|TTL|TIMEOUT|SECONDS|MINUTES|HOURS|DAYS|ENABLED|DISABLED|LENGTH|VERSION|URL|ENDPOINT|HEADER|REGION|COUNT|SIZE)$/i;
 
 /** Values that are secrets whatever the variable is called. */
 const SECRET_VALUE_PATTERNS: ReadonlyArray<[string, RegExp]> = [
@@ -50,12 +62,11 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<[string, RegExp]> = [
 ];
 
 /**
- * Values that only point at a secret: an ARN, an SSM parameter path, a
- * number or a boolean. A variable called `DB_PASSWORD_SECRET_ARN` holding an
- * ARN is the recommended pattern, not a leak.
+ * Values that cannot be the secret itself: an ARN (the recommended way to
+ * point a function at a secret) or a boolean switch.
  */
 function isReference(value: string): boolean {
-  return /^arn:aws[a-z-]*:/.test(value) || /^\/[A-Za-z0-9_.\-/]+$/.test(value) || /^(\d+|true|false)$/i.test(value);
+  return /^arn:aws[a-z-]*:/.test(value) || /^(true|false)$/i.test(value);
 }
 
 const SECRETS_PATH_HINT =
@@ -66,7 +77,9 @@ export function secretLikeReason(name: string, value: string): string | undefine
   for (const [what, pattern] of SECRET_VALUE_PATTERNS) {
     if (pattern.test(value)) return `its value looks like ${what}`;
   }
-  if (SECRET_NAME_PATTERN.test(name) && !isReference(value)) return "its name says it holds a secret";
+  if (SECRET_NAME_PATTERN.test(name) && !METADATA_SUFFIX_PATTERN.test(name) && !isReference(value)) {
+    return "its name says it holds a secret";
+  }
   return undefined;
 }
 

@@ -46,15 +46,23 @@ describe("secretLikeReason: names", () => {
   });
 
   test.each(["LOG_LEVEL", "SERVICE_NAME", "TOKENIZER_MODEL", "SECRETARY_EMAIL", "PASSWORDLESS_LOGIN", "KEY_ID", "TOKENS_PER_MINUTE", "MY_APIKEYS", "ACCESS_KEYS_ROTATION"])(
-    "does not flag %p: secret words count only as whole `_`-separated words",
+    "does not flag %p: a secret word must end the name or be followed by `_`",
     (name) => {
       expect(secretLikeReason(name, "some plain value")).toBeUndefined();
     },
   );
 
-  test("words joined without `_` are not split: DBPASSWORD is not flagged, DB_PASSWORD is", () => {
-    expect(secretLikeReason("DBPASSWORD", "hunter2")).toBeUndefined();
+  test("secret words glued to a prefix are flagged: DBPASSWORD, APITOKEN, CLIENTSECRET", () => {
+    expect(secretLikeReason("DBPASSWORD", "hunter2")).toBe(NAME_REASON);
+    expect(secretLikeReason("APITOKEN", "hunter2")).toBe(NAME_REASON);
+    expect(secretLikeReason("CLIENTSECRET", "hunter2")).toBe(NAME_REASON);
     expect(secretLikeReason("DB_PASSWORD", "hunter2")).toBe(NAME_REASON);
+  });
+
+  test("a digits-only or path-like value does not excuse a secret name without a metadata suffix", () => {
+    expect(secretLikeReason("DB_PASSWORD", "12345678")).toBe(NAME_REASON);
+    expect(secretLikeReason("DB_PASSWORD", "/hunter2")).toBe(NAME_REASON);
+    expect(secretLikeReason("API_TOKEN_PARAMETER", "/hunter2")).toBeUndefined();
   });
 
   test("a secret name with a relative path, a URL or an empty value is still flagged", () => {

@@ -1,0 +1,237 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import { builtinModules } from "module";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/**
+ * Proves that other cdktf apps can use the construct library as a package:
+ * a consumer project with `cdktf-lambda-kms` in node_modules imports the
+ * constructs from the package root, type-checks against the shipped
+ * declarations, and synthesizes. The `exports` map is the public surface.
+ */
+
+const REPO = path.resolve(__dirname, "..", "..");
+const TSC = path.join(REPO, "node_modules", ".bin", "tsc");
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+
+/** Same as in main.test.ts: one `npm run build` at a time across jest workers. */
+function buildOnce(): void {
+  const lock = path.join(os.tmpdir(), `cdktf-lambda-kms-build-${crypto.createHash("sha256").update(REPO).digest("hex").slice(0, 12)}.lock`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO, stdio: "pipe" });
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+const CONSUMER_APP = `import * as path from "path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, TerraformStack } from "cdktf";
+import { EncryptedFunction, EncryptionKey } from "${PACKAGE.name}";
+
+const app = new App({ outdir: process.argv[2] });
+const stack = new TerraformStack(app, "consumer");
+new AwsProvider(stack, "aws", { region: "eu-west-1", allowedAccountIds: ["123456789012"] });
+const key = new EncryptionKey(stack, "key", {
+  accountId: "123456789012",
+  region: "eu-west-1",
+  aliases: ["consumer-env"],
+  administratorArns: ["arn:aws:iam::123456789012:role/admin"],
+});
+const fn: EncryptedFunction = new EncryptedFunction(stack, "fn", {
+  functionName: "consumer-fn",
+  key,
+  codeDirectory: path.join(__dirname, "..", "code"),
+  environment: { MODE: "test" },
+});
+console.log(fn.node.path);
+app.synth();
+`;
+
+const DEEP_IMPORT = `import { EncryptionKey } from "${PACKAGE.name}/dist/modules/encryption-key";
+export const keyClass: typeof EncryptionKey = EncryptionKey;
+`;
+
+let tmp: string;
+let consumer: string;
+
+/** A consumer project whose node_modules link to this repository and to its dependencies. */
+function createConsumer(): string {
+  const root = path.join(tmp, "consumer");
+  const link = (name: string, target: string) => {
+    const at = path.join(root, "node_modules", name);
+    fs.mkdirSync(path.dirname(at), { recursive: true });
+    fs.symlinkSync(target, at, "dir");
+  };
+  link(PACKAGE.name, REPO);
+  for (const dependency of ["cdktf", "constructs", "@cdktf/provider-aws", "@types/node"]) link(dependency, path.join(REPO, "node_modules", dependency));
+  fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "commonjs" }));
+  fs.mkdirSync(path.join(root, "code"));
+  fs.writeFileSync(path.join(root, "code", "index.js"), "exports.handler = async () => process.env.MODE;\n");
+  fs.writeFileSync(path.join(root, "app.ts"), CONSUMER_APP);
+  fs.writeFileSync(path.join(root, "deep-import.ts"), DEEP_IMPORT);
+  return root;
+}
+
+function writeTsconfig(name: string, options: Record<string, unknown>, files: string[]): string {
+  const file = path.join(consumer, name);
+  const compilerOptions = { target: "ES2022", strict: true, types: ["node"], ...options };
+  fs.writeFileSync(file, JSON.stringify({ compilerOptions, files }, null, 2));
+  return file;
+}
+
+function tsc(project: string): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, [TSC, "-p", project], { cwd: consumer, encoding: "utf8", timeout: 120_000 });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, args, { cwd: consumer, encoding: "utf8", timeout: 60_000, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function readStack(outdir: string): any {
+  return JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "consumer", "cdk.tf.json"), "utf8"));
+}
+
+/** Checks what the consumer app synthesized: the library's key and function, wired together. */
+function expectKeyAndFunction(outdir: string): void {
+  const json = readStack(outdir);
+  const keys = Object.entries(json.resource.aws_kms_key);
+  expect(keys).toHaveLength(1);
+  const [keyId, key] = keys[0] as [string, Record<string, unknown>];
+  expect(key).toMatchObject({ enable_key_rotation: true, customer_master_key_spec: "SYMMETRIC_DEFAULT", lifecycle: { prevent_destroy: true } });
+  const policy = JSON.parse(key.policy as string);
+  expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["EnableIamPoliciesForAccount", "KeyAdministration", "CloudWatchLogsEncryptsLogGroups"]);
+  expect(Object.values(json.resource.aws_kms_alias)).toEqual([expect.objectContaining({ name: "alias/consumer-env" })]);
+
+  const functions = Object.values(json.resource.aws_lambda_function) as Record<string, unknown>[];
+  expect(functions).toHaveLength(1);
+  expect(functions[0]).toMatchObject({
+    function_name: "consumer-fn",
+    kms_key_arn: `\${aws_kms_key.${keyId}.arn}`,
+    environment: { variables: { MODE: "test" } },
+  });
+  // The code asset was copied next to the stack, where Terraform looks for it.
+  expect(fs.existsSync(path.join(outdir, "stacks", "consumer", functions[0].filename as string))).toBe(true);
+  expect(Object.values(json.resource.aws_iam_role)).toEqual([expect.objectContaining({ name: "consumer-fn-eu-west-1" })]);
+}
+
+beforeAll(() => {
+  buildOnce();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "library-packaging-test-"));
+  consumer = createConsumer();
+}, 180_000);
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("package.json", () => {
+  test("points main, types and the exports map at the built library", () => {
+    expect(PACKAGE.name).toBe("cdktf-lambda-kms");
+    expect(PACKAGE.exports).toEqual({
+      ".": { types: "./dist/modules/index.d.ts", default: "./dist/modules/index.js" },
+      "./package.json": "./package.json",
+    });
+    expect(`./${PACKAGE.types}`).toBe(PACKAGE.exports["."].types);
+    expect(`./${PACKAGE.main}`).toBe(PACKAGE.exports["."].default);
+    for (const file of [PACKAGE.main, PACKAGE.types]) expect(fs.existsSync(path.join(REPO, file))).toBe(true);
+  });
+
+  test("the packed files hold everything the library loads, and its dependencies are declared", () => {
+    const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8" }));
+    const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
+    expect(files).toEqual(expect.arrayContaining([PACKAGE.main, PACKAGE.types, "package.json"]));
+    // Nothing but the library and the package metadata is published.
+    for (const file of files) expect(file).toMatch(/^(dist\/modules\/|package\.json$|README\.md$|LICENSE)/);
+
+    const builtins = new Set(builtinModules);
+    const dependencies = Object.keys(PACKAGE.dependencies ?? {});
+    const checked = { relative: 0, packages: new Set<string>() };
+    for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f))) {
+      const text = fs.readFileSync(path.join(REPO, file), "utf8");
+      const specifiers = [...text.matchAll(/(?:require\(|from |import\()"([^"]+)"/g)].map((m) => m[1]);
+      for (const specifier of specifiers) {
+        if (specifier.startsWith(".")) {
+          const target = path.posix.join(path.posix.dirname(file), specifier);
+          const candidates = file.endsWith(".d.ts") ? [`${target}.d.ts`, `${target}/index.d.ts`] : [`${target}.js`, `${target}/index.js`];
+          expect({ file, specifier, packed: candidates.some((c) => files.includes(c)) }).toEqual({ file, specifier, packed: true });
+          checked.relative++;
+        } else if (!builtins.has(specifier.replace(/^node:/, ""))) {
+          const name = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0];
+          expect({ file, specifier, declared: dependencies.includes(name) }).toEqual({ file, specifier, declared: true });
+          checked.packages.add(name);
+        }
+      }
+    }
+    // The scan found the imports (it is not vacuous).
+    expect(checked.relative).toBeGreaterThan(20);
+    expect([...checked.packages].sort()).toEqual(["@cdktf/provider-aws", "cdktf", "constructs"]);
+  });
+});
+
+describe("a consumer cdktf app", () => {
+  test("imports the constructs from the package root with node16 resolution (exports map), type-checks and synthesizes", () => {
+    const project = writeTsconfig("tsconfig.node16.json", { module: "node16", moduleResolution: "node16", outDir: "out-node16", skipLibCheck: false }, ["app.ts"]);
+    const compiled = tsc(project);
+    expect(compiled.output).toBe("");
+    expect(compiled.status).toBe(0);
+
+    const outdir = path.join(tmp, "synth-node16");
+    const run = node([path.join(consumer, "out-node16", "app.js"), outdir]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe("consumer/fn");
+    expectKeyAndFunction(outdir);
+  });
+
+  test("imports the constructs with classic node10 resolution through the types field", () => {
+    const project = writeTsconfig("tsconfig.node10.json", { module: "commonjs", moduleResolution: "node10", outDir: "out-node10", skipLibCheck: true }, ["app.ts"]);
+    const compiled = tsc(project);
+    expect(compiled.output).toBe("");
+    expect(compiled.status).toBe(0);
+
+    const outdir = path.join(tmp, "synth-node10");
+    const run = node([path.join(consumer, "out-node10", "app.js"), outdir]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expectKeyAndFunction(outdir);
+  });
+
+  test("cannot import a deep path: the exports map rejects it under node16 resolution", () => {
+    const rejected = tsc(writeTsconfig("tsconfig.deep-node16.json", { module: "node16", moduleResolution: "node16", noEmit: true, skipLibCheck: true }, ["deep-import.ts"]));
+    expect(rejected.status).not.toBe(0);
+    expect(rejected.output).toContain(`error TS2307: Cannot find module '${PACKAGE.name}/dist/modules/encryption-key'`);
+
+    // The file exists: node10 resolution, which ignores the exports map, accepts the same import.
+    const accepted = tsc(writeTsconfig("tsconfig.deep-node10.json", { module: "commonjs", moduleResolution: "node10", noEmit: true, skipLibCheck: true }, ["deep-import.ts"]));
+    expect(accepted.output).toBe("");
+    expect(accepted.status).toBe(0);
+  });
+
+  test("cannot require a deep path at run time either; the package root and package.json load", () => {
+    const deep = node(["-e", `require("${PACKAGE.name}/dist/modules/encryption-key")`]);
+    expect(deep.status).not.toBe(0);
+    expect(deep.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
+
+    const root = node(["-e", `const m = require("${PACKAGE.name}"); console.log(typeof m.EncryptionKey, typeof m.EncryptedFunction, require("${PACKAGE.name}/package.json").name)`]);
+    expect(root.stderr).toBe("");
+    expect(root.stdout.trim()).toBe(`function function ${PACKAGE.name}`);
+  });
+});

@@ -1,0 +1,350 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AppConfig } from "../../config/app-config";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
+import { synthesizeApp } from "../../stacks/synthesize-app";
+
+/**
+ * End-to-end tests of the compiled app (`node dist/main.js`), the way the
+ * synth job and `cdktf synth` run it.
+ */
+
+const REPO = path.resolve(__dirname, "..", "..");
+const MAIN = path.join(REPO, "dist", "main.js");
+const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
+const STACKS = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
+
+/**
+ * Builds dist/ with `npm run build`. Jest runs test files in parallel and
+ * another file builds too; a lock folder keeps two tsc processes from writing
+ * the same files at once (the second build is an incremental no-op).
+ */
+function buildOnce(): void {
+  const lock = path.join(os.tmpdir(), `cdktf-lambda-kms-build-${crypto.createHash("sha256").update(REPO).digest("hex").slice(0, 12)}.lock`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A lock left by a killed run is stale after two minutes.
+      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO, stdio: "pipe" });
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+let tmp: string;
+
+beforeAll(() => {
+  buildOnce();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "main-test-"));
+}, 180_000);
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node dist/main.js` with a clean environment: no inherited config or context. */
+function runMain(options: { outdir?: string; config?: string; context?: Record<string, unknown>; cwd?: string }): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1" };
+  delete env.LAMBDA_KMS_CONFIG;
+  delete env.CDKTF_CONTEXT_JSON;
+  delete env.CDKTF_OUTDIR;
+  if (options.outdir) env.CDKTF_OUTDIR = options.outdir;
+  if (options.config) env.LAMBDA_KMS_CONFIG = options.config;
+  if (options.context) env.CDKTF_CONTEXT_JSON = JSON.stringify(options.context);
+  const result = spawnSync(process.execPath, [MAIN], { cwd: options.cwd ?? tmp, env, encoding: "utf8", timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A fresh folder under tmp that holds the output folder (and nothing else). */
+function workspace(name: string): string {
+  const folder = path.join(tmp, name);
+  fs.mkdirSync(folder);
+  return folder;
+}
+
+/** Every file under `root` (relative path → SHA-256 of its bytes), including dot folders. */
+function snapshot(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[path.relative(root, full)] = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+    }
+  };
+  walk(root);
+  return files;
+}
+
+/** Leftovers of the all-or-nothing swap: `.<outdir>.staging-*` folders (and their `.old` twins). */
+function stagingLeftovers(parent: string): string[] {
+  return fs.readdirSync(parent).filter((name) => name.includes(".staging-"));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = any;
+
+/** Writes a config file into `folder` from a modified copy of the default (code paths absolute). */
+function writeConfig(folder: string, name: string, modify: (document: Doc) => void): string {
+  const document: Doc = structuredClone(DEFAULT_DOCUMENT);
+  for (const fn of document.functions) fn.codeDirectory = path.join(REPO, "functions", "config-reader");
+  document.backend.directory = path.join(folder, "state");
+  modify(document);
+  const file = path.join(folder, name);
+  fs.writeFileSync(file, JSON.stringify(document, null, 2));
+  return file;
+}
+
+/** A config that passes config validation but whose key policy exceeds KMS's 32 KB limit: a construct validation fails at synth. */
+function oversizedKeyPolicyConfig(folder: string): string {
+  return writeConfig(folder, "too-many-users.json", (document) => {
+    document.accounts[1].keyUserArns = Array.from({ length: 800 }, (_, i) => `arn:aws:iam::222222222222:role/incident-responder-${String(i).padStart(4, "0")}`);
+  });
+}
+
+describe("node dist/main.js", () => {
+  test("synthesizes the default configuration: 4 stacks and a manifest", () => {
+    const folder = workspace("default");
+    const outdir = path.join(folder, "cdktf.out");
+    const run = runMain({ outdir });
+
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(
+      `synthesized 4 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: staging-eu-west-1, staging-us-east-1, production-eu-west-1, production-us-east-1`,
+    );
+    for (const stack of STACKS) {
+      const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+      expect(json.provider.aws[0].region).toBe(stack.replace(/^(staging|production)-/, ""));
+    }
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual([...STACKS].sort());
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual([...STACKS].sort());
+    for (const stack of STACKS) expect(manifest.stacks[stack].synthesizedStackPath).toBe(`stacks/${stack}/cdk.tf.json`);
+    expect(fs.readdirSync(folder)).toEqual(["cdktf.out"]);
+  });
+
+  test("writes to ./cdktf.out of the working directory when CDKTF_OUTDIR is unset", () => {
+    const folder = workspace("cwd");
+    const run = runMain({ cwd: folder });
+    expect(run.status).toBe(0);
+    expect(fs.existsSync(path.join(folder, "cdktf.out", "manifest.json"))).toBe(true);
+    expect(fs.readdirSync(folder)).toEqual(["cdktf.out"]);
+  });
+
+  test("is deterministic: a second run gives byte-identical files, assets included", () => {
+    const folder = workspace("deterministic");
+    const outdir = path.join(folder, "cdktf.out");
+    expect(runMain({ outdir }).status).toBe(0);
+    const first = snapshot(outdir);
+    expect(runMain({ outdir }).status).toBe(0);
+    const second = snapshot(outdir);
+
+    expect(second).toEqual(first);
+    // The comparison covered the stacks and their code zips.
+    const files = Object.keys(first);
+    for (const stack of STACKS) expect(files).toContain(path.join("stacks", stack, "cdk.tf.json"));
+    const zips = files.filter((file) => file.endsWith(".zip"));
+    expect(zips).toHaveLength(6); // orders-api in 4 stacks, nightly-report in 2
+    expect(stagingLeftovers(folder)).toEqual([]);
+  });
+
+  test("selects the configuration with LAMBDA_KMS_CONFIG over the context value", () => {
+    const folder = workspace("precedence");
+    const good = writeConfig(folder, "good.json", (document) => {
+      document.accounts = [document.accounts[0]];
+      document.functions = [document.functions[0]];
+    });
+    const bad = writeConfig(folder, "bad.json", (document) => {
+      document.project = "Bad Project";
+    });
+
+    const envWins = runMain({ outdir: path.join(folder, "env-wins"), config: good, context: { config: bad } });
+    expect(envWins.stderr).toBe("");
+    expect(envWins.status).toBe(0);
+    expect(envWins.stdout).toContain(`synthesized 2 stacks from ${good}`);
+
+    const contextUsed = runMain({ outdir: path.join(folder, "context-used"), context: { config: good } });
+    expect(contextUsed.status).toBe(0);
+    expect(fs.readdirSync(path.join(folder, "context-used", "stacks")).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+
+    const badContext = runMain({ outdir: path.join(folder, "bad-context"), context: { config: bad } });
+    expect(badContext.status).toBe(1);
+    expect(badContext.stderr).toContain(`invalid configuration ${bad}`);
+  });
+
+  test("fails on a bad configuration with the field path, the value and the fix, and writes nothing", () => {
+    const folder = workspace("bad-config");
+    const outdir = path.join(folder, "cdktf.out");
+    const config = writeConfig(folder, "bad.json", (document) => {
+      document.accounts[1].regions[0] = "europe-west1";
+      document.accounts[0].accountId = 111111111111;
+    });
+    const run = runMain({ outdir, config });
+
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`invalid configuration ${config}:`);
+    expect(run.stderr).toContain('accounts[1].regions[0]: "europe-west1" is invalid; use region codes such as "eu-west-1"');
+    expect(run.stderr).toContain('accounts[0].accountId: expected a string, got 111111111111; write the 12-digit account ID as a string, e.g. "111111111111"');
+    // A clear message, not a stack trace.
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(fs.readdirSync(folder).sort()).toEqual(["bad.json"]);
+  });
+
+  test("fails when LAMBDA_KMS_CONFIG names a missing file", () => {
+    const folder = workspace("missing-config");
+    const outdir = path.join(folder, "cdktf.out");
+    const run = runMain({ outdir, config: path.join(folder, "nope.json") });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`invalid configuration ${path.join(folder, "nope.json")}`);
+    expect(run.stderr).toContain("cannot read the file (ENOENT); check the path, or unset LAMBDA_KMS_CONFIG");
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test("leaves a previous output folder byte-identical when the configuration is bad", () => {
+    const folder = workspace("keep-on-bad-config");
+    const outdir = path.join(folder, "cdktf.out");
+    expect(runMain({ outdir }).status).toBe(0);
+    const before = snapshot(outdir);
+
+    const config = writeConfig(folder, "bad.json", (document) => {
+      document.key.rotationPeriodDays = 80;
+    });
+    const run = runMain({ outdir, config });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("key.rotationPeriodDays: 80 is out of range; use a whole number from 90 to 2560");
+
+    expect(snapshot(outdir)).toEqual(before);
+    expect(stagingLeftovers(folder)).toEqual([]);
+  });
+
+  test("fails when a construct validation fails at synth, and writes nothing", () => {
+    const folder = workspace("construct-failure-fresh");
+    const outdir = path.join(folder, "cdktf.out");
+    const run = runMain({ outdir, config: oversizedKeyPolicyConfig(folder) });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("synthesis failed:");
+    expect(run.stderr).toMatch(/encryption key "workload-key": key policy is \d+ bytes, over the 32768-byte limit; use fewer principals or group them in roles/);
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(stagingLeftovers(folder)).toEqual([]);
+  });
+
+  test("leaves a previous output folder byte-identical when a construct validation fails at synth", () => {
+    const folder = workspace("construct-failure");
+    const outdir = path.join(folder, "cdktf.out");
+    expect(runMain({ outdir }).status).toBe(0);
+    const before = snapshot(outdir);
+
+    const run = runMain({ outdir, config: oversizedKeyPolicyConfig(folder) });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("over the 32768-byte limit");
+
+    expect(snapshot(outdir)).toEqual(before);
+    expect(stagingLeftovers(folder)).toEqual([]);
+  });
+
+  test("carries .terraform folders and lock files of existing stacks over to the new output", () => {
+    const folder = workspace("carry-over");
+    const outdir = path.join(folder, "cdktf.out");
+    expect(runMain({ outdir }).status).toBe(0);
+
+    const stackDir = path.join(outdir, "stacks", "production-eu-west-1");
+    fs.mkdirSync(path.join(stackDir, ".terraform", "providers", "registry.terraform.io"), { recursive: true });
+    fs.writeFileSync(path.join(stackDir, ".terraform", "providers", "registry.terraform.io", "marker"), "provider cache\n");
+    fs.writeFileSync(path.join(stackDir, ".terraform", "terraform.tfstate"), '{"backend":{"type":"local"}}\n');
+    fs.writeFileSync(path.join(stackDir, ".terraform.lock.hcl"), "# lock file\n");
+    // A stray file of the previous synth is not carried over: the output is replaced, not merged.
+    fs.writeFileSync(path.join(stackDir, "stray.txt"), "old\n");
+
+    const run = runMain({ outdir });
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(path.join(stackDir, ".terraform", "providers", "registry.terraform.io", "marker"), "utf8")).toBe("provider cache\n");
+    expect(fs.readFileSync(path.join(stackDir, ".terraform", "terraform.tfstate"), "utf8")).toBe('{"backend":{"type":"local"}}\n');
+    expect(fs.readFileSync(path.join(stackDir, ".terraform.lock.hcl"), "utf8")).toBe("# lock file\n");
+    expect(fs.existsSync(path.join(stackDir, "stray.txt"))).toBe(false);
+    expect(fs.existsSync(path.join(stackDir, "cdk.tf.json"))).toBe(true);
+    // Other stacks had none and got none.
+    expect(fs.existsSync(path.join(outdir, "stacks", "staging-eu-west-1", ".terraform"))).toBe(false);
+    expect(stagingLeftovers(folder)).toEqual([]);
+  });
+
+  test("drops the folders of stacks no longer in the configuration", () => {
+    const folder = workspace("removed-stacks");
+    const outdir = path.join(folder, "cdktf.out");
+    expect(runMain({ outdir }).status).toBe(0);
+
+    const config = writeConfig(folder, "staging-only.json", (document) => {
+      document.accounts = [document.accounts[0]];
+      document.functions = [document.functions[0]];
+    });
+    expect(runMain({ outdir, config }).status).toBe(0);
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+  });
+});
+
+describe("synthesizeApp", () => {
+  let config: AppConfig;
+
+  beforeAll(() => {
+    config = loadConfig(DEFAULT_CONFIG_FILE);
+  });
+
+  test("returns the output folder and the stack names", () => {
+    const folder = workspace("direct");
+    const result = synthesizeApp(config, path.join(folder, "out"));
+    expect(result).toEqual({ outdir: path.join(folder, "out"), stacks: STACKS });
+    expect(fs.readdirSync(folder)).toEqual(["out"]);
+  });
+
+  test("keeps the previous output when a construct validation fails after the stacks were written", () => {
+    const folder = workspace("direct-validation");
+    const outdir = path.join(folder, "out");
+    synthesizeApp(config, outdir);
+    const before = snapshot(outdir);
+
+    const users = Array.from({ length: 1000 }, (_, i) => `arn:aws:iam::222222222222:user/user-${i}`);
+    const oversized: AppConfig = { ...config, accounts: config.accounts.map((a) => ({ ...a, keyUserArns: users })) };
+    expect(() => synthesizeApp(oversized, outdir)).toThrow(/key policy is \d+ bytes, over the 32768-byte limit/);
+
+    expect(snapshot(outdir)).toEqual(before);
+    expect(stagingLeftovers(folder)).toEqual([]);
+  });
+
+  test("keeps the previous output when a construct throws while the stacks are built", () => {
+    const folder = workspace("direct-constructor");
+    const outdir = path.join(folder, "out");
+    synthesizeApp(config, outdir);
+    const before = snapshot(outdir);
+
+    // Bypasses config validation: the construct itself refuses the alias.
+    const reserved: AppConfig = { ...config, key: { ...config.key, aliases: ["alias/aws/lambda"] } };
+    expect(() => synthesizeApp(reserved, outdir)).toThrow('alias "alias/aws/lambda" is reserved for AWS managed keys');
+
+    expect(snapshot(outdir)).toEqual(before);
+    expect(stagingLeftovers(folder)).toEqual([]);
+  });
+});

@@ -1,0 +1,132 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, loadConfig, resolveConfigFile } from "../../config/load-config";
+import { ConfigError } from "../../config/validate-config";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const DEFAULT_TEXT = fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8");
+
+let tmp: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "load-config-test-"));
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function loadError(file: string): ConfigError {
+  try {
+    loadConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError, but ${file} was accepted`);
+}
+
+describe("resolveConfigFile", () => {
+  test("uses the LAMBDA_KMS_CONFIG environment variable", () => {
+    expect(CONFIG_ENV_VAR).toBe("LAMBDA_KMS_CONFIG");
+    expect(resolveConfigFile({ LAMBDA_KMS_CONFIG: "/etc/lambda-kms/prod.json" }, undefined)).toBe("/etc/lambda-kms/prod.json");
+  });
+
+  test("prefers the environment variable over the context value", () => {
+    expect(resolveConfigFile({ LAMBDA_KMS_CONFIG: "/from/env.json" }, "/from/context.json")).toBe("/from/env.json");
+  });
+
+  test("uses the context value when the environment variable is unset or empty", () => {
+    expect(resolveConfigFile({}, "/from/context.json")).toBe("/from/context.json");
+    expect(resolveConfigFile({ LAMBDA_KMS_CONFIG: "" }, "/from/context.json")).toBe("/from/context.json");
+  });
+
+  test("falls back to the embedded default", () => {
+    expect(resolveConfigFile({}, undefined)).toBe(DEFAULT_CONFIG_FILE);
+    expect(resolveConfigFile({}, "")).toBe(DEFAULT_CONFIG_FILE);
+    // Context values come from JSON; anything but a string is ignored.
+    expect(resolveConfigFile({}, 42)).toBe(DEFAULT_CONFIG_FILE);
+    expect(resolveConfigFile({}, { file: "x.json" })).toBe(DEFAULT_CONFIG_FILE);
+    expect(DEFAULT_CONFIG_FILE).toBe(path.join(REPO, "config", "default.json"));
+  });
+
+  test("makes relative paths absolute against the working directory", () => {
+    expect(resolveConfigFile({ LAMBDA_KMS_CONFIG: "configs/prod.json" }, undefined)).toBe(path.join(process.cwd(), "configs", "prod.json"));
+    expect(resolveConfigFile({}, "configs/dev.json")).toBe(path.join(process.cwd(), "configs", "dev.json"));
+  });
+});
+
+describe("loadConfig", () => {
+  test("loads a file and resolves its relative paths against the file's folder", () => {
+    const folder = fs.mkdtempSync(path.join(tmp, "valid-"));
+    fs.mkdirSync(path.join(folder, "handlers"));
+    const document = JSON.parse(DEFAULT_TEXT);
+    for (const fn of document.functions) fn.codeDirectory = "handlers";
+    document.backend.directory = "state";
+    const file = path.join(folder, "config.json");
+    fs.writeFileSync(file, JSON.stringify(document));
+
+    // A path relative to the working directory, as a user would type it.
+    const config = loadConfig(path.relative(process.cwd(), file));
+    expect(config.sourceFile).toBe(file);
+    expect(config.backend).toEqual({ type: "local", directory: path.join(folder, "state") });
+    expect(config.functions.map((fn) => fn.codeDirectory)).toEqual([path.join(folder, "handlers"), path.join(folder, "handlers")]);
+  });
+
+  test("fails when the file does not exist, naming the file and the fix", () => {
+    const file = path.join(tmp, "missing.json");
+    const error = loadError(file);
+    expect(error.file).toBe(file);
+    expect(error.issues).toEqual([
+      { path: "(file)", message: "cannot read the file (ENOENT); check the path, or unset LAMBDA_KMS_CONFIG to use the default configuration" },
+    ]);
+    expect(error.message).toBe(
+      `invalid configuration ${file}:\n  - (file): cannot read the file (ENOENT); check the path, or unset LAMBDA_KMS_CONFIG to use the default configuration`,
+    );
+  });
+
+  test("fails when the path is a folder", () => {
+    const error = loadError(tmp);
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0].message).toContain("cannot read the file (EISDIR)");
+  });
+
+  test("fails when the file is not valid JSON, with the parser's message", () => {
+    const file = path.join(tmp, "trailing-comma.json");
+    fs.writeFileSync(file, '{\n  "project": "payments",\n}\n');
+    const error = loadError(file);
+    expect(error.file).toBe(file);
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0].path).toBe("(file)");
+    expect(error.issues[0].message).toMatch(/^is not valid JSON: .+/);
+    // The parser's own explanation, so the user can find the spot.
+    let parserMessage = "";
+    try {
+      JSON.parse('{\n  "project": "payments",\n}\n');
+    } catch (e) {
+      parserMessage = (e as Error).message;
+    }
+    expect(error.issues[0].message).toBe(`is not valid JSON: ${parserMessage}`);
+    expect(error.message).toContain(file);
+  });
+
+  test("fails when the file is empty", () => {
+    const file = path.join(tmp, "empty.json");
+    fs.writeFileSync(file, "");
+    expect(loadError(file).issues[0].message).toMatch(/^is not valid JSON: /);
+  });
+
+  test("fails with the validation issues of a well-formed but invalid file", () => {
+    fs.mkdirSync(path.join(tmp, "sub"));
+    const file = path.join(tmp, "sub", "invalid.json");
+    const document = JSON.parse(DEFAULT_TEXT);
+    document.accounts[0].accountId = "12345";
+    fs.writeFileSync(file, JSON.stringify(document));
+    const error = loadError(file);
+    expect(error.file).toBe(file);
+    // default.json's ../functions/config-reader resolves to <tmp>/functions/config-reader, which does not exist.
+    expect(error.issues.map((i) => i.path)).toEqual(["accounts[0].accountId", "functions[0].codeDirectory", "functions[1].codeDirectory"]);
+    expect(error.message).toContain('accounts[0].accountId: "12345" is invalid');
+  });
+});

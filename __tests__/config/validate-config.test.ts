@@ -1,0 +1,577 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AppConfig } from "../../config/app-config";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
+import { ConfigError, ConfigIssue, validateConfig } from "../../config/validate-config";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
+
+// The documents below are validated as if they lived in <tmp>/config.json;
+// relative paths in them resolve against <tmp>.
+let tmp: string;
+let configFile: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "validate-config-test-"));
+  configFile = path.join(tmp, "config.json");
+  fs.mkdirSync(path.join(tmp, "code"));
+  fs.writeFileSync(path.join(tmp, "code", "index.js"), "exports.handler = async () => 'ok';\n");
+  fs.writeFileSync(path.join(tmp, "not-a-folder.js"), "");
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = any;
+
+/** A fresh deep copy of config/default.json whose functions use <tmp>/code. */
+function doc(): Doc {
+  const copy = structuredClone(DEFAULT_DOCUMENT);
+  for (const fn of copy.functions) fn.codeDirectory = "code";
+  return copy;
+}
+
+/** Validates and returns the ConfigError; fails the test when the document is accepted. */
+function configError(document: Doc): ConfigError {
+  try {
+    validateConfig(document, configFile);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError, but the configuration was accepted");
+}
+
+/** The only issue of the error (and checks that it is the only one). */
+function onlyIssue(document: Doc): ConfigIssue {
+  const error = configError(document);
+  expect(error.issues).toHaveLength(1);
+  const [issue] = error.issues;
+  // The thrown message carries the same text, prefixed by the field path.
+  expect(error.message).toContain(`  - ${issue.path}: ${issue.message}`);
+  return issue;
+}
+
+/** The issue at `at`; fails when there is none. */
+function issueAt(error: ConfigError, at: string): ConfigIssue {
+  const found = error.issues.filter((issue) => issue.path === at);
+  expect(found.map((i) => i.path)).toEqual([at]);
+  return found[0];
+}
+
+describe("validateConfig: the default configuration", () => {
+  let config: AppConfig;
+
+  beforeAll(() => {
+    config = loadConfig(DEFAULT_CONFIG_FILE);
+  });
+
+  test("is config/default.json of the repository", () => {
+    expect(DEFAULT_CONFIG_FILE).toBe(path.join(REPO, "config", "default.json"));
+    expect(config.sourceFile).toBe(path.join(REPO, "config", "default.json"));
+  });
+
+  test("loads with every default filled in", () => {
+    const code = path.join(REPO, "functions", "config-reader");
+    expect(config).toEqual({
+      project: "payments",
+      defaultTags: { Project: "payments", ManagedBy: "cdktf-lambda-kms" },
+      backend: { type: "local", directory: path.join(REPO, "terraform-state") },
+      key: { aliases: ["payments-lambda-env"], rotationPeriodDays: 365, deletionWindowDays: 30, preventDestroy: true },
+      accounts: [
+        {
+          name: "staging",
+          accountId: "111111111111",
+          regions: ["eu-west-1", "us-east-1"],
+          assumeRole: undefined,
+          tags: { Environment: "staging" },
+          keyAdministratorArns: ["arn:aws:iam::111111111111:role/platform-key-admin"],
+          keyUserArns: [],
+          deployerArns: ["arn:aws:iam::111111111111:role/terraform-deploy"],
+        },
+        {
+          name: "production",
+          accountId: "222222222222",
+          regions: ["eu-west-1", "us-east-1"],
+          assumeRole: undefined,
+          tags: { Environment: "production" },
+          keyAdministratorArns: ["arn:aws:iam::222222222222:role/platform-key-admin"],
+          keyUserArns: ["arn:aws:iam::222222222222:role/incident-responder"],
+          deployerArns: ["arn:aws:iam::222222222222:role/terraform-deploy"],
+        },
+      ],
+      functions: [
+        {
+          name: "orders-api",
+          codeDirectory: code,
+          handler: "index.handler",
+          runtime: "nodejs22.x",
+          memorySize: 256,
+          timeout: 10,
+          architecture: "arm64",
+          environment: { SERVICE_NAME: "orders-api", LOG_LEVEL: "info" },
+          logRetentionDays: 365,
+          allowShortLogRetention: false,
+          permissionsBoundaryPolicyName: undefined,
+          accounts: ["staging", "production"],
+        },
+        {
+          name: "nightly-report",
+          codeDirectory: code,
+          handler: "index.handler",
+          runtime: "nodejs22.x",
+          memorySize: 256,
+          timeout: 60,
+          architecture: "arm64",
+          environment: {},
+          logRetentionDays: 365,
+          allowShortLogRetention: false,
+          permissionsBoundaryPolicyName: undefined,
+          accounts: ["production"],
+        },
+      ],
+      sourceFile: path.join(REPO, "config", "default.json"),
+    });
+  });
+
+  test("resolves paths to absolute folders that exist", () => {
+    expect(path.isAbsolute(config.backend.type === "local" ? config.backend.directory : "")).toBe(true);
+    for (const fn of config.functions) {
+      expect(path.isAbsolute(fn.codeDirectory)).toBe(true);
+      expect(fs.statSync(fn.codeDirectory).isDirectory()).toBe(true);
+    }
+  });
+});
+
+describe("validateConfig: defaults and relative paths", () => {
+  test("fills in every default for a minimal document", () => {
+    const config = validateConfig(
+      {
+        project: "billing",
+        accounts: [{ name: "dev", accountId: "333333333333", regions: ["eu-central-1"] }],
+        functions: [{ name: "worker", codeDirectory: "code" }],
+      },
+      configFile,
+    );
+    expect(config).toEqual({
+      project: "billing",
+      defaultTags: {},
+      backend: { type: "local", directory: path.join(path.dirname(tmp), "terraform-state") },
+      key: { aliases: ["billing-lambda-env"], rotationPeriodDays: 365, deletionWindowDays: 30, preventDestroy: true },
+      accounts: [
+        {
+          name: "dev",
+          accountId: "333333333333",
+          regions: ["eu-central-1"],
+          assumeRole: undefined,
+          tags: {},
+          keyAdministratorArns: [],
+          keyUserArns: [],
+          deployerArns: [],
+        },
+      ],
+      functions: [
+        {
+          name: "worker",
+          codeDirectory: path.join(tmp, "code"),
+          handler: "index.handler",
+          runtime: "nodejs22.x",
+          memorySize: 256,
+          timeout: 10,
+          architecture: "arm64",
+          environment: {},
+          logRetentionDays: 365,
+          allowShortLogRetention: false,
+          permissionsBoundaryPolicyName: undefined,
+          accounts: ["dev"],
+        },
+      ],
+      sourceFile: configFile,
+    });
+  });
+
+  test("resolves relative paths against the folder of the configuration file, not the working directory", () => {
+    const document = doc();
+    document.backend.directory = "state";
+    const config = validateConfig(document, configFile);
+    expect(config.backend).toEqual({ type: "local", directory: path.join(tmp, "state") });
+    expect(config.functions.map((fn) => fn.codeDirectory)).toEqual([path.join(tmp, "code"), path.join(tmp, "code")]);
+  });
+
+  test("reads an S3 backend with its defaults", () => {
+    const document = doc();
+    document.backend = { type: "s3", bucket: "acme-terraform-state", region: "eu-central-1" };
+    expect(validateConfig(document, configFile).backend).toEqual({
+      type: "s3",
+      bucket: "acme-terraform-state",
+      region: "eu-central-1",
+      keyPrefix: "lambda-kms",
+      useLockfile: true,
+      dynamodbTable: undefined,
+      kmsKeyId: undefined,
+      roleArn: undefined,
+    });
+  });
+
+  test("reads an assume-role block", () => {
+    const document = doc();
+    document.accounts[1].assumeRole = { roleArn: "arn:aws:iam::222222222222:role/terraform-deploy", sessionName: "ci", externalId: "ext-123" };
+    expect(validateConfig(document, configFile).accounts[1].assumeRole).toEqual({
+      roleArn: "arn:aws:iam::222222222222:role/terraform-deploy",
+      sessionName: "ci",
+      externalId: "ext-123",
+    });
+  });
+
+  test("accepts aliases with and without the alias/ prefix, including ones that merely contain aws", () => {
+    const document = doc();
+    document.key.aliases = ["alias/team/app-env", "app-env", "aws-lambda-env", "alias/my/aws/x"];
+    expect(validateConfig(document, configFile).key.aliases).toEqual(["alias/team/app-env", "app-env", "aws-lambda-env", "alias/my/aws/x"]);
+  });
+
+  test("accepts a short log retention when allowShortLogRetention is true", () => {
+    const document = doc();
+    Object.assign(document.functions[0], { logRetentionDays: 7, allowShortLogRetention: true });
+    const fn = validateConfig(document, configFile).functions[0];
+    expect(fn.logRetentionDays).toBe(7);
+    expect(fn.allowShortLogRetention).toBe(true);
+  });
+
+  test("accepts a function name whose role name is exactly 64 characters", () => {
+    const document = doc();
+    document.accounts[1].regions = ["ap-southeast-2"];
+    document.functions[1].name = "n".repeat(49); // "<49>-ap-southeast-2" = 64
+    expect(validateConfig(document, configFile).functions[1].name).toHaveLength(49);
+  });
+});
+
+describe("validateConfig: errors", () => {
+  test("fails when the document is not an object", () => {
+    const issue = configError([]).issues[0];
+    expect(issue).toEqual({ path: "(root)", message: "expected an object, got []" });
+  });
+
+  test("fails when the root has an unknown field, and lists the allowed fields", () => {
+    const document = doc();
+    document.colour = "blue";
+    expect(onlyIssue(document)).toEqual({
+      path: "colour",
+      message: "unknown field; allowed fields are $comment, project, defaultTags, backend, key, accounts, functions",
+    });
+  });
+
+  test("fails when a function has an unknown field, and lists the allowed fields", () => {
+    const document = doc();
+    document.functions[1].memory = 512; // a typo for memorySize
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[1].memory");
+    expect(issue.message).toMatch(/^unknown field; allowed fields are name, codeDirectory, handler, .*memorySize.*, accounts$/);
+  });
+
+  test("fails when the project name is invalid", () => {
+    const document = doc();
+    document.project = "Payments!";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("project");
+    expect(issue.message).toContain('"Payments!" is invalid');
+    expect(issue.message).toContain('use 2–31 lowercase letters, digits or "-"');
+  });
+
+  test("fails when accounts are missing", () => {
+    const document = doc();
+    delete document.accounts;
+    const error = configError(document);
+    expect(issueAt(error, "accounts").message).toBe("expected a list, got nothing");
+    // The function that names an account now names an unknown one; nothing else is reported.
+    expect(error.issues.map((i) => i.path)).toEqual(["accounts", "functions[1].accounts[0]"]);
+  });
+
+  test("fails when the account list is empty", () => {
+    const document = doc();
+    document.accounts = [];
+    document.functions[1].accounts = undefined;
+    expect(onlyIssue(document)).toEqual({ path: "accounts", message: "list is empty; give at least 1 item" });
+  });
+
+  test("fails when an account has no regions", () => {
+    const document = doc();
+    document.accounts[0].regions = [];
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].regions");
+    expect(issue.message).toContain('list is empty; give at least one region, e.g. ["eu-west-1"]');
+  });
+
+  test("fails when a region is not an AWS region code", () => {
+    const document = doc();
+    document.accounts[1].regions[0] = "europe-west1";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].regions[0]");
+    expect(issue.message).toBe('"europe-west1" is invalid; use region codes such as "eu-west-1"');
+  });
+
+  test("fails when a region is listed twice", () => {
+    const document = doc();
+    document.accounts[0].regions = ["eu-west-1", "eu-west-1"];
+    const error = configError(document);
+    expect(issueAt(error, "accounts[0].regions[1]").message).toBe('"eu-west-1" is listed twice; list each value once');
+  });
+
+  test("fails when an account ID has the wrong number of digits", () => {
+    const document = doc();
+    document.accounts[0].accountId = "12345";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].accountId");
+    expect(issue.message).toBe('"12345" is invalid; write the 12-digit account ID as a string, e.g. "111111111111"');
+  });
+
+  test("fails when an account ID is a number instead of a string", () => {
+    const document = doc();
+    document.accounts[1].accountId = 222222222222;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].accountId");
+    expect(issue.message).toBe('expected a string, got 222222222222; write the 12-digit account ID as a string, e.g. "111111111111"');
+  });
+
+  test("fails when two accounts have the same name", () => {
+    const document = doc();
+    document.accounts[1].name = "staging";
+    const error = configError(document);
+    expect(issueAt(error, "accounts[1].name").message).toBe('"staging" is used by another account; give each account its own name');
+  });
+
+  test("fails when a key administrator is not an IAM principal ARN", () => {
+    const document = doc();
+    // Groups cannot be principals in a key policy.
+    document.accounts[0].keyAdministratorArns = ["arn:aws:iam::111111111111:group/admins"];
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].keyAdministratorArns[0]");
+    expect(issue.message).toBe('"arn:aws:iam::111111111111:group/admins" is invalid; use an IAM principal ARN such as arn:aws:iam::111111111111:role/platform-admin');
+  });
+
+  test("fails when a key user or deployer is not an IAM principal ARN", () => {
+    const document = doc();
+    document.accounts[1].keyUserArns = ["incident-responder"];
+    document.accounts[1].deployerArns.push("arn:aws:iam::22222222222:role/short-account");
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual(["accounts[1].keyUserArns[0]", "accounts[1].deployerArns[1]"]);
+    expect(error.issues[0].message).toContain('"incident-responder" is invalid');
+    expect(error.issues[1].message).toContain('"arn:aws:iam::22222222222:role/short-account" is invalid');
+  });
+
+  test("fails when assumeRole.roleArn is not a role ARN", () => {
+    const document = doc();
+    document.accounts[1].assumeRole = { roleArn: "arn:aws:iam::222222222222:user/deploy" };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].assumeRole.roleArn");
+    expect(issue.message).toBe('"arn:aws:iam::222222222222:user/deploy" is invalid; use a role ARN such as arn:aws:iam::111111111111:role/terraform-deploy');
+  });
+
+  test("fails when rotationPeriodDays is below 90", () => {
+    const document = doc();
+    document.key.rotationPeriodDays = 80;
+    expect(onlyIssue(document)).toEqual({ path: "key.rotationPeriodDays", message: "80 is out of range; use a whole number from 90 to 2560" });
+  });
+
+  test("fails when deletionWindowDays is above 30", () => {
+    const document = doc();
+    document.key.deletionWindowDays = 31;
+    expect(onlyIssue(document)).toEqual({ path: "key.deletionWindowDays", message: "31 is out of range; use a whole number from 7 to 30" });
+  });
+
+  test("fails when rotationPeriodDays is not a whole number", () => {
+    const document = doc();
+    document.key.rotationPeriodDays = "365";
+    expect(onlyIssue(document)).toEqual({ path: "key.rotationPeriodDays", message: '"365" is out of range; use a whole number from 90 to 2560' });
+  });
+
+  test.each(["aws/x", "alias/aws/x"])("fails when an alias is reserved for AWS (%s)", (alias) => {
+    const document = doc();
+    document.key.aliases = ["payments-lambda-env", alias];
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("key.aliases[1]");
+    expect(issue.message).toContain(`"${alias}" is invalid`);
+    expect(issue.message).toContain('not starting with "aws/"');
+  });
+
+  test("fails when an alias is only the alias/ prefix", () => {
+    const document = doc();
+    document.key.aliases = ["alias/"];
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("key.aliases[0]");
+    expect(issue.message).toContain('"alias/" is invalid');
+  });
+
+  test("fails when the alias list is empty", () => {
+    const document = doc();
+    document.key.aliases = [];
+    expect(onlyIssue(document)).toEqual({ path: "key.aliases", message: "list is empty; give the key at least one alias" });
+  });
+
+  test("fails when the backend type is unknown", () => {
+    const document = doc();
+    document.backend = { type: "gcs", bucket: "state" };
+    expect(onlyIssue(document)).toEqual({ path: "backend.type", message: '"gcs" is not a backend type; use "local" or "s3"' });
+  });
+
+  test("fails when an S3 backend has no bucket", () => {
+    const document = doc();
+    document.backend = { type: "s3", region: "eu-west-1" };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("backend.bucket");
+    expect(issue.message).toBe("expected a string, got nothing; use an S3 bucket name (3–63 lowercase letters, digits, '.' or '-')");
+  });
+
+  test("fails when an S3 backend has an unknown field", () => {
+    const document = doc();
+    document.backend = { type: "s3", bucket: "acme-state", region: "eu-west-1", directory: "../terraform-state" };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("backend.directory");
+    expect(issue.message).toContain("allowed fields are type, bucket, region, keyPrefix, useLockfile, dynamodbTable, kmsKeyId, roleArn");
+  });
+
+  test("fails when a function targets an unknown account", () => {
+    const document = doc();
+    document.functions[1].accounts = ["prod"];
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[1].accounts[0]",
+      message: '"prod" is not an account in this file; use one of staging, production',
+    });
+  });
+
+  test("fails when codeDirectory does not exist", () => {
+    const document = doc();
+    document.functions[0].codeDirectory = "../functions/config-reader";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[0].codeDirectory");
+    expect(issue.message).toBe(
+      `"../functions/config-reader" resolves to ${path.join(path.dirname(tmp), "functions", "config-reader")}, which is not a folder; paths are relative to the configuration file`,
+    );
+  });
+
+  test("fails when codeDirectory is a file", () => {
+    const document = doc();
+    document.functions[1].codeDirectory = "not-a-folder.js";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[1].codeDirectory");
+    expect(issue.message).toContain(`resolves to ${path.join(tmp, "not-a-folder.js")}, which is not a folder`);
+  });
+
+  test("fails when an environment variable is reserved by the Lambda runtime", () => {
+    const document = doc();
+    document.functions[0].environment.AWS_REGION = "eu-west-1";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[0].environment");
+    expect(issue.message).toBe('function "orders-api": environment variable "AWS_REGION" is reserved by the Lambda runtime; choose another name');
+  });
+
+  test("fails when an environment variable looks like a secret, without echoing its value", () => {
+    const document = doc();
+    document.functions[0].environment.DB_PASSWORD = "hunter2-correct-horse";
+    document.functions[1].environment = { PAYMENT_PROVIDER: "sk_live_4eC39HqLyjWDarjtT1zdp7dc" };
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual(["functions[0].environment", "functions[1].environment"]);
+    expect(error.issues[0].message).toContain('environment variable "DB_PASSWORD" looks like a secret (its name says it holds a secret)');
+    expect(error.issues[1].message).toContain('environment variable "PAYMENT_PROVIDER" looks like a secret (its value looks like a Stripe secret key)');
+    for (const issue of error.issues) expect(issue.message).toContain("Secrets Manager");
+    expect(error.message).not.toContain("hunter2");
+    expect(error.message).not.toContain("sk_live_4eC39HqLyjWDarjtT1zdp7dc");
+    expect(JSON.stringify(error.issues)).not.toContain("hunter2");
+  });
+
+  test("accepts a secret's ARN in a variable whose name mentions a secret", () => {
+    const document = doc();
+    document.functions[0].environment.DB_PASSWORD_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf";
+    expect(() => validateConfig(document, configFile)).not.toThrow();
+  });
+
+  test("fails when an environment value is not a string", () => {
+    const document = doc();
+    document.functions[0].environment.PORT = 8080;
+    expect(onlyIssue(document)).toEqual({ path: "functions[0].environment.PORT", message: "expected a string, got 8080; quote the value" });
+  });
+
+  test("fails when logRetentionDays is below 365 without allowShortLogRetention", () => {
+    const document = doc();
+    document.functions[0].logRetentionDays = 7;
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].logRetentionDays",
+      message: '7 is below the 365-day default; set "allowShortLogRetention": true to accept it explicitly',
+    });
+  });
+
+  test("fails when logRetentionDays is not a CloudWatch Logs value", () => {
+    const document = doc();
+    document.functions[1].logRetentionDays = 100;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[1].logRetentionDays");
+    expect(issue.message).toMatch(/^100 is not a CloudWatch Logs retention value; use one of 0, 1, 3, .*, 365, .*3653$/);
+  });
+
+  test("fails when <name>-<region> is longer than 64 characters, and says how long the name may be", () => {
+    const document = doc();
+    document.accounts[1].regions = ["eu-west-1", "ap-southeast-2"];
+    const name = "n".repeat(50); // "<50>-ap-southeast-2" = 65 characters; "<50>-eu-west-1" = 60
+    document.functions[1].name = name;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[1].name");
+    expect(issue.message).toBe(
+      `"${name}" is too long: its execution role in ap-southeast-2 would be "${name}-ap-southeast-2" (65 characters, IAM allows 64); shorten the name to 49 characters`,
+    );
+  });
+
+  test("fails when two functions have the same name", () => {
+    const document = doc();
+    document.functions[1].name = "orders-api";
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[1].name",
+      message: '"orders-api" is used by another function; function names are unique per account and region',
+    });
+  });
+
+  test("fails when a tag value is not a string", () => {
+    const document = doc();
+    document.defaultTags.CostCenter = 4711;
+    expect(onlyIssue(document)).toEqual({ path: "defaultTags.CostCenter", message: "expected a string, got 4711; quote the value" });
+  });
+
+  test("reports every problem together in one ConfigError", () => {
+    const document = doc();
+    document.project = "P";
+    document.accounts[1].regions[0] = "europe-west1";
+    document.key.rotationPeriodDays = 80;
+    document.functions[1].accounts = ["prod"];
+    document.functions[0].environment.API_TOKEN = "abc123secretvalue";
+
+    let thrown: unknown;
+    try {
+      validateConfig(document, configFile);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const error = thrown as ConfigError;
+    expect(error.name).toBe("ConfigError");
+    expect(error.file).toBe(configFile);
+    expect(error.issues.map((i) => i.path)).toEqual([
+      "project",
+      // key is read before accounts
+      "key.rotationPeriodDays",
+      "accounts[1].regions[0]",
+      "functions[0].environment",
+      "functions[1].accounts[0]",
+    ]);
+    const lines = error.message.split("\n");
+    expect(lines[0]).toBe(`invalid configuration ${configFile}:`);
+    expect(lines).toHaveLength(6);
+    expect(error.message).toContain('  - project: "P" is invalid');
+    expect(error.message).toContain("  - key.rotationPeriodDays: 80 is out of range");
+    expect(error.message).toContain('  - accounts[1].regions[0]: "europe-west1" is invalid');
+    expect(error.message).toContain('  - functions[0].environment: function "orders-api": environment variable "API_TOKEN" looks like a secret');
+    expect(error.message).toContain('  - functions[1].accounts[0]: "prod" is not an account in this file');
+    expect(error.message).not.toContain("abc123secretvalue");
+  });
+});

@@ -1,0 +1,379 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Testing } from "cdktf";
+import { AppConfig } from "../../config/app-config";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
+import { validateConfig } from "../../config/validate-config";
+import { addStacks } from "../../stacks/synthesize-app";
+import { WorkloadStack } from "../../stacks/workload-stack";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const CODE = path.join(REPO, "functions", "config-reader");
+const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+let tmp: string;
+let configFile: string;
+let outdir: string;
+const appOutdirs: string[] = [];
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "workload-stack-test-"));
+  configFile = path.join(tmp, "config.json");
+  outdir = path.join(tmp, "cdktf.out");
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  for (const folder of appOutdirs) fs.rmSync(folder, { recursive: true, force: true });
+});
+
+/** A deep copy of config/default.json, with its state in <tmp>/state and absolute code paths. */
+function doc(): Json {
+  const copy = structuredClone(DEFAULT_DOCUMENT);
+  copy.backend.directory = "state";
+  for (const fn of copy.functions) fn.codeDirectory = CODE;
+  return copy;
+}
+
+interface Synthesized {
+  readonly stacks: WorkloadStack[];
+  /** Synthesized Terraform JSON by stack name. */
+  readonly json: Record<string, Json>;
+}
+
+function synthesize(config: AppConfig, finalOutdir = outdir): Synthesized {
+  const app = Testing.app();
+  appOutdirs.push(app.outdir);
+  const stacks = addStacks(app, config, finalOutdir);
+  const json: Record<string, Json> = {};
+  // With validations: a stack that synthesizes but fails a construct check would be useless.
+  for (const stack of stacks) json[stack.node.id] = JSON.parse(Testing.synth(stack, true));
+  return { stacks, json };
+}
+
+function synthesizeDocument(document: Json): Synthesized {
+  return synthesize(validateConfig(document, configFile));
+}
+
+/** The single resource of a type: its logical id and its configuration. */
+function only(json: Json, type: string): { id: string; config: Json } {
+  const entries = Object.entries(json.resource?.[type] ?? {});
+  expect(entries).toHaveLength(1);
+  return { id: entries[0][0], config: entries[0][1] };
+}
+
+function resourcesOf(json: Json, type: string): Record<string, Json> {
+  return json.resource?.[type] ?? {};
+}
+
+/** The resource of a type whose attribute equals a value. */
+function findBy(json: Json, type: string, attribute: string, value: unknown): { id: string; config: Json } {
+  const matches = Object.entries(resourcesOf(json, type)).filter(([, config]) => config[attribute] === value);
+  expect(matches.map(([id]) => id)).toHaveLength(1);
+  return { id: matches[0][0], config: matches[0][1] };
+}
+
+const STACK_NAMES = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
+
+describe("addStacks", () => {
+  test("creates one stack per account × region, named <account>-<region>, in config order", () => {
+    const { stacks } = synthesizeDocument(doc());
+    expect(stacks.map((s) => s.node.id)).toEqual(STACK_NAMES);
+    for (const stack of stacks) expect(stack).toBeInstanceOf(WorkloadStack);
+  });
+
+  test("creates a stack for every region of an account", () => {
+    const document = doc();
+    document.accounts[0].regions = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
+    document.accounts.pop();
+    document.functions.pop();
+    const { stacks, json } = synthesizeDocument(document);
+    expect(stacks.map((s) => s.node.id)).toEqual(["staging-eu-west-1", "staging-eu-central-1", "staging-ap-southeast-2"]);
+    expect(stacks.map((s) => json[s.node.id].provider.aws[0].region)).toEqual(["eu-west-1", "eu-central-1", "ap-southeast-2"]);
+  });
+});
+
+describe("WorkloadStack provider", () => {
+  test("pins the region and the account, and merges default tags with the account's tags", () => {
+    const { json } = synthesizeDocument(doc());
+    expect(json["staging-eu-west-1"].provider).toEqual({
+      aws: [
+        {
+          region: "eu-west-1",
+          allowed_account_ids: ["111111111111"],
+          default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "staging" } }],
+        },
+      ],
+    });
+    expect(json["production-us-east-1"].provider).toEqual({
+      aws: [
+        {
+          region: "us-east-1",
+          allowed_account_ids: ["222222222222"],
+          default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }],
+        },
+      ],
+    });
+  });
+
+  test("lets an account tag override a default tag of the same name", () => {
+    const document = doc();
+    document.accounts[1].tags = { Project: "payments-prod", CostCenter: "4711" };
+    const { json } = synthesizeDocument(document);
+    expect(json["production-eu-west-1"].provider.aws[0].default_tags).toEqual([
+      { tags: { Project: "payments-prod", ManagedBy: "cdktf-lambda-kms", CostCenter: "4711" } },
+    ]);
+    // The other account keeps the default.
+    expect(json["staging-eu-west-1"].provider.aws[0].default_tags[0].tags.Project).toBe("payments");
+  });
+
+  test("assumes a role only where configured, with exactly the fields given", () => {
+    const document = doc();
+    document.accounts[0].assumeRole = { roleArn: "arn:aws:iam::111111111111:role/terraform-deploy" };
+    document.accounts[1].assumeRole = {
+      roleArn: "arn:aws:iam::222222222222:role/terraform-deploy",
+      sessionName: "lambda-kms-ci",
+      externalId: "ext-4711",
+    };
+    const { json } = synthesizeDocument(document);
+    expect(json["staging-eu-west-1"].provider.aws[0].assume_role).toEqual([{ role_arn: "arn:aws:iam::111111111111:role/terraform-deploy" }]);
+    expect(json["production-us-east-1"].provider.aws[0]).toEqual({
+      region: "us-east-1",
+      allowed_account_ids: ["222222222222"],
+      assume_role: [{ role_arn: "arn:aws:iam::222222222222:role/terraform-deploy", session_name: "lambda-kms-ci", external_id: "ext-4711" }],
+      default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }],
+    });
+  });
+
+  test("has no assume_role block when none is configured", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) expect(json[name].provider.aws[0]).not.toHaveProperty("assume_role");
+  });
+
+  test("requires the aws provider at exactly 5.100.0", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      expect(json[name].terraform.required_providers).toEqual({ aws: { source: "aws", version: "5.100.0" } });
+    }
+  });
+});
+
+describe("WorkloadStack backend", () => {
+  test("local: the state path is relative from <outdir>/stacks/<stack> to <state dir>/<stack>.tfstate", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      expect(json[name].terraform.backend).toEqual({ local: { path: `../../../state/${name}.tfstate` } });
+      // Resolved from the stack folder, the path lands in the configured state folder.
+      expect(path.resolve(outdir, "stacks", name, json[name].terraform.backend.local.path)).toBe(path.join(tmp, "state", `${name}.tfstate`));
+    }
+  });
+
+  test("local: the default configuration keeps state in <repo>/terraform-state, outside cdktf.out", () => {
+    const { json } = synthesize(loadConfig(DEFAULT_CONFIG_FILE), path.join(REPO, "cdktf.out"));
+    expect(json["production-eu-west-1"].terraform.backend).toEqual({ local: { path: "../../../terraform-state/production-eu-west-1.tfstate" } });
+  });
+
+  test("local: an output folder elsewhere still points at the same state files", () => {
+    const elsewhere = path.join(tmp, "ci", "build", "out");
+    const { json } = synthesize(validateConfig(doc(), configFile), elsewhere);
+    const statePath = json["staging-us-east-1"].terraform.backend.local.path;
+    expect(statePath).toBe("../../../../../state/staging-us-east-1.tfstate");
+    expect(path.resolve(elsewhere, "stacks", "staging-us-east-1", statePath)).toBe(path.join(tmp, "state", "staging-us-east-1.tfstate"));
+  });
+
+  test("s3: bucket, key <prefix>/<stack>.tfstate, region, encryption, lockfile, lock table, KMS key and role", () => {
+    const document = doc();
+    document.backend = {
+      type: "s3",
+      bucket: "acme-terraform-state",
+      region: "eu-central-1",
+      keyPrefix: "platform/lambda-kms",
+      dynamodbTable: "terraform-locks",
+      kmsKeyId: "arn:aws:kms:eu-central-1:999999999999:key/0f6f2d0e-1111-2222-3333-444444444444",
+      roleArn: "arn:aws:iam::999999999999:role/terraform-state",
+    };
+    const { json } = synthesizeDocument(document);
+    for (const name of STACK_NAMES) {
+      expect(json[name].terraform.backend).toEqual({
+        s3: {
+          bucket: "acme-terraform-state",
+          key: `platform/lambda-kms/${name}.tfstate`,
+          region: "eu-central-1",
+          encrypt: true,
+          use_lockfile: true,
+          dynamodb_table: "terraform-locks",
+          kms_key_id: "arn:aws:kms:eu-central-1:999999999999:key/0f6f2d0e-1111-2222-3333-444444444444",
+          assume_role: { role_arn: "arn:aws:iam::999999999999:role/terraform-state" },
+        },
+      });
+    }
+  });
+
+  test("s3: the minimal backend gets the default key prefix, encryption and S3-native locking only", () => {
+    const document = doc();
+    document.backend = { type: "s3", bucket: "acme-terraform-state", region: "eu-west-1" };
+    const { json } = synthesizeDocument(document);
+    expect(json["production-us-east-1"].terraform.backend).toEqual({
+      s3: {
+        bucket: "acme-terraform-state",
+        key: "lambda-kms/production-us-east-1.tfstate",
+        region: "eu-west-1",
+        encrypt: true,
+        use_lockfile: true,
+      },
+    });
+  });
+
+  test("s3: useLockfile false leaves use_lockfile out", () => {
+    const document = doc();
+    document.backend = { type: "s3", bucket: "acme-terraform-state", region: "eu-west-1", useLockfile: false, dynamodbTable: "terraform-locks" };
+    const { json } = synthesizeDocument(document);
+    expect(json["staging-eu-west-1"].terraform.backend).toEqual({
+      s3: {
+        bucket: "acme-terraform-state",
+        key: "lambda-kms/staging-eu-west-1.tfstate",
+        region: "eu-west-1",
+        encrypt: true,
+        dynamodb_table: "terraform-locks",
+      },
+    });
+  });
+});
+
+describe("WorkloadStack resources", () => {
+  test("puts each function only into the stacks of its target accounts", () => {
+    const { stacks, json } = synthesizeDocument(doc());
+    const functionNames = (name: string) =>
+      Object.values(resourcesOf(json[name], "aws_lambda_function"))
+        .map((fn) => fn.function_name)
+        .sort();
+    expect(functionNames("staging-eu-west-1")).toEqual(["orders-api"]);
+    expect(functionNames("staging-us-east-1")).toEqual(["orders-api"]);
+    expect(functionNames("production-eu-west-1")).toEqual(["nightly-report", "orders-api"]);
+    expect(functionNames("production-us-east-1")).toEqual(["nightly-report", "orders-api"]);
+    expect(stacks.map((s) => s.functions.map((fn) => fn.node.id))).toEqual([
+      ["orders-api"],
+      ["orders-api"],
+      ["orders-api", "nightly-report"],
+      ["orders-api", "nightly-report"],
+    ]);
+  });
+
+  test("a stack whose account has no function holds the key only", () => {
+    const document = doc();
+    document.functions[0].accounts = ["production"];
+    const { json } = synthesizeDocument(document);
+    expect(Object.keys(json["staging-eu-west-1"].resource).sort()).toEqual(["aws_kms_alias", "aws_kms_key"]);
+    expect(Object.keys(json["staging-eu-west-1"].output).sort()).toEqual(["key_aliases", "key_arn"]);
+  });
+
+  test("names each execution role <function>-<region>", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      const region = name.replace(/^(staging|production)-/, "");
+      const roles = Object.values(resourcesOf(json[name], "aws_iam_role")).map((role) => role.name);
+      const expected = name.startsWith("production") ? [`nightly-report-${region}`, `orders-api-${region}`] : [`orders-api-${region}`];
+      expect(roles.sort()).toEqual(expected);
+    }
+  });
+
+  test("sets the permissions boundary arn:aws:iam::<account>:policy/<name> only on the functions that ask for it", () => {
+    const document = doc();
+    document.functions[0].permissionsBoundaryPolicyName = "platform-boundary";
+    const { json } = synthesizeDocument(document);
+    expect(findBy(json["staging-eu-west-1"], "aws_iam_role", "name", "orders-api-eu-west-1").config.permissions_boundary).toBe(
+      "arn:aws:iam::111111111111:policy/platform-boundary",
+    );
+    expect(findBy(json["production-us-east-1"], "aws_iam_role", "name", "orders-api-us-east-1").config.permissions_boundary).toBe(
+      "arn:aws:iam::222222222222:policy/platform-boundary",
+    );
+    expect(findBy(json["production-us-east-1"], "aws_iam_role", "name", "nightly-report-us-east-1").config).not.toHaveProperty("permissions_boundary");
+  });
+
+  test("uses the region's partition in the permissions boundary ARN", () => {
+    const document = doc();
+    document.accounts.push({ name: "china", accountId: "333333333333", regions: ["cn-north-1"] });
+    document.functions[0].permissionsBoundaryPolicyName = "platform-boundary";
+    const { json } = synthesizeDocument(document);
+    expect(findBy(json["china-cn-north-1"], "aws_iam_role", "name", "orders-api-cn-north-1").config.permissions_boundary).toBe(
+      "arn:aws-cn:iam::333333333333:policy/platform-boundary",
+    );
+  });
+
+  test("builds the key from the key settings and the account's principals", () => {
+    const document = doc();
+    Object.assign(document.key, { aliases: ["payments-env", "alias/shared/lambda"], rotationPeriodDays: 180, deletionWindowDays: 7, preventDestroy: false });
+    const { json } = synthesizeDocument(document);
+    const stack = json["production-eu-west-1"];
+    const key = only(stack, "aws_kms_key").config;
+    expect(key).toMatchObject({
+      enable_key_rotation: true,
+      rotation_period_in_days: 180,
+      deletion_window_in_days: 7,
+      lifecycle: { prevent_destroy: false },
+      description: "payments: Lambda environment variables and logs in production/eu-west-1",
+    });
+    const policy = JSON.parse(key.policy);
+    const bySid = Object.fromEntries(policy.Statement.map((s: Json) => [s.Sid, s]));
+    expect(bySid.EnableIamPoliciesForAccount.Principal).toEqual({ AWS: ["arn:aws:iam::222222222222:root"] });
+    expect(bySid.KeyAdministration.Principal).toEqual({ AWS: ["arn:aws:iam::222222222222:role/platform-key-admin"] });
+    expect(bySid.KeyUsage.Principal).toEqual({ AWS: ["arn:aws:iam::222222222222:role/incident-responder"] });
+    expect(bySid.DeployPipelineConfiguresLambda.Principal).toEqual({ AWS: ["arn:aws:iam::222222222222:role/terraform-deploy"] });
+    // No principal of another account leaks into this account's key policy.
+    expect(key.policy).not.toContain("111111111111");
+    expect(
+      Object.values(resourcesOf(stack, "aws_kms_alias"))
+        .map((alias) => alias.name)
+        .sort(),
+    ).toEqual(["alias/payments-env", "alias/shared/lambda"]);
+  });
+
+  test("encrypts the environment of a function with the stack's key", () => {
+    const { json } = synthesizeDocument(doc());
+    const stack = json["staging-us-east-1"];
+    const key = only(stack, "aws_kms_key");
+    const fn = findBy(stack, "aws_lambda_function", "function_name", "orders-api").config;
+    expect(fn.kms_key_arn).toBe(`\${aws_kms_key.${key.id}.arn}`);
+    expect(fn.environment).toEqual({ variables: { SERVICE_NAME: "orders-api", LOG_LEVEL: "info" } });
+    expect(findBy(stack, "aws_cloudwatch_log_group", "name", "/aws/lambda/orders-api").config.kms_key_id).toBe(`\${aws_kms_key.${key.id}.arn}`);
+  });
+
+  test("outputs the key ARN, the aliases, and each function's ARN and role ARN", () => {
+    const { json } = synthesizeDocument(doc());
+    const stack = json["production-eu-west-1"];
+    const key = only(stack, "aws_kms_key");
+    const ordersFn = findBy(stack, "aws_lambda_function", "function_name", "orders-api");
+    const ordersRole = findBy(stack, "aws_iam_role", "name", "orders-api-eu-west-1");
+    const reportFn = findBy(stack, "aws_lambda_function", "function_name", "nightly-report");
+    const reportRole = findBy(stack, "aws_iam_role", "name", "nightly-report-eu-west-1");
+    expect(stack.output).toEqual({
+      key_arn: { description: "ARN of the workload key", value: `\${aws_kms_key.${key.id}.arn}` },
+      key_aliases: { description: "Aliases of the workload key", value: ["alias/payments-lambda-env"] },
+      "orders-api_function_arn": { description: "ARN of function orders-api", value: `\${aws_lambda_function.${ordersFn.id}.arn}` },
+      "orders-api_role_arn": { description: "Execution role of function orders-api", value: `\${aws_iam_role.${ordersRole.id}.arn}` },
+      "nightly-report_function_arn": { description: "ARN of function nightly-report", value: `\${aws_lambda_function.${reportFn.id}.arn}` },
+      "nightly-report_role_arn": { description: "Execution role of function nightly-report", value: `\${aws_iam_role.${reportRole.id}.arn}` },
+    });
+    expect(Object.keys(json["staging-eu-west-1"].output).sort()).toEqual(["key_aliases", "key_arn", "orders-api_function_arn", "orders-api_role_arn"]);
+  });
+
+  test("needs no network: no data sources and no references to any", () => {
+    const variants: Json[] = [doc()];
+    const s3 = doc();
+    s3.backend = { type: "s3", bucket: "acme-terraform-state", region: "eu-west-1", roleArn: "arn:aws:iam::999999999999:role/terraform-state" };
+    s3.accounts[0].assumeRole = { roleArn: "arn:aws:iam::111111111111:role/terraform-deploy" };
+    s3.functions[1].permissionsBoundaryPolicyName = "platform-boundary";
+    variants.push(s3);
+    for (const document of variants) {
+      const { json } = synthesizeDocument(document);
+      for (const name of STACK_NAMES) {
+        expect(json[name]).not.toHaveProperty("data");
+        expect(JSON.stringify(json[name])).not.toMatch(/\$\{data\./);
+      }
+    }
+  });
+});
