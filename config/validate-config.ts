@@ -3,7 +3,7 @@ import * as path from "path";
 import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN } from "../modules/aws-environment";
 import { LOG_RETENTION_DAYS, SUPPORTED_RUNTIMES } from "../modules/encrypted-function";
 import { environmentProblems } from "../modules/environment-variables";
-import { AccountConfig, AppConfig, BackendConfig, FunctionConfig, KeyConfig, stackName } from "./app-config";
+import { AccountConfig, AppConfig, BackendConfig, FunctionConfig, KeyConfig } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -151,14 +151,8 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   accounts.forEach((account, i) => {
     if (accountNames.indexOf(account.name) !== i) r.fail(`accounts[${i}].name`, `${show(account.name)} is used by another account; give each account its own name`);
   });
-  const stackNames = new Set<string>();
-  accounts.forEach((account, i) =>
-    account.regions.forEach((region) => {
-      const name = stackName(account, region);
-      if (stackNames.has(name)) r.fail(`accounts[${i}]`, `stack name "${name}" is produced twice; rename the account`);
-      stackNames.add(name);
-    }),
-  );
+  // Unique account names and unique regions per account give unique "<account>-<region>" stack
+  // names: a valid region code cannot absorb a hyphenated suffix of an account name.
 
   const functions = r.array("functions", root.functions, [], 0).map((raw, i) => readFunction(r, `functions[${i}]`, raw, baseDir, accountNames));
   functions.forEach((fn, i) => {
@@ -166,13 +160,11 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
       r.fail(`functions[${i}].name`, `${show(fn.name)} is used by another function; function names are unique per account and region`);
     }
     // IAM role names are global to an account, so each region gets its own role "<function>-<region>" (at most 64 characters).
-    for (const account of accounts.filter((a) => fn.accounts.includes(a.name))) {
-      for (const region of account.regions) {
-        const roleName = `${fn.name}-${region}`;
-        if (roleName.length > 64) {
-          r.fail(`functions[${i}].name`, `${show(fn.name)} is too long: its execution role in ${region} would be "${roleName}" (${roleName.length} characters, IAM allows 64); shorten the name to ${63 - region.length} characters`);
-        }
-      }
+    const regions = accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((a) => a.regions);
+    const longest = regions.reduce((a, b) => (b.length > a.length ? b : a), "");
+    const roleName = `${fn.name}-${longest}`;
+    if (longest && roleName.length > 64) {
+      r.fail(`functions[${i}].name`, `${show(fn.name)} is too long: its execution role in ${longest} would be "${roleName}" (${roleName.length} characters, IAM allows 64); shorten the name to ${63 - longest.length} characters`);
     }
   });
 
@@ -209,6 +201,10 @@ function readKey(r: Reader, raw: Json, project: string): KeyConfig {
   const o = raw === undefined ? {} : r.object("key", raw, ["aliases", "rotationPeriodDays", "deletionWindowDays", "preventDestroy"]);
   const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /^(?!(alias\/)?aws\/)(?!alias\/$)(alias\/)?[a-zA-Z0-9/_-]{1,250}$/, 'use letters, digits, "/", "_" or "-", not starting with "aws/", e.g. "payments-lambda-env"');
   if (aliases.length === 0) r.fail("key.aliases", "list is empty; give the key at least one alias");
+  const normalized = aliases.map((alias) => alias.replace(/^alias\//, ""));
+  normalized.forEach((name, i) => {
+    if (normalized.indexOf(name) !== i) r.fail(`key.aliases[${i}]`, `${show(aliases[i])} is the same alias as ${show(aliases[normalized.indexOf(name)])}; list each alias once`);
+  });
   return {
     aliases,
     rotationPeriodDays: r.integer("key.rotationPeriodDays", o.rotationPeriodDays, 365, 90, 2560),

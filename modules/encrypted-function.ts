@@ -43,8 +43,10 @@ export interface EncryptedFunctionProps {
    * @default false
    */
   readonly allowShortLogRetention?: boolean;
-  /** Execution role to use. @default a new LambdaExecutionRole scoped to this function and key */
+  /** Execution role to use; it must be built for this function and key. @default a new LambdaExecutionRole scoped to this function and key */
   readonly role?: LambdaExecutionRole;
+  /** Name of the role created by default (ignored when `role` is given). @default "<functionName>-<region>" */
+  readonly roleName?: string;
   /** Permissions boundary for the role created by default. @default no boundary */
   readonly permissionsBoundaryArn?: string;
   /** @default "Managed by cdktf-lambda-kms" */
@@ -53,12 +55,15 @@ export interface EncryptedFunctionProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** Runtimes Lambda supports for new functions (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). */
+/**
+ * Runtimes Lambda accepts for new functions and provider 5.100.0 knows
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+ * nodejs18.x and python3.9 are left out: deprecated in 2025. Newer runtimes
+ * (nodejs24.x) need a newer provider than the one this project pins.
+ */
 export const SUPPORTED_RUNTIMES: readonly string[] = [
-  "nodejs18.x",
   "nodejs20.x",
   "nodejs22.x",
-  "python3.9",
   "python3.10",
   "python3.11",
   "python3.12",
@@ -137,12 +142,16 @@ export class EncryptedFunction extends Construct {
       new LambdaExecutionRole(this, "role", {
         functionName: props.functionName,
         key: props.key,
+        roleName: props.roleName,
         permissionsBoundaryArn: props.permissionsBoundaryArn,
         tags: props.tags,
       });
 
     if (props.role && props.role.logGroupName !== logGroupName) {
       throw new Error(`${where}: the role given was built for the log group "${props.role.logGroupName}"; build the role with functionName "${props.functionName}"`);
+    }
+    if (props.role && props.role.key !== props.key) {
+      throw new Error(`${where}: the role given may decrypt with key "${props.role.key.node.path}", not with "${props.key.node.path}"; build the role with this function's key`);
     }
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {

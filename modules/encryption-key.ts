@@ -152,13 +152,15 @@ export class EncryptionKey extends Construct {
       lifecycle: { preventDestroy: props.preventDestroy ?? true },
     });
 
-    this.aliases = this.aliasNames.map(
-      (name) =>
-        new KmsAlias(this, `alias-${name.slice("alias/".length).replace(/\//g, "-")}`, {
-          name,
-          targetKeyId: this.resource.keyId,
-        }),
-    );
+    // Construct IDs are Terraform addresses and must stay stable, so they derive from the alias names.
+    const aliasIds = this.aliasNames.map((name) => `alias-${name.slice("alias/".length).replace(/\//g, "-")}`);
+    aliasIds.forEach((aliasId, i) => {
+      const first = aliasIds.indexOf(aliasId);
+      if (first !== i) {
+        throw new Error(`encryption key "${id}": aliases "${this.aliasNames[first]}" and "${this.aliasNames[i]}" map to the same Terraform address "${aliasId}"; rename one of them`);
+      }
+    });
+    this.aliases = this.aliasNames.map((name, i) => new KmsAlias(this, aliasIds[i], { name, targetKeyId: this.resource.keyId }));
 
     this.node.addValidation({
       validate: () => {
@@ -178,8 +180,18 @@ export class EncryptionKey extends Construct {
     return this.resource.keyId;
   }
 
-  /** Adds a statement to the key policy (used by other constructs, e.g. service presets). */
+  /**
+   * Adds a statement to the key policy (used by other constructs, e.g. service
+   * presets). A statement that allows `"Principal": "*"` without a condition
+   * is refused: it would open the key to every AWS account.
+   */
   public addToKeyPolicy(statement: PolicyStatement): void {
+    const open = statement.effect === "Allow" && statement.principals?.AWS?.includes("*") && !statement.conditions;
+    if (open) {
+      throw new Error(
+        `encryption key "${this.node.id}": statement "${statement.sid ?? statement.actions.join(",")}" allows Principal "*" without a condition; name the principals, or add a condition such as kms:CallerAccount`,
+      );
+    }
     this.policy.addStatements(statement);
   }
 

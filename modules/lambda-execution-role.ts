@@ -52,14 +52,17 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
   /** ARN of the function this role serves, built from its name (no dependency cycle). */
   public readonly functionArn: string;
   public readonly logGroupName: string;
+  /** The one key this role may decrypt with. */
+  public readonly key: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: LambdaExecutionRoleProps) {
     super(scope, id);
+    this.key = props.key;
     const env = props.key.environment;
     const roleName = props.roleName ?? `${props.functionName}-${env.region}`;
     if (!Token.isUnresolved(roleName) && !ROLE_NAME_PATTERN.test(roleName)) {
       throw new Error(
-        `execution role of function "${props.functionName}": role name "${roleName}" is invalid; IAM role names have 1–64 letters, digits or "+=,.@_-" — set roleName to a shorter name`,
+        `execution role of function "${props.functionName}": role name "${roleName}" is invalid; IAM role names have 1–64 letters, digits or "+=,.@_-" — set roleName to a shorter name (or shorten the function name)`,
       );
     }
     this.functionArn = formatArn(env, "lambda", `function:${props.functionName}`);

@@ -35,7 +35,7 @@ export interface PolicyStatementProps {
   readonly conditions?: PolicyConditions;
 }
 
-const ACTION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9*]+$/;
+const ACTION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 const SID_PATTERN = /^[A-Za-z0-9]*$/;
 
 /**
@@ -53,6 +53,9 @@ export class PolicyStatement {
   constructor(props: PolicyStatementProps) {
     if (props.sid !== undefined && !SID_PATTERN.test(props.sid)) {
       throw new Error(`policy statement sid "${props.sid}" is invalid: use letters and digits only`);
+    }
+    if (props.principals && !props.principals.AWS?.length && !props.principals.Service?.length) {
+      throw new Error(`policy statement ${props.sid ?? ""} has an empty principal list: name at least one AWS or Service principal, or leave principals out`);
     }
     if (props.actions.length === 0) {
       throw new Error(`policy statement ${props.sid ?? ""} has no actions: list at least one "service:Action"`);

@@ -38,30 +38,29 @@ export function synthesizeApp(config: AppConfig, outdir: string): SynthesizeAppR
   const finalOutdir = path.resolve(outdir);
   fs.mkdirSync(path.dirname(finalOutdir), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(finalOutdir), `.${path.basename(finalOutdir)}.staging-`));
+  // mkdtemp creates 0700; the output is read by other tools and users like any build output.
+  fs.chmodSync(staging, 0o755);
   try {
     const app = new App({ outdir: staging });
     const stacks = addStacks(app, config, finalOutdir).map((stack) => stack.node.id);
     app.synth();
-    carryOverTerraformState(finalOutdir, staging, stacks);
-    swapIn(staging, finalOutdir);
+    swapIn(staging, finalOutdir, stacks);
     return { outdir: finalOutdir, stacks };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
-function carryOverTerraformState(previous: string, next: string, stacks: readonly string[]): void {
-  for (const stack of stacks) {
-    for (const entry of [".terraform", ".terraform.lock.hcl"]) {
-      const from = path.join(previous, "stacks", stack, entry);
-      if (fs.existsSync(from)) fs.renameSync(from, path.join(next, "stacks", stack, entry));
-    }
-  }
-}
-
-function swapIn(staging: string, outdir: string): void {
+/** Replaces `outdir` with `staging`, then moves the previous stacks' `.terraform` folders and lock files across. */
+function swapIn(staging: string, outdir: string, stacks: readonly string[]): void {
   const old = `${staging}.old`;
   if (fs.existsSync(outdir)) fs.renameSync(outdir, old);
   fs.renameSync(staging, outdir);
+  for (const stack of stacks) {
+    for (const entry of [".terraform", ".terraform.lock.hcl"]) {
+      const from = path.join(old, "stacks", stack, entry);
+      if (fs.existsSync(from)) fs.renameSync(from, path.join(outdir, "stacks", stack, entry));
+    }
+  }
   fs.rmSync(old, { recursive: true, force: true });
 }

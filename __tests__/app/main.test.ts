@@ -141,6 +141,8 @@ describe("node dist/main.js", () => {
     expect(Object.keys(manifest.stacks).sort()).toEqual([...STACKS].sort());
     for (const stack of STACKS) expect(manifest.stacks[stack].synthesizedStackPath).toBe(`stacks/${stack}/cdk.tf.json`);
     expect(fs.readdirSync(folder)).toEqual(["cdktf.out"]);
+    // Readable like any build output, not 0700 like the temporary folder it was staged in.
+    expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
   });
 
   test("writes to ./cdktf.out of the working directory when CDKTF_OUTDIR is unset", () => {

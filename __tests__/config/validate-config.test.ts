@@ -313,11 +313,19 @@ describe("validateConfig: errors", () => {
     expect(issue.message).toBe('"europe-west1" is invalid; use region codes such as "eu-west-1"');
   });
 
-  test("fails when a region is listed twice", () => {
+  test("fails when a region is listed twice, reported once", () => {
     const document = doc();
     document.accounts[0].regions = ["eu-west-1", "eu-west-1"];
-    const error = configError(document);
-    expect(issueAt(error, "accounts[0].regions[1]").message).toBe('"eu-west-1" is listed twice; list each value once');
+    expect(onlyIssue(document)).toEqual({ path: "accounts[0].regions[1]", message: '"eu-west-1" is listed twice; list each value once' });
+  });
+
+  test("fails when two aliases differ only by the alias/ prefix", () => {
+    const document = doc();
+    document.key.aliases = ["payments-lambda-env", "alias/payments-lambda-env"];
+    expect(onlyIssue(document)).toEqual({
+      path: "key.aliases[1]",
+      message: '"alias/payments-lambda-env" is the same alias as "payments-lambda-env"; list each alias once',
+    });
   });
 
   test("fails when an account ID has the wrong number of digits", () => {
@@ -514,8 +522,10 @@ describe("validateConfig: errors", () => {
   test("fails when <name>-<region> is longer than 64 characters, and says how long the name may be", () => {
     const document = doc();
     document.accounts[1].regions = ["eu-west-1", "ap-southeast-2"];
+    document.accounts[0].regions = ["ap-southeast-2"];
     const name = "n".repeat(50); // "<50>-ap-southeast-2" = 65 characters; "<50>-eu-west-1" = 60
     document.functions[1].name = name;
+    document.functions[1].accounts = ["staging", "production"]; // two accounts in the long region: still one issue
     const issue = onlyIssue(document);
     expect(issue.path).toBe("functions[1].name");
     expect(issue.message).toBe(

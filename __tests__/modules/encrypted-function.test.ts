@@ -224,8 +224,8 @@ describe("validation", () => {
     expect(attempt({ functionName })).toThrow(`function "${functionName}": the name is invalid; use 1–64 letters, digits, "-" or "_"`);
   });
 
-  test.each(["nodejs16.x", "node22", "python2.7"])("fails when the runtime is %p", (runtime) => {
-    expect(attempt({ runtime })).toThrow(`function "orders": runtime "${runtime}" is not supported; use one of nodejs18.x`);
+  test.each(["nodejs16.x", "nodejs18.x", "python3.9", "node22", "python2.7"])("fails when the runtime is %p", (runtime) => {
+    expect(attempt({ runtime })).toThrow(`function "orders": runtime "${runtime}" is not supported; use one of nodejs20.x`);
   });
 
   test.each([
@@ -313,5 +313,20 @@ describe("validation", () => {
     expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, role })).toThrow(
       'function "orders": the role given was built for the log group "/aws/lambda/billing"; build the role with functionName "orders"',
     );
+  });
+
+  test("fails when the role was built for another key", () => {
+    const { stack, key } = setup();
+    const otherKey = new EncryptionKey(stack, "other-key", { accountId: ACCOUNT, region: REGION, aliases: ["other"] });
+    const role = new LambdaExecutionRole(stack, "orders-role", { functionName: "orders", key: otherKey });
+    expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, role })).toThrow(
+      'function "orders": the role given may decrypt with key "stack/other-key", not with "stack/key"; build the role with this function\'s key',
+    );
+  });
+
+  test("roleName names the role created by default", () => {
+    const { resources } = build({ roleName: "orders-custom" });
+    const [, role] = only(resources, "aws_iam_role");
+    expect(role.name).toBe("orders-custom");
   });
 });

@@ -516,3 +516,35 @@ describe("validation", () => {
     expect(() => Testing.synth(stack, true)).toThrow(/key policy is \d+ bytes, over the 32768-byte limit/);
   });
 });
+
+describe("guards added for review findings", () => {
+  test("fails when two aliases map to the same Terraform address", () => {
+    expect(() => build({ aliases: ["team/app", "team-app"] })).toThrow(
+      'encryption key "key": aliases "alias/team/app" and "alias/team-app" map to the same Terraform address "alias-team-app"; rename one of them',
+    );
+  });
+
+  test("fails when addToKeyPolicy gets Principal \"*\" without a condition", () => {
+    const stack = newStack();
+    const key = new EncryptionKey(stack, "key", baseProps());
+    const open = new PolicyStatement({ sid: "Open", principals: { AWS: ["*"] }, actions: ["kms:Decrypt"], resources: ["*"] });
+    expect(() => key.addToKeyPolicy(open)).toThrow('encryption key "key": statement "Open" allows Principal "*" without a condition');
+  });
+
+  test("accepts Principal \"*\" when a condition narrows it, and renders it", () => {
+    const { policy } = build({}, (key) =>
+      key.addToKeyPolicy(
+        new PolicyStatement({
+          sid: "AccountViaLambda",
+          principals: { AWS: ["*"] },
+          actions: ["kms:Decrypt"],
+          resources: ["*"],
+          conditions: { StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "lambda.eu-west-1.amazonaws.com" } },
+        }),
+      ),
+    );
+    expect(statement(policy, "AccountViaLambda").Condition).toEqual({
+      StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "lambda.eu-west-1.amazonaws.com" },
+    });
+  });
+});

@@ -187,3 +187,14 @@ describe("PolicyDocument", () => {
     expect(policy.Statement[0].Resource).toEqual(["${aws_iam_policy.target.arn}"]);
   });
 });
+
+test("fails when principals is given but names nobody", () => {
+  expect(() => new PolicyStatement({ sid: "Empty", principals: {}, actions: ["kms:Decrypt"], resources: ["*"] })).toThrow(
+    "policy statement Empty has an empty principal list",
+  );
+  expect(() => new PolicyStatement({ principals: { AWS: [] }, actions: ["kms:Decrypt"], resources: ["*"] })).toThrow("empty principal list");
+});
+
+test("accepts the ? wildcard in action names, as IAM does", () => {
+  expect(new PolicyStatement({ actions: ["kms:Decryp?"], resources: ["*"] }).actions).toEqual(["kms:Decryp?"]);
+});
