@@ -12,6 +12,7 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
   },
+  globalSetup: "<rootDir>/__tests__/global-setup.ts",
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 30000,
 };

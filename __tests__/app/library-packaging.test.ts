@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from "child_process";
-import * as crypto from "crypto";
 import { builtinModules } from "module";
 import * as fs from "fs";
 import * as os from "os";
@@ -15,28 +14,6 @@ import * as path from "path";
 const REPO = path.resolve(__dirname, "..", "..");
 const TSC = path.join(REPO, "node_modules", ".bin", "tsc");
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
-
-/** Same as in main.test.ts: one `npm run build` at a time across jest workers. */
-function buildOnce(): void {
-  const lock = path.join(os.tmpdir(), `cdktf-lambda-kms-build-${crypto.createHash("sha256").update(REPO).digest("hex").slice(0, 12)}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) fs.rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-  try {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO, stdio: "pipe" });
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
-}
 
 const CONSUMER_APP = `import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -133,7 +110,6 @@ function expectKeyAndFunction(outdir: string): void {
 }
 
 beforeAll(() => {
-  buildOnce();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "library-packaging-test-"));
   consumer = createConsumer();
 }, 180_000);

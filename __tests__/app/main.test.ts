@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -17,37 +17,9 @@ const MAIN = path.join(REPO, "dist", "main.js");
 const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
 const STACKS = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
 
-/**
- * Builds dist/ with `npm run build`. Jest runs test files in parallel and
- * another file builds too; a lock folder keeps two tsc processes from writing
- * the same files at once (the second build is an incremental no-op).
- */
-function buildOnce(): void {
-  const lock = path.join(os.tmpdir(), `cdktf-lambda-kms-build-${crypto.createHash("sha256").update(REPO).digest("hex").slice(0, 12)}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      // A lock left by a killed run is stale after two minutes.
-      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) fs.rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-  try {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO, stdio: "pipe" });
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 let tmp: string;
 
 beforeAll(() => {
-  buildOnce();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "main-test-"));
 }, 180_000);
 
