@@ -15,7 +15,8 @@ export interface AwsEnvironment {
 }
 
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
-export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** Commercial, China and GovCloud regions; the isolated (ISO) partitions are not supported. */
+export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /** The partition a region belongs to; ARNs must use it. */
 export function partitionForRegion(region: string): string {

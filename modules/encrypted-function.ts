@@ -135,8 +135,21 @@ export class EncryptedFunction extends Construct {
     const problems = environmentProblems(where, variables);
     if (problems.length > 0) throw new Error(problems.join("\n"));
 
-    this.key = props.key;
     const logGroupName = `/aws/lambda/${props.functionName}`;
+    if (props.role && props.role.logGroupName !== logGroupName) {
+      throw new Error(`${where}: the role given was built for the log group "${props.role.logGroupName}"; build the role with functionName "${props.functionName}"`);
+    }
+    if (props.role && props.role.key !== props.key) {
+      throw new Error(`${where}: the role given may decrypt with key "${props.role.key.node.path}", not with "${props.key.node.path}"; build the role with this function's key`);
+    }
+    // The code is packaged before anything else is added, so a bad folder leaves no half-built function behind.
+    try {
+      this.code = new LambdaCodeAsset(this, "code", { directory: props.codeDirectory });
+    } catch (error) {
+      throw new Error(`${where}: codeDirectory: ${(error as Error).message}`);
+    }
+
+    this.key = props.key;
     this.role =
       props.role ??
       new LambdaExecutionRole(this, "role", {
@@ -147,13 +160,6 @@ export class EncryptedFunction extends Construct {
         tags: props.tags,
       });
 
-    if (props.role && props.role.logGroupName !== logGroupName) {
-      throw new Error(`${where}: the role given was built for the log group "${props.role.logGroupName}"; build the role with functionName "${props.functionName}"`);
-    }
-    if (props.role && props.role.key !== props.key) {
-      throw new Error(`${where}: the role given may decrypt with key "${props.role.key.node.path}", not with "${props.key.node.path}"; build the role with this function's key`);
-    }
-
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: logGroupName,
       kmsKeyId: props.key.keyArn,
@@ -163,7 +169,6 @@ export class EncryptedFunction extends Construct {
     // The literal name, not `this.logGroup.name`: a reference would make the key depend on the group that depends on the key.
     props.key.allowCloudWatchLogs(logGroupName);
 
-    this.code = new LambdaCodeAsset(this, "code", { directory: props.codeDirectory });
     const hasEnvironment = Object.keys(variables).length > 0;
 
     this.resource = new LambdaFunction(this, "function", {

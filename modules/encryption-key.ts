@@ -39,7 +39,13 @@ export interface EncryptionKeyProps extends AwsEnvironment {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** Administrative actions, listed one by one so that no wildcard can include a cryptographic operation. */
+/**
+ * Administrative actions, listed one by one so that no wildcard can include a
+ * cryptographic operation. (`kms:ListAliases` is left out: it is not a
+ * key-scoped action, so a key policy cannot grant it.) Note that
+ * `kms:PutKeyPolicy` lets an administrator rewrite the policy, including
+ * granting themselves decrypt: that change is audited in CloudTrail.
+ */
 export const KEY_ADMIN_ACTIONS = [
   "kms:CancelKeyDeletion",
   "kms:CreateAlias",
@@ -51,7 +57,6 @@ export const KEY_ADMIN_ACTIONS = [
   "kms:EnableKeyRotation",
   "kms:GetKeyPolicy",
   "kms:GetKeyRotationStatus",
-  "kms:ListAliases",
   "kms:ListGrants",
   "kms:ListKeyPolicies",
   "kms:ListKeyRotations",
@@ -135,6 +140,15 @@ export class EncryptionKey extends Construct {
     const duplicate = this.aliasNames.find((name, i) => this.aliasNames.indexOf(name) !== i);
     if (duplicate) throw new Error(`encryption key "${id}": alias "${duplicate}" is listed twice; list each alias once`);
 
+    // Construct IDs are Terraform addresses and must stay stable, so they derive from the alias names.
+    const aliasIds = this.aliasNames.map((name) => `alias-${name.slice("alias/".length).replace(/\//g, "-")}`);
+    aliasIds.forEach((aliasId, i) => {
+      const first = aliasIds.indexOf(aliasId);
+      if (first !== i) {
+        throw new Error(`encryption key "${id}": aliases "${this.aliasNames[first]}" and "${this.aliasNames[i]}" map to the same Terraform address "${aliasId}"; rename one of them`);
+      }
+    });
+
     this.policy = new PolicyDocument(this.baseStatements(props));
 
     this.resource = new KmsKey(this, "key", {
@@ -152,14 +166,6 @@ export class EncryptionKey extends Construct {
       lifecycle: { preventDestroy: props.preventDestroy ?? true },
     });
 
-    // Construct IDs are Terraform addresses and must stay stable, so they derive from the alias names.
-    const aliasIds = this.aliasNames.map((name) => `alias-${name.slice("alias/".length).replace(/\//g, "-")}`);
-    aliasIds.forEach((aliasId, i) => {
-      const first = aliasIds.indexOf(aliasId);
-      if (first !== i) {
-        throw new Error(`encryption key "${id}": aliases "${this.aliasNames[first]}" and "${this.aliasNames[i]}" map to the same Terraform address "${aliasId}"; rename one of them`);
-      }
-    });
     this.aliases = this.aliasNames.map((name, i) => new KmsAlias(this, aliasIds[i], { name, targetKeyId: this.resource.keyId }));
 
     this.node.addValidation({
@@ -182,16 +188,10 @@ export class EncryptionKey extends Construct {
 
   /**
    * Adds a statement to the key policy (used by other constructs, e.g. service
-   * presets). A statement that allows `"Principal": "*"` without a condition
-   * is refused: it would open the key to every AWS account.
+   * presets). PolicyStatement itself refuses a wildcard principal without a
+   * condition.
    */
   public addToKeyPolicy(statement: PolicyStatement): void {
-    const open = statement.effect === "Allow" && statement.principals?.AWS?.includes("*") && !statement.conditions;
-    if (open) {
-      throw new Error(
-        `encryption key "${this.node.id}": statement "${statement.sid ?? statement.actions.join(",")}" allows Principal "*" without a condition; name the principals, or add a condition such as kms:CallerAccount`,
-      );
-    }
     this.policy.addStatements(statement);
   }
 
@@ -241,6 +241,7 @@ export class EncryptionKey extends Construct {
   }
 
   private baseStatements(props: EncryptionKeyProps): PolicyStatement[] {
+    const viaLambda = `lambda.${this.environment.region}.amazonaws.com`;
     const statements = [
       new PolicyStatement({
         sid: "EnableIamPoliciesForAccount",
@@ -271,11 +272,14 @@ export class EncryptionKey extends Construct {
     }
     if (props.deployerArns?.length) {
       statements.push(
+        // Only through Lambda: the pipeline can configure and read function environments, but it
+        // cannot decrypt other ciphertext under this key by calling KMS directly.
         new PolicyStatement({
           sid: "DeployPipelineConfiguresLambda",
           principals: { AWS: props.deployerArns },
           actions: ["kms:Encrypt", "kms:Decrypt"],
           resources: ["*"],
+          conditions: { StringEquals: { "kms:ViaService": viaLambda } },
         }),
         new PolicyStatement({
           sid: "DeployPipelineCreatesGrantsForAwsResources",
@@ -283,7 +287,7 @@ export class EncryptionKey extends Construct {
           actions: ["kms:CreateGrant"],
           resources: ["*"],
           // Lambda creates the grant on the deployer's behalf; nobody may create grants for themselves.
-          conditions: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+          conditions: { Bool: { "kms:GrantIsForAWSResource": "true" }, StringEquals: { "kms:ViaService": viaLambda } },
         }),
       );
     }

@@ -41,7 +41,8 @@ const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
  *   when the role is recreated; this statement keeps invocations working
  *   (research/aws-facts.md facts 2 and 4).
  *
- * No statement uses `Resource: "*"`; a validation refuses one if added later.
+ * No statement uses `Resource: "*"` or any other wildcard ARN; a validation
+ * refuses one if added later.
  */
 export class LambdaExecutionRole extends Construct implements IGrantable {
   /** The underlying `aws_iam_role` (escape hatch). */
@@ -105,12 +106,14 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
 
     this.node.addValidation({
       validate: () =>
-        this.policyDocument.statements
-          .filter((s) => s.resources.includes("*"))
-          .map(
-            (s) =>
-              `execution role of function "${props.functionName}": statement "${s.sid ?? s.actions.join(",")}" applies to Resource "*"; scope it to exact ARNs`,
-          ),
+        this.policyDocument.statements.flatMap((statement) =>
+          statement.resources
+            .filter(isWildcardResource)
+            .map(
+              (resource) =>
+                `execution role of function "${props.functionName}": statement "${statement.sid ?? statement.actions.join(",")}" applies to "${resource}"; scope it to exact ARNs`,
+            ),
+        ),
     });
   }
 
@@ -121,4 +124,13 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
   public addToPrincipalPolicy(statement: PolicyStatement): void {
     this.policyDocument.addStatements(statement);
   }
+}
+
+/**
+ * A resource with a wildcard, except the streams of one log group
+ * (`...:log-group:<name>:log-stream:*`): stream names are chosen by Lambda at
+ * run time, so that suffix is as narrow as IAM allows.
+ */
+function isWildcardResource(resource: string): boolean {
+  return resource.includes("*") && !/^arn:[^*]+:log-group:[^*]+:log-stream:\*$/.test(resource);
 }

@@ -68,12 +68,25 @@ export class PolicyStatement {
     if (!props.principals && (props.resources ?? []).length === 0) {
       throw new Error(`policy statement ${props.sid ?? ""} has no resources: name the exact ARNs it applies to`);
     }
+    for (const [operator, keys] of Object.entries(props.conditions ?? {})) {
+      if (Object.keys(keys).length === 0) {
+        throw new Error(`policy statement ${props.sid ?? ""}: condition operator "${operator}" has no keys; add a condition key or remove the operator`);
+      }
+    }
+    const conditions = props.conditions && Object.keys(props.conditions).length > 0 ? props.conditions : undefined;
+    // "Principal": "*" (or an ARN with a wildcard) opens a resource to every AWS account; only a condition can narrow it.
+    const wildcard = props.principals?.AWS?.find((principal) => !Token.isUnresolved(principal) && principal.includes("*"));
+    if (wildcard !== undefined && (props.effect ?? "Allow") === "Allow" && !conditions) {
+      throw new Error(
+        `policy statement ${props.sid ?? ""} allows the principal "${wildcard}" without a condition; name the principals, or add a condition such as kms:CallerAccount or aws:PrincipalOrgID`,
+      );
+    }
     this.sid = props.sid;
     this.effect = props.effect ?? "Allow";
     this.actions = unique(props.actions);
     this.resources = unique(props.resources ?? []);
     this.principals = props.principals;
-    this.conditions = props.conditions;
+    this.conditions = conditions;
   }
 
   /** The statement as IAM JSON (tokens left in place; cdktf resolves them). */
@@ -89,7 +102,7 @@ export class PolicyStatement {
     }
     json.Action = [...this.actions];
     if (this.resources.length > 0) json.Resource = [...this.resources];
-    if (this.conditions && Object.keys(this.conditions).length > 0) json.Condition = this.conditions;
+    if (this.conditions) json.Condition = this.conditions;
     return json;
   }
 }

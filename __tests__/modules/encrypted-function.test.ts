@@ -330,3 +330,12 @@ describe("validation", () => {
     expect(role.name).toBe("orders-custom");
   });
 });
+
+test("fails when the code folder is missing, naming the function, and registers nothing in the key policy", () => {
+  const { stack, key } = setup();
+  const missing = path.join(OUTDIR, "no-such-folder");
+  expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: missing })).toThrow(/^function "orders": codeDirectory: /);
+  const { keyPolicy, resources } = synthesize(stack);
+  expect(keyPolicy.Statement.map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount"]);
+  expect(resources).not.toHaveProperty("aws_iam_role");
+});

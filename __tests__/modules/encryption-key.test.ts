@@ -264,7 +264,7 @@ describe("key policy", () => {
     });
   });
 
-  test("deployers get Encrypt+Decrypt, and CreateGrant only for AWS resources", () => {
+  test("deployers get Encrypt+Decrypt, and CreateGrant only for AWS resources, all only through Lambda in the key's region", () => {
     const { policy } = build({ deployerArns: [DEPLOYER] });
     expect(statement(policy, "DeployPipelineConfiguresLambda")).toEqual({
       Sid: "DeployPipelineConfiguresLambda",
@@ -272,6 +272,7 @@ describe("key policy", () => {
       Principal: { AWS: [DEPLOYER] },
       Action: ["kms:Encrypt", "kms:Decrypt"],
       Resource: ["*"],
+      Condition: { StringEquals: { "kms:ViaService": `lambda.${REGION}.amazonaws.com` } },
     });
     expect(statement(policy, "DeployPipelineCreatesGrantsForAwsResources")).toEqual({
       Sid: "DeployPipelineCreatesGrantsForAwsResources",
@@ -279,7 +280,7 @@ describe("key policy", () => {
       Principal: { AWS: [DEPLOYER] },
       Action: ["kms:CreateGrant"],
       Resource: ["*"],
-      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" }, StringEquals: { "kms:ViaService": `lambda.${REGION}.amazonaws.com` } },
     });
   });
 
@@ -477,7 +478,7 @@ describe("validation", () => {
     expect(create({ accountId })).toThrow(`encryption key "key": accountId "${accountId}" is not a 12-digit AWS account ID`);
   });
 
-  test.each(["eu-west", "EU-WEST-1", "euwest1", "eu-west-1a"])("fails when the region is %p", (region) => {
+  test.each(["eu-west", "EU-WEST-1", "euwest1", "eu-west-1a", "us-iso-east-1", "us-isob-east-1"])("fails when the region is %p", (region) => {
     expect(create({ region })).toThrow(`encryption key "key": region "${region}" is not an AWS region code`);
   });
 
@@ -524,11 +525,20 @@ describe("guards added for review findings", () => {
     );
   });
 
-  test("fails when addToKeyPolicy gets Principal \"*\" without a condition", () => {
-    const stack = newStack();
-    const key = new EncryptionKey(stack, "key", baseProps());
-    const open = new PolicyStatement({ sid: "Open", principals: { AWS: ["*"] }, actions: ["kms:Decrypt"], resources: ["*"] });
-    expect(() => key.addToKeyPolicy(open)).toThrow('encryption key "key": statement "Open" allows Principal "*" without a condition');
+  test.each([
+    ["*", undefined],
+    ["arn:aws:iam::*:root", undefined],
+    ["*", {}],
+  ])("fails when a key-policy statement allows the principal %p without a condition (%p)", (principal, conditions) => {
+    expect(
+      () => new PolicyStatement({ sid: "Open", principals: { AWS: [principal] }, actions: ["kms:Decrypt"], resources: ["*"], conditions }),
+    ).toThrow(`policy statement Open allows the principal "${principal}" without a condition`);
+  });
+
+  test("fails when a condition operator has no keys", () => {
+    expect(
+      () => new PolicyStatement({ sid: "Open", principals: { AWS: ["*"] }, actions: ["kms:Decrypt"], resources: ["*"], conditions: { StringEquals: {} } }),
+    ).toThrow('policy statement Open: condition operator "StringEquals" has no keys');
   });
 
   test("accepts Principal \"*\" when a condition narrows it, and renders it", () => {

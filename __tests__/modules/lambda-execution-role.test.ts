@@ -199,9 +199,9 @@ describe("inline policy", () => {
     const { stack, key } = setup();
     const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
     expect(() => Testing.synth(stack, true)).not.toThrow();
-    role.addToPrincipalPolicy(new PolicyStatement({ sid: "TooBroad", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*", "*"] }));
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "TooBroad", actions: ["s3:GetObject"], resources: ["*"] }));
     expect(() => Testing.synth(stack, true)).toThrow(
-      '[stack/role] execution role of function "orders": statement "TooBroad" applies to Resource "*"; scope it to exact ARNs',
+      '[stack/role] execution role of function "orders": statement "TooBroad" applies to "*"; scope it to exact ARNs',
     );
   });
 
@@ -209,6 +209,16 @@ describe("inline policy", () => {
     const { stack, key } = setup();
     const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ["kms:Decrypt", "kms:Encrypt"], resources: ["*"] }));
-    expect(() => Testing.synth(stack, true)).toThrow('statement "kms:Decrypt,kms:Encrypt" applies to Resource "*"');
+    expect(() => Testing.synth(stack, true)).toThrow('statement "kms:Decrypt,kms:Encrypt" applies to "*"');
   });
+
+  test.each(["arn:aws:kms:*:*:key/*", "arn:aws:s3:::bucket/*", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`])(
+    "fails synth validation for the wildcard ARN %p",
+    (resource) => {
+      const { stack, key } = setup();
+      const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
+      role.addToPrincipalPolicy(new PolicyStatement({ sid: "Wild", actions: ["kms:Decrypt"], resources: [resource] }));
+      expect(() => Testing.synth(stack, true)).toThrow(`statement "Wild" applies to "${resource}"; scope it to exact ARNs`);
+    },
+  );
 });
