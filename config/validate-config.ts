@@ -1,8 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN } from "../modules/aws-environment";
-import { LOG_RETENTION_DAYS, SUPPORTED_RUNTIMES } from "../modules/encrypted-function";
+import { FUNCTION_NAME_PATTERN, SUPPORTED_RUNTIMES, logRetentionProblem } from "../modules/encrypted-function";
+import { aliasNameProblem, normalizeAliasName } from "../modules/encryption-key";
 import { environmentProblems } from "../modules/environment-variables";
+import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
 import { AccountConfig, AppConfig, BackendConfig, FunctionConfig, KeyConfig } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
@@ -28,7 +30,6 @@ type JsonObject = Record<string, Json>;
 
 const PROJECT_PATTERN = /^[a-z][a-z0-9-]{1,30}$/;
 const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
-const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ROLE_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
@@ -70,6 +71,15 @@ class Reader {
 
   public optionalString(at: string, value: Json, pattern: RegExp | undefined, hint: string): string | undefined {
     return value === undefined ? undefined : this.string(at, value, pattern, hint);
+  }
+
+  public oneOf<T extends string>(at: string, value: Json, fallback: T, allowed: readonly T[]): T {
+    if (value === undefined) return fallback;
+    if (typeof value !== "string" || !allowed.includes(value as T)) {
+      this.fail(at, `${show(value)} is not supported; use one of ${allowed.join(", ")}`);
+      return fallback;
+    }
+    return value as T;
   }
 
   public integer(at: string, value: Json, fallback: number, min: number, max: number): number {
@@ -162,7 +172,7 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     // IAM role names are global to an account, so each region gets its own role "<function>-<region>" (at most 64 characters).
     const regions = accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((a) => a.regions);
     const longest = regions.reduce((a, b) => (b.length > a.length ? b : a), "");
-    const roleName = `${fn.name}-${longest}`;
+    const roleName = defaultExecutionRoleName(fn.name, longest);
     if (longest && roleName.length > 64) {
       r.fail(`functions[${i}].name`, `${show(fn.name)} is too long: its execution role in ${longest} would be "${roleName}" (${roleName.length} characters, IAM allows 64); shorten the name to ${63 - longest.length} characters`);
     }
@@ -174,7 +184,11 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
 
 function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
   if (raw === undefined) return { type: "local", directory: path.resolve(baseDir, "..", "terraform-state") };
-  const type = (raw as JsonObject)?.type;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    r.fail("backend", `expected an object, got ${show(raw)}; write e.g. {"type": "local"} or {"type": "s3", "bucket": "...", "region": "..."}`);
+    return { type: "local", directory: baseDir };
+  }
+  const type = (raw as JsonObject).type;
   if (type === "local") {
     const o = r.object("backend", raw, ["type", "directory"]);
     const directory = r.optionalString("backend.directory", o.directory, /.+/, "give a folder for state files") ?? "../terraform-state";
@@ -199,9 +213,13 @@ function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
 
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {
   const o = raw === undefined ? {} : r.object("key", raw, ["aliases", "rotationPeriodDays", "deletionWindowDays", "preventDestroy"]);
-  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /^(?!(alias\/)?aws\/)(?!alias\/$)(alias\/)?[a-zA-Z0-9/_-]{1,250}$/, 'use letters, digits, "/", "_" or "-", not starting with "aws/", e.g. "payments-lambda-env"');
+  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /.*/, "");
   if (aliases.length === 0) r.fail("key.aliases", "list is empty; give the key at least one alias");
-  const normalized = aliases.map((alias) => alias.replace(/^alias\//, ""));
+  aliases.forEach((alias, i) => {
+    const problem = aliasNameProblem(alias);
+    if (problem) r.fail(`key.aliases[${i}]`, problem);
+  });
+  const normalized = aliases.map(normalizeAliasName);
   normalized.forEach((name, i) => {
     if (normalized.indexOf(name) !== i) r.fail(`key.aliases[${i}]`, `${show(aliases[i])} is the same alias as ${show(aliases[normalized.indexOf(name)])}; list each alias once`);
   });
@@ -258,18 +276,16 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
   if (typeof o.codeDirectory === "string" && !isDirectory(codeDirectory)) {
     r.fail(`${at}.codeDirectory`, `${show(o.codeDirectory)} resolves to ${codeDirectory}, which is not a folder; paths are relative to the configuration file`);
   }
-  const runtime = r.optionalString(`${at}.runtime`, o.runtime, undefined, "") ?? "nodejs22.x";
-  if (!SUPPORTED_RUNTIMES.includes(runtime)) r.fail(`${at}.runtime`, `${show(runtime)} is not supported; use one of ${SUPPORTED_RUNTIMES.join(", ")}`);
-  const architecture = r.optionalString(`${at}.architecture`, o.architecture, /^(arm64|x86_64)$/, 'use "arm64" or "x86_64"') ?? "arm64";
-  const logRetentionDays = o.logRetentionDays === undefined ? 365 : (o.logRetentionDays as number);
+  const runtime = r.oneOf(`${at}.runtime`, o.runtime, "nodejs22.x", SUPPORTED_RUNTIMES);
+  const architecture = r.oneOf(`${at}.architecture`, o.architecture, "arm64", ["arm64", "x86_64"] as const);
   const allowShortLogRetention = r.boolean(`${at}.allowShortLogRetention`, o.allowShortLogRetention, false);
-  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    r.fail(`${at}.logRetentionDays`, `${show(o.logRetentionDays)} is not a CloudWatch Logs retention value; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
-  } else if (logRetentionDays !== 0 && logRetentionDays < 365 && !allowShortLogRetention) {
-    r.fail(`${at}.logRetentionDays`, `${logRetentionDays} is below the 365-day default; set "allowShortLogRetention": true to accept it explicitly`);
-  }
+  const logRetentionDays = r.integer(`${at}.logRetentionDays`, o.logRetentionDays, 365, 0, 3653);
+  const retentionProblem = logRetentionProblem(logRetentionDays, allowShortLogRetention);
+  if (retentionProblem) r.fail(`${at}.logRetentionDays`, retentionProblem);
   const environment = r.stringMap(`${at}.environment`, o.environment);
-  for (const problem of environmentProblems(`function "${name}"`, environment)) r.fail(`${at}.environment`, problem);
+  for (const problem of environmentProblems(environment)) {
+    r.fail(problem.variable ? `${at}.environment.${problem.variable}` : `${at}.environment`, problem.message);
+  }
   const accounts = o.accounts === undefined ? [...accountNames] : r.strings(`${at}.accounts`, o.accounts, ACCOUNT_NAME_PATTERN, "use account names from accounts[].name");
   accounts.forEach((account, i) => {
     if (!accountNames.includes(account)) r.fail(`${at}.accounts[${i}]`, `${show(account)} is not an account in this file; use one of ${accountNames.join(", ")}`);
@@ -281,7 +297,7 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     runtime,
     memorySize: r.integer(`${at}.memorySize`, o.memorySize, 256, 128, 10240),
     timeout: r.integer(`${at}.timeout`, o.timeout, 10, 1, 900),
-    architecture: architecture as FunctionConfig["architecture"],
+    architecture,
     environment,
     logRetentionDays,
     allowShortLogRetention,

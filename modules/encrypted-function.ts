@@ -83,7 +83,21 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
   0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+export const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Why a log retention is refused, or undefined when it is fine: it must be a
+ * value CloudWatch Logs accepts, and below 365 days only as an explicit opt-out.
+ */
+export function logRetentionProblem(days: number, allowShortLogRetention: boolean): string | undefined {
+  if (!LOG_RETENTION_DAYS.includes(days)) {
+    return `${JSON.stringify(days)} is not a CloudWatch Logs retention value; use one of ${LOG_RETENTION_DAYS.join(", ")}`;
+  }
+  if (days !== 0 && days < 365 && !allowShortLogRetention) {
+    return `${days} is below the 365-day default; set allowShortLogRetention to true to accept shorter retention explicitly`;
+  }
+  return undefined;
+}
 
 /**
  * A Lambda function whose configuration and logs are encrypted with a
@@ -125,15 +139,11 @@ export class EncryptedFunction extends Construct {
       throw new Error(`${where}: architecture "${architecture}" is invalid; use "arm64" or "x86_64"`);
     }
     const retention = props.logRetentionDays ?? 365;
-    if (!LOG_RETENTION_DAYS.includes(retention)) {
-      throw new Error(`${where}: logRetentionDays ${retention} is not a CloudWatch Logs retention value; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
-    }
-    if (retention !== 0 && retention < 365 && !props.allowShortLogRetention) {
-      throw new Error(`${where}: logRetentionDays ${retention} is below the 365-day default; set allowShortLogRetention to accept shorter retention explicitly`);
-    }
+    const retentionProblem = logRetentionProblem(retention, props.allowShortLogRetention ?? false);
+    if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
     const variables = props.environment ?? {};
-    const problems = environmentProblems(where, variables);
-    if (problems.length > 0) throw new Error(problems.join("\n"));
+    const problems = environmentProblems(variables);
+    if (problems.length > 0) throw new Error(problems.map((p) => `${where}: ${p.message}`).join("\n"));
 
     const logGroupName = `/aws/lambda/${props.functionName}`;
     if (props.role && props.role.logGroupName !== logGroupName) {

@@ -295,15 +295,23 @@ export class EncryptionKey extends Construct {
   }
 }
 
+/** The alias with its `alias/` prefix. */
+export function normalizeAliasName(alias: string): string {
+  return alias.startsWith("alias/") ? alias : `alias/${alias}`;
+}
+
+/** Why an alias name is refused (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html), or undefined. */
+export function aliasNameProblem(alias: string): string | undefined {
+  const name = normalizeAliasName(alias);
+  if (name.startsWith("alias/aws/")) return `"${alias}" is reserved for AWS managed keys; choose a name that does not start with "aws/"`;
+  if (!ALIAS_PATTERN.test(name) || name.length > 256) return `"${alias}" is invalid; use 1–250 letters, digits, "/", "_" or "-", e.g. "lambda-env"`;
+  return undefined;
+}
+
 function normalizeAlias(what: string, alias: string): string {
-  const name = alias.startsWith("alias/") ? alias : `alias/${alias}`;
-  if (name.startsWith("alias/aws/")) {
-    throw new Error(`${what}: alias "${alias}" is reserved for AWS managed keys; choose a name that does not start with "aws/"`);
-  }
-  if (!ALIAS_PATTERN.test(name) || name.length > 256) {
-    throw new Error(`${what}: alias "${alias}" is invalid; use 1–250 letters, digits, "/", "_" or "-", e.g. "lambda-env"`);
-  }
-  return name;
+  const problem = aliasNameProblem(alias);
+  if (problem) throw new Error(`${what}: alias ${problem}`);
+  return normalizeAliasName(alias);
 }
 
 function pascalCase(text: string): string {

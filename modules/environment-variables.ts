@@ -70,7 +70,7 @@ function isReference(value: string): boolean {
 }
 
 const SECRETS_PATH_HINT =
-  'keep secrets out of plain environment variables: store the value in Secrets Manager or an SSM SecureString parameter and pass only its ARN or name, or encrypt it client-side with the function\'s key and pass the ciphertext (see the README section "Configuration vs secrets")';
+  "keep secrets out of plain environment variables: store the value in Secrets Manager or an SSM SecureString parameter and pass only its ARN (in a variable such as DB_PASSWORD_SECRET_ARN), or encrypt it client-side with the function's key (see the README section \"Environment variable rules\")";
 
 /** Why a variable looks like a secret, or undefined when it does not. */
 export function secretLikeReason(name: string, value: string): string | undefined {
@@ -83,32 +83,40 @@ export function secretLikeReason(name: string, value: string): string | undefine
   return undefined;
 }
 
+/** A problem with one variable (`variable` set) or with the environment as a whole. */
+export interface EnvironmentProblem {
+  readonly variable?: string;
+  readonly message: string;
+}
+
 /**
  * Every problem with a function's plaintext environment, as messages that
- * name the variable, show the value where that is safe, and say how to fix it.
- * `where` prefixes each message, e.g. `function "orders-api"`.
+ * name the variable and say how to fix it. Values are never echoed: they may
+ * be real secrets.
  */
-export function environmentProblems(where: string, variables: Readonly<Record<string, string>>): string[] {
-  const problems: string[] = [];
+export function environmentProblems(variables: Readonly<Record<string, string>>): EnvironmentProblem[] {
+  const problems: EnvironmentProblem[] = [];
   let bytes = 0;
   for (const [name, value] of Object.entries(variables)) {
+    const problem = (message: string) => problems.push({ variable: name, message: `environment variable "${name}" ${message}` });
     if (typeof value !== "string") {
-      problems.push(`${where}: environment variable "${name}" has a ${typeof value} value; write it as a string`);
+      problem(`has a ${typeof value} value; write it as a string`);
       continue;
     }
     // Counted after the type check: Buffer.byteLength throws on a non-string.
     bytes += Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
     if (!ENVIRONMENT_VARIABLE_NAME_PATTERN.test(name)) {
-      problems.push(`${where}: environment variable name "${name}" is invalid; start with a letter and use at least 2 letters, digits or "_"`);
+      problem(`has an invalid name; start with a letter and use at least 2 letters, digits or "_"`);
     } else if (RESERVED_ENVIRONMENT_VARIABLES.has(name)) {
-      problems.push(`${where}: environment variable "${name}" is reserved by the Lambda runtime; choose another name`);
+      problem("is reserved by the Lambda runtime; choose another name");
     }
     const reason = secretLikeReason(name, value);
-    // The value is never echoed here: it may be a real secret.
-    if (reason) problems.push(`${where}: environment variable "${name}" looks like a secret (${reason}); ${SECRETS_PATH_HINT}`);
+    if (reason) problem(`looks like a secret (${reason}); ${SECRETS_PATH_HINT}`);
   }
   if (bytes > ENVIRONMENT_MAX_BYTES) {
-    problems.push(`${where}: environment variables total ${bytes} bytes, over Lambda's ${ENVIRONMENT_MAX_BYTES}-byte limit; move large values to SSM parameters or the code package`);
+    problems.push({
+      message: `environment variables total ${bytes} bytes, over Lambda's ${ENVIRONMENT_MAX_BYTES}-byte limit; move large values to SSM parameters or the code package`,
+    });
   }
   return problems;
 }

@@ -30,6 +30,14 @@ export interface LambdaExecutionRoleProps {
 const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 
 /**
+ * The default role name. IAM role names are global to an account, so it
+ * includes the region: the same function may run in several regions.
+ */
+export function defaultExecutionRoleName(functionName: string, region: string): string {
+  return `${functionName}-${region}`;
+}
+
+/**
  * The execution role of exactly one Lambda function, least privilege:
  * - trust: `lambda.amazonaws.com` only;
  * - logs: `logs:CreateLogStream` and `logs:PutLogEvents` on the streams of the
@@ -60,7 +68,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
     super(scope, id);
     this.key = props.key;
     const env = props.key.environment;
-    const roleName = props.roleName ?? `${props.functionName}-${env.region}`;
+    const roleName = props.roleName ?? defaultExecutionRoleName(props.functionName, env.region);
     if (!Token.isUnresolved(roleName) && !ROLE_NAME_PATTERN.test(roleName)) {
       throw new Error(
         `execution role of function "${props.functionName}": role name "${roleName}" is invalid; IAM role names have 1–64 letters, digits or "+=,.@_-" — set roleName to a shorter name (or shorten the function name)`,

@@ -401,8 +401,7 @@ describe("validateConfig: errors", () => {
     document.key.aliases = ["payments-lambda-env", alias];
     const issue = onlyIssue(document);
     expect(issue.path).toBe("key.aliases[1]");
-    expect(issue.message).toContain(`"${alias}" is invalid`);
-    expect(issue.message).toContain('not starting with "aws/"');
+    expect(issue.message).toBe(`"${alias}" is reserved for AWS managed keys; choose a name that does not start with "aws/"`);
   });
 
   test("fails when an alias is only the alias/ prefix", () => {
@@ -472,8 +471,8 @@ describe("validateConfig: errors", () => {
     const document = doc();
     document.functions[0].environment.AWS_REGION = "eu-west-1";
     const issue = onlyIssue(document);
-    expect(issue.path).toBe("functions[0].environment");
-    expect(issue.message).toBe('function "orders-api": environment variable "AWS_REGION" is reserved by the Lambda runtime; choose another name');
+    expect(issue.path).toBe("functions[0].environment.AWS_REGION");
+    expect(issue.message).toBe('environment variable "AWS_REGION" is reserved by the Lambda runtime; choose another name');
   });
 
   test("fails when an environment variable looks like a secret, without echoing its value", () => {
@@ -481,7 +480,7 @@ describe("validateConfig: errors", () => {
     document.functions[0].environment.DB_PASSWORD = "hunter2-correct-horse";
     document.functions[1].environment = { PAYMENT_PROVIDER: "sk_live_4eC39HqLyjWDarjtT1zdp7dc" };
     const error = configError(document);
-    expect(error.issues.map((i) => i.path)).toEqual(["functions[0].environment", "functions[1].environment"]);
+    expect(error.issues.map((i) => i.path)).toEqual(["functions[0].environment.DB_PASSWORD", "functions[1].environment.PAYMENT_PROVIDER"]);
     expect(error.issues[0].message).toContain('environment variable "DB_PASSWORD" looks like a secret (its name says it holds a secret)');
     expect(error.issues[1].message).toContain('environment variable "PAYMENT_PROVIDER" looks like a secret (its value looks like a Stripe secret key)');
     for (const issue of error.issues) expect(issue.message).toContain("Secrets Manager");
@@ -507,7 +506,7 @@ describe("validateConfig: errors", () => {
     document.functions[0].logRetentionDays = 7;
     expect(onlyIssue(document)).toEqual({
       path: "functions[0].logRetentionDays",
-      message: '7 is below the 365-day default; set "allowShortLogRetention": true to accept it explicitly',
+      message: "7 is below the 365-day default; set allowShortLogRetention to true to accept shorter retention explicitly",
     });
   });
 
@@ -571,7 +570,7 @@ describe("validateConfig: errors", () => {
       // key is read before accounts
       "key.rotationPeriodDays",
       "accounts[1].regions[0]",
-      "functions[0].environment",
+      "functions[0].environment.API_TOKEN",
       "functions[1].accounts[0]",
     ]);
     const lines = error.message.split("\n");
@@ -580,8 +579,34 @@ describe("validateConfig: errors", () => {
     expect(error.message).toContain('  - project: "P" is invalid');
     expect(error.message).toContain("  - key.rotationPeriodDays: 80 is out of range");
     expect(error.message).toContain('  - accounts[1].regions[0]: "europe-west1" is invalid');
-    expect(error.message).toContain('  - functions[0].environment: function "orders-api": environment variable "API_TOKEN" looks like a secret');
+    expect(error.message).toContain('  - functions[0].environment.API_TOKEN: environment variable "API_TOKEN" looks like a secret');
     expect(error.message).toContain('  - functions[1].accounts[0]: "prod" is not an account in this file');
     expect(error.message).not.toContain("abc123secretvalue");
   });
 });
+
+describe("validateConfig: one issue per problem, at the right path", () => {
+  test("a backend that is not an object is reported at backend", () => {
+    const document = doc();
+    document.backend = "s3";
+    expect(onlyIssue(document)).toEqual({
+      path: "backend",
+      message: 'expected an object, got "s3"; write e.g. {"type": "local"} or {"type": "s3", "bucket": "...", "region": "..."}',
+    });
+  });
+
+  test("a runtime that is not a string is one issue with the allowed values", () => {
+    const document = doc();
+    document.functions[0].runtime = 22;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[0].runtime");
+    expect(issue.message).toMatch(/^22 is not supported; use one of nodejs20.x, nodejs22.x, /);
+  });
+
+  test("a logRetentionDays that is not a number is one issue", () => {
+    const document = doc();
+    document.functions[0].logRetentionDays = "365";
+    expect(onlyIssue(document)).toEqual({ path: "functions[0].logRetentionDays", message: '"365" is out of range; use a whole number from 0 to 3653' });
+  });
+});
+

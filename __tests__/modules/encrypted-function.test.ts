@@ -244,7 +244,7 @@ describe("validation", () => {
 
   test("fails when retention 7 is asked for without allowShortLogRetention", () => {
     expect(attempt({ logRetentionDays: 7 })).toThrow(
-      'function "orders": logRetentionDays 7 is below the 365-day default; set allowShortLogRetention to accept shorter retention explicitly',
+      'function "orders": logRetentionDays 7 is below the 365-day default; set allowShortLogRetention to true to accept shorter retention explicitly',
     );
   });
 
@@ -259,7 +259,7 @@ describe("validation", () => {
   });
 
   test.each(["1ABC", "A", "MY-VAR", "_HANDLER", "MY VAR"])("fails when a variable name is invalid: %p", (name) => {
-    expect(attempt({ environment: { [name]: "1" } })).toThrow(`function "orders": environment variable name "${name}" is invalid`);
+    expect(attempt({ environment: { [name]: "1" } })).toThrow(`function "orders": environment variable "${name}" has an invalid name`);
   });
 
   test("fails when the variables total more than 4096 bytes", () => {
@@ -292,7 +292,7 @@ describe("validation", () => {
     const message = thrownMessage(attempt({ environment: { AWS_REGION: "eu-west-1", "1ABC": "1", API_TOKEN: "plain-token-value" } }));
     expect(message.split("\n")).toHaveLength(3);
     expect(message).toContain('"AWS_REGION" is reserved');
-    expect(message).toContain('name "1ABC" is invalid');
+    expect(message).toContain('"1ABC" has an invalid name');
     expect(message).toContain('"API_TOKEN" looks like a secret');
     expect(message).not.toContain("plain-token-value");
   });

@@ -7,6 +7,8 @@ import {
 } from "../../modules/environment-variables";
 
 const WHERE = 'function "orders"';
+/** The problems as the construct reports them: prefixed with where they are. */
+const problemsAt = (variables: Record<string, string>): string[] => environmentProblems(variables).map((p) => `${WHERE}: ${p.message}`);
 const NAME_REASON = "its name says it holds a secret";
 
 describe("secretLikeReason: names", () => {
@@ -127,19 +129,19 @@ describe("ENVIRONMENT_VARIABLE_NAME_PATTERN and reserved names", () => {
   test("keeps the documented settable keys settable", () => {
     for (const name of ["LANG", "PATH", "LD_LIBRARY_PATH", "NODE_PATH", "PYTHONPATH", "GEM_PATH", "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS", "AWS_LAMBDA_DOTNET_PREJIT", "NODE_OPTIONS"]) {
       expect(RESERVED_ENVIRONMENT_VARIABLES.has(name)).toBe(false);
-      expect(environmentProblems(WHERE, { [name]: "1" })).toEqual([]);
+      expect(problemsAt({ [name]: "1" })).toEqual([]);
     }
   });
 });
 
 describe("environmentProblems", () => {
   test("no variables, no problems", () => {
-    expect(environmentProblems(WHERE, {})).toEqual([]);
+    expect(problemsAt({})).toEqual([]);
   });
 
   test("ordinary configuration passes", () => {
     expect(
-      environmentProblems(WHERE, {
+      problemsAt({
         LOG_LEVEL: "info",
         SERVICE_NAME: "orders",
         DB_PASSWORD_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf",
@@ -154,35 +156,35 @@ describe("environmentProblems", () => {
   });
 
   test("exactly 4096 bytes of names and values pass", () => {
-    expect(environmentProblems(WHERE, { AB: "x".repeat(4094) })).toEqual([]);
-    expect(environmentProblems(WHERE, { AB: "x".repeat(2046), CD: "y".repeat(2046) })).toEqual([]);
+    expect(problemsAt({ AB: "x".repeat(4094) })).toEqual([]);
+    expect(problemsAt({ AB: "x".repeat(2046), CD: "y".repeat(2046) })).toEqual([]);
   });
 
   test("4097 bytes fail, counting names and values across all variables", () => {
-    expect(environmentProblems(WHERE, { AB: "x".repeat(4095) })).toEqual([
+    expect(problemsAt({ AB: "x".repeat(4095) })).toEqual([
       `${WHERE}: environment variables total 4097 bytes, over Lambda's 4096-byte limit; move large values to SSM parameters or the code package`,
     ]);
-    expect(environmentProblems(WHERE, { AB: "x".repeat(2046), CD: "y".repeat(2047) })).toHaveLength(1);
+    expect(problemsAt({ AB: "x".repeat(2046), CD: "y".repeat(2047) })).toHaveLength(1);
   });
 
   test("size counts UTF-8 bytes, not characters", () => {
     // "é" is 2 bytes: 2 + 2047 * 2 = 4096 bytes passes, one more character does not.
-    expect(environmentProblems(WHERE, { AB: "é".repeat(2047) })).toEqual([]);
-    expect(environmentProblems(WHERE, { AB: "é".repeat(2048) })).toEqual([
+    expect(problemsAt({ AB: "é".repeat(2047) })).toEqual([]);
+    expect(problemsAt({ AB: "é".repeat(2048) })).toEqual([
       `${WHERE}: environment variables total 4098 bytes, over Lambda's 4096-byte limit; move large values to SSM parameters or the code package`,
     ]);
   });
 
   test("an invalid name, a reserved name and a secret are each reported, naming the variable", () => {
-    expect(environmentProblems(WHERE, { "1ABC": "1", AWS_REGION: "eu-west-1", LOG_LEVEL: "info" })).toEqual([
-      `${WHERE}: environment variable name "1ABC" is invalid; start with a letter and use at least 2 letters, digits or "_"`,
+    expect(problemsAt({ "1ABC": "1", AWS_REGION: "eu-west-1", LOG_LEVEL: "info" })).toEqual([
+      `${WHERE}: environment variable "1ABC" has an invalid name; start with a letter and use at least 2 letters, digits or "_"`,
       `${WHERE}: environment variable "AWS_REGION" is reserved by the Lambda runtime; choose another name`,
     ]);
   });
 
   test("a secret is reported with the Secrets Manager / SSM fix and never with its value", () => {
     const value = "Tr0ub4dor&3";
-    const problems = environmentProblems(WHERE, { DB_PASSWORD: value });
+    const problems = problemsAt({ DB_PASSWORD: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^function "orders": environment variable "DB_PASSWORD" looks like a secret \(its name says it holds a secret\); /);
     expect(problems[0]).toContain("Secrets Manager");
@@ -192,14 +194,14 @@ describe("environmentProblems", () => {
 
   test("a secret-looking value is reported without echoing it", () => {
     const value = "AKIAIOSFODNN7EXAMPLE";
-    const problems = environmentProblems(WHERE, { UPSTREAM_ID: value });
+    const problems = problemsAt({ UPSTREAM_ID: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("its value looks like an AWS access key ID");
     expect(problems[0]).not.toContain(value);
   });
 
   test("a reserved secret name gets both problems", () => {
-    const problems = environmentProblems(WHERE, { AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" });
+    const problems = problemsAt({ AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" });
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain('"AWS_SECRET_ACCESS_KEY" is reserved');
     expect(problems[1]).toContain('"AWS_SECRET_ACCESS_KEY" looks like a secret');
@@ -207,7 +209,7 @@ describe("environmentProblems", () => {
   });
 
   test("a non-string value is reported as such instead of crashing", () => {
-    const problems = environmentProblems(WHERE, { PORT: 8080 as unknown as string, LOG_LEVEL: "info" });
+    const problems = problemsAt({ PORT: 8080 as unknown as string, LOG_LEVEL: "info" });
     expect(problems).toEqual([`${WHERE}: environment variable "PORT" has a number value; write it as a string`]);
   });
 });
