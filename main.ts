@@ -1,12 +1,11 @@
-import { loadConfig, resolveConfigFile } from "./config/load-config";
+import { appContext, loadConfig, resolveConfigFile } from "./config/load-config";
 import { ConfigError } from "./config/validate-config";
 import { synthesizeApp } from "./stacks/synthesize-app";
 
 // Loads and validates the configuration, then synthesizes one stack per
 // account × region into cdktf.out (or the folder the cdktf CLI asks for).
 try {
-  const context = JSON.parse(process.env.CDKTF_CONTEXT_JSON ?? "{}") as Record<string, unknown>;
-  const config = loadConfig(resolveConfigFile(process.env, context.config));
+  const config = loadConfig(resolveConfigFile(process.env, appContext(process.env).config));
   const result = synthesizeApp(config, process.env.CDKTF_OUTDIR ?? "cdktf.out");
   console.log(`synthesized ${result.stacks.length} stacks from ${config.sourceFile} into ${result.outdir}: ${result.stacks.join(", ")}`);
 } catch (error) {

@@ -17,13 +17,24 @@ export const CONFIG_ENV_VAR = "LAMBDA_KMS_CONFIG";
 
 /**
  * Which configuration file to use: the `LAMBDA_KMS_CONFIG` environment
- * variable, else the cdktf context value `config` (`cdktf synth --context
- * config=...` or cdktf.json), else the embedded default.
+ * variable, else the cdktf context value `config` (see `appContext`), else
+ * the embedded default.
  */
 export function resolveConfigFile(env: NodeJS.ProcessEnv, context: unknown): string {
   if (env[CONFIG_ENV_VAR]) return path.resolve(env[CONFIG_ENV_VAR]);
   if (typeof context === "string" && context.length > 0) return path.resolve(context);
   return DEFAULT_CONFIG_FILE;
+}
+
+/**
+ * The cdktf context: what the cdktf CLI passes in `CDKTF_CONTEXT_JSON`, or,
+ * when the app runs without the CLI (`npm run synth`), the `context` of
+ * cdktf.json in the project folder, so both ways pick the same configuration.
+ */
+export function appContext(env: NodeJS.ProcessEnv, cdktfJson = path.resolve(path.dirname(DEFAULT_CONFIG_FILE), "..", "cdktf.json")): Record<string, unknown> {
+  if (env.CDKTF_CONTEXT_JSON) return JSON.parse(env.CDKTF_CONTEXT_JSON) as Record<string, unknown>;
+  if (!fs.existsSync(cdktfJson)) return {};
+  return (JSON.parse(fs.readFileSync(cdktfJson, "utf8")).context ?? {}) as Record<string, unknown>;
 }
 
 /** Reads, parses and validates a configuration file; throws ConfigError on any problem. */

@@ -41,7 +41,7 @@ export const RESERVED_ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set([
  * `SECRETARY_EMAIL` are not flagged.
  */
 const SECRET_NAME_PATTERN =
-  /(PASSWORD|PASSWD|PASSPHRASE|SECRETS?|TOKEN|APIKEY|API_KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|SIGNING_?KEY|ENCRYPTION_?KEY)(_|$)|(^|_)PWD(_|$)/i;
+  /(PASSWORD|PASSWD|PASSPHRASE|SECRETS?|TOKEN|APIKEY|API_KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|SIGNING_?KEY|ENCRYPTION_?KEY)(_|$)|(^|_)(PWD|PASS)(_|$)/i;
 
 /**
  * Last name parts that say the variable describes a secret rather than holds
@@ -59,6 +59,7 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<[string, RegExp]> = [
   ["a Stripe secret key", /\b(sk|rk)_live_[A-Za-z0-9]{16,}/],
   ["a JSON Web Token", /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/],
   ["a URL with an embedded password", /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i],
+  ["an HTTP Authorization header value", /^(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}$/],
 ];
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, loadConfig, resolveConfigFile } from "../../config/load-config";
+import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, appContext, loadConfig, resolveConfigFile } from "../../config/load-config";
 import { ConfigError } from "../../config/validate-config";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -128,5 +128,19 @@ describe("loadConfig", () => {
     // default.json's ../functions/config-reader resolves to <tmp>/functions/config-reader, which does not exist.
     expect(error.issues.map((i) => i.path)).toEqual(["accounts[0].accountId", "functions[0].codeDirectory", "functions[1].codeDirectory"]);
     expect(error.message).toContain('accounts[0].accountId: "12345" is invalid');
+  });
+});
+
+describe("appContext", () => {
+  test("uses the context the cdktf CLI passes in CDKTF_CONTEXT_JSON", () => {
+    expect(appContext({ CDKTF_CONTEXT_JSON: '{"config":"other.json"}' })).toEqual({ config: "other.json" });
+  });
+
+  test("falls back to the context of the project's cdktf.json, so npm run synth picks the same file as cdktf synth", () => {
+    const cdktfJson = path.join(tmp, "cdktf.json");
+    fs.writeFileSync(cdktfJson, JSON.stringify({ app: "node dist/main.js", context: { config: "config/team.json" } }));
+    expect(appContext({}, cdktfJson)).toEqual({ config: "config/team.json" });
+    expect(appContext({ CDKTF_CONTEXT_JSON: '{"config":"cli.json"}' }, cdktfJson)).toEqual({ config: "cli.json" });
+    expect(appContext({}, path.join(tmp, "missing-cdktf.json"))).toEqual({});
   });
 });

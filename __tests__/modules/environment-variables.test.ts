@@ -213,3 +213,17 @@ describe("environmentProblems", () => {
     expect(problems).toEqual([`${WHERE}: environment variable "PORT" has a number value; write it as a string`]);
   });
 });
+
+test.each([
+  ["DB_PASS", "hunter2", "its name says it holds a secret"],
+  ["SMTP_PASS_WORD", "hunter2", "its name says it holds a secret"],
+  ["AUTH", "Bearer abcdefghijklmnop", "its value looks like an HTTP Authorization header value"],
+  ["UPSTREAM_AUTH", "Basic dXNlcjpodW50ZXIy", "its value looks like an HTTP Authorization header value"],
+])("flags %p = %p (%s)", (name, value, reason) => {
+  expect(secretLikeReason(name, value)).toBe(reason);
+});
+
+test.each([["PASSENGER_COUNT", "3"], ["BYPASS_CACHE", "yes"], ["AUTH_MODE", "Bearer"]])("does not flag %p = %p", (name, value) => {
+  expect(secretLikeReason(name, value)).toBeUndefined();
+});
+
