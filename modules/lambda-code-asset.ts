@@ -27,8 +27,19 @@ export interface LambdaCodeAssetProps {
   readonly exclude?: readonly string[];
 }
 
-/** Shared cache folder for the built zips, keyed by content hash. */
-const CACHE_FOLDER = "cdktf-lambda-kms-assets";
+/**
+ * Prefix of the per-user cache folder for the built zips (the user id, or the
+ * user name where there is no uid, is appended).
+ */
+const CACHE_FOLDER_PREFIX = "cdktf-lambda-kms-assets";
+
+/**
+ * Largest zip Lambda accepts when it is uploaded directly (the `filename`
+ * argument of `aws_lambda_function` sends it through the Lambda API): 50 MB,
+ * i.e. 52,428,800 bytes. See "Deployment package (.zip file archive) size" in
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html.
+ */
+const MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 /**
  * Packages a folder into a deterministic zip and adds it to the stack as a
@@ -46,9 +57,16 @@ const CACHE_FOLDER = "cdktf-lambda-kms-assets";
  * own `AssetType.ARCHIVE` stores modification times, which changes the hash
  * on every fresh checkout.
  *
- * The zip is built once, at construction, into
- * `<os.tmpdir()>/cdktf-lambda-kms-assets/<sha256 hex>.zip`; synthesis copies it
- * to `cdktf.out/stacks/<stack>/assets/<logical id>/<sha256 hex>/<sha256 hex>.zip`.
+ * The zip is built once, at construction, into a private per-user cache,
+ * `<os.tmpdir()>/cdktf-lambda-kms-assets-<uid>/<sha256 hex>.zip` (mode 0700;
+ * the user name replaces the uid on Windows); synthesis copies it to
+ * `cdktf.out/stacks/<stack>/assets/<logical id>/<sha256 hex>/<sha256 hex>.zip`.
+ * A cached file is reused only when its SHA-256 matches, so the copied bytes
+ * are always the ones `sourceCodeHash` names.
+ *
+ * @throws when the zip is larger than 50 MB (Lambda's limit for a direct
+ *   upload), or when the cache folder is unsafe (a symlink, not a directory,
+ *   owned by another user, or open to group/other).
  */
 export class LambdaCodeAsset extends Construct {
   /**
@@ -71,6 +89,11 @@ export class LambdaCodeAsset extends Construct {
     }
     const directory = path.resolve(process.cwd(), props.directory);
     const zip = createDeterministicZip(directory, { exclude: props.exclude ?? [] });
+    if (zip.length > MAX_DIRECT_UPLOAD_BYTES) {
+      throw new Error(
+        `lambda code asset "${this.node.path}": the zip of ${directory} is ${(zip.length / (1024 * 1024)).toFixed(2)} MB (${zip.length} bytes), above the 50 MB (${MAX_DIRECT_UPLOAD_BYTES} bytes) Lambda accepts for a direct upload. upload the package through S3 instead (aws_lambda_function s3_bucket/s3_key), trim the folder (bundle/minify, drop dev dependencies), or leave files out with exclude.`,
+      );
+    }
 
     const digest = crypto.createHash("sha256").update(zip).digest();
     const hex = digest.toString("hex");
@@ -96,24 +119,100 @@ export class LambdaCodeAsset extends Construct {
 }
 
 /**
- * Writes the zip to the shared cache folder under its content hash, unless a
- * complete copy is already there. Writes to a unique temporary name, then
+ * Returns the private per-user cache folder, creating it with mode 0700 when
+ * missing. `os.tmpdir()` is usually shared and world-writable: another local
+ * user could create the folder first (or a symlink in its place) and plant a
+ * zip under the expected name. So an existing folder is used only when it is a
+ * real directory (not a symlink), owned by the current user, with no group or
+ * other permission bits. The ownership and mode checks need POSIX uids and
+ * modes; on platforms without `process.getuid` (Windows) only the symlink and
+ * directory checks apply.
+ */
+function privateCacheFolder(): string {
+  const uid = process.getuid?.();
+  const folder = path.join(os.tmpdir(), `${CACHE_FOLDER_PREFIX}-${uid ?? os.userInfo().username}`);
+  try {
+    fs.mkdirSync(folder, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw new Error(
+        `lambda code asset cache folder cannot be created: ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)}). check that ${os.tmpdir()} exists and is writable, or point TMPDIR at a folder that is.`,
+      );
+    }
+  }
+
+  const stat = fs.lstatSync(folder);
+  const refuse = (reason: string): never => {
+    throw new Error(
+      `lambda code asset cache folder ${folder} ${reason}; refusing to use it, since another user could swap the deployed code through it. remove it (rm -rf ${JSON.stringify(folder)}) and synthesize again: it is recreated private (mode 0700).`,
+    );
+  };
+  if (stat.isSymbolicLink()) refuse("is a symlink");
+  if (!stat.isDirectory()) refuse("is not a directory");
+  if (uid !== undefined) {
+    if (stat.uid !== uid) refuse(`is owned by uid ${stat.uid}, not by the current user (uid ${uid})`);
+    if ((stat.mode & 0o077) !== 0) {
+      refuse(`has mode ${(stat.mode & 0o777).toString(8).padStart(4, "0")}, open to group or other (expected 0700)`);
+    }
+  }
+  return folder;
+}
+
+/**
+ * Writes the zip to the private cache folder under its content hash, unless a
+ * regular file with the same SHA-256 is already there. Never follows a symlink
+ * at the cache path (it is removed and replaced). Writes to a new, unique
+ * temporary name (`wx`: fails rather than reuse an existing file), then
  * renames: a rename is atomic on one file system, so a concurrent process
- * (parallel synth, jest workers) sees either no file or the whole file.
+ * (parallel synth, jest workers) sees either the old file or the whole new one.
  */
 function writeZipOnce(zip: Buffer, hex: string): string {
-  const folder = path.join(os.tmpdir(), CACHE_FOLDER);
+  const folder = privateCacheFolder();
   const target = path.join(folder, `${hex}.zip`);
-  if (fs.existsSync(target) && fs.statSync(target).size === zip.length) {
-    return target;
+
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  fs.mkdirSync(folder, { recursive: true });
+  if (existing !== undefined) {
+    if (existing.isFile()) {
+      if (existing.size === zip.length && cachedFileHash(target) === hex) return target;
+    } else {
+      // A symlink, folder or anything else: never read through it.
+      fs.rmSync(target, { recursive: true, force: true });
+    }
+  }
+
   const temporary = path.join(folder, `${hex}.zip.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
   try {
-    fs.writeFileSync(temporary, zip);
+    fs.writeFileSync(temporary, zip, { flag: "wx" });
     fs.renameSync(temporary, target);
   } finally {
     fs.rmSync(temporary, { force: true });
   }
   return target;
+}
+
+/**
+ * SHA-256 (hex) of a cached file, opened without following a symlink
+ * (`O_NOFOLLOW`, where the platform has it). Returns undefined when the file
+ * vanished, turned into a symlink or is no longer a regular file.
+ */
+function cachedFileHash(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ELOOP") return undefined;
+    throw error;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return undefined;
+    return crypto.createHash("sha256").update(fs.readFileSync(fd)).digest("hex");
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -6,9 +6,26 @@ import * as path from "path";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AssetType, Testing, TerraformStack } from "cdktf";
+import { createDeterministicZip } from "../../modules/deterministic-zip";
 import { LambdaCodeAsset } from "../../modules/lambda-code-asset";
 
-const CACHE = path.join(os.tmpdir(), "cdktf-lambda-kms-assets");
+/**
+ * os.tmpdir() with an override. Setting process.env.TMPDIR does not work here:
+ * os.tmpdir() reads the real environment, and jest gives each test file a
+ * copy of process.env. The mock applies to every module this test file loads
+ * (the construct under test and cdktf's Testing.app() output folders).
+ */
+let mockTmpdir: string | undefined;
+jest.mock("os", () => {
+  const actual = jest.requireActual<typeof import("os")>("os");
+  return { ...actual, tmpdir: () => mockTmpdir ?? actual.tmpdir() };
+});
+
+/** The private per-user cache folder, under whatever os.tmpdir() currently returns (see mockTmpdir). */
+function cacheFolder(): string {
+  return path.join(os.tmpdir(), `cdktf-lambda-kms-assets-${process.getuid?.() ?? os.userInfo().username}`);
+}
+const CACHE = cacheFolder();
 const temporaryFolders: string[] = [];
 const cachedZips = new Set<string>();
 
@@ -66,6 +83,21 @@ function emptyStack(): TerraformStack {
 function sha256(bytes: Buffer, encoding: "hex" | "base64"): string {
   return crypto.createHash("sha256").update(bytes).digest(encoding);
 }
+
+/**
+ * Points os.tmpdir() (and so the cache folder and the test app's output
+ * folders) at a fresh temporary folder until the end of the test.
+ */
+function isolatedTmpdir(): string {
+  const root = tempDir("lambda-code-asset-tmpdir-");
+  mockTmpdir = root;
+  expect(os.tmpdir()).toBe(root);
+  return root;
+}
+
+afterEach(() => {
+  mockTmpdir = undefined;
+});
 
 afterAll(() => {
   for (const folder of temporaryFolders) fs.rmSync(folder, { recursive: true, force: true });
@@ -178,5 +210,142 @@ describe("LambdaCodeAsset", () => {
     expect(() => new LambdaCodeAsset(stack, "code", { directory: empty })).toThrow(
       `lambda code directory is empty: ${empty}`,
     );
+  });
+
+  describe("private cache", () => {
+    test("creates the cache folder with mode 0700", () => {
+      isolatedTmpdir();
+      const cache = cacheFolder();
+      expect(fs.existsSync(cache)).toBe(false);
+      const { code } = synthesize(codeFolder());
+      const stat = fs.lstatSync(cache);
+      expect(stat.isDirectory()).toBe(true);
+      expect(stat.mode & 0o777).toBe(0o700);
+      expect(stat.uid).toBe(process.getuid?.());
+      expect(fs.lstatSync(path.join(cache, `${code.asset.assetHash}.zip`)).isFile()).toBe(true);
+    });
+
+    test("replaces a planted same-size file with wrong content by the genuine zip", () => {
+      isolatedTmpdir();
+      const directory = codeFolder();
+      const genuine = createDeterministicZip(directory);
+      const hex = sha256(genuine, "hex");
+      const cache = cacheFolder();
+      fs.mkdirSync(cache, { mode: 0o700 });
+      const planted = crypto.randomBytes(genuine.length);
+      fs.writeFileSync(path.join(cache, `${hex}.zip`), planted);
+
+      const { code, stackDir } = synthesize(directory);
+      expect(code.asset.assetHash).toBe(hex);
+      const copied = fs.readFileSync(path.join(stackDir, code.path));
+      expect(copied.equals(genuine)).toBe(true);
+      expect(code.sourceCodeHash).toBe(sha256(copied, "base64"));
+      expect(fs.readFileSync(path.join(cache, `${hex}.zip`)).equals(genuine)).toBe(true);
+      expect(fs.readdirSync(cache).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    });
+
+    test.each([
+      ["a same-size file with wrong content", (genuine: Buffer) => crypto.randomBytes(genuine.length)],
+      ["the genuine zip", (genuine: Buffer) => Buffer.from(genuine)],
+    ])("does not follow a symlink planted at the cache file path (target holds %s)", (_label, content) => {
+      isolatedTmpdir();
+      const directory = codeFolder();
+      const genuine = createDeterministicZip(directory);
+      const hex = sha256(genuine, "hex");
+      const cache = cacheFolder();
+      fs.mkdirSync(cache, { mode: 0o700 });
+      const elsewhere = path.join(tempDir(), "planted.zip");
+      const targetBytes = content(genuine);
+      fs.writeFileSync(elsewhere, targetBytes);
+      const past = new Date("2001-01-01T00:00:00Z");
+      fs.utimesSync(elsewhere, past, past);
+      const cached = path.join(cache, `${hex}.zip`);
+      fs.symlinkSync(elsewhere, cached);
+
+      const { code, stackDir } = synthesize(directory);
+      expect(fs.readFileSync(path.join(stackDir, code.path)).equals(genuine)).toBe(true);
+      expect(code.sourceCodeHash).toBe(sha256(genuine, "base64"));
+      // The link was replaced by a regular file; its target was neither written nor reused.
+      expect(fs.lstatSync(cached).isSymbolicLink()).toBe(false);
+      expect(fs.lstatSync(cached).isFile()).toBe(true);
+      expect(fs.readFileSync(cached).equals(genuine)).toBe(true);
+      expect(fs.readFileSync(elsewhere).equals(targetBytes)).toBe(true);
+      expect(fs.statSync(elsewhere).mtime.getTime()).toBe(past.getTime());
+    });
+
+    test("refuses a cache folder open to group and other (mode 0777), naming it and the fix", () => {
+      isolatedTmpdir();
+      const cache = cacheFolder();
+      fs.mkdirSync(cache);
+      fs.chmodSync(cache, 0o777); // explicit: mkdir's mode is masked by the umask
+      const directory = codeFolder();
+      const stack = emptyStack();
+      expect(() => new LambdaCodeAsset(stack, "code", { directory })).toThrow(
+        `lambda code asset cache folder ${cache} has mode 0777, open to group or other (expected 0700); refusing to use it`,
+      );
+      expect(() => new LambdaCodeAsset(emptyStack(), "code", { directory })).toThrow(/remove it \(rm -rf /);
+      expect(fs.readdirSync(cache)).toEqual([]); // nothing written into it
+    });
+
+    test("refuses a symlinked cache folder, even one pointing to a private folder", () => {
+      isolatedTmpdir();
+      const cache = cacheFolder();
+      const real = tempDir();
+      fs.chmodSync(real, 0o700);
+      fs.symlinkSync(real, cache);
+      expect(() => new LambdaCodeAsset(emptyStack(), "code", { directory: codeFolder() })).toThrow(
+        `lambda code asset cache folder ${cache} is a symlink; refusing to use it`,
+      );
+      expect(fs.readdirSync(real)).toEqual([]);
+    });
+
+    test("refuses a cache path that is a file", () => {
+      isolatedTmpdir();
+      const cache = cacheFolder();
+      fs.writeFileSync(cache, "not a folder");
+      expect(() => new LambdaCodeAsset(emptyStack(), "code", { directory: codeFolder() })).toThrow(
+        `lambda code asset cache folder ${cache} is not a directory; refusing to use it`,
+      );
+    });
+
+    // Giving the folder to another user needs root.
+    (process.getuid?.() === 0 ? test : test.skip)("refuses a cache folder owned by another user", () => {
+      isolatedTmpdir();
+      const cache = cacheFolder();
+      fs.mkdirSync(cache, { mode: 0o700 });
+      fs.chownSync(cache, 12345, 12345);
+      expect(() => new LambdaCodeAsset(emptyStack(), "code", { directory: codeFolder() })).toThrow(
+        `lambda code asset cache folder ${cache} is owned by uid 12345, not by the current user (uid 0); refusing to use it`,
+      );
+    });
+  });
+
+  test("fails when the zip is larger than Lambda's 50 MB direct-upload limit, naming the folder, size and fix", () => {
+    isolatedTmpdir();
+    const directory = tempDir();
+    // Random bytes do not compress: 51 MiB of them give a zip above 52,428,800 bytes.
+    fs.writeFileSync(path.join(directory, "index.js"), "exports.handler = async () => 1;\n");
+    fs.writeFileSync(path.join(directory, "blob.bin"), crypto.randomBytes(51 * 1024 * 1024));
+
+    let message = "";
+    try {
+      new LambdaCodeAsset(emptyStack(), "code", { directory });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    // Zipping once more just to know the exact size would double the test time (~1.5 s per zip).
+    const reported = /the zip of (.+) is (\d+\.\d\d) MB \((\d+) bytes\)/.exec(message);
+    expect(reported).not.toBeNull();
+    const [, named, megabytes, bytes] = reported ?? [];
+    expect(named).toBe(directory);
+    expect(Number(bytes)).toBeGreaterThan(52_428_800);
+    expect(Number(bytes)).toBeGreaterThan(51 * 1024 * 1024); // incompressible data: at least its own size
+    expect(megabytes).toBe((Number(bytes) / 1048576).toFixed(2));
+    expect(message).toContain("above the 50 MB (52428800 bytes) Lambda accepts for a direct upload");
+    expect(message).toMatch(/through S3/);
+    expect(message).toMatch(/exclude/);
+    // Refused before anything was cached.
+    const cache = cacheFolder();
+    expect(fs.existsSync(cache) ? fs.readdirSync(cache) : []).toEqual([]);
   });
 });
