@@ -5,15 +5,21 @@ import * as os from "os";
 import * as path from "path";
 
 /**
- * Proves that other cdktf apps can use the construct library as a package:
- * a consumer project with `cdktf-lambda-kms` in node_modules imports the
- * constructs from the package root, type-checks against the shipped
- * declarations, and synthesizes. The `exports` map is the public surface.
+ * Proves that other cdktf apps can use the construct library as a package,
+ * installed the way a consumer gets it: `npm pack` makes the tarball, which
+ * is extracted as the consumer's node_modules/cdktf-lambda-kms; only the
+ * peers (cdktf, constructs, @cdktf/provider-aws) and @types/node are linked
+ * from this repository, so the library must resolve them from the consumer.
+ * The consumer imports the constructs from the package root, type-checks
+ * against the shipped declarations, and synthesizes. The `exports` map is
+ * the public surface.
  */
 
 const REPO = path.resolve(__dirname, "..", "..");
 const TSC = path.join(REPO, "node_modules", ".bin", "tsc");
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+/** The packages a consumer app must install itself: one copy each, shared by the app and the library. */
+const PEERS = { "@cdktf/provider-aws": "20.1.0", cdktf: "0.21.0", constructs: "^10.4.2" };
 
 const CONSUMER_APP = `import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -45,17 +51,36 @@ export const keyClass: typeof EncryptionKey = EncryptionKey;
 
 let tmp: string;
 let consumer: string;
+/** The package as installed in the consumer: the extracted tarball. */
+let pkgDir: string;
+/** `npm pack --json` output: the packed file list. */
+let packed: { filename: string; files: { path: string }[] };
+/** Every entry of the tarball, as `tar -t` lists it. */
+let tarEntries: string[];
 
-/** A consumer project whose node_modules link to this repository and to its dependencies. */
-function createConsumer(): string {
+/** Packs the repository as npm would publish it (dist/ is built by jest's globalSetup). */
+function pack(): string {
+  const destination = path.join(tmp, "pack");
+  fs.mkdirSync(destination);
+  const output = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", destination], { cwd: REPO, encoding: "utf8" });
+  packed = JSON.parse(output)[0];
+  const tarball = path.join(destination, packed.filename);
+  tarEntries = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return tarball;
+}
+
+/** A consumer project with the tarball installed and only the peers linked to this repository's node_modules. */
+function createConsumer(tarball: string): string {
   const root = path.join(tmp, "consumer");
-  const link = (name: string, target: string) => {
-    const at = path.join(root, "node_modules", name);
+  pkgDir = path.join(root, "node_modules", PACKAGE.name);
+  fs.mkdirSync(pkgDir, { recursive: true });
+  // npm tarballs hold everything under "package/".
+  execFileSync("tar", ["-xzf", tarball, "-C", pkgDir, "--strip-components=1"]);
+  for (const dependency of [...Object.keys(PEERS), "@types/node"]) {
+    const at = path.join(root, "node_modules", dependency);
     fs.mkdirSync(path.dirname(at), { recursive: true });
-    fs.symlinkSync(target, at, "dir");
-  };
-  link(PACKAGE.name, REPO);
-  for (const dependency of ["cdktf", "constructs", "@cdktf/provider-aws", "@types/node"]) link(dependency, path.join(REPO, "node_modules", dependency));
+    fs.symlinkSync(path.join(REPO, "node_modules", dependency), at, "dir");
+  }
   fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "commonjs" }));
   fs.mkdirSync(path.join(root, "code"));
   fs.writeFileSync(path.join(root, "code", "index.js"), "exports.handler = async () => process.env.MODE;\n");
@@ -111,37 +136,54 @@ function expectKeyAndFunction(outdir: string): void {
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "library-packaging-test-"));
-  consumer = createConsumer();
+  consumer = createConsumer(pack());
 }, 180_000);
 
 afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe("package.json", () => {
-  test("points main, types and the exports map at the built library", () => {
-    expect(PACKAGE.name).toBe("cdktf-lambda-kms");
-    expect(PACKAGE.exports).toEqual({
+describe("the packed package", () => {
+  test("points main, types and the exports map at the built library, and ships those files", () => {
+    const shipped = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
+    expect(shipped.name).toBe("cdktf-lambda-kms");
+    expect(shipped.exports).toEqual({
       ".": { types: "./dist/modules/index.d.ts", default: "./dist/modules/index.js" },
       "./package.json": "./package.json",
     });
-    expect(`./${PACKAGE.types}`).toBe(PACKAGE.exports["."].types);
-    expect(`./${PACKAGE.main}`).toBe(PACKAGE.exports["."].default);
-    for (const file of [PACKAGE.main, PACKAGE.types]) expect(fs.existsSync(path.join(REPO, file))).toBe(true);
+    expect(`./${shipped.types}`).toBe(shipped.exports["."].types);
+    expect(`./${shipped.main}`).toBe(shipped.exports["."].default);
+    for (const file of [shipped.main, shipped.types]) expect(fs.existsSync(path.join(pkgDir, file))).toBe(true);
   });
 
-  test("the packed files hold everything the library loads, and its dependencies are declared", () => {
-    const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8" }));
-    const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
-    expect(files).toEqual(expect.arrayContaining([PACKAGE.main, PACKAGE.types, "package.json"]));
-    // Nothing but the library and the package metadata is published.
+  test("declares cdktf, constructs and the provider as peer dependencies, never as dependencies", () => {
+    const shipped = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
+    // A dependency would give the consumer a second cdktf/constructs copy under
+    // node_modules/cdktf-lambda-kms/node_modules, and two copies break the
+    // construct tree. cdktf and the provider are exact: the synthesized JSON is
+    // validated against hashicorp/aws 5.100.0, which @cdktf/provider-aws 20.1.0 targets.
+    expect(shipped.peerDependencies).toEqual(PEERS);
+    expect(shipped.dependencies ?? {}).toEqual({});
+    expect(shipped.private).toBeUndefined();
+    // This repository still installs the exact versions for its own app and tests (`npm ci`).
+    expect(PACKAGE.devDependencies).toEqual(expect.objectContaining({ "@cdktf/provider-aws": "20.1.0", cdktf: "0.21.0", constructs: expect.stringMatching(/^10\.\d+\.\d+$/) }));
+    // `npm pack` / `npm publish` rebuild dist/ from scratch first.
+    expect(PACKAGE.scripts.prepack).toMatch(/clean.*build/);
+  });
+
+  test("the tarball holds only the library and the package metadata, and everything the library loads", () => {
+    // No bundled node_modules: the peers come from the consumer.
+    expect(tarEntries.filter((entry) => entry.includes("node_modules"))).toEqual([]);
+    const files: string[] = packed.files.map((f) => f.path);
+    expect(tarEntries.map((entry) => entry.replace(/^package\//, "")).sort()).toEqual([...files].sort());
+    expect(files).toEqual(expect.arrayContaining(["dist/modules/index.js", "dist/modules/index.d.ts", "package.json"]));
     for (const file of files) expect(file).toMatch(/^(dist\/modules\/|package\.json$|README\.md$|LICENSE)/);
 
     const builtins = new Set(builtinModules);
-    const dependencies = Object.keys(PACKAGE.dependencies ?? {});
+    const peers = Object.keys(PEERS);
     const checked = { relative: 0, packages: new Set<string>() };
     for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f))) {
-      const text = fs.readFileSync(path.join(REPO, file), "utf8");
+      const text = fs.readFileSync(path.join(pkgDir, file), "utf8");
       const specifiers = [...text.matchAll(/(?:require\(|from |import\()"([^"]+)"/g)].map((m) => m[1]);
       for (const specifier of specifiers) {
         if (specifier.startsWith(".")) {
@@ -151,7 +193,7 @@ describe("package.json", () => {
           checked.relative++;
         } else if (!builtins.has(specifier.replace(/^node:/, ""))) {
           const name = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0];
-          expect({ file, specifier, declared: dependencies.includes(name) }).toEqual({ file, specifier, declared: true });
+          expect({ file, specifier, peer: peers.includes(name) }).toEqual({ file, specifier, peer: true });
           checked.packages.add(name);
         }
       }
@@ -175,6 +217,32 @@ describe("a consumer cdktf app", () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe("consumer/fn");
     expectKeyAndFunction(outdir);
+  });
+
+  test("shares one copy of each peer with the library: the package resolves cdktf, constructs and the provider from the consumer", () => {
+    // A second copy (e.g. under node_modules/cdktf-lambda-kms/node_modules) would make
+    // the library's cdktf classes differ from the app's: `instanceof` and the construct tree break.
+    expect(fs.existsSync(path.join(pkgDir, "node_modules"))).toBe(false);
+    // A module each peer's copy is told apart by (deep import: the provider root costs ~5 s to load).
+    const entries = { "@cdktf/provider-aws": "@cdktf/provider-aws/lib/kms-key", cdktf: "cdktf", constructs: "constructs" };
+    const script = `const pkgDir = ${JSON.stringify(pkgDir)};
+      require("${PACKAGE.name}");
+      console.log(JSON.stringify(Object.entries(${JSON.stringify(entries)}).map(([peer, entry]) => ({
+        peer,
+        fromConsumer: require.resolve(peer + "/package.json"),
+        fromLibrary: require.resolve(peer + "/package.json", { paths: [pkgDir] }),
+        sameModule: require(require.resolve(entry, { paths: [pkgDir] })) === require(entry),
+      }))));`;
+    const run = node(["-e", script]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const peers = JSON.parse(run.stdout) as { peer: string; fromConsumer: string; fromLibrary: string; sameModule: boolean }[];
+    expect(peers.map((p) => p.peer)).toEqual(Object.keys(PEERS));
+    for (const { peer, fromConsumer, fromLibrary, sameModule } of peers) {
+      expect({ peer, fromLibrary, sameModule }).toEqual({ peer, fromLibrary: fromConsumer, sameModule: true });
+      // The linked peer, in this repository's node_modules (Node resolves symlinks to their target).
+      expect(fromConsumer).toBe(path.join(REPO, "node_modules", peer, "package.json"));
+    }
   });
 
   test("imports the constructs with classic node10 resolution through the types field", () => {

@@ -6,6 +6,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { LOG_RETENTION_DAYS, SUPPORTED_RUNTIMES } from "../../modules/encrypted-function";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -21,6 +22,15 @@ test("help names no npm script that does not exist", () => {
   const help = fs.readFileSync(path.join(root, "help"), "utf8");
   const named = [...help.matchAll(/npm run ([\w:]+)/g)].map((m) => m[1]);
   expect(named.filter((name) => !scripts.has(name))).toEqual([]);
+});
+
+test("the README's function table lists exactly the supported runtimes and retention values", () => {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const row = (field: string) => readme.split("\n").find((line) => line.startsWith(`| \`${field}\` |`)) ?? "";
+  const runtimes = [...row("runtime").matchAll(/`([a-z0-9.]+)`/g)].map((m) => m[1]).filter((name) => name !== "runtime");
+  expect([...new Set(runtimes)].sort()).toEqual([...SUPPORTED_RUNTIMES].sort());
+  const retention = /\(0 = never expire, ([\d, ]+)\)/.exec(row("logRetentionDays"))?.[1].split(", ").map(Number);
+  expect([0, ...(retention ?? [])]).toEqual([...LOG_RETENTION_DAYS]);
 });
 
 describe("lint rule against the provider package root", () => {
