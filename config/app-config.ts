@@ -60,6 +60,23 @@ export interface AccountConfig {
   readonly keyAdministratorArns: readonly string[];
   readonly keyUserArns: readonly string[];
   readonly deployerArns: readonly string[];
+  readonly audit: AuditConfig;
+}
+
+/** The account's audit trail, created by the `<account>-audit` stack in `homeRegion`. */
+export interface AuditConfig {
+  readonly homeRegion: string;
+  readonly trailName: string;
+  readonly bucketName: string;
+  readonly keyAliases: readonly string[];
+  readonly logRetentionDays: number;
+  readonly allowShortLogRetention: boolean;
+  readonly bucketRetentionDays: number;
+  readonly accessLogBucketName?: string;
+  readonly alarmEmails: readonly string[];
+  readonly readerArns: readonly string[];
+  readonly readWriteType: "All" | "ReadOnly";
+  readonly excludeManagementEventSources: readonly string[];
 }
 
 export interface FunctionConfig {
@@ -83,4 +100,9 @@ export interface FunctionConfig {
 /** One stack of the app: an account in one region. */
 export function stackName(account: AccountConfig, region: string): string {
   return `${account.name}-${region}`;
+}
+
+/** The account's audit stack (its name cannot clash with a region stack: "audit" is no region). */
+export function auditStackName(account: AccountConfig): string {
+  return `${account.name}-audit`;
 }

@@ -3,9 +3,11 @@ import * as path from "path";
 import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN } from "../modules/aws-environment";
 import { FUNCTION_NAME_PATTERN, SUPPORTED_RUNTIMES, logRetentionProblem } from "../modules/encrypted-function";
 import { aliasNameProblem, normalizeAliasName } from "../modules/encryption-key";
+import { trailNameProblem } from "../modules/audit-trail";
+import { s3BucketNameProblem } from "../modules/trail-log-bucket";
 import { environmentProblems } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
-import { AccountConfig, AppConfig, BackendConfig, FunctionConfig, KeyConfig } from "./app-config";
+import { AccountConfig, AppConfig, AuditConfig, BackendConfig, FunctionConfig, KeyConfig } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -156,7 +158,7 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   const backend = readBackend(r, root.backend, baseDir);
   const key = readKey(r, root.key, project);
 
-  const accounts = r.array("accounts", root.accounts, undefined, 1).map((raw, i) => readAccount(r, `accounts[${i}]`, raw));
+  const accounts = r.array("accounts", root.accounts, undefined, 1).map((raw, i) => readAccount(r, `accounts[${i}]`, raw, project));
   const accountNames = accounts.map((a) => a.name);
   accounts.forEach((account, i) => {
     if (accountNames.indexOf(account.name) !== i) r.fail(`accounts[${i}].name`, `${show(account.name)} is used by another account; give each account its own name`);
@@ -213,7 +215,7 @@ function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
 
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {
   const o = raw === undefined ? {} : r.object("key", raw, ["aliases", "rotationPeriodDays", "deletionWindowDays", "preventDestroy"]);
-  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /.*/, "");
+  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /.*/, 'use alias names such as "payments-lambda-env"');
   if (aliases.length === 0) r.fail("key.aliases", "list is empty; give the key at least one alias");
   aliases.forEach((alias, i) => {
     const problem = aliasNameProblem(alias);
@@ -231,8 +233,8 @@ function readKey(r: Reader, raw: Json, project: string): KeyConfig {
   };
 }
 
-function readAccount(r: Reader, at: string, raw: Json): AccountConfig {
-  const o = r.object(at, raw, ["name", "accountId", "regions", "assumeRole", "tags", "keyAdministratorArns", "keyUserArns", "deployerArns"]);
+function readAccount(r: Reader, at: string, raw: Json, project: string): AccountConfig {
+  const o = r.object(at, raw, ["name", "accountId", "regions", "assumeRole", "tags", "keyAdministratorArns", "keyUserArns", "deployerArns", "audit"]);
   let assumeRole: AccountConfig["assumeRole"];
   if (o.assumeRole !== undefined) {
     const a = r.object(`${at}.assumeRole`, o.assumeRole, ["roleArn", "sessionName", "externalId"]);
@@ -244,15 +246,85 @@ function readAccount(r: Reader, at: string, raw: Json): AccountConfig {
   }
   const regions = r.strings(`${at}.regions`, o.regions, REGION_PATTERN, 'use region codes such as "eu-west-1"');
   if (regions.length === 0) r.fail(`${at}.regions`, 'list is empty; give at least one region, e.g. ["eu-west-1"]');
+  const accountId = r.string(`${at}.accountId`, o.accountId, ACCOUNT_ID_PATTERN, 'write the 12-digit account ID as a string, e.g. "111111111111"');
   return {
     name: r.string(`${at}.name`, o.name, ACCOUNT_NAME_PATTERN, 'use 1–31 lowercase letters, digits or "-", starting with a letter, e.g. "prod"'),
-    accountId: r.string(`${at}.accountId`, o.accountId, ACCOUNT_ID_PATTERN, 'write the 12-digit account ID as a string, e.g. "111111111111"'),
+    accountId,
     regions,
     assumeRole,
     tags: r.stringMap(`${at}.tags`, o.tags),
     keyAdministratorArns: r.strings(`${at}.keyAdministratorArns`, o.keyAdministratorArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
     keyUserArns: r.strings(`${at}.keyUserArns`, o.keyUserArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
     deployerArns: r.strings(`${at}.deployerArns`, o.deployerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+    audit: readAudit(r, `${at}.audit`, o.audit, { project, accountId, defaultRegion: regions[0] ?? "" }),
+  };
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function readAudit(r: Reader, at: string, raw: Json, defaults: { project: string; accountId: string; defaultRegion: string }): AuditConfig {
+  const o =
+    raw === undefined
+      ? {}
+      : r.object(at, raw, [
+          "homeRegion",
+          "trailName",
+          "bucketName",
+          "keyAliases",
+          "logRetentionDays",
+          "allowShortLogRetention",
+          "bucketRetentionDays",
+          "accessLogBucketName",
+          "alarmEmails",
+          "readerArns",
+          "readWriteType",
+          "excludeManagementEventSources",
+        ]);
+  const homeRegion = r.optionalString(`${at}.homeRegion`, o.homeRegion, REGION_PATTERN, 'use a region code such as "eu-west-1"') ?? defaults.defaultRegion;
+  const trailName = r.optionalString(`${at}.trailName`, o.trailName, undefined, 'use a trail name such as "payments-audit"') ?? `${defaults.project}-audit`;
+  const trailProblem = trailNameProblem(trailName);
+  if (trailProblem) r.fail(`${at}.trailName`, trailProblem);
+  const bucketName = r.optionalString(`${at}.bucketName`, o.bucketName, undefined, 'use an S3 bucket name such as "payments-audit-logs-111111111111"') ?? `${defaults.project}-audit-logs-${defaults.accountId}`;
+  const bucketProblem = s3BucketNameProblem(bucketName);
+  if (bucketProblem) r.fail(`${at}.bucketName`, bucketProblem);
+  const accessLogBucketName = r.optionalString(`${at}.accessLogBucketName`, o.accessLogBucketName, undefined, "use the name of an existing S3 bucket");
+  const accessLogProblem = accessLogBucketName === undefined ? undefined : s3BucketNameProblem(accessLogBucketName);
+  if (accessLogProblem) r.fail(`${at}.accessLogBucketName`, accessLogProblem);
+  const keyAliases = r.strings(`${at}.keyAliases`, o.keyAliases ?? [`${defaults.project}-audit`], /.*/, 'use alias names such as "payments-audit"');
+  keyAliases.forEach((alias, i) => {
+    const problem = aliasNameProblem(alias);
+    if (problem) r.fail(`${at}.keyAliases[${i}]`, problem);
+  });
+  if (keyAliases.length === 0) r.fail(`${at}.keyAliases`, "list is empty; give the audit key at least one alias");
+  const allowShortLogRetention = r.boolean(`${at}.allowShortLogRetention`, o.allowShortLogRetention, false);
+  const logRetentionDays = r.integer(`${at}.logRetentionDays`, o.logRetentionDays, 365, 0, 3653);
+  const retentionProblem = logRetentionProblem(logRetentionDays, allowShortLogRetention);
+  if (retentionProblem) r.fail(`${at}.logRetentionDays`, retentionProblem);
+  if (o.readWriteType === "WriteOnly") {
+    r.fail(`${at}.readWriteType`, '"WriteOnly" would drop KMS Decrypt events, which are read events; use "All" (the default)');
+  }
+  const readWriteType = o.readWriteType === "WriteOnly" ? "All" : r.oneOf(`${at}.readWriteType`, o.readWriteType, "All", ["All", "ReadOnly"] as const);
+  const excluded = r.strings(`${at}.excludeManagementEventSources`, o.excludeManagementEventSources, /.*/, 'use "rdsdata.amazonaws.com" or nothing');
+  excluded.forEach((source, i) => {
+    if (source === "kms.amazonaws.com") {
+      r.fail(`${at}.excludeManagementEventSources[${i}]`, '"kms.amazonaws.com" must not be excluded: the trail exists to record every use of the keys; remove it');
+    } else if (source !== "rdsdata.amazonaws.com") {
+      r.fail(`${at}.excludeManagementEventSources[${i}]`, `${show(source)} cannot be excluded; CloudTrail only allows "rdsdata.amazonaws.com" here`);
+    }
+  });
+  return {
+    homeRegion,
+    trailName,
+    bucketName,
+    keyAliases,
+    logRetentionDays,
+    allowShortLogRetention,
+    bucketRetentionDays: r.integer(`${at}.bucketRetentionDays`, o.bucketRetentionDays, 365, 1, 36500),
+    accessLogBucketName,
+    alarmEmails: r.strings(`${at}.alarmEmails`, o.alarmEmails, EMAIL_PATTERN, "use an email address such as security@example.com"),
+    readerArns: r.strings(`${at}.readerArns`, o.readerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+    readWriteType,
+    excludeManagementEventSources: excluded,
   };
 }
 

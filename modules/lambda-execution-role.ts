@@ -61,6 +61,8 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
   /** ARN of the function this role serves, built from its name (no dependency cycle). */
   public readonly functionArn: string;
   public readonly logGroupName: string;
+  /** The role name, known at synth (unlike the ARN, which is a reference). */
+  public readonly roleName: string;
   /** The one key this role may decrypt with. */
   public readonly key: EncryptionKey;
 
@@ -74,6 +76,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
         `execution role of function "${props.functionName}": role name "${roleName}" is invalid; IAM role names have 1–64 letters, digits or "+=,.@_-" — set roleName to a shorter name (or shorten the function name)`,
       );
     }
+    this.roleName = roleName;
     this.functionArn = formatArn(env, "lambda", `function:${props.functionName}`);
     this.logGroupName = `/aws/lambda/${props.functionName}`;
 

@@ -1,7 +1,8 @@
-import { App } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
-import { AppConfig, stackName } from "../config/app-config";
+import { AppConfig, auditStackName, stackName } from "../config/app-config";
+import { AuditStack } from "./audit-stack";
 import { WorkloadStack } from "./workload-stack";
 
 export interface SynthesizeAppResult {
@@ -11,19 +12,22 @@ export interface SynthesizeAppResult {
   readonly stacks: readonly string[];
 }
 
-/** Adds one WorkloadStack per account × region of the config to `app`. */
-export function addStacks(app: App, config: AppConfig, finalOutdir: string): WorkloadStack[] {
-  return config.accounts.flatMap((account) =>
-    account.regions.map(
-      (region) =>
-        new WorkloadStack(app, {
-          config,
-          account,
-          region,
-          stackDirectory: path.join(finalOutdir, "stacks", stackName(account, region)),
-        }),
-    ),
-  );
+/**
+ * Adds, per account, an AuditStack and one WorkloadStack per region. Each
+ * workload stack depends on its account's audit stack (its key alarms read the
+ * trail's log group), so `cdktf deploy` orders them.
+ */
+export function addStacks(app: App, config: AppConfig, finalOutdir: string): TerraformStack[] {
+  const stackDirectory = (name: string) => path.join(finalOutdir, "stacks", name);
+  return config.accounts.flatMap((account) => {
+    const audit = new AuditStack(app, { config, account, stackDirectory: stackDirectory(auditStackName(account)) });
+    const workloads = account.regions.map((region) => {
+      const stack = new WorkloadStack(app, { config, account, region, stackDirectory: stackDirectory(stackName(account, region)) });
+      stack.addDependency(audit);
+      return stack;
+    });
+    return [audit, ...workloads];
+  });
 }
 
 /**

@@ -1,64 +1,33 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import * as path from "path";
 import { AccountConfig, AppConfig, stackName } from "../config/app-config";
-import { EncryptedFunction, EncryptionKey } from "../modules";
+import { EncryptedFunction, EncryptionKey, KeyUseAlarms, formatArn } from "../modules";
+import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 
-export interface WorkloadStackProps {
+export interface WorkloadStackProps extends AccountStackSettings {
   readonly config: AppConfig;
   readonly account: AccountConfig;
   readonly region: string;
-  /**
-   * Absolute path of the folder the stack is finally written to
-   * (`<outdir>/stacks/<stack>`); a local state path is made relative to it so
-   * that `terraform -chdir=<that folder>` finds the state from any checkout.
-   */
-  readonly stackDirectory: string;
 }
 
 /**
  * One account in one region: the AWS provider pinned to that account, the
- * backend, the workload key and every function of the config that targets
- * the account.
+ * backend, the workload key, every function of the config that targets the
+ * account, and the alarms on this key's use, which live with the account's
+ * trail log group in the audit home region (so this stack deploys after the
+ * account's audit stack).
  */
 export class WorkloadStack extends TerraformStack {
   public readonly key: EncryptionKey;
   public readonly functions: readonly EncryptedFunction[];
+  public readonly keyUseAlarms: KeyUseAlarms;
 
   constructor(scope: Construct, props: WorkloadStackProps) {
     const { config, account, region } = props;
-    const name = stackName(account, region);
-    super(scope, name);
-
-    new AwsProvider(this, "aws", {
-      region,
-      // Refuses to run against any other account, whatever credentials are active.
-      allowedAccountIds: [account.accountId],
-      assumeRole: account.assumeRole
-        ? [{ roleArn: account.assumeRole.roleArn, sessionName: account.assumeRole.sessionName, externalId: account.assumeRole.externalId }]
-        : undefined,
-      defaultTags: [{ tags: { ...config.defaultTags, ...account.tags } }],
-    });
-
-    const backend = config.backend;
-    if (backend.type === "local") {
-      new LocalBackend(this, {
-        path: path.relative(props.stackDirectory, path.join(backend.directory, `${name}.tfstate`)),
-      });
-    } else {
-      const s3 = new S3Backend(this, {
-        bucket: backend.bucket,
-        key: `${backend.keyPrefix}/${name}.tfstate`,
-        region: backend.region,
-        encrypt: true,
-        kmsKeyId: backend.kmsKeyId,
-        dynamodbTable: backend.dynamodbTable,
-      });
-      // Not in cdktf 0.21's typed S3 backend config; both need Terraform ≥ 1.10 / 1.6.
-      if (backend.useLockfile) s3.addOverride("use_lockfile", true);
-      if (backend.roleArn) s3.addOverride("assume_role", { role_arn: backend.roleArn });
-    }
+    super(scope, stackName(account, region));
+    addAccountProvider(this, props, region);
+    const auditRegion = addAccountProvider(this, props, account.audit.homeRegion, "audit");
+    addBackend(this, props);
 
     this.key = new EncryptionKey(this, "workload-key", {
       accountId: account.accountId,
@@ -72,6 +41,7 @@ export class WorkloadStack extends TerraformStack {
       userArns: account.keyUserArns,
       deployerArns: account.deployerArns,
     });
+    const env = this.key.environment;
 
     this.functions = config.functions
       .filter((fn) => fn.accounts.includes(account.name))
@@ -90,10 +60,20 @@ export class WorkloadStack extends TerraformStack {
             logRetentionDays: fn.logRetentionDays,
             allowShortLogRetention: fn.allowShortLogRetention,
             permissionsBoundaryArn: fn.permissionsBoundaryPolicyName
-              ? `arn:${this.key.environment.partition}:iam::${account.accountId}:policy/${fn.permissionsBoundaryPolicyName}`
+              ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
               : undefined,
           }),
       );
+
+    // Role ARNs as literal strings: the alarm's filter pattern cannot contain references to other resources' names.
+    const executionRoleArns = this.functions.map((fn) => formatArn(env, "iam", `role/${fn.role.roleName}`, { global: true }));
+    this.keyUseAlarms = new KeyUseAlarms(this, "key-use-alarms", {
+      key: this.key,
+      provider: auditRegion,
+      trailLogGroupName: `/aws/cloudtrail/${account.audit.trailName}`,
+      alarmTopicArn: formatArn({ ...env, region: account.audit.homeRegion }, "sns", `${account.audit.trailName}-alarms`),
+      allowedDecryptPrincipalArns: [...executionRoleArns, ...account.keyUserArns, ...account.deployerArns],
+    });
 
     new TerraformOutput(this, "key_arn", { value: this.key.keyArn, description: "ARN of the workload key" });
     new TerraformOutput(this, "key_aliases", { value: this.key.aliasNames, description: "Aliases of the workload key" });

@@ -1,0 +1,393 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { EncryptionKey } from "../../modules/encryption-key";
+import { s3BucketNameProblem, TrailLogBucket, TrailLogBucketProps } from "../../modules/trail-log-bucket";
+import { checkStack } from "../support/terraform";
+
+// Testing.app() would create a fresh temporary folder per app; share one and remove it.
+const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "trail-log-bucket-test-"));
+const extraDirs: string[] = [];
+afterAll(() => {
+  for (const dir of [OUTDIR, ...extraDirs]) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const ACCOUNT = "111111111111";
+const REGION = "eu-west-1";
+const BUCKET = "acme-audit-logs-111111111111";
+const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/audit`;
+const TERRAFORM_TIMEOUT = 120_000;
+
+type Json = Record<string, unknown>;
+type Resources = Record<string, Record<string, Json>>;
+
+function setup(region = REGION) {
+  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+  new AwsProvider(stack, "aws", { region });
+  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region, aliases: ["audit"] });
+  return { stack, key };
+}
+
+function build(props: Partial<TrailLogBucketProps> = {}) {
+  const { stack, key } = setup();
+  const construct = new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn: TRAIL_ARN, ...props });
+  return { stack, key, construct, ...synthesize(stack) };
+}
+
+/** The synthesized stack, with each S3 resource type found exactly once (logging: at most once). */
+function synthesize(stack: TerraformStack) {
+  const json = JSON.parse(Testing.synth(stack, true)) as { resource: Resources; output?: Json };
+  const only = (type: string): { id: string; body: Json } => {
+    const entries = Object.entries(json.resource[type] ?? {});
+    expect(entries).toHaveLength(1);
+    return { id: entries[0][0], body: entries[0][1] };
+  };
+  const bucket = only("aws_s3_bucket");
+  const keyId = Object.keys(json.resource.aws_kms_key)[0];
+  const policy = only("aws_s3_bucket_policy");
+  return {
+    json,
+    bucket: bucket.body,
+    bucketRef: `\${aws_s3_bucket.${bucket.id}.id}`,
+    bucketId: bucket.id,
+    keyArnRef: `\${aws_kms_key.${keyId}.arn}`,
+    publicAccessBlock: only("aws_s3_bucket_public_access_block"),
+    ownership: only("aws_s3_bucket_ownership_controls").body,
+    versioning: only("aws_s3_bucket_versioning"),
+    encryption: only("aws_s3_bucket_server_side_encryption_configuration").body,
+    lifecycle: only("aws_s3_bucket_lifecycle_configuration").body,
+    logging: json.resource.aws_s3_bucket_logging,
+    policyResource: policy.body,
+    policy: JSON.parse(policy.body.policy as string) as Json,
+  };
+}
+
+function expectedPolicy(trailArn = TRAIL_ARN, partition = "aws", account = ACCOUNT) {
+  const bucketArn = `arn:${partition}:s3:::${BUCKET}`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: ["*"] },
+        Action: ["s3:*"],
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "AWSCloudTrailAclCheck20150319",
+        Effect: "Allow",
+        Principal: { Service: ["cloudtrail.amazonaws.com"] },
+        Action: ["s3:GetBucketAcl"],
+        Resource: [bucketArn],
+        Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+      },
+      {
+        Sid: "AWSCloudTrailWrite20150319",
+        Effect: "Allow",
+        Principal: { Service: ["cloudtrail.amazonaws.com"] },
+        Action: ["s3:PutObject"],
+        Resource: [`${bucketArn}/AWSLogs/${account}/*`],
+        Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn } },
+      },
+    ],
+  };
+}
+
+describe("aws_s3_bucket", () => {
+  test("is named as given, never force-destroyed, prevent_destroy on, no tags by default", () => {
+    const { bucket } = build();
+    expect(bucket).toEqual({ bucket: BUCKET, force_destroy: false, lifecycle: { prevent_destroy: true } });
+  });
+
+  test("carries tags and lets tests turn prevent_destroy off", () => {
+    const { bucket } = build({ tags: { team: "platform" }, preventDestroy: false });
+    expect(bucket).toEqual({ bucket: BUCKET, force_destroy: false, tags: { team: "platform" }, lifecycle: { prevent_destroy: false } });
+  });
+
+  test("bucketName and bucketArn reference the bucket resource; resource is the escape hatch", () => {
+    const { stack, key } = setup();
+    const construct = new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn: TRAIL_ARN });
+    new TerraformOutput(stack, "bucket_name", { value: construct.bucketName });
+    new TerraformOutput(stack, "bucket_arn", { value: construct.bucketArn });
+    const { json, bucketId } = synthesize(stack);
+    expect(json.output).toEqual({
+      bucket_name: { value: `\${aws_s3_bucket.${bucketId}.bucket}` },
+      bucket_arn: { value: `\${aws_s3_bucket.${bucketId}.arn}` },
+    });
+    expect(construct.resource.terraformResourceType).toBe("aws_s3_bucket");
+  });
+});
+
+describe("bucket hardening", () => {
+  test("public access block sets all four flags", () => {
+    const { publicAccessBlock, bucketRef } = build();
+    expect(publicAccessBlock.body).toEqual({
+      bucket: bucketRef,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+  });
+
+  test("ACLs are disabled (BucketOwnerEnforced)", () => {
+    const { ownership, bucketRef } = build();
+    expect(ownership).toEqual({ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } });
+  });
+
+  test("versioning is enabled", () => {
+    const { versioning, bucketRef } = build();
+    expect(versioning.body).toEqual({ bucket: bucketRef, versioning_configuration: { status: "Enabled" } });
+  });
+
+  test("default encryption is SSE-KMS with the audit key's ARN and S3 Bucket Keys", () => {
+    const { encryption, bucketRef, keyArnRef } = build();
+    expect(encryption).toEqual({
+      bucket: bucketRef,
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: keyArnRef }, bucket_key_enabled: true }],
+    });
+  });
+});
+
+describe("lifecycle", () => {
+  test("one rule over the whole bucket: 365 days for current and noncurrent versions, multipart uploads aborted after 7 days", () => {
+    const { lifecycle, bucketRef, versioning } = build();
+    expect(lifecycle).toEqual({
+      bucket: bucketRef,
+      rule: [
+        {
+          id: "expire-audit-logs",
+          status: "Enabled",
+          // An empty filter block: the whole bucket, without the provider's missing-filter warning.
+          filter: [{}],
+          expiration: [{ days: 365 }],
+          noncurrent_version_expiration: [{ noncurrent_days: 365 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+        },
+      ],
+      depends_on: [`aws_s3_bucket_versioning.${versioning.id}`],
+    });
+  });
+
+  test("retentionDays sets both expirations", () => {
+    const { lifecycle } = build({ retentionDays: 2557 });
+    const [rule] = lifecycle.rule as Json[];
+    expect(rule.expiration).toEqual([{ days: 2557 }]);
+    expect(rule.noncurrent_version_expiration).toEqual([{ noncurrent_days: 2557 }]);
+    expect(rule.abort_incomplete_multipart_upload).toEqual([{ days_after_initiation: 7 }]);
+  });
+
+  test.each([1, 36500])("accepts retentionDays %p", (retentionDays) => {
+    const { lifecycle } = build({ retentionDays });
+    expect((lifecycle.rule as Json[])[0].expiration).toEqual([{ days: retentionDays }]);
+  });
+});
+
+describe("access logging", () => {
+  test("is off by default", () => {
+    const { logging, construct } = build();
+    expect(logging).toBeUndefined();
+    expect(construct.accessLogging).toBeUndefined();
+  });
+
+  test("writes to the named bucket under <bucketName>/ when accessLogBucketName is set", () => {
+    const { logging, bucketRef } = build({ accessLogBucketName: "acme-access-logs" });
+    expect(Object.values(logging)).toEqual([{ bucket: bucketRef, target_bucket: "acme-access-logs", target_prefix: `${BUCKET}/` }]);
+  });
+});
+
+describe("bucket policy", () => {
+  test("holds exactly the TLS deny and the two CloudTrail statements", () => {
+    const { policy, policyResource, bucketRef } = build();
+    expect(policy).toEqual(expectedPolicy());
+    expect(policyResource.bucket).toBe(bucketRef);
+  });
+
+  test("depends on the public access block and nothing else", () => {
+    const { policyResource, publicAccessBlock } = build();
+    expect(policyResource.depends_on).toEqual([`aws_s3_bucket_public_access_block.${publicAccessBlock.id}`]);
+    expect(Object.keys(policyResource).sort()).toEqual(["bucket", "depends_on", "policy"]);
+  });
+
+  test("aws:SourceArn is the literal trail ARN string, not a reference to a trail resource", () => {
+    const { policyResource, json } = build();
+    const text = policyResource.policy as string;
+    expect(text).not.toContain("${");
+    expect(text).not.toContain("aws_cloudtrail");
+    expect(json.resource.aws_cloudtrail).toBeUndefined();
+    const statements = (JSON.parse(text) as { Statement: Array<{ Condition: Record<string, Record<string, string>> }> }).Statement;
+    expect(statements[1].Condition.StringEquals["aws:SourceArn"]).toBe(TRAIL_ARN);
+    expect(statements[2].Condition.StringEquals["aws:SourceArn"]).toBe(TRAIL_ARN);
+  });
+
+  test("the trail may live in another home region of the same account", () => {
+    const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/org.audit_trail-1`;
+    const { policy } = build({ trailArn });
+    expect(policy).toEqual(expectedPolicy(trailArn));
+  });
+
+  test("policyDocument exposes the typed statements", () => {
+    const { construct } = build();
+    expect(construct.policyDocument.statements.map((s) => s.sid)).toEqual([
+      "DenyInsecureTransport",
+      "AWSCloudTrailAclCheck20150319",
+      "AWSCloudTrailWrite20150319",
+    ]);
+    expect(construct.policyDocument.toJSON()).toEqual(expectedPolicy());
+  });
+
+  test("uses the key's partition in every ARN (GovCloud)", () => {
+    const { stack, key } = setup("us-gov-west-1");
+    const trailArn = `arn:aws-us-gov:cloudtrail:us-gov-west-1:${ACCOUNT}:trail/audit`;
+    new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn });
+    const { policy } = synthesize(stack);
+    expect(policy).toEqual(expectedPolicy(trailArn, "aws-us-gov"));
+  });
+});
+
+describe("s3BucketNameProblem", () => {
+  test.each(["abc", BUCKET, "a".repeat(63), "my.bucket.name", "1-2", "xn-bucket", "bucket-s3alias-x"])("accepts %p", (name) => {
+    expect(s3BucketNameProblem(name)).toBeUndefined();
+  });
+
+  test.each([
+    ["AB", "has 2 characters"],
+    ["a", "has 1 characters"],
+    ["a".repeat(64), "has 64 characters"],
+    ["Bucket", "is invalid"],
+    ["my_bucket", "is invalid"],
+    ["-bucket", "is invalid"],
+    ["bucket-", "is invalid"],
+    [".bucket", "is invalid"],
+    ["my..bucket", "contains two adjacent periods"],
+    ["192.168.1.1", "is formatted as an IP address"],
+    ["xn--bucket", 'starts with "xn--"'],
+    ["sthree-bucket", 'starts with "sthree-"'],
+    ["amzn-s3-demo-bucket", 'starts with "amzn-s3-demo-"'],
+    ["bucket-s3alias", 'ends with "-s3alias"'],
+    ["bucket--ol-s3", 'ends with "--ol-s3"'],
+    ["bucket.mrap", 'ends with ".mrap"'],
+    ["bucket--x-s3", 'ends with "--x-s3"'],
+    ["bucket--table-s3", 'ends with "--table-s3"'],
+  ])("refuses %p", (name, reason) => {
+    expect(s3BucketNameProblem(name)).toContain(`"${name}" ${reason}`);
+  });
+
+  test("lets tokens through", () => {
+    const { stack } = setup();
+    const name = new TerraformVariable(stack, "bucket_name", { type: "string" }).stringValue;
+    expect(s3BucketNameProblem(name)).toBeUndefined();
+  });
+});
+
+describe("validation", () => {
+  function attempt(props: Partial<TrailLogBucketProps>) {
+    const { stack, key } = setup();
+    return () => new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn: TRAIL_ARN, ...props });
+  }
+
+  test.each([
+    ["AB", 'bucketName "AB" has 2 characters; use 3–63 lowercase letters'],
+    ["a", 'bucketName "a" has 1 characters'],
+    ["my..bucket", 'bucketName "my..bucket" contains two adjacent periods; remove one of them'],
+    ["192.168.1.1", 'bucketName "192.168.1.1" is formatted as an IP address'],
+    ["-bucket", 'bucketName "-bucket" is invalid; use 3–63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit'],
+    ["xn--bucket", 'bucketName "xn--bucket" starts with "xn--", a prefix reserved by AWS; choose another name'],
+    ["b".repeat(64), `bucketName "${"b".repeat(64)}" has 64 characters`],
+  ])("fails when bucketName is %p", (bucketName, message) => {
+    expect(attempt({ bucketName })).toThrow(`trail log bucket "logs": ${message}`);
+  });
+
+  test.each([0, 36501, 1.5, -1])("fails when retentionDays is %p", (retentionDays) => {
+    expect(attempt({ retentionDays })).toThrow(`trail log bucket "logs": retentionDays is ${retentionDays}; it must be a whole number from 1 to 36500`);
+  });
+
+  test("fails when accessLogBucketName is the bucket itself", () => {
+    expect(attempt({ accessLogBucketName: BUCKET })).toThrow(
+      `trail log bucket "logs": accessLogBucketName "${BUCKET}" is the bucket itself; a bucket that logs into itself writes a log for every log delivery — name a separate access-log bucket or leave accessLogBucketName out`,
+    );
+  });
+
+  test.each([
+    ["Access_Logs", "is invalid"],
+    ["my..logs", "contains two adjacent periods"],
+  ])("fails when accessLogBucketName is %p", (accessLogBucketName, reason) => {
+    expect(attempt({ accessLogBucketName })).toThrow(`trail log bucket "logs": accessLogBucketName "${accessLogBucketName}" ${reason}`);
+  });
+
+  test("fails when the trail ARN is in another account", () => {
+    const trailArn = `arn:aws:cloudtrail:${REGION}:222222222222:trail/audit`;
+    expect(attempt({ trailArn })).toThrow(
+      `trail log bucket "logs": trailArn "${trailArn}" is in account "222222222222", but the key and bucket are in account "${ACCOUNT}"; the bucket policy only admits a trail of its own account — write it as arn:aws:cloudtrail:<home region>:${ACCOUNT}:trail/<name>`,
+    );
+  });
+
+  test.each([
+    "audit",
+    `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:audit`,
+    `arn:aws:s3:::${BUCKET}`,
+    `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/`,
+  ])("fails when the trail ARN is not a trail ARN: %p", (trailArn) => {
+    expect(attempt({ trailArn })).toThrow(/trail log bucket "logs": trailArn ".*" (is not a CloudTrail trail ARN|has the trail name "[^"]*", which CloudTrail refuses)/);
+  });
+
+  test("fails when the trail ARN is in another partition", () => {
+    const trailArn = `arn:aws-cn:cloudtrail:cn-north-1:${ACCOUNT}:trail/audit`;
+    expect(attempt({ trailArn })).toThrow(`trailArn "${trailArn}" is in partition "aws-cn", but the key is in "aws"`);
+  });
+
+  test.each(["eu-west", "cn-north-1", ""])("fails when the trail ARN's region is %p", (region) => {
+    const trailArn = `arn:aws:cloudtrail:${region}:${ACCOUNT}:trail/audit`;
+    expect(attempt({ trailArn })).toThrow(`trailArn "${trailArn}" has region "${region}", which is not a region of partition "aws"`);
+  });
+
+  test.each(["ab", "-audit", "audit-", "my--trail", "my._trail", "bad name", "t".repeat(129), "10.0.0.1"])("fails when the trail name is %p", (name) => {
+    const trailArn = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${name}`;
+    expect(attempt({ trailArn })).toThrow(`trailArn "${trailArn}" has the trail name "${name}", which CloudTrail refuses`);
+  });
+
+  test("lets token inputs through to Terraform", () => {
+    const { stack, key } = setup();
+    const bucketName = new TerraformVariable(stack, "bucket_name", { type: "string" }).stringValue;
+    const trailArn = new TerraformVariable(stack, "trail_arn", { type: "string" }).stringValue;
+    expect(() => new TrailLogBucket(stack, "logs", { bucketName, key, trailArn, accessLogBucketName: bucketName })).not.toThrow();
+  });
+});
+
+describe("terraform", () => {
+  test(
+    "validates and plans offline with provider 5.100.0: 10 resources to add, no warnings",
+    async () => {
+      const { stack, key } = setup();
+      new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn: TRAIL_ARN, accessLogBucketName: "acme-access-logs" });
+      const outdir = Testing.fullSynth(stack);
+      extraDirs.push(outdir);
+
+      const result = await checkStack(path.join(outdir, "stacks", "stack"));
+
+      // Among others, a lifecycle rule without `filter` would warn "Invalid Attribute Combination" here.
+      expect(result.validate).toEqual({ valid: true, warnings: [] });
+      if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
+      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 10, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
+      expect(result.plan.changes.map((c) => c.address.split(".")[0]).sort()).toEqual([
+        "aws_kms_alias",
+        "aws_kms_key",
+        "aws_s3_bucket",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_logging",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_policy",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_versioning",
+      ]);
+      expect(result.plan.changes.every((c) => c.action === "create")).toBe(true);
+    },
+    TERRAFORM_TIMEOUT,
+  );
+});
+

@@ -1,0 +1,93 @@
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { formatArn } from "./aws-environment";
+import { EncryptionKey } from "./encryption-key";
+import { PolicyDocument, PolicyStatement } from "./policy-document";
+
+export interface AlarmTopicProps {
+  /** Topic name: 1–256 letters, digits, `-` or `_`. */
+  readonly topicName: string;
+  /**
+   * Key that encrypts the topic. Its policy gains the statement CloudWatch
+   * alarms need to publish to an encrypted topic.
+   */
+  readonly key: EncryptionKey;
+  /** Email addresses subscribed to the topic (each must confirm the subscription). @default none */
+  readonly emailAddresses?: readonly string[];
+  /** @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * An SNS topic for security alarms, encrypted with a customer-managed key:
+ * - the key policy lets `cloudwatch.amazonaws.com` use the key, which an
+ *   alarm needs to publish to an encrypted topic
+ *   (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+ * - the topic policy lets CloudWatch alarms of this account publish, and
+ *   refuses publishing over plain HTTP.
+ */
+export class AlarmTopic extends Construct {
+  /** The underlying `aws_sns_topic` (escape hatch). */
+  public readonly resource: SnsTopic;
+  public readonly topicPolicy: SnsTopicPolicy;
+  /** The topic ARN, built as a string so other stacks can use it without a reference. */
+  public readonly topicArn: string;
+
+  constructor(scope: Construct, id: string, props: AlarmTopicProps) {
+    super(scope, id);
+    if (!Token.isUnresolved(props.topicName) && !TOPIC_NAME_PATTERN.test(props.topicName)) {
+      throw new Error(`alarm topic: topicName "${props.topicName}" is invalid; use 1–256 letters, digits, "-" or "_"`);
+    }
+    const emails = props.emailAddresses ?? [];
+    for (const email of emails) {
+      if (!EMAIL_PATTERN.test(email)) throw new Error(`alarm topic "${props.topicName}": "${email}" is not an email address; write it as name@example.com`);
+    }
+    const env = props.key.environment;
+    this.topicArn = formatArn(env, "sns", props.topicName);
+
+    props.key.addToKeyPolicy(
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+        principals: { Service: ["cloudwatch.amazonaws.com"] },
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+      }),
+    );
+
+    this.resource = new SnsTopic(this, "topic", {
+      name: props.topicName,
+      kmsMasterKeyId: props.key.keyArn,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+
+    const policy = new PolicyDocument([
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: { Service: ["cloudwatch.amazonaws.com"] },
+        actions: ["sns:Publish"],
+        resources: [this.topicArn],
+        conditions: { StringEquals: { "aws:SourceAccount": env.accountId } },
+      }),
+      new PolicyStatement({
+        sid: "DenyInsecureTransport",
+        effect: "Deny",
+        principals: { AWS: ["*"] },
+        actions: ["sns:Publish"],
+        resources: [this.topicArn],
+        conditions: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+    ]);
+    this.topicPolicy = new SnsTopicPolicy(this, "policy", { arn: this.resource.arn, policy: policy.toJsonString() });
+
+    // IDs derive from the address, so reordering the list moves no subscription.
+    for (const email of new Set(emails)) {
+      new SnsTopicSubscription(this, `email-${email.replace(/[^A-Za-z0-9]/g, "-")}`, { topicArn: this.resource.arn, protocol: "email", endpoint: email });
+    }
+  }
+}

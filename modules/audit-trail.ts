@@ -1,0 +1,268 @@
+import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { AlarmTopic } from "./alarm-topic";
+import { AwsEnvironment, checkPrincipalArns, formatArn } from "./aws-environment";
+import { logRetentionProblem } from "./encrypted-function";
+import { EncryptionKey } from "./encryption-key";
+import { LogMetricAlarm } from "./log-metric-alarm";
+import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { TrailLogBucket } from "./trail-log-bucket";
+
+export interface AuditTrailProps extends AwsEnvironment {
+  /** Trail name (CloudTrail naming rules, 3–128 characters). The `region` is the trail's home region. */
+  readonly trailName: string;
+  /** Globally unique name of the log bucket. */
+  readonly bucketName: string;
+  /** Aliases of the dedicated audit key. */
+  readonly keyAliases: readonly string[];
+  /** Principals that administer the audit key (no decrypt). @default none */
+  readonly keyAdministratorArns?: readonly string[];
+  /** Principals that may decrypt the trail's log files. @default none */
+  readonly readerArns?: readonly string[];
+  /** Retention of the trail's CloudWatch Logs group. @default 365 */
+  readonly logRetentionDays?: number;
+  /** Allow a log group retention below 365 days (explicit opt-out). @default false */
+  readonly allowShortLogRetention?: boolean;
+  /** Days log files are kept in the bucket, 1–36500. @default 365 */
+  readonly bucketRetentionDays?: number;
+  /** Bucket that receives the log bucket's S3 access logs. @default no access logging */
+  readonly accessLogBucketName?: string;
+  /**
+   * Management events to record. `Decrypt` is a read event, so only "All" and
+   * "ReadOnly" keep it; "WriteOnly" is refused.
+   * @default "All"
+   */
+  readonly readWriteType?: "All" | "ReadOnly" | "WriteOnly";
+  /**
+   * Management event sources to leave out. Only `rdsdata.amazonaws.com` may
+   * be given: excluding `kms.amazonaws.com` would drop every key use and is
+   * refused (CIS 3.1 / Security Hub CloudTrail.1 and CloudWatch.7 fail then).
+   * @default none
+   */
+  readonly excludeManagementEventSources?: readonly string[];
+  /** Email addresses that receive the alarms. @default none */
+  readonly alarmEmails?: readonly string[];
+  /** Terraform prevent_destroy on the audit key and the log bucket. @default true */
+  readonly preventDestroy?: boolean;
+  /** @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** CIS AWS Foundations 4.7 / Security Hub CloudWatch.7: the pattern must match exactly. */
+export const CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN =
+  "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}";
+
+const EXCLUDABLE_EVENT_SOURCES = ["rdsdata.amazonaws.com"];
+
+/**
+ * Why a trail name is refused, or undefined
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html).
+ */
+export function trailNameProblem(name: string): string | undefined {
+  const hint = 'use 3–128 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, e.g. "payments-audit"';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/.test(name)) return `"${name}" is invalid; ${hint}`;
+  if (/[._-]{2}/.test(name)) return `"${name}" has adjacent ".", "_" or "-" characters; ${hint}`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return `"${name}" looks like an IP address; ${hint}`;
+  return undefined;
+}
+
+/**
+ * One account's audit trail, in its home region, encrypted with a dedicated
+ * audit key and correct on the first apply:
+ * - a multi-region trail with global service events, log file validation,
+ *   all management events (KMS `Decrypt` is a read event) and no KMS
+ *   exclusion, delivered to S3 and CloudWatch Logs;
+ * - the audit key's policy lets CloudTrail encrypt (bound to this trail by
+ *   `aws:SourceArn` and the CloudTrail encryption context), CloudWatch Logs
+ *   encrypt the trail's log group, named readers decrypt log files, and
+ *   CloudWatch alarms publish to the encrypted alarm topic
+ *   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html);
+ * - a hardened log bucket (TrailLogBucket); the trail depends on its policy,
+ *   because CloudTrail checks it at CreateTrail;
+ * - a log group and a delivery role that may only write the trail's streams;
+ * - the CIS 4.7 alarm: a customer-managed key disabled or scheduled for deletion.
+ */
+export class AuditTrail extends Construct {
+  /** The underlying `aws_cloudtrail` (escape hatch). */
+  public readonly resource: Cloudtrail;
+  public readonly key: EncryptionKey;
+  public readonly bucket: TrailLogBucket;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly deliveryRole: IamRole;
+  public readonly alarmTopic: AlarmTopic;
+  public readonly keyDeletionAlarm: LogMetricAlarm;
+  /** Built as strings, so that other stacks can point at them without references. */
+  public readonly trailArn: string;
+  public readonly logGroupName: string;
+
+  constructor(scope: Construct, id: string, props: AuditTrailProps) {
+    super(scope, id);
+    const where = `audit trail "${props.trailName}"`;
+    const problem = Token.isUnresolved(props.trailName) ? undefined : trailNameProblem(props.trailName);
+    if (problem) throw new Error(`${where}: trailName ${problem}`);
+    const readWriteType = props.readWriteType ?? "All";
+    if (readWriteType === "WriteOnly") {
+      throw new Error(`${where}: readWriteType "WriteOnly" would drop KMS Decrypt events, which are read events; use "All"`);
+    }
+    for (const source of props.excludeManagementEventSources ?? []) {
+      if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) {
+        throw new Error(
+          source === "kms.amazonaws.com"
+            ? `${where}: excludeManagementEventSources must not contain "kms.amazonaws.com": the trail exists to record every use of the keys; remove it`
+            : `${where}: excludeManagementEventSources "${source}" is not allowed; CloudTrail can only exclude "rdsdata.amazonaws.com" here`,
+        );
+      }
+    }
+    checkPrincipalArns(`${where}: readerArns`, props.readerArns ?? []);
+    const logRetentionDays = props.logRetentionDays ?? 365;
+    const retentionProblem = logRetentionProblem(logRetentionDays, props.allowShortLogRetention ?? false);
+    if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
+
+    this.key = new EncryptionKey(this, "key", {
+      accountId: props.accountId,
+      region: props.region,
+      partition: props.partition,
+      aliases: props.keyAliases,
+      description: `Audit key of trail ${props.trailName}: CloudTrail log files, its log group and alarm topic`,
+      administratorArns: props.keyAdministratorArns,
+      preventDestroy: props.preventDestroy,
+      tags: props.tags,
+    });
+    const env = this.key.environment;
+    this.trailArn = formatArn(env, "cloudtrail", `trail/${props.trailName}`);
+    this.logGroupName = `/aws/cloudtrail/${props.trailName}`;
+    this.addAuditKeyStatements(props.readerArns ?? []);
+    this.key.allowCloudWatchLogs(this.logGroupName);
+
+    this.bucket = new TrailLogBucket(this, "bucket", {
+      bucketName: props.bucketName,
+      key: this.key,
+      trailArn: this.trailArn,
+      retentionDays: props.bucketRetentionDays,
+      accessLogBucketName: props.accessLogBucketName,
+      preventDestroy: props.preventDestroy,
+      tags: props.tags,
+    });
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: this.logGroupName,
+      kmsKeyId: this.key.keyArn,
+      retentionInDays: logRetentionDays,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+
+    const roleName = `${props.trailName}-to-cloudwatch`;
+    if (roleName.length > 64) {
+      throw new Error(`${where}: the delivery role name "${roleName}" is over IAM's 64 characters; shorten trailName to 50 characters`);
+    }
+    this.deliveryRole = new IamRole(this, "delivery-role", {
+      name: roleName,
+      description: `CloudTrail delivers trail ${props.trailName} to CloudWatch Logs`,
+      assumeRolePolicy: new PolicyDocument([
+        new PolicyStatement({ sid: "CloudTrailAssumesRole", principals: { Service: ["cloudtrail.amazonaws.com"] }, actions: ["sts:AssumeRole"] }),
+      ]).toJsonString(),
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+    const deliveryPolicy = new IamRolePolicy(this, "delivery-policy", {
+      name: "write-trail-log-streams",
+      role: this.deliveryRole.id,
+      // A multi-region trail writes one stream per region, named <account>_CloudTrail_<region>
+      // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html).
+      policy: new PolicyDocument([
+        new PolicyStatement({
+          sid: "WriteTrailLogStreams",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          resources: [formatArn(env, "logs", `log-group:${this.logGroupName}:log-stream:${env.accountId}_CloudTrail_*`)],
+        }),
+      ]).toJsonString(),
+    });
+
+    this.resource = new Cloudtrail(this, "trail", {
+      name: props.trailName,
+      s3BucketName: this.bucket.resource.bucket,
+      kmsKeyId: this.key.keyArn,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableLogFileValidation: true,
+      enableLogging: true,
+      cloudWatchLogsGroupArn: `${this.logGroup.arn}:*`,
+      cloudWatchLogsRoleArn: this.deliveryRole.arn,
+      eventSelector: [
+        {
+          readWriteType,
+          includeManagementEvents: true,
+          excludeManagementEventSources: props.excludeManagementEventSources?.length ? [...props.excludeManagementEventSources] : undefined,
+        },
+      ],
+      tags: props.tags ? { ...props.tags } : undefined,
+      // CloudTrail checks the bucket policy and the delivery role when the trail is created.
+      dependsOn: [this.bucket.bucketPolicy, deliveryPolicy],
+    });
+
+    this.alarmTopic = new AlarmTopic(this, "alarms", {
+      topicName: `${props.trailName}-alarms`,
+      key: this.key,
+      emailAddresses: props.alarmEmails,
+      tags: props.tags,
+    });
+    this.keyDeletionAlarm = new LogMetricAlarm(this, "cis-4-7", {
+      logGroupName: this.logGroup.name,
+      name: `${props.trailName}-kms-key-disabled-or-scheduled-for-deletion`,
+      pattern: CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN,
+      metricName: "KmsKeyDisabledOrScheduledForDeletion",
+      description:
+        "CIS 4.7 / Security Hub CloudWatch.7: a customer-managed KMS key was disabled or scheduled for deletion. Data encrypted with it becomes unreadable. Find the DisableKey/ScheduleKeyDeletion event in CloudTrail; if it was not planned, re-enable the key or cancel the deletion (kms:CancelKeyDeletion).",
+      alarmTopicArn: this.alarmTopic.resource.arn,
+    });
+  }
+
+  private addAuditKeyStatements(readerArns: readonly string[]): void {
+    const { partition, accountId } = this.key.environment;
+    const thisTrail = { "aws:SourceArn": this.trailArn };
+    const statements = [
+      new PolicyStatement({
+        sid: "CloudTrailEncryptsLogFiles",
+        principals: { Service: ["cloudtrail.amazonaws.com"] },
+        actions: ["kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: {
+          // Any region: a multi-region trail encrypts the log files of every region.
+          StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${partition}:cloudtrail:*:${accountId}:trail/*` },
+          StringEquals: thisTrail,
+        },
+      }),
+      new PolicyStatement({
+        sid: "CloudTrailDescribesKey",
+        principals: { Service: ["cloudtrail.amazonaws.com"] },
+        actions: ["kms:DescribeKey"],
+        resources: ["*"],
+        conditions: { StringEquals: thisTrail },
+      }),
+      // S3 Bucket Keys make CloudTrail decrypt the bucket-level data key it generated.
+      new PolicyStatement({
+        sid: "CloudTrailDecryptsWithBucketKey",
+        principals: { Service: ["cloudtrail.amazonaws.com"] },
+        actions: ["kms:Decrypt"],
+        resources: ["*"],
+        conditions: { StringEquals: thisTrail },
+      }),
+    ];
+    if (readerArns.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          sid: "ReadersDecryptLogFiles",
+          principals: { AWS: readerArns },
+          actions: ["kms:Decrypt"],
+          resources: ["*"],
+          // Only CloudTrail log files carry this encryption context.
+          conditions: { Null: { "kms:EncryptionContext:aws:cloudtrail:arn": "false" } },
+        }),
+      );
+    }
+    for (const statement of statements) this.key.addToKeyPolicy(statement);
+  }
+}

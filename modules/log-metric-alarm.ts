@@ -1,0 +1,63 @@
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { TerraformProvider } from "cdktf";
+import { Construct } from "constructs";
+
+export interface LogMetricAlarmProps {
+  /** Log group the filter reads (a trail's CloudWatch Logs group). */
+  readonly logGroupName: string;
+  /** Name of the filter and of the alarm. */
+  readonly name: string;
+  /** CloudWatch Logs filter pattern, at most 1024 characters. */
+  readonly pattern: string;
+  readonly metricName: string;
+  /** @default "LambdaKmsAudit" */
+  readonly metricNamespace?: string;
+  /** What the alarm means and what to do; shown in every notification. */
+  readonly description: string;
+  /** SNS topic the alarm notifies. */
+  readonly alarmTopicArn: string;
+  /** Provider of the log group's region. @default the stack's default provider */
+  readonly provider?: TerraformProvider;
+}
+
+/** CloudWatch Logs limits a filter pattern to 1024 characters (PutMetricFilter API). */
+export const FILTER_PATTERN_MAX_LENGTH = 1024;
+
+/**
+ * A metric filter on a log group and an alarm that fires on the first
+ * matching event in a 5-minute window: the shape of every CIS AWS
+ * Foundations monitoring control (section 4).
+ */
+export class LogMetricAlarm extends Construct {
+  public readonly filter: CloudwatchLogMetricFilter;
+  public readonly alarm: CloudwatchMetricAlarm;
+
+  constructor(scope: Construct, id: string, props: LogMetricAlarmProps) {
+    super(scope, id);
+    const namespace = props.metricNamespace ?? "LambdaKmsAudit";
+    this.filter = new CloudwatchLogMetricFilter(this, "filter", {
+      provider: props.provider,
+      name: props.name,
+      logGroupName: props.logGroupName,
+      pattern: props.pattern,
+      metricTransformation: { name: props.metricName, namespace, value: "1" },
+    });
+    this.alarm = new CloudwatchMetricAlarm(this, "alarm", {
+      provider: props.provider,
+      alarmName: props.name,
+      alarmDescription: props.description,
+      namespace,
+      metricName: props.metricName,
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      // No matching event means nothing happened, not missing data.
+      treatMissingData: "notBreaching",
+      actionsEnabled: true,
+      alarmActions: [props.alarmTopicArn],
+    });
+  }
+}

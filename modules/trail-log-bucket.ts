@@ -1,0 +1,287 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { partitionForRegion, REGION_PATTERN } from "./aws-environment";
+import { EncryptionKey } from "./encryption-key";
+import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { checkIntegerRange } from "./validation";
+
+export interface TrailLogBucketProps {
+  /**
+   * Globally unique bucket name. S3 naming rules
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
+   * 3–63 characters; lowercase letters, digits, "." and "-"; starts and ends
+   * with a letter or digit; no ".."; not an IP address; no reserved prefix
+   * ("xn--", "sthree-", "amzn-s3-demo-") or suffix ("-s3alias", "--ol-s3",
+   * ".mrap", "--x-s3", "--table-s3").
+   */
+  readonly bucketName: string;
+  /**
+   * The audit key: the bucket's default encryption is SSE-KMS with this key
+   * and S3 Bucket Keys. The key's environment (account, region, partition)
+   * also scopes the CloudTrail statements of the bucket policy. The key must
+   * live in the bucket's region.
+   */
+  readonly key: EncryptionKey;
+  /**
+   * ARN of the trail that writes here, built as a string to avoid a
+   * dependency cycle (the trail depends on this bucket's policy):
+   * `arn:<partition>:cloudtrail:<home region>:<account>:trail/<name>`, in the
+   * key's account and partition. It becomes the `aws:SourceArn` condition of
+   * both CloudTrail statements.
+   */
+  readonly trailArn: string;
+  /** Days to keep log objects (current and noncurrent versions), 1–36500. @default 365 */
+  readonly retentionDays?: number;
+  /**
+   * Name of an existing bucket that receives the S3 server access logs of this
+   * bucket, under the prefix `<bucketName>/`. It must be in the same account
+   * and region, and its bucket policy must let `logging.s3.amazonaws.com` write.
+   * @default no access logging
+   */
+  readonly accessLogBucketName?: string;
+  /**
+   * Terraform `prevent_destroy` on the bucket: audit logs are evidence. Turn it
+   * off only for throw-away environments (tests, emulators).
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+  /** Tags of the bucket. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Lifecycle rule ID; stable, because changing it replaces the rule in S3. */
+const LIFECYCLE_RULE_ID = "expire-audit-logs";
+/** Incomplete multipart uploads are invisible, billed storage; CloudTrail never resumes them. */
+const ABORT_MULTIPART_AFTER_DAYS = 7;
+
+const BUCKET_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
+const IP_ADDRESS_PATTERN = /^\d+\.\d+\.\d+\.\d+$/;
+const RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+const RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/**
+ * Why a general purpose bucket name is refused
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html),
+ * or undefined when it is valid. Tokens pass: Terraform or S3 checks them.
+ * The message quotes the name and says how to fix it; callers prefix the field.
+ */
+export function s3BucketNameProblem(name: string): string | undefined {
+  if (Token.isUnresolved(name)) return undefined;
+  const fix = 'use 3–63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit, e.g. "acme-audit-logs-111111111111"';
+  if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters; ${fix}`;
+  if (!BUCKET_NAME_PATTERN.test(name)) return `"${name}" is invalid; ${fix}`;
+  if (name.includes("..")) return `"${name}" contains two adjacent periods; remove one of them`;
+  if (IP_ADDRESS_PATTERN.test(name)) return `"${name}" is formatted as an IP address; ${fix}`;
+  const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));
+  if (prefix) return `"${name}" starts with "${prefix}", a prefix reserved by AWS; choose another name`;
+  const suffix = RESERVED_SUFFIXES.find((s) => name.endsWith(s));
+  if (suffix) return `"${name}" ends with "${suffix}", a suffix reserved by AWS; choose another name`;
+  return undefined;
+}
+
+const TRAIL_ARN_PATTERN = /^arn:([^:]+):cloudtrail:([^:]*):([^:]*):trail\/(.*)$/;
+const TRAIL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
+
+/**
+ * A hardened S3 bucket for CloudTrail log files:
+ * - public access blocked (all four flags), ACLs disabled (`BucketOwnerEnforced`);
+ * - versioned, SSE-KMS with the audit key and S3 Bucket Keys;
+ * - log objects (current and noncurrent versions) expire after
+ *   `retentionDays`; incomplete multipart uploads are aborted after 7 days;
+ * - optional S3 server access logging into another bucket;
+ * - a bucket policy that refuses plain HTTP and lets only the named trail
+ *   check the ACL and write under `AWSLogs/<account>/`, per
+ *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html.
+ *
+ * CloudTrail checks the bucket policy when the trail is created, so the trail
+ * must depend on {@link TrailLogBucket.bucketPolicy} (`depends_on`).
+ */
+export class TrailLogBucket extends Construct {
+  /** The underlying `aws_s3_bucket` (escape hatch). */
+  public readonly resource: S3Bucket;
+  /** The `aws_s3_bucket_policy`; the trail must depend on it (CreateTrail checks the policy). */
+  public readonly bucketPolicy: S3BucketPolicy;
+  /** The bucket policy as typed statements. */
+  public readonly policyDocument: PolicyDocument;
+  public readonly publicAccessBlock: S3BucketPublicAccessBlock;
+  public readonly ownershipControls: S3BucketOwnershipControls;
+  public readonly versioning: S3BucketVersioningA;
+  public readonly encryption: S3BucketServerSideEncryptionConfigurationA;
+  public readonly lifecycleConfiguration: S3BucketLifecycleConfiguration;
+  /** The access-logging configuration; undefined without `accessLogBucketName`. */
+  public readonly accessLogging?: S3BucketLoggingA;
+
+  constructor(scope: Construct, id: string, props: TrailLogBucketProps) {
+    super(scope, id);
+    const what = `trail log bucket "${id}"`;
+    const env = props.key.environment;
+    const retentionDays = props.retentionDays ?? 365;
+
+    const nameProblem = s3BucketNameProblem(props.bucketName);
+    if (nameProblem) throw new Error(`${what}: bucketName ${nameProblem}`);
+    checkIntegerRange(`${what}: retentionDays`, retentionDays, 1, 36500);
+    if (props.accessLogBucketName !== undefined) {
+      const logNameProblem = s3BucketNameProblem(props.accessLogBucketName);
+      if (logNameProblem) throw new Error(`${what}: accessLogBucketName ${logNameProblem}`);
+      if (!Token.isUnresolved(props.accessLogBucketName) && props.accessLogBucketName === props.bucketName) {
+        throw new Error(
+          `${what}: accessLogBucketName "${props.accessLogBucketName}" is the bucket itself; a bucket that logs into itself writes a log for every log delivery — name a separate access-log bucket or leave accessLogBucketName out`,
+        );
+      }
+    }
+    checkTrailArn(what, props.trailArn, env);
+
+    const bucketArn = `arn:${env.partition}:s3:::${props.bucketName}`;
+
+    this.resource = new S3Bucket(this, "bucket", {
+      bucket: props.bucketName,
+      // Never delete log objects together with the bucket: emptying an audit bucket must be a deliberate act.
+      forceDestroy: false,
+      tags: props.tags ? { ...props.tags } : undefined,
+      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+    });
+    const bucket = this.resource.id;
+
+    this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+
+    // ACLs disabled: the bucket owner owns every object, whatever ACL the writer sends
+    // (CloudTrail still sends bucket-owner-full-control, which this setting accepts).
+    this.ownershipControls = new S3BucketOwnershipControls(this, "ownership-controls", {
+      bucket,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+
+    // Versions protect log files from being overwritten or deleted unnoticed.
+    this.versioning = new S3BucketVersioningA(this, "versioning", {
+      bucket,
+      versioningConfiguration: { status: "Enabled" },
+    });
+
+    // Bucket Keys cut KMS requests (and cost) per object; CloudTrail then needs kms:Decrypt on the key.
+    this.encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.key.keyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+
+    this.lifecycleConfiguration = new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket,
+      rule: [
+        {
+          id: LIFECYCLE_RULE_ID,
+          status: "Enabled",
+          // An empty filter applies the rule to every object. Provider 5.x warns when a rule has
+          // neither `filter` nor `prefix` (an error in a later version), and `prefix` is deprecated.
+          filter: [{}],
+          // With `days` set, S3 also removes expired object delete markers once they are old enough.
+          expiration: [{ days: retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: retentionDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS }],
+        },
+      ],
+      // Noncurrent-version rules need versioning in place first (provider documentation example).
+      dependsOn: [this.versioning],
+    });
+
+    if (props.accessLogBucketName !== undefined) {
+      this.accessLogging = new S3BucketLoggingA(this, "logging", {
+        bucket,
+        targetBucket: props.accessLogBucketName,
+        targetPrefix: `${props.bucketName}/`,
+      });
+    }
+
+    const cloudTrail = { Service: ["cloudtrail.amazonaws.com"] };
+    // aws:SourceArn names the one trail allowed to use the bucket (confused-deputy protection).
+    const sourceArn = { "aws:SourceArn": props.trailArn };
+    this.policyDocument = new PolicyDocument([
+      new PolicyStatement({
+        sid: "DenyInsecureTransport",
+        effect: "Deny",
+        principals: { AWS: ["*"] },
+        actions: ["s3:*"],
+        resources: [bucketArn, `${bucketArn}/*`],
+        conditions: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+      new PolicyStatement({
+        sid: "AWSCloudTrailAclCheck20150319",
+        principals: cloudTrail,
+        actions: ["s3:GetBucketAcl"],
+        resources: [bucketArn],
+        conditions: { StringEquals: sourceArn },
+      }),
+      new PolicyStatement({
+        sid: "AWSCloudTrailWrite20150319",
+        principals: cloudTrail,
+        actions: ["s3:PutObject"],
+        // Without a trail S3 key prefix, CloudTrail writes under AWSLogs/<account>/.
+        resources: [`${bucketArn}/AWSLogs/${env.accountId}/*`],
+        conditions: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", ...sourceArn } },
+      }),
+    ]);
+
+    this.bucketPolicy = new S3BucketPolicy(this, "policy", {
+      bucket,
+      policy: this.policyDocument.toJsonString(),
+      // With the public access block being written at the same time, S3 may reject the policy write.
+      dependsOn: [this.publicAccessBlock],
+    });
+  }
+
+  /** The bucket name, as a reference to the bucket resource (consumers get an implicit dependency). */
+  public get bucketName(): string {
+    return this.resource.bucket;
+  }
+
+  /** The bucket ARN, as a reference to the bucket resource. */
+  public get bucketArn(): string {
+    return this.resource.arn;
+  }
+}
+
+/** Throws unless `trailArn` is a trail ARN in the key's account and partition. Tokens pass. */
+function checkTrailArn(what: string, trailArn: string, env: EncryptionKey["environment"]): void {
+  if (Token.isUnresolved(trailArn)) return;
+  const expected = `arn:${env.partition}:cloudtrail:<home region>:${env.accountId}:trail/<name>`;
+  const match = TRAIL_ARN_PATTERN.exec(trailArn);
+  if (!match) {
+    throw new Error(`${what}: trailArn "${trailArn}" is not a CloudTrail trail ARN; write it as ${expected}`);
+  }
+  const [, partition, region, account, name] = match;
+  if (partition !== env.partition) {
+    throw new Error(`${what}: trailArn "${trailArn}" is in partition "${partition}", but the key is in "${env.partition}"; write it as ${expected}`);
+  }
+  if (!REGION_PATTERN.test(region) || partitionForRegion(region) !== partition) {
+    throw new Error(`${what}: trailArn "${trailArn}" has region "${region}", which is not a region of partition "${partition}"; use the trail's home region, e.g. "${env.region}"`);
+  }
+  if (!Token.isUnresolved(env.accountId) && account !== env.accountId) {
+    throw new Error(
+      `${what}: trailArn "${trailArn}" is in account "${account}", but the key and bucket are in account "${env.accountId}"; the bucket policy only admits a trail of its own account — write it as ${expected}`,
+    );
+  }
+  // Trail names: 3–128 letters, digits, ".", "_" or "-"; start and end with a letter or digit; no
+  // adjacent separators; not an IP address (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html).
+  if (!TRAIL_NAME_PATTERN.test(name) || /[._-]{2}/.test(name) || IP_ADDRESS_PATTERN.test(name)) {
+    throw new Error(
+      `${what}: trailArn "${trailArn}" has the trail name "${name}", which CloudTrail refuses; use 3–128 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, e.g. "audit-trail"`,
+    );
+  }
+}

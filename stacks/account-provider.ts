@@ -1,0 +1,54 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import * as path from "path";
+import { AccountConfig, AppConfig } from "../config/app-config";
+
+export interface AccountStackSettings {
+  readonly config: AppConfig;
+  readonly account: AccountConfig;
+  /** Absolute path of the folder the stack is finally written to (`<outdir>/stacks/<stack>`). */
+  readonly stackDirectory: string;
+}
+
+/**
+ * An AWS provider pinned to the account: `allowed_account_ids` makes
+ * Terraform refuse any other account, whatever credentials are active.
+ * `alias` gives an extra provider, e.g. for the audit home region.
+ */
+export function addAccountProvider(stack: TerraformStack, settings: AccountStackSettings, region: string, alias?: string): AwsProvider {
+  const { config, account } = settings;
+  return new AwsProvider(stack, alias ? `aws-${alias}` : "aws", {
+    alias,
+    region,
+    allowedAccountIds: [account.accountId],
+    assumeRole: account.assumeRole
+      ? [{ roleArn: account.assumeRole.roleArn, sessionName: account.assumeRole.sessionName, externalId: account.assumeRole.externalId }]
+      : undefined,
+    defaultTags: [{ tags: { ...config.defaultTags, ...account.tags } }],
+  });
+}
+
+/**
+ * The stack's state backend. A local state path is made relative to the
+ * stack folder, so that `terraform -chdir=<stack folder>` finds the state
+ * from any clone of the repository.
+ */
+export function addBackend(stack: TerraformStack, settings: AccountStackSettings): void {
+  const backend = settings.config.backend;
+  const name = stack.node.id;
+  if (backend.type === "local") {
+    new LocalBackend(stack, { path: path.relative(settings.stackDirectory, path.join(backend.directory, `${name}.tfstate`)) });
+    return;
+  }
+  const s3 = new S3Backend(stack, {
+    bucket: backend.bucket,
+    key: `${backend.keyPrefix}/${name}.tfstate`,
+    region: backend.region,
+    encrypt: true,
+    kmsKeyId: backend.kmsKeyId,
+    dynamodbTable: backend.dynamodbTable,
+  });
+  // Not in cdktf 0.21's typed S3 backend config; both need Terraform ≥ 1.10 / 1.6.
+  if (backend.useLockfile) s3.addOverride("use_lockfile", true);
+  if (backend.roleArn) s3.addOverride("assume_role", { role_arn: backend.roleArn });
+}

@@ -1,0 +1,51 @@
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AccountConfig, AppConfig, auditStackName } from "../config/app-config";
+import { AuditTrail } from "../modules";
+import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
+
+export interface AuditStackProps extends AccountStackSettings {
+  readonly config: AppConfig;
+  readonly account: AccountConfig;
+}
+
+/**
+ * The account's audit trail in its home region: one multi-region trail
+ * records every use of every key in the account. Deployed before the
+ * account's workload stacks, whose key alarms read the trail's log group.
+ */
+export class AuditStack extends TerraformStack {
+  public readonly trail: AuditTrail;
+
+  constructor(scope: Construct, props: AuditStackProps) {
+    const { config, account } = props;
+    const audit = account.audit;
+    super(scope, auditStackName(account));
+    addAccountProvider(this, props, audit.homeRegion);
+    addBackend(this, props);
+
+    this.trail = new AuditTrail(this, "audit", {
+      accountId: account.accountId,
+      region: audit.homeRegion,
+      trailName: audit.trailName,
+      bucketName: audit.bucketName,
+      keyAliases: audit.keyAliases,
+      keyAdministratorArns: account.keyAdministratorArns,
+      readerArns: audit.readerArns,
+      logRetentionDays: audit.logRetentionDays,
+      allowShortLogRetention: audit.allowShortLogRetention,
+      bucketRetentionDays: audit.bucketRetentionDays,
+      accessLogBucketName: audit.accessLogBucketName,
+      readWriteType: audit.readWriteType,
+      excludeManagementEventSources: audit.excludeManagementEventSources,
+      alarmEmails: audit.alarmEmails,
+      preventDestroy: config.key.preventDestroy,
+    });
+
+    new TerraformOutput(this, "trail_arn", { value: this.trail.resource.arn, description: "ARN of the audit trail" });
+    new TerraformOutput(this, "audit_key_arn", { value: this.trail.key.keyArn, description: "ARN of the audit key" });
+    new TerraformOutput(this, "log_bucket", { value: this.trail.bucket.resource.bucket, description: "Bucket that stores the log files" });
+    new TerraformOutput(this, "log_group", { value: this.trail.logGroup.name, description: "CloudWatch Logs group of the trail" });
+    new TerraformOutput(this, "alarm_topic_arn", { value: this.trail.alarmTopic.resource.arn, description: "SNS topic of the alarms" });
+  }
+}
