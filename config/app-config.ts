@@ -75,7 +75,8 @@ export interface AuditConfig {
   readonly accessLogBucketName?: string;
   readonly alarmEmails: readonly string[];
   readonly readerArns: readonly string[];
-  readonly readWriteType: "All" | "ReadOnly";
+  /** Always "All": the other values drop events the trail exists for. */
+  readonly readWriteType: "All";
   readonly excludeManagementEventSources: readonly string[];
 }
 

@@ -46,7 +46,19 @@ export class AlarmTopic extends Construct {
     }
     const emails = props.emailAddresses ?? [];
     for (const email of emails) {
-      if (!EMAIL_PATTERN.test(email)) throw new Error(`alarm topic "${props.topicName}": "${email}" is not an email address; write it as name@example.com`);
+      if (!EMAIL_PATTERN.test(email)) throw new Error(`alarm topic "${props.topicName}": emailAddresses "${email}" is not an email address; write it as name@example.com`);
+    }
+    // IDs derive from the address, so reordering the list moves no subscription.
+    const subscriptionIds = new Map<string, string>();
+    for (const email of new Set(emails)) {
+      const subscriptionId = `email-${email.replace(/[^A-Za-z0-9]/g, "-")}`;
+      const other = subscriptionIds.get(subscriptionId);
+      if (other !== undefined) {
+        throw new Error(
+          `alarm topic "${props.topicName}": emailAddresses "${other}" and "${email}" map to the same Terraform address "${subscriptionId}"; subscribe one of them through a distribution list instead`,
+        );
+      }
+      subscriptionIds.set(subscriptionId, email);
     }
     const env = props.key.environment;
     this.topicArn = formatArn(env, "sns", props.topicName);
@@ -85,9 +97,8 @@ export class AlarmTopic extends Construct {
     ]);
     this.topicPolicy = new SnsTopicPolicy(this, "policy", { arn: this.resource.arn, policy: policy.toJsonString() });
 
-    // IDs derive from the address, so reordering the list moves no subscription.
-    for (const email of new Set(emails)) {
-      new SnsTopicSubscription(this, `email-${email.replace(/[^A-Za-z0-9]/g, "-")}`, { topicArn: this.resource.arn, protocol: "email", endpoint: email });
+    for (const [subscriptionId, email] of subscriptionIds) {
+      new SnsTopicSubscription(this, subscriptionId, { topicArn: this.resource.arn, protocol: "email", endpoint: email });
     }
   }
 }

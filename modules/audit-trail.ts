@@ -32,8 +32,10 @@ export interface AuditTrailProps extends AwsEnvironment {
   /** Bucket that receives the log bucket's S3 access logs. @default no access logging */
   readonly accessLogBucketName?: string;
   /**
-   * Management events to record. `Decrypt` is a read event, so only "All" and
-   * "ReadOnly" keep it; "WriteOnly" is refused.
+   * Management events to record. Only "All" is accepted: "WriteOnly" drops
+   * `Decrypt` (a read event), "ReadOnly" drops `DisableKey`,
+   * `ScheduleKeyDeletion` and `PutKeyPolicy`, which the alarms watch. The
+   * property exists so that such a setting fails loudly instead of silently.
    * @default "All"
    */
   readonly readWriteType?: "All" | "ReadOnly" | "WriteOnly";
@@ -59,15 +61,15 @@ export const CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN =
 const EXCLUDABLE_EVENT_SOURCES = ["rdsdata.amazonaws.com"];
 
 /**
- * Why a trail name is refused, or undefined
- * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html).
+ * Why a trail name is refused, or undefined. CloudTrail allows 3–128
+ * characters including "." (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html),
+ * but the name also names the delivery role "<name>-to-cloudwatch" (IAM: 64
+ * characters) and the alarm topic "<name>-alarms" (SNS: no "."), here and in
+ * the workload stacks' alarm ARNs.
  */
 export function trailNameProblem(name: string): string | undefined {
-  const hint = 'use 3–128 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, e.g. "payments-audit"';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/.test(name)) return `"${name}" is invalid; ${hint}`;
-  if (/[._-]{2}/.test(name)) return `"${name}" has adjacent ".", "_" or "-" characters; ${hint}`;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return `"${name}" looks like an IP address; ${hint}`;
-  return undefined;
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]{1,48}[A-Za-z0-9]$/.test(name) && !/[_-]{2}/.test(name)) return undefined;
+  return `"${name}" is invalid; use 3–50 letters, digits, "_" or "-", starting and ending with a letter or digit, with no two "_" or "-" in a row, e.g. "payments-audit"`;
 }
 
 /**
@@ -105,8 +107,10 @@ export class AuditTrail extends Construct {
     const problem = Token.isUnresolved(props.trailName) ? undefined : trailNameProblem(props.trailName);
     if (problem) throw new Error(`${where}: trailName ${problem}`);
     const readWriteType = props.readWriteType ?? "All";
-    if (readWriteType === "WriteOnly") {
-      throw new Error(`${where}: readWriteType "WriteOnly" would drop KMS Decrypt events, which are read events; use "All"`);
+    if (readWriteType !== "All") {
+      throw new Error(
+        `${where}: readWriteType "${readWriteType}" would drop ${readWriteType === "WriteOnly" ? "KMS Decrypt events, which are read events" : "the write events (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) the alarms watch"}; use "All"`,
+      );
     }
     for (const source of props.excludeManagementEventSources ?? []) {
       if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) {
@@ -155,12 +159,8 @@ export class AuditTrail extends Construct {
       tags: props.tags ? { ...props.tags } : undefined,
     });
 
-    const roleName = `${props.trailName}-to-cloudwatch`;
-    if (roleName.length > 64) {
-      throw new Error(`${where}: the delivery role name "${roleName}" is over IAM's 64 characters; shorten trailName to 50 characters`);
-    }
     this.deliveryRole = new IamRole(this, "delivery-role", {
-      name: roleName,
+      name: `${props.trailName}-to-cloudwatch`,
       description: `CloudTrail delivers trail ${props.trailName} to CloudWatch Logs`,
       assumeRolePolicy: new PolicyDocument([
         new PolicyStatement({ sid: "CloudTrailAssumesRole", principals: { Service: ["cloudtrail.amazonaws.com"] }, actions: ["sts:AssumeRole"] }),
@@ -258,8 +258,9 @@ export class AuditTrail extends Construct {
           principals: { AWS: readerArns },
           actions: ["kms:Decrypt"],
           resources: ["*"],
-          // Only CloudTrail log files carry this encryption context.
-          conditions: { Null: { "kms:EncryptionContext:aws:cloudtrail:arn": "false" } },
+          // Only through S3, i.e. by reading log files from the bucket. (An encryption-context
+          // condition would break with S3 Bucket Keys, which decrypt under the bucket's context.)
+          conditions: { StringEquals: { "kms:ViaService": `s3.${this.key.environment.region}.amazonaws.com` } },
         }),
       );
     }

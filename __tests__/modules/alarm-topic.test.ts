@@ -1,0 +1,192 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { AlarmTopic, AlarmTopicProps } from "../../modules/alarm-topic";
+import { EncryptionKey } from "../../modules/encryption-key";
+
+// Testing.app() would create a fresh temporary folder per app; share one and remove it.
+const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "alarm-topic-test-"));
+afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));
+
+const ACCOUNT = "111111111111";
+const REGION = "eu-west-1";
+const TOPIC = "kms-audit-alarms";
+const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:${TOPIC}`;
+
+type Json = Record<string, unknown>;
+type Resources = Record<string, Record<string, Json>>;
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Principal?: { AWS?: string[]; Service?: string[] };
+  Action: string[];
+  Resource?: string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+function setup(region = REGION) {
+  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+  new AwsProvider(stack, "aws", { region });
+  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region, aliases: ["audit"] });
+  return { stack, key };
+}
+
+function synthesize(stack: TerraformStack) {
+  const resources = (JSON.parse(Testing.synth(stack, true)) as { resource: Resources }).resource;
+  const only = (type: string): { id: string; body: Json } => {
+    const entries = Object.entries(resources[type] ?? {});
+    expect(entries).toHaveLength(1);
+    return { id: entries[0][0], body: entries[0][1] };
+  };
+  const key = only("aws_kms_key");
+  const topic = only("aws_sns_topic");
+  const topicPolicy = only("aws_sns_topic_policy");
+  return {
+    resources,
+    keyArnRef: `\${aws_kms_key.${key.id}.arn}`,
+    keyPolicy: JSON.parse(key.body.policy as string) as { Statement: Statement[] },
+    topic,
+    topicArnRef: `\${aws_sns_topic.${topic.id}.arn}`,
+    topicPolicy,
+    topicPolicyJson: JSON.parse(topicPolicy.body.policy as string) as Json,
+    /** Subscriptions by Terraform logical ID. */
+    subscriptions: resources.aws_sns_topic_subscription ?? {},
+  };
+}
+
+function build(props: Partial<Omit<AlarmTopicProps, "key">> = {}, region = REGION) {
+  const { stack, key } = setup(region);
+  const construct = new AlarmTopic(stack, "alarms", { topicName: TOPIC, key, ...props });
+  return { stack, key, construct, ...synthesize(stack) };
+}
+
+describe("aws_sns_topic", () => {
+  test("is named as given and encrypted with the key's ARN; no tags by default", () => {
+    const { topic, keyArnRef } = build();
+    expect(topic.body).toEqual({ name: TOPIC, kms_master_key_id: keyArnRef });
+  });
+
+  test("carries tags", () => {
+    const { topic, keyArnRef } = build({ tags: { team: "platform" } });
+    expect(topic.body).toEqual({ name: TOPIC, kms_master_key_id: keyArnRef, tags: { team: "platform" } });
+  });
+
+  test("topicArn is the literal ARN in the key's environment; resource is the escape hatch", () => {
+    const { construct } = build();
+    expect(construct.topicArn).toBe(TOPIC_ARN);
+    expect(construct.resource.terraformResourceType).toBe("aws_sns_topic");
+    expect(construct.topicPolicy.terraformResourceType).toBe("aws_sns_topic_policy");
+  });
+});
+
+describe("topic policy", () => {
+  test("lets CloudWatch alarms of this account publish and refuses plain HTTP, nothing else", () => {
+    const { topicPolicy, topicPolicyJson, topicArnRef } = build();
+    expect(topicPolicy.body).toEqual({ arn: topicArnRef, policy: topicPolicy.body.policy });
+    expect(topicPolicyJson).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: ["cloudwatch.amazonaws.com"] },
+          Action: ["sns:Publish"],
+          Resource: [TOPIC_ARN],
+          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        },
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: { AWS: ["*"] },
+          Action: ["sns:Publish"],
+          Resource: [TOPIC_ARN],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+  });
+
+  test("uses the key's partition and region (China)", () => {
+    const { topicPolicyJson, construct } = build({}, "cn-north-1");
+    const arn = `arn:aws-cn:sns:cn-north-1:${ACCOUNT}:${TOPIC}`;
+    expect(construct.topicArn).toBe(arn);
+    for (const s of (topicPolicyJson as { Statement: Statement[] }).Statement) expect(s.Resource).toEqual([arn]);
+  });
+});
+
+describe("key policy", () => {
+  test("gains the statement CloudWatch needs to publish to an encrypted topic, and nothing else", () => {
+    const { keyPolicy } = build();
+    expect(keyPolicy.Statement.map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount", "CloudWatchAlarmsPublishToEncryptedTopics"]);
+    expect(keyPolicy.Statement[1]).toEqual({
+      Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: ["cloudwatch.amazonaws.com"] },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: ["*"],
+    });
+  });
+});
+
+describe("email subscriptions", () => {
+  test("none by default", () => {
+    const { subscriptions } = build();
+    expect(subscriptions).toEqual({});
+  });
+
+  test("one email subscription per unique address", () => {
+    const { subscriptions, topicArnRef } = build({ emailAddresses: ["sec@example.com", "ops+kms@example.co.uk", "sec@example.com"] });
+    expect(Object.values(subscriptions).sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint)))).toEqual([
+      { topic_arn: topicArnRef, protocol: "email", endpoint: "ops+kms@example.co.uk" },
+      { topic_arn: topicArnRef, protocol: "email", endpoint: "sec@example.com" },
+    ]);
+  });
+
+  test("construct IDs derive from the address: reordering or adding addresses keeps each Terraform address", () => {
+    const byAddress = (emails: string[]) =>
+      Object.fromEntries(Object.entries(build({ emailAddresses: emails }).subscriptions).map(([id, s]) => [s.endpoint as string, id]));
+    const first = byAddress(["sec@example.com", "ops@example.com"]);
+    const reordered = byAddress(["ops@example.com", "sec@example.com"]);
+    const added = byAddress(["new@example.com", "ops@example.com", "sec@example.com"]);
+    expect(reordered).toEqual(first);
+    expect(added).toEqual({ ...first, "new@example.com": expect.any(String) });
+    expect(first["sec@example.com"]).toMatch(/^alarms_email-sec-example-com_[0-9A-F]{8}$/);
+    expect(first["ops@example.com"]).toMatch(/^alarms_email-ops-example-com_[0-9A-F]{8}$/);
+  });
+});
+
+describe("validation", () => {
+  function attempt(props: Partial<Omit<AlarmTopicProps, "key">>) {
+    const { stack, key } = setup();
+    return () => new AlarmTopic(stack, "alarms", { topicName: TOPIC, key, ...props });
+  }
+
+  test.each(["", "bad name", "org.audit-alarms", "alarms.fifo", "a".repeat(257), "alarms/x"])("fails when topicName is %p", (topicName) => {
+    expect(attempt({ topicName })).toThrow(`alarm topic: topicName "${topicName}" is invalid; use 1–256 letters, digits, "-" or "_"`);
+  });
+
+  test.each(["A_b-1", "a".repeat(256)])("accepts topicName %p", (topicName) => {
+    expect(attempt({ topicName })).not.toThrow();
+  });
+
+  test.each(["security", "sec@example", "sec @example.com", "@example.com", ""])("fails when an email address is %p", (email) => {
+    expect(attempt({ emailAddresses: ["ok@example.com", email] })).toThrow(
+      `alarm topic "${TOPIC}": emailAddresses "${email}" is not an email address; write it as name@example.com`,
+    );
+  });
+
+  test("fails when two addresses map to the same Terraform address", () => {
+    expect(attempt({ emailAddresses: ["sec.ops@example.com", "sec-ops@example.com"] })).toThrow(
+      `alarm topic "${TOPIC}": emailAddresses "sec.ops@example.com" and "sec-ops@example.com" map to the same Terraform address "email-sec-ops-example-com"; subscribe one of them through a distribution list instead`,
+    );
+  });
+
+  test("lets a token topic name through to Terraform", () => {
+    const { stack, key } = setup();
+    const topicName = new TerraformVariable(stack, "topic_name", { type: "string" }).stringValue;
+    expect(() => new AlarmTopic(stack, "alarms", { topicName, key })).not.toThrow();
+  });
+});

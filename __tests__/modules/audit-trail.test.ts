@@ -1,0 +1,632 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { AuditTrail, AuditTrailProps, trailNameProblem } from "../../modules/audit-trail";
+import { checkStack } from "../support/terraform";
+
+// Testing.app() would create a fresh temporary folder per app; share one and remove it.
+const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "audit-trail-test-"));
+const extraDirs: string[] = [];
+afterAll(() => {
+  for (const dir of [OUTDIR, ...extraDirs]) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const ACCOUNT = "111111111111";
+const REGION = "eu-west-1";
+const TRAIL = "org-audit";
+const BUCKET = "acme-audit-logs-111111111111";
+const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${TRAIL}`;
+const LOG_GROUP = `/aws/cloudtrail/${TRAIL}`;
+const READER = `arn:aws:iam::${ACCOUNT}:role/security-auditor`;
+const READER_2 = `arn:aws:iam::222222222222:user/auditor`;
+const ADMIN = `arn:aws:iam::${ACCOUNT}:role/key-admin`;
+const TERRAFORM_TIMEOUT = 180_000;
+
+type Json = Record<string, unknown>;
+type Resources = Record<string, Record<string, Json>>;
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Principal?: { AWS?: string[]; Service?: string[] };
+  Action: string[];
+  Resource?: string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+interface PolicyJson {
+  Version: string;
+  Statement: Statement[];
+}
+
+function newStack(region = REGION): TerraformStack {
+  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+  new AwsProvider(stack, "aws", { region });
+  return stack;
+}
+
+function baseProps(overrides: Partial<AuditTrailProps> = {}): AuditTrailProps {
+  return { accountId: ACCOUNT, region: REGION, trailName: TRAIL, bucketName: BUCKET, keyAliases: ["audit"], ...overrides };
+}
+
+/** The synthesized stack, with the one resource of each type the trail creates and the references to them. */
+function synthesize(stack: TerraformStack) {
+  const json = JSON.parse(Testing.synth(stack, true)) as { resource: Resources };
+  const resources = json.resource;
+  const only = (type: string): { id: string; body: Json } => {
+    const entries = Object.entries(resources[type] ?? {});
+    expect(entries).toHaveLength(1);
+    return { id: entries[0][0], body: entries[0][1] };
+  };
+  const key = only("aws_kms_key");
+  const bucket = only("aws_s3_bucket");
+  const bucketPolicy = only("aws_s3_bucket_policy");
+  const logGroup = only("aws_cloudwatch_log_group");
+  const role = only("aws_iam_role");
+  const rolePolicy = only("aws_iam_role_policy");
+  const trail = only("aws_cloudtrail");
+  const topic = only("aws_sns_topic");
+  return {
+    json,
+    resources,
+    key,
+    keyPolicy: JSON.parse(key.body.policy as string) as PolicyJson,
+    keyArnRef: `\${aws_kms_key.${key.id}.arn}`,
+    bucket,
+    bucketPolicy,
+    bucketPolicyJson: JSON.parse(bucketPolicy.body.policy as string) as PolicyJson,
+    logGroup,
+    role,
+    trustPolicy: JSON.parse(role.body.assume_role_policy as string) as PolicyJson,
+    rolePolicy,
+    rolePolicyJson: JSON.parse(rolePolicy.body.policy as string) as PolicyJson,
+    trail,
+    topic,
+    topicArnRef: `\${aws_sns_topic.${topic.id}.arn}`,
+    filter: only("aws_cloudwatch_log_metric_filter"),
+    alarm: only("aws_cloudwatch_metric_alarm"),
+  };
+}
+
+function build(overrides: Partial<AuditTrailProps> = {}) {
+  const stack = newStack();
+  const construct = new AuditTrail(stack, "audit", baseProps(overrides));
+  return { stack, construct, ...synthesize(stack) };
+}
+
+function statement(policy: PolicyJson, sid: string): Statement {
+  const matches = policy.Statement.filter((s) => s.Sid === sid);
+  expect(matches).toHaveLength(1);
+  return matches[0];
+}
+
+// ---------------------------------------------------------------------------
+
+describe("aws_cloudtrail", () => {
+  test("is multi-region, records global service events and all management events, validates log files, logs", () => {
+    const { trail, keyArnRef, bucket, logGroup, role, bucketPolicy, rolePolicy } = build();
+    expect(trail.body).toEqual({
+      name: TRAIL,
+      is_multi_region_trail: true,
+      include_global_service_events: true,
+      enable_log_file_validation: true,
+      enable_logging: true,
+      // Decrypt is a read event: only "All" keeps it together with DisableKey/ScheduleKeyDeletion.
+      event_selector: [{ read_write_type: "All", include_management_events: true }],
+      kms_key_id: keyArnRef,
+      s3_bucket_name: `\${aws_s3_bucket.${bucket.id}.bucket}`,
+      // The provider's log group ARN has no ":*"; CloudTrail needs it.
+      cloud_watch_logs_group_arn: `\${aws_cloudwatch_log_group.${logGroup.id}.arn}:*`,
+      cloud_watch_logs_role_arn: `\${aws_iam_role.${role.id}.arn}`,
+      depends_on: [`aws_s3_bucket_policy.${bucketPolicy.id}`, `aws_iam_role_policy.${rolePolicy.id}`],
+    });
+  });
+
+  test("depends on the bucket policy and on the delivery role's policy (CloudTrail checks both at CreateTrail)", () => {
+    const { trail, bucketPolicy, rolePolicy } = build();
+    const dependsOn = trail.body.depends_on as string[];
+    expect(dependsOn).toContain(`aws_s3_bucket_policy.${bucketPolicy.id}`);
+    expect(dependsOn).toContain(`aws_iam_role_policy.${rolePolicy.id}`);
+  });
+
+  test("has no exclude list by default, and excludes rdsdata.amazonaws.com when asked", () => {
+    expect((build().trail.body.event_selector as Json[])[0]).not.toHaveProperty("exclude_management_event_sources");
+    expect((build({ excludeManagementEventSources: [] }).trail.body.event_selector as Json[])[0]).not.toHaveProperty("exclude_management_event_sources");
+    const { trail } = build({ excludeManagementEventSources: ["rdsdata.amazonaws.com"] });
+    expect(trail.body.event_selector).toEqual([
+      { read_write_type: "All", include_management_events: true, exclude_management_event_sources: ["rdsdata.amazonaws.com"] },
+    ]);
+  });
+
+  test("carries tags on the trail, the key, the bucket, the log group, the role and the topic", () => {
+    const tags = { team: "platform" };
+    const { trail, key, bucket, logGroup, role, topic } = build({ tags });
+    for (const resource of [trail, key, bucket, logGroup, role, topic]) expect(resource.body.tags).toEqual(tags);
+  });
+
+  test("trailArn and logGroupName are literal strings; resource is the escape hatch", () => {
+    const { construct } = build();
+    expect(construct.trailArn).toBe(TRAIL_ARN);
+    expect(construct.logGroupName).toBe(LOG_GROUP);
+    expect(construct.resource.terraformResourceType).toBe("aws_cloudtrail");
+  });
+
+  test("the trail ARN in every condition is the literal arn:aws:cloudtrail:<region>:<account>:trail/<name>, never a reference to the trail", () => {
+    const { keyPolicy, bucketPolicyJson, key, bucketPolicy } = build({ readerArns: [READER] });
+    for (const text of [key.body.policy as string, bucketPolicy.body.policy as string]) {
+      expect(text).not.toContain("aws_cloudtrail");
+      expect(text).not.toContain("${");
+    }
+    const sourceArns = [...keyPolicy.Statement, ...bucketPolicyJson.Statement]
+      .map((s) => s.Condition?.StringEquals?.["aws:SourceArn"])
+      .filter((v) => v !== undefined);
+    // CloudTrailEncryptsLogFiles, CloudTrailDescribesKey, CloudTrailDecryptsWithBucketKey, AclCheck, Write.
+    expect(sourceArns).toEqual([TRAIL_ARN, TRAIL_ARN, TRAIL_ARN, TRAIL_ARN, TRAIL_ARN]);
+  });
+
+  test("builds the trail ARN in the region's partition (GovCloud)", () => {
+    const stack = newStack("us-gov-west-1");
+    const construct = new AuditTrail(stack, "audit", baseProps({ region: "us-gov-west-1" }));
+    const { keyPolicy, bucketPolicyJson, rolePolicyJson } = synthesize(stack);
+    const govTrailArn = `arn:aws-us-gov:cloudtrail:us-gov-west-1:${ACCOUNT}:trail/${TRAIL}`;
+    expect(construct.trailArn).toBe(govTrailArn);
+    expect(statement(keyPolicy, "CloudTrailEncryptsLogFiles").Condition).toEqual({
+      StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws-us-gov:cloudtrail:*:${ACCOUNT}:trail/*` },
+      StringEquals: { "aws:SourceArn": govTrailArn },
+    });
+    expect(statement(bucketPolicyJson, "AWSCloudTrailAclCheck20150319").Condition).toEqual({ StringEquals: { "aws:SourceArn": govTrailArn } });
+    expect(rolePolicyJson.Statement[0].Resource).toEqual([
+      `arn:aws-us-gov:logs:us-gov-west-1:${ACCOUNT}:log-group:${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
+    ]);
+  });
+});
+
+describe("audit key", () => {
+  test("is a dedicated key with its own alias, rotation on, prevent_destroy on", () => {
+    const { key, resources } = build({ keyAliases: ["org-audit", "alias/security/audit"] });
+    expect(key.body).toEqual({
+      description: `Audit key of trail ${TRAIL}: CloudTrail log files, its log group and alarm topic`,
+      customer_master_key_spec: "SYMMETRIC_DEFAULT",
+      key_usage: "ENCRYPT_DECRYPT",
+      is_enabled: true,
+      enable_key_rotation: true,
+      rotation_period_in_days: 365,
+      deletion_window_in_days: 30,
+      bypass_policy_lockout_safety_check: false,
+      multi_region: false,
+      policy: key.body.policy,
+      lifecycle: { prevent_destroy: true },
+    });
+    const aliases = Object.values(resources.aws_kms_alias).map((a) => a.name);
+    expect(aliases.sort()).toEqual(["alias/org-audit", "alias/security/audit"]);
+    for (const alias of Object.values(resources.aws_kms_alias)) expect(alias.target_key_id).toBe(`\${aws_kms_key.${key.id}.key_id}`);
+  });
+
+  test("the policy holds exactly these statements, in this order, without readers", () => {
+    const { keyPolicy } = build();
+    expect(keyPolicy.Version).toBe("2012-10-17");
+    expect(keyPolicy.Statement.map((s) => s.Sid)).toEqual([
+      "EnableIamPoliciesForAccount",
+      "CloudTrailEncryptsLogFiles",
+      "CloudTrailDescribesKey",
+      "CloudTrailDecryptsWithBucketKey",
+      "CloudWatchLogsEncryptsLogGroups",
+      "CloudWatchAlarmsPublishToEncryptedTopics",
+    ]);
+  });
+
+  test("with readers and administrators, the policy adds KeyAdministration and ReadersDecryptLogFiles", () => {
+    const { keyPolicy } = build({ readerArns: [READER, READER_2], keyAdministratorArns: [ADMIN] });
+    expect(keyPolicy.Statement.map((s) => s.Sid)).toEqual([
+      "EnableIamPoliciesForAccount",
+      "KeyAdministration",
+      "CloudTrailEncryptsLogFiles",
+      "CloudTrailDescribesKey",
+      "CloudTrailDecryptsWithBucketKey",
+      "ReadersDecryptLogFiles",
+      "CloudWatchLogsEncryptsLogGroups",
+      "CloudWatchAlarmsPublishToEncryptedTopics",
+    ]);
+    expect(statement(keyPolicy, "KeyAdministration").Principal).toEqual({ AWS: [ADMIN] });
+    // Administrators get no cryptographic action through the audit key.
+    expect(statement(keyPolicy, "KeyAdministration").Action).not.toContain("kms:Decrypt");
+  });
+
+  test("the account statement keeps the key manageable", () => {
+    const { keyPolicy } = build();
+    expect(statement(keyPolicy, "EnableIamPoliciesForAccount")).toEqual({
+      Sid: "EnableIamPoliciesForAccount",
+      Effect: "Allow",
+      Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:root`] },
+      Action: ["kms:*"],
+      Resource: ["*"],
+    });
+  });
+
+  test("CloudTrail may generate data keys only with its encryption context and only for this trail", () => {
+    const { keyPolicy } = build();
+    expect(statement(keyPolicy, "CloudTrailEncryptsLogFiles")).toEqual({
+      Sid: "CloudTrailEncryptsLogFiles",
+      Effect: "Allow",
+      Principal: { Service: ["cloudtrail.amazonaws.com"] },
+      Action: ["kms:GenerateDataKey*"],
+      Resource: ["*"],
+      Condition: {
+        StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` },
+        StringEquals: { "aws:SourceArn": TRAIL_ARN },
+      },
+    });
+  });
+
+  test("CloudTrail may describe the key, for this trail only", () => {
+    const { keyPolicy } = build();
+    expect(statement(keyPolicy, "CloudTrailDescribesKey")).toEqual({
+      Sid: "CloudTrailDescribesKey",
+      Effect: "Allow",
+      Principal: { Service: ["cloudtrail.amazonaws.com"] },
+      Action: ["kms:DescribeKey"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "aws:SourceArn": TRAIL_ARN } },
+    });
+  });
+
+  test("CloudTrail may decrypt (S3 Bucket Keys), for this trail only", () => {
+    const { keyPolicy } = build();
+    expect(statement(keyPolicy, "CloudTrailDecryptsWithBucketKey")).toEqual({
+      Sid: "CloudTrailDecryptsWithBucketKey",
+      Effect: "Allow",
+      Principal: { Service: ["cloudtrail.amazonaws.com"] },
+      Action: ["kms:Decrypt"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "aws:SourceArn": TRAIL_ARN } },
+    });
+  });
+
+  test("readers may decrypt only through S3, i.e. by reading the log files", () => {
+    const { keyPolicy } = build({ readerArns: [READER, READER_2, READER] });
+    expect(statement(keyPolicy, "ReadersDecryptLogFiles")).toEqual({
+      Sid: "ReadersDecryptLogFiles",
+      Effect: "Allow",
+      Principal: { AWS: [READER, READER_2] },
+      Action: ["kms:Decrypt"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+    });
+  });
+
+  test("no reader statement without readers (an empty list included)", () => {
+    for (const readerArns of [undefined, []]) {
+      const { keyPolicy } = build({ readerArns });
+      expect(keyPolicy.Statement.map((s) => s.Sid)).not.toContain("ReadersDecryptLogFiles");
+    }
+  });
+
+  test("CloudWatch Logs of the region may use the key for exactly the trail's log group", () => {
+    const { keyPolicy } = build();
+    expect(statement(keyPolicy, "CloudWatchLogsEncryptsLogGroups")).toEqual({
+      Sid: "CloudWatchLogsEncryptsLogGroups",
+      Effect: "Allow",
+      Principal: { Service: [`logs.${REGION}.amazonaws.com`] },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: ["*"],
+      Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${LOG_GROUP}`] } },
+    });
+  });
+
+  test("CloudWatch alarms may publish to the encrypted alarm topic", () => {
+    const { keyPolicy } = build();
+    expect(statement(keyPolicy, "CloudWatchAlarmsPublishToEncryptedTopics")).toEqual({
+      Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: ["cloudwatch.amazonaws.com"] },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: ["*"],
+    });
+  });
+
+  test("no statement names a wildcard principal", () => {
+    const { keyPolicy } = build({ readerArns: [READER] });
+    for (const s of keyPolicy.Statement) expect(JSON.stringify(s.Principal)).not.toContain("*");
+  });
+});
+
+describe("log bucket", () => {
+  test("is the hardened TrailLogBucket, encrypted with the audit key, prevent_destroy on", () => {
+    const { bucket, resources, keyArnRef } = build();
+    expect(bucket.body).toEqual({ bucket: BUCKET, force_destroy: false, lifecycle: { prevent_destroy: true } });
+    const bucketRef = `\${aws_s3_bucket.${bucket.id}.id}`;
+    expect(Object.values(resources.aws_s3_bucket_public_access_block)).toEqual([
+      { bucket: bucketRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+    ]);
+    expect(Object.values(resources.aws_s3_bucket_ownership_controls)).toEqual([{ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } }]);
+    expect(Object.values(resources.aws_s3_bucket_versioning)).toEqual([{ bucket: bucketRef, versioning_configuration: { status: "Enabled" } }]);
+    expect(Object.values(resources.aws_s3_bucket_server_side_encryption_configuration)).toEqual([
+      { bucket: bucketRef, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: keyArnRef }, bucket_key_enabled: true }] },
+    ]);
+    expect(resources.aws_s3_bucket_logging).toBeUndefined();
+  });
+
+  test("bucketRetentionDays and accessLogBucketName reach the bucket", () => {
+    const { resources, bucket } = build({ bucketRetentionDays: 2557, accessLogBucketName: "acme-access-logs" });
+    const [lifecycle] = Object.values(resources.aws_s3_bucket_lifecycle_configuration);
+    const [rule] = lifecycle.rule as Json[];
+    expect(rule.expiration).toEqual([{ days: 2557 }]);
+    expect(rule.noncurrent_version_expiration).toEqual([{ noncurrent_days: 2557 }]);
+    expect(Object.values(resources.aws_s3_bucket_logging)).toEqual([
+      { bucket: `\${aws_s3_bucket.${bucket.id}.id}`, target_bucket: "acme-access-logs", target_prefix: `${BUCKET}/` },
+    ]);
+  });
+
+  test("both CloudTrail statements of the bucket policy are conditioned on the same trail ARN string", () => {
+    const { bucketPolicyJson } = build();
+    const bucketArn = `arn:aws:s3:::${BUCKET}`;
+    expect(bucketPolicyJson.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "AWSCloudTrailAclCheck20150319", "AWSCloudTrailWrite20150319"]);
+    expect(statement(bucketPolicyJson, "AWSCloudTrailAclCheck20150319")).toEqual({
+      Sid: "AWSCloudTrailAclCheck20150319",
+      Effect: "Allow",
+      Principal: { Service: ["cloudtrail.amazonaws.com"] },
+      Action: ["s3:GetBucketAcl"],
+      Resource: [bucketArn],
+      Condition: { StringEquals: { "aws:SourceArn": TRAIL_ARN } },
+    });
+    expect(statement(bucketPolicyJson, "AWSCloudTrailWrite20150319")).toEqual({
+      Sid: "AWSCloudTrailWrite20150319",
+      Effect: "Allow",
+      Principal: { Service: ["cloudtrail.amazonaws.com"] },
+      Action: ["s3:PutObject"],
+      Resource: [`${bucketArn}/AWSLogs/${ACCOUNT}/*`],
+      Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": TRAIL_ARN } },
+    });
+  });
+});
+
+describe("prevent_destroy", () => {
+  test("is on for the key and the bucket by default", () => {
+    const { key, bucket } = build();
+    expect(key.body.lifecycle).toEqual({ prevent_destroy: true });
+    expect(bucket.body.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  test("is off for both when opted out", () => {
+    const { key, bucket } = build({ preventDestroy: false });
+    expect(key.body.lifecycle).toEqual({ prevent_destroy: false });
+    expect(bucket.body.lifecycle).toEqual({ prevent_destroy: false });
+  });
+});
+
+describe("CloudWatch Logs delivery", () => {
+  test("the log group is /aws/cloudtrail/<name>, encrypted with the audit key, kept 365 days by default", () => {
+    const { logGroup, keyArnRef } = build();
+    expect(logGroup.body).toEqual({ name: LOG_GROUP, kms_key_id: keyArnRef, retention_in_days: 365 });
+  });
+
+  test.each([
+    [{ logRetentionDays: 3653 }, 3653],
+    [{ logRetentionDays: 0 }, 0],
+    [{ logRetentionDays: 30, allowShortLogRetention: true }, 30],
+  ])("retention follows %p", (overrides, days) => {
+    const { logGroup } = build(overrides);
+    expect(logGroup.body.retention_in_days).toBe(days);
+  });
+
+  test("the delivery role trusts exactly cloudtrail.amazonaws.com to assume it, with no Resource", () => {
+    const { role, trustPolicy } = build();
+    expect(role.body).toEqual({
+      name: `${TRAIL}-to-cloudwatch`,
+      description: `CloudTrail delivers trail ${TRAIL} to CloudWatch Logs`,
+      assume_role_policy: role.body.assume_role_policy,
+    });
+    expect(trustPolicy).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "CloudTrailAssumesRole", Effect: "Allow", Principal: { Service: ["cloudtrail.amazonaws.com"] }, Action: ["sts:AssumeRole"] }],
+    });
+  });
+
+  test("the delivery role may only create streams and put events in the trail's streams", () => {
+    const { rolePolicy, rolePolicyJson, role } = build();
+    expect(rolePolicy.body).toEqual({ name: "write-trail-log-streams", role: `\${aws_iam_role.${role.id}.id}`, policy: rolePolicy.body.policy });
+    expect(rolePolicyJson).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "WriteTrailLogStreams",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`],
+        },
+      ],
+    });
+  });
+
+  test("a 50-character trail name gives a 64-character role name", () => {
+    const trailName = `a${"b".repeat(48)}c`;
+    const { role } = build({ trailName });
+    expect(role.body.name).toBe(`${trailName}-to-cloudwatch`);
+    expect((role.body.name as string).length).toBe(64);
+  });
+});
+
+describe("CIS 4.7 alarm and alarm topic", () => {
+  test("the metric filter has the exact CIS 4.7 pattern and reads the trail's log group", () => {
+    const { filter, logGroup } = build();
+    expect(filter.body).toEqual({
+      name: `${TRAIL}-kms-key-disabled-or-scheduled-for-deletion`,
+      log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
+      pattern: "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
+      metric_transformation: { name: "KmsKeyDisabledOrScheduledForDeletion", namespace: "LambdaKmsAudit", value: "1" },
+    });
+  });
+
+  test("the alarm fires on the first event and notifies the alarm topic", () => {
+    const { alarm, topicArnRef, construct } = build();
+    expect(alarm.body).toEqual({
+      alarm_name: `${TRAIL}-kms-key-disabled-or-scheduled-for-deletion`,
+      alarm_description: expect.stringContaining("CIS 4.7 / Security Hub CloudWatch.7"),
+      namespace: "LambdaKmsAudit",
+      metric_name: "KmsKeyDisabledOrScheduledForDeletion",
+      statistic: "Sum",
+      period: 300,
+      evaluation_periods: 1,
+      threshold: 1,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      treat_missing_data: "notBreaching",
+      actions_enabled: true,
+      alarm_actions: [topicArnRef],
+    });
+    expect(construct.keyDeletionAlarm.alarm.terraformResourceType).toBe("aws_cloudwatch_metric_alarm");
+  });
+
+  test("the alarm topic is <name>-alarms, encrypted with the audit key, with one email subscription per address", () => {
+    const { topic, keyArnRef, topicArnRef, resources, construct } = build({ alarmEmails: ["sec@example.com", "ops@example.com", "sec@example.com"] });
+    expect(topic.body).toEqual({ name: `${TRAIL}-alarms`, kms_master_key_id: keyArnRef });
+    expect(construct.alarmTopic.topicArn).toBe(`arn:aws:sns:${REGION}:${ACCOUNT}:${TRAIL}-alarms`);
+    const subscriptions = Object.values(resources.aws_sns_topic_subscription).map((s) => [s.protocol, s.endpoint, s.topic_arn]);
+    expect(subscriptions.sort()).toEqual([
+      ["email", "ops@example.com", topicArnRef],
+      ["email", "sec@example.com", topicArnRef],
+    ]);
+  });
+
+  test("no subscriptions without emails", () => {
+    const { resources } = build();
+    expect(resources.aws_sns_topic_subscription).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+describe("trailNameProblem", () => {
+  test.each(["abc", TRAIL, "Org_Audit-1", "a1b", "t".repeat(50)])("accepts %p", (name) => {
+    expect(trailNameProblem(name)).toBeUndefined();
+  });
+
+  // "." and names of 51–128 characters are valid for CloudTrail, but not for the topic and role named after the trail.
+  test.each(["ab", "-audit", "audit-", "bad name", "t".repeat(51), "a__b", "a_-b", "org.audit", "192.168.1.1"])("refuses %p", (name) => {
+    expect(trailNameProblem(name)).toBe(
+      `"${name}" is invalid; use 3–50 letters, digits, "_" or "-", starting and ending with a letter or digit, with no two "_" or "-" in a row, e.g. "payments-audit"`,
+    );
+  });
+});
+
+describe("validation", () => {
+  function attempt(overrides: Partial<AuditTrailProps>) {
+    const stack = newStack();
+    return () => new AuditTrail(stack, "audit", baseProps(overrides));
+  }
+
+  test.each(["ab", "t".repeat(51), "a_-b", "org.audit"])("fails when trailName is %p, naming the field and the value", (trailName) => {
+    expect(attempt({ trailName })).toThrow(`audit trail "${trailName}": trailName "${trailName}" is invalid; use 3–50 letters`);
+  });
+
+  test('fails when readWriteType is "WriteOnly"', () => {
+    expect(attempt({ readWriteType: "WriteOnly" })).toThrow(
+      `audit trail "${TRAIL}": readWriteType "WriteOnly" would drop KMS Decrypt events, which are read events; use "All"`,
+    );
+  });
+
+  test('fails when readWriteType is "ReadOnly"', () => {
+    expect(attempt({ readWriteType: "ReadOnly" })).toThrow(
+      `audit trail "${TRAIL}": readWriteType "ReadOnly" would drop the write events (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) the alarms watch; use "All"`,
+    );
+  });
+
+  test("fails when excludeManagementEventSources contains kms.amazonaws.com, and says why", () => {
+    expect(attempt({ excludeManagementEventSources: ["rdsdata.amazonaws.com", "kms.amazonaws.com"] })).toThrow(
+      `audit trail "${TRAIL}": excludeManagementEventSources must not contain "kms.amazonaws.com": the trail exists to record every use of the keys; remove it`,
+    );
+  });
+
+  test("fails when excludeManagementEventSources contains s3.amazonaws.com", () => {
+    expect(attempt({ excludeManagementEventSources: ["s3.amazonaws.com"] })).toThrow(
+      `audit trail "${TRAIL}": excludeManagementEventSources "s3.amazonaws.com" is not allowed; CloudTrail can only exclude "rdsdata.amazonaws.com" here`,
+    );
+  });
+
+  test.each(["security-auditor", `arn:aws:s3:::${BUCKET}`, `arn:aws:iam::${ACCOUNT}:group/auditors`, "*"])("fails when a reader is not an IAM principal ARN: %p", (reader) => {
+    expect(attempt({ readerArns: [READER, reader] })).toThrow(
+      `audit trail "${TRAIL}": readerArns: "${reader}" is not an IAM principal ARN; use arn:aws:iam::<account-id>:role/<name>, :user/<name> or :root`,
+    );
+  });
+
+  test("fails when logRetentionDays is 7 without allowShortLogRetention", () => {
+    expect(attempt({ logRetentionDays: 7 })).toThrow(
+      `audit trail "${TRAIL}": logRetentionDays 7 is below the 365-day default; set allowShortLogRetention to true to accept shorter retention explicitly`,
+    );
+  });
+
+  test("fails when logRetentionDays is not a CloudWatch Logs retention value", () => {
+    expect(attempt({ logRetentionDays: 366 })).toThrow(`audit trail "${TRAIL}": logRetentionDays 366 is not a CloudWatch Logs retention value; use one of`);
+  });
+
+  test("fails when an alarm email is not an email address", () => {
+    expect(attempt({ alarmEmails: ["security"] })).toThrow(
+      `alarm topic "${TRAIL}-alarms": emailAddresses "security" is not an email address; write it as name@example.com`,
+    );
+  });
+
+  test("passes the bucket's own checks through (bucket name)", () => {
+    expect(attempt({ bucketName: "Audit_Logs" })).toThrow('trail log bucket "bucket": bucketName "Audit_Logs" is invalid');
+  });
+
+  test("lets a token trail name through to Terraform", () => {
+    const stack = newStack();
+    const trailName = new TerraformVariable(stack, "trail_name", { type: "string" }).stringValue;
+    // The bucket policy needs the trail ARN, which then holds a token: TrailLogBucket lets it through too.
+    expect(() => new AuditTrail(stack, "audit", baseProps({ trailName }))).not.toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+describe("terraform", () => {
+  test(
+    "validates and plans offline with provider 5.100.0 (readers, emails, access logging): 20 resources to add",
+    async () => {
+      const stack = newStack();
+      new AuditTrail(
+        stack,
+        "audit",
+        baseProps({
+          readerArns: [READER],
+          keyAdministratorArns: [ADMIN],
+          alarmEmails: ["security@example.com", "ops@example.com"],
+          accessLogBucketName: "acme-access-logs",
+        }),
+      );
+      const outdir = Testing.fullSynth(stack);
+      extraDirs.push(outdir);
+
+      const result = await checkStack(path.join(outdir, "stacks", "stack"));
+
+      expect(result.validate).toEqual({ valid: true, warnings: [] });
+      if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
+      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 20, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
+      expect(result.plan.changes.map((c) => c.address.split(".")[0]).sort()).toEqual([
+        "aws_cloudtrail",
+        "aws_cloudwatch_log_group",
+        "aws_cloudwatch_log_metric_filter",
+        "aws_cloudwatch_metric_alarm",
+        "aws_iam_role",
+        "aws_iam_role_policy",
+        "aws_kms_alias",
+        "aws_kms_key",
+        "aws_s3_bucket",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_logging",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_policy",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_versioning",
+        "aws_sns_topic",
+        "aws_sns_topic_policy",
+        "aws_sns_topic_subscription",
+        "aws_sns_topic_subscription",
+      ]);
+      expect(result.plan.changes.every((c) => c.action === "create")).toBe(true);
+    },
+    TERRAFORM_TIMEOUT,
+  );
+});
