@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN } from "../modules/aws-environment";
+import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitionForRegion } from "../modules/aws-environment";
 import { FUNCTION_NAME_PATTERN, SUPPORTED_RUNTIMES, logRetentionProblem } from "../modules/encrypted-function";
 import { aliasNameProblem, normalizeAliasName } from "../modules/encryption-key";
 import { trailNameProblem } from "../modules/audit-trail";
@@ -162,6 +162,13 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   const accountNames = accounts.map((a) => a.name);
   accounts.forEach((account, i) => {
     if (accountNames.indexOf(account.name) !== i) r.fail(`accounts[${i}].name`, `${show(account.name)} is used by another account; give each account its own name`);
+    // Aliases are unique per account and region: the audit key and the workload key both live in the home region.
+    const workloadAliases = key.aliases.map(normalizeAliasName);
+    account.audit.keyAliases.forEach((alias, j) => {
+      if (alias && workloadAliases.includes(normalizeAliasName(alias))) {
+        r.fail(`accounts[${i}].audit.keyAliases[${j}]`, `${show(alias)} is also an alias of the workload key (key.aliases); give the audit key its own alias, e.g. "${project}-audit"`);
+      }
+    });
   });
   // Unique account names and unique regions per account give unique "<account>-<region>" stack
   // names: a valid region code cannot absorb a hyphenated suffix of an account name.
@@ -256,13 +263,29 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
     keyAdministratorArns: r.strings(`${at}.keyAdministratorArns`, o.keyAdministratorArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
     keyUserArns: r.strings(`${at}.keyUserArns`, o.keyUserArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
     deployerArns: r.strings(`${at}.deployerArns`, o.deployerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
-    audit: readAudit(r, `${at}.audit`, o.audit, { project, accountId, defaultRegion: regions[0] ?? "" }),
+    audit: readAudit(r, `${at}.audit`, o.audit, {
+      project,
+      accountId,
+      defaultRegion: regions[0] ?? "",
+      // Defaults derived from an invalid project name or account ID are not checked again: that
+      // problem is already reported once, at its own path.
+      projectValid: PROJECT_PATTERN.test(project),
+      accountIdValid: ACCOUNT_ID_PATTERN.test(accountId),
+    }),
   };
 }
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function readAudit(r: Reader, at: string, raw: Json, defaults: { project: string; accountId: string; defaultRegion: string }): AuditConfig {
+interface AuditDefaults {
+  readonly project: string;
+  readonly accountId: string;
+  readonly defaultRegion: string;
+  readonly projectValid: boolean;
+  readonly accountIdValid: boolean;
+}
+
+function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): AuditConfig {
   const o =
     raw === undefined
       ? {}
@@ -281,19 +304,41 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: { project: string
           "excludeManagementEventSources",
         ]);
   const homeRegion = r.optionalString(`${at}.homeRegion`, o.homeRegion, REGION_PATTERN, 'use a region code such as "eu-west-1"') ?? defaults.defaultRegion;
+  // An account lives in one partition; the workload stacks build the alarm topic's ARN in their own partition.
+  if (o.homeRegion !== undefined && REGION_PATTERN.test(homeRegion) && REGION_PATTERN.test(defaults.defaultRegion)) {
+    const expected = partitionForRegion(defaults.defaultRegion);
+    if (partitionForRegion(homeRegion) !== expected) {
+      r.fail(`${at}.homeRegion`, `${show(homeRegion)} is in partition "${partitionForRegion(homeRegion)}", but the account's regions are in "${expected}"; use a region of the account's partition, e.g. ${show(defaults.defaultRegion)}`);
+    }
+  }
   const trailName = r.optionalString(`${at}.trailName`, o.trailName, undefined, 'use a trail name such as "payments-audit"') ?? `${defaults.project}-audit`;
-  const trailProblem = trailNameProblem(trailName);
+  // A given name that is not a string is reported by optionalString already.
+  const trailProblem = (o.trailName === undefined ? defaults.projectValid : typeof o.trailName === "string") ? trailNameProblem(trailName) : undefined;
   if (trailProblem) r.fail(`${at}.trailName`, trailProblem);
   const bucketName = r.optionalString(`${at}.bucketName`, o.bucketName, undefined, 'use an S3 bucket name such as "payments-audit-logs-111111111111"') ?? `${defaults.project}-audit-logs-${defaults.accountId}`;
-  const bucketProblem = s3BucketNameProblem(bucketName);
+  const bucketProblem = (o.bucketName === undefined ? defaults.projectValid && defaults.accountIdValid : typeof o.bucketName === "string")
+    ? s3BucketNameProblem(bucketName)
+    : undefined;
   if (bucketProblem) r.fail(`${at}.bucketName`, bucketProblem);
   const accessLogBucketName = r.optionalString(`${at}.accessLogBucketName`, o.accessLogBucketName, undefined, "use the name of an existing S3 bucket");
-  const accessLogProblem = accessLogBucketName === undefined ? undefined : s3BucketNameProblem(accessLogBucketName);
+  const accessLogProblem = typeof o.accessLogBucketName === "string" ? s3BucketNameProblem(o.accessLogBucketName) : undefined;
   if (accessLogProblem) r.fail(`${at}.accessLogBucketName`, accessLogProblem);
+  else if (accessLogBucketName !== undefined && accessLogBucketName === bucketName) {
+    r.fail(`${at}.accessLogBucketName`, `${show(accessLogBucketName)} is the log bucket itself; a bucket that logs into itself writes a log for every log delivery — name a separate bucket or leave accessLogBucketName out`);
+  }
   const keyAliases = r.strings(`${at}.keyAliases`, o.keyAliases ?? [`${defaults.project}-audit`], /.*/, 'use alias names such as "payments-audit"');
   keyAliases.forEach((alias, i) => {
-    const problem = aliasNameProblem(alias);
+    // Items that are not strings are reported by strings() already.
+    const given = Array.isArray(o.keyAliases) ? typeof o.keyAliases[i] === "string" : defaults.projectValid;
+    const problem = given ? aliasNameProblem(alias) : undefined;
     if (problem) r.fail(`${at}.keyAliases[${i}]`, problem);
+  });
+  const normalizedAliases = keyAliases.map(normalizeAliasName);
+  normalizedAliases.forEach((name, i) => {
+    const first = normalizedAliases.indexOf(name);
+    if (first !== i && keyAliases[first] !== keyAliases[i]) {
+      r.fail(`${at}.keyAliases[${i}]`, `${show(keyAliases[i])} is the same alias as ${show(keyAliases[first])}; list each alias once`);
+    }
   });
   if (keyAliases.length === 0) r.fail(`${at}.keyAliases`, "list is empty; give the audit key at least one alias");
   const allowShortLogRetention = r.boolean(`${at}.allowShortLogRetention`, o.allowShortLogRetention, false);
@@ -302,8 +347,11 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: { project: string
   if (retentionProblem) r.fail(`${at}.logRetentionDays`, retentionProblem);
   if (o.readWriteType === "WriteOnly") {
     r.fail(`${at}.readWriteType`, '"WriteOnly" would drop KMS Decrypt events, which are read events; use "All" (the default)');
+  } else if (o.readWriteType === "ReadOnly") {
+    r.fail(`${at}.readWriteType`, '"ReadOnly" would drop the write events (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) the alarms watch; use "All" (the default)');
+  } else {
+    r.oneOf(`${at}.readWriteType`, o.readWriteType, "All", ["All"] as const);
   }
-  const readWriteType = o.readWriteType === "WriteOnly" ? "All" : r.oneOf(`${at}.readWriteType`, o.readWriteType, "All", ["All", "ReadOnly"] as const);
   const excluded = r.strings(`${at}.excludeManagementEventSources`, o.excludeManagementEventSources, /.*/, 'use "rdsdata.amazonaws.com" or nothing');
   excluded.forEach((source, i) => {
     if (source === "kms.amazonaws.com") {
@@ -323,7 +371,7 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: { project: string
     accessLogBucketName,
     alarmEmails: r.strings(`${at}.alarmEmails`, o.alarmEmails, EMAIL_PATTERN, "use an email address such as security@example.com"),
     readerArns: r.strings(`${at}.readerArns`, o.readerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
-    readWriteType,
+    readWriteType: "All",
     excludeManagementEventSources: excluded,
   };
 }

@@ -15,7 +15,11 @@ import { synthesizeApp } from "../../stacks/synthesize-app";
 const REPO = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(REPO, "dist", "main.js");
 const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
-const STACKS = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
+/** Per account its audit stack, then one workload stack per region, in config order. */
+const STACKS = ["staging-audit", "staging-eu-west-1", "staging-us-east-1", "production-audit", "production-eu-west-1", "production-us-east-1"];
+const WORKLOAD_STACKS = STACKS.filter((stack) => !stack.endsWith("-audit"));
+/** The audit home region of both accounts of the default configuration (their first region). */
+const AUDIT_HOME_REGION = "eu-west-1";
 
 let tmp: string;
 
@@ -86,15 +90,21 @@ function writeConfig(folder: string, name: string, modify: (document: Doc) => vo
   return file;
 }
 
-/** A config that passes config validation but whose key policy exceeds KMS's 32 KB limit: a construct validation fails at synth. */
+/**
+ * A config that passes config validation but whose key policies exceed KMS's 32 KB limit: a construct
+ * validation fails at synth, after cdktf wrote the stacks. Administrators, because they are in every key
+ * policy of the account but not in the unexpected-decrypt alarm's pattern (key users and deployers are,
+ * and that pattern's 1024-character limit is checked earlier, in a constructor). The production audit
+ * stack is synthesized before the production workload stacks, so its audit key ("key") is reported.
+ */
 function oversizedKeyPolicyConfig(folder: string): string {
-  return writeConfig(folder, "too-many-users.json", (document) => {
-    document.accounts[1].keyUserArns = Array.from({ length: 800 }, (_, i) => `arn:aws:iam::222222222222:role/incident-responder-${String(i).padStart(4, "0")}`);
+  return writeConfig(folder, "too-many-admins.json", (document) => {
+    document.accounts[1].keyAdministratorArns = Array.from({ length: 800 }, (_, i) => `arn:aws:iam::222222222222:role/platform-key-admin-${String(i).padStart(4, "0")}`);
   });
 }
 
 describe("node dist/main.js", () => {
-  test("synthesizes the default configuration: 4 stacks and a manifest", () => {
+  test("synthesizes the default configuration: 6 stacks and a manifest with each workload stack depending on its account's audit stack", () => {
     const folder = workspace("default");
     const outdir = path.join(folder, "cdktf.out");
     const run = runMain({ outdir });
@@ -102,16 +112,22 @@ describe("node dist/main.js", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe(
-      `synthesized 4 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: staging-eu-west-1, staging-us-east-1, production-eu-west-1, production-us-east-1`,
+      `synthesized 6 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: staging-audit, staging-eu-west-1, staging-us-east-1, production-audit, production-eu-west-1, production-us-east-1`,
     );
     for (const stack of STACKS) {
       const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-      expect(json.provider.aws[0].region).toBe(stack.replace(/^(staging|production)-/, ""));
+      const region = stack.endsWith("-audit") ? AUDIT_HOME_REGION : stack.replace(/^(staging|production)-/, "");
+      expect(json.provider.aws[0].region).toBe(region);
     }
     expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual([...STACKS].sort());
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
     expect(Object.keys(manifest.stacks).sort()).toEqual([...STACKS].sort());
     for (const stack of STACKS) expect(manifest.stacks[stack].synthesizedStackPath).toBe(`stacks/${stack}/cdk.tf.json`);
+    // cdktf deploy orders stacks by these: the key alarms of a workload stack need the trail's log group.
+    for (const stack of STACKS) {
+      const account = stack.split("-")[0];
+      expect(manifest.stacks[stack].dependencies).toEqual(stack.endsWith("-audit") ? [] : [`${account}-audit`]);
+    }
     expect(fs.readdirSync(folder)).toEqual(["cdktf.out"]);
     // Readable like any build output, not 0700 like the temporary folder it was staged in.
     expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
@@ -139,6 +155,8 @@ describe("node dist/main.js", () => {
     for (const stack of STACKS) expect(files).toContain(path.join("stacks", stack, "cdk.tf.json"));
     const zips = files.filter((file) => file.endsWith(".zip"));
     expect(zips).toHaveLength(6); // orders-api in 4 stacks, nightly-report in 2
+    // Only workload stacks carry code; the audit stacks have no assets.
+    expect(new Set(zips.map((zip) => zip.split(path.sep)[1]))).toEqual(new Set(WORKLOAD_STACKS));
     expect(stagingLeftovers(folder)).toEqual([]);
   });
 
@@ -155,11 +173,11 @@ describe("node dist/main.js", () => {
     const envWins = runMain({ outdir: path.join(folder, "env-wins"), config: good, context: { config: bad } });
     expect(envWins.stderr).toBe("");
     expect(envWins.status).toBe(0);
-    expect(envWins.stdout).toContain(`synthesized 2 stacks from ${good}`);
+    expect(envWins.stdout).toContain(`synthesized 3 stacks from ${good}`);
 
     const contextUsed = runMain({ outdir: path.join(folder, "context-used"), context: { config: good } });
     expect(contextUsed.status).toBe(0);
-    expect(fs.readdirSync(path.join(folder, "context-used", "stacks")).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+    expect(fs.readdirSync(path.join(folder, "context-used", "stacks")).sort()).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1"]);
 
     const badContext = runMain({ outdir: path.join(folder, "bad-context"), context: { config: bad } });
     expect(badContext.status).toBe(1);
@@ -220,7 +238,7 @@ describe("node dist/main.js", () => {
 
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("synthesis failed:");
-    expect(run.stderr).toMatch(/encryption key "workload-key": key policy is \d+ bytes, over the 32768-byte limit; use fewer principals or group them in roles/);
+    expect(run.stderr).toMatch(/encryption key "key": key policy is \d+ bytes, over the 32768-byte limit; use fewer principals or group them in roles/);
     expect(fs.existsSync(outdir)).toBe(false);
     expect(stagingLeftovers(folder)).toEqual([]);
   });
@@ -274,9 +292,9 @@ describe("node dist/main.js", () => {
       document.functions = [document.functions[0]];
     });
     expect(runMain({ outdir, config }).status).toBe(0);
-    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1"]);
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
-    expect(Object.keys(manifest.stacks).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1"]);
   });
 });
 
@@ -300,8 +318,9 @@ describe("synthesizeApp", () => {
     synthesizeApp(config, outdir);
     const before = snapshot(outdir);
 
-    const users = Array.from({ length: 1000 }, (_, i) => `arn:aws:iam::222222222222:user/user-${i}`);
-    const oversized: AppConfig = { ...config, accounts: config.accounts.map((a) => ({ ...a, keyUserArns: users })) };
+    // Administrators: see oversizedKeyPolicyConfig.
+    const admins = Array.from({ length: 1000 }, (_, i) => `arn:aws:iam::222222222222:user/user-${i}`);
+    const oversized: AppConfig = { ...config, accounts: config.accounts.map((a) => ({ ...a, keyAdministratorArns: admins })) };
     expect(() => synthesizeApp(oversized, outdir)).toThrow(/key policy is \d+ bytes, over the 32768-byte limit/);
 
     expect(snapshot(outdir)).toEqual(before);

@@ -56,6 +56,24 @@ function onlyIssue(document: Doc): ConfigIssue {
   return issue;
 }
 
+/** The audit settings every account gets when it has no `audit` object (or an empty one). */
+function defaultAudit(project: string, accountId: string, homeRegion: string): AppConfig["accounts"][number]["audit"] {
+  return {
+    homeRegion,
+    trailName: `${project}-audit`,
+    bucketName: `${project}-audit-logs-${accountId}`,
+    keyAliases: [`${project}-audit`],
+    logRetentionDays: 365,
+    allowShortLogRetention: false,
+    bucketRetentionDays: 365,
+    accessLogBucketName: undefined,
+    alarmEmails: [],
+    readerArns: [],
+    readWriteType: "All",
+    excludeManagementEventSources: [],
+  };
+}
+
 /** The issue at `at`; fails when there is none. */
 function issueAt(error: ConfigError, at: string): ConfigIssue {
   const found = error.issues.filter((issue) => issue.path === at);
@@ -92,6 +110,7 @@ describe("validateConfig: the default configuration", () => {
           keyAdministratorArns: ["arn:aws:iam::111111111111:role/platform-key-admin"],
           keyUserArns: [],
           deployerArns: ["arn:aws:iam::111111111111:role/terraform-deploy"],
+          audit: defaultAudit("payments", "111111111111", "eu-west-1"),
         },
         {
           name: "production",
@@ -102,6 +121,11 @@ describe("validateConfig: the default configuration", () => {
           keyAdministratorArns: ["arn:aws:iam::222222222222:role/platform-key-admin"],
           keyUserArns: ["arn:aws:iam::222222222222:role/incident-responder"],
           deployerArns: ["arn:aws:iam::222222222222:role/terraform-deploy"],
+          audit: {
+            ...defaultAudit("payments", "222222222222", "eu-west-1"),
+            alarmEmails: ["security-alerts@example.com"],
+            readerArns: ["arn:aws:iam::222222222222:role/security-auditor"],
+          },
         },
       ],
       functions: [
@@ -172,6 +196,7 @@ describe("validateConfig: defaults and relative paths", () => {
           keyAdministratorArns: [],
           keyUserArns: [],
           deployerArns: [],
+          audit: defaultAudit("billing", "333333333333", "eu-central-1"),
         },
       ],
       functions: [
@@ -610,3 +635,331 @@ describe("validateConfig: one issue per problem, at the right path", () => {
   });
 });
 
+
+describe("validateConfig: accounts[].audit", () => {
+  test("an account without audit gets the full default set-up, derived from the project, the account ID and the first region", () => {
+    const document = doc();
+    delete document.accounts[1].audit;
+    document.accounts[1].regions = ["us-east-1", "eu-west-1"];
+    const config = validateConfig(document, configFile);
+    expect(config.accounts[1].audit).toEqual({
+      homeRegion: "us-east-1",
+      trailName: "payments-audit",
+      bucketName: "payments-audit-logs-222222222222",
+      keyAliases: ["payments-audit"],
+      logRetentionDays: 365,
+      allowShortLogRetention: false,
+      bucketRetentionDays: 365,
+      accessLogBucketName: undefined,
+      alarmEmails: [],
+      readerArns: [],
+      readWriteType: "All",
+      excludeManagementEventSources: [],
+    });
+    // Bucket names are global: each account gets its own.
+    expect(config.accounts[0].audit.bucketName).toBe("payments-audit-logs-111111111111");
+  });
+
+  test("an empty audit object gets the same defaults as none", () => {
+    const withEmpty = doc();
+    withEmpty.accounts[0].audit = {};
+    const without = doc();
+    delete without.accounts[0].audit;
+    expect(validateConfig(withEmpty, configFile).accounts[0].audit).toEqual(validateConfig(without, configFile).accounts[0].audit);
+  });
+
+  test("keeps the defaults for the fields a partial audit object leaves out", () => {
+    const document = doc();
+    document.accounts[0].audit = { alarmEmails: ["ops@example.com"] };
+    expect(validateConfig(document, configFile).accounts[0].audit).toEqual({ ...defaultAudit("payments", "111111111111", "eu-west-1"), alarmEmails: ["ops@example.com"] });
+  });
+
+  test("reads every audit field as given", () => {
+    const document = doc();
+    const audit = {
+      homeRegion: "us-east-1",
+      trailName: "org_Audit-2",
+      bucketName: "acme.audit-logs.222222222222",
+      keyAliases: ["alias/acme/audit", "acme-audit-2"],
+      logRetentionDays: 90,
+      allowShortLogRetention: true,
+      bucketRetentionDays: 36500,
+      accessLogBucketName: "acme-access-logs-222222222222",
+      alarmEmails: ["security@example.com", "oncall+kms@example.org"],
+      readerArns: ["arn:aws:iam::222222222222:role/security-auditor", "arn:aws:iam::333333333333:user/external-auditor"],
+      readWriteType: "All",
+      excludeManagementEventSources: ["rdsdata.amazonaws.com"],
+    };
+    document.accounts[1].audit = structuredClone(audit);
+    expect(validateConfig(document, configFile).accounts[1].audit).toEqual(audit);
+  });
+
+  test("accepts the boundary values: bucketRetentionDays 1, logRetentionDays 0 (never expire)", () => {
+    const document = doc();
+    document.accounts[0].audit = { bucketRetentionDays: 1, logRetentionDays: 0 };
+    const audit = validateConfig(document, configFile).accounts[0].audit;
+    expect(audit.bucketRetentionDays).toBe(1);
+    expect(audit.logRetentionDays).toBe(0);
+  });
+
+  test.each([
+    ["ab", "too short"],
+    ["a".repeat(51), "longer than 50 (the delivery role <trail>-to-cloudwatch would pass IAM's 64)"],
+    ["-audit", "starts with a hyphen"],
+    ["audit_", "ends with an underscore"],
+    ["org--audit", "two hyphens in a row"],
+    ["org_-audit", "an underscore next to a hyphen"],
+    ["org.audit", "a period (the alarm topic <trail>-alarms cannot have one)"],
+    ["192.168.10.1", "an IP address"],
+    ["org audit", "a space"],
+  ])("fails when trailName is outside the naming rules: %j (%s)", (trailName) => {
+    const document = doc();
+    document.accounts[0].audit = { trailName };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].audit.trailName");
+    expect(issue.message).toContain(`"${trailName}"`);
+    expect(issue.message).toContain('e.g. "payments-audit"');
+  });
+
+  test("fails when trailName is not a string, reported once", () => {
+    const document = doc();
+    document.accounts[1].audit.trailName = 42;
+    expect(onlyIssue(document)).toEqual({ path: "accounts[1].audit.trailName", message: 'expected a string, got 42; use a trail name such as "payments-audit"' });
+  });
+
+  test.each([
+    ["ab", 'has 2 characters'],
+    ["a".repeat(64), "has 64 characters"],
+    ["Audit-Logs", "is invalid"],
+    ["audit_logs", "is invalid"],
+    ["-audit-logs", "is invalid"],
+    ["audit..logs", "contains two adjacent periods"],
+    ["10.0.0.1", "is formatted as an IP address"],
+    ["xn--audit-logs", 'starts with "xn--", a prefix reserved by AWS'],
+    ["audit-logs-s3alias", 'ends with "-s3alias", a suffix reserved by AWS'],
+  ])("fails when bucketName is outside the S3 naming rules: %j", (bucketName, reason) => {
+    const document = doc();
+    document.accounts[1].audit.bucketName = bucketName;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].audit.bucketName");
+    expect(issue.message).toContain(`"${bucketName}" ${reason}`);
+  });
+
+  test("fails when accessLogBucketName is outside the S3 naming rules", () => {
+    const document = doc();
+    document.accounts[0].audit = { accessLogBucketName: "Access_Logs" };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].audit.accessLogBucketName");
+    expect(issue.message).toContain('"Access_Logs" is invalid');
+  });
+
+  test("fails when accessLogBucketName is the log bucket itself", () => {
+    const document = doc();
+    document.accounts[0].audit = { accessLogBucketName: "payments-audit-logs-111111111111" };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].audit.accessLogBucketName");
+    expect(issue.message).toContain('"payments-audit-logs-111111111111" is the log bucket itself');
+  });
+
+  test.each([0, 36501, 30.5, "365"])("fails when bucketRetentionDays is %j", (bucketRetentionDays) => {
+    const document = doc();
+    document.accounts[1].audit.bucketRetentionDays = bucketRetentionDays;
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[1].audit.bucketRetentionDays",
+      message: `${JSON.stringify(bucketRetentionDays)} is out of range; use a whole number from 1 to 36500`,
+    });
+  });
+
+  test("fails when logRetentionDays is below 365 without allowShortLogRetention", () => {
+    const document = doc();
+    document.accounts[0].audit = { logRetentionDays: 7 };
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[0].audit.logRetentionDays",
+      message: "7 is below the 365-day default; set allowShortLogRetention to true to accept shorter retention explicitly",
+    });
+  });
+
+  test("accepts logRetentionDays 7 with allowShortLogRetention", () => {
+    const document = doc();
+    document.accounts[0].audit = { logRetentionDays: 7, allowShortLogRetention: true };
+    expect(validateConfig(document, configFile).accounts[0].audit).toMatchObject({ logRetentionDays: 7, allowShortLogRetention: true });
+  });
+
+  test("fails when logRetentionDays is not a CloudWatch Logs value", () => {
+    const document = doc();
+    document.accounts[0].audit = { logRetentionDays: 500 };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].audit.logRetentionDays");
+    expect(issue.message).toMatch(/^500 is not a CloudWatch Logs retention value; use one of 0, 1, 3, .*3653$/);
+  });
+
+  test('fails when readWriteType is "WriteOnly": Decrypt is a read event', () => {
+    const document = doc();
+    document.accounts[1].audit.readWriteType = "WriteOnly";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].audit.readWriteType");
+    expect(issue.message).toContain('"WriteOnly"');
+    expect(issue.message).toContain("Decrypt");
+    expect(issue.message).toMatch(/read event/);
+    expect(issue.message).toContain('use "All"');
+  });
+
+  test('fails when readWriteType is "ReadOnly": the alarms watch write events', () => {
+    const document = doc();
+    document.accounts[1].audit.readWriteType = "ReadOnly";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].audit.readWriteType");
+    expect(issue.message).toContain('"ReadOnly"');
+    expect(issue.message).toContain("DisableKey, ScheduleKeyDeletion, PutKeyPolicy");
+  });
+
+  test("fails when readWriteType is not a CloudTrail value", () => {
+    const document = doc();
+    document.accounts[1].audit.readWriteType = "all";
+    expect(onlyIssue(document)).toEqual({ path: "accounts[1].audit.readWriteType", message: '"all" is not supported; use one of All' });
+  });
+
+  test('fails when excludeManagementEventSources contains "kms.amazonaws.com"', () => {
+    const document = doc();
+    document.accounts[0].audit = { excludeManagementEventSources: ["rdsdata.amazonaws.com", "kms.amazonaws.com"] };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].audit.excludeManagementEventSources[1]");
+    expect(issue.message).toContain('"kms.amazonaws.com" must not be excluded');
+    expect(issue.message).toContain("remove it");
+  });
+
+  test("fails when excludeManagementEventSources contains a source CloudTrail cannot exclude", () => {
+    const document = doc();
+    document.accounts[0].audit = { excludeManagementEventSources: ["s3.amazonaws.com"] };
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[0].audit.excludeManagementEventSources[0]",
+      message: '"s3.amazonaws.com" cannot be excluded; CloudTrail only allows "rdsdata.amazonaws.com" here',
+    });
+  });
+
+  test.each(["security-auditor", "arn:aws:iam::222222222222:group/auditors", "arn:aws:iam::22222222222:role/short-account"])(
+    "fails when a reader is not an IAM principal ARN: %s",
+    (reader) => {
+      const document = doc();
+      document.accounts[1].audit.readerArns.push(reader);
+      expect(onlyIssue(document)).toEqual({
+        path: "accounts[1].audit.readerArns[1]",
+        message: `"${reader}" is invalid; use an IAM principal ARN such as arn:aws:iam::111111111111:role/platform-admin`,
+      });
+    },
+  );
+
+  test.each(["security-alerts", "security alerts@example.com", "security@example", "@example.com"])("fails when an alarm email is not an email address: %j", (email) => {
+    const document = doc();
+    document.accounts[1].audit.alarmEmails = [email];
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[1].audit.alarmEmails[0]",
+      message: `${JSON.stringify(email)} is invalid; use an email address such as security@example.com`,
+    });
+  });
+
+  test("fails when an alarm email is listed twice", () => {
+    const document = doc();
+    document.accounts[1].audit.alarmEmails.push("security-alerts@example.com");
+    expect(onlyIssue(document)).toEqual({ path: "accounts[1].audit.alarmEmails[1]", message: '"security-alerts@example.com" is listed twice; list each value once' });
+  });
+
+  test("fails when the audit object has an unknown field", () => {
+    const document = doc();
+    document.accounts[1].audit.retentionDays = 400;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].audit.retentionDays");
+    expect(issue.message).toBe(
+      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, alarmEmails, readerArns, readWriteType, excludeManagementEventSources",
+    );
+  });
+
+  test("fails when audit is not an object", () => {
+    const document = doc();
+    document.accounts[0].audit = ["payments-audit"];
+    expect(onlyIssue(document)).toEqual({ path: "accounts[0].audit", message: 'expected an object, got ["payments-audit"]' });
+  });
+
+  test("fails when homeRegion is not a region code", () => {
+    const document = doc();
+    document.accounts[0].audit = { homeRegion: "Ireland" };
+    expect(onlyIssue(document)).toEqual({ path: "accounts[0].audit.homeRegion", message: '"Ireland" is invalid; use a region code such as "eu-west-1"' });
+  });
+
+  test("fails when homeRegion is in another partition than the account's regions", () => {
+    const document = doc();
+    document.accounts[0].audit = { homeRegion: "cn-north-1" };
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[0].audit.homeRegion",
+      message: '"cn-north-1" is in partition "aws-cn", but the account\'s regions are in "aws"; use a region of the account\'s partition, e.g. "eu-west-1"',
+    });
+  });
+
+  test("accepts a homeRegion that is not one of the account's stack regions, in the same partition", () => {
+    const document = doc();
+    document.accounts[0].audit = { homeRegion: "eu-central-1" };
+    expect(validateConfig(document, configFile).accounts[0].audit.homeRegion).toBe("eu-central-1");
+  });
+
+  test("fails when an audit key alias is reserved for AWS", () => {
+    const document = doc();
+    document.accounts[0].audit = { keyAliases: ["alias/aws/cloudtrail"] };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].audit.keyAliases[0]");
+    expect(issue.message).toBe('"alias/aws/cloudtrail" is reserved for AWS managed keys; choose a name that does not start with "aws/"');
+  });
+
+  test("fails when the audit key alias list is empty", () => {
+    const document = doc();
+    document.accounts[0].audit = { keyAliases: [] };
+    expect(onlyIssue(document)).toEqual({ path: "accounts[0].audit.keyAliases", message: "list is empty; give the audit key at least one alias" });
+  });
+
+  test("fails when two audit key aliases differ only by the alias/ prefix", () => {
+    const document = doc();
+    document.accounts[0].audit = { keyAliases: ["payments-audit", "alias/payments-audit"] };
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[0].audit.keyAliases[1]",
+      message: '"alias/payments-audit" is the same alias as "payments-audit"; list each alias once',
+    });
+  });
+
+  test("fails when an audit key alias is also an alias of the workload key (both keys live in the home region)", () => {
+    const document = doc();
+    document.accounts[1].audit.keyAliases = ["alias/payments-lambda-env"];
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].audit.keyAliases[0]");
+    expect(issue.message).toContain('"alias/payments-lambda-env" is also an alias of the workload key (key.aliases)');
+  });
+
+  test("a non-string audit key alias is one issue", () => {
+    const document = doc();
+    document.accounts[0].audit = { keyAliases: [7] };
+    expect(onlyIssue(document)).toEqual({ path: "accounts[0].audit.keyAliases[0]", message: 'expected a string, got 7; use alias names such as "payments-audit"' });
+  });
+
+  test("an invalid project name is reported once, not again in the audit names derived from it", () => {
+    const document = doc();
+    document.project = "Payments!";
+    expect(onlyIssue(document).path).toBe("project");
+  });
+
+  test("an invalid account ID is reported once, not again in the default bucket name derived from it", () => {
+    const document = doc();
+    document.accounts[0].accountId = "1111";
+    expect(onlyIssue(document).path).toBe("accounts[0].accountId");
+  });
+
+  test("reports problems of several audit fields together, each at its own path", () => {
+    const document = doc();
+    document.accounts[0].audit = { trailName: "x", bucketRetentionDays: 0, readerArns: ["auditor"] };
+    document.accounts[1].audit.alarmEmails = ["nope"];
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual([
+      "accounts[0].audit.trailName",
+      "accounts[0].audit.bucketRetentionDays",
+      "accounts[0].audit.readerArns[0]",
+      "accounts[1].audit.alarmEmails[0]",
+    ]);
+  });
+});

@@ -1,10 +1,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { AppConfig } from "../../config/app-config";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
 import { validateConfig } from "../../config/validate-config";
+import { AuditStack } from "../../stacks/audit-stack";
 import { addStacks } from "../../stacks/synthesize-app";
 import { WorkloadStack } from "../../stacks/workload-stack";
 
@@ -40,7 +41,7 @@ function doc(): Json {
 }
 
 interface Synthesized {
-  readonly stacks: WorkloadStack[];
+  readonly stacks: TerraformStack[];
   /** Synthesized Terraform JSON by stack name. */
   readonly json: Record<string, Json>;
 }
@@ -77,13 +78,20 @@ function findBy(json: Json, type: string, attribute: string, value: unknown): { 
   return { id: matches[0][0], config: matches[0][1] };
 }
 
+/** The workload stacks of the default configuration (the audit stacks are tested in audit-stack.test.ts). */
 const STACK_NAMES = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
+const ALL_STACK_NAMES = ["staging-audit", "staging-eu-west-1", "staging-us-east-1", "production-audit", "production-eu-west-1", "production-us-east-1"];
+
+function workloads(stacks: readonly TerraformStack[]): WorkloadStack[] {
+  return stacks.filter((s): s is WorkloadStack => s instanceof WorkloadStack);
+}
 
 describe("addStacks", () => {
-  test("creates one stack per account × region, named <account>-<region>, in config order", () => {
+  test("creates per account an audit stack <account>-audit, then one stack per region named <account>-<region>, in config order", () => {
     const { stacks } = synthesizeDocument(doc());
-    expect(stacks.map((s) => s.node.id)).toEqual(STACK_NAMES);
-    for (const stack of stacks) expect(stack).toBeInstanceOf(WorkloadStack);
+    expect(stacks.map((s) => s.node.id)).toEqual(ALL_STACK_NAMES);
+    for (const stack of stacks) expect(stack).toBeInstanceOf(stack.node.id.endsWith("-audit") ? AuditStack : WorkloadStack);
+    expect(workloads(stacks).map((s) => s.node.id)).toEqual(STACK_NAMES);
   });
 
   test("creates a stack for every region of an account", () => {
@@ -92,41 +100,53 @@ describe("addStacks", () => {
     document.accounts.pop();
     document.functions.pop();
     const { stacks, json } = synthesizeDocument(document);
-    expect(stacks.map((s) => s.node.id)).toEqual(["staging-eu-west-1", "staging-eu-central-1", "staging-ap-southeast-2"]);
-    expect(stacks.map((s) => json[s.node.id].provider.aws[0].region)).toEqual(["eu-west-1", "eu-central-1", "ap-southeast-2"]);
+    expect(stacks.map((s) => s.node.id)).toEqual(["staging-audit", "staging-eu-west-1", "staging-eu-central-1", "staging-ap-southeast-2"]);
+    expect(workloads(stacks).map((s) => json[s.node.id].provider.aws[0].region)).toEqual(["eu-west-1", "eu-central-1", "ap-southeast-2"]);
+    // The audit home region defaults to the account's first region, for the audit stack and every workload stack's audit provider.
+    expect(json["staging-audit"].provider.aws[0].region).toBe("eu-west-1");
+    expect(workloads(stacks).map((s) => json[s.node.id].provider.aws[1])).toEqual(Array(3).fill(expect.objectContaining({ alias: "audit", region: "eu-west-1" })));
   });
 });
 
 describe("WorkloadStack provider", () => {
-  test("pins the region and the account, and merges default tags with the account's tags", () => {
+  test("pins the region and the account, and merges default tags with the account's tags; the aliased audit provider is pinned the same way to the audit home region", () => {
     const { json } = synthesizeDocument(doc());
+    const stagingTags = [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "staging" } }];
+    const productionTags = [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }];
     expect(json["staging-eu-west-1"].provider).toEqual({
       aws: [
-        {
-          region: "eu-west-1",
-          allowed_account_ids: ["111111111111"],
-          default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "staging" } }],
-        },
+        { region: "eu-west-1", allowed_account_ids: ["111111111111"], default_tags: stagingTags },
+        { alias: "audit", region: "eu-west-1", allowed_account_ids: ["111111111111"], default_tags: stagingTags },
       ],
     });
     expect(json["production-us-east-1"].provider).toEqual({
       aws: [
-        {
-          region: "us-east-1",
-          allowed_account_ids: ["222222222222"],
-          default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }],
-        },
+        { region: "us-east-1", allowed_account_ids: ["222222222222"], default_tags: productionTags },
+        // The audit home region (the account's first region), not the stack's region.
+        { alias: "audit", region: "eu-west-1", allowed_account_ids: ["222222222222"], default_tags: productionTags },
       ],
     });
+  });
+
+  test("points the audit provider at a configured audit home region", () => {
+    const document = doc();
+    document.accounts[1].audit.homeRegion = "eu-central-1";
+    const { json } = synthesizeDocument(document);
+    for (const name of ["production-eu-west-1", "production-us-east-1"]) {
+      expect(json[name].provider.aws[0].region).toBe(name.replace("production-", ""));
+      expect(json[name].provider.aws[1]).toMatchObject({ alias: "audit", region: "eu-central-1", allowed_account_ids: ["222222222222"] });
+    }
+    // The other account keeps its default home region.
+    expect(json["staging-us-east-1"].provider.aws[1]).toMatchObject({ alias: "audit", region: "eu-west-1" });
   });
 
   test("lets an account tag override a default tag of the same name", () => {
     const document = doc();
     document.accounts[1].tags = { Project: "payments-prod", CostCenter: "4711" };
     const { json } = synthesizeDocument(document);
-    expect(json["production-eu-west-1"].provider.aws[0].default_tags).toEqual([
-      { tags: { Project: "payments-prod", ManagedBy: "cdktf-lambda-kms", CostCenter: "4711" } },
-    ]);
+    for (const provider of json["production-eu-west-1"].provider.aws) {
+      expect(provider.default_tags).toEqual([{ tags: { Project: "payments-prod", ManagedBy: "cdktf-lambda-kms", CostCenter: "4711" } }]);
+    }
     // The other account keeps the default.
     expect(json["staging-eu-west-1"].provider.aws[0].default_tags[0].tags.Project).toBe("payments");
   });
@@ -140,23 +160,28 @@ describe("WorkloadStack provider", () => {
       externalId: "ext-4711",
     };
     const { json } = synthesizeDocument(document);
-    expect(json["staging-eu-west-1"].provider.aws[0].assume_role).toEqual([{ role_arn: "arn:aws:iam::111111111111:role/terraform-deploy" }]);
-    expect(json["production-us-east-1"].provider.aws[0]).toEqual({
-      region: "us-east-1",
-      allowed_account_ids: ["222222222222"],
-      assume_role: [{ role_arn: "arn:aws:iam::222222222222:role/terraform-deploy", session_name: "lambda-kms-ci", external_id: "ext-4711" }],
-      default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }],
-    });
+    for (const provider of json["staging-eu-west-1"].provider.aws) {
+      expect(provider.assume_role).toEqual([{ role_arn: "arn:aws:iam::111111111111:role/terraform-deploy" }]);
+    }
+    const productionAssumeRole = [{ role_arn: "arn:aws:iam::222222222222:role/terraform-deploy", session_name: "lambda-kms-ci", external_id: "ext-4711" }];
+    const productionTags = [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }];
+    expect(json["production-us-east-1"].provider.aws).toEqual([
+      { region: "us-east-1", allowed_account_ids: ["222222222222"], assume_role: productionAssumeRole, default_tags: productionTags },
+      { alias: "audit", region: "eu-west-1", allowed_account_ids: ["222222222222"], assume_role: productionAssumeRole, default_tags: productionTags },
+    ]);
   });
 
   test("has no assume_role block when none is configured", () => {
     const { json } = synthesizeDocument(doc());
-    for (const name of STACK_NAMES) expect(json[name].provider.aws[0]).not.toHaveProperty("assume_role");
+    for (const name of ALL_STACK_NAMES) {
+      expect(json[name].provider.aws.length).toBeGreaterThan(0);
+      for (const provider of json[name].provider.aws) expect(provider).not.toHaveProperty("assume_role");
+    }
   });
 
   test("requires the aws provider at exactly 5.100.0", () => {
     const { json } = synthesizeDocument(doc());
-    for (const name of STACK_NAMES) {
+    for (const name of ALL_STACK_NAMES) {
       expect(json[name].terraform.required_providers).toEqual({ aws: { source: "aws", version: "5.100.0" } });
     }
   });
@@ -255,7 +280,7 @@ describe("WorkloadStack resources", () => {
     expect(functionNames("staging-us-east-1")).toEqual(["orders-api"]);
     expect(functionNames("production-eu-west-1")).toEqual(["nightly-report", "orders-api"]);
     expect(functionNames("production-us-east-1")).toEqual(["nightly-report", "orders-api"]);
-    expect(stacks.map((s) => s.functions.map((fn) => fn.node.id))).toEqual([
+    expect(workloads(stacks).map((s) => s.functions.map((fn) => fn.node.id))).toEqual([
       ["orders-api"],
       ["orders-api"],
       ["orders-api", "nightly-report"],
@@ -263,11 +288,16 @@ describe("WorkloadStack resources", () => {
     ]);
   });
 
-  test("a stack whose account has no function holds the key only", () => {
+  test("a stack whose account has no function holds the key and its use alarms only", () => {
     const document = doc();
     document.functions[0].accounts = ["production"];
     const { json } = synthesizeDocument(document);
-    expect(Object.keys(json["staging-eu-west-1"].resource).sort()).toEqual(["aws_kms_alias", "aws_kms_key"]);
+    expect(Object.keys(json["staging-eu-west-1"].resource).sort()).toEqual([
+      "aws_cloudwatch_log_metric_filter",
+      "aws_cloudwatch_metric_alarm",
+      "aws_kms_alias",
+      "aws_kms_key",
+    ]);
     expect(Object.keys(json["staging-eu-west-1"].output).sort()).toEqual(["key_aliases", "key_arn"]);
   });
 
@@ -370,7 +400,8 @@ describe("WorkloadStack resources", () => {
     variants.push(s3);
     for (const document of variants) {
       const { json } = synthesizeDocument(document);
-      for (const name of STACK_NAMES) {
+      expect(Object.keys(json)).toEqual(ALL_STACK_NAMES);
+      for (const name of ALL_STACK_NAMES) {
         expect(json[name]).not.toHaveProperty("data");
         expect(JSON.stringify(json[name])).not.toMatch(/\$\{data\./);
       }
