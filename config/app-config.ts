@@ -11,6 +11,7 @@ export interface AppConfig {
   readonly backend: BackendConfig;
   readonly key: KeyConfig;
   readonly accounts: readonly AccountConfig[];
+  readonly secrets: readonly SecretConfig[];
   readonly functions: readonly FunctionConfig[];
   /** Absolute path of the file this was loaded from. */
   readonly sourceFile: string;
@@ -94,13 +95,42 @@ export interface FunctionConfig {
   readonly allowShortLogRetention: boolean;
   /** Name of a managed policy in each target account used as permissions boundary. */
   readonly permissionsBoundaryPolicyName?: string;
+  /** Environment variable name → name of a secret in `secrets`; the variable holds the secret's ARN (Secrets Manager) or name (SSM). */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** Environment variable name → stack name → base64 ciphertext made with that stack's key (`npm run encrypt`). */
+  readonly encryptedEnvironment: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Names of the accounts that get this function. */
+  readonly accounts: readonly string[];
+}
+
+/** A secret created in every stack of its accounts, encrypted with that stack's workload key. */
+export interface SecretConfig {
+  /** Secrets Manager secret name, or SSM parameter name (starting with "/"). */
+  readonly name: string;
+  readonly type: "secretsmanager" | "ssm";
+  readonly description?: string;
+  /** Secrets Manager only. */
+  readonly recoveryWindowDays: number;
+  /** SSM only. */
+  readonly tier: "Standard" | "Advanced";
+  /** Seed the value from a sensitive, ephemeral Terraform variable at apply time (write-only attribute). */
+  readonly seedFromVariable: boolean;
   readonly accounts: readonly string[];
 }
 
 /** One stack of the app: an account in one region. */
 export function stackName(account: AccountConfig, region: string): string {
   return `${account.name}-${region}`;
+}
+
+/**
+ * The id of a secret's construct in its workload stacks. It names the
+ * secret's Terraform resources and its seed variable (`-` → `_`, plus
+ * `_value`), so two secrets, or a secret and a function, with the same id
+ * cannot share a stack.
+ */
+export function secretConstructId(secretName: string): string {
+  return `secret-${secretName.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
 }
 
 /** The account's audit stack (its name cannot clash with a region stack: "audit" is no region). */

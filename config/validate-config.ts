@@ -5,9 +5,9 @@ import { FUNCTION_NAME_PATTERN, SUPPORTED_RUNTIMES, logRetentionProblem } from "
 import { aliasNameProblem, normalizeAliasName } from "../modules/encryption-key";
 import { trailNameProblem } from "../modules/audit-trail";
 import { s3BucketNameProblem } from "../modules/trail-log-bucket";
-import { environmentProblems } from "../modules/environment-variables";
+import { ciphertextProblem, environmentProblems } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
-import { AccountConfig, AppConfig, AuditConfig, BackendConfig, FunctionConfig, KeyConfig } from "./app-config";
+import { AccountConfig, AppConfig, AuditConfig, BackendConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackName } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -151,7 +151,7 @@ const PRINCIPAL_HINT = "use an IAM principal ARN such as arn:aws:iam::1111111111
 export function validateConfig(document: Json, sourceFile: string): AppConfig {
   const r = new Reader();
   const baseDir = path.dirname(path.resolve(sourceFile));
-  const root = r.object(ROOT, document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "functions"]);
+  const root = r.object(ROOT, document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "secrets", "functions"]);
 
   const project = r.string("project", root.project, PROJECT_PATTERN, 'use 2–31 lowercase letters, digits or "-", starting with a letter, e.g. "payments"');
   const defaultTags = r.stringMap("defaultTags", root.defaultTags);
@@ -173,7 +173,23 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   // Unique account names and unique regions per account give unique "<account>-<region>" stack
   // names: a valid region code cannot absorb a hyphenated suffix of an account name.
 
+  const secrets = r.array("secrets", root.secrets, [], 0).map((raw, i) => readSecret(r, `secrets[${i}]`, raw, accountNames));
+  secrets.forEach((secret, i) => {
+    if (secrets.findIndex((other) => other.name === secret.name) !== i) r.fail(`secrets[${i}].name`, `${show(secret.name)} is defined twice; define each secret once`);
+  });
   const functions = r.array("functions", root.functions, [], 0).map((raw, i) => readFunction(r, `functions[${i}]`, raw, baseDir, accountNames));
+  // A workload stack holds every secret and function of its account side by side, under these ids.
+  secrets.forEach((secret, i) => {
+    const id = secretConstructId(secret.name);
+    const other = secrets.findIndex((s) => s.name !== secret.name && secretConstructId(s.name) === id);
+    if (other !== -1 && other < i) {
+      r.fail(`secrets[${i}].name`, `${show(secret.name)} would get the same resource and seed variable names (${id}) as ${show(secrets[other].name)}; rename one of them`);
+    }
+    const fn = functions.find((f) => f.name === id);
+    if (fn) r.fail(`secrets[${i}].name`, `${show(secret.name)} would get the resource names of function ${show(fn.name)} (${id}); rename the secret or the function`);
+  });
+  const stacksKnown = accountsGiveKnownStacks(accounts);
+  functions.forEach((fn, i) => checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown));
   functions.forEach((fn, i) => {
     if (functions.findIndex((other) => other.name === fn.name) !== i) {
       r.fail(`functions[${i}].name`, `${show(fn.name)} is used by another function; function names are unique per account and region`);
@@ -188,7 +204,7 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   });
 
   if (r.issues.length > 0) throw new ConfigError(sourceFile, r.issues);
-  return { project, defaultTags, backend, key, accounts, functions, sourceFile: path.resolve(sourceFile) };
+  return { project, defaultTags, backend, key, accounts, secrets, functions, sourceFile: path.resolve(sourceFile) };
 }
 
 function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
@@ -389,6 +405,8 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     "logRetentionDays",
     "allowShortLogRetention",
     "permissionsBoundaryPolicyName",
+    "secrets",
+    "encryptedEnvironment",
     "accounts",
   ]);
   const name = r.string(`${at}.name`, o.name, FUNCTION_NAME_PATTERN, 'use 1–64 letters, digits, "-" or "_"');
@@ -422,8 +440,127 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     logRetentionDays,
     allowShortLogRetention,
     permissionsBoundaryPolicyName: r.optionalString(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, POLICY_NAME_PATTERN, "use the name (not the ARN) of a managed policy that exists in every target account"),
+    secrets: r.stringMap(`${at}.secrets`, o.secrets),
+    encryptedEnvironment: readEncryptedEnvironment(r, `${at}.encryptedEnvironment`, o.encryptedEnvironment),
     accounts,
   };
+}
+
+const SECRETS_MANAGER_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SSM_PARAMETER_NAME_PATTERN = /^\/(?!aws|ssm)[A-Za-z0-9/_.-]{1,1010}$/i;
+
+function readSecret(r: Reader, at: string, raw: Json, accountNames: readonly string[]): SecretConfig {
+  const o = r.object(at, raw, ["name", "type", "description", "recoveryWindowDays", "tier", "seedFromVariable", "accounts"]);
+  if (o.type === undefined) r.fail(`${at}.type`, 'is missing; use "secretsmanager" or "ssm"');
+  const type = r.oneOf(`${at}.type`, o.type, "secretsmanager", ["secretsmanager", "ssm"] as const);
+  const name =
+    type === "ssm"
+      ? r.string(`${at}.name`, o.name, SSM_PARAMETER_NAME_PATTERN, 'SSM parameter names start with "/" and use letters, digits, "/", "_", ".", "-" (not "/aws" or "/ssm"), e.g. "/payments/orders/api-token"')
+      : r.string(`${at}.name`, o.name, SECRETS_MANAGER_NAME_PATTERN, 'use 1–512 letters, digits or "/_+=.@-", e.g. "payments/orders/db-password"');
+  const accounts = o.accounts === undefined ? [...accountNames] : r.strings(`${at}.accounts`, o.accounts, ACCOUNT_NAME_PATTERN, "use account names from accounts[].name");
+  accounts.forEach((account, i) => {
+    if (!accountNames.includes(account)) r.fail(`${at}.accounts[${i}]`, `${show(account)} is not an account in this file; use one of ${accountNames.join(", ")}`);
+  });
+  return {
+    name,
+    type,
+    description: r.optionalString(`${at}.description`, o.description, /^.{0,2048}$/s, "use at most 2048 characters"),
+    recoveryWindowDays: r.integer(`${at}.recoveryWindowDays`, o.recoveryWindowDays, 30, 7, 30),
+    tier: r.oneOf(`${at}.tier`, o.tier, "Standard", ["Standard", "Advanced"] as const),
+    seedFromVariable: r.boolean(`${at}.seedFromVariable`, o.seedFromVariable, false),
+    accounts,
+  };
+}
+
+/** `{ VARIABLE: { "<account>-<region>": "<base64 ciphertext>" } }`: a ciphertext only decrypts with the key of the stack it was made for. */
+function readEncryptedEnvironment(r: Reader, at: string, raw: Json): Record<string, Record<string, string>> {
+  if (raw === undefined) return {};
+  const result: Record<string, Record<string, string>> = {};
+  // Values are not echoed here: a mistaken entry may be the plaintext itself.
+  const perStackHint = 'write {"<VARIABLE>": {"<account>-<region>": "<base64 ciphertext>"}}, one ciphertext per stack, made with that stack\'s key';
+  if (!isJsonObject(raw)) {
+    r.fail(at, `expected an object, got ${describeType(raw)}; ${perStackHint}`);
+    return result;
+  }
+  for (const [variable, perStack] of Object.entries(raw)) {
+    if (!isJsonObject(perStack)) {
+      // Left out of the result, so the stack checks do not report it again.
+      r.fail(`${at}.${variable}`, `expected an object, got ${describeType(perStack)}; ${perStackHint}`);
+      continue;
+    }
+    result[variable] = {};
+    for (const [stack, ciphertext] of Object.entries(perStack)) {
+      const problem = ciphertextProblem(ciphertext);
+      if (problem) r.fail(`${at}.${variable}.${stack}`, problem);
+      // A refused value still counts as given for its stack, so it is not reported again as missing
+      // (and a document with issues never becomes a config).
+      result[variable][stack] = typeof ciphertext === "string" ? ciphertext : "";
+    }
+  }
+  return result;
+}
+
+/**
+ * Whether the "<account>-<region>" stack names can be trusted: every account
+ * has a valid, unique name and valid, unique regions. Otherwise the problem is
+ * already reported at its own path, and checks against stack names would only
+ * repeat it.
+ */
+function accountsGiveKnownStacks(accounts: readonly AccountConfig[]): boolean {
+  const names = accounts.map((a) => a.name);
+  return (
+    accounts.length > 0 &&
+    new Set(names).size === names.length &&
+    accounts.every((a) => ACCOUNT_NAME_PATTERN.test(a.name) && a.regions.length > 0 && new Set(a.regions).size === a.regions.length && a.regions.every((region) => REGION_PATTERN.test(region)))
+  );
+}
+
+/** Secrets a function references must exist in every account it runs in; encrypted values must cover every stack it runs in. */
+function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets: readonly SecretConfig[], accounts: readonly AccountConfig[], stacksKnown: boolean): void {
+  const accountNames = accounts.map((a) => a.name);
+  for (const [variable, secretName] of Object.entries(fn.secrets)) {
+    const secret = secrets.find((s) => s.name === secretName);
+    if (!secret) {
+      r.fail(`${at}.secrets.${variable}`, `${show(secretName)} is not defined in "secrets"; add it there (name, type) or fix the name${secrets.length ? `: defined are ${secrets.map((s) => s.name).join(", ")}` : ""}`);
+      continue;
+    }
+    // Accounts not in this file are reported at the function's accounts already.
+    const missing = fn.accounts.filter((account) => accountNames.includes(account) && !secret.accounts.includes(account));
+    if (missing.length > 0) r.fail(`${at}.secrets.${variable}`, `secret ${show(secretName)} is not created in account(s) ${missing.join(", ")}, where the function runs; add them to the secret's accounts`);
+  }
+  const stacks = accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((a) => a.regions.map((region) => stackName(a, region)));
+  const checkStacks = stacksKnown && fn.accounts.every((account) => accountNames.includes(account));
+  for (const [variable, perStack] of Object.entries(fn.encryptedEnvironment)) {
+    const alsoIn = [Object.hasOwn(fn.environment, variable) ? "environment" : "", Object.hasOwn(fn.secrets, variable) ? "secrets" : ""].filter(Boolean);
+    if (alsoIn.length > 0) {
+      r.fail(`${at}.encryptedEnvironment.${variable}`, `"${variable}" is also set in ${alsoIn.join(" and ")}; give each variable one source: remove it from ${alsoIn.join(" and ")} or from encryptedEnvironment`);
+    }
+    if (!checkStacks) continue;
+    const missing = stacks.filter((stack) => !Object.hasOwn(perStack, stack));
+    if (missing.length > 0) r.fail(`${at}.encryptedEnvironment.${variable}`, `has no ciphertext for ${missing.join(", ")}; encrypt the value once per stack, with that stack's key`);
+    for (const stack of Object.keys(perStack).filter((s) => !stacks.includes(s))) {
+      r.fail(
+        `${at}.encryptedEnvironment.${variable}.${stack}`,
+        stacks.length > 0 ? `is not a stack of this function; use one of ${stacks.join(", ")}` : "is not a stack of this function, which runs in no account; remove the value",
+      );
+    }
+  }
+  for (const variable of Object.keys(fn.secrets)) {
+    if (Object.hasOwn(fn.environment, variable)) {
+      r.fail(`${at}.secrets.${variable}`, `"${variable}" is also set in environment; give each variable one source: remove it from environment or from secrets`);
+    }
+  }
+}
+
+function isJsonObject(value: Json): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The kind of a JSON value, for messages that must not echo it. */
+function describeType(value: Json): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return `a ${typeof value}`;
 }
 
 function isDirectory(dir: string): boolean {

@@ -8,6 +8,7 @@ import { AlarmTopic } from "./alarm-topic";
 import { AwsEnvironment, checkPrincipalArns, formatArn } from "./aws-environment";
 import { logRetentionProblem } from "./encrypted-function";
 import { EncryptionKey } from "./encryption-key";
+import { keyPolicyChangePattern } from "./key-use-alarms";
 import { LogMetricAlarm } from "./log-metric-alarm";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { TrailLogBucket } from "./trail-log-bucket";
@@ -48,6 +49,10 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly excludeManagementEventSources?: readonly string[];
   /** Email addresses that receive the alarms. @default none */
   readonly alarmEmails?: readonly string[];
+  /** Rotation period of the audit key, 90–2560 days. @default 365 */
+  readonly keyRotationPeriodDays?: number;
+  /** Deletion window of the audit key, 7–30 days. @default 30 */
+  readonly keyDeletionWindowDays?: number;
   /** Terraform prevent_destroy on the audit key and the log bucket. @default true */
   readonly preventDestroy?: boolean;
   /** @default none */
@@ -57,6 +62,10 @@ export interface AuditTrailProps extends AwsEnvironment {
 /** CIS AWS Foundations 4.7 / Security Hub CloudWatch.7: the pattern must match exactly. */
 export const CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN =
   "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}";
+
+/** CIS AWS Foundations 4.5 (Security Hub CloudWatch.5): CloudTrail configuration changes. */
+export const CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN =
+  "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
 
 const EXCLUDABLE_EVENT_SOURCES = ["rdsdata.amazonaws.com"];
 
@@ -86,7 +95,9 @@ export function trailNameProblem(name: string): string | undefined {
  * - a hardened log bucket (TrailLogBucket); the trail depends on its policy,
  *   because CloudTrail checks it at CreateTrail;
  * - a log group and a delivery role that may only write the trail's streams;
- * - the CIS 4.7 alarm: a customer-managed key disabled or scheduled for deletion.
+ * - alarms: CIS 4.7 (a customer-managed key disabled or scheduled for
+ *   deletion), CIS 4.5 (trail changed or stopped) and a change of the audit
+ *   key's own policy.
  */
 export class AuditTrail extends Construct {
   /** The underlying `aws_cloudtrail` (escape hatch). */
@@ -97,6 +108,10 @@ export class AuditTrail extends Construct {
   public readonly deliveryRole: IamRole;
   public readonly alarmTopic: AlarmTopic;
   public readonly keyDeletionAlarm: LogMetricAlarm;
+  /** CIS 4.5: someone changed, stopped or deleted a trail. */
+  public readonly trailChangeAlarm: LogMetricAlarm;
+  /** The audit key's own policy was replaced: whoever can do that can stop log delivery. */
+  public readonly auditKeyPolicyChangeAlarm: LogMetricAlarm;
   /** Built as strings, so that other stacks can point at them without references. */
   public readonly trailArn: string;
   public readonly logGroupName: string;
@@ -133,6 +148,8 @@ export class AuditTrail extends Construct {
       aliases: props.keyAliases,
       description: `Audit key of trail ${props.trailName}: CloudTrail log files, its log group and alarm topic`,
       administratorArns: props.keyAdministratorArns,
+      rotationPeriodDays: props.keyRotationPeriodDays,
+      deletionWindowDays: props.keyDeletionWindowDays,
       preventDestroy: props.preventDestroy,
       tags: props.tags,
     });
@@ -216,6 +233,24 @@ export class AuditTrail extends Construct {
       metricName: "KmsKeyDisabledOrScheduledForDeletion",
       description:
         "CIS 4.7 / Security Hub CloudWatch.7: a customer-managed KMS key was disabled or scheduled for deletion. Data encrypted with it becomes unreadable. Find the DisableKey/ScheduleKeyDeletion event in CloudTrail; if it was not planned, re-enable the key or cancel the deletion (kms:CancelKeyDeletion).",
+      alarmTopicArn: this.alarmTopic.resource.arn,
+    });
+    this.trailChangeAlarm = new LogMetricAlarm(this, "cis-4-5", {
+      logGroupName: this.logGroup.name,
+      name: `${props.trailName}-trail-configuration-changed`,
+      pattern: CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN,
+      metricName: "CloudTrailConfigurationChanged",
+      description:
+        "CIS 4.5: a CloudTrail trail was created, updated, deleted, started or stopped. A stopped or changed audit trail stops the record of key use. Find the event in CloudTrail; if it was not planned, run terraform apply on the audit stack to restore the trail.",
+      alarmTopicArn: this.alarmTopic.resource.arn,
+    });
+    this.auditKeyPolicyChangeAlarm = new LogMetricAlarm(this, "audit-key-policy-change", {
+      logGroupName: this.logGroup.name,
+      name: `${props.trailName}-audit-key-policy-change`,
+      pattern: keyPolicyChangePattern(this.key.keyArn),
+      metricName: "AuditKeyPolicyChange",
+      description:
+        "The policy of the audit key was replaced (PutKeyPolicy). Without its CloudTrail statements the trail cannot write log files. Compare the policy with Terraform (terraform plan on the audit stack) and revert unexpected changes.",
       alarmTopicArn: this.alarmTopic.resource.arn,
     });
   }

@@ -3,9 +3,11 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "./encryption-key";
-import { environmentProblems } from "./environment-variables";
+import { ENCRYPTED_VARIABLES_LIST_NAME, ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { LambdaCodeAsset } from "./lambda-code-asset";
 import { LambdaExecutionRole } from "./lambda-execution-role";
+import { SECRET_NAME_PATTERN, SecretsManagerSecret } from "./secrets-manager-secret";
+import { SecureStringParameter } from "./secure-string-parameter";
 import { checkIntegerRange } from "./validation";
 
 export interface EncryptedFunctionProps {
@@ -35,6 +37,27 @@ export interface EncryptedFunctionProps {
    * @default no variables
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Secrets the function reads at run time: variable name → secret. The
+   * variable holds the secret's ARN (Secrets Manager) or the parameter's name
+   * (SSM), never the value, and the role gets the secret's `grantRead`
+   * (read on exactly that secret, decrypt on exactly the key via the service
+   * and with the secret's encryption context). Each secret must be encrypted
+   * with this function's key.
+   * @default none
+   */
+  readonly secrets?: Readonly<Record<string, SecretsManagerSecret | SecureStringParameter>>;
+  /**
+   * Values encrypted client-side (the Lambda console's "encryption helpers"):
+   * variable name → base64 ciphertext made with this function's key and the
+   * encryption context `{ LambdaFunctionName: <functionName> }`. The role
+   * may decrypt with exactly that context (statement
+   * `DecryptHelperEncryptedValues`), and the variable
+   * `LAMBDA_KMS_ENCRYPTED_VARIABLES` lists the names (sorted, comma-separated)
+   * for the runtime library.
+   * @default none
+   */
+  readonly encryptedEnvironment?: Readonly<Record<string, string>>;
   /** Log retention in days, one of CloudWatch's allowed values. @default 365 */
   readonly logRetentionDays?: number;
   /**
@@ -85,6 +108,16 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
 
 export const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
+/** Bytes counted for a secret reference whose length is not known at synth (a token). */
+export const SECRET_REFERENCE_BYTES = 100;
+/**
+ * Bytes counted for a ciphertext that is a token (e.g. an `aws_kms_ciphertext`
+ * reference): a KMS ciphertext of a short value is about 250 base64 characters.
+ */
+export const UNKNOWN_CIPHERTEXT_BYTES = 256;
+/** Length of the random suffix Secrets Manager appends to a secret's ARN (`-` and 6 characters). */
+const SECRET_ARN_SUFFIX_LENGTH = 7;
+
 /**
  * Why a log retention is refused, or undefined when it is fine: it must be a
  * value CloudWatch Logs accepts, and below 365 days only as an explicit opt-out.
@@ -110,6 +143,10 @@ export function logRetentionProblem(days: number, allowShortLogRetention: boolea
  *   function, encrypted with the key, with explicit retention;
  * - its execution role can write only to that group and decrypt only with
  *   that key and this function's encryption context;
+ * - secrets (`secrets`) reach it as references (ARN or parameter name) with
+ *   read access to exactly those secrets; client-side encrypted values
+ *   (`encryptedEnvironment`) as ciphertext the role may decrypt only with the
+ *   `LambdaFunctionName` context;
  * - code is a deterministic zip, so unchanged code never shows a plan diff.
  */
 export class EncryptedFunction extends Construct {
@@ -142,8 +179,20 @@ export class EncryptedFunction extends Construct {
     const retentionProblem = logRetentionProblem(retention, props.allowShortLogRetention ?? false);
     if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
     const variables = props.environment ?? {};
-    const problems = environmentProblems(variables);
-    if (problems.length > 0) throw new Error(problems.map((p) => `${where}: ${p.message}`).join("\n"));
+    const secrets = props.secrets ?? {};
+    const encrypted = props.encryptedEnvironment ?? {};
+    const encryptedNames = Object.keys(encrypted).sort();
+    const encryptedList = encryptedNames.join(",");
+    const referenceProblems = [...secretProblems(secrets, props.key, variables), ...encryptedProblems(encrypted, variables, secrets)];
+    // Secret references and ciphertexts share Lambda's 4 KB with the plain variables.
+    let otherBytes = Object.entries(secrets).reduce((sum, [name, secret]) => sum + Buffer.byteLength(name, "utf8") + secretReferenceBytes(secret), 0);
+    for (const [name, value] of Object.entries(encrypted)) {
+      const valueBytes = typeof value !== "string" ? 0 : Token.isUnresolved(value) ? UNKNOWN_CIPHERTEXT_BYTES : Buffer.byteLength(value, "utf8");
+      otherBytes += Buffer.byteLength(name, "utf8") + valueBytes;
+    }
+    if (encryptedNames.length > 0) otherBytes += ENCRYPTED_VARIABLES_LIST_NAME.length + Buffer.byteLength(encryptedList, "utf8");
+    const problems = [...environmentProblems(variables, { additionalBytes: otherBytes }).map((p) => p.message), ...referenceProblems];
+    if (problems.length > 0) throw new Error(problems.map((p) => `${where}: ${p}`).join("\n"));
 
     const logGroupName = `/aws/lambda/${props.functionName}`;
     if (props.role && props.role.logGroupName !== logGroupName) {
@@ -179,7 +228,19 @@ export class EncryptedFunction extends Construct {
     // The literal name, not `this.logGroup.name`: a reference would make the key depend on the group that depends on the key.
     props.key.allowCloudWatchLogs(logGroupName);
 
-    const hasEnvironment = Object.keys(variables).length > 0;
+    for (const secret of Object.values(secrets)) secret.grantRead(this.role);
+    if (encryptedNames.length > 0) {
+      // The context the console's encryption helpers use, and the one the runtime library passes to Decrypt (facts 12–14).
+      props.key.grantDecrypt(this.role, { sid: "DecryptHelperEncryptedValues", encryptionContext: { LambdaFunctionName: props.functionName } });
+    }
+
+    const finalVariables: Record<string, string> = { ...variables };
+    for (const [name, secret] of Object.entries(secrets)) {
+      finalVariables[name] = secret instanceof SecretsManagerSecret ? secret.secretArn : secret.parameterName;
+    }
+    Object.assign(finalVariables, encrypted);
+    if (encryptedNames.length > 0) finalVariables[ENCRYPTED_VARIABLES_LIST_NAME] = encryptedList;
+    const hasEnvironment = Object.keys(finalVariables).length > 0;
 
     this.resource = new LambdaFunction(this, "function", {
       functionName: props.functionName,
@@ -193,7 +254,7 @@ export class EncryptedFunction extends Construct {
       packageType: "Zip",
       filename: this.code.path,
       sourceCodeHash: this.code.sourceCodeHash,
-      environment: hasEnvironment ? { variables: { ...variables } } : undefined,
+      environment: hasEnvironment ? { variables: finalVariables } : undefined,
       kmsKeyArn: hasEnvironment ? props.key.keyArn : undefined,
       tags: props.tags ? { ...props.tags } : undefined,
       // The log group and the role's permissions must exist before the first
@@ -205,4 +266,65 @@ export class EncryptedFunction extends Construct {
   public get functionArn(): string {
     return this.resource.arn;
   }
+}
+
+/** Problems with `secrets`: names, collisions with `environment`, secrets under another key. */
+function secretProblems(
+  secrets: Readonly<Record<string, SecretsManagerSecret | SecureStringParameter>>,
+  key: EncryptionKey,
+  environment: Readonly<Record<string, string>>,
+): string[] {
+  const problems: string[] = [];
+  for (const [name, secret] of Object.entries(secrets)) {
+    const label = `secrets variable "${name}"`;
+    const nameProblem = environmentVariableNameProblem(name);
+    if (nameProblem) problems.push(`${label} ${nameProblem}`);
+    if (name in environment) problems.push(`${label} is also set in environment; keep each variable in one place`);
+    if (!(secret instanceof SecretsManagerSecret) && !(secret instanceof SecureStringParameter)) {
+      problems.push(`${label} is not a SecretsManagerSecret or SecureStringParameter; create the secret with one of those constructs`);
+    } else if (secret.key !== key) {
+      const what = secret instanceof SecretsManagerSecret ? `secret "${secret.secretName}"` : `parameter "${secret.parameterName}"`;
+      problems.push(
+        `${label}: ${what} is encrypted with key "${secret.key.node.path}", not with the function's key "${key.node.path}"; create the secret with the function's key`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Problems with `encryptedEnvironment`: names, collisions, values that are not KMS ciphertext. Values are never echoed beyond 12 characters. */
+function encryptedProblems(
+  encrypted: Readonly<Record<string, string>>,
+  environment: Readonly<Record<string, string>>,
+  secrets: Readonly<Record<string, unknown>>,
+): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(encrypted)) {
+    const label = `encryptedEnvironment variable "${name}"`;
+    const nameProblem = environmentVariableNameProblem(name);
+    if (nameProblem) problems.push(`${label} ${nameProblem}`);
+    if (name in environment) problems.push(`${label} is also set in environment; keep each variable in one place`);
+    if (name in secrets) problems.push(`${label} is also set in secrets; keep each variable in one place`);
+    // A token (e.g. an aws_kms_ciphertext reference) is only known at apply.
+    const valueProblem = typeof value === "string" && Token.isUnresolved(value) ? undefined : ciphertextProblem(value);
+    if (valueProblem) problems.push(`${label} ${valueProblem}`);
+  }
+  return problems;
+}
+
+/**
+ * Bytes a secret reference takes in the environment. A parameter's name is
+ * known; a secret's ARN is known but for its 7-character random suffix.
+ * Names that are tokens count as {@link SECRET_REFERENCE_BYTES}.
+ */
+function secretReferenceBytes(secret: SecretsManagerSecret | SecureStringParameter): number {
+  if (secret instanceof SecureStringParameter) {
+    return Token.isUnresolved(secret.parameterName) ? SECRET_REFERENCE_BYTES : Buffer.byteLength(secret.parameterName, "utf8");
+  }
+  if (!(secret instanceof SecretsManagerSecret)) return SECRET_REFERENCE_BYTES; // refused by secretProblems
+  const env = secret.key.environment;
+  if (![secret.secretName, env.accountId, env.region].some((part) => Token.isUnresolved(part)) && SECRET_NAME_PATTERN.test(secret.secretName)) {
+    return `arn:${env.partition}:secretsmanager:${env.region}:${env.accountId}:secret:${secret.secretName}`.length + SECRET_ARN_SUFFIX_LENGTH;
+  }
+  return SECRET_REFERENCE_BYTES;
 }

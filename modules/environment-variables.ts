@@ -35,6 +35,53 @@ export const RESERVED_ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The variable that lists a function's client-side encrypted variables
+ * (comma-separated, sorted). `EncryptedFunction` sets it from
+ * `encryptedEnvironment`, and the runtime library reads it to know which
+ * values to decrypt, so nobody may set it by hand.
+ */
+export const ENCRYPTED_VARIABLES_LIST_NAME = "LAMBDA_KMS_ENCRYPTED_VARIABLES";
+
+/** Why a variable name is refused (pattern, Lambda-reserved or library-reserved), or undefined. */
+export function environmentVariableNameProblem(name: string): string | undefined {
+  if (!ENVIRONMENT_VARIABLE_NAME_PATTERN.test(name)) {
+    return `has an invalid name; start with a letter and use at least 2 letters, digits or "_"`;
+  }
+  if (RESERVED_ENVIRONMENT_VARIABLES.has(name)) return "is reserved by the Lambda runtime; choose another name";
+  if (name === ENCRYPTED_VARIABLES_LIST_NAME) {
+    return "is reserved: the function sets it to the names of its client-side encrypted variables; list encrypted values under encryptedEnvironment and choose another name";
+  }
+  return undefined;
+}
+
+/**
+ * A KMS ciphertext blob (symmetric key) carries a version, the key's ID, an
+ * IV and an authentication tag besides the data, so it is never shorter than
+ * this; anything shorter was not produced by KMS Encrypt.
+ */
+export const MIN_CIPHERTEXT_BYTES = 32;
+const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * Why a client-side encrypted value is refused, or undefined when it looks
+ * like a KMS ciphertext in standard base64. The message shows at most the
+ * first 12 characters of the value.
+ */
+export function ciphertextProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return `has a ${typeof value} value; paste the base64 ciphertext as a string`;
+  const shown = value.length > 12 ? `${value.slice(0, 12)}…` : value;
+  const fix = "paste the base64 ciphertext printed by the encrypt command, made with this function's key and the encryption context LambdaFunctionName=<function name>";
+  if (!BASE64_PATTERN.test(value) || value.length % 4 !== 0) {
+    return `is not valid base64 ("${shown}"); ${fix}`;
+  }
+  const bytes = Buffer.from(value, "base64").length;
+  if (bytes < MIN_CIPHERTEXT_BYTES) {
+    return `decodes to ${bytes} bytes ("${shown}"), too short for a KMS ciphertext (at least ${MIN_CIPHERTEXT_BYTES}); ${fix}`;
+  }
+  return undefined;
+}
+
+/**
  * Words that mark a variable name as holding a secret. A word may be glued to
  * what comes before it (`DBPASSWORD`, `APITOKEN`) but must end the name or be
  * followed by `_`, so `PASSWORDLESS_LOGIN`, `TOKENIZER_MODEL` and
@@ -71,7 +118,7 @@ function isReference(value: string): boolean {
 }
 
 const SECRETS_PATH_HINT =
-  "keep secrets out of plain environment variables: store the value in Secrets Manager or an SSM SecureString parameter and pass only its ARN (in a variable such as DB_PASSWORD_SECRET_ARN), or encrypt it client-side with the function's key (see the README section \"Environment variable rules\")";
+  "keep secrets out of plain environment variables: declare it in \"secrets\" (Secrets Manager or SSM SecureString) and reference it from the function's \"secrets\", which passes only its ARN or name, or encrypt it client-side with \"npm run encrypt\" and put the ciphertext in \"encryptedEnvironment\" (see the README section \"Configuration vs secrets\")";
 
 /** Why a variable looks like a secret, or undefined when it does not. */
 export function secretLikeReason(name: string, value: string): string | undefined {
@@ -90,14 +137,23 @@ export interface EnvironmentProblem {
   readonly message: string;
 }
 
+export interface EnvironmentCheckOptions {
+  /**
+   * Bytes of the function's other variables (secret references, encrypted
+   * values), counted toward Lambda's 4 KB limit together with these.
+   * @default 0
+   */
+  readonly additionalBytes?: number;
+}
+
 /**
  * Every problem with a function's plaintext environment, as messages that
  * name the variable and say how to fix it. Values are never echoed: they may
  * be real secrets.
  */
-export function environmentProblems(variables: Readonly<Record<string, string>>): EnvironmentProblem[] {
+export function environmentProblems(variables: Readonly<Record<string, string>>, options: EnvironmentCheckOptions = {}): EnvironmentProblem[] {
   const problems: EnvironmentProblem[] = [];
-  let bytes = 0;
+  let bytes = options.additionalBytes ?? 0;
   for (const [name, value] of Object.entries(variables)) {
     const problem = (message: string) => problems.push({ variable: name, message: `environment variable "${name}" ${message}` });
     if (typeof value !== "string") {
@@ -106,11 +162,8 @@ export function environmentProblems(variables: Readonly<Record<string, string>>)
     }
     // Counted after the type check: Buffer.byteLength throws on a non-string.
     bytes += Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
-    if (!ENVIRONMENT_VARIABLE_NAME_PATTERN.test(name)) {
-      problem(`has an invalid name; start with a letter and use at least 2 letters, digits or "_"`);
-    } else if (RESERVED_ENVIRONMENT_VARIABLES.has(name)) {
-      problem("is reserved by the Lambda runtime; choose another name");
-    }
+    const nameProblem = environmentVariableNameProblem(name);
+    if (nameProblem) problem(nameProblem);
     const reason = secretLikeReason(name, value);
     if (reason) problem(`looks like a secret (${reason}); ${SECRETS_PATH_HINT}`);
   }

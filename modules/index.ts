@@ -11,5 +11,7 @@ export * from "./lambda-code-asset";
 export * from "./lambda-execution-role";
 export * from "./log-metric-alarm";
 export * from "./policy-document";
+export * from "./secrets-manager-secret";
+export * from "./secure-string-parameter";
 export * from "./trail-log-bucket";
 export * from "./validation";

@@ -39,6 +39,8 @@ export class AuditStack extends TerraformStack {
       readWriteType: audit.readWriteType,
       excludeManagementEventSources: audit.excludeManagementEventSources,
       alarmEmails: audit.alarmEmails,
+      keyRotationPeriodDays: config.key.rotationPeriodDays,
+      keyDeletionWindowDays: config.key.deletionWindowDays,
       preventDestroy: config.key.preventDestroy,
     });
 

@@ -22,7 +22,14 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
   return config.accounts.flatMap((account) => {
     const audit = new AuditStack(app, { config, account, stackDirectory: stackDirectory(auditStackName(account)) });
     const workloads = account.regions.map((region) => {
-      const stack = new WorkloadStack(app, { config, account, region, stackDirectory: stackDirectory(stackName(account, region)) });
+      const stack = new WorkloadStack(app, {
+        config,
+        account,
+        region,
+        stackDirectory: stackDirectory(stackName(account, region)),
+        trailLogGroupName: audit.trail.logGroupName,
+        alarmTopicArn: audit.trail.alarmTopic.topicArn,
+      });
       stack.addDependency(audit);
       return stack;
     });

@@ -1,13 +1,16 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AccountConfig, AppConfig, stackName } from "../config/app-config";
-import { EncryptedFunction, EncryptionKey, KeyUseAlarms, formatArn } from "../modules";
+import { AccountConfig, AppConfig, secretConstructId, stackName } from "../config/app-config";
+import { EncryptedFunction, EncryptionKey, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter, formatArn } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 
 export interface WorkloadStackProps extends AccountStackSettings {
   readonly config: AppConfig;
   readonly account: AccountConfig;
   readonly region: string;
+  /** The account's trail log group and alarm topic, as literal strings from its AuditTrail (no cross-stack reference). */
+  readonly trailLogGroupName: string;
+  readonly alarmTopicArn: string;
 }
 
 /**
@@ -42,6 +45,31 @@ export class WorkloadStack extends TerraformStack {
       deployerArns: account.deployerArns,
     });
     const env = this.key.environment;
+    const name = stackName(account, region);
+
+    // Each stack has its own copy of every secret of its account, encrypted with its own key.
+    const secrets = new Map<string, SecretsManagerSecret | SecureStringParameter>();
+    for (const secret of config.secrets.filter((s) => s.accounts.includes(account.name))) {
+      const id = secretConstructId(secret.name);
+      secrets.set(
+        secret.name,
+        secret.type === "ssm"
+          ? new SecureStringParameter(this, id, {
+              parameterName: secret.name,
+              key: this.key,
+              description: secret.description,
+              tier: secret.tier,
+              seedFromVariable: secret.seedFromVariable,
+            })
+          : new SecretsManagerSecret(this, id, {
+              secretName: secret.name,
+              key: this.key,
+              description: secret.description,
+              recoveryWindowDays: secret.recoveryWindowDays,
+              seedFromVariable: secret.seedFromVariable,
+            }),
+      );
+    }
 
     this.functions = config.functions
       .filter((fn) => fn.accounts.includes(account.name))
@@ -62,6 +90,8 @@ export class WorkloadStack extends TerraformStack {
             permissionsBoundaryArn: fn.permissionsBoundaryPolicyName
               ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
               : undefined,
+            secrets: Object.fromEntries(Object.entries(fn.secrets).map(([variable, secretName]) => [variable, secrets.get(secretName)!])),
+            encryptedEnvironment: Object.fromEntries(Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, perStack[name]])),
           }),
       );
 
@@ -70,8 +100,8 @@ export class WorkloadStack extends TerraformStack {
     this.keyUseAlarms = new KeyUseAlarms(this, "key-use-alarms", {
       key: this.key,
       provider: auditRegion,
-      trailLogGroupName: `/aws/cloudtrail/${account.audit.trailName}`,
-      alarmTopicArn: formatArn({ ...env, region: account.audit.homeRegion }, "sns", `${account.audit.trailName}-alarms`),
+      trailLogGroupName: props.trailLogGroupName,
+      alarmTopicArn: props.alarmTopicArn,
       allowedDecryptPrincipalArns: [...executionRoleArns, ...account.keyUserArns, ...account.deployerArns],
     });
 

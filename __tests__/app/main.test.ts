@@ -91,6 +91,19 @@ function writeConfig(folder: string, name: string, modify: (document: Doc) => vo
 }
 
 /**
+ * Keeps the staging account and orders-api only; orders-api keeps the
+ * ciphertexts of the staging stacks (config validation refuses one for a
+ * stack the function no longer runs in).
+ */
+function stagingOnly(document: Doc): void {
+  document.accounts = [document.accounts[0]];
+  document.functions = [document.functions[0]];
+  const perStack = document.functions[0].encryptedEnvironment.PARTNER_API_KEY;
+  for (const stack of Object.keys(perStack)) if (!stack.startsWith("staging-")) delete perStack[stack];
+  expect(Object.keys(perStack)).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+}
+
+/**
  * A config that passes config validation but whose key policies exceed KMS's 32 KB limit: a construct
  * validation fails at synth, after cdktf wrote the stacks. Administrators, because they are in every key
  * policy of the account but not in the unexpected-decrypt alarm's pattern (key users and deployers are,
@@ -162,10 +175,7 @@ describe("node dist/main.js", () => {
 
   test("selects the configuration with LAMBDA_KMS_CONFIG over the context value", () => {
     const folder = workspace("precedence");
-    const good = writeConfig(folder, "good.json", (document) => {
-      document.accounts = [document.accounts[0]];
-      document.functions = [document.functions[0]];
-    });
+    const good = writeConfig(folder, "good.json", stagingOnly);
     const bad = writeConfig(folder, "bad.json", (document) => {
       document.project = "Bad Project";
     });
@@ -202,6 +212,30 @@ describe("node dist/main.js", () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(fs.existsSync(outdir)).toBe(false);
     expect(fs.readdirSync(folder).sort()).toEqual(["bad.json"]);
+  });
+
+  test("fails on a refused encrypted value or secret reference with the field path, at most 12 characters of the value and the fix, and writes nothing", () => {
+    const folder = workspace("bad-secrets");
+    const outdir = path.join(folder, "cdktf.out");
+    const plaintext = "partner-plaintext-key-4711";
+    const config = writeConfig(folder, "bad-secrets.json", (document) => {
+      document.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-eu-west-1"] = plaintext;
+      document.functions[0].secrets.DB_PASSWORD_SECRET_ARN = "payments/orders-api/db-pasword";
+    });
+    const run = runMain({ outdir, config });
+
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`invalid configuration ${config}:`);
+    expect(run.stderr).toContain(
+      '  - functions[0].encryptedEnvironment.PARTNER_API_KEY.production-eu-west-1: is not valid base64 ("partner-plai…"); paste the base64 ciphertext printed by the encrypt command',
+    );
+    expect(run.stderr).toContain(
+      '  - functions[0].secrets.DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-pasword" is not defined in "secrets"; add it there (name, type) or fix the name: defined are payments/orders-api/db-password, /payments/orders-api/partner-webhook-token',
+    );
+    expect(run.stderr).not.toContain(plaintext.slice(0, 13));
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(outdir)).toBe(false);
   });
 
   test("fails when LAMBDA_KMS_CONFIG names a missing file", () => {
@@ -287,10 +321,7 @@ describe("node dist/main.js", () => {
     const outdir = path.join(folder, "cdktf.out");
     expect(runMain({ outdir }).status).toBe(0);
 
-    const config = writeConfig(folder, "staging-only.json", (document) => {
-      document.accounts = [document.accounts[0]];
-      document.functions = [document.functions[0]];
-    });
+    const config = writeConfig(folder, "staging-only.json", stagingOnly);
     expect(runMain({ outdir, config }).status).toBe(0);
     expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1"]);
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));

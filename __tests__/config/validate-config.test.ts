@@ -35,6 +35,36 @@ function doc(): Doc {
   return copy;
 }
 
+/** The placeholder ciphertexts of orders-api's PARTNER_API_KEY in config/default.json, one per stack. */
+const DEFAULT_CIPHERTEXTS: Record<string, string> = {
+  "staging-eu-west-1": "AQICAFoxt9I5Ki7ldmw1uiDvFqm/6Jx7rqkqd1lV+kK/IaZLDhFk914L/7fLuhWNoM9giTVgsabk29vl4elTHOMqgFn2A3wuCDvuBLoUj/6Txhp70h4YIzp4h4AwRyRlxe4hG19XNBQK0mJL7Fr9bpsn5UjvKvD9/AI0Jgae1fc=",
+  "staging-us-east-1": "AQICAIqfNPifySvIAAMY0UkB8hrvxRqkIFKVTbWMBvUrd3uDcxiBsOE3dyFB/XpS7xsGaIRpn+uWdRxW39KtUJodU797mBb3e9EmhptlYvEbYIay+N2yRO+7q3mK23VZI5xXluC9sc8VEh6R5OiOzYDuiBFSK5/b7u1UzMaLUqM=",
+  "production-eu-west-1": "AQICALXez7rG7FElEs3TPFFhhKuxOISdB1jbznwC92b2u03XgrumLor4LrduQxtziz2FeuwoNKG2xrGKfw8gFJJgoyGzl1tnX4+lb6Pwi5CfVV+YTPjTu2kH/H7OZ8uOl3Ih0ARUh9ojrHlPDEDkL3BOOn6v5qQgP05Jyp8Jd8M=",
+  "production-us-east-1": "AQICAMvk4vses1MghDmMeAERNwcDMnDW9moB6rCb6PxoaMqvua2hQZ6oh0pkCcL/SkHvqM9Nu9ag9tJguhq5buoUtKJUUDQ7dwWeRD60ar/Frf0BNQxmzgIaQxIn9srN8jTD/dFvnIeCn+V07fUqb9BZdvD86gt+5v7NGGdtsFI=",
+};
+/** A well-formed ciphertext (base64 of 48 bytes) for stacks the default configuration has none for. */
+const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");
+const ALL_STACKS = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
+/** What the thrown messages about a refused ciphertext tell the user to do. */
+const CIPHERTEXT_FIX = "paste the base64 ciphertext printed by the encrypt command, made with this function's key and the encryption context LambdaFunctionName=<function name>";
+
+/**
+ * Sets an account's regions, and gives orders-api's encrypted PARTNER_API_KEY
+ * a ciphertext for exactly the stacks it then runs in.
+ */
+function setRegions(document: Doc, account: number, regions: string[]): void {
+  const name = document.accounts[account].name;
+  document.accounts[account].regions = regions;
+  const perStack = document.functions[0].encryptedEnvironment.PARTNER_API_KEY;
+  for (const stack of Object.keys(perStack)) if (stack.startsWith(`${name}-`)) delete perStack[stack];
+  for (const region of regions) perStack[`${name}-${region}`] = CIPHERTEXT;
+}
+
+/** A ciphertext per stack of the default configuration, for a new encrypted variable of orders-api. */
+function everyStack(): Record<string, string> {
+  return Object.fromEntries(ALL_STACKS.map((stack) => [stack, CIPHERTEXT]));
+}
+
 /** Validates and returns the ConfigError; fails the test when the document is accepted. */
 function configError(document: Doc): ConfigError {
   try {
@@ -95,6 +125,7 @@ describe("validateConfig: the default configuration", () => {
 
   test("loads with every default filled in", () => {
     const code = path.join(REPO, "functions", "config-reader");
+    expect(DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY).toEqual(DEFAULT_CIPHERTEXTS);
     expect(config).toEqual({
       project: "payments",
       defaultTags: { Project: "payments", ManagedBy: "cdktf-lambda-kms" },
@@ -128,10 +159,31 @@ describe("validateConfig: the default configuration", () => {
           },
         },
       ],
+      secrets: [
+        {
+          name: "payments/orders-api/db-password",
+          type: "secretsmanager",
+          description: "Database password of orders-api",
+          recoveryWindowDays: 30,
+          tier: "Standard",
+          seedFromVariable: true,
+          accounts: ["staging", "production"],
+        },
+        {
+          name: "/payments/orders-api/partner-webhook-token",
+          type: "ssm",
+          description: "Token the partner sends with webhooks",
+          recoveryWindowDays: 30,
+          tier: "Standard",
+          seedFromVariable: false,
+          accounts: ["staging", "production"],
+        },
+      ],
       functions: [
         {
           name: "orders-api",
-          codeDirectory: code,
+          // The bundled example handler (npm run build), not its source.
+          codeDirectory: path.join(REPO, "functions", "orders-api", "dist"),
           handler: "index.handler",
           runtime: "nodejs22.x",
           memorySize: 256,
@@ -141,6 +193,11 @@ describe("validateConfig: the default configuration", () => {
           logRetentionDays: 365,
           allowShortLogRetention: false,
           permissionsBoundaryPolicyName: undefined,
+          secrets: {
+            DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-password",
+            WEBHOOK_TOKEN_PARAMETER: "/payments/orders-api/partner-webhook-token",
+          },
+          encryptedEnvironment: { PARTNER_API_KEY: DEFAULT_CIPHERTEXTS },
           accounts: ["staging", "production"],
         },
         {
@@ -155,6 +212,8 @@ describe("validateConfig: the default configuration", () => {
           logRetentionDays: 365,
           allowShortLogRetention: false,
           permissionsBoundaryPolicyName: undefined,
+          secrets: {},
+          encryptedEnvironment: {},
           accounts: ["production"],
         },
       ],
@@ -199,6 +258,7 @@ describe("validateConfig: defaults and relative paths", () => {
           audit: defaultAudit("billing", "333333333333", "eu-central-1"),
         },
       ],
+      secrets: [],
       functions: [
         {
           name: "worker",
@@ -212,6 +272,8 @@ describe("validateConfig: defaults and relative paths", () => {
           logRetentionDays: 365,
           allowShortLogRetention: false,
           permissionsBoundaryPolicyName: undefined,
+          secrets: {},
+          encryptedEnvironment: {},
           accounts: ["dev"],
         },
       ],
@@ -268,7 +330,7 @@ describe("validateConfig: defaults and relative paths", () => {
 
   test("accepts a function name whose role name is exactly 64 characters", () => {
     const document = doc();
-    document.accounts[1].regions = ["ap-southeast-2"];
+    setRegions(document, 1, ["ap-southeast-2"]);
     document.functions[1].name = "n".repeat(49); // "<49>-ap-southeast-2" = 64
     expect(validateConfig(document, configFile).functions[1].name).toHaveLength(49);
   });
@@ -285,7 +347,7 @@ describe("validateConfig: errors", () => {
     document.colour = "blue";
     expect(onlyIssue(document)).toEqual({
       path: "colour",
-      message: "unknown field; allowed fields are $comment, project, defaultTags, backend, key, accounts, functions",
+      message: "unknown field; allowed fields are $comment, project, defaultTags, backend, key, accounts, secrets, functions",
     });
   });
 
@@ -294,7 +356,7 @@ describe("validateConfig: errors", () => {
     document.functions[1].memory = 512; // a typo for memorySize
     const issue = onlyIssue(document);
     expect(issue.path).toBe("functions[1].memory");
-    expect(issue.message).toMatch(/^unknown field; allowed fields are name, codeDirectory, handler, .*memorySize.*, accounts$/);
+    expect(issue.message).toMatch(/^unknown field; allowed fields are name, codeDirectory, handler, .*memorySize.*, secrets, encryptedEnvironment, accounts$/);
   });
 
   test("fails when the project name is invalid", () => {
@@ -516,7 +578,8 @@ describe("validateConfig: errors", () => {
 
   test("accepts a secret's ARN in a variable whose name mentions a secret", () => {
     const document = doc();
-    document.functions[0].environment.DB_PASSWORD_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf";
+    // nightly-report: orders-api gets DB_PASSWORD_SECRET_ARN from its secrets already.
+    document.functions[1].environment = { DB_PASSWORD_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:db-AbCdEf" };
     expect(() => validateConfig(document, configFile)).not.toThrow();
   });
 
@@ -545,8 +608,8 @@ describe("validateConfig: errors", () => {
 
   test("fails when <name>-<region> is longer than 64 characters, and says how long the name may be", () => {
     const document = doc();
-    document.accounts[1].regions = ["eu-west-1", "ap-southeast-2"];
-    document.accounts[0].regions = ["ap-southeast-2"];
+    setRegions(document, 1, ["eu-west-1", "ap-southeast-2"]);
+    setRegions(document, 0, ["ap-southeast-2"]);
     const name = "n".repeat(50); // "<50>-ap-southeast-2" = 65 characters; "<50>-eu-west-1" = 60
     document.functions[1].name = name;
     document.functions[1].accounts = ["staging", "production"]; // two accounts in the long region: still one issue
@@ -961,5 +1024,396 @@ describe("validateConfig: accounts[].audit", () => {
       "accounts[0].audit.readerArns[0]",
       "accounts[1].audit.alarmEmails[0]",
     ]);
+  });
+});
+
+describe("validateConfig: secrets", () => {
+  test("fills in the defaults of a secret: recoveryWindowDays 30, tier Standard, seedFromVariable false, every account", () => {
+    const document = doc();
+    document.secrets = [
+      { name: "payments/orders-api/db-password", type: "secretsmanager" },
+      { name: "/payments/orders-api/partner-webhook-token", type: "ssm" },
+    ];
+    expect(validateConfig(document, configFile).secrets).toEqual([
+      {
+        name: "payments/orders-api/db-password",
+        type: "secretsmanager",
+        description: undefined,
+        recoveryWindowDays: 30,
+        tier: "Standard",
+        seedFromVariable: false,
+        accounts: ["staging", "production"],
+      },
+      {
+        name: "/payments/orders-api/partner-webhook-token",
+        type: "ssm",
+        description: undefined,
+        recoveryWindowDays: 30,
+        tier: "Standard",
+        seedFromVariable: false,
+        accounts: ["staging", "production"],
+      },
+    ]);
+  });
+
+  test("a document without secrets has none, and functions without secrets or encrypted values get empty maps", () => {
+    const document = doc();
+    delete document.secrets;
+    delete document.functions[0].secrets;
+    delete document.functions[0].encryptedEnvironment;
+    const config = validateConfig(document, configFile);
+    expect(config.secrets).toEqual([]);
+    expect(config.functions[0].secrets).toEqual({});
+    expect(config.functions[0].encryptedEnvironment).toEqual({});
+  });
+
+  test("reads every secret field as given, at the boundaries of recoveryWindowDays", () => {
+    const document = doc();
+    document.secrets = [
+      { name: "payments/reports/api-key", type: "secretsmanager", description: "Reports API key", recoveryWindowDays: 7, seedFromVariable: true, accounts: ["production"] },
+      { name: "/payments/reports/signing-key", type: "ssm", description: "Signing key", tier: "Advanced", seedFromVariable: true, accounts: ["production"] },
+      { name: "payments/reports/db", type: "secretsmanager", recoveryWindowDays: 30, seedFromVariable: false, accounts: ["staging", "production"] },
+    ];
+    document.functions[0].secrets = {};
+    document.functions[1].secrets = { REPORTS_API_KEY_SECRET_ARN: "payments/reports/api-key", SIGNING_KEY_PARAMETER: "/payments/reports/signing-key" };
+    const config = validateConfig(document, configFile);
+    expect(config.secrets).toEqual([
+      { name: "payments/reports/api-key", type: "secretsmanager", description: "Reports API key", recoveryWindowDays: 7, tier: "Standard", seedFromVariable: true, accounts: ["production"] },
+      { name: "/payments/reports/signing-key", type: "ssm", description: "Signing key", recoveryWindowDays: 30, tier: "Advanced", seedFromVariable: true, accounts: ["production"] },
+      { name: "payments/reports/db", type: "secretsmanager", description: undefined, recoveryWindowDays: 30, tier: "Standard", seedFromVariable: false, accounts: ["staging", "production"] },
+    ]);
+    expect(config.functions[1].secrets).toEqual({ REPORTS_API_KEY_SECRET_ARN: "payments/reports/api-key", SIGNING_KEY_PARAMETER: "/payments/reports/signing-key" });
+  });
+
+  test("fails when the secret list is not a list", () => {
+    const document = doc();
+    document.secrets = { name: "payments/orders-api/db-password" };
+    document.functions[0].secrets = {};
+    expect(onlyIssue(document)).toEqual({ path: "secrets", message: 'expected a list, got {"name":"payments/orders-api/db-password"}' });
+  });
+
+  test("fails when a secret is defined twice", () => {
+    const document = doc();
+    document.secrets.push({ ...document.secrets[0] });
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[2].name",
+      message: '"payments/orders-api/db-password" is defined twice; define each secret once',
+    });
+  });
+
+  test("fails when a secret's type is not supported, and lists the types", () => {
+    const document = doc();
+    document.secrets[1].type = "parameter";
+    expect(onlyIssue(document)).toEqual({ path: "secrets[1].type", message: '"parameter" is not supported; use one of secretsmanager, ssm' });
+  });
+
+  test("fails when a secret has no type", () => {
+    const document = doc();
+    delete document.secrets[1].type;
+    expect(onlyIssue(document)).toEqual({ path: "secrets[1].type", message: 'is missing; use "secretsmanager" or "ssm"' });
+  });
+
+  test("fails when a secret has an unknown field, and lists the allowed fields", () => {
+    const document = doc();
+    document.secrets[0].value = "hunter2";
+    const issue = onlyIssue(document);
+    expect(issue).toEqual({
+      path: "secrets[0].value",
+      message: "unknown field; allowed fields are name, type, description, recoveryWindowDays, tier, seedFromVariable, accounts",
+    });
+  });
+
+  test.each([
+    ["payments/orders-api/partner-webhook-token", "no leading /"],
+    ["/aws/partner-webhook-token", "under /aws, reserved"],
+    ["/SSM/partner-webhook-token", "under /ssm (any case), reserved"],
+    ["/payments/partner webhook token", "a space"],
+  ])("fails when an SSM parameter name is invalid: %j (%s)", (name) => {
+    const document = doc();
+    document.secrets[1].name = name;
+    // The function follows the rename, so the name is the only problem.
+    document.functions[0].secrets.WEBHOOK_TOKEN_PARAMETER = name;
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[1].name",
+      message: `${JSON.stringify(name)} is invalid; SSM parameter names start with "/" and use letters, digits, "/", "_", ".", "-" (not "/aws" or "/ssm"), e.g. "/payments/orders/api-token"`,
+    });
+  });
+
+  test("fails when a Secrets Manager secret name has a character Secrets Manager refuses", () => {
+    const document = doc();
+    document.secrets[0].name = "payments/orders-api/db password";
+    document.functions[0].secrets.DB_PASSWORD_SECRET_ARN = "payments/orders-api/db password";
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[0].name",
+      message: '"payments/orders-api/db password" is invalid; use 1–512 letters, digits or "/_+=.@-", e.g. "payments/orders/db-password"',
+    });
+  });
+
+  test.each([6, 31, 0, 7.5])("fails when recoveryWindowDays is %j", (recoveryWindowDays) => {
+    const document = doc();
+    document.secrets[0].recoveryWindowDays = recoveryWindowDays;
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[0].recoveryWindowDays",
+      message: `${JSON.stringify(recoveryWindowDays)} is out of range; use a whole number from 7 to 30`,
+    });
+  });
+
+  test("fails when an SSM tier is not Standard or Advanced", () => {
+    const document = doc();
+    document.secrets[1].tier = "Intelligent-Tiering";
+    expect(onlyIssue(document)).toEqual({ path: "secrets[1].tier", message: '"Intelligent-Tiering" is not supported; use one of Standard, Advanced' });
+  });
+
+  test("fails when seedFromVariable is not a boolean", () => {
+    const document = doc();
+    document.secrets[0].seedFromVariable = "yes";
+    expect(onlyIssue(document)).toEqual({ path: "secrets[0].seedFromVariable", message: 'expected true or false, got "yes"' });
+  });
+
+  test("fails when a secret names an account that is not in the file", () => {
+    const document = doc();
+    document.secrets[1].accounts = ["staging", "prod"];
+    const error = configError(document);
+    expect(issueAt(error, "secrets[1].accounts[1]").message).toBe('"prod" is not an account in this file; use one of staging, production');
+    // The function runs in production, where the secret is now not created.
+    expect(issueAt(error, "functions[0].secrets.WEBHOOK_TOKEN_PARAMETER").message).toBe(
+      'secret "/payments/orders-api/partner-webhook-token" is not created in account(s) production, where the function runs; add them to the secret\'s accounts',
+    );
+    expect(error.issues).toHaveLength(2);
+  });
+
+  test("fails when two secret names give the same resource and seed variable names", () => {
+    const document = doc();
+    document.secrets.push({ name: "payments_orders-api_db-password", type: "secretsmanager" });
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[2].name",
+      message:
+        '"payments_orders-api_db-password" would get the same resource and seed variable names (secret-payments-orders-api-db-password) as "payments/orders-api/db-password"; rename one of them',
+    });
+  });
+
+  test("fails when a secret would get the resource names of a function", () => {
+    const document = doc();
+    document.functions[1].name = "secret-payments-orders-api-db-password";
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[0].name",
+      message:
+        '"payments/orders-api/db-password" would get the resource names of function "secret-payments-orders-api-db-password" (secret-payments-orders-api-db-password); rename the secret or the function',
+    });
+  });
+});
+
+describe("validateConfig: functions[].secrets", () => {
+  test("fails when a function references a secret that is not defined, and lists the defined ones", () => {
+    const document = doc();
+    document.functions[0].secrets.DB_PASSWORD_SECRET_ARN = "payments/orders-api/db-pasword";
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].secrets.DB_PASSWORD_SECRET_ARN",
+      message:
+        '"payments/orders-api/db-pasword" is not defined in "secrets"; add it there (name, type) or fix the name: defined are payments/orders-api/db-password, /payments/orders-api/partner-webhook-token',
+    });
+  });
+
+  test("fails for every reference when no secret is defined at all", () => {
+    const document = doc();
+    delete document.secrets;
+    const error = configError(document);
+    expect(error.issues).toEqual([
+      {
+        path: "functions[0].secrets.DB_PASSWORD_SECRET_ARN",
+        message: '"payments/orders-api/db-password" is not defined in "secrets"; add it there (name, type) or fix the name',
+      },
+      {
+        path: "functions[0].secrets.WEBHOOK_TOKEN_PARAMETER",
+        message: '"/payments/orders-api/partner-webhook-token" is not defined in "secrets"; add it there (name, type) or fix the name',
+      },
+    ]);
+  });
+
+  test("fails when a secret is not created in an account where the function runs", () => {
+    const document = doc();
+    document.secrets[0].accounts = ["production"];
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].secrets.DB_PASSWORD_SECRET_ARN",
+      message: 'secret "payments/orders-api/db-password" is not created in account(s) staging, where the function runs; add them to the secret\'s accounts',
+    });
+  });
+
+  test("accepts a secret limited to the accounts of the function that uses it", () => {
+    const document = doc();
+    document.secrets[0].accounts = ["production"];
+    document.functions[0].secrets = {};
+    document.functions[1].secrets = { DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-password" };
+    expect(validateConfig(document, configFile).functions[1].secrets).toEqual({ DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-password" });
+  });
+
+  test("fails when a variable is set in both environment and secrets", () => {
+    const document = doc();
+    document.functions[0].environment.WEBHOOK_TOKEN_PARAMETER = "/payments/orders-api/partner-webhook-token";
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].secrets.WEBHOOK_TOKEN_PARAMETER",
+      message: '"WEBHOOK_TOKEN_PARAMETER" is also set in environment; give each variable one source: remove it from environment or from secrets',
+    });
+  });
+
+  test("fails when a secret reference is not a string", () => {
+    const document = doc();
+    document.functions[0].secrets.DB_PASSWORD_SECRET_ARN = { name: "payments/orders-api/db-password" };
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].secrets.DB_PASSWORD_SECRET_ARN",
+      message: 'expected a string, got {"name":"payments/orders-api/db-password"}; quote the value',
+    });
+  });
+
+  test("a function account that is not in the file is reported once, not again for the secrets it uses", () => {
+    const document = doc();
+    document.functions[0].accounts = ["staging", "prod"];
+    expect(onlyIssue(document)).toEqual({ path: "functions[0].accounts[1]", message: '"prod" is not an account in this file; use one of staging, production' });
+  });
+});
+
+describe("validateConfig: functions[].encryptedEnvironment", () => {
+  test("fails when a ciphertext is not valid base64, showing the value and the fix", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"] = "not base64!";
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].encryptedEnvironment.PARTNER_API_KEY.staging-eu-west-1",
+      message: `is not valid base64 ("not base64!"); ${CIPHERTEXT_FIX}`,
+    });
+  });
+
+  test("fails when a ciphertext is too short for a KMS ciphertext", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"] = "QUJD"; // "ABC"
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].encryptedEnvironment.PARTNER_API_KEY.production-us-east-1",
+      message: `decodes to 3 bytes ("QUJD"), too short for a KMS ciphertext (at least 32); ${CIPHERTEXT_FIX}`,
+    });
+  });
+
+  test.each([
+    ["a plaintext that is not base64", "pk_live_partner-plaintext-4711", 'is not valid base64 ("pk_live_part…")'],
+    ["base64 of a short plaintext", Buffer.from("partner-plaintext-value-4711").toString("base64"), 'decodes to 28 bytes ("cGFydG5lci1w…")'],
+  ])("shows at most the first 12 characters of a refused ciphertext: %s", (_, value, shown) => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-us-east-1"] = value;
+    const error = configError(document);
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[0].encryptedEnvironment.PARTNER_API_KEY.staging-us-east-1");
+    expect(issue.message).toContain(shown);
+    expect(issue.message).toContain(CIPHERTEXT_FIX);
+    // Nothing past the 12th character, in the issue or in the thrown message.
+    expect(value.length).toBeGreaterThan(13);
+    expect(error.message).not.toContain(value.slice(0, 13));
+    expect(error.message).toContain(value.slice(0, 12));
+  });
+
+  test("fails when a ciphertext is not a string, without reporting the stack again as missing", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"] = 42;
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].encryptedEnvironment.PARTNER_API_KEY.staging-eu-west-1",
+      message: "has a number value; paste the base64 ciphertext as a string",
+    });
+  });
+
+  test("fails when an encrypted variable is one value instead of one per stack, without echoing it", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY = "pk_live_partner-plaintext-4711";
+    const error = configError(document);
+    expect(error.issues).toEqual([
+      {
+        path: "functions[0].encryptedEnvironment.PARTNER_API_KEY",
+        message: 'expected an object, got a string; write {"<VARIABLE>": {"<account>-<region>": "<base64 ciphertext>"}}, one ciphertext per stack, made with that stack\'s key',
+      },
+    ]);
+    expect(error.message).not.toContain("pk_live");
+  });
+
+  test("fails when encryptedEnvironment is not an object, without echoing it", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment = "PARTNER_API_KEY=pk_live_partner-plaintext-4711";
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual(["functions[0].encryptedEnvironment"]);
+    expect(error.issues[0].message).toMatch(/^expected an object, got a string; write \{"<VARIABLE>": /);
+    expect(error.message).not.toContain("pk_live");
+  });
+
+  test("fails when an encrypted variable has no ciphertext for a stack the function runs in", () => {
+    const document = doc();
+    delete document.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"];
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].encryptedEnvironment.PARTNER_API_KEY",
+      message: "has no ciphertext for production-us-east-1; encrypt the value once per stack, with that stack's key",
+    });
+  });
+
+  test("fails when an encrypted variable names a stack the function does not run in, and lists its stacks", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-eu-central-1"] = CIPHERTEXT;
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].encryptedEnvironment.PARTNER_API_KEY.production-eu-central-1",
+      message: "is not a stack of this function; use one of staging-eu-west-1, staging-us-east-1, production-eu-west-1, production-us-east-1",
+    });
+  });
+
+  test("fails when an encrypted variable names a stack of an account the function does not run in", () => {
+    const document = doc();
+    document.functions[1].encryptedEnvironment = { REPORT_SIGNING_KEY: everyStack() };
+    const error = configError(document);
+    expect(error.issues).toEqual([
+      { path: "functions[1].encryptedEnvironment.REPORT_SIGNING_KEY.staging-eu-west-1", message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1" },
+      { path: "functions[1].encryptedEnvironment.REPORT_SIGNING_KEY.staging-us-east-1", message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1" },
+    ]);
+  });
+
+  test("fails when a variable is set in both environment and encryptedEnvironment", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.LOG_LEVEL = everyStack();
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].encryptedEnvironment.LOG_LEVEL",
+      message: '"LOG_LEVEL" is also set in environment; give each variable one source: remove it from environment or from encryptedEnvironment',
+    });
+  });
+
+  test("fails when a variable is set in both secrets and encryptedEnvironment", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.WEBHOOK_TOKEN_PARAMETER = everyStack();
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].encryptedEnvironment.WEBHOOK_TOKEN_PARAMETER",
+      message: '"WEBHOOK_TOKEN_PARAMETER" is also set in secrets; give each variable one source: remove it from secrets or from encryptedEnvironment',
+    });
+  });
+
+  test("a variable named like an Object.prototype member is not mistaken for one set elsewhere", () => {
+    const document = doc();
+    document.functions[0].encryptedEnvironment.valueOf = everyStack();
+    expect(validateConfig(document, configFile).functions[0].encryptedEnvironment.valueOf).toEqual(everyStack());
+  });
+
+  test("a plaintext that looks like a secret still fails in environment, where the encrypted value belongs in encryptedEnvironment", () => {
+    const document = doc();
+    delete document.functions[0].encryptedEnvironment;
+    document.functions[0].environment.PARTNER_API_KEY = "partner-plaintext-4711";
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[0].environment.PARTNER_API_KEY");
+    expect(issue.message).toContain('environment variable "PARTNER_API_KEY" looks like a secret (its name says it holds a secret)');
+    // The fix names the config fields that take the value instead.
+    expect(issue.message).toContain('"encryptedEnvironment"');
+    expect(issue.message).toContain('"secrets"');
+    expect(issue.message).not.toContain("partner-plaintext-4711");
+  });
+
+  test.each([
+    ["an account has no regions", (document: Doc) => (document.accounts[0].regions = []), "accounts[0].regions"],
+    ["a region is invalid", (document: Doc) => (document.accounts[1].regions[0] = "europe-west1"), "accounts[1].regions[0]"],
+    ["a region is listed twice", (document: Doc) => (document.accounts[0].regions = ["eu-west-1", "eu-west-1"]), "accounts[0].regions[1]"],
+    ["an account name is invalid", (document: Doc) => Object.assign(document.accounts[0], { name: "Staging" }), "accounts[0].name"],
+  ])("when %s, that is reported once, not again for the encrypted values' stacks", (_, modify, at) => {
+    const document = doc();
+    modify(document);
+    const error = configError(document);
+    expect(error.issues.filter((i) => i.path.includes("encryptedEnvironment"))).toEqual([]);
+    expect(error.issues.map((i) => i.path)).toContain(at);
   });
 });

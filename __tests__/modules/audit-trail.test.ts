@@ -3,7 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { AuditTrail, AuditTrailProps, trailNameProblem } from "../../modules/audit-trail";
+import { AuditTrail, AuditTrailProps, CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN, trailNameProblem } from "../../modules/audit-trail";
+import { keyPolicyChangePattern } from "../../modules/key-use-alarms";
 import { checkStack } from "../support/terraform";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
@@ -23,6 +24,10 @@ const READER = `arn:aws:iam::${ACCOUNT}:role/security-auditor`;
 const READER_2 = `arn:aws:iam::222222222222:user/auditor`;
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/key-admin`;
 const TERRAFORM_TIMEOUT = 180_000;
+
+/** CIS AWS Foundations 4.5 / Security Hub CloudWatch.5, written out here rather than taken from the module. */
+const CIS_4_5_PATTERN =
+  "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
 
 type Json = Record<string, unknown>;
 type Resources = Record<string, Record<string, Json>>;
@@ -68,6 +73,13 @@ function synthesize(stack: TerraformStack) {
   const rolePolicy = only("aws_iam_role_policy");
   const trail = only("aws_cloudtrail");
   const topic = only("aws_sns_topic");
+  /** The resources of a type by the value of one attribute (filter name, alarm name), which must be unique. */
+  const byName = (type: string, attribute: string): Record<string, { id: string; body: Json }> => {
+    const entries = Object.entries(resources[type] ?? {}).map(([id, body]) => [body[attribute] as string, { id, body }] as const);
+    const named = Object.fromEntries(entries);
+    expect(Object.keys(named)).toHaveLength(entries.length);
+    return named;
+  };
   return {
     json,
     resources,
@@ -85,8 +97,8 @@ function synthesize(stack: TerraformStack) {
     trail,
     topic,
     topicArnRef: `\${aws_sns_topic.${topic.id}.arn}`,
-    filter: only("aws_cloudwatch_log_metric_filter"),
-    alarm: only("aws_cloudwatch_metric_alarm"),
+    filters: byName("aws_cloudwatch_log_metric_filter", "name"),
+    alarms: byName("aws_cloudwatch_metric_alarm", "alarm_name"),
   };
 }
 
@@ -202,6 +214,18 @@ describe("audit key", () => {
     const aliases = Object.values(resources.aws_kms_alias).map((a) => a.name);
     expect(aliases.sort()).toEqual(["alias/org-audit", "alias/security/audit"]);
     for (const alias of Object.values(resources.aws_kms_alias)) expect(alias.target_key_id).toBe(`\${aws_kms_key.${key.id}.key_id}`);
+  });
+
+  test("keyRotationPeriodDays and keyDeletionWindowDays reach the audit key", () => {
+    const { key } = build({ keyRotationPeriodDays: 180, keyDeletionWindowDays: 7 });
+    expect(key.body).toMatchObject({ enable_key_rotation: true, rotation_period_in_days: 180, deletion_window_in_days: 7 });
+  });
+
+  test.each([
+    [{ keyRotationPeriodDays: 89 }, 'encryption key "key": rotationPeriodDays is 89; it must be a whole number from 90 to 2560'],
+    [{ keyDeletionWindowDays: 31 }, 'encryption key "key": deletionWindowDays is 31; it must be a whole number from 7 to 30'],
+  ])("the audit key refuses %p", (overrides, message) => {
+    expect(() => new AuditTrail(newStack(), "audit", baseProps(overrides))).toThrow(message);
   });
 
   test("the policy holds exactly these statements, in this order, without readers", () => {
@@ -448,24 +472,18 @@ describe("CloudWatch Logs delivery", () => {
   });
 });
 
-describe("CIS 4.7 alarm and alarm topic", () => {
-  test("the metric filter has the exact CIS 4.7 pattern and reads the trail's log group", () => {
-    const { filter, logGroup } = build();
-    expect(filter.body).toEqual({
-      name: `${TRAIL}-kms-key-disabled-or-scheduled-for-deletion`,
-      log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
-      pattern: "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
-      metric_transformation: { name: "KmsKeyDisabledOrScheduledForDeletion", namespace: "LambdaKmsAudit", value: "1" },
-    });
-  });
+describe("alarms and alarm topic", () => {
+  const CIS_4_7 = `${TRAIL}-kms-key-disabled-or-scheduled-for-deletion`;
+  const CIS_4_5 = `${TRAIL}-trail-configuration-changed`;
+  const AUDIT_KEY_POLICY = `${TRAIL}-audit-key-policy-change`;
 
-  test("the alarm fires on the first event and notifies the alarm topic", () => {
-    const { alarm, topicArnRef, construct } = build();
-    expect(alarm.body).toEqual({
-      alarm_name: `${TRAIL}-kms-key-disabled-or-scheduled-for-deletion`,
-      alarm_description: expect.stringContaining("CIS 4.7 / Security Hub CloudWatch.7"),
+  /** The shape every LogMetricAlarm alarm shares: fires on the first event in 5 minutes, notifies the topic. */
+  function alarmBody(name: string, metricName: string, description: unknown, topicArnRef: string): Json {
+    return {
+      alarm_name: name,
+      alarm_description: description,
       namespace: "LambdaKmsAudit",
-      metric_name: "KmsKeyDisabledOrScheduledForDeletion",
+      metric_name: metricName,
       statistic: "Sum",
       period: 300,
       evaluation_periods: 1,
@@ -474,8 +492,83 @@ describe("CIS 4.7 alarm and alarm topic", () => {
       treat_missing_data: "notBreaching",
       actions_enabled: true,
       alarm_actions: [topicArnRef],
+    };
+  }
+
+  test("exactly three filters and three alarms: CIS 4.7, CIS 4.5 and the audit key's policy change, all on the trail's log group, all notifying the topic", () => {
+    const { filters, alarms, logGroup, topicArnRef } = build();
+    expect(Object.keys(filters).sort()).toEqual([AUDIT_KEY_POLICY, CIS_4_7, CIS_4_5].sort());
+    expect(Object.keys(alarms).sort()).toEqual([AUDIT_KEY_POLICY, CIS_4_7, CIS_4_5].sort());
+    for (const filter of Object.values(filters)) expect(filter.body.log_group_name).toBe(`\${aws_cloudwatch_log_group.${logGroup.id}.name}`);
+    for (const alarm of Object.values(alarms)) expect(alarm.body.alarm_actions).toEqual([topicArnRef]);
+  });
+
+  test("the CIS 4.7 metric filter has the exact CIS 4.7 pattern and reads the trail's log group", () => {
+    const { filters, logGroup } = build();
+    expect(filters[CIS_4_7].body).toEqual({
+      name: CIS_4_7,
+      log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
+      pattern: "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
+      metric_transformation: { name: "KmsKeyDisabledOrScheduledForDeletion", namespace: "LambdaKmsAudit", value: "1" },
     });
+  });
+
+  test("the CIS 4.7 alarm fires on the first event and notifies the alarm topic", () => {
+    const { filters, alarms, topicArnRef, construct } = build();
+    expect(alarms[CIS_4_7].body).toEqual(
+      alarmBody(CIS_4_7, "KmsKeyDisabledOrScheduledForDeletion", expect.stringContaining("CIS 4.7 / Security Hub CloudWatch.7"), topicArnRef),
+    );
     expect(construct.keyDeletionAlarm.alarm.terraformResourceType).toBe("aws_cloudwatch_metric_alarm");
+    expect(construct.keyDeletionAlarm.filter.friendlyUniqueId).toBe(filters[CIS_4_7].id);
+    expect(construct.keyDeletionAlarm.alarm.friendlyUniqueId).toBe(alarms[CIS_4_7].id);
+  });
+
+  test("the CIS 4.5 metric filter has the exact CIS 4.5 pattern (trail created, updated, deleted, started or stopped) and reads the trail's log group", () => {
+    const { filters, logGroup } = build();
+    expect(filters[CIS_4_5].body).toEqual({
+      name: CIS_4_5,
+      log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
+      pattern: CIS_4_5_PATTERN,
+      metric_transformation: { name: "CloudTrailConfigurationChanged", namespace: "LambdaKmsAudit", value: "1" },
+    });
+    // The exported constant is the same literal.
+    expect(CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN).toBe(CIS_4_5_PATTERN);
+  });
+
+  test("the CIS 4.5 alarm fires on the first event and notifies the alarm topic; trailChangeAlarm is it", () => {
+    const { filters, alarms, topicArnRef, construct } = build();
+    expect(alarms[CIS_4_5].body).toEqual(alarmBody(CIS_4_5, "CloudTrailConfigurationChanged", expect.stringContaining("CIS 4.5: a CloudTrail trail was created, updated, deleted, started or stopped."), topicArnRef));
+    expect(construct.trailChangeAlarm.filter.friendlyUniqueId).toBe(filters[CIS_4_5].id);
+    expect(construct.trailChangeAlarm.alarm.friendlyUniqueId).toBe(alarms[CIS_4_5].id);
+  });
+
+  test("the audit key policy-change filter matches PutKeyPolicy on exactly the audit key and reads the trail's log group", () => {
+    const { filters, logGroup, keyArnRef } = build();
+    expect(filters[AUDIT_KEY_POLICY].body).toEqual({
+      name: AUDIT_KEY_POLICY,
+      log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
+      pattern: `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "${keyArnRef}") }`,
+      metric_transformation: { name: "AuditKeyPolicyChange", namespace: "LambdaKmsAudit", value: "1" },
+    });
+    // The same pattern the workload keys' policy-change alarms use, for the audit key.
+    expect(filters[AUDIT_KEY_POLICY].body.pattern).toBe(keyPolicyChangePattern(keyArnRef));
+  });
+
+  test("the audit key policy-change alarm fires on the first event and notifies the alarm topic; auditKeyPolicyChangeAlarm is it", () => {
+    const { filters, alarms, topicArnRef, construct } = build();
+    expect(alarms[AUDIT_KEY_POLICY].body).toEqual(
+      alarmBody(AUDIT_KEY_POLICY, "AuditKeyPolicyChange", expect.stringContaining("The policy of the audit key was replaced (PutKeyPolicy)."), topicArnRef),
+    );
+    expect(construct.auditKeyPolicyChangeAlarm.filter.friendlyUniqueId).toBe(filters[AUDIT_KEY_POLICY].id);
+    expect(construct.auditKeyPolicyChangeAlarm.alarm.friendlyUniqueId).toBe(alarms[AUDIT_KEY_POLICY].id);
+  });
+
+  test("the alarm names follow the trail name", () => {
+    const trailName = "other-trail";
+    const { filters, alarms } = build({ trailName });
+    const expected = [`${trailName}-audit-key-policy-change`, `${trailName}-kms-key-disabled-or-scheduled-for-deletion`, `${trailName}-trail-configuration-changed`];
+    expect(Object.keys(filters).sort()).toEqual(expected);
+    expect(Object.keys(alarms).sort()).toEqual(expected);
   });
 
   test("the alarm topic is <name>-alarms, encrypted with the audit key, with one email subscription per address", () => {
@@ -582,7 +675,7 @@ describe("validation", () => {
 
 describe("terraform", () => {
   test(
-    "validates and plans offline with provider 5.100.0 (readers, emails, access logging): 20 resources to add",
+    "validates and plans offline with provider 5.100.0 (readers, emails, access logging): 24 resources to add",
     async () => {
       const stack = newStack();
       new AuditTrail(
@@ -602,11 +695,16 @@ describe("terraform", () => {
 
       expect(result.validate).toEqual({ valid: true, warnings: [] });
       if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
-      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 20, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
+      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 24, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
       expect(result.plan.changes.map((c) => c.address.split(".")[0]).sort()).toEqual([
         "aws_cloudtrail",
         "aws_cloudwatch_log_group",
+        // CIS 4.7, CIS 4.5 and the audit key's policy change: a filter and an alarm each.
         "aws_cloudwatch_log_metric_filter",
+        "aws_cloudwatch_log_metric_filter",
+        "aws_cloudwatch_log_metric_filter",
+        "aws_cloudwatch_metric_alarm",
+        "aws_cloudwatch_metric_alarm",
         "aws_cloudwatch_metric_alarm",
         "aws_iam_role",
         "aws_iam_role_policy",

@@ -1,11 +1,16 @@
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EncryptedFunction, EncryptedFunctionProps } from "../../modules/encrypted-function";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
+import { SecretsManagerSecret } from "../../modules/secrets-manager-secret";
+import { SecureStringParameter } from "../../modules/secure-string-parameter";
+import { CLI_CONFIG_FILE_NAME, checkStack, requireTerraform } from "../support/terraform";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "encrypted-function-test-"));
@@ -338,4 +343,426 @@ test("fails when the code folder is missing, naming the function, and registers 
   const { keyPolicy, resources } = synthesize(stack);
   expect(keyPolicy.Statement.map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount"]);
   expect(resources).not.toHaveProperty("aws_iam_role");
+});
+
+// ---------------------------------------------------------------------------
+// Secrets (Secrets Manager, SSM SecureString) and client-side encrypted values
+
+/** A stand-in for a KMS ciphertext blob: 150 bytes, standard base64 (200 characters). */
+const CIPHERTEXT = Buffer.from(Array.from({ length: 150 }, (_, i) => (i * 37) % 256)).toString("base64");
+const OTHER_CIPHERTEXT = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 11) % 256)).toString("base64");
+const SECRET_ARN_PREFIX = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:`;
+
+function secretsSetup() {
+  const { stack, key } = setup();
+  const dbPassword = new SecretsManagerSecret(stack, "db-password", { secretName: "orders/db-password", key });
+  const apiKey = new SecureStringParameter(stack, "api-key", { parameterName: "/orders/api-key", key });
+  return { stack, key, dbPassword, apiKey };
+}
+
+function roleStatements(resources: Resources): Statement[] {
+  const [, rolePolicy] = only(resources, "aws_iam_role_policy");
+  return (JSON.parse(rolePolicy.policy as string) as { Statement: Statement[] }).Statement;
+}
+
+describe("secrets", () => {
+  test("variables hold the secret's ARN reference and the parameter's name; kms_key_arn is set", () => {
+    const { stack, key, dbPassword, apiKey } = secretsSetup();
+    new EncryptedFunction(stack, "fn", {
+      functionName: "orders",
+      key,
+      codeDirectory: CODE,
+      environment: { LOG_LEVEL: "info" },
+      secrets: { DB_PASSWORD_SECRET_ARN: dbPassword, API_KEY_PARAMETER: apiKey },
+    });
+    const { resources, keyArnRef } = synthesize(stack);
+    const [secretId] = only(resources, "aws_secretsmanager_secret");
+    const [, lambda] = only(resources, "aws_lambda_function");
+    expect(lambda.environment).toEqual({
+      variables: {
+        LOG_LEVEL: "info",
+        DB_PASSWORD_SECRET_ARN: `\${aws_secretsmanager_secret.${secretId}.arn}`,
+        API_KEY_PARAMETER: "/orders/api-key",
+      },
+    });
+    expect(lambda.kms_key_arn).toBe(keyArnRef);
+  });
+
+  test("the role reads exactly these secrets and decrypts only via their services and contexts", () => {
+    const { stack, key, dbPassword, apiKey } = secretsSetup();
+    new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword, API_KEY: apiKey } });
+    const { resources, keyArnRef } = synthesize(stack);
+    const [secretId] = only(resources, "aws_secretsmanager_secret");
+    const secretArn = `\${aws_secretsmanager_secret.${secretId}.arn}`;
+    const parameterArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/orders/api-key`;
+    expect(roleStatements(resources).slice(2)).toEqual([
+      { Sid: "ReadSecretDbPassword", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] },
+      {
+        Sid: "DecryptSecretDbPassword",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [keyArnRef],
+        Condition: { StringEquals: { "kms:EncryptionContext:SecretARN": secretArn, "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } },
+      },
+      { Sid: "ReadParameterApiKey", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [parameterArn] },
+      {
+        Sid: "DecryptParameterApiKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [keyArnRef],
+        Condition: { StringEquals: { "kms:EncryptionContext:PARAMETER_ARN": parameterArn, "kms:ViaService": `ssm.${REGION}.amazonaws.com` } },
+      },
+    ]);
+  });
+
+  test("secrets alone make a non-empty environment, so kms_key_arn is set; names that sound secret are fine here", () => {
+    const { stack, key, dbPassword } = secretsSetup();
+    new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_PASSWORD: dbPassword } });
+    const { resources, keyArnRef } = synthesize(stack);
+    const [, lambda] = only(resources, "aws_lambda_function");
+    expect(Object.keys((lambda.environment as { variables: object }).variables)).toEqual(["DB_PASSWORD"]);
+    expect(lambda.kms_key_arn).toBe(keyArnRef);
+  });
+
+  test("one secret used by two functions: each role gets its own grant", () => {
+    const { stack, key, dbPassword } = secretsSetup();
+    new EncryptedFunction(stack, "orders", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword } });
+    new EncryptedFunction(stack, "billing", { functionName: "billing", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword } });
+    const { resources } = synthesize(stack);
+    for (const policy of Object.values(resources.aws_iam_role_policy)) {
+      const sids = (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement.map((s) => s.Sid);
+      expect(sids).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "ReadSecretDbPassword", "DecryptSecretDbPassword"]);
+    }
+  });
+});
+
+describe("encryptedEnvironment", () => {
+  test("ciphertexts are passed as given, LAMBDA_KMS_ENCRYPTED_VARIABLES lists the sorted names, kms_key_arn is set", () => {
+    const { lambda, keyArnRef } = build({ environment: { LOG_LEVEL: "info" }, encryptedEnvironment: { STRIPE_KEY: CIPHERTEXT, API_TOKEN: OTHER_CIPHERTEXT } });
+    expect(lambda.environment).toEqual({
+      variables: { LOG_LEVEL: "info", STRIPE_KEY: CIPHERTEXT, API_TOKEN: OTHER_CIPHERTEXT, LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN,STRIPE_KEY" },
+    });
+    expect(lambda.kms_key_arn).toBe(keyArnRef);
+  });
+
+  test("the role may decrypt with the key only under the LambdaFunctionName context (DecryptHelperEncryptedValues)", () => {
+    const { resources, keyArnRef } = build({ encryptedEnvironment: { STRIPE_KEY: CIPHERTEXT } });
+    const statements = roleStatements(resources);
+    expect(statements.map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "DecryptHelperEncryptedValues"]);
+    expect(statements[2]).toEqual({
+      Sid: "DecryptHelperEncryptedValues",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [keyArnRef],
+      Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "orders" } },
+    });
+  });
+
+  test.each([[undefined], [{}]])("with no encrypted values (%p): no helper statement and no LAMBDA_KMS_ENCRYPTED_VARIABLES", (encryptedEnvironment) => {
+    const { lambda, resources } = build({ environment: { LOG_LEVEL: "info" }, encryptedEnvironment });
+    expect(lambda.environment).toEqual({ variables: { LOG_LEVEL: "info" } });
+    expect(roleStatements(resources).map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment"]);
+  });
+
+  test("a ciphertext of exactly 32 bytes is accepted", () => {
+    const value = Buffer.alloc(32, 7).toString("base64");
+    expect((build({ encryptedEnvironment: { TOKEN: value } }).lambda.environment as { variables: Record<string, string> }).variables.TOKEN).toBe(value);
+  });
+
+  test("a ciphertext that is a token (known only at apply) is passed through unchecked", () => {
+    const { stack, key } = setup();
+    const ciphertext = new TerraformVariable(stack, "ciphertext", { type: "string" });
+    new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, encryptedEnvironment: { TOKEN: ciphertext.stringValue } });
+    const [, lambda] = only(synthesize(stack).resources, "aws_lambda_function");
+    expect(lambda.environment).toEqual({ variables: { TOKEN: "${var.ciphertext}", LAMBDA_KMS_ENCRYPTED_VARIABLES: "TOKEN" } });
+  });
+
+  test("a role given by the caller receives the helper statement too", () => {
+    const { stack, key } = setup();
+    const role = new LambdaExecutionRole(stack, "shared-role", { functionName: "orders", key });
+    new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, role, encryptedEnvironment: { TOKEN: CIPHERTEXT } });
+    expect(roleStatements(synthesize(stack).resources).map((s) => s.Sid)).toContain("DecryptHelperEncryptedValues");
+  });
+});
+
+describe("secrets and encryptedEnvironment: validation", () => {
+  test.each([
+    ["1ABC", 'has an invalid name; start with a letter and use at least 2 letters, digits or "_"'],
+    ["MY-VAR", 'has an invalid name; start with a letter and use at least 2 letters, digits or "_"'],
+    ["AWS_REGION", "is reserved by the Lambda runtime; choose another name"],
+    ["LAMBDA_KMS_ENCRYPTED_VARIABLES", "is reserved: the function sets it to the names of its client-side encrypted variables"],
+  ])("fails when a secrets variable is named %p", (name, message) => {
+    const { stack, key, dbPassword } = secretsSetup();
+    expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { [name]: dbPassword } })).toThrow(
+      `function "orders": secrets variable "${name}" ${message}`,
+    );
+  });
+
+  test.each([
+    ["1ABC", 'has an invalid name; start with a letter and use at least 2 letters, digits or "_"'],
+    ["TZ", "is reserved by the Lambda runtime; choose another name"],
+    ["LAMBDA_KMS_ENCRYPTED_VARIABLES", "is reserved: the function sets it to the names of its client-side encrypted variables"],
+  ])("fails when an encryptedEnvironment variable is named %p", (name, message) => {
+    expect(attempt({ encryptedEnvironment: { [name]: CIPHERTEXT } })).toThrow(`function "orders": encryptedEnvironment variable "${name}" ${message}`);
+  });
+
+  test("fails when environment sets the reserved LAMBDA_KMS_ENCRYPTED_VARIABLES", () => {
+    expect(attempt({ environment: { LAMBDA_KMS_ENCRYPTED_VARIABLES: "A,B" } })).toThrow(
+      'function "orders": environment variable "LAMBDA_KMS_ENCRYPTED_VARIABLES" is reserved: the function sets it to the names of its client-side encrypted variables; list encrypted values under encryptedEnvironment and choose another name',
+    );
+  });
+
+  test("fails when a secrets variable is also in environment", () => {
+    const { stack, key, dbPassword } = secretsSetup();
+    expect(
+      () => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, environment: { DB_SECRET: "x" }, secrets: { DB_SECRET: dbPassword } }),
+    ).toThrow('function "orders": secrets variable "DB_SECRET" is also set in environment; keep each variable in one place');
+  });
+
+  test("fails when an encryptedEnvironment variable is also in environment", () => {
+    expect(attempt({ environment: { TOKEN_TTL: "60" }, encryptedEnvironment: { TOKEN_TTL: CIPHERTEXT } })).toThrow(
+      'function "orders": encryptedEnvironment variable "TOKEN_TTL" is also set in environment; keep each variable in one place',
+    );
+  });
+
+  test("fails when an encryptedEnvironment variable is also in secrets", () => {
+    const { stack, key, apiKey } = secretsSetup();
+    expect(
+      () =>
+        new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { API_KEY: apiKey }, encryptedEnvironment: { API_KEY: CIPHERTEXT } }),
+    ).toThrow('function "orders": encryptedEnvironment variable "API_KEY" is also set in secrets; keep each variable in one place');
+  });
+
+  test("fails when a Secrets Manager secret uses another key, naming both keys", () => {
+    const { stack, key } = setup();
+    const otherKey = new EncryptionKey(stack, "other-key", { accountId: ACCOUNT, region: REGION, aliases: ["other"] });
+    const secret = new SecretsManagerSecret(stack, "db-password", { secretName: "orders/db-password", key: otherKey });
+    expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_SECRET: secret } })).toThrow(
+      'function "orders": secrets variable "DB_SECRET": secret "orders/db-password" is encrypted with key "stack/other-key", not with the function\'s key "stack/key"; create the secret with the function\'s key',
+    );
+  });
+
+  test("fails when an SSM parameter uses another key", () => {
+    const { stack, key } = setup();
+    const otherKey = new EncryptionKey(stack, "other-key", { accountId: ACCOUNT, region: REGION, aliases: ["other"] });
+    const parameter = new SecureStringParameter(stack, "api-key", { parameterName: "/orders/api-key", key: otherKey });
+    expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { API_KEY: parameter } })).toThrow(
+      'function "orders": secrets variable "API_KEY": parameter "/orders/api-key" is encrypted with key "stack/other-key", not with the function\'s key "stack/key"',
+    );
+  });
+
+  test("fails when a secrets entry is not a secret construct (e.g. an ARN string)", () => {
+    const secrets = { DB_SECRET: `${SECRET_ARN_PREFIX}x` } as unknown as EncryptedFunctionProps["secrets"];
+    expect(attempt({ secrets })).toThrow('function "orders": secrets variable "DB_SECRET" is not a SecretsManagerSecret or SecureStringParameter');
+  });
+
+  test.each([
+    ["not base64!", "not base64!"],
+    ["a space inside", "QUJD REVG"],
+    ["a URL-safe alphabet", `${CIPHERTEXT.slice(0, 40)}-_${CIPHERTEXT.slice(42)}`],
+    ["padding in the middle", `QUJD=${CIPHERTEXT.slice(5)}`],
+    ["a length that is not a multiple of 4", CIPHERTEXT.slice(0, -1)],
+    ["an empty string", ""],
+  ])("fails when a ciphertext has %s", (_label, value) => {
+    const shown = value.length > 12 ? `${value.slice(0, 12)}…` : value;
+    expect(attempt({ encryptedEnvironment: { STRIPE_KEY: value } })).toThrow(
+      `function "orders": encryptedEnvironment variable "STRIPE_KEY" is not valid base64 ("${shown}"); paste the base64 ciphertext printed by the encrypt command, made with this function's key and the encryption context LambdaFunctionName=<function name>`,
+    );
+  });
+
+  test('fails when a ciphertext is too short to come from KMS ("QUJD" decodes to 3 bytes)', () => {
+    expect(attempt({ encryptedEnvironment: { STRIPE_KEY: "QUJD" } })).toThrow(
+      'function "orders": encryptedEnvironment variable "STRIPE_KEY" decodes to 3 bytes ("QUJD"), too short for a KMS ciphertext (at least 32);',
+    );
+  });
+
+  test("fails when a ciphertext decodes to 31 bytes", () => {
+    expect(attempt({ encryptedEnvironment: { STRIPE_KEY: Buffer.alloc(31, 1).toString("base64") } })).toThrow("decodes to 31 bytes");
+  });
+
+  test("a pasted plaintext is shown by at most its first 12 characters", () => {
+    const plaintext = "sk_live_51H8abcdefghijklmnopqrstuvwxyz";
+    const message = thrownMessage(attempt({ encryptedEnvironment: { STRIPE_KEY: plaintext } }));
+    expect(message).toContain('("sk_live_51H8…")');
+    expect(message).not.toContain(plaintext.slice(0, 13));
+  });
+
+  test("fails when a ciphertext is not a string", () => {
+    const encryptedEnvironment = { STRIPE_KEY: 42 } as unknown as Record<string, string>;
+    expect(attempt({ encryptedEnvironment })).toThrow('function "orders": encryptedEnvironment variable "STRIPE_KEY" has a number value; paste the base64 ciphertext as a string');
+  });
+
+  test("secret references count toward 4096 bytes: a parameter by its name, a Secrets Manager secret by its ARN plus the 7-character suffix", () => {
+    const { stack, key, dbPassword, apiKey } = secretsSetup();
+    const secretBytes = "DB".length + `${SECRET_ARN_PREFIX}orders/db-password`.length + 7;
+    const parameterBytes = "API".length + "/orders/api-key".length;
+    const fits = 4096 - secretBytes - parameterBytes - "BIG".length;
+    const props = { functionName: "orders", key, codeDirectory: CODE, secrets: { DB: dbPassword, API: apiKey } };
+    expect(() => new EncryptedFunction(stack, "fits", { ...props, environment: { BIG: "x".repeat(fits) } })).not.toThrow();
+    expect(() => new EncryptedFunction(stack, "over", { ...props, functionName: "over", environment: { BIG: "x".repeat(fits + 1) } })).toThrow(
+      `function "over": environment variables total 4097 bytes, over Lambda's 4096-byte limit`,
+    );
+  });
+
+  test("ciphertexts and the LAMBDA_KMS_ENCRYPTED_VARIABLES list count toward 4096 bytes", () => {
+    const encryptedBytes = "TOKEN".length + CIPHERTEXT.length + "LAMBDA_KMS_ENCRYPTED_VARIABLES".length + "TOKEN".length;
+    const fits = 4096 - encryptedBytes - "BIG".length;
+    expect(build({ environment: { BIG: "x".repeat(fits) }, encryptedEnvironment: { TOKEN: CIPHERTEXT } }).lambda).toBeDefined();
+    expect(attempt({ environment: { BIG: "x".repeat(fits + 1) }, encryptedEnvironment: { TOKEN: CIPHERTEXT } })).toThrow(
+      `function "orders": environment variables total 4097 bytes, over Lambda's 4096-byte limit`,
+    );
+  });
+
+  test("reports every problem at once", () => {
+    const { stack, key, dbPassword } = secretsSetup();
+    const message = thrownMessage(
+      () =>
+        new EncryptedFunction(stack, "fn", {
+          functionName: "orders",
+          key,
+          codeDirectory: CODE,
+          environment: { DB: "x" },
+          secrets: { DB: dbPassword, AWS_REGION: dbPassword },
+          encryptedEnvironment: { TOKEN: "QUJD" },
+        }),
+    );
+    expect(message.split("\n")).toEqual([
+      'function "orders": secrets variable "DB" is also set in environment; keep each variable in one place',
+      'function "orders": secrets variable "AWS_REGION" is reserved by the Lambda runtime; choose another name',
+      expect.stringContaining('function "orders": encryptedEnvironment variable "TOKEN" decodes to 3 bytes'),
+    ]);
+  });
+
+  test("a failed function grants nothing: the secret's later grant to a valid function is complete", () => {
+    const { stack, key, dbPassword } = secretsSetup();
+    expect(
+      () => new EncryptedFunction(stack, "bad", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB: dbPassword }, encryptedEnvironment: { T: "QUJD" } }),
+    ).toThrow();
+    const { resources } = synthesize(stack);
+    expect(resources).not.toHaveProperty("aws_iam_role_policy");
+    expect(resources).not.toHaveProperty("aws_lambda_function");
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Real Terraform: validate + plan, and a seeded value never lands on disk
+
+/** Every entry of a zip archive (Terraform plan files are zips), inflated. Enough for plan files: no zip64, no encryption. */
+function zipEntries(archive: Buffer): Map<string, Buffer> {
+  let eocd = archive.length - 22;
+  while (eocd >= 0 && archive.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error("not a zip archive: no end-of-central-directory record");
+  const count = archive.readUInt16LE(eocd + 10);
+  let at = archive.readUInt32LE(eocd + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    if (archive.readUInt32LE(at) !== 0x02014b50) throw new Error(`zip central directory entry ${i} is corrupt`);
+    const method = archive.readUInt16LE(at + 10);
+    const compressedSize = archive.readUInt32LE(at + 20);
+    const nameLength = archive.readUInt16LE(at + 28);
+    const extraLength = archive.readUInt16LE(at + 30);
+    const commentLength = archive.readUInt16LE(at + 32);
+    const local = archive.readUInt32LE(at + 42);
+    const name = archive.toString("utf8", at + 46, at + 46 + nameLength);
+    const dataStart = local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28);
+    const data = archive.subarray(dataStart, dataStart + compressedSize);
+    if (method !== 0 && method !== 8) throw new Error(`zip entry ${name}: compression method ${method} is not supported`);
+    entries.set(name, method === 8 ? zlib.inflateRawSync(data) : Buffer.from(data));
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+/** Every regular file under `dir`, except the provider binaries Terraform links into `.terraform/providers`. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return full.endsWith(path.join(".terraform", "providers")) ? [] : filesUnder(full);
+    return entry.isFile() ? [full] : [];
+  });
+}
+
+describe("terraform", () => {
+  test("validate and plan pass, and seeded plaintexts reach neither cdk.tf.json, nor the plan JSON, nor the plan file", async () => {
+    const terraform = requireTerraform();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-terraform-"));
+    const variables = { db_password_value: `db-${process.pid}-Pl41nText-7f3a9c`, api_key_value: `api-${process.pid}-Pl41nText-b81e20` };
+    const envNames = Object.keys(variables).map((name) => `TF_VAR_${name}`);
+    try {
+      const app = new App({ outdir: work });
+      const stack = new TerraformStack(app, "secrets");
+      new AwsProvider(stack, "aws", { region: REGION });
+      const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: REGION, aliases: ["lambda-env"], preventDestroy: false });
+      const dbPassword = new SecretsManagerSecret(stack, "db-password", { secretName: "orders/db-password", key, seedFromVariable: true });
+      const apiKey = new SecureStringParameter(stack, "api-key", { parameterName: "/orders/api-key", key, seedFromVariable: true });
+      const later = new SecureStringParameter(stack, "webhook-secret", { parameterName: "/orders/webhook-secret", key });
+      new EncryptedFunction(stack, "fn", {
+        functionName: "orders",
+        key,
+        codeDirectory: CODE,
+        environment: { LOG_LEVEL: "info" },
+        secrets: { DB_PASSWORD_SECRET_ARN: dbPassword, API_KEY_PARAMETER: apiKey, WEBHOOK_SECRET_PARAMETER: later },
+        encryptedEnvironment: { STRIPE_KEY: CIPHERTEXT },
+      });
+      app.synth();
+      const stackDir = path.join(work, "stacks", "secrets");
+      const json = fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8");
+
+      // The harness plans without -var; the ephemeral variables reach it through TF_VAR_* (it passes those on).
+      envNames.forEach((name, i) => (process.env[name] = Object.values(variables)[i]));
+      const result = await checkStack(stackDir, { keepOverride: true });
+      envNames.forEach((name) => delete process.env[name]);
+      expect(result.validate.valid).toBe(true);
+      expect(result.validate.warnings).toEqual([]);
+      expect(result.plan.ran).toBe(true);
+      if (!result.plan.ran) return;
+      expect(result.plan.warnings).toEqual([]);
+      // key, alias, secret, secret version, 2 parameters, role, role policy, log group, function
+      expect(result.plan.resourcesToAdd).toBe(10);
+
+      // Our own plan with -var, keeping the plan file, with the harness's offline CLI config and override.
+      const env: NodeJS.ProcessEnv = { ...process.env, TF_CLI_CONFIG_FILE: path.join(stackDir, CLI_CONFIG_FILE_NAME), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+      for (const name of Object.keys(env)) if (name.startsWith("AWS_") || name.startsWith("TF_VAR_") || name.startsWith("TF_CLI_ARGS")) delete env[name];
+      const run = (...args: string[]) => execFileSync(terraform, [`-chdir=${stackDir}`, ...args], { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      const varArgs = Object.entries(variables).flatMap(([name, value]) => ["-var", `${name}=${value}`]);
+      run("plan", "-input=false", "-lock=false", "-no-color", ...varArgs, "-out=plan.bin");
+      const planJson = run("show", "-json", "-no-color", "plan.bin");
+      const planFile = fs.readFileSync(path.join(stackDir, "plan.bin"));
+      // The plan file is a zip of deflated entries: a search of its raw bytes alone would miss a leak
+      // (measured: a non-ephemeral sensitive variable is absent from the raw bytes but present in the
+      // inflated "tfplan" entry), so every entry is inflated and searched too.
+      const planEntries = zipEntries(planFile);
+
+      // Positive control: the search finds a planned value that is there (a parameter's name), in the plan
+      // JSON and in the inflated "tfplan" entry that holds the planned values.
+      expect(planJson).toContain('"name":"/orders/webhook-secret"');
+      expect(planEntries.get("tfplan")?.includes("/orders/webhook-secret")).toBe(true);
+
+      const plan = JSON.parse(planJson) as {
+        variables?: Record<string, unknown>;
+        resource_changes: Array<{ type: string; change: { after: Record<string, unknown>; after_sensitive: Record<string, unknown> } }>;
+      };
+      const after = (type: string) => plan.resource_changes.filter((c) => c.type === type).map((c) => c.change.after);
+      // Write-only attributes are planned as null, their versions as given.
+      expect(after("aws_secretsmanager_secret_version")).toEqual([expect.objectContaining({ secret_string_wo: null, secret_string_wo_version: 1, secret_string: null })]);
+      expect(after("aws_ssm_parameter").map((a) => [a.name, a.value_wo, a.value_wo_version])).toEqual([
+        ["/orders/api-key", null, 1],
+        ["/orders/webhook-secret", null, 0],
+      ]);
+      // Ephemeral variables are not recorded in the plan at all.
+      for (const name of Object.keys(variables)) expect(plan.variables ?? {}).not.toHaveProperty(name);
+
+      for (const value of Object.values(variables)) {
+        expect(json).not.toContain(value);
+        expect(planJson).not.toContain(value);
+        expect(planFile.includes(value)).toBe(false);
+        for (const [entry, data] of planEntries) expect([entry, data.includes(value)]).toEqual([entry, false]);
+        // Nor anywhere else Terraform wrote in the stack folder (.terraform/, lock file, override).
+        for (const file of filesUnder(stackDir)) expect([file, fs.readFileSync(file).includes(value)]).toEqual([file, false]);
+      }
+    } finally {
+      envNames.forEach((name) => delete process.env[name]);
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

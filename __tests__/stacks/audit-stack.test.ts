@@ -225,7 +225,8 @@ describe("AuditStack: names and settings from the config defaults", () => {
     expect(role.config.name).toBe("payments-audit-to-cloudwatch");
     expect(topic.config).toEqual(expect.objectContaining({ name: "payments-audit-alarms", kms_master_key_id: `\${aws_kms_key.${key.id}.arn}` }));
     expect(only(stack, "aws_kms_alias").config.name).toBe("alias/payments-audit");
-    expect(key.config).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    // Rotation period and deletion window of config.key (365 and 30 in config/default.json).
+    expect(key.config).toMatchObject({ enable_key_rotation: true, rotation_period_in_days: 365, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
 
     // The trail ARN in the bucket policy and key policy is built from the names: home region, account, trail.
     const trailArn = `arn:aws:cloudtrail:eu-west-1:${accountId}:trail/payments-audit`;
@@ -235,11 +236,35 @@ describe("AuditStack: names and settings from the config defaults", () => {
     expect(write.Resource).toEqual([`arn:aws:s3:::payments-audit-logs-${accountId}/AWSLogs/${accountId}/*`]);
     expect(keyPolicyStatements(stack).CloudTrailEncryptsLogFiles.Condition.StringEquals).toEqual({ "aws:SourceArn": trailArn });
 
-    // The CIS 4.7 alarm reads the trail's log group and notifies the topic.
-    const cisFilter = only(stack, "aws_cloudwatch_log_metric_filter").config;
-    expect(cisFilter.log_group_name).toBe(`\${aws_cloudwatch_log_group.${logGroup.id}.name}`);
-    expect(cisFilter.name).toBe("payments-audit-kms-key-disabled-or-scheduled-for-deletion");
-    expect(only(stack, "aws_cloudwatch_metric_alarm").config.alarm_actions).toEqual([`\${aws_sns_topic.${topic.id}.arn}`]);
+    // Three alarms, each a filter and an alarm named <trail>-…: CIS 4.7, CIS 4.5 and the audit key's policy
+    // change. The filters read the trail's log group, the alarms notify the topic.
+    const alarmNames = ["payments-audit-audit-key-policy-change", "payments-audit-kms-key-disabled-or-scheduled-for-deletion", "payments-audit-trail-configuration-changed"];
+    const filters = Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter"));
+    const alarms = Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"));
+    expect(filters.map((f) => f.name).sort()).toEqual(alarmNames);
+    expect(alarms.map((a) => a.alarm_name).sort()).toEqual(alarmNames);
+    for (const filter of filters) expect(filter.log_group_name).toBe(`\${aws_cloudwatch_log_group.${logGroup.id}.name}`);
+    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`\${aws_sns_topic.${topic.id}.arn}`]);
+    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-kms-key-disabled-or-scheduled-for-deletion").config.pattern).toBe(
+      "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
+    );
+    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-trail-configuration-changed").config.pattern).toBe(
+      "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+    );
+    // The policy-change alarm watches this stack's audit key, not a workload key.
+    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-audit-key-policy-change").config.pattern).toBe(
+      `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}") }`,
+    );
+  });
+
+  test("the audit key's rotation period and deletion window come from config.key", () => {
+    const document = doc();
+    document.key.rotationPeriodDays = 730;
+    document.key.deletionWindowDays = 14;
+    const { json } = synthesizeDocument(document);
+    for (const name of ["staging-audit", "production-audit"]) {
+      expect(only(json[name], "aws_kms_key").config).toMatchObject({ enable_key_rotation: true, rotation_period_in_days: 730, deletion_window_in_days: 14 });
+    }
   });
 
   test("the key administrators of the account administer the audit key", () => {
@@ -322,6 +347,9 @@ describe("AuditStack: custom audit values flow through", () => {
     expect(only(stack, "aws_cloudwatch_log_group").config).toMatchObject({ name: "/aws/cloudtrail/org-kms-trail", retention_in_days: 90 });
     expect(only(stack, "aws_iam_role").config.name).toBe("org-kms-trail-to-cloudwatch");
     expect(only(stack, "aws_sns_topic").config.name).toBe("org-kms-trail-alarms");
+    const alarmNames = ["org-kms-trail-audit-key-policy-change", "org-kms-trail-kms-key-disabled-or-scheduled-for-deletion", "org-kms-trail-trail-configuration-changed"];
+    expect(Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter")).map((f) => f.name).sort()).toEqual(alarmNames);
+    expect(Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name).sort()).toEqual(alarmNames);
     expect(only(stack, "aws_s3_bucket_lifecycle_configuration").config.rule[0]).toMatchObject({
       expiration: [{ days: 2555 }],
       noncurrent_version_expiration: [{ noncurrent_days: 2555 }],
@@ -450,6 +478,9 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     const document = doc();
     document.accounts[0].deployerArns = [];
     document.functions[0].accounts = ["production"];
+    // Encrypted values exist only for the stacks a function runs in.
+    delete document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"];
+    delete document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-us-east-1"];
     const { json } = synthesizeDocument(document);
     const filter = findBy(json["staging-eu-west-1"], "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-eu-west-1-unexpected-decrypt").config;
     expect(allowedPrincipals(filter.pattern)).toEqual([]);
@@ -459,6 +490,8 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
   test("uses the partition of the account in the topic ARN and the session patterns", () => {
     const document = doc();
     document.accounts.push({ name: "china", accountId: "333333333333", regions: ["cn-north-1"], deployerArns: ["arn:aws-cn:iam::333333333333:role/deploy"] });
+    // orders-api runs in every account and needs an encrypted value per stack: a placeholder, as in config/default.json.
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY["china-cn-north-1"] = Buffer.from("placeholder ciphertext for the china-cn-north-1 key").toString("base64");
     const { json } = synthesizeDocument(document);
     const stack = json["china-cn-north-1"];
     for (const alarm of Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"))) {

@@ -40,6 +40,29 @@ function doc(): Json {
   return copy;
 }
 
+/** A well-formed ciphertext (base64 of 48 bytes) for stacks the default configuration has none for. */
+const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");
+
+/**
+ * Gives orders-api's encrypted PARTNER_API_KEY a ciphertext for exactly the
+ * stacks it runs in after a test changed the accounts or regions: the
+ * default's ciphertext where there is one, else CIPHERTEXT.
+ */
+function fitCiphertexts(document: Json): void {
+  const fn = document.functions[0];
+  const defaults = DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY;
+  const accounts = document.accounts.filter((a: Json) => fn.accounts === undefined || fn.accounts.includes(a.name));
+  const stacks: string[] = accounts.flatMap((a: Json) => a.regions.map((region: string) => `${a.name}-${region}`));
+  fn.encryptedEnvironment.PARTNER_API_KEY = Object.fromEntries(stacks.map((stack) => [stack, defaults[stack] ?? CIPHERTEXT]));
+}
+
+/** A resource's configuration without cdktf's "//" metadata. */
+function withoutMetadata(config: Json): Json {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { "//": _, ...rest } = config;
+  return rest;
+}
+
 interface Synthesized {
   readonly stacks: TerraformStack[];
   /** Synthesized Terraform JSON by stack name. */
@@ -99,6 +122,7 @@ describe("addStacks", () => {
     document.accounts[0].regions = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
     document.accounts.pop();
     document.functions.pop();
+    fitCiphertexts(document);
     const { stacks, json } = synthesizeDocument(document);
     expect(stacks.map((s) => s.node.id)).toEqual(["staging-audit", "staging-eu-west-1", "staging-eu-central-1", "staging-ap-southeast-2"]);
     expect(workloads(stacks).map((s) => json[s.node.id].provider.aws[0].region)).toEqual(["eu-west-1", "eu-central-1", "ap-southeast-2"]);
@@ -288,9 +312,11 @@ describe("WorkloadStack resources", () => {
     ]);
   });
 
-  test("a stack whose account has no function holds the key and its use alarms only", () => {
+  test("a stack whose account has no function and no secret holds the key and its use alarms only", () => {
     const document = doc();
     document.functions[0].accounts = ["production"];
+    for (const secret of document.secrets) secret.accounts = ["production"];
+    fitCiphertexts(document);
     const { json } = synthesizeDocument(document);
     expect(Object.keys(json["staging-eu-west-1"].resource).sort()).toEqual([
       "aws_cloudwatch_log_metric_filter",
@@ -328,6 +354,7 @@ describe("WorkloadStack resources", () => {
     const document = doc();
     document.accounts.push({ name: "china", accountId: "333333333333", regions: ["cn-north-1"] });
     document.functions[0].permissionsBoundaryPolicyName = "platform-boundary";
+    fitCiphertexts(document);
     const { json } = synthesizeDocument(document);
     expect(findBy(json["china-cn-north-1"], "aws_iam_role", "name", "orders-api-cn-north-1").config.permissions_boundary).toBe(
       "arn:aws-cn:iam::333333333333:policy/platform-boundary",
@@ -368,7 +395,17 @@ describe("WorkloadStack resources", () => {
     const key = only(stack, "aws_kms_key");
     const fn = findBy(stack, "aws_lambda_function", "function_name", "orders-api").config;
     expect(fn.kms_key_arn).toBe(`\${aws_kms_key.${key.id}.arn}`);
-    expect(fn.environment).toEqual({ variables: { SERVICE_NAME: "orders-api", LOG_LEVEL: "info" } });
+    const secret = only(stack, "aws_secretsmanager_secret");
+    expect(fn.environment).toEqual({
+      variables: {
+        SERVICE_NAME: "orders-api",
+        LOG_LEVEL: "info",
+        DB_PASSWORD_SECRET_ARN: `\${aws_secretsmanager_secret.${secret.id}.arn}`,
+        WEBHOOK_TOKEN_PARAMETER: "/payments/orders-api/partner-webhook-token",
+        PARTNER_API_KEY: DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-us-east-1"],
+        LAMBDA_KMS_ENCRYPTED_VARIABLES: "PARTNER_API_KEY",
+      },
+    });
     expect(findBy(stack, "aws_cloudwatch_log_group", "name", "/aws/lambda/orders-api").config.kms_key_id).toBe(`\${aws_kms_key.${key.id}.arn}`);
   });
 
@@ -404,6 +441,242 @@ describe("WorkloadStack resources", () => {
       for (const name of ALL_STACK_NAMES) {
         expect(json[name]).not.toHaveProperty("data");
         expect(JSON.stringify(json[name])).not.toMatch(/\$\{data\./);
+      }
+    }
+  });
+});
+
+describe("WorkloadStack secrets and encrypted values", () => {
+  const SEED_VARIABLE = "secret_payments_orders_api_db_password_value";
+  const PARAMETER_NAME = "/payments/orders-api/partner-webhook-token";
+  const CIPHERTEXTS: Record<string, string> = DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY;
+
+  /** Account ID and region of a workload stack of the default configuration. */
+  function envOf(name: string): { accountId: string; region: string } {
+    return { accountId: name.startsWith("staging") ? "111111111111" : "222222222222", region: name.replace(/^(staging|production)-/, "") };
+  }
+
+  test("creates each secret in every stack of its accounts, encrypted with that stack's workload key, with no value in the JSON", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      const stack = json[name];
+      const keyArn = `\${aws_kms_key.${only(stack, "aws_kms_key").id}.arn}`;
+      const secret = only(stack, "aws_secretsmanager_secret");
+      expect(withoutMetadata(secret.config)).toEqual({
+        name: "payments/orders-api/db-password",
+        description: "Database password of orders-api",
+        kms_key_id: keyArn,
+        recovery_window_in_days: 30,
+      });
+      // Seeded through the write-only attribute from the stack's ephemeral variable.
+      expect(withoutMetadata(only(stack, "aws_secretsmanager_secret_version").config)).toEqual({
+        secret_id: `\${aws_secretsmanager_secret.${secret.id}.id}`,
+        secret_string_wo: `\${var.${SEED_VARIABLE}}`,
+        secret_string_wo_version: 1,
+      });
+      expect(stack.variable).toEqual({
+        [SEED_VARIABLE]: {
+          type: "string",
+          sensitive: true,
+          ephemeral: true,
+          nullable: false,
+          description: `Value of the Secrets Manager secret payments/orders-api/db-password. Supplied at apply time (-var or TF_VAR_${SEED_VARIABLE}); never stored in the plan or the state.`,
+        },
+      });
+      // Not seeded: the non-secret placeholder, written once and then left alone.
+      expect(withoutMetadata(only(stack, "aws_ssm_parameter").config)).toEqual({
+        name: PARAMETER_NAME,
+        description: "Token the partner sends with webhooks",
+        type: "SecureString",
+        tier: "Standard",
+        key_id: keyArn,
+        value_wo: "set-out-of-band",
+        value_wo_version: 0,
+        lifecycle: { ignore_changes: ["value_wo_version"] },
+      });
+    }
+    // The audit stacks hold no secrets.
+    for (const name of ["staging-audit", "production-audit"]) {
+      expect(Object.keys(json[name].resource).filter((type) => /secretsmanager|ssm/.test(type))).toEqual([]);
+      expect(json[name]).not.toHaveProperty("variable");
+    }
+  });
+
+  test("creates a secret in the stacks of its accounts only, also where no function uses it", () => {
+    const document = doc();
+    document.secrets[1].accounts = ["production"];
+    document.functions[0].secrets = { DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-password" };
+    document.functions[1].secrets = { WEBHOOK_TOKEN_PARAMETER: PARAMETER_NAME };
+    document.functions[0].accounts = ["production"];
+    fitCiphertexts(document);
+    const { json } = synthesizeDocument(document);
+    for (const name of ["staging-eu-west-1", "staging-us-east-1"]) {
+      // No function here, but the Secrets Manager secret is defined for every account.
+      expect(Object.keys(json[name].resource).sort()).toEqual([
+        "aws_cloudwatch_log_metric_filter",
+        "aws_cloudwatch_metric_alarm",
+        "aws_kms_alias",
+        "aws_kms_key",
+        "aws_secretsmanager_secret",
+        "aws_secretsmanager_secret_version",
+      ]);
+    }
+    for (const name of ["production-eu-west-1", "production-us-east-1"]) {
+      expect(only(json[name], "aws_ssm_parameter").config.name).toBe(PARAMETER_NAME);
+      expect(findBy(json[name], "aws_lambda_function", "function_name", "nightly-report").config.environment).toEqual({
+        variables: { WEBHOOK_TOKEN_PARAMETER: PARAMETER_NAME },
+      });
+    }
+  });
+
+  test("gives orders-api exactly its plain variables, the secret references, and this stack's ciphertext", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      const stack = json[name];
+      const secret = only(stack, "aws_secretsmanager_secret");
+      const fn = findBy(stack, "aws_lambda_function", "function_name", "orders-api").config;
+      expect(fn.environment).toEqual({
+        variables: {
+          SERVICE_NAME: "orders-api",
+          LOG_LEVEL: "info",
+          // The ARN of this stack's secret (a reference), never the value.
+          DB_PASSWORD_SECRET_ARN: `\${aws_secretsmanager_secret.${secret.id}.arn}`,
+          // The parameter's name, never the value.
+          WEBHOOK_TOKEN_PARAMETER: PARAMETER_NAME,
+          // The ciphertext made with this stack's key.
+          PARTNER_API_KEY: CIPHERTEXTS[name],
+          LAMBDA_KMS_ENCRYPTED_VARIABLES: "PARTNER_API_KEY",
+        },
+      });
+      expect(fn.kms_key_arn).toBe(`\${aws_kms_key.${only(stack, "aws_kms_key").id}.arn}`);
+    }
+    // Four stacks, four different ciphertexts.
+    expect(new Set(STACK_NAMES.map((name) => findBy(json[name], "aws_lambda_function", "function_name", "orders-api").config.environment.variables.PARTNER_API_KEY)).size).toBe(4);
+    // nightly-report uses neither: no environment at all, so no key on it either.
+    for (const name of ["production-eu-west-1", "production-us-east-1"]) {
+      const report = findBy(json[name], "aws_lambda_function", "function_name", "nightly-report").config;
+      expect(report).not.toHaveProperty("environment");
+      expect(report).not.toHaveProperty("kms_key_arn");
+    }
+  });
+
+  test("gives orders-api's role exactly: logs, its own environment, read and decrypt of each secret, and decrypt of the helper-encrypted values", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      const { accountId, region } = envOf(name);
+      const stack = json[name];
+      const keyArn = `\${aws_kms_key.${only(stack, "aws_kms_key").id}.arn}`;
+      const secretArn = `\${aws_secretsmanager_secret.${only(stack, "aws_secretsmanager_secret").id}.arn}`;
+      const parameterArn = `arn:aws:ssm:${region}:${accountId}:parameter/payments/orders-api/partner-webhook-token`;
+      const role = findBy(stack, "aws_iam_role", "name", `orders-api-${region}`);
+      const policy = findBy(stack, "aws_iam_role_policy", "role", `\${aws_iam_role.${role.id}.id}`).config;
+      expect(JSON.parse(policy.policy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "WriteOwnLogStreams",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [`arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/orders-api:log-stream:*`],
+          },
+          {
+            Sid: "DecryptOwnEnvironment",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArn],
+            Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:${region}:${accountId}:function:orders-api` } },
+          },
+          {
+            Sid: "ReadSecretSecretPaymentsOrdersApiDbPassword",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue"],
+            Resource: [secretArn],
+          },
+          {
+            Sid: "DecryptSecretSecretPaymentsOrdersApiDbPassword",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArn],
+            Condition: { StringEquals: { "kms:EncryptionContext:SecretARN": secretArn, "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+          },
+          {
+            Sid: "ReadParameterSecretPaymentsOrdersApiPartnerWebhookToken",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter"],
+            Resource: [parameterArn],
+          },
+          {
+            Sid: "DecryptParameterSecretPaymentsOrdersApiPartnerWebhookToken",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArn],
+            Condition: { StringEquals: { "kms:EncryptionContext:PARAMETER_ARN": parameterArn, "kms:ViaService": `ssm.${region}.amazonaws.com` } },
+          },
+          {
+            Sid: "DecryptHelperEncryptedValues",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArn],
+            Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "orders-api" } },
+          },
+        ],
+      });
+    }
+  });
+
+  test("grants nothing on Resource \"*\" in any role policy, and nightly-report nothing for secrets it does not use", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      const policies = Object.values(resourcesOf(json[name], "aws_iam_role_policy"));
+      expect(policies.length).toBeGreaterThan(0);
+      for (const policy of policies) {
+        for (const statement of JSON.parse(policy.policy).Statement) {
+          expect([statement.Resource].flat()).not.toContain("*");
+          expect(statement).not.toHaveProperty("NotResource");
+          expect(statement).not.toHaveProperty("NotAction");
+          expect(statement.Effect).toBe("Allow");
+        }
+      }
+    }
+    for (const name of ["production-eu-west-1", "production-us-east-1"]) {
+      const region = envOf(name).region;
+      const role = findBy(json[name], "aws_iam_role", "name", `nightly-report-${region}`);
+      const policy = JSON.parse(findBy(json[name], "aws_iam_role_policy", "role", `\${aws_iam_role.${role.id}.id}`).config.policy);
+      expect(policy.Statement.map((s: Json) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment"]);
+    }
+  });
+
+  test("lets the function start only after its role may read the secrets", () => {
+    const { json } = synthesizeDocument(doc());
+    const stack = json["production-eu-west-1"];
+    const fn = findBy(stack, "aws_lambda_function", "function_name", "orders-api");
+    const role = findBy(stack, "aws_iam_role", "name", "orders-api-eu-west-1");
+    const policy = findBy(stack, "aws_iam_role_policy", "role", `\${aws_iam_role.${role.id}.id}`);
+    expect(fn.config.depends_on).toContain(`aws_iam_role_policy.${policy.id}`);
+  });
+});
+
+describe("WorkloadStack key use alarms", () => {
+  test("watch the log group of the account's trail and notify its alarm topic, both literal names taken from the audit stack", () => {
+    const document = doc();
+    document.accounts[1].audit.trailName = "org-kms-audit";
+    document.accounts[1].audit.homeRegion = "eu-central-1";
+    const { json } = synthesizeDocument(document);
+    for (const [account, auditStack, trailName, homeRegion, accountId] of [
+      ["staging", "staging-audit", "payments-audit", "eu-west-1", "111111111111"],
+      ["production", "production-audit", "org-kms-audit", "eu-central-1", "222222222222"],
+    ]) {
+      const logGroup = only(json[auditStack], "aws_cloudwatch_log_group").config.name;
+      const topic = only(json[auditStack], "aws_sns_topic").config.name;
+      expect(logGroup).toBe(`/aws/cloudtrail/${trailName}`);
+      expect(topic).toBe(`${trailName}-alarms`);
+      for (const name of STACK_NAMES.filter((stack) => stack.startsWith(`${account}-`))) {
+        const filters = Object.values(resourcesOf(json[name], "aws_cloudwatch_log_metric_filter"));
+        expect(filters).toHaveLength(2);
+        for (const filter of filters) expect(filter).toMatchObject({ log_group_name: logGroup, provider: "aws.audit" });
+        const alarms = Object.values(resourcesOf(json[name], "aws_cloudwatch_metric_alarm"));
+        expect(alarms).toHaveLength(2);
+        for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`arn:aws:sns:${homeRegion}:${accountId}:${topic}`]);
       }
     }
   });

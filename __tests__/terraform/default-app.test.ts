@@ -4,24 +4,38 @@
  * (../support/terraform.ts) adds dummy credentials through an override file
  * in the synthesized copy; the production JSON is not changed.
  */
+import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadConfig, DEFAULT_CONFIG_FILE } from "../../config/load-config";
 import { synthesizeApp } from "../../stacks/synthesize-app";
-import { StackCheckResult, checkStacks } from "../support/terraform";
+import { StackCheckResult, checkStack, checkStacks } from "../support/terraform";
 
 type ResourceCounts = Readonly<Record<string, number>>;
+
+/** The secrets of config/default.json an account gets (a secret without `accounts` is created in every account). */
+interface SecretCounts {
+  /** SecretsManagerSecret: 1 aws_secretsmanager_secret each. */
+  readonly secretsManager: number;
+  /** Of those, the ones with seedFromVariable: 1 aws_secretsmanager_secret_version each (and a variable, not a resource). */
+  readonly seeded: number;
+  /** SecureStringParameter: 1 aws_ssm_parameter each, seeded or not. */
+  readonly ssm: number;
+}
 
 /**
  * Resources of a workload stack, derived from the constructs: the workload key
  * (1 aws_kms_key + 1 aws_kms_alias for the one alias of config/default.json),
- * per function an execution role, its inline policy, its log group and the
- * function, and the key's KeyUseAlarms (policy change + unexpected decrypt:
- * 2 metric filters + 2 alarms, in the audit home region).
+ * per function an execution role, its inline policy (one policy, however many
+ * statements the secrets add), its log group and the function, the key's
+ * KeyUseAlarms (policy change + unexpected decrypt: 2 metric filters + 2
+ * alarms, in the audit home region), and the account's secrets (see
+ * {@link SecretCounts}; no rotation is configured, so no
+ * aws_secretsmanager_secret_rotation).
  */
-function workloadResources(functions: number): ResourceCounts {
-  return {
+function workloadResources(functions: number, secrets: SecretCounts): ResourceCounts {
+  const counts: Record<string, number> = {
     aws_kms_key: 1,
     aws_kms_alias: 1,
     aws_iam_role: functions,
@@ -31,6 +45,10 @@ function workloadResources(functions: number): ResourceCounts {
     aws_cloudwatch_log_metric_filter: 2,
     aws_cloudwatch_metric_alarm: 2,
   };
+  if (secrets.secretsManager > 0) counts.aws_secretsmanager_secret = secrets.secretsManager;
+  if (secrets.seeded > 0) counts.aws_secretsmanager_secret_version = secrets.seeded;
+  if (secrets.ssm > 0) counts.aws_ssm_parameter = secrets.ssm;
+  return counts;
 }
 
 /**
@@ -40,8 +58,9 @@ function workloadResources(functions: number): ResourceCounts {
  * encryption, lifecycle, policy; aws_s3_bucket_logging only with
  * accessLogBucketName, which the default config does not set); the trail's
  * log group; the delivery role and its policy; the trail; the AlarmTopic's
- * topic, topic policy and one subscription per alarm email; the CIS 4.7
- * metric filter and alarm.
+ * topic, topic policy and one subscription per alarm email; three
+ * LogMetricAlarms (CIS 4.7 key disabled/deleted, CIS 4.5 trail configuration
+ * changed, audit key policy changed), each 1 metric filter + 1 alarm.
  */
 function auditResources(alarmEmails: number): ResourceCounts {
   const counts: Record<string, number> = {
@@ -60,23 +79,37 @@ function auditResources(alarmEmails: number): ResourceCounts {
     aws_cloudtrail: 1,
     aws_sns_topic: 1,
     aws_sns_topic_policy: 1,
-    aws_cloudwatch_log_metric_filter: 1,
-    aws_cloudwatch_metric_alarm: 1,
+    aws_cloudwatch_log_metric_filter: 3,
+    aws_cloudwatch_metric_alarm: 3,
   };
   if (alarmEmails > 0) counts.aws_sns_topic_subscription = alarmEmails;
   return counts;
 }
 
 // config/default.json: staging has orders-api and no alarm emails; production has orders-api and
-// nightly-report and one alarm email (security-alerts@example.com).
+// nightly-report and one alarm email (security-alerts@example.com). Both secrets have no `accounts`,
+// so every workload stack gets them: payments/orders-api/db-password (Secrets Manager, seeded from
+// a variable) and /payments/orders-api/partner-webhook-token (SSM, not seeded).
+const DEFAULT_SECRETS: SecretCounts = { secretsManager: 1, seeded: 1, ssm: 1 };
 const EXPECTED: Record<string, ResourceCounts> = {
-  "staging-audit": auditResources(0), // 17
-  "staging-eu-west-1": workloadResources(1), // 10
-  "staging-us-east-1": workloadResources(1), // 10
-  "production-audit": auditResources(1), // 18
-  "production-eu-west-1": workloadResources(2), // 14
-  "production-us-east-1": workloadResources(2), // 14
+  "staging-audit": auditResources(0), // 21
+  "staging-eu-west-1": workloadResources(1, DEFAULT_SECRETS), // 13
+  "staging-us-east-1": workloadResources(1, DEFAULT_SECRETS), // 13
+  "production-audit": auditResources(1), // 22
+  "production-eu-west-1": workloadResources(2, DEFAULT_SECRETS), // 17
+  "production-us-east-1": workloadResources(2, DEFAULT_SECRETS), // 17
 };
+
+/**
+ * The ephemeral, sensitive variable SecretsManagerSecret declares for the seeded secret (named after
+ * the construct path secret-payments-orders-api-db-password). Plan needs a value; it must never be
+ * written anywhere Terraform or the harness leaves or returns.
+ */
+const SEED_VARIABLE = "secret_payments_orders_api_db_password_value";
+const SEED_ENV = `TF_VAR_${SEED_VARIABLE}`;
+const SEED_PLAINTEXT = `default-app-test-plaintext-${randomUUID()}`;
+/** The stack whose plan is also read back with `terraform show -json`. */
+const SHOWN_STACK = "staging-eu-west-1";
 
 const total = (counts: ResourceCounts) => Object.values(counts).reduce((a, b) => a + b, 0);
 
@@ -87,15 +120,24 @@ const ACCOUNT_IDS: Record<string, string> = { staging: "111111111111", productio
 let outdir: string;
 let results: Record<string, StackCheckResult>;
 let jsonBefore: Record<string, string>;
+let shown: StackCheckResult;
+const seedEnvBefore = process.env[SEED_ENV];
 
 beforeAll(async () => {
   outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "default-app-tf-")), "cdktf.out");
   const { stacks } = synthesizeApp(loadConfig(DEFAULT_CONFIG_FILE), outdir);
   jsonBefore = Object.fromEntries(stacks.map((s) => [s, fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")]));
+  // The harness passes TF_VAR_* through to terraform (it only drops AWS_*, TF_CLI_ARGS*, TF_DATA_DIR and TF_WORKSPACE).
+  process.env[SEED_ENV] = SEED_PLAINTEXT;
   results = await checkStacks(outdir, { requirePlan: true, concurrency: 2 });
+  shown = await checkStack(path.join(outdir, "stacks", SHOWN_STACK), { requirePlan: true, showPlan: true });
 }, 300_000);
 
-afterAll(() => fs.rmSync(path.dirname(outdir), { recursive: true, force: true }));
+afterAll(() => {
+  if (seedEnvBefore === undefined) delete process.env[SEED_ENV];
+  else process.env[SEED_ENV] = seedEnvBefore;
+  fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+});
 
 function countBy(types: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -106,12 +148,12 @@ function countBy(types: readonly string[]): Record<string, number> {
 test("the default app has an audit stack per account and one stack per account × region", () => {
   expect(Object.keys(results).sort()).toEqual(Object.keys(EXPECTED).sort());
   expect(Object.fromEntries(Object.entries(EXPECTED).map(([stack, counts]) => [stack, total(counts)]))).toEqual({
-    "staging-audit": 17,
-    "staging-eu-west-1": 10,
-    "staging-us-east-1": 10,
-    "production-audit": 18,
-    "production-eu-west-1": 14,
-    "production-us-east-1": 14,
+    "staging-audit": 21,
+    "staging-eu-west-1": 13,
+    "staging-us-east-1": 13,
+    "production-audit": 22,
+    "production-eu-west-1": 17,
+    "production-us-east-1": 17,
   });
 });
 
@@ -159,4 +201,58 @@ test("the checks leave the synthesized JSON untouched", () => {
   for (const [stack, json] of Object.entries(jsonBefore)) {
     expect(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")).toBe(json);
   }
+});
+
+test("every workload stack declares the seed variable, required, sensitive and ephemeral; audit stacks declare none", () => {
+  for (const [stack, text] of Object.entries(jsonBefore)) {
+    const json = JSON.parse(text);
+    if (stack.endsWith("-audit")) {
+      expect(json).not.toHaveProperty("variable");
+      continue;
+    }
+    expect(json.variable).toEqual({
+      [SEED_VARIABLE]: {
+        type: "string",
+        sensitive: true,
+        ephemeral: true,
+        nullable: false,
+        description: `Value of the Secrets Manager secret payments/orders-api/db-password. Supplied at apply time (-var or ${SEED_ENV}); never stored in the plan or the state.`,
+      },
+    });
+  }
+});
+
+test("the seed plaintext reaches terraform but no synthesized JSON, no harness result, no plan JSON and no file left in the stack folders", () => {
+  // Plan ran for every workload stack, and it cannot without a value for the required variable.
+  for (const stack of Object.keys(EXPECTED).filter((s) => !s.endsWith("-audit"))) {
+    const plan = results[stack].plan;
+    expect(plan.ran).toBe(true);
+    if (plan.ran) expect(plan.changes.filter((c) => c.address.startsWith("aws_secretsmanager_secret_version.")).map((c) => c.action)).toEqual(["create"]);
+  }
+
+  for (const text of Object.values(jsonBefore)) expect(text).not.toContain(SEED_PLAINTEXT);
+  expect(JSON.stringify(results)).not.toContain(SEED_PLAINTEXT);
+  expect(JSON.stringify(shown)).not.toContain(SEED_PLAINTEXT);
+
+  // terraform show -json of the plan file: the secret version is planned, its write-only value is not in it.
+  if (!shown.plan.ran) throw new Error(`plan skipped: ${shown.plan.skippedReason}`);
+  const planJson = shown.plan.planJson;
+  if (!planJson) throw new Error("showPlan returned no plan JSON");
+  expect(JSON.stringify(planJson)).not.toContain(SEED_PLAINTEXT);
+  const versions = (planJson.resource_changes ?? []).filter((rc) => rc.type === "aws_secretsmanager_secret_version");
+  expect(versions.map((rc) => rc.change.actions)).toEqual([["create"]]);
+  expect(versions[0].change.after).toEqual({ secret_binary: null, secret_string: null, secret_string_wo: null, secret_string_wo_version: 1 });
+  // An ephemeral variable is not recorded in the plan at all.
+  expect((planJson.variables as Record<string, unknown> | undefined)?.[SEED_VARIABLE]).toBeUndefined();
+
+  // Nothing terraform wrote into the stack folders (lock files, .terraform/, the CLI config) holds it either.
+  // Symlinks (the provider binaries from the mirror) are not followed.
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? walk(p) : e.isFile() ? [p] : [];
+    });
+  const files = walk(outdir);
+  expect(files.length).toBeGreaterThan(Object.keys(EXPECTED).length);
+  expect(files.filter((f) => fs.readFileSync(f).includes(SEED_PLAINTEXT))).toEqual([]);
 });

@@ -7,6 +7,7 @@
  * configuration names, through the relative path in cdk.tf.json.
  */
 import { execFileSync } from "child_process";
+import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,6 +18,9 @@ import { OVERRIDE_FILE_NAME, buildOfflineOverride, requireTerraform, writeOfflin
 const REPO = path.resolve(__dirname, "..", "..");
 const STACK = "staging-eu-west-1";
 const LINEAGE = "pipeline-usage-test-lineage";
+/** The ephemeral variable that seeds payments/orders-api/db-password (seedFromVariable in config/default.json). */
+const SEED_VARIABLE = "secret_payments_orders_api_db_password_value";
+const SEED_PLAINTEXT = `pipeline-usage-test-plaintext-${randomUUID()}`;
 
 let work: string;
 let stackDir: string;
@@ -46,7 +50,9 @@ beforeAll(() => {
   fs.writeFileSync(path.join(stackDir, OVERRIDE_FILE_NAME), JSON.stringify(buildOfflineOverride(json)));
 
   const binary = requireTerraform();
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: writeOfflineCliConfig(work), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, TF_CLI_CONFIG_FILE: writeOfflineCliConfig(work), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+  // The value is passed with -var below, as a pipeline would; none may come from the environment.
+  delete env[`TF_VAR_${SEED_VARIABLE}`];
   terraform = (...args) => execFileSync(binary, [`-chdir=${stackDir}`, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   terraform("init", "-input=false", "-no-color");
 }, 120_000);
@@ -65,9 +71,24 @@ test("terraform -chdir=<stack folder> reads the state file the configuration nam
 });
 
 test("terraform -chdir=<stack folder> plan works against that state and finds the code asset", () => {
-  const plan = terraform("plan", "-input=false", "-lock=false", "-no-color");
-  // Key + alias, orders-api's role, role policy, log group and function, and the key's 2 metric filters + 2 alarms.
-  expect(plan).toMatch(/Plan: 10 to add, 0 to change, 0 to destroy\./);
+  const plan = terraform("plan", "-input=false", "-lock=false", "-no-color", "-var", `${SEED_VARIABLE}=${SEED_PLAINTEXT}`);
+  // Key + alias, orders-api's role, role policy, log group and function, the key's 2 metric filters + 2 alarms,
+  // and the account's secrets: the Secrets Manager secret and the version seeded from the variable, and the SSM parameter.
+  expect(plan).toMatch(/Plan: 13 to add, 0 to change, 0 to destroy\./);
+  expect(plan).not.toContain(SEED_PLAINTEXT);
   const [lambda] = Object.values(json.resource.aws_lambda_function);
   expect(fs.existsSync(path.join(stackDir, lambda.filename as string))).toBe(true);
+  // Plan writes no state: the state file is the one this test wrote.
+  expect(JSON.parse(fs.readFileSync(path.join(work, "state", `${STACK}.tfstate`), "utf8")).lineage).toBe(LINEAGE);
+}, 60_000);
+
+test("a pipeline must pass the seed variable: without it, plan fails and names it", () => {
+  let stderr = "";
+  try {
+    terraform("plan", "-input=false", "-lock=false", "-no-color");
+  } catch (e) {
+    stderr = String((e as { stderr?: string }).stderr);
+  }
+  expect(stderr).toContain("No value for required variable");
+  expect(stderr).toContain(`"${SEED_VARIABLE}"`);
 }, 60_000);

@@ -1,0 +1,233 @@
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { EncryptionKey } from "./encryption-key";
+import { IGrantable } from "./grantable";
+import { PolicyStatement } from "./policy-document";
+import { checkIntegerRange } from "./validation";
+
+export interface SecretsManagerSecretProps {
+  /** Secret name: 1–512 letters, digits or `/_+=.@-`. */
+  readonly secretName: string;
+  /**
+   * Customer-managed key that encrypts the secret (`kms_key_id`). Required:
+   * the AWS managed key `aws/secretsmanager` cannot be scoped or audited per
+   * workload.
+   */
+  readonly key: EncryptionKey;
+  /** @default none */
+  readonly description?: string;
+  /** Days a deleted secret can still be restored, 7–30. @default 30 */
+  readonly recoveryWindowDays?: number;
+  /**
+   * Seed the value from a Terraform variable supplied at apply time. When
+   * true, the construct declares a variable `<path>_value` (`type = string`,
+   * `sensitive`, `ephemeral`, no default), and an
+   * `aws_secretsmanager_secret_version` writes it through the write-only
+   * attribute `secret_string_wo` (Terraform ≥ 1.11): the value is in neither
+   * the synthesized JSON, nor the plan file, nor the state. Pass it with
+   * `-var <name>=...` or `TF_VAR_<name>`; Terraform asks for it on every plan
+   * and apply of the stack.
+   * @default false: no version is managed by Terraform; the value is put out
+   * of band (`aws secretsmanager put-secret-value`), or by rotation
+   */
+  readonly seedFromVariable?: boolean;
+  /**
+   * `secret_string_wo_version`. Terraform cannot see a write-only value, so it
+   * writes the variable again only when this number changes: bump it to store
+   * a new value. Only with `seedFromVariable`.
+   * @default 1
+   */
+  readonly seedVersion?: number;
+  /**
+   * ARN of the Lambda function that rotates the secret. Give it together with
+   * `rotationDays`. The rotation function needs its own permissions on the
+   * secret and the key, and Secrets Manager needs permission to invoke it:
+   * neither is created here.
+   * @default no rotation
+   */
+  readonly rotationLambdaArn?: string;
+  /** Days between rotations, 1–1000; only with `rotationLambdaArn`. @default no rotation */
+  readonly rotationDays?: number;
+  /** @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Characters and length Secrets Manager accepts for a secret name (CreateSecret `Name`). */
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const LAMBDA_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
+
+/**
+ * A Secrets Manager secret encrypted with a customer-managed key. Its value
+ * never appears in the synthesized JSON: it is either put out of band or
+ * seeded through the write-only `secret_string_wo` from an ephemeral variable
+ * (see `seedFromVariable`).
+ *
+ * `grantRead(role)` gives a role exactly what it needs to read the value:
+ * `secretsmanager:GetSecretValue` on this secret's ARN, and `kms:Decrypt` on
+ * the key only through Secrets Manager in the key's region and only for this
+ * secret's encryption context
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+ */
+export class SecretsManagerSecret extends Construct {
+  /** The underlying `aws_secretsmanager_secret` (escape hatch). */
+  public readonly resource: SecretsmanagerSecret;
+  /** The secret name as given. */
+  public readonly secretName: string;
+  public readonly key: EncryptionKey;
+  /** The ephemeral variable that seeds the value; only with `seedFromVariable`. */
+  public readonly seedVariable?: TerraformVariable;
+  /** The version written from the variable; only with `seedFromVariable`. */
+  public readonly seedVersionResource?: SecretsmanagerSecretVersion;
+  /** The rotation schedule; only with `rotationLambdaArn`. */
+  public readonly rotation?: SecretsmanagerSecretRotation;
+
+  private readonly grants = new Map<IGrantable, readonly PolicyStatement[]>();
+  private readonly sidSuffix: string;
+
+  constructor(scope: Construct, id: string, props: SecretsManagerSecretProps) {
+    super(scope, id);
+    const where = `secret "${props.secretName}"`;
+    if (!Token.isUnresolved(props.secretName) && !SECRET_NAME_PATTERN.test(props.secretName)) {
+      throw new Error(`${where}: the name is invalid; use 1–512 letters, digits or "/_+=.@-", e.g. "orders/db-password"`);
+    }
+    const recoveryWindowDays = props.recoveryWindowDays ?? 30;
+    checkIntegerRange(`${where}: recoveryWindowDays`, recoveryWindowDays, 7, 30);
+    const seeded = props.seedFromVariable ?? false;
+    if (props.seedVersion !== undefined && !seeded) {
+      throw new Error(`${where}: seedVersion is ${props.seedVersion} but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion`);
+    }
+    const seedVersion = props.seedVersion ?? 1;
+    checkIntegerRange(`${where}: seedVersion`, seedVersion, 1, Number.MAX_SAFE_INTEGER);
+    if ((props.rotationLambdaArn === undefined) !== (props.rotationDays === undefined)) {
+      throw new Error(
+        props.rotationLambdaArn === undefined
+          ? `${where}: rotationDays is ${props.rotationDays} but rotationLambdaArn is missing; give the ARN of the rotation function too, or remove rotationDays`
+          : `${where}: rotationLambdaArn is set but rotationDays is missing; give the days between rotations (1–1000) too, or remove rotationLambdaArn`,
+      );
+    }
+    if (props.rotationDays !== undefined) checkIntegerRange(`${where}: rotationDays`, props.rotationDays, 1, 1000);
+    if (props.rotationLambdaArn !== undefined && !Token.isUnresolved(props.rotationLambdaArn) && !LAMBDA_ARN_PATTERN.test(props.rotationLambdaArn)) {
+      throw new Error(`${where}: rotationLambdaArn "${props.rotationLambdaArn}" is not a Lambda function ARN; use arn:aws:lambda:<region>:<account-id>:function:<name>`);
+    }
+    // Checked before anything is added, so a clash leaves nothing half-built.
+    const variableName = seeded ? seedVariableName(this, where) : undefined;
+
+    this.secretName = props.secretName;
+    this.key = props.key;
+    this.sidSuffix = pathPascalCase(this);
+
+    this.resource = new SecretsmanagerSecret(this, "secret", {
+      name: props.secretName,
+      description: props.description,
+      kmsKeyId: props.key.keyArn,
+      recoveryWindowInDays: recoveryWindowDays,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+
+    if (variableName !== undefined) {
+      this.seedVariable = createSeedVariable(this, variableName, `Value of the Secrets Manager secret ${props.secretName}`);
+      this.seedVersionResource = new SecretsmanagerSecretVersion(this, "seed", {
+        secretId: this.resource.id,
+        secretStringWo: this.seedVariable.stringValue,
+        secretStringWoVersion: seedVersion,
+      });
+    }
+
+    if (props.rotationLambdaArn !== undefined && props.rotationDays !== undefined) {
+      this.rotation = new SecretsmanagerSecretRotation(this, "rotation", {
+        secretId: this.resource.id,
+        rotationLambdaArn: props.rotationLambdaArn,
+        rotationRules: { automaticallyAfterDays: props.rotationDays },
+      });
+    }
+  }
+
+  /** The secret's full ARN (with the random suffix Secrets Manager adds), a reference resolved by Terraform. */
+  public get secretArn(): string {
+    return this.resource.arn;
+  }
+
+  /**
+   * Lets the grantee read the value: `secretsmanager:GetSecretValue` on
+   * exactly this secret, and `kms:Decrypt` on exactly its key, only through
+   * Secrets Manager (`kms:ViaService`) and only with this secret's ARN as the
+   * `SecretARN` encryption context (facts 44 in research/aws-facts.md).
+   * Calling it again for the same grantee adds nothing.
+   */
+  public grantRead(grantee: IGrantable): readonly PolicyStatement[] {
+    const existing = this.grants.get(grantee);
+    if (existing) return existing;
+    const read = new PolicyStatement({
+      sid: `ReadSecret${this.sidSuffix}`,
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [this.secretArn],
+    });
+    grantee.addToPrincipalPolicy(read);
+    const decrypt = this.key.grantDecrypt(grantee, {
+      sid: `DecryptSecret${this.sidSuffix}`,
+      viaService: `secretsmanager.${this.key.environment.region}.amazonaws.com`,
+      encryptionContext: { SecretARN: this.secretArn },
+    });
+    const statements = [read, decrypt];
+    this.grants.set(grantee, statements);
+    return statements;
+  }
+}
+
+/**
+ * The variable name for a construct's seed value: the construct's path below
+ * its stack, with every character other than a letter, digit or `_` turned
+ * into `_` (so the name also works as `TF_VAR_<name>` in a shell), plus
+ * `_value`. Throws when another variable of the stack already has that name.
+ * @internal shared by the secret constructs
+ */
+export function seedVariableName(scope: Construct, where: string): string {
+  const stack = TerraformStack.of(scope);
+  const parts = scope.node.scopes.slice(stack.node.scopes.length).map((c) => c.node.id);
+  let name = `${parts.join("_").replace(/[^A-Za-z0-9_]/g, "_")}_value`;
+  if (!/^[A-Za-z_]/.test(name)) name = `v_${name}`;
+  const clash = stack.node.findAll().find((c) => c instanceof TerraformVariable && c.friendlyUniqueId === name);
+  if (clash) {
+    throw new Error(`${where}: its seed variable would be named "${name}", which "${clash.node.path}" already uses; give one of the constructs another id`);
+  }
+  return name;
+}
+
+/**
+ * A required string variable that is `sensitive` and `ephemeral` (Terraform
+ * ≥ 1.10: never stored in the plan file or the state, usable only in
+ * write-only attributes and other ephemeral contexts). cdktf 0.21 has no
+ * `ephemeral` option, hence the override.
+ * @internal shared by the secret constructs
+ */
+export function createSeedVariable(scope: Construct, name: string, description: string): TerraformVariable {
+  const variable = new TerraformVariable(scope, "seed-value", {
+    type: "string",
+    sensitive: true,
+    nullable: false,
+    description: `${description}. Supplied at apply time (-var or TF_VAR_${name}); never stored in the plan or the state.`,
+  });
+  variable.overrideLogicalId(name);
+  variable.addOverride("ephemeral", true);
+  return variable;
+}
+
+/**
+ * The construct's path below its stack in PascalCase, letters and digits
+ * only, for statement IDs that differ per construct.
+ * @internal shared by the secret constructs
+ */
+export function pathPascalCase(scope: Construct): string {
+  const stack = TerraformStack.of(scope);
+  return scope.node.scopes
+    .slice(stack.node.scopes.length)
+    .map((c) => c.node.id)
+    .join("-")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join("");
+}

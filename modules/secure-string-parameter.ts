@@ -1,0 +1,204 @@
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { formatArn } from "./aws-environment";
+import { EncryptionKey } from "./encryption-key";
+import { IGrantable } from "./grantable";
+import { PolicyStatement } from "./policy-document";
+import { createSeedVariable, pathPascalCase, seedVariableName } from "./secrets-manager-secret";
+import { checkIntegerRange } from "./validation";
+
+export interface SecureStringParameterProps {
+  /**
+   * Fully qualified name: starts with `/`, letters, digits or `_.-` between
+   * slashes, at most 15 levels, not under `/aws` or `/ssm`. Its full ARN may
+   * have at most 1011 characters.
+   */
+  readonly parameterName: string;
+  /**
+   * Customer-managed key that encrypts the value (`key_id`). Required: the
+   * AWS managed key `aws/ssm` cannot be scoped or audited per workload.
+   */
+  readonly key: EncryptionKey;
+  /** @default none */
+  readonly description?: string;
+  /** Standard (values ≤ 4 KB, no charge) or Advanced (≤ 8 KB, charged). @default "Standard" */
+  readonly tier?: "Standard" | "Advanced";
+  /**
+   * Seed the value from a Terraform variable supplied at apply time: the
+   * construct declares a variable `<path>_value` (`type = string`,
+   * `sensitive`, `ephemeral`, no default) and writes it through the
+   * write-only attribute `value_wo` (Terraform ≥ 1.11), so it is in neither
+   * the synthesized JSON, nor the plan file, nor the state. Pass it with
+   * `-var <name>=...` or `TF_VAR_<name>`; Terraform asks for it on every plan
+   * and apply of the stack.
+   * @default false: the parameter is created with the placeholder
+   * `"set-out-of-band"` (written through `value_wo`, version 0) and the real
+   * value is put out of band; Terraform never writes over it and never
+   * records it in the state
+   */
+  readonly seedFromVariable?: boolean;
+  /**
+   * `value_wo_version`. Terraform cannot see a write-only value, so it writes
+   * the variable again only when this number changes: bump it to store a new
+   * value. Only with `seedFromVariable`. Turning `seedFromVariable` on for an
+   * unseeded parameter (version 0) writes the seed; after turning it off and
+   * on again, bump the version.
+   * @default 1
+   */
+  readonly seedVersion?: number;
+  /** @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The value an unseeded parameter is created with; not a secret. */
+export const PARAMETER_PLACEHOLDER_VALUE = "set-out-of-band";
+/**
+ * `value_wo_version` of the placeholder. Below the smallest `seedVersion`
+ * (1), so turning `seedFromVariable` on later changes the version and writes
+ * the seed.
+ */
+export const PARAMETER_PLACEHOLDER_VERSION = 0;
+
+/** Every character of a parameter name (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html). */
+const PARAMETER_NAME_PATTERN = /^(\/[A-Za-z0-9_.-]+)+$/;
+/** Limit on the full ARN, which includes the name (PutParameter `Name`). */
+const PARAMETER_ARN_MAX_LENGTH = 1011;
+const PARAMETER_MAX_LEVELS = 15;
+
+/**
+ * An SSM SecureString parameter encrypted with a customer-managed key. Its
+ * value never appears in the synthesized JSON:
+ *
+ * - seeded (`seedFromVariable: true`): written through the write-only
+ *   `value_wo` from an ephemeral variable; the provider stores no value in
+ *   state (`value` is null there);
+ * - not seeded (the default): created with the non-secret placeholder
+ *   `"set-out-of-band"`, also through `value_wo` (version 0, with
+ *   `lifecycle.ignore_changes = ["value_wo_version"]` so that turning seeding
+ *   off never writes the placeholder over a real value). Put the real value
+ *   later with
+ *   `aws ssm put-parameter --name <name> --type SecureString --key-id <key-arn> --value ... --overwrite`:
+ *   Terraform never compares a write-only value, so every later plan and
+ *   apply keeps it, and none records it in the state. (The obvious
+ *   alternative, `value = "set-out-of-band"` with
+ *   `lifecycle.ignore_changes = ["value"]`, also keeps the value, but the
+ *   provider reads the parameter with decryption on every refresh and writes
+ *   the decrypted value into the state: measured with provider 5.100.0
+ *   against moto.)
+ *
+ * The identity that runs Terraform needs `kms:Decrypt` on the key in both
+ * cases: the provider reads SecureString parameters with decryption, even
+ * with `value_wo` (research/aws-facts.md fact 45).
+ *
+ * `grantRead(role)` gives a role `ssm:GetParameter` on this parameter's ARN
+ * and `kms:Decrypt` on the key only through SSM in the key's region and only
+ * with this parameter's `PARAMETER_ARN` encryption context
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html).
+ */
+export class SecureStringParameter extends Construct {
+  /** The underlying `aws_ssm_parameter` (escape hatch). */
+  public readonly resource: SsmParameter;
+  /** The parameter name as given, with its leading `/`. */
+  public readonly parameterName: string;
+  /**
+   * `arn:<partition>:ssm:<region>:<account>:parameter/<name without the leading slash>`,
+   * a literal built from the key's environment (no reference, so policies
+   * naming it create no dependency).
+   */
+  public readonly parameterArn: string;
+  public readonly key: EncryptionKey;
+  /** The ephemeral variable that seeds the value; only with `seedFromVariable`. */
+  public readonly seedVariable?: TerraformVariable;
+
+  private readonly grants = new Map<IGrantable, readonly PolicyStatement[]>();
+  private readonly sidSuffix: string;
+
+  constructor(scope: Construct, id: string, props: SecureStringParameterProps) {
+    super(scope, id);
+    const where = `parameter "${props.parameterName}"`;
+    const name = props.parameterName;
+    const arn = formatArn(props.key.environment, "ssm", `parameter/${name.replace(/^\//, "")}`);
+    if (!Token.isUnresolved(name)) {
+      if (!name.startsWith("/")) {
+        throw new Error(`${where}: the name must be fully qualified; start it with "/", e.g. "/orders/db-password"`);
+      }
+      if (!PARAMETER_NAME_PATTERN.test(name)) {
+        throw new Error(`${where}: the name is invalid; use letters, digits or "_.-" between single slashes, without a trailing slash, e.g. "/orders/db-password"`);
+      }
+      if (/^\/(aws|ssm)/i.test(name)) {
+        throw new Error(`${where}: names starting with "aws" or "ssm" (any case) are reserved by AWS; choose another first level, e.g. "/orders/..."`);
+      }
+      const levels = name.split("/").length - 1;
+      if (levels > PARAMETER_MAX_LEVELS) {
+        throw new Error(`${where}: the name has ${levels} levels; SSM allows at most ${PARAMETER_MAX_LEVELS}`);
+      }
+      if (arn.length > PARAMETER_ARN_MAX_LENGTH) {
+        throw new Error(`${where}: the parameter's ARN would have ${arn.length} characters; SSM allows at most ${PARAMETER_ARN_MAX_LENGTH} including the ARN prefix, so shorten the name`);
+      }
+    }
+    const tier = props.tier ?? "Standard";
+    if (tier !== "Standard" && tier !== "Advanced") {
+      throw new Error(`${where}: tier "${String(tier)}" is not supported; use "Standard" or "Advanced"`);
+    }
+    const seeded = props.seedFromVariable ?? false;
+    if (props.seedVersion !== undefined && !seeded) {
+      throw new Error(`${where}: seedVersion is ${props.seedVersion} but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion`);
+    }
+    const seedVersion = props.seedVersion ?? 1;
+    checkIntegerRange(`${where}: seedVersion`, seedVersion, 1, Number.MAX_SAFE_INTEGER);
+    // Checked before anything is added, so a clash leaves nothing half-built.
+    const variableName = seeded ? seedVariableName(this, where) : undefined;
+
+    this.parameterName = name;
+    this.parameterArn = arn;
+    this.key = props.key;
+    this.sidSuffix = pathPascalCase(this);
+    if (variableName !== undefined) {
+      this.seedVariable = createSeedVariable(this, variableName, `Value of the SSM SecureString parameter ${name}`);
+    }
+
+    this.resource = new SsmParameter(this, "parameter", {
+      name,
+      type: "SecureString",
+      keyId: props.key.keyArn,
+      tier,
+      description: props.description,
+      ...(this.seedVariable
+        ? { valueWo: this.seedVariable.stringValue, valueWoVersion: seedVersion }
+        : {
+            valueWo: PARAMETER_PLACEHOLDER_VALUE,
+            valueWoVersion: PARAMETER_PLACEHOLDER_VERSION,
+            // Turning seeding off must not write the placeholder over the real value.
+            lifecycle: { ignoreChanges: ["value_wo_version"] },
+          }),
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+  }
+
+  /**
+   * Lets the grantee read the decrypted value: `ssm:GetParameter` on exactly
+   * this parameter, and `kms:Decrypt` on exactly its key, only through SSM
+   * (`kms:ViaService`) and only with this parameter's ARN as the
+   * `PARAMETER_ARN` encryption context (fact 45 in research/aws-facts.md).
+   * Calling it again for the same grantee adds nothing.
+   */
+  public grantRead(grantee: IGrantable): readonly PolicyStatement[] {
+    const existing = this.grants.get(grantee);
+    if (existing) return existing;
+    const read = new PolicyStatement({
+      sid: `ReadParameter${this.sidSuffix}`,
+      actions: ["ssm:GetParameter"],
+      resources: [this.parameterArn],
+    });
+    grantee.addToPrincipalPolicy(read);
+    const decrypt = this.key.grantDecrypt(grantee, {
+      sid: `DecryptParameter${this.sidSuffix}`,
+      viaService: `ssm.${this.key.environment.region}.amazonaws.com`,
+      encryptionContext: { PARAMETER_ARN: this.parameterArn },
+    });
+    const statements = [read, decrypt];
+    this.grants.set(grantee, statements);
+    return statements;
+  }
+}
