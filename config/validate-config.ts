@@ -3,9 +3,10 @@ import * as path from "path";
 import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitionForRegion } from "../modules/aws-environment";
 import { FUNCTION_NAME_PATTERN, SUPPORTED_RUNTIMES, logRetentionProblem } from "../modules/encrypted-function";
 import { aliasNameProblem, normalizeAliasName } from "../modules/encryption-key";
+import { EMAIL_PATTERN } from "../modules/alarm-topic";
 import { trailNameProblem } from "../modules/audit-trail";
 import { s3BucketNameProblem } from "../modules/trail-log-bucket";
-import { ciphertextProblem, environmentProblems } from "../modules/environment-variables";
+import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
 import { AccountConfig, AppConfig, AuditConfig, BackendConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackName } from "./app-config";
 
@@ -291,7 +292,6 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
   };
 }
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 interface AuditDefaults {
   readonly project: string;
@@ -392,6 +392,18 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
   };
 }
 
+/** Construct IDs of a workload stack's own resources and outputs: a function with one of these names would clash. */
+const RESERVED_CONSTRUCT_IDS = ["aws", "aws-audit", "workload-key", "key-use-alarms", "key_arn", "key_aliases"];
+
+/** Checks the variable names of `secrets` / `encryptedEnvironment` at load, as `environment` is checked. */
+function checkVariableNames<T>(r: Reader, at: string, variables: Record<string, T>): Record<string, T> {
+  for (const variable of Object.keys(variables)) {
+    const problem = environmentVariableNameProblem(variable);
+    if (problem) r.fail(`${at}.${variable}`, `environment variable "${variable}" ${problem}`);
+  }
+  return variables;
+}
+
 function readFunction(r: Reader, at: string, raw: Json, baseDir: string, accountNames: readonly string[]): FunctionConfig {
   const o = r.object(at, raw, [
     "name",
@@ -410,6 +422,9 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     "accounts",
   ]);
   const name = r.string(`${at}.name`, o.name, FUNCTION_NAME_PATTERN, 'use 1–64 letters, digits, "-" or "_"');
+  if (RESERVED_CONSTRUCT_IDS.includes(name)) {
+    r.fail(`${at}.name`, `${show(name)} is used by the stack itself (${RESERVED_CONSTRUCT_IDS.join(", ")}); choose another function name`);
+  }
   const codeDirectory = path.resolve(baseDir, r.string(`${at}.codeDirectory`, o.codeDirectory, /.+/, "give the folder of the function code, relative to this file"));
   if (typeof o.codeDirectory === "string" && !isDirectory(codeDirectory)) {
     r.fail(`${at}.codeDirectory`, `${show(o.codeDirectory)} resolves to ${codeDirectory}, which is not a folder; paths are relative to the configuration file`);
@@ -440,8 +455,8 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     logRetentionDays,
     allowShortLogRetention,
     permissionsBoundaryPolicyName: r.optionalString(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, POLICY_NAME_PATTERN, "use the name (not the ARN) of a managed policy that exists in every target account"),
-    secrets: r.stringMap(`${at}.secrets`, o.secrets),
-    encryptedEnvironment: readEncryptedEnvironment(r, `${at}.encryptedEnvironment`, o.encryptedEnvironment),
+    secrets: checkVariableNames(r, `${at}.secrets`, r.stringMap(`${at}.secrets`, o.secrets)),
+    encryptedEnvironment: checkVariableNames(r, `${at}.encryptedEnvironment`, readEncryptedEnvironment(r, `${at}.encryptedEnvironment`, o.encryptedEnvironment)),
     accounts,
   };
 }

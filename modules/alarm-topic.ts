@@ -22,7 +22,8 @@ export interface AlarmTopicProps {
 }
 
 const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** A plausible email address (SNS confirms each subscription, which is the real check). */
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * An SNS topic for security alarms, encrypted with a customer-managed key:

@@ -279,7 +279,7 @@ function secretProblems(
     const label = `secrets variable "${name}"`;
     const nameProblem = environmentVariableNameProblem(name);
     if (nameProblem) problems.push(`${label} ${nameProblem}`);
-    if (name in environment) problems.push(`${label} is also set in environment; keep each variable in one place`);
+    if (Object.hasOwn(environment, name)) problems.push(`${label} is also set in environment; keep each variable in one place`);
     if (!(secret instanceof SecretsManagerSecret) && !(secret instanceof SecureStringParameter)) {
       problems.push(`${label} is not a SecretsManagerSecret or SecureStringParameter; create the secret with one of those constructs`);
     } else if (secret.key !== key) {
@@ -303,8 +303,8 @@ function encryptedProblems(
     const label = `encryptedEnvironment variable "${name}"`;
     const nameProblem = environmentVariableNameProblem(name);
     if (nameProblem) problems.push(`${label} ${nameProblem}`);
-    if (name in environment) problems.push(`${label} is also set in environment; keep each variable in one place`);
-    if (name in secrets) problems.push(`${label} is also set in secrets; keep each variable in one place`);
+    if (Object.hasOwn(environment, name)) problems.push(`${label} is also set in environment; keep each variable in one place`);
+    if (Object.hasOwn(secrets, name)) problems.push(`${label} is also set in secrets; keep each variable in one place`);
     // A token (e.g. an aws_kms_ciphertext reference) is only known at apply.
     const valueProblem = typeof value === "string" && Token.isUnresolved(value) ? undefined : ciphertextProblem(value);
     if (valueProblem) problems.push(`${label} ${valueProblem}`);

@@ -1417,3 +1417,26 @@ describe("validateConfig: functions[].encryptedEnvironment", () => {
     expect(error.issues.map((i) => i.path)).toContain(at);
   });
 });
+
+describe("validateConfig: names checked at load that would otherwise fail at synth", () => {
+  test.each(["workload-key", "key-use-alarms", "key_arn"])("fails when a function is called %p, a name the stack uses itself", (name) => {
+    const document = doc();
+    document.functions[1].name = name;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("functions[1].name");
+    expect(issue.message).toContain(`"${name}" is used by the stack itself`);
+  });
+
+  test.each([
+    ["secrets", "AWS_REGION", "is reserved by the Lambda runtime"],
+    ["secrets", "LAMBDA_KMS_ENCRYPTED_VARIABLES", "is reserved: the function sets it"],
+    ["encryptedEnvironment", "1BAD", "has an invalid name"],
+  ])("fails when a variable under %s is named %p", (field, variable, reason) => {
+    const document = doc();
+    const fn = document.functions[0];
+    if (field === "secrets") fn.secrets[variable] = fn.secrets.DB_PASSWORD_SECRET_ARN;
+    else fn.encryptedEnvironment[variable] = fn.encryptedEnvironment.PARTNER_API_KEY;
+    const error = configError(document);
+    expect(issueAt(error, `functions[0].${field}.${variable}`).message).toContain(`environment variable "${variable}" ${reason}`);
+  });
+});
