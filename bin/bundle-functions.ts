@@ -16,6 +16,8 @@ for (const name of fs.readdirSync(functionsDir).sort()) {
   const entry = path.join(functionsDir, name, "src", "handler.ts");
   if (!fs.existsSync(entry)) continue;
   buildSync({
+    // Paths in the bundle's comments are relative to this folder, whatever the caller's working directory.
+    absWorkingDir: path.dirname(functionsDir),
     entryPoints: [entry],
     outfile: path.join(functionsDir, name, "dist", "index.js"),
     bundle: true,

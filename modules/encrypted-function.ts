@@ -70,6 +70,8 @@ export interface EncryptedFunctionProps {
   readonly role?: LambdaExecutionRole;
   /** Name of the role created by default (ignored when `role` is given). @default "<functionName>-<region>" */
   readonly roleName?: string;
+  /** IAM path of the role created by default (ignored when `role` is given). @default "/" */
+  readonly rolePath?: string;
   /** Permissions boundary for the role created by default. @default no boundary */
   readonly permissionsBoundaryArn?: string;
   /** @default "Managed by cdktf-lambda-kms" */
@@ -215,6 +217,7 @@ export class EncryptedFunction extends Construct {
         functionName: props.functionName,
         key: props.key,
         roleName: props.roleName,
+        path: props.rolePath,
         permissionsBoundaryArn: props.permissionsBoundaryArn,
         tags: props.tags,
       });

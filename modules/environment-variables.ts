@@ -69,14 +69,15 @@ const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
  */
 export function ciphertextProblem(value: unknown): string | undefined {
   if (typeof value !== "string") return `has a ${typeof value} value; paste the base64 ciphertext as a string`;
-  const shown = value.length > 12 ? `${value.slice(0, 12)}…` : value;
+  // Only the length: a plaintext pasted here by mistake must not reach logs, not even in part.
+  const shown = `${value.length} characters`;
   const fix = "paste the base64 ciphertext printed by the encrypt command, made with this function's key and the encryption context LambdaFunctionName=<function name>";
   if (!BASE64_PATTERN.test(value) || value.length % 4 !== 0) {
-    return `is not valid base64 ("${shown}"); ${fix}`;
+    return `is not valid base64 (${shown}); ${fix}`;
   }
   const bytes = Buffer.from(value, "base64").length;
   if (bytes < MIN_CIPHERTEXT_BYTES) {
-    return `decodes to ${bytes} bytes ("${shown}"), too short for a KMS ciphertext (at least ${MIN_CIPHERTEXT_BYTES}); ${fix}`;
+    return `decodes to ${bytes} bytes (${shown}), too short for a KMS ciphertext (at least ${MIN_CIPHERTEXT_BYTES}); ${fix}`;
   }
   return undefined;
 }

@@ -24,6 +24,16 @@ export interface KeyUseAlarmsProps {
    */
   readonly allowedDecryptPrincipalArns: readonly string[];
   /**
+   * Role ARN prefixes (`arn:<p>:iam::<account>:role/<path>/`) whose roles may
+   * decrypt: one clause covers every role under the path, however many there
+   * are (CloudTrail records the role ARN, path included, as
+   * `userIdentity.sessionContext.sessionIssuer.arn`). Give the execution roles
+   * of one stack a common path and list it here, so the pattern stays under
+   * CloudWatch Logs' 1024 characters.
+   * @default none
+   */
+  readonly allowedRoleArnPrefixes?: readonly string[];
+  /**
    * Provider for the audit home region (metric filters must live with the log
    * group; the alarms with the metrics).
    * @default the stack's default provider
@@ -75,19 +85,31 @@ export function keyPolicyChangePattern(keyArn: string): string {
  * `KeyUseAlarms` measures with the length of an ARN in the key's own region)
  * is over CloudWatch Logs' 1024-character limit.
  */
-export function unexpectedDecryptPattern(keyArn: string, allowedPrincipalArns: readonly string[]): string {
-  return checkedUnexpectedDecryptPattern("unexpected-decrypt pattern", keyArn, allowedPrincipalArns);
+export function unexpectedDecryptPattern(keyArn: string, allowedPrincipalArns: readonly string[], allowedRoleArnPrefixes: readonly string[] = []): string {
+  return checkedUnexpectedDecryptPattern("unexpected-decrypt pattern", keyArn, allowedPrincipalArns, allowedRoleArnPrefixes);
 }
 
 /** `sampleKeyArn` stands in for an unresolved `keyArn` when the pattern is measured. */
-function checkedUnexpectedDecryptPattern(what: string, keyArn: string, allowedPrincipalArns: readonly string[], sampleKeyArn = SAMPLE_KEY_ARN): string {
+function checkedUnexpectedDecryptPattern(
+  what: string,
+  keyArn: string,
+  allowedPrincipalArns: readonly string[],
+  allowedRoleArnPrefixes: readonly string[],
+  sampleKeyArn = SAMPLE_KEY_ARN,
+): string {
   const principals = [...new Set(allowedPrincipalArns.map((arn) => principalPattern(what, arn)))];
-  const pattern = buildUnexpectedDecryptPattern(keyArn, principals);
-  const measured = Token.isUnresolved(keyArn) ? buildUnexpectedDecryptPattern(sampleKeyArn, principals) : pattern;
+  const rolePrefixes = [...new Set(allowedRoleArnPrefixes)];
+  for (const prefix of rolePrefixes) {
+    if (Token.isUnresolved(prefix) || !ROLE_ARN_PREFIX_PATTERN.test(prefix)) {
+      throw new Error(`${what}: allowedRoleArnPrefixes contains "${prefix}", which is not a role ARN prefix; use arn:aws:iam::<account-id>:role/<path>/ (ending with "/")`);
+    }
+  }
+  const pattern = buildUnexpectedDecryptPattern(keyArn, principals, rolePrefixes);
+  const measured = Token.isUnresolved(keyArn) ? buildUnexpectedDecryptPattern(sampleKeyArn, principals, rolePrefixes) : pattern;
   if (measured.length > FILTER_PATTERN_MAX_LENGTH) {
     throw new Error(
       `${what}: the unexpected-decrypt filter pattern for ${principals.length} allowed principal(s) is ${measured.length} characters, over the CloudWatch Logs limit of ${FILTER_PATTERN_MAX_LENGTH}; ` +
-        "group the principals that decrypt with this key in fewer roles (e.g. one role per function group or one deploy role) and list those",
+        "put the roles that decrypt with this key under a common IAM path and pass it in allowedRoleArnPrefixes instead of one ARN each",
     );
   }
   return pattern;
@@ -134,7 +156,9 @@ function principalPattern(what: string, principalArn: string): string {
   return principalArn;
 }
 
-function buildUnexpectedDecryptPattern(keyArn: string, principals: readonly string[]): string {
+const ROLE_ARN_PREFIX_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)+$/;
+
+function buildUnexpectedDecryptPattern(keyArn: string, principals: readonly string[], rolePrefixes: readonly string[]): string {
   const clauses = [
     "($.eventSource = kms.amazonaws.com)",
     "($.eventName = Decrypt)",
@@ -144,6 +168,11 @@ function buildUnexpectedDecryptPattern(keyArn: string, principals: readonly stri
   if (principals.length > 0) {
     const notAllowed = principals.map((p) => `($.userIdentity.arn != "${p}")`).join(" && ");
     clauses.push(`(($.userIdentity.arn NOT EXISTS) || (${notAllowed}))`);
+  }
+  if (rolePrefixes.length > 0) {
+    const issuer = "$.userIdentity.sessionContext.sessionIssuer.arn";
+    const notAllowed = rolePrefixes.map((prefix) => `(${issuer} != "${prefix}*")`).join(" && ");
+    clauses.push(`((${issuer} NOT EXISTS) || (${notAllowed}))`);
   }
   return `{ ${clauses.join(" && ")} }`;
 }
@@ -191,7 +220,7 @@ export class KeyUseAlarms extends Construct {
     const sampleKeyArn = [env.partition, env.region, env.accountId].some((v) => Token.isUnresolved(v))
       ? SAMPLE_KEY_ARN
       : formatArn(env, "kms", `key/${SAMPLE_KEY_ID}`);
-    const decryptPattern = checkedUnexpectedDecryptPattern(what, key.keyArn, props.allowedDecryptPrincipalArns, sampleKeyArn);
+    const decryptPattern = checkedUnexpectedDecryptPattern(what, key.keyArn, props.allowedDecryptPrincipalArns, props.allowedRoleArnPrefixes ?? [], sampleKeyArn);
 
     const common = { logGroupName: props.trailLogGroupName, metricNamespace: namespace, alarmTopicArn: props.alarmTopicArn, provider: props.provider };
     this.policyChange = new LogMetricAlarm(this, "policy-change", {

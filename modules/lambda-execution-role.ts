@@ -76,6 +76,10 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
         `execution role of function "${props.functionName}": role name "${roleName}" is invalid; IAM role names have 1–64 letters, digits or "+=,.@_-" — set roleName to a shorter name (or shorten the function name)`,
       );
     }
+    const rolePath = props.path ?? "/";
+    if (!Token.isUnresolved(rolePath) && !/^\/([\x21-\x7E]{1,510}\/)?$/.test(rolePath)) {
+      throw new Error(`execution role of function "${props.functionName}": path "${rolePath}" is invalid; IAM paths start and end with "/", e.g. "/payments/eu-west-1/"`);
+    }
     this.roleName = roleName;
     this.functionArn = formatArn(env, "lambda", `function:${props.functionName}`);
     this.logGroupName = `/aws/lambda/${props.functionName}`;
@@ -90,7 +94,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
 
     this.resource = new IamRole(this, "role", {
       name: roleName,
-      path: props.path ?? "/",
+      path: rolePath,
       description: `Execution role of Lambda function ${props.functionName}`,
       assumeRolePolicy: trust.toJsonString(),
       permissionsBoundary: props.permissionsBoundaryArn,

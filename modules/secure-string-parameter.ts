@@ -169,8 +169,10 @@ export class SecureStringParameter extends Construct {
         : {
             valueWo: PARAMETER_PLACEHOLDER_VALUE,
             valueWoVersion: PARAMETER_PLACEHOLDER_VERSION,
-            // Turning seeding off must not write the placeholder over the real value.
-            lifecycle: { ignoreChanges: ["value_wo_version"] },
+            // Turning seeding off must not write the placeholder over the real value. Provider 5.100
+            // sends an empty Value on any update that does not bump value_wo_version (which this
+            // parameter never does), and SSM rejects it: so description and tier are fixed at creation.
+            lifecycle: { ignoreChanges: ["value_wo_version", "description", "tier"] },
           }),
       tags: props.tags ? { ...props.tags } : undefined,
     });

@@ -34,6 +34,8 @@ export function addAccountProvider(stack: TerraformStack, settings: AccountStack
  * from any clone of the repository.
  */
 export function addBackend(stack: TerraformStack, settings: AccountStackSettings): void {
+  // Write-only attributes (secret seeding) and ephemeral variables need Terraform 1.11.
+  stack.addOverride("terraform.required_version", ">= 1.11.0");
   const backend = settings.config.backend;
   const name = stack.node.id;
   if (backend.type === "local") {

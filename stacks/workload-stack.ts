@@ -46,6 +46,8 @@ export class WorkloadStack extends TerraformStack {
     });
     const env = this.key.environment;
     const name = stackName(account, region);
+    // One IAM path per stack for its execution roles: the unexpected-decrypt alarm allows the path, not each role.
+    const rolePath = `/${config.project}/${region}/`;
 
     // Each stack has its own copy of every secret of its account, encrypted with its own key.
     const secrets = new Map<string, SecretsManagerSecret | SecureStringParameter>();
@@ -87,6 +89,7 @@ export class WorkloadStack extends TerraformStack {
             environment: fn.environment,
             logRetentionDays: fn.logRetentionDays,
             allowShortLogRetention: fn.allowShortLogRetention,
+            rolePath,
             permissionsBoundaryArn: fn.permissionsBoundaryPolicyName
               ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
               : undefined,
@@ -95,14 +98,14 @@ export class WorkloadStack extends TerraformStack {
           }),
       );
 
-    // Role ARNs as literal strings: the alarm's filter pattern cannot contain references to other resources' names.
-    const executionRoleArns = this.functions.map((fn) => formatArn(env, "iam", `role/${fn.role.roleName}`, { global: true }));
     this.keyUseAlarms = new KeyUseAlarms(this, "key-use-alarms", {
       key: this.key,
       provider: auditRegion,
       trailLogGroupName: props.trailLogGroupName,
       alarmTopicArn: props.alarmTopicArn,
-      allowedDecryptPrincipalArns: [...executionRoleArns, ...account.keyUserArns, ...account.deployerArns],
+      // All execution roles of this stack share the path, so one clause covers any number of functions.
+      allowedRoleArnPrefixes: [formatArn(env, "iam", `role${rolePath}`, { global: true })],
+      allowedDecryptPrincipalArns: [...account.keyUserArns, ...account.deployerArns],
     });
 
     new TerraformOutput(this, "key_arn", { value: this.key.keyArn, description: "ARN of the workload key" });

@@ -214,7 +214,7 @@ describe("node dist/main.js", () => {
     expect(fs.readdirSync(folder).sort()).toEqual(["bad.json"]);
   });
 
-  test("fails on a refused encrypted value or secret reference with the field path, at most 12 characters of the value and the fix, and writes nothing", () => {
+  test("fails on a refused encrypted value or secret reference with the field path, only the length of the value and the fix, and writes nothing", () => {
     const folder = workspace("bad-secrets");
     const outdir = path.join(folder, "cdktf.out");
     const plaintext = "partner-plaintext-key-4711";
@@ -228,12 +228,12 @@ describe("node dist/main.js", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(`invalid configuration ${config}:`);
     expect(run.stderr).toContain(
-      '  - functions[0].encryptedEnvironment.PARTNER_API_KEY.production-eu-west-1: is not valid base64 ("partner-plai…"); paste the base64 ciphertext printed by the encrypt command',
+      `  - functions[0].encryptedEnvironment.PARTNER_API_KEY.production-eu-west-1: is not valid base64 (${plaintext.length} characters); paste the base64 ciphertext printed by the encrypt command`,
     );
     expect(run.stderr).toContain(
       '  - functions[0].secrets.DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-pasword" is not defined in "secrets"; add it there (name, type) or fix the name: defined are payments/orders-api/db-password, /payments/orders-api/partner-webhook-token',
     );
-    expect(run.stderr).not.toContain(plaintext.slice(0, 13));
+    expect(run.stderr).not.toContain("plaintext-key");
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(fs.existsSync(outdir)).toBe(false);
   });

@@ -280,9 +280,27 @@ describe("bad input", () => {
 
   test("fails when there are too many principals for the 1024-character limit, naming the count and the fix", () => {
     expect(() => build({ allowedDecryptPrincipalArns: roles(14) })).toThrow(
-      /key use alarms "key-alarms": the unexpected-decrypt filter pattern for 14 allowed principal\(s\) is \d+ characters, over the CloudWatch Logs limit of 1024; group the principals that decrypt with this key in fewer roles/,
+      /key use alarms "key-alarms": the unexpected-decrypt filter pattern for 14 allowed principal\(s\) is \d+ characters, over the CloudWatch Logs limit of 1024; put the roles that decrypt with this key under a common IAM path and pass it in allowedRoleArnPrefixes/,
     );
   });
+
+  test("a role ARN prefix allows every role under the path in one clause, on the session issuer (the role ARN with its path)", () => {
+    const prefix = `arn:aws:iam::${ACCOUNT}:role/payments/eu-west-1/`;
+    const pattern = unexpectedDecryptPattern("KEY", [], [prefix, prefix]);
+    expect(pattern).toBe(
+      '{ ($.eventSource = kms.amazonaws.com) && ($.eventName = Decrypt) && ($.resources[0].ARN = "KEY") && ($.userIdentity.type != "AWSService") && ' +
+        `(($.userIdentity.sessionContext.sessionIssuer.arn NOT EXISTS) || (($.userIdentity.sessionContext.sessionIssuer.arn != "${prefix}*"))) }`,
+    );
+    // Fifty functions cost nothing more than one: the prefix replaces a clause per role.
+    expect(() => build({ allowedDecryptPrincipalArns: roles(3), allowedRoleArnPrefixes: [prefix] })).not.toThrow();
+  });
+
+  test.each([`arn:aws:iam::${ACCOUNT}:role/payments`, `arn:aws:iam::${ACCOUNT}:role/`, `arn:aws:sts::${ACCOUNT}:assumed-role/x/`])(
+    "fails when a role ARN prefix is %p (not arn:...:role/<path>/)",
+    (prefix) => {
+      expect(() => unexpectedDecryptPattern("KEY", [], [prefix])).toThrow(`allowedRoleArnPrefixes contains "${prefix}", which is not a role ARN prefix`);
+    },
+  );
 
   test.each([
     ["a Lambda function ARN", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:orders`],

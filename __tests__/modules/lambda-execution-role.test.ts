@@ -222,3 +222,12 @@ describe("inline policy", () => {
     },
   );
 });
+
+test.each(["payments/eu-west-1/", "/payments/eu-west-1", "//"])("fails when the role path is %p (IAM paths start and end with /)", (rolePath) => {
+  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+  new AwsProvider(stack, "aws", { region: "eu-west-1" });
+  const key = new EncryptionKey(stack, "key", { accountId: "111111111111", region: "eu-west-1", aliases: ["lambda-env"] });
+  expect(() => new LambdaExecutionRole(stack, "role", { functionName: "orders", key, path: rolePath })).toThrow(
+    `execution role of function "orders": path "${rolePath}" is invalid; IAM paths start and end with "/"`,
+  );
+});

@@ -76,7 +76,7 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
       tier: "Standard",
       value_wo: "set-out-of-band",
       value_wo_version: 0,
-      lifecycle: { ignore_changes: ["value_wo_version"] },
+      lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
     });
     // Never the plain `value`: the provider would read the real value back into the state on every refresh.
     expect(rendered).not.toHaveProperty("value");
@@ -96,7 +96,7 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
       description: "orders API key",
       value_wo: "set-out-of-band",
       value_wo_version: 0,
-      lifecycle: { ignore_changes: ["value_wo_version"] },
+      lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
       tags: { team: "orders" },
     });
   });

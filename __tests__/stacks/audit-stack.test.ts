@@ -96,6 +96,11 @@ function allowedPrincipals(pattern: string): string[] {
   return [...pattern.matchAll(/\(\$\.userIdentity\.arn != "([^"]+)"\)/g)].map((m) => m[1]);
 }
 
+/** Role ARN prefixes allowed through `sessionContext.sessionIssuer.arn` (the role ARN with its path). */
+function allowedRolePrefixes(pattern: string): string[] {
+  return [...pattern.matchAll(/\(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "([^"]+)"\)/g)].map((m) => m[1]);
+}
+
 const ACCOUNT_IDS = { staging: "111111111111", production: "222222222222" } as const;
 
 describe("AuditStack: the stack", () => {
@@ -425,28 +430,23 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     }
   });
 
-  test("the unexpected-decrypt pattern allows exactly the execution role sessions, the key users and the deployers", () => {
+  test("the unexpected-decrypt pattern allows exactly the stack's execution roles (by their IAM path), the key users and the deployers", () => {
     const { json } = synthesizeDocument(doc());
     const expected: Record<string, string[]> = {
-      "staging-eu-west-1": ["arn:aws:sts::111111111111:assumed-role/orders-api-eu-west-1/*", "arn:aws:sts::111111111111:assumed-role/terraform-deploy/*"],
-      "staging-us-east-1": ["arn:aws:sts::111111111111:assumed-role/orders-api-us-east-1/*", "arn:aws:sts::111111111111:assumed-role/terraform-deploy/*"],
-      "production-eu-west-1": [
-        "arn:aws:sts::222222222222:assumed-role/orders-api-eu-west-1/*",
-        "arn:aws:sts::222222222222:assumed-role/nightly-report-eu-west-1/*",
-        "arn:aws:sts::222222222222:assumed-role/incident-responder/*",
-        "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*",
-      ],
-      "production-us-east-1": [
-        "arn:aws:sts::222222222222:assumed-role/orders-api-us-east-1/*",
-        "arn:aws:sts::222222222222:assumed-role/nightly-report-us-east-1/*",
-        "arn:aws:sts::222222222222:assumed-role/incident-responder/*",
-        "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*",
-      ],
+      "staging-eu-west-1": ["arn:aws:sts::111111111111:assumed-role/terraform-deploy/*"],
+      "staging-us-east-1": ["arn:aws:sts::111111111111:assumed-role/terraform-deploy/*"],
+      "production-eu-west-1": ["arn:aws:sts::222222222222:assumed-role/incident-responder/*", "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*"],
+      "production-us-east-1": ["arn:aws:sts::222222222222:assumed-role/incident-responder/*", "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*"],
     };
     for (const [name, principals] of Object.entries(expected)) {
       const key = only(json[name], "aws_kms_key");
-      const filter = findBy(json[name], "aws_cloudwatch_log_metric_filter", "name", `payments-lambda-env-${name.replace(/^[a-z]+-/, "")}-unexpected-decrypt`).config;
+      const region = name.replace(/^[a-z]+-/, "");
+      const account = ACCOUNT_IDS[name.split("-")[0] as keyof typeof ACCOUNT_IDS];
+      const filter = findBy(json[name], "aws_cloudwatch_log_metric_filter", "name", `payments-lambda-env-${region}-unexpected-decrypt`).config;
       expect(allowedPrincipals(filter.pattern)).toEqual(principals);
+      expect(allowedRolePrefixes(filter.pattern)).toEqual([`arn:aws:iam::${account}:role/payments/${region}/*`]);
+      // Every execution role of the stack lives under that path, and nothing else of the stack does.
+      for (const role of Object.values(resourcesOf(json[name], "aws_iam_role"))) expect(role.path).toBe(`/payments/${region}/`);
       // The workload key of this stack, and Decrypt only.
       expect(filter.pattern).toContain(`($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}")`);
       expect(filter.pattern).toContain("($.eventName = Decrypt)");
@@ -466,8 +466,6 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     const { json } = synthesizeDocument(document);
     const filter = findBy(json["production-eu-west-1"], "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-eu-west-1-unexpected-decrypt").config;
     expect(allowedPrincipals(filter.pattern)).toEqual([
-      "arn:aws:sts::222222222222:assumed-role/orders-api-eu-west-1/*",
-      "arn:aws:sts::222222222222:assumed-role/nightly-report-eu-west-1/*",
       "arn:aws:sts::222222222222:assumed-role/incident-responder/*",
       "arn:aws:iam::222222222222:user/break-glass",
       "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*",
@@ -498,10 +496,8 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
       expect(alarm.alarm_actions).toEqual(["arn:aws-cn:sns:cn-north-1:333333333333:payments-audit-alarms"]);
     }
     const filter = findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-cn-north-1-unexpected-decrypt").config;
-    expect(allowedPrincipals(filter.pattern)).toEqual([
-      "arn:aws-cn:sts::333333333333:assumed-role/orders-api-cn-north-1/*",
-      "arn:aws-cn:sts::333333333333:assumed-role/deploy/*",
-    ]);
+    expect(allowedPrincipals(filter.pattern)).toEqual(["arn:aws-cn:sts::333333333333:assumed-role/deploy/*"]);
+    expect(allowedRolePrefixes(filter.pattern)).toEqual(["arn:aws-cn:iam::333333333333:role/payments/cn-north-1/*"]);
     expect(json["china-audit"].provider.aws[0]).toMatchObject({ region: "cn-north-1", allowed_account_ids: ["333333333333"] });
   });
 });

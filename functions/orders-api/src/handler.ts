@@ -24,7 +24,8 @@ export const handler = async (): Promise<{ statusCode: number; body: string }> =
       logLevel: process.env.LOG_LEVEL,
       partnerApiKeyLoaded: (variables.PARTNER_API_KEY ?? "").length > 0,
       dbPasswordLoaded: dbPassword.length > 0,
-      webhookTokenLoaded: webhookToken.length > 0,
+      // An unseeded SSM parameter holds this placeholder until someone sets the value out of band.
+      webhookTokenLoaded: webhookToken.length > 0 && webhookToken !== "set-out-of-band",
     }),
   };
 };
