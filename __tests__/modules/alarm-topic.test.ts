@@ -1,10 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import { AlarmTopic, AlarmTopicProps } from "../../modules/alarm-topic";
-import { EncryptionKey } from "../../modules/encryption-key";
+import { Json, newStackWithKey, PolicyStatementJson as Statement, synthJson } from "../support/synth";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "alarm-topic-test-"));
@@ -15,27 +14,12 @@ const REGION = "eu-west-1";
 const TOPIC = "kms-audit-alarms";
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:${TOPIC}`;
 
-type Json = Record<string, unknown>;
-type Resources = Record<string, Record<string, Json>>;
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: { AWS?: string[]; Service?: string[] };
-  Action: string[];
-  Resource?: string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
 function setup(region = REGION) {
-  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
-  new AwsProvider(stack, "aws", { region });
-  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region, aliases: ["audit"] });
-  return { stack, key };
+  return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region, alias: "audit" });
 }
 
 function synthesize(stack: TerraformStack) {
-  const resources = (JSON.parse(Testing.synth(stack, true)) as { resource: Resources }).resource;
+  const resources = synthJson(stack).resource;
   const only = (type: string): { id: string; body: Json } => {
     const entries = Object.entries(resources[type] ?? {});
     expect(entries).toHaveLength(1);

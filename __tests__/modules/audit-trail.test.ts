@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import { AuditTrail, AuditTrailProps, CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN, trailNameProblem } from "../../modules/audit-trail";
 import { keyPolicyChangePattern } from "../../modules/key-use-alarms";
+import { fullSynthStackDir, Json, newStack as newStackIn, PolicyJson, synthJson, statementBySid as statement } from "../support/synth";
 import { checkStack } from "../support/terraform";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
@@ -29,27 +29,8 @@ const TERRAFORM_TIMEOUT = 180_000;
 const CIS_4_5_PATTERN =
   "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
 
-type Json = Record<string, unknown>;
-type Resources = Record<string, Record<string, Json>>;
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: { AWS?: string[]; Service?: string[] };
-  Action: string[];
-  Resource?: string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-interface PolicyJson {
-  Version: string;
-  Statement: Statement[];
-}
-
 function newStack(region = REGION): TerraformStack {
-  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
-  new AwsProvider(stack, "aws", { region });
-  return stack;
+  return newStackIn(OUTDIR, region);
 }
 
 function baseProps(overrides: Partial<AuditTrailProps> = {}): AuditTrailProps {
@@ -58,7 +39,7 @@ function baseProps(overrides: Partial<AuditTrailProps> = {}): AuditTrailProps {
 
 /** The synthesized stack, with the one resource of each type the trail creates and the references to them. */
 function synthesize(stack: TerraformStack) {
-  const json = JSON.parse(Testing.synth(stack, true)) as { resource: Resources };
+  const json = synthJson(stack);
   const resources = json.resource;
   const only = (type: string): { id: string; body: Json } => {
     const entries = Object.entries(resources[type] ?? {});
@@ -106,12 +87,6 @@ function build(overrides: Partial<AuditTrailProps> = {}) {
   const stack = newStack();
   const construct = new AuditTrail(stack, "audit", baseProps(overrides));
   return { stack, construct, ...synthesize(stack) };
-}
-
-function statement(policy: PolicyJson, sid: string): Statement {
-  const matches = policy.Statement.filter((s) => s.Sid === sid);
-  expect(matches).toHaveLength(1);
-  return matches[0];
 }
 
 // ---------------------------------------------------------------------------
@@ -688,10 +663,7 @@ describe("terraform", () => {
           accessLogBucketName: "acme-access-logs",
         }),
       );
-      const outdir = Testing.fullSynth(stack);
-      extraDirs.push(outdir);
-
-      const result = await checkStack(path.join(outdir, "stacks", "stack"));
+      const result = await checkStack(fullSynthStackDir(stack, extraDirs));
 
       expect(result.validate).toEqual({ valid: true, warnings: [] });
       if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);

@@ -4,12 +4,13 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { App, TerraformStack, TerraformVariable } from "cdktf";
 import { EncryptedFunction, EncryptedFunctionProps } from "../../modules/encrypted-function";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret } from "../../modules/secrets-manager-secret";
 import { SecureStringParameter } from "../../modules/secure-string-parameter";
+import { newStackWithKey, onlyResource as only, PolicyStatementJson as Statement, Resources, synthJson } from "../support/synth";
 import { CLI_CONFIG_FILE_NAME, checkStack, requireTerraform } from "../support/terraform";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
@@ -20,32 +21,13 @@ const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
 const CODE = path.resolve(__dirname, "../../functions/config-reader");
 
-type Resources = Record<string, Record<string, Record<string, unknown>>>;
-
-interface Statement {
-  Sid?: string;
-  Principal?: { AWS?: string[]; Service?: string[] };
-  Action: string[];
-  Resource?: string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
 function setup() {
-  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
-  new AwsProvider(stack, "aws", { region: REGION });
-  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: REGION, aliases: ["lambda-env"] });
-  return { stack, key };
-}
-
-function only(resources: Resources, type: string): [string, Record<string, unknown>] {
-  const entries = Object.entries(resources[type] ?? {});
-  expect(entries).toHaveLength(1);
-  return entries[0];
+  return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region: REGION, alias: "lambda-env" });
 }
 
 function synthesize(stack: TerraformStack) {
-  const json = JSON.parse(Testing.synth(stack, true));
-  const resources = json.resource as Resources;
+  const json = synthJson(stack);
+  const resources = json.resource;
   const [keyId, kmsKey] = only(resources, "aws_kms_key");
   return {
     json,

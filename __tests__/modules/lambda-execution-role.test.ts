@@ -6,6 +6,7 @@ import { TerraformStack, Testing } from "cdktf";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole, LambdaExecutionRoleProps } from "../../modules/lambda-execution-role";
 import { PolicyStatement } from "../../modules/policy-document";
+import { newStackWithKey, PolicyJson as Policy, synthJson } from "../support/synth";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-execution-role-test-"));
@@ -14,29 +15,12 @@ afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));
 const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: { AWS?: string[]; Service?: string[] };
-  Action: string[];
-  Resource?: string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-interface Policy {
-  Version: string;
-  Statement: Statement[];
-}
-
 function setup(region = REGION) {
-  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
-  new AwsProvider(stack, "aws", { region });
-  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region, aliases: ["lambda-env"] });
-  return { stack, key };
+  return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region, alias: "lambda-env" });
 }
 
 function synthesize(stack: TerraformStack) {
-  const json = JSON.parse(Testing.synth(stack, true));
+  const json = synthJson(stack);
   const [roleId, role] = Object.entries(json.resource.aws_iam_role as Record<string, Record<string, unknown>>)[0];
   const [policyId, rolePolicy] = Object.entries(json.resource.aws_iam_role_policy as Record<string, Record<string, unknown>>)[0];
   const keyId = Object.keys(json.resource.aws_kms_key)[0];

@@ -1,12 +1,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret, SecretsManagerSecretProps } from "../../modules/secrets-manager-secret";
+import { newStackWithKey, onlyResource as only, PolicyStatementJson as Statement, Resources, synthJson } from "../support/synth";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-manager-secret-test-"));
 afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));
@@ -15,32 +15,13 @@ const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
 const ROTATION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rotate-db`;
 
-type Resources = Record<string, Record<string, Record<string, unknown>>>;
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string[];
-  Resource?: string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
 function setup() {
-  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
-  new AwsProvider(stack, "aws", { region: REGION });
-  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: REGION, aliases: ["lambda-env"] });
-  return { stack, key };
-}
-
-function only(resources: Resources, type: string): [string, Record<string, unknown>] {
-  const entries = Object.entries(resources[type] ?? {});
-  expect(entries).toHaveLength(1);
-  return entries[0];
+  return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region: REGION, alias: "lambda-env" });
 }
 
 function synthesize(stack: TerraformStack) {
-  const json = JSON.parse(Testing.synth(stack, true));
-  const resources = json.resource as Resources;
+  const json = synthJson(stack);
+  const resources = json.resource;
   const [keyId] = only(resources, "aws_kms_key");
   return { json, resources, keyArnRef: `\${aws_kms_key.${keyId}.arn}` };
 }

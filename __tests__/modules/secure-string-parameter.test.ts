@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret } from "../../modules/secrets-manager-secret";
 import { PARAMETER_PLACEHOLDER_VALUE, PARAMETER_PLACEHOLDER_VERSION, SecureStringParameter, SecureStringParameterProps } from "../../modules/secure-string-parameter";
+import { newStackWithKey, onlyResource as only, PolicyStatementJson as Statement, Resources, synthJson } from "../support/synth";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "secure-string-parameter-test-"));
 afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));
@@ -16,32 +16,13 @@ const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
 const ARN_PREFIX = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/`;
 
-type Resources = Record<string, Record<string, Record<string, unknown>>>;
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string[];
-  Resource?: string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
 function setup(region = REGION) {
-  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
-  new AwsProvider(stack, "aws", { region });
-  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region, aliases: ["lambda-env"] });
-  return { stack, key };
-}
-
-function only(resources: Resources, type: string): [string, Record<string, unknown>] {
-  const entries = Object.entries(resources[type] ?? {});
-  expect(entries).toHaveLength(1);
-  return entries[0];
+  return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region, alias: "lambda-env" });
 }
 
 function synthesize(stack: TerraformStack) {
-  const json = JSON.parse(Testing.synth(stack, true));
-  const resources = json.resource as Resources;
+  const json = synthJson(stack);
+  const resources = json.resource;
   const [keyId] = only(resources, "aws_kms_key");
   return { json, resources, keyArnRef: `\${aws_kms_key.${keyId}.arn}` };
 }

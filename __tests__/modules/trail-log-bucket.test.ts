@@ -1,10 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { EncryptionKey } from "../../modules/encryption-key";
+import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { s3BucketNameProblem, TrailLogBucket, TrailLogBucketProps } from "../../modules/trail-log-bucket";
+import { fullSynthStackDir, Json, newStackWithKey, synthJson } from "../support/synth";
 import { checkStack } from "../support/terraform";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
@@ -20,14 +19,8 @@ const BUCKET = "acme-audit-logs-111111111111";
 const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/audit`;
 const TERRAFORM_TIMEOUT = 120_000;
 
-type Json = Record<string, unknown>;
-type Resources = Record<string, Record<string, Json>>;
-
 function setup(region = REGION) {
-  const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
-  new AwsProvider(stack, "aws", { region });
-  const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region, aliases: ["audit"] });
-  return { stack, key };
+  return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region, alias: "audit" });
 }
 
 function build(props: Partial<TrailLogBucketProps> = {}) {
@@ -38,7 +31,7 @@ function build(props: Partial<TrailLogBucketProps> = {}) {
 
 /** The synthesized stack, with each S3 resource type found exactly once (logging: at most once). */
 function synthesize(stack: TerraformStack) {
-  const json = JSON.parse(Testing.synth(stack, true)) as { resource: Resources; output?: Json };
+  const json = synthJson(stack);
   const only = (type: string): { id: string; body: Json } => {
     const entries = Object.entries(json.resource[type] ?? {});
     expect(entries).toHaveLength(1);
@@ -364,10 +357,7 @@ describe("terraform", () => {
     async () => {
       const { stack, key } = setup();
       new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn: TRAIL_ARN, accessLogBucketName: "acme-access-logs" });
-      const outdir = Testing.fullSynth(stack);
-      extraDirs.push(outdir);
-
-      const result = await checkStack(path.join(outdir, "stacks", "stack"));
+      const result = await checkStack(fullSynthStackDir(stack, extraDirs));
 
       // Among others, a lifecycle rule without `filter` would warn "Invalid Attribute Combination" here.
       expect(result.validate).toEqual({ valid: true, warnings: [] });

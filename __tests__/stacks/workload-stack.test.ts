@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { AppConfig } from "../../config/app-config";
@@ -8,13 +7,7 @@ import { validateConfig } from "../../config/validate-config";
 import { AuditStack } from "../../stacks/audit-stack";
 import { addStacks } from "../../stacks/synthesize-app";
 import { WorkloadStack } from "../../stacks/workload-stack";
-
-const REPO = path.resolve(__dirname, "..", "..");
-const CODE = path.join(REPO, "functions", "config-reader");
-const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+import { DEFAULT_DOCUMENT, defaultConfigDocument as doc, Json, makeStackTestFolder, REPO } from "../support/stack-config";
 
 let tmp: string;
 let configFile: string;
@@ -22,23 +15,13 @@ let outdir: string;
 const appOutdirs: string[] = [];
 
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "workload-stack-test-"));
-  configFile = path.join(tmp, "config.json");
-  outdir = path.join(tmp, "cdktf.out");
+  ({ tmp, configFile, outdir } = makeStackTestFolder("workload-stack-test-"));
 });
 
 afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
   for (const folder of appOutdirs) fs.rmSync(folder, { recursive: true, force: true });
 });
-
-/** A deep copy of config/default.json, with its state in <tmp>/state and absolute code paths. */
-function doc(): Json {
-  const copy = structuredClone(DEFAULT_DOCUMENT);
-  copy.backend.directory = "state";
-  for (const fn of copy.functions) fn.codeDirectory = CODE;
-  return copy;
-}
 
 /** A well-formed ciphertext (base64 of 48 bytes) for stacks the default configuration has none for. */
 const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");

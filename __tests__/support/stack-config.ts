@@ -1,0 +1,39 @@
+/**
+ * Configuration fixtures shared by the stack tests in __tests__/stacks: the
+ * repository's config/default.json, a deep copy of it that the tests may
+ * change, and the temporary folder each test file writes its configuration
+ * and synthesized stacks to (the test file removes it in afterAll).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export const REPO = path.resolve(__dirname, "..", "..");
+export const CODE = path.join(REPO, "functions", "config-reader");
+export const DEFAULT_DOCUMENT: Json = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
+
+/** A deep copy of config/default.json, with its state in <tmp>/state and absolute code paths. */
+export function defaultConfigDocument(): Json {
+  const copy = structuredClone(DEFAULT_DOCUMENT);
+  copy.backend.directory = "state";
+  for (const fn of copy.functions) fn.codeDirectory = CODE;
+  return copy;
+}
+
+export interface StackTestFolder {
+  /** A fresh temporary folder; the caller removes it. */
+  readonly tmp: string;
+  /** <tmp>/config.json, not yet written. */
+  readonly configFile: string;
+  /** <tmp>/cdktf.out, the synthesized stacks' folder. */
+  readonly outdir: string;
+}
+
+/** Creates a fresh temporary folder named after `prefix` for a stack test file. */
+export function makeStackTestFolder(prefix: string): StackTestFolder {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { tmp, configFile: path.join(tmp, "config.json"), outdir: path.join(tmp, "cdktf.out") };
+}
