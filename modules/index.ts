@@ -1,5 +1,6 @@
 export * from "./alarm-topic";
 export * from "./audit-trail";
+export * from "./compliance";
 export * from "./aws-environment";
 export * from "./deterministic-zip";
 export * from "./encrypted-function";

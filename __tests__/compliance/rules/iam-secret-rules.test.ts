@@ -1,0 +1,54 @@
+import { iamSensitiveActionsScoped } from "../../../modules/compliance/rules/iam-sensitive-actions-scoped";
+import { secretsCustomerManagedKey } from "../../../modules/compliance/rules/secrets-customer-managed-key";
+import { findings, policy, stackOf } from "./helpers";
+
+const meta = (path: string) => ({ "//": { metadata: { path } } });
+
+describe("IAM-001 KMS/Secrets/SSM actions never on *", () => {
+  it("passes scoped statements, resource-less actions and other services on *", () => {
+    const scoped = policy(
+      { Effect: "Allow", Action: ["kms:Decrypt"], Resource: ["${aws_kms_key.k.arn}"] },
+      { Effect: "Allow", Action: ["ssm:DescribeParameters", "kms:ListAliases"], Resource: "*" },
+      { Effect: "Allow", Action: ["logs:CreateLogGroup"], Resource: "*" },
+      { Effect: "Deny", Action: ["kms:*"], Resource: "*" },
+    );
+    expect(findings(iamSensitiveActionsScoped, stackOf({ aws_iam_role_policy: { p: { ...meta("s/role/policy"), policy: scoped } } }))).toEqual([]);
+  });
+
+  it("flags role policies, managed policies and role inline policies", () => {
+    const wide = policy({ Sid: "Wide", Effect: "Allow", Action: ["kms:Decrypt", "secretsmanager:GetSecretValue", "logs:PutLogEvents"], Resource: "*" });
+    const stack = stackOf({
+      aws_iam_role_policy: { p: { ...meta("s/role/policy"), policy: wide } },
+      aws_iam_policy: { m: { ...meta("s/managed"), policy: policy({ Effect: "Allow", Action: "ssm:Get*", Resource: ["*"] }) } },
+      aws_iam_role: { r: { ...meta("s/role/role"), inline_policy: [{ name: "x", policy: policy({ Effect: "Allow", Action: "*", Resource: "*" }) }] } },
+    });
+    expect(findings(iamSensitiveActionsScoped, stack)).toEqual([
+      { path: "s/role/policy", message: 'aws_iam_role_policy.p: policy statement "Wide" allows kms:Decrypt, secretsmanager:GetSecretValue on Resource "*"' },
+      { path: "s/managed", message: 'aws_iam_policy.m: policy statement 1 allows ssm:Get* on Resource "*"' },
+      { path: "s/role/role", message: 'aws_iam_role.r: policy statement 1 allows * on Resource "*"' },
+    ]);
+  });
+});
+
+describe("SECRET-001 customer-managed keys for secrets and SecureStrings", () => {
+  it("passes customer-managed keys and ignores String parameters", () => {
+    const stack = stackOf({
+      aws_secretsmanager_secret: { s: { kms_key_id: "${aws_kms_key.k.arn}" } },
+      aws_ssm_parameter: { p: { type: "SecureString", key_id: "${aws_kms_key.k.arn}" }, plain: { type: "String" } },
+    });
+    expect(findings(secretsCustomerManagedKey, stack)).toEqual([]);
+  });
+
+  it("flags missing keys and AWS managed aliases", () => {
+    const stack = stackOf({
+      aws_secretsmanager_secret: { s: { ...meta("s/secret") }, a: { ...meta("s/aliased"), kms_key_id: "alias/aws/secretsmanager" } },
+      aws_ssm_parameter: { p: { ...meta("s/param"), type: "SecureString", key_id: "alias/aws/ssm" }, q: { ...meta("s/param2"), type: "SecureString" } },
+    });
+    expect(findings(secretsCustomerManagedKey, stack)).toEqual([
+      { path: "s/secret", message: "Secret aws_secretsmanager_secret.s has no kms_key_id: it is encrypted with the AWS managed key aws/secretsmanager" },
+      { path: "s/aliased", message: "Secret aws_secretsmanager_secret.a uses the AWS managed key alias/aws/secretsmanager" },
+      { path: "s/param", message: "SecureString parameter aws_ssm_parameter.p uses the AWS managed key alias/aws/ssm" },
+      { path: "s/param2", message: "SecureString parameter aws_ssm_parameter.q has no key_id: it is encrypted with the AWS managed key aws/ssm" },
+    ]);
+  });
+});

@@ -1,0 +1,74 @@
+import { lambdaEnvironmentKmsKey } from "../../../modules/compliance/rules/lambda-environment-kms-key";
+import { lambdaLogGroup } from "../../../modules/compliance/rules/lambda-log-group";
+import { lambdaNoPlaintextSecrets } from "../../../modules/compliance/rules/lambda-no-plaintext-secrets";
+import { findings, stackOf } from "./helpers";
+
+const meta = (path: string) => ({ "//": { metadata: { path } } });
+const fn = (config: Record<string, unknown>, extra: Record<string, Record<string, Record<string, unknown>>> = {}) =>
+  stackOf({ aws_lambda_function: { fn: { ...meta("s/api/function"), function_name: "api", ...config } }, ...extra });
+
+describe("LAMBDA-001 environment encrypted with a customer-managed key", () => {
+  const environment = { variables: { LOG_LEVEL: "info" } };
+
+  it("passes a key reference, a key ARN literal, and functions without environment", () => {
+    expect(findings(lambdaEnvironmentKmsKey, fn({ environment, kms_key_arn: "${aws_kms_key.k.arn}" }))).toEqual([]);
+    expect(findings(lambdaEnvironmentKmsKey, fn({ environment: [environment], kms_key_arn: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" }))).toEqual([]);
+    expect(findings(lambdaEnvironmentKmsKey, fn({}))).toEqual([]);
+  });
+
+  it("flags a missing key and an AWS managed alias", () => {
+    expect(findings(lambdaEnvironmentKmsKey, fn({ environment }))).toEqual([
+      { path: "s/api/function", message: "Lambda function aws_lambda_function.fn has environment variables but no kms_key_arn: they are encrypted with the AWS managed key aws/lambda" },
+    ]);
+    expect(findings(lambdaEnvironmentKmsKey, fn({ environment, kms_key_arn: "arn:aws:kms:eu-west-1:111111111111:alias/aws/lambda" }))).toEqual([
+      { path: "s/api/function", message: expect.stringContaining("not a customer-managed aws_kms_key reference or key ARN") },
+    ]);
+  });
+});
+
+describe("LAMBDA-002 no plaintext secrets", () => {
+  it("passes configuration, secret references and client-side ciphertexts", () => {
+    const variables = {
+      LOG_LEVEL: "info",
+      DB_PASSWORD_SECRET_ARN: "${aws_secretsmanager_secret.s.arn}",
+      LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN",
+      API_TOKEN: "AQICAHh...ciphertext",
+    };
+    expect(findings(lambdaNoPlaintextSecrets, fn({ environment: { variables } }))).toEqual([]);
+  });
+
+  it("flags secret-looking names and values without echoing the value", () => {
+    const variables = { DB_PASSWORD: "hunter2hunter2", UPSTREAM: "postgres://app:s3cret@db.example.com/app" };
+    const result = findings(lambdaNoPlaintextSecrets, fn({ environment: { variables } }));
+    expect(result).toEqual([
+      { path: "s/api/function", message: 'Lambda function aws_lambda_function.fn: environment variable "DB_PASSWORD" looks like a plaintext secret (its name says it holds a secret)' },
+      { path: "s/api/function", message: expect.stringContaining('"UPSTREAM" looks like a plaintext secret (its value looks like a URL with an embedded password)') },
+    ]);
+    expect(JSON.stringify(result)).not.toMatch(/hunter2|s3cret/);
+  });
+});
+
+describe("LAMBDA-003 log group", () => {
+  const logGroup = (config: Record<string, unknown>) => ({ aws_cloudwatch_log_group: { logs: { ...meta("s/api/logs"), name: "/aws/lambda/api", ...config } } });
+
+  it("passes an encrypted log group kept 365 days or forever", () => {
+    expect(findings(lambdaLogGroup, fn({}, logGroup({ kms_key_id: "${aws_kms_key.k.arn}", retention_in_days: 365 })))).toEqual([]);
+    expect(findings(lambdaLogGroup, fn({}, logGroup({ kms_key_id: "${aws_kms_key.k.arn}", retention_in_days: 0 })))).toEqual([]);
+    const byReference = { aws_cloudwatch_log_group: { logs: { name: "/aws/lambda/${aws_lambda_function.fn.function_name}", kms_key_id: "k", retention_in_days: 731 } } };
+    expect(findings(lambdaLogGroup, fn({ function_name: "${var.name}" }, byReference))).toEqual([]);
+  });
+
+  it("flags a missing log group on the function", () => {
+    expect(findings(lambdaLogGroup, fn({}, logGroup({ name: "/aws/lambda/other" })))).toEqual([
+      { path: "s/api/function", message: expect.stringContaining('has no aws_cloudwatch_log_group named "/aws/lambda/api"') },
+    ]);
+  });
+
+  it("flags an unencrypted or short-lived log group on the log group", () => {
+    expect(findings(lambdaLogGroup, fn({}, logGroup({ retention_in_days: 30 })))).toEqual([
+      { path: "s/api/logs", message: "Log group aws_cloudwatch_log_group.logs of Lambda function aws_lambda_function.fn is not KMS-encrypted (kms_key_id unset)" },
+      { path: "s/api/logs", message: "Log group aws_cloudwatch_log_group.logs of Lambda function aws_lambda_function.fn has retention_in_days 30; set at least 365 (or 0 = never expire)" },
+    ]);
+    expect(findings(lambdaLogGroup, fn({}, logGroup({ kms_key_id: "k" })))).toEqual([{ path: "s/api/logs", message: expect.stringContaining("retention_in_days unset") }]);
+  });
+});

@@ -1,0 +1,59 @@
+import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
+import { blocks, parsePolicy, statementLabel } from "./support";
+
+const SENSITIVE_SERVICES = ["kms:", "secretsmanager:", "ssm:"];
+
+/**
+ * Actions of these services that support no resource-level permissions: IAM
+ * accepts them only with Resource "*", so they are not findings (as in checkov CKV_AWS_355).
+ */
+const RESOURCELESS_ACTIONS = new Set(
+  [
+    "kms:CreateKey", "kms:ListKeys", "kms:ListAliases", "kms:GenerateRandom", "kms:ConnectCustomKeyStore", "kms:CreateCustomKeyStore",
+    "kms:DeleteCustomKeyStore", "kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore", "kms:UpdateCustomKeyStore", "kms:ListRetirableGrants",
+    "secretsmanager:ListSecrets", "secretsmanager:GetRandomPassword", "secretsmanager:BatchGetSecretValue",
+    "ssm:DescribeParameters", "ssm:DescribeDocumentParameters",
+  ].map((action) => action.toLowerCase()),
+);
+
+function sensitive(action: string): boolean {
+  const lower = action.toLowerCase();
+  if (lower === "*") return true;
+  return SENSITIVE_SERVICES.some((prefix) => lower.startsWith(prefix)) && !RESOURCELESS_ACTIONS.has(lower);
+}
+
+/** The policies of a resource: `policy` of policy resources, `inline_policy[].policy` of roles. */
+function policiesOf(resource: SynthesizedResource): unknown[] {
+  if (resource.type === "aws_iam_role") return blocks(resource.config.inline_policy).map((block) => block.policy).filter((policy) => policy !== undefined);
+  return [resource.config.policy];
+}
+
+export const IAM_POLICY_TYPES = ["aws_iam_role_policy", "aws_iam_policy", "aws_iam_role", "aws_iam_user_policy", "aws_iam_group_policy"] as const;
+
+/** IAM-001: KMS, Secrets Manager and SSM permissions are scoped to named resources. */
+export const iamSensitiveActionsScoped: ComplianceRule = {
+  id: "IAM-001",
+  severity: "error",
+  description: "IAM policy statements that allow KMS, Secrets Manager or SSM actions never apply to Resource \"*\".",
+  rationale:
+    "kms:Decrypt on \"*\" decrypts with every key in the account whose key policy enables IAM, and secretsmanager:GetSecretValue / ssm:GetParameter on \"*\" read every secret; a compromised function then exposes all of them instead of its own.",
+  remediation:
+    "List the key, secret or parameter ARNs in Resource (for example \"${aws_kms_key.<name>.arn}\"); LambdaExecutionRole and the grant helpers do this. Actions that support no resource-level permission (kms:ListKeys, ssm:DescribeParameters, ...) may stay on \"*\".",
+  controls: ["Security Hub KMS.1", "Security Hub KMS.2", "checkov CKV_AWS_355", "cdk-nag IAMNoWildcardPermissions (AwsSolutions-IAM5)"],
+  check(stack: StackView): readonly RuleViolation[] {
+    return IAM_POLICY_TYPES.flatMap((type) => stack.ofType(type)).flatMap((resource) =>
+      policiesOf(resource).flatMap((policy): RuleViolation[] => {
+        const parsed = parsePolicy(stack, policy);
+        if ("unreadable" in parsed) {
+          return [{ resource, message: `${resource.address}: the policy cannot be checked for KMS/Secrets Manager/SSM actions on "*" at synth time: ${parsed.unreadable}` }];
+        }
+        return parsed.statements.flatMap((statement, index): RuleViolation[] => {
+          if (statement.effect !== "Allow" || !statement.resources.includes("*")) return [];
+          const actions = statement.actions.filter(sensitive);
+          if (statement.notActions.length > 0) actions.push(`NotAction ${statement.notActions.join(", ")}`);
+          return actions.length > 0 ? [{ resource, message: `${resource.address}: policy ${statementLabel(statement, index)} allows ${actions.join(", ")} on Resource "*"` }] : [];
+        });
+      }),
+    );
+  },
+};

@@ -1,0 +1,50 @@
+import type { ComplianceRule } from "../compliance-rule";
+import { iamSensitiveActionsScoped } from "./iam-sensitive-actions-scoped";
+import { kmsDeletionAlarm } from "./kms-deletion-alarm";
+import { kmsKeyPolicyLockoutSafe } from "./kms-key-policy-lockout-safe";
+import { kmsKeyPolicyNoPublicPrincipal } from "./kms-key-policy-no-public-principal";
+import { kmsKeyRotation } from "./kms-key-rotation";
+import { lambdaEnvironmentKmsKey } from "./lambda-environment-kms-key";
+import { lambdaLogGroup } from "./lambda-log-group";
+import { lambdaNoPlaintextSecrets } from "./lambda-no-plaintext-secrets";
+import { secretsCustomerManagedKey } from "./secrets-customer-managed-key";
+import { trailBucket } from "./trail-bucket";
+import { trailCloudWatchLogs } from "./trail-cloudwatch-logs";
+import { trailKmsEncryption } from "./trail-kms-encryption";
+import { trailLogFileValidation } from "./trail-log-file-validation";
+import { trailMultiRegionManagementEvents } from "./trail-multi-region";
+
+export {
+  iamSensitiveActionsScoped,
+  kmsDeletionAlarm,
+  kmsKeyPolicyLockoutSafe,
+  kmsKeyPolicyNoPublicPrincipal,
+  kmsKeyRotation,
+  lambdaEnvironmentKmsKey,
+  lambdaLogGroup,
+  lambdaNoPlaintextSecrets,
+  secretsCustomerManagedKey,
+  trailBucket,
+  trailCloudWatchLogs,
+  trailKmsEncryption,
+  trailLogFileValidation,
+  trailMultiRegionManagementEvents,
+};
+
+/** The rules `ComplianceChecker` runs by default, in report order. IDs are stable. */
+export const DEFAULT_RULES: readonly ComplianceRule[] = [
+  kmsKeyRotation,
+  kmsKeyPolicyNoPublicPrincipal,
+  kmsKeyPolicyLockoutSafe,
+  lambdaEnvironmentKmsKey,
+  lambdaNoPlaintextSecrets,
+  lambdaLogGroup,
+  iamSensitiveActionsScoped,
+  trailMultiRegionManagementEvents,
+  trailLogFileValidation,
+  trailKmsEncryption,
+  trailCloudWatchLogs,
+  trailBucket,
+  secretsCustomerManagedKey,
+  kmsDeletionAlarm,
+];

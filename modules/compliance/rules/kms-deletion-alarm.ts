@@ -1,0 +1,63 @@
+import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
+import { asArray, blocks, isFalse, nonEmptyString, pointsAt, resolveReference } from "./support";
+
+/** The CIS 4.7 / Security Hub CloudWatch.7 pattern; Security Hub requires this exact text. */
+export const CIS_4_7_PATTERN = "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}";
+
+/** Whether a metric filter reads the log group the trail delivers to (unknown delivery: any filter counts). */
+function readsTrailLogGroup(stack: StackView, trail: SynthesizedResource, filter: SynthesizedResource): boolean {
+  const arn = nonEmptyString(trail.config.cloud_watch_logs_group_arn);
+  if (!arn) return false;
+  const logGroup = resolveReference(stack, arn, "aws_cloudwatch_log_group");
+  if (logGroup) return pointsAt(filter.config.log_group_name, logGroup, [logGroup.config.name]);
+  const literal = /:log-group:([^:]+)(:\*)?$/.exec(arn);
+  return literal ? filter.config.log_group_name === literal[1] : true;
+}
+
+function hasAlarm(stack: StackView, filter: SynthesizedResource): boolean {
+  return blocks(filter.config.metric_transformation).some((metric) =>
+    stack
+      .ofType("aws_cloudwatch_metric_alarm")
+      .some(
+        (alarm) =>
+          alarm.config.metric_name === metric.name &&
+          alarm.config.namespace === metric.namespace &&
+          !isFalse(alarm.config.actions_enabled) &&
+          asArray(alarm.config.alarm_actions).some((action) => nonEmptyString(action) !== undefined),
+      ),
+  );
+}
+
+/**
+ * ALARM-001: an account with a trail alarms when a KMS key is disabled or scheduled for deletion.
+ *
+ * A warning, not an error: the check sees one stack, and an account may keep
+ * its alarms in another stack (or a central monitoring account) that this
+ * rule cannot see; it also cannot verify that the alarm's SNS topic has a
+ * subscriber. The trail settings it depends on are errors (TRAIL-001, TRAIL-004).
+ */
+export const kmsDeletionAlarm: ComplianceRule = {
+  id: "ALARM-001",
+  severity: "warning",
+  description: "A stack with a CloudTrail trail has the CIS 4.7 metric filter (KMS DisableKey/ScheduleKeyDeletion) on the trail's log group and an alarm with an action on its metric.",
+  rationale:
+    "Disabling or scheduling the deletion of a customer-managed key makes everything encrypted with it — Lambda environments, secrets, logs — unreadable; the alarm gives the 7–30 day deletion window to react. Security Hub accepts only the exact CIS pattern.",
+  remediation:
+    `Add an aws_cloudwatch_log_metric_filter on the trail's log group with pattern ${CIS_4_7_PATTERN} and an aws_cloudwatch_metric_alarm on its metric with alarm_actions (an SNS topic with a subscriber); AuditTrail adds both.`,
+  controls: ["CIS AWS Foundations 1.2 3.7", "CIS AWS Foundations 1.4 4.7", "CIS AWS Foundations 3.0 4.7", "Security Hub CloudWatch.7", "checkov CKV_AWS_319"],
+  check(stack: StackView): readonly RuleViolation[] {
+    const trails = stack.ofType("aws_cloudtrail");
+    if (trails.length === 0) return [];
+    const filters = stack.ofType("aws_cloudwatch_log_metric_filter").filter((filter) => filter.config.pattern === CIS_4_7_PATTERN);
+    const covered = trails.some((trail) => filters.some((filter) => readsTrailLogGroup(stack, trail, filter) && hasAlarm(stack, filter)));
+    if (covered) return [];
+    const trail = trails[0];
+    const why =
+      filters.length === 0
+        ? "no aws_cloudwatch_log_metric_filter with the exact CIS 4.7 pattern"
+        : filters.some((filter) => trails.some((candidate) => readsTrailLogGroup(stack, candidate, filter)))
+          ? "a CIS 4.7 metric filter but no aws_cloudwatch_metric_alarm with alarm_actions on its metric"
+          : "a CIS 4.7 metric filter, but not on the log group a trail delivers to";
+    return [{ resource: trail, message: `Stack ${stack.stackName} has CloudTrail trail ${trail.address} but ${why}` }];
+  },
+};
