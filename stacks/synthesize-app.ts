@@ -2,6 +2,7 @@ import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
 import { AppConfig, auditStackName, stackName } from "../config/app-config";
+import { ComplianceChecker, writeComplianceReports } from "../modules";
 import { AuditStack } from "./audit-stack";
 import { WorkloadStack } from "./workload-stack";
 
@@ -10,6 +11,8 @@ export interface SynthesizeAppResult {
   readonly outdir: string;
   /** Stack names, in config order. */
   readonly stacks: readonly string[];
+  /** The compliance checker's findings (the reports are in the output folder). */
+  readonly compliance: ComplianceChecker;
 }
 
 /**
@@ -45,18 +48,38 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
  * files of stacks already initialized are carried over, so a re-synth does
  * not force a new `terraform init`.
  */
-export function synthesizeApp(config: AppConfig, outdir: string): SynthesizeAppResult {
+export interface SynthesizeAppOptions {
+  /** Treat compliance warnings as errors. @default false */
+  readonly failOnWarnings?: boolean;
+  /** Called with the stacks before synthesis, e.g. to add resources next to the app's. @default none */
+  readonly extendStacks?: (stacks: readonly TerraformStack[]) => void;
+}
+
+export function synthesizeApp(config: AppConfig, outdir: string, options: SynthesizeAppOptions = {}): SynthesizeAppResult {
   const finalOutdir = path.resolve(outdir);
   fs.mkdirSync(path.dirname(finalOutdir), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(finalOutdir), `.${path.basename(finalOutdir)}.staging-`));
   // mkdtemp creates 0700; the output is read by other tools and users like any build output.
   fs.chmodSync(staging, 0o755);
+  let checker: ComplianceChecker | undefined;
   try {
     const app = new App({ outdir: staging });
-    const stacks = addStacks(app, config, finalOutdir).map((stack) => stack.node.id);
+    const stackList = addStacks(app, config, finalOutdir);
+    options.extendStacks?.(stackList);
+    // After every stack exists: the checker covers the stacks present when it is enabled.
+    checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
+    const stacks = stackList.map((stack) => stack.node.id);
     app.synth();
+    writeComplianceReports(staging, checker);
     swapIn(staging, finalOutdir, stacks);
-    return { outdir: finalOutdir, stacks };
+    return { outdir: finalOutdir, stacks, compliance: checker };
+  } catch (error) {
+    // The reports are written on every synth; a failed one updates only them, never the stacks.
+    if (checker) {
+      fs.mkdirSync(finalOutdir, { recursive: true });
+      writeComplianceReports(finalOutdir, checker);
+    }
+    throw error;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -265,7 +265,7 @@ describe("node dist/main.js", () => {
     expect(stagingLeftovers(folder)).toEqual([]);
   });
 
-  test("fails when a construct validation fails at synth, and writes nothing", () => {
+  test("fails when a construct validation fails at synth, and writes no stack (only the compliance reports)", () => {
     const folder = workspace("construct-failure-fresh");
     const outdir = path.join(folder, "cdktf.out");
     const run = runMain({ outdir, config: oversizedKeyPolicyConfig(folder) });
@@ -273,7 +273,8 @@ describe("node dist/main.js", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("synthesis failed:");
     expect(run.stderr).toMatch(/encryption key "key": key policy is \d+ bytes, over the 32768-byte limit; use fewer principals or group them in roles/);
-    expect(fs.existsSync(outdir)).toBe(false);
+    // The compliance reports are written on every synth; the stacks and the manifest are not.
+    expect(fs.readdirSync(outdir).sort()).toEqual(["compliance.json", "compliance.md", "compliance.sarif"]);
     expect(stagingLeftovers(folder)).toEqual([]);
   });
 
@@ -339,7 +340,8 @@ describe("synthesizeApp", () => {
   test("returns the output folder and the stack names", () => {
     const folder = workspace("direct");
     const result = synthesizeApp(config, path.join(folder, "out"));
-    expect(result).toEqual({ outdir: path.join(folder, "out"), stacks: STACKS });
+    expect({ outdir: result.outdir, stacks: result.stacks }).toEqual({ outdir: path.join(folder, "out"), stacks: STACKS });
+    expect(result.compliance.failing).toEqual([]);
     expect(fs.readdirSync(folder)).toEqual(["out"]);
   });
 

@@ -184,9 +184,15 @@ afterAll(() => {
 describe.each(["synthesizeApp", "node dist/main.js"])("the default app synthesized by %s", (how) => {
   const output = () => outputs[how];
 
-  test("writes the manifest, one cdk.tf.json per stack and one code zip per function and workload stack, nothing else", () => {
+  test("writes the compliance reports, the manifest, one cdk.tf.json per stack and one code zip per function and workload stack, nothing else", () => {
     const { files } = output();
-    expect(files.filter((file) => !file.endsWith(".zip"))).toEqual(["manifest.json", ...[...STACKS].sort().map((stack) => path.join("stacks", stack, "cdk.tf.json"))]);
+    expect(files.filter((file) => !file.endsWith(".zip"))).toEqual([
+      "compliance.json",
+      "compliance.md",
+      "compliance.sarif",
+      "manifest.json",
+      ...[...STACKS].sort().map((stack) => path.join("stacks", stack, "cdk.tf.json")),
+    ]);
     const zips = files.filter((file) => file.endsWith(".zip"));
     expect(zips).toHaveLength(6); // orders-api in 4 stacks, nightly-report in 2
     for (const zip of zips) expect(WORKLOAD_STACKS).toContain(zip.split(path.sep)[1]);
