@@ -30,6 +30,31 @@ describe("IAM-001 KMS/Secrets/SSM actions never on *", () => {
   });
 });
 
+describe("IAM-001 NotResource and wildcard ARNs", () => {
+  const check = (...statements: Record<string, unknown>[]) => findings(iamSensitiveActionsScoped, stackOf({ aws_iam_role_policy: { p: { ...meta("s/role/policy"), policy: policy(...statements) } } }));
+
+  it("flags sensitive actions with NotResource and on ARNs whose resource part is only wildcards", () => {
+    expect(check({ Sid: "Not", Effect: "Allow", Action: "kms:Decrypt", NotResource: "arn:aws:kms:eu-west-1:111111111111:key/other" })).toEqual([
+      { path: "s/role/policy", message: expect.stringContaining('statement "Not" allows kms:Decrypt on NotResource') },
+    ]);
+    for (const arn of ["arn:aws:kms:*:*:key/*", "arn:aws:secretsmanager:*:*:secret:*", "arn:aws:ssm:*:*:parameter/*", "arn:aws:kms:eu-west-1:111111111111:key/*"]) {
+      expect(check({ Effect: "Allow", Action: ["kms:Decrypt", "secretsmanager:GetSecretValue", "ssm:GetParameter"], Resource: arn })).toEqual([
+        { path: "s/role/policy", message: expect.stringContaining(`on Resource "${arn}" (as broad as "*")`) },
+      ]);
+    }
+  });
+
+  it("passes named ARNs, a secret name prefix with a wildcard suffix, and NotResource on other services", () => {
+    expect(
+      check(
+        { Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
+        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-*" },
+        { Effect: "Allow", Action: "logs:PutLogEvents", NotResource: "arn:aws:logs:*:*:log-group:other" },
+      ),
+    ).toEqual([]);
+  });
+});
+
 describe("SECRET-001 customer-managed keys for secrets and SecureStrings", () => {
   it("passes customer-managed keys and ignores String parameters", () => {
     const stack = stackOf({

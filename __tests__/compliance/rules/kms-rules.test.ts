@@ -68,4 +68,26 @@ describe("KMS-003 lockout-safe key policy", () => {
       ]);
     }
   });
+
+  it("judges a key by the aws_kms_key_policy that references it, not as the default policy", () => {
+    const roleOnly = { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/admin" }, Action: "kms:*", Resource: "*" };
+    const withPolicy = (statement: Record<string, unknown>) =>
+      stackOf({ aws_kms_key: { key: {} }, aws_kms_key_policy: { kp: { "//": { metadata: { path: "s/key/policy" } }, key_id: "${aws_kms_key.key.id}", policy: policy(statement) } } });
+    expect(findings(kmsKeyPolicyLockoutSafe, withPolicy(roleOnly))).toEqual([
+      { path: "s/key/policy", message: "KMS key policy aws_kms_key_policy.kp: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable" },
+    ]);
+    expect(findings(kmsKeyPolicyLockoutSafe, withPolicy(ROOT_STATEMENT))).toEqual([]);
+  });
+});
+
+describe("KMS-002 with aws_kms_key_policy", () => {
+  it("flags an unconditioned * in an aws_kms_key_policy and passes a named principal", () => {
+    const withPolicy = (...statements: Record<string, unknown>[]) =>
+      stackOf({ aws_kms_key: { key: {} }, aws_kms_key_policy: { kp: { "//": { metadata: { path: "s/key/policy" } }, key_id: "${aws_kms_key.key.id}", policy: policy(...statements) } } });
+    const open = { Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" };
+    expect(findings(kmsKeyPolicyNoPublicPrincipal, withPolicy(ROOT_STATEMENT, open))).toEqual([
+      { path: "s/key/policy", message: 'KMS key policy aws_kms_key_policy.kp: key policy statement "Open" allows the "*" principal without a Condition' },
+    ]);
+    expect(findings(kmsKeyPolicyNoPublicPrincipal, withPolicy(ROOT_STATEMENT))).toEqual([]);
+  });
 });

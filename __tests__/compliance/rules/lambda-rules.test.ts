@@ -26,13 +26,26 @@ describe("LAMBDA-001 environment encrypted with a customer-managed key", () => {
   });
 });
 
+/** A base64 value of KMS ciphertext shape (48 bytes). */
+const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");
+
 describe("LAMBDA-002 no plaintext secrets", () => {
+  it("exempts a listed variable from the name rule only if its value is a ciphertext; value patterns still apply", () => {
+    const variables = { LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN,DB_PASSWORD,AWS_SECRET_KEY_ID", API_TOKEN: CIPHERTEXT, DB_PASSWORD: "hunter2hunter2", AWS_SECRET_KEY_ID: "AKIAIOSFODNN7EXAMPLE" };
+    const result = findings(lambdaNoPlaintextSecrets, fn({ environment: { variables } }));
+    expect(result).toEqual([
+      { path: "s/api/function", message: expect.stringContaining('"DB_PASSWORD" looks like a plaintext secret (its name says it holds a secret)') },
+      { path: "s/api/function", message: expect.stringMatching(/"AWS_SECRET_KEY_ID" looks like a plaintext secret \(its value looks like/) },
+    ]);
+    expect(JSON.stringify(result)).not.toMatch(/hunter2|AKIAIOSFODNN7EXAMPLE/);
+  });
+
   it("passes configuration, secret references and client-side ciphertexts", () => {
     const variables = {
       LOG_LEVEL: "info",
       DB_PASSWORD_SECRET_ARN: "${aws_secretsmanager_secret.s.arn}",
       LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN",
-      API_TOKEN: "AQICAHh...ciphertext",
+      API_TOKEN: CIPHERTEXT,
     };
     expect(findings(lambdaNoPlaintextSecrets, fn({ environment: { variables } }))).toEqual([]);
   });
@@ -56,6 +69,16 @@ describe("LAMBDA-003 log group", () => {
     expect(findings(lambdaLogGroup, fn({}, logGroup({ kms_key_id: "${aws_kms_key.k.arn}", retention_in_days: 0 })))).toEqual([]);
     const byReference = { aws_cloudwatch_log_group: { logs: { name: "/aws/lambda/${aws_lambda_function.fn.function_name}", kms_key_id: "k", retention_in_days: 731 } } };
     expect(findings(lambdaLogGroup, fn({ function_name: "${var.name}" }, byReference))).toEqual([]);
+  });
+
+  it("expects the log group of logging_config instead of /aws/lambda/<name>", () => {
+    const custom = { aws_cloudwatch_log_group: { shared: { ...meta("s/api/shared"), name: "/app/shared", kms_key_id: "k", retention_in_days: 365 } } };
+    expect(findings(lambdaLogGroup, fn({ logging_config: [{ log_format: "JSON", log_group: "/app/shared" }] }, custom))).toEqual([]);
+    expect(findings(lambdaLogGroup, fn({ logging_config: { log_group: "${aws_cloudwatch_log_group.shared.name}" } }, custom))).toEqual([]);
+    // A compliant /aws/lambda/api group does not count when the function logs elsewhere.
+    expect(findings(lambdaLogGroup, fn({ logging_config: { log_group: "/app/missing" } }, logGroup({ kms_key_id: "k", retention_in_days: 365 })))).toEqual([
+      { path: "s/api/function", message: expect.stringContaining('has no aws_cloudwatch_log_group named "/app/missing"') },
+    ]);
   });
 
   it("flags a missing log group on the function", () => {

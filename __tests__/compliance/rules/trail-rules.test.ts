@@ -93,6 +93,21 @@ describe("S3-001 trail bucket", () => {
     ]);
   });
 
+  it("counts only a Deny for everyone on s3:* (or *) with aws:SecureTransport false as TLS-only", () => {
+    const withStatement = (statement: Record<string, unknown>) => ({
+      ...GOOD_BUCKET,
+      aws_s3_bucket_policy: { p: { bucket: ref, policy: JSON.stringify({ Statement: [{ Effect: "Deny", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } }, ...statement }] }) } },
+    });
+    for (const statement of [{ Principal: "*", Action: "s3:PutObject" }, { Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "s3:*" }, { Effect: "Allow", Principal: "*", Action: "s3:*" }]) {
+      expect(findings(trailBucket, trailStack(GOOD_TRAIL, withStatement(statement)))).toEqual([
+        { path: "s/audit/bucket/bucket", message: expect.stringContaining("denies requests without TLS") },
+      ]);
+    }
+    for (const statement of [{ Principal: { AWS: "*" }, Action: "*" }, { Principal: { AWS: ["*"] }, Action: ["s3:*"] }]) {
+      expect(findings(trailBucket, trailStack(GOOD_TRAIL, withStatement(statement)))).toEqual([]);
+    }
+  });
+
   it("flags a partial public access block and AES256 encryption", () => {
     const weaker = {
       ...GOOD_BUCKET,

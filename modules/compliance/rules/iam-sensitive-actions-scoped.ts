@@ -22,6 +22,21 @@ function sensitive(action: string): boolean {
   return SENSITIVE_SERVICES.some((prefix) => lower.startsWith(prefix)) && !RESOURCELESS_ACTIONS.has(lower);
 }
 
+/**
+ * Whether a Resource entry is as broad as "*": "*" itself, or an ARN whose
+ * resource part (after the service, Region and account) is only wildcards and
+ * a resource-type prefix, e.g. arn:aws:kms:*:*:key/* or arn:aws:secretsmanager:*:*:secret:*.
+ */
+export function broadResource(resource: string): boolean {
+  if (/^\*+$/.test(resource)) return true;
+  const parts = resource.split(":");
+  if (parts.length < 6 || parts[0] !== "arn") return false;
+  const resourcePart = parts.slice(5).join(":");
+  // Drop an optional resource-type prefix ("key/", "secret:", "parameter/", "alias/"), then only wildcards may remain.
+  const rest = resourcePart.replace(/^[A-Za-z0-9-]+[/:]/, "");
+  return /^[*?/]*\*[*?/]*$/.test(rest) || /^\*+$/.test(resourcePart);
+}
+
 /** The policies of a resource: `policy` of policy resources, `inline_policy[].policy` of roles. */
 function policiesOf(resource: SynthesizedResource): unknown[] {
   if (resource.type === "aws_iam_role") return blocks(resource.config.inline_policy).map((block) => block.policy).filter((policy) => policy !== undefined);
@@ -48,10 +63,18 @@ export const iamSensitiveActionsScoped: ComplianceRule = {
           return [{ resource, message: `${resource.address}: the policy cannot be checked for KMS/Secrets Manager/SSM actions on "*" at synth time: ${parsed.unreadable}` }];
         }
         return parsed.statements.flatMap((statement, index): RuleViolation[] => {
-          if (statement.effect !== "Allow" || !statement.resources.includes("*")) return [];
+          if (statement.effect !== "Allow") return [];
+          const broad = statement.resources.filter(broadResource);
+          const notResource = statement.notResources.length > 0;
+          if (broad.length === 0 && !notResource) return [];
           const actions = statement.actions.filter(sensitive);
           if (statement.notActions.length > 0) actions.push(`NotAction ${statement.notActions.join(", ")}`);
-          return actions.length > 0 ? [{ resource, message: `${resource.address}: policy ${statementLabel(statement, index)} allows ${actions.join(", ")} on Resource "*"` }] : [];
+          const where = notResource
+            ? `NotResource ${statement.notResources.join(", ")} (every other resource)`
+            : broad.includes("*")
+              ? `Resource "*"`
+              : `Resource ${broad.map((arn) => `"${arn}"`).join(", ")} (as broad as "*")`;
+          return actions.length > 0 ? [{ resource, message: `${resource.address}: policy ${statementLabel(statement, index)} allows ${actions.join(", ")} on ${where}` }] : [];
         });
       }),
     );

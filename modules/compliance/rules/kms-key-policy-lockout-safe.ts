@@ -1,4 +1,4 @@
-import type { ComplianceRule, RuleViolation, StackView } from "../compliance-rule";
+import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
 import { actionMatches, parsePolicy } from "./support";
 
 /** The account root as a key policy principal: its ARN or the bare account ID (a Terraform reference counts as the account ID). */
@@ -15,11 +15,14 @@ export const kmsKeyPolicyLockoutSafe: ComplianceRule = {
     "Add an Allow statement for Principal { AWS = \"arn:<partition>:iam::<account>:root\" } with Action kms:* (EncryptionKey adds it as EnableIamPoliciesForAccount), or omit policy to use the AWS default key policy. Keep bypass_policy_lockout_safety_check = false.",
   controls: ["AWS KMS policy lockout safety check (BypassPolicyLockoutSafetyCheck)", "checkov CKV2_AWS_64 (related: key policy defined)"],
   check(stack: StackView): readonly RuleViolation[] {
-    return stack.ofType("aws_kms_key").flatMap((resource): RuleViolation[] => {
-      if (resource.config.policy === undefined) return []; // AWS applies its default key policy, which allows the account root kms:*
+    const keyPolicies = stack.ofType("aws_kms_key_policy");
+    /** Whether an aws_kms_key_policy of the stack sets the policy of `key` (its key_id references the key). */
+    const hasSeparatePolicy = (key: SynthesizedResource): boolean =>
+      keyPolicies.some((keyPolicy) => typeof keyPolicy.config.key_id === "string" && keyPolicy.config.key_id.includes(`\${aws_kms_key.${key.name}.`));
+    const judge = (resource: SynthesizedResource, what: string): RuleViolation[] => {
       const parsed = parsePolicy(stack, resource.config.policy);
       if ("unreadable" in parsed) {
-        return [{ resource, message: `KMS key ${resource.address}: the key policy cannot be checked for a lockout-safe root statement at synth time: ${parsed.unreadable}` }];
+        return [{ resource, message: `${what} ${resource.address}: the key policy cannot be checked for a lockout-safe root statement at synth time: ${parsed.unreadable}` }];
       }
       const safe = parsed.statements.some(
         (statement) =>
@@ -27,7 +30,15 @@ export const kmsKeyPolicyLockoutSafe: ComplianceRule = {
           statement.principals.some((principal) => ACCOUNT_ROOT.test(principal)) &&
           statement.actions.some((action) => actionMatches(action, "kms:PutKeyPolicy")),
       );
-      return safe ? [] : [{ resource, message: `KMS key ${resource.address}: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable` }];
+      return safe ? [] : [{ resource, message: `${what} ${resource.address}: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable` }];
+    };
+    const keys = stack.ofType("aws_kms_key").flatMap((resource): RuleViolation[] => {
+      // An aws_kms_key_policy that references the key replaces its policy: that resource is judged below, not the AWS default.
+      if (hasSeparatePolicy(resource)) return [];
+      // Without policy AWS applies its default key policy, which allows the account root kms:*.
+      if (resource.config.policy === undefined) return [];
+      return judge(resource, "KMS key");
     });
+    return [...keys, ...keyPolicies.flatMap((resource) => judge(resource, "KMS key policy"))];
   },
 };

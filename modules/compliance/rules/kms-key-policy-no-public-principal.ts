@@ -14,15 +14,16 @@ export const kmsKeyPolicyNoPublicPrincipal: ComplianceRule = {
     "Name the principals (account root, roles) in the statement, or keep \"*\" only together with a Condition that restricts it (for example aws:PrincipalOrgID, kms:CallerAccount or kms:ViaService).",
   controls: ["checkov CKV_AWS_33", "checkov CKV_AWS_283"],
   check(stack: StackView): readonly RuleViolation[] {
-    return stack.ofType("aws_kms_key").flatMap((resource): RuleViolation[] => {
+    return [...stack.ofType("aws_kms_key"), ...stack.ofType("aws_kms_key_policy")].flatMap((resource): RuleViolation[] => {
       if (resource.config.policy === undefined) return []; // the AWS default key policy names the account root only
+      const what = resource.type === "aws_kms_key_policy" ? "KMS key policy" : "KMS key";
       const parsed = parsePolicy(stack, resource.config.policy);
       if ("unreadable" in parsed) {
-        return [{ resource, message: `KMS key ${resource.address}: the key policy cannot be checked for "*" principals at synth time: ${parsed.unreadable}` }];
+        return [{ resource, message: `${what} ${resource.address}: the key policy cannot be checked for "*" principals at synth time: ${parsed.unreadable}` }];
       }
       return parsed.statements.flatMap((statement, index) =>
         statement.effect === "Allow" && !statement.condition && statement.principals.some((principal) => WILDCARD_PRINCIPALS.has(principal))
-          ? [{ resource, message: `KMS key ${resource.address}: key policy ${statementLabel(statement, index)} allows the "*" principal without a Condition` }]
+          ? [{ resource, message: `${what} ${resource.address}: key policy ${statementLabel(statement, index)} allows the "*" principal without a Condition` }]
           : [],
       );
     });

@@ -1,5 +1,5 @@
 import type { ComplianceRule, RuleViolation, StackView } from "../compliance-rule";
-import { nonEmptyString } from "./support";
+import { blocks, nonEmptyString } from "./support";
 
 export const MIN_RETENTION_DAYS = 365;
 
@@ -17,9 +17,21 @@ export const lambdaLogGroup: ComplianceRule = {
     const logGroups = stack.ofType("aws_cloudwatch_log_group");
     return stack.ofType("aws_lambda_function").flatMap((resource): RuleViolation[] => {
       const functionName = nonEmptyString(resource.config.function_name);
-      const expected = [`/aws/lambda/\${aws_lambda_function.${resource.name}.function_name}`];
-      if (functionName) expected.push(`/aws/lambda/${functionName}`);
-      const logGroup = logGroups.find((group) => typeof group.config.name === "string" && expected.includes(group.config.name));
+      // logging_config.log_group (object or one-element list) replaces the default /aws/lambda/<function_name>.
+      const customGroup = blocks(resource.config.logging_config).map((block) => nonEmptyString(block.log_group)).find((name) => name !== undefined);
+      const expected: string[] = [];
+      if (customGroup) {
+        expected.push(customGroup);
+      } else {
+        expected.push(`/aws/lambda/\${aws_lambda_function.${resource.name}.function_name}`);
+        if (functionName) expected.push(`/aws/lambda/${functionName}`);
+      }
+      const logGroup = logGroups.find(
+        (group) =>
+          (typeof group.config.name === "string" && expected.includes(group.config.name)) ||
+          // A reference such as "${aws_cloudwatch_log_group.logs.name}" names the log group resource itself.
+          (customGroup !== undefined && customGroup.startsWith(`\${aws_cloudwatch_log_group.${group.name}.`)),
+      );
       if (!logGroup) {
         return [{ resource, message: `Lambda function ${resource.address} has no aws_cloudwatch_log_group named "${expected[expected.length - 1]}" in this stack; Lambda would create it unencrypted and never expiring` }];
       }

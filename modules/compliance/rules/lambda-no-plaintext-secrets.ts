@@ -1,4 +1,4 @@
-import { ENCRYPTED_VARIABLES_LIST_NAME, secretLikeReason } from "../../environment-variables";
+import { ENCRYPTED_VARIABLES_LIST_NAME, ciphertextProblem, secretLikeReason } from "../../environment-variables";
 import type { ComplianceRule, RuleViolation, StackView } from "../compliance-rule";
 import { lambdaEnvironmentVariables } from "./lambda-environment-kms-key";
 
@@ -19,8 +19,11 @@ export const lambdaNoPlaintextSecrets: ComplianceRule = {
       // Client-side encrypted values are KMS ciphertexts, not plaintext.
       const encrypted = new Set(typeof listed === "string" ? listed.split(",").map((name) => name.trim()) : []);
       return Object.entries(variables).flatMap(([name, value]): RuleViolation[] => {
-        if (name === ENCRYPTED_VARIABLES_LIST_NAME || encrypted.has(name) || typeof value !== "string") return [];
-        const reason = secretLikeReason(name, value);
+        if (name === ENCRYPTED_VARIABLES_LIST_NAME || typeof value !== "string") return [];
+        // A listed variable is exempt from the name rule only if its value has the shape of a KMS ciphertext;
+        // the value patterns (access keys, private keys, ...) still apply to it.
+        const exemptName = encrypted.has(name) && ciphertextProblem(value) === undefined;
+        const reason = exemptName ? secretLikeReason("", value) : secretLikeReason(name, value);
         // The value is never echoed: it may be a real secret.
         return reason ? [{ resource, message: `Lambda function ${resource.address}: environment variable "${name}" looks like a plaintext secret (${reason})` }] : [];
       });

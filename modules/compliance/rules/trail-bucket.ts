@@ -1,5 +1,5 @@
 import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
-import { blocks, findValues, isTrue, parsePolicy, pointsAt, referencedResource } from "./support";
+import { blocks, findValues, isTrue, parsePolicy, pointsAt, referencedResource, type PolicyStatement } from "./support";
 
 const PUBLIC_ACCESS_FLAGS = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"] as const;
 
@@ -12,6 +12,22 @@ function deniesInsecureTransport(condition: Readonly<Record<string, unknown>> | 
     const value = (entries as Record<string, unknown>)["aws:SecureTransport"];
     return (Array.isArray(value) ? value : [value]).some((item) => item === false || item === "false");
   });
+}
+
+/** Whether a statement applies to everyone: Principal "*", { AWS: "*" } or { AWS: ["*"] }. */
+function everyone(statement: PolicyStatement): boolean {
+  return statement.principals.length > 0 && statement.principals.every((principal) => principal === "*" || principal === "AWS:*");
+}
+
+/** A TLS-only statement: Deny, Principal "*", Action s3:* or *, Condition Bool aws:SecureTransport = false. */
+function isTlsDeny(statement: PolicyStatement): boolean {
+  return (
+    statement.effect === "Deny" &&
+    everyone(statement) &&
+    statement.notActions.length === 0 &&
+    statement.actions.some((action) => action === "*" || action.toLowerCase() === "s3:*") &&
+    deniesInsecureTransport(statement.condition)
+  );
 }
 
 /** Every problem of a trail bucket, as sentences. */
@@ -41,9 +57,9 @@ function bucketProblems(stack: StackView, bucket: SynthesizedResource): string[]
   const policies = [...companions("aws_s3_bucket_policy").map((policy) => policy.config.policy), ...(bucket.config.policy === undefined ? [] : [bucket.config.policy])];
   const tlsOnly = policies.some((policy) => {
     const parsed = parsePolicy(stack, policy);
-    return "statements" in parsed && parsed.statements.some((statement) => statement.effect === "Deny" && deniesInsecureTransport(statement.condition));
+    return "statements" in parsed && parsed.statements.some(isTlsDeny);
   });
-  if (!tlsOnly) problems.push("has no bucket policy that denies requests without TLS (Deny with Condition Bool aws:SecureTransport = false)");
+  if (!tlsOnly) problems.push('has no bucket policy that denies requests without TLS (Deny for Principal "*" on Action s3:* with Condition Bool aws:SecureTransport = false)');
   return problems;
 }
 
