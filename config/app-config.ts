@@ -13,6 +13,8 @@ export interface AppConfig {
   readonly accounts: readonly AccountConfig[];
   readonly secrets: readonly SecretConfig[];
   readonly functions: readonly FunctionConfig[];
+  /** Set only to deploy to a local AWS API emulator (moto, LocalStack) instead of AWS. */
+  readonly emulator?: EmulatorConfig;
   /** Absolute path of the file this was loaded from. */
   readonly sourceFile: string;
 }
@@ -43,6 +45,18 @@ export interface KeyConfig {
   readonly rotationPeriodDays: number;
   readonly deletionWindowDays: number;
   readonly preventDestroy: boolean;
+}
+
+/**
+ * A local AWS API emulator that every provider of the app talks to instead
+ * of AWS: each service endpoint the app uses points at `endpoint`, the
+ * credentials are dummies whose access key ID is the account ID (the
+ * emulator's way to tell accounts apart), and the provider skips the checks
+ * that need real AWS (credential validation, instance metadata, region list).
+ */
+export interface EmulatorConfig {
+  /** Base URL of the emulator, e.g. `http://127.0.0.1:5000`. */
+  readonly endpoint: string;
 }
 
 export interface AssumeRoleConfig {

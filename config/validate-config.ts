@@ -8,7 +8,7 @@ import { trailNameProblem } from "../modules/audit-trail";
 import { s3BucketNameProblem } from "../modules/trail-log-bucket";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
-import { AccountConfig, AppConfig, AuditConfig, BackendConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackName } from "./app-config";
+import { AccountConfig, AppConfig, AuditConfig, BackendConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackName } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -152,12 +152,13 @@ const PRINCIPAL_HINT = "use an IAM principal ARN such as arn:aws:iam::1111111111
 export function validateConfig(document: Json, sourceFile: string): AppConfig {
   const r = new Reader();
   const baseDir = path.dirname(path.resolve(sourceFile));
-  const root = r.object(ROOT, document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "secrets", "functions"]);
+  const root = r.object(ROOT, document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "secrets", "functions", "emulator"]);
 
   const project = r.string("project", root.project, PROJECT_PATTERN, 'use 2–31 lowercase letters, digits or "-", starting with a letter, e.g. "payments"');
   const defaultTags = r.stringMap("defaultTags", root.defaultTags);
   const backend = readBackend(r, root.backend, baseDir);
   const key = readKey(r, root.key, project);
+  const emulator = readEmulator(r, root.emulator);
 
   const accounts = r.array("accounts", root.accounts, undefined, 1).map((raw, i) => readAccount(r, `accounts[${i}]`, raw, project));
   const accountNames = accounts.map((a) => a.name);
@@ -205,7 +206,7 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   });
 
   if (r.issues.length > 0) throw new ConfigError(sourceFile, r.issues);
-  return { project, defaultTags, backend, key, accounts, secrets, functions, sourceFile: path.resolve(sourceFile) };
+  return { project, defaultTags, backend, key, accounts, secrets, functions, emulator, sourceFile: path.resolve(sourceFile) };
 }
 
 function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
@@ -235,6 +236,16 @@ function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
   }
   r.fail("backend.type", `${show(type)} is not a backend type; use "local" or "s3"`);
   return { type: "local", directory: baseDir };
+}
+
+/** http(s) URL without path, query or credentials: the provider appends nothing, so a path would be lost. */
+const EMULATOR_ENDPOINT_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/;
+
+function readEmulator(r: Reader, raw: Json): EmulatorConfig | undefined {
+  if (raw === undefined) return undefined;
+  const o = r.object("emulator", raw, ["endpoint"]);
+  const endpoint = r.string("emulator.endpoint", o.endpoint, EMULATOR_ENDPOINT_PATTERN, 'use the base URL of the emulator, such as "http://127.0.0.1:5000", or remove "emulator" to deploy to AWS');
+  return { endpoint: endpoint.replace(/\/$/, "") };
 }
 
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {

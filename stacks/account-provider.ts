@@ -1,7 +1,7 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import * as path from "path";
-import { AccountConfig, AppConfig } from "../config/app-config";
+import { AccountConfig, AppConfig, EmulatorConfig } from "../config/app-config";
 
 export interface AccountStackSettings {
   readonly config: AppConfig;
@@ -25,7 +25,36 @@ export function addAccountProvider(stack: TerraformStack, settings: AccountStack
       ? [{ roleArn: account.assumeRole.roleArn, sessionName: account.assumeRole.sessionName, externalId: account.assumeRole.externalId }]
       : undefined,
     defaultTags: [{ tags: { ...config.defaultTags, ...account.tags } }],
+    ...(config.emulator ? emulatorSettings(config.emulator, account) : {}),
   });
+}
+
+/**
+ * The services behind every resource type the app creates, plus STS, which
+ * the provider calls to check `allowed_account_ids`. Each is an endpoint
+ * name of the provider's `endpoints` block; a test checks that the
+ * synthesized stacks use no other service.
+ */
+export const EMULATED_SERVICES = ["cloudtrail", "cloudwatch", "iam", "kms", "lambda", "logs", "s3", "secretsmanager", "sns", "ssm", "sts"] as const;
+
+/**
+ * Provider settings for a local AWS API emulator: every service endpoint the
+ * app uses, dummy credentials, and no checks that need real AWS. The access
+ * key ID is the 12-digit account ID, which is how LocalStack (and the moto
+ * launcher of the end-to-end test) tell accounts apart, so
+ * `allowed_account_ids` is still checked against the emulator's answer.
+ */
+function emulatorSettings(emulator: EmulatorConfig, account: AccountConfig): Partial<AwsProviderConfig> {
+  return {
+    accessKey: account.accountId,
+    secretKey: "emulator-dummy-secret",
+    skipCredentialsValidation: true,
+    skipMetadataApiCheck: "true",
+    skipRegionValidation: true,
+    // Buckets as URL paths: an emulator on 127.0.0.1 has no DNS for <bucket>.127.0.0.1.
+    s3UsePathStyle: true,
+    endpoints: [Object.fromEntries(EMULATED_SERVICES.map((service) => [service, emulator.endpoint]))],
+  };
 }
 
 /**

@@ -347,7 +347,7 @@ describe("validateConfig: errors", () => {
     document.colour = "blue";
     expect(onlyIssue(document)).toEqual({
       path: "colour",
-      message: "unknown field; allowed fields are $comment, project, defaultTags, backend, key, accounts, secrets, functions",
+      message: "unknown field; allowed fields are $comment, project, defaultTags, backend, key, accounts, secrets, functions, emulator",
     });
   });
 

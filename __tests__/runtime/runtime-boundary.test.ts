@@ -79,10 +79,10 @@ test("importing the runtime loads no AWS SDK package until a value is needed", (
 
 test("startMoto fails with a clear error when moto_server is missing (never skips)", async () => {
   await expect(startMoto({ command: "moto_server-not-installed" })).rejects.toThrow(
-    'moto_server-not-installed not found on PATH: the runtime tests need moto\'s server (pip install "moto[server]==5.2.1"); they are never skipped',
+    'moto_server-not-installed not found on PATH: moto\'s server is needed (pip install "moto[server]==5.2.1"); the tests that use it are never skipped',
   );
 });
 
 test("startMoto fails with moto's output when the server exits early", async () => {
-  await expect(startMoto({ command: "false" })).rejects.toThrow(/false exited \(code 1, signal null\) before answering on http:\/\/127\.0\.0\.1:\d+/);
+  await expect(startMoto({ command: "false" })).rejects.toThrow(/false -H 127\.0\.0\.1 -p \d+ exited \(code 1, signal null\) before answering on http:\/\/127\.0\.0\.1:\d+/);
 });

@@ -33,39 +33,14 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { resolveProviderMirror, writeOfflineCliConfig } from "../../e2e/offline-terraform";
 
-/** Environment variable naming the provider filesystem-mirror root. */
-export const PROVIDER_MIRROR_ENV = "TF_PROVIDER_MIRROR";
-/** Mirror root used when {@link PROVIDER_MIRROR_ENV} is not set. */
-export const DEFAULT_PROVIDER_MIRROR = "/opt/tf-plugins";
+export { CLI_CONFIG_FILE_NAME, DEFAULT_PROVIDER_MIRROR, PROVIDER_MIRROR_ENV, resolveProviderMirror, writeOfflineCliConfig } from "../../e2e/offline-terraform";
+
 /** Name of the override file written into the stack folder. */
 export const OVERRIDE_FILE_NAME = "zz_offline_override.tf.json";
-/** Name of the CLI config written into the stack folder when none is given. */
-export const CLI_CONFIG_FILE_NAME = ".terraform.offline.tfrc";
-
 const PLAN_FILE = path.join(".terraform", "offline-check.tfplan");
 const ISOLATED_STATE_FILE = path.join(".terraform", "offline-check.tfstate");
-
-/**
- * Resolves the provider filesystem-mirror root: `$TF_PROVIDER_MIRROR`, or
- * `/opt/tf-plugins`. Throws when the folder does not hold
- * `registry.terraform.io/hashicorp/aws/`.
- */
-export function resolveProviderMirror(): string {
-  const fromEnv = process.env[PROVIDER_MIRROR_ENV];
-  const mirror = path.resolve(fromEnv && fromEnv.trim() !== "" ? fromEnv : DEFAULT_PROVIDER_MIRROR);
-  const awsDir = path.join(mirror, "registry.terraform.io", "hashicorp", "aws");
-  if (!isDirectory(awsDir)) {
-    const source = fromEnv ? `${PROVIDER_MIRROR_ENV}=${fromEnv}` : `the default ${DEFAULT_PROVIDER_MIRROR} (${PROVIDER_MIRROR_ENV} is not set)`;
-    throw new Error(
-      `terraform provider mirror not found: looked for the folder ${awsDir} from ${source}. ` +
-        `Set ${PROVIDER_MIRROR_ENV} to the filesystem-mirror root, i.e. the folder that holds ` +
-        `registry.terraform.io/hashicorp/aws/<version>/<os_arch>/terraform-provider-aws_v<version>_x5 ` +
-        `(e.g. ${PROVIDER_MIRROR_ENV}=${DEFAULT_PROVIDER_MIRROR}).`,
-    );
-  }
-  return mirror;
-}
 
 /**
  * Returns the absolute path of the `terraform` executable found on PATH;
@@ -80,33 +55,6 @@ export function requireTerraform(): string {
     );
   }
   return exe;
-}
-
-/**
- * Writes a Terraform CLI config that installs `hashicorp/*` providers only from
- * the filesystem mirror (never from the registry) into `dir` and returns its
- * path. Pass it to Terraform as `TF_CLI_CONFIG_FILE`.
- *
- * @param dir folder to write `.terraform.offline.tfrc` into (created if missing)
- * @param mirror mirror root; @default resolveProviderMirror()
- */
-export function writeOfflineCliConfig(dir: string, mirror: string = resolveProviderMirror()): string {
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, CLI_CONFIG_FILE_NAME);
-  const config = [
-    "provider_installation {",
-    "  filesystem_mirror {",
-    `    path    = ${JSON.stringify(mirror)}`,
-    '    include = ["registry.terraform.io/hashicorp/*"]',
-    "  }",
-    "  direct {",
-    '    exclude = ["registry.terraform.io/hashicorp/*"]',
-    "  }",
-    "}",
-    "",
-  ].join("\n");
-  fs.writeFileSync(file, config);
-  return file;
 }
 
 /** A diagnostic as printed by `terraform validate -json` / `plan -json`. */

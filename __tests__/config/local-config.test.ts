@@ -1,0 +1,262 @@
+/**
+ * config/local.json: the default configuration deployed to a local AWS API
+ * emulator (the end-to-end test). It must stay the default configuration
+ * (so the end-to-end test deploys what users deploy) plus only the emulator
+ * settings, and its synthesized providers must send every request of every
+ * resource to the emulator, never to AWS.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AppConfig, auditStackName, stackName } from "../../config/app-config";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
+import { ConfigError, ConfigIssue, validateConfig } from "../../config/validate-config";
+import { EMULATED_SERVICES } from "../../stacks/account-provider";
+import { synthesizeApp } from "../../stacks/synthesize-app";
+import { Json, REPO } from "../support/stack-config";
+
+const LOCAL_CONFIG_FILE = path.join(REPO, "config", "local.json");
+const readDocument = (file: string): Json => JSON.parse(fs.readFileSync(file, "utf8"));
+const LOCAL_DOCUMENT: Json = readDocument(LOCAL_CONFIG_FILE);
+const DEFAULT_DOCUMENT: Json = readDocument(DEFAULT_CONFIG_FILE);
+/** The endpoint written in config/local.json. */
+const ENDPOINT = "http://127.0.0.1:5000";
+
+/** Provider arguments that only the emulator settings add. */
+const EMULATOR_PROVIDER_KEYS = ["access_key", "secret_key", "skip_credentials_validation", "skip_metadata_api_check", "skip_region_validation", "s3_use_path_style", "endpoints"];
+
+/**
+ * The provider `endpoints` name of the service behind each resource type the
+ * app may create, by type prefix (longest prefix wins). A resource type that
+ * matches none fails the test: add its service to EMULATED_SERVICES (and here).
+ */
+const SERVICE_BY_TYPE_PREFIX: Readonly<Record<string, (typeof EMULATED_SERVICES)[number]>> = {
+  aws_cloudtrail: "cloudtrail",
+  aws_cloudwatch_log_: "logs",
+  aws_cloudwatch_metric_alarm: "cloudwatch",
+  aws_iam_: "iam",
+  aws_kms_: "kms",
+  aws_lambda_: "lambda",
+  aws_s3_: "s3",
+  aws_secretsmanager_: "secretsmanager",
+  aws_sns_: "sns",
+  aws_ssm_: "ssm",
+};
+
+function serviceOf(resourceType: string): string | undefined {
+  const prefixes = Object.keys(SERVICE_BY_TYPE_PREFIX).filter((prefix) => resourceType.startsWith(prefix));
+  prefixes.sort((a, b) => b.length - a.length);
+  return prefixes.length > 0 ? SERVICE_BY_TYPE_PREFIX[prefixes[0]] : undefined;
+}
+
+let tmp: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "local-config-test-"));
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("config/local.json", () => {
+  test("loads, with the emulator endpoint, destroyable keys and its own state folder", () => {
+    const config = loadConfig(LOCAL_CONFIG_FILE);
+    expect(config.emulator).toEqual({ endpoint: ENDPOINT });
+    expect(config.key.preventDestroy).toBe(false);
+    expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state", "emulator") });
+  });
+
+  test("the default configuration has no emulator and keeps its keys", () => {
+    const config = loadConfig(DEFAULT_CONFIG_FILE);
+    expect(config.emulator).toBeUndefined();
+    expect(config.key.preventDestroy).toBe(true);
+    expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state") });
+  });
+
+  test("differs from config/default.json only in $comment, emulator, key.preventDestroy and backend.directory", () => {
+    const strip = (document: Json): Json => {
+      const copy = structuredClone(document);
+      delete copy.$comment;
+      delete copy.emulator;
+      delete copy.key.preventDestroy;
+      delete copy.backend.directory;
+      return copy;
+    };
+    // A change to default.json that local.json does not mirror (or the reverse) fails here.
+    expect(strip(LOCAL_DOCUMENT)).toEqual(strip(DEFAULT_DOCUMENT));
+    // The four fields really differ: local state never mixes with the default's.
+    expect(LOCAL_DOCUMENT.$comment).not.toBe(DEFAULT_DOCUMENT.$comment);
+    expect(LOCAL_DOCUMENT.backend.directory).not.toBe(DEFAULT_DOCUMENT.backend.directory);
+    expect(DEFAULT_DOCUMENT.emulator).toBeUndefined();
+    expect(DEFAULT_DOCUMENT.key.preventDestroy).toBe(true);
+    expect(LOCAL_DOCUMENT.key.preventDestroy).toBe(false);
+  });
+});
+
+describe("validateConfig emulator", () => {
+  /** The issues validateConfig reports for config/local.json with `emulator` replaced. */
+  function issuesWith(emulator: Json): readonly ConfigIssue[] {
+    const document = structuredClone(LOCAL_DOCUMENT);
+    document.emulator = emulator;
+    try {
+      validateConfig(document, LOCAL_CONFIG_FILE);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.issues;
+      throw error;
+    }
+    throw new Error(`expected a ConfigError, but emulator ${JSON.stringify(emulator)} was accepted`);
+  }
+
+  function accepted(emulator: Json): AppConfig {
+    const document = structuredClone(LOCAL_DOCUMENT);
+    document.emulator = emulator;
+    return validateConfig(document, LOCAL_CONFIG_FILE);
+  }
+
+  test("accepts http and https base URLs, and drops a trailing slash", () => {
+    expect(accepted({ endpoint: "http://localhost:4566" }).emulator).toEqual({ endpoint: "http://localhost:4566" });
+    expect(accepted({ endpoint: "https://moto.internal" }).emulator).toEqual({ endpoint: "https://moto.internal" });
+    expect(accepted({ endpoint: "http://127.0.0.1:5000/" }).emulator).toEqual({ endpoint: "http://127.0.0.1:5000" });
+  });
+
+  test.each([
+    ["a number", 5000, "5000"],
+    ["an ftp URL", "ftp://x", '"ftp://x"'],
+    ["a URL with a path", "http://127.0.0.1:5000/path", '"http://127.0.0.1:5000/path"'],
+    ["a URL with a query", "http://127.0.0.1:5000?x=1", '"http://127.0.0.1:5000?x=1"'],
+    ["a URL with credentials", "http://user:pass@127.0.0.1:5000", '"http://user:pass@127.0.0.1:5000"'],
+    ["a host name without a scheme", "127.0.0.1:5000", '"127.0.0.1:5000"'],
+  ])("fails when emulator.endpoint is %s", (_what, endpoint, shown) => {
+    const issues = issuesWith({ endpoint });
+    expect(issues).toHaveLength(1);
+    expect(issues[0].path).toBe("emulator.endpoint");
+    expect(issues[0].message).toContain(shown);
+    expect(issues[0].message).toContain("http://127.0.0.1:5000");
+  });
+
+  test("fails when emulator.endpoint is missing", () => {
+    const issues = issuesWith({});
+    expect(issues).toEqual([{ path: "emulator.endpoint", message: expect.stringContaining("expected a string, got nothing") }]);
+  });
+
+  test("fails when emulator has an unknown field", () => {
+    const issues = issuesWith({ endpoint: ENDPOINT, foo: "bar" });
+    expect(issues).toEqual([{ path: "emulator.foo", message: expect.stringContaining("unknown field; allowed fields are endpoint") }]);
+  });
+
+  test("fails when emulator is not an object", () => {
+    const issues = issuesWith(ENDPOINT);
+    expect(issues.map((i) => i.path)).toContain("emulator");
+    expect(issues.find((i) => i.path === "emulator")?.message).toContain(`expected an object, got "${ENDPOINT}"`);
+  });
+});
+
+/** Synthesized Terraform JSON of every stack of the app, by stack name. */
+interface SynthesizedApp {
+  readonly config: AppConfig;
+  readonly stacks: Record<string, Json>;
+  /** The account ID each stack deploys to. */
+  readonly accountOf: Record<string, string>;
+}
+
+function synthesize(configFile: string, folder: string): SynthesizedApp {
+  const config = loadConfig(configFile);
+  const outdir = path.join(tmp, folder, "cdktf.out");
+  const result = synthesizeApp(config, outdir);
+  const stacks = Object.fromEntries(result.stacks.map((name) => [name, readDocument(path.join(outdir, "stacks", name, "cdk.tf.json"))]));
+  const accountOf: Record<string, string> = {};
+  for (const account of config.accounts) {
+    accountOf[auditStackName(account)] = account.accountId;
+    for (const region of account.regions) accountOf[stackName(account, region)] = account.accountId;
+  }
+  expect(Object.keys(stacks).sort()).toEqual(Object.keys(accountOf).sort());
+  return { config, stacks, accountOf };
+}
+
+/** Every `aws` provider block of a stack (the default and the aliased ones). */
+function awsProviders(stack: Json): Json[] {
+  const providers = stack.provider?.aws;
+  expect(Array.isArray(providers)).toBe(true);
+  return providers;
+}
+
+describe("synthesized stacks", () => {
+  let local: SynthesizedApp;
+  let defaults: SynthesizedApp;
+
+  beforeAll(() => {
+    local = synthesize(LOCAL_CONFIG_FILE, "local");
+    defaults = synthesize(DEFAULT_CONFIG_FILE, "default");
+  });
+
+  test("every aws provider of the local stacks talks to the emulator, as the stack's account", () => {
+    const endpoints = Object.fromEntries(EMULATED_SERVICES.map((service) => [service, ENDPOINT]));
+    let aliased = 0;
+    for (const [name, stack] of Object.entries(local.stacks)) {
+      const accountId = local.accountOf[name];
+      for (const provider of awsProviders(stack)) {
+        if (provider.alias) aliased += 1;
+        expect({ stack: name, alias: provider.alias, ...provider }).toMatchObject({
+          stack: name,
+          access_key: accountId,
+          secret_key: expect.stringMatching(/.+/),
+          skip_credentials_validation: true,
+          skip_metadata_api_check: "true",
+          skip_region_validation: true,
+          s3_use_path_style: true,
+          allowed_account_ids: [accountId],
+          region: expect.stringMatching(/^[a-z]{2}-[a-z]+-\d$/),
+        });
+        expect(provider.endpoints).toEqual([endpoints]);
+      }
+    }
+    // The workload stacks' "audit" providers were checked too.
+    expect(aliased).toBeGreaterThan(0);
+  });
+
+  test("no aws provider of the default stacks has emulator settings", () => {
+    let providers = 0;
+    for (const [name, stack] of Object.entries(defaults.stacks)) {
+      for (const provider of awsProviders(stack)) {
+        providers += 1;
+        for (const key of EMULATOR_PROVIDER_KEYS) expect({ stack: name, alias: provider.alias, key, value: provider[key] }).toEqual({ stack: name, alias: provider.alias, key, value: undefined });
+        expect(provider.allowed_account_ids).toEqual([defaults.accountOf[name]]);
+      }
+    }
+    expect(providers).toBeGreaterThan(Object.keys(defaults.stacks).length);
+  });
+
+  test("every resource type of the local stacks belongs to an emulated service, and no data source is used", () => {
+    const unmapped: string[] = [];
+    const used = new Set<string>();
+    for (const [name, stack] of Object.entries(local.stacks)) {
+      expect({ stack: name, data: stack.data }).toEqual({ stack: name, data: undefined });
+      for (const type of Object.keys(stack.resource ?? {})) {
+        const service = serviceOf(type);
+        if (service === undefined) unmapped.push(`${name}: ${type}`);
+        else used.add(service);
+      }
+    }
+    if (unmapped.length > 0) {
+      throw new Error(
+        `resource types with no emulated service:\n  ${unmapped.join("\n  ")}\n` +
+          "add each type's service (its name in the provider's endpoints block) to EMULATED_SERVICES in stacks/account-provider.ts, " +
+          "and its type prefix to SERVICE_BY_TYPE_PREFIX in this test",
+      );
+    }
+    for (const service of used) expect(EMULATED_SERVICES).toContain(service);
+    // Every mapped service is used; and STS, which the provider calls to check allowed_account_ids.
+    expect([...used, "sts"].sort()).toEqual([...EMULATED_SERVICES].sort());
+  });
+
+  test("keys and the trail log bucket are destroyable in the local stacks only", () => {
+    const preventDestroy = (app: SynthesizedApp, type: string): boolean[] =>
+      Object.values(app.stacks).flatMap((stack) => Object.values(stack.resource?.[type] ?? {}).map((resource: Json) => resource.lifecycle?.prevent_destroy));
+    // Two accounts: a workload key per region and an audit key per account, one log bucket per account.
+    expect(preventDestroy(local, "aws_kms_key")).toEqual([false, false, false, false, false, false]);
+    expect(preventDestroy(defaults, "aws_kms_key")).toEqual([true, true, true, true, true, true]);
+    expect(preventDestroy(local, "aws_s3_bucket")).toEqual([false, false]);
+    expect(preventDestroy(defaults, "aws_s3_bucket")).toEqual([true, true]);
+  });
+});

@@ -1,0 +1,296 @@
+/**
+ * Proves each patch of e2e/moto/patched_moto_server.py: for every gap, plain
+ * `moto_server` shows it ("plain moto_server has the gap") and the patched
+ * server fixes it ("the patched server fixes it"), through the same AWS SDK
+ * calls the Terraform provider makes.
+ *
+ * When a "gap" test fails after upgrading moto, the gap is fixed upstream:
+ * remove that patch from e2e/moto/patched_moto_server.py (and this describe),
+ * and update EXPECTED_MOTO there.
+ *
+ * Both servers start once for the file; each describe uses its own resource
+ * names, so the tests do not depend on each other's state.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CloudTrailClient, CreateTrailCommand, DeleteTrailCommand, DescribeTrailsCommand, GetTrailStatusCommand, StartLoggingCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  DisableKeyRotationCommand,
+  EnableKeyRotationCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListKeysCommand,
+} from "@aws-sdk/client-kms";
+import { CreateFunctionCommand, GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { createDeterministicZip } from "../../modules/deterministic-zip";
+import { PATCHED_MOTO_SERVER } from "../../e2e/moto-emulator";
+import { MOTO_CREDENTIALS, MotoServer, startMoto } from "../support/moto";
+
+const REGION = "eu-west-1";
+/** moto's single default account, which serves every request it cannot attribute to another. */
+const MOTO_DEFAULT_ACCOUNT = "123456789012";
+const STAGING = "111111111111";
+const PRODUCTION = "222222222222";
+
+let plain: MotoServer;
+let patched: MotoServer;
+const clients: { destroy(): void }[] = [];
+
+beforeAll(async () => {
+  [plain, patched] = await Promise.all([startMoto(), startMoto({ patched: true })]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await Promise.all([plain?.stop(), patched?.stop()]);
+});
+
+interface ClientOptions {
+  /** @default MOTO_CREDENTIALS.accessKeyId ("test": not 12 digits, so moto's default account) */
+  readonly accessKeyId?: string;
+}
+
+/**
+ * An SDK client config for `server`. One attempt only: a gap that moto
+ * answers with HTTP 500 should fail at once, not after the SDK's retries.
+ */
+function config(server: MotoServer, { accessKeyId = MOTO_CREDENTIALS.accessKeyId }: ClientOptions = {}) {
+  return { endpoint: server.endpoint, region: REGION, credentials: { accessKeyId, secretAccessKey: "any-secret" }, maxAttempts: 1 };
+}
+
+function track<T extends { destroy(): void }>(client: T): T {
+  clients.push(client);
+  return client;
+}
+
+const kms = (server: MotoServer, options?: ClientOptions) => track(new KMSClient(config(server, options)));
+
+async function createKey(client: KMSClient): Promise<{ keyId: string; arn: string; account: string | undefined }> {
+  const { KeyMetadata } = await client.send(new CreateKeyCommand({ Description: "moto-patches test key" }));
+  return { keyId: KeyMetadata!.KeyId!, arn: KeyMetadata!.Arn!, account: KeyMetadata!.AWSAccountId };
+}
+
+describe("account from a 12-digit access key ID", () => {
+  test("plain moto_server has the gap", async () => {
+    const key = await createKey(kms(plain, { accessKeyId: STAGING }));
+    expect(key.account).toBe(MOTO_DEFAULT_ACCOUNT);
+    expect(key.arn).toMatch(new RegExp(`^arn:aws:kms:${REGION}:${MOTO_DEFAULT_ACCOUNT}:key/`));
+    // Both "accounts" are one: the other access key sees the key.
+    const { KeyMetadata } = await kms(plain, { accessKeyId: PRODUCTION }).send(new DescribeKeyCommand({ KeyId: key.keyId }));
+    expect(KeyMetadata?.Arn).toBe(key.arn);
+  });
+
+  test("the patched server fixes it", async () => {
+    const staging = kms(patched, { accessKeyId: STAGING });
+    const production = kms(patched, { accessKeyId: PRODUCTION });
+    const stagingKey = await createKey(staging);
+    const productionKey = await createKey(production);
+    expect(stagingKey.account).toBe(STAGING);
+    expect(stagingKey.arn).toMatch(new RegExp(`^arn:aws:kms:${REGION}:${STAGING}:key/`));
+    expect(productionKey.account).toBe(PRODUCTION);
+    expect(productionKey.arn).toMatch(new RegExp(`^arn:aws:kms:${REGION}:${PRODUCTION}:key/`));
+
+    // Separate accounts: each lists only its own key, and cannot describe the other's.
+    const listed = async (client: KMSClient) => ((await client.send(new ListKeysCommand({}))).Keys ?? []).map((k) => k.KeyId);
+    expect(await listed(staging)).toContain(stagingKey.keyId);
+    expect(await listed(staging)).not.toContain(productionKey.keyId);
+    expect(await listed(production)).toContain(productionKey.keyId);
+    expect(await listed(production)).not.toContain(stagingKey.keyId);
+    await expect(production.send(new DescribeKeyCommand({ KeyId: stagingKey.keyId }))).rejects.toMatchObject({ name: "NotFoundException" });
+    await expect(staging.send(new DescribeKeyCommand({ KeyId: productionKey.keyId }))).rejects.toMatchObject({ name: "NotFoundException" });
+  });
+
+  test("the patched server still serves a 20-character access key ID from moto's default account", async () => {
+    const key = await createKey(kms(patched, { accessKeyId: "AKIAIOSFODNN7EXAMPLE" }));
+    expect(key.account).toBe(MOTO_DEFAULT_ACCOUNT);
+  });
+});
+
+describe("CloudTrail StartLogging/StopLogging/DeleteTrail by trail ARN", () => {
+  /** A bucket and a trail writing to it; returns the trail's name and ARN. */
+  async function createTrail(server: MotoServer, name: string): Promise<{ cloudtrail: CloudTrailClient; name: string; arn: string }> {
+    const s3 = track(new S3Client({ ...config(server), forcePathStyle: true }));
+    const bucket = `${name}-logs`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const cloudtrail = track(new CloudTrailClient(config(server)));
+    const { TrailARN } = await cloudtrail.send(new CreateTrailCommand({ Name: name, S3BucketName: bucket }));
+    expect(TrailARN).toBe(`arn:aws:cloudtrail:${REGION}:${MOTO_DEFAULT_ACCOUNT}:trail/${name}`);
+    return { cloudtrail, name, arn: TrailARN! };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    const trail = await createTrail(plain, "gap-trail");
+    await expect(trail.cloudtrail.send(new StartLoggingCommand({ Name: trail.arn }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    const status = await trail.cloudtrail.send(new GetTrailStatusCommand({ Name: trail.name }));
+    expect(status.IsLogging).toBe(false);
+  });
+
+  test("the patched server fixes it", async () => {
+    const trail = await createTrail(patched, "fixed-trail");
+    await trail.cloudtrail.send(new StartLoggingCommand({ Name: trail.arn }));
+    expect((await trail.cloudtrail.send(new GetTrailStatusCommand({ Name: trail.arn }))).IsLogging).toBe(true);
+    await trail.cloudtrail.send(new StopLoggingCommand({ Name: trail.arn }));
+    expect((await trail.cloudtrail.send(new GetTrailStatusCommand({ Name: trail.arn }))).IsLogging).toBe(false);
+  });
+
+  test("plain moto_server answers DeleteTrail by ARN but keeps the trail", async () => {
+    const trail = await createTrail(plain, "kept-trail");
+    await trail.cloudtrail.send(new DeleteTrailCommand({ Name: trail.arn }));
+    const left = await trail.cloudtrail.send(new DescribeTrailsCommand({ trailNameList: [trail.name] }));
+    expect(left.trailList?.map((t) => t.Name)).toContain(trail.name);
+  });
+
+  test("the patched server deletes a trail by ARN and by name", async () => {
+    const byArn = await createTrail(patched, "deleted-by-arn");
+    const byName = await createTrail(patched, "deleted-by-name");
+    await byArn.cloudtrail.send(new DeleteTrailCommand({ Name: byArn.arn }));
+    await byName.cloudtrail.send(new DeleteTrailCommand({ Name: byName.name }));
+    const names = (await byArn.cloudtrail.send(new DescribeTrailsCommand({}))).trailList?.map((t) => t.Name);
+    expect(names).not.toContain("deleted-by-arn");
+    expect(names).not.toContain("deleted-by-name");
+  });
+
+  test("the patched server still starts and stops logging by trail name", async () => {
+    const trail = await createTrail(patched, "named-trail");
+    await trail.cloudtrail.send(new StartLoggingCommand({ Name: trail.name }));
+    expect((await trail.cloudtrail.send(new GetTrailStatusCommand({ Name: trail.name }))).IsLogging).toBe(true);
+    await trail.cloudtrail.send(new StopLoggingCommand({ Name: trail.name }));
+    expect((await trail.cloudtrail.send(new GetTrailStatusCommand({ Name: trail.name }))).IsLogging).toBe(false);
+  });
+});
+
+describe("KMS key rotation period", () => {
+  test("plain moto_server has the gap", async () => {
+    const client = kms(plain);
+    const { keyId } = await createKey(client);
+    await client.send(new EnableKeyRotationCommand({ KeyId: keyId, RotationPeriodInDays: 180 }));
+    const status = await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
+    expect(status.KeyRotationEnabled).toBe(true);
+    expect(status.RotationPeriodInDays).toBeUndefined();
+  });
+
+  test("the patched server fixes it", async () => {
+    const client = kms(patched);
+    const { keyId, arn } = await createKey(client);
+    const status = () => client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
+
+    await client.send(new EnableKeyRotationCommand({ KeyId: keyId, RotationPeriodInDays: 180 }));
+    expect(await status()).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 180 });
+    // The key ARN names the same key.
+    expect((await client.send(new GetKeyRotationStatusCommand({ KeyId: arn }))).RotationPeriodInDays).toBe(180);
+
+    // Without a period, AWS's default of 365 days.
+    await client.send(new EnableKeyRotationCommand({ KeyId: keyId }));
+    expect(await status()).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 365 });
+
+    await client.send(new DisableKeyRotationCommand({ KeyId: keyId }));
+    const disabled = await status();
+    expect(disabled.KeyRotationEnabled).toBe(false);
+    expect(disabled.RotationPeriodInDays).toBeUndefined();
+  });
+});
+
+describe("Lambda KMSKeyArn", () => {
+  let codeDir: string;
+  let zip: Buffer;
+
+  beforeAll(() => {
+    codeDir = fs.mkdtempSync(path.join(os.tmpdir(), "moto-patches-test-"));
+    fs.writeFileSync(path.join(codeDir, "index.js"), "exports.handler = async () => 'ok';\n");
+    zip = createDeterministicZip(codeDir);
+  });
+
+  afterAll(() => {
+    fs.rmSync(codeDir, { recursive: true, force: true });
+  });
+
+  /** A role, a key and a function whose environment is encrypted with the key. */
+  async function createFunction(server: MotoServer, name: string): Promise<{ lambda: LambdaClient; keyArn: string; configuration: () => Promise<{ KMSKeyArn?: string; Environment?: unknown }> }> {
+    const iam = track(new IAMClient(config(server)));
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: `${name}-role`,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      }),
+    );
+    const { arn: keyArn } = await createKey(kms(server));
+    const lambda = track(new LambdaClient(config(server)));
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Role: Role!.Arn!,
+        Runtime: "nodejs20.x",
+        Handler: "index.handler",
+        Code: { ZipFile: zip },
+        Environment: { Variables: { A: "b" } },
+        KMSKeyArn: keyArn,
+      }),
+    );
+    const configuration = () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    return { lambda, keyArn, configuration };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    const fn = await createFunction(plain, "gap-function");
+    const configuration = await fn.configuration();
+    expect(configuration.Environment).toEqual({ Variables: { A: "b" } });
+    expect(configuration.KMSKeyArn).toBeUndefined();
+  });
+
+  test("the patched server fixes it", async () => {
+    const fn = await createFunction(patched, "fixed-function");
+    const configuration = await fn.configuration();
+    expect(configuration.Environment).toEqual({ Variables: { A: "b" } });
+    expect(configuration.KMSKeyArn).toBe(fn.keyArn);
+    // GetFunction is what the Terraform provider reads.
+    expect((await fn.lambda.send(new GetFunctionCommand({ FunctionName: "fixed-function" }))).Configuration?.KMSKeyArn).toBe(fn.keyArn);
+
+    // An empty string removes the key (the function falls back to the AWS managed key) ...
+    const removed = await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "fixed-function", KMSKeyArn: "" }));
+    expect(removed.KMSKeyArn).toBeUndefined();
+    expect((await fn.configuration()).KMSKeyArn).toBeUndefined();
+
+    // ... and the ARN sets it again.
+    const restored = await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "fixed-function", KMSKeyArn: fn.keyArn }));
+    expect(restored.KMSKeyArn).toBe(fn.keyArn);
+    expect((await fn.configuration()).KMSKeyArn).toBe(fn.keyArn);
+
+    // An update that does not name KMSKeyArn keeps it.
+    await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "fixed-function", Timeout: 10 }));
+    expect(await fn.configuration()).toMatchObject({ KMSKeyArn: fn.keyArn, Timeout: 10 });
+  });
+});
+
+describe("patched_moto_server.py", () => {
+  test("reports the patches it applied when it starts", () => {
+    expect(patched.output()).toContain(
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn",
+    );
+  });
+
+  test("fails when the installed moto is not the version the patches were written for", () => {
+    // Imports the script as a module (its __main__ block does not run) with moto's version changed.
+    const program = [
+      "import sys, moto",
+      `sys.path.insert(0, ${JSON.stringify(path.dirname(PATCHED_MOTO_SERVER))})`,
+      'moto.__version__ = "9.9.9"',
+      "import patched_moto_server",
+      "patched_moto_server.apply_patches()",
+      'print("patches applied")',
+    ].join("\n");
+    const result = spawnSync(process.env.MOTO_PYTHON ?? "python3", ["-c", program], { encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toContain("patches applied");
+    expect(result.stderr).toContain("patched_moto_server.py patches moto 5.2.1, found 9.9.9");
+    expect(result.stderr).toContain('install "moto[server]==5.2.1"');
+  });
+});

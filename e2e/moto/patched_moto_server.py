@@ -1,0 +1,157 @@
+"""moto_server with small patches for moto 5.2.1 gaps that make our deployment
+fail or drift. Run it like moto_server:  python3 patched_moto_server.py -H 127.0.0.1 -p 5000
+
+Each patch is proven by __tests__/e2e/moto-patches.test.ts: against plain
+moto_server the test shows the gap, against this server the fix. Remove a
+patch when that test's "gap" half starts failing on a newer moto (the gap is
+fixed upstream), and pin the newer moto in .ci/run's message and DESIGN.md.
+
+Patches change moto's behaviour only for the requests they name; everything
+else is moto as released.
+"""
+import re
+import sys
+
+import moto
+from moto.server import main
+
+EXPECTED_MOTO = "5.2.1"
+
+
+def patch_account_from_access_key():
+    """Gap: moto serves every request whose access key it did not issue from
+    its single default account 123456789012 (it only recognises 20-character
+    access key IDs), so one server cannot emulate two accounts and the AWS
+    provider's `allowed_account_ids` check fails for any other account ID.
+    Fix (LocalStack's convention): a SigV4 request signed with a 12-digit
+    access key ID is served from that account. Other requests resolve as before.
+    Remove when moto selects the account from a 12-digit access key ID."""
+    from moto.core.responses import BaseResponse
+
+    original = BaseResponse.get_current_account
+    account_key = re.compile(r"Credential=(\d{12})/")
+
+    def get_current_account(self):
+        match = account_key.search(self.headers.get("Authorization", ""))
+        return match.group(1) if match else original(self)
+
+    BaseResponse.get_current_account = get_current_account
+
+
+def patch_cloudtrail_trail_arn():
+    """Gap: StartLogging, StopLogging and DeleteTrail look the trail up by
+    name only, and the AWS provider passes the trail ARN: StartLogging answers
+    HTTP 500 (KeyError), so the apply of aws_cloudtrail fails, and DeleteTrail
+    answers 200 but deletes nothing, so the trail outlives `destroy`. AWS
+    accepts a name or an ARN for all three (CloudTrail API reference, "Name").
+    Fix: resolve the name or ARN with the backend's own get_trail.
+    Remove when moto's CloudTrailBackend start_logging/delete_trail use get_trail."""
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    def start_logging(self, name):
+        self.get_trail(name).start_logging()
+
+    def stop_logging(self, name):
+        self.get_trail(name).stop_logging()
+
+    original_delete = CloudTrailBackend.delete_trail
+
+    def delete_trail(self, name):
+        trail = next((t for t in self.trails.values() if name in (t.trail_name, t.arn)), None)
+        original_delete(self, trail.trail_name if trail else name)
+
+    CloudTrailBackend.start_logging = start_logging
+    CloudTrailBackend.stop_logging = stop_logging
+    CloudTrailBackend.delete_trail = delete_trail
+
+
+def patch_kms_rotation_period():
+    """Gap: EnableKeyRotation ignores RotationPeriodInDays and
+    GetKeyRotationStatus never returns it, so rotation_period_in_days reads
+    back as 0 and every plan wants to change it (perpetual drift).
+    Fix: store the period (AWS default 365 days) and return it while rotation
+    is enabled, as AWS does (API reference, GetKeyRotationStatus).
+    Remove when moto's GetKeyRotationStatus returns RotationPeriodInDays."""
+    import json
+
+    from moto.kms.responses import KmsResponse
+
+    original_enable = KmsResponse.enable_key_rotation
+    original_status = KmsResponse.get_key_rotation_status
+
+    def key_of(response):
+        backend = response.kms_backend
+        return backend.keys[backend.get_key_id(response._get_param("KeyId"))]
+
+    def enable_key_rotation(self):
+        result = original_enable(self)
+        key_of(self).rotation_period_in_days = self._get_param("RotationPeriodInDays") or 365
+        return result
+
+    def get_key_rotation_status(self):
+        body = json.loads(original_status(self))
+        if body.get("KeyRotationEnabled"):
+            body["RotationPeriodInDays"] = getattr(key_of(self), "rotation_period_in_days", 365)
+        return json.dumps(body)
+
+    KmsResponse.enable_key_rotation = enable_key_rotation
+    KmsResponse.get_key_rotation_status = get_key_rotation_status
+
+
+def patch_lambda_kms_key_arn():
+    """Gap: CreateFunction and UpdateFunctionConfiguration drop KMSKeyArn, and
+    GetFunction never returns it, so the provider reads kms_key_arn back as
+    empty: every plan wants to set it again (drift), and nothing can check the
+    deployed function really uses the customer-managed key.
+    Fix: keep KMSKeyArn from create and update (an empty string removes it)
+    and return it in the function configuration, as AWS does.
+    Remove when moto's LambdaFunction.get_configuration returns KMSKeyArn."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self, account_id, spec, region, version=1):
+        original_init(self, account_id, spec, region, version)
+        self.kms_key_arn = spec.get("KMSKeyArn") or None
+
+    def get_configuration(self, on_create=False):
+        config = original_get(self, on_create)
+        if getattr(self, "kms_key_arn", None):
+            config["KMSKeyArn"] = self.kms_key_arn
+        return config
+
+    def update_configuration(self, config_updates):
+        if "KMSKeyArn" in config_updates:
+            self.kms_key_arn = config_updates["KMSKeyArn"] or None
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+
+PATCHES = [
+    patch_account_from_access_key,
+    patch_cloudtrail_trail_arn,
+    patch_kms_rotation_period,
+    patch_lambda_kms_key_arn,
+]
+
+
+def apply_patches():
+    if moto.__version__ != EXPECTED_MOTO:
+        sys.exit(
+            f"patched_moto_server.py patches moto {EXPECTED_MOTO}, found {moto.__version__}: "
+            f'install "moto[server]=={EXPECTED_MOTO}", or check each patch against the new version '
+            "(run __tests__/e2e/moto-patches.test.ts) and update EXPECTED_MOTO"
+        )
+    for patch in PATCHES:
+        patch()
+    print(f"moto {moto.__version__} with patches: {', '.join(p.__name__ for p in PATCHES)}", flush=True)
+
+
+if __name__ == "__main__":
+    apply_patches()
+    main(sys.argv[1:])

@@ -1,0 +1,374 @@
+/**
+ * `npm run test:e2e`: deploys the app's local configuration (config/local.json)
+ * to the moto AWS emulator with `cdktf deploy`, checks it through the AWS SDK,
+ * plans again (no changes allowed), invokes the example handler locally
+ * against the deployment, destroys everything, and checks that only keys
+ * (and secrets) pending deletion remain. No AWS account, no internet.
+ *
+ * Prints each step with its duration; on failure, the failing step, the
+ * error and the tail of the emulator's log. All output of the child
+ * processes is kept in the run folder (printed at the end); the folder is
+ * removed after a passing run unless E2E_KEEP=1.
+ */
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AccountConfig, AppConfig, FunctionConfig, auditStackName, stackName } from "../config/app-config";
+import { normalizeAliasName } from "../modules/encryption-key";
+import { DeployedStack } from "./deployed-stack";
+import { EmulatorClients } from "./emulator-clients";
+import { InvocationResult, digest } from "./invoke-handler";
+import { Ciphertexts, writeRunConfig } from "./local-run-config";
+import { MotoServer, startMoto } from "./moto-emulator";
+import { resolveProviderMirror, writeOfflineCliConfig } from "./offline-terraform";
+import { CommandResult, runCommand } from "./run-command";
+import { verifyDeployment } from "./verify-deployment";
+import { verifyTeardown } from "./verify-teardown";
+
+// The SDK's notice that its 2027 releases need Node 22: true, and noise in every step's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
+const started = Date.now();
+
+function elapsed(since: number): string {
+  const seconds = (Date.now() - since) / 1000;
+  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+function say(message: string): void {
+  console.log(`[e2e ${elapsed(started).padStart(9)}] ${message}`);
+}
+
+/** A failed step: its name travels with the error to the failure report. */
+class StepFailure extends Error {
+  constructor(
+    public readonly step: string,
+    cause: Error,
+  ) {
+    super(cause.message);
+  }
+}
+
+async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const begin = Date.now();
+  say(`▶ ${name}`);
+  try {
+    const result = await work();
+    say(`✓ ${name} (${elapsed(begin)})`);
+    return result;
+  } catch (error) {
+    say(`✗ ${name} (${elapsed(begin)})`);
+    throw new StepFailure(name, error as Error);
+  }
+}
+
+/** Random test values, new every run: nothing can pass by matching a constant. */
+function testValue(label: string): string {
+  return `e2e-${label}-${randomBytes(12).toString("hex")}`;
+}
+
+/** Lines of cdktf/terraform output worth showing live. */
+const PROGRESS = /(Creation complete|Modifications complete|Destruction complete|Apply complete|Destroy complete|No changes\.|Error|error:)/;
+
+class EndToEndRun {
+  private readonly runDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-kms-e2e-"));
+  private readonly commandLog = path.join(this.runDir, "commands.log");
+  private readonly emulatorLog = path.join(this.runDir, "moto.log");
+  private readonly outdir = path.join(this.runDir, "cdktf.out");
+  private readonly seeds = new Map<string, string>();
+  private moto?: MotoServer;
+  private clients?: EmulatorClients;
+
+  public async run(): Promise<void> {
+    say(`run folder ${this.runDir} (commands.log, moto.log, config.json, cdktf.out, state)`);
+    const moto = await step("start the AWS emulator (moto with the documented patches)", () => startMoto({ patched: true, logFile: this.emulatorLog, timeoutMs: 30_000 }));
+    this.moto = moto;
+    say(`  ${moto.endpoint}: ${moto.output().split("\n")[0]}`);
+    const clients = (this.clients = new EmulatorClients(moto.endpoint));
+    let config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir });
+    const auditStacks = config.accounts.map(auditStackName);
+    const workloadStacks = config.accounts.flatMap((account) => account.regions.map((region) => stackName(account, region)));
+    const allStacks = [...auditStacks, ...workloadStacks];
+
+    await step(`synthesize ${allStacks.length} stacks from the local configuration`, () => this.cdktf("synth", []));
+    this.seedVariables(allStacks);
+    await step(`cdktf deploy the audit stacks: ${auditStacks.join(", ")}`, () => this.cdktf("deploy", auditStacks, DEPLOY_FLAGS));
+    await step(`cdktf deploy the workload stacks: ${workloadStacks.join(", ")}`, () =>
+      this.cdktf("deploy", workloadStacks, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]),
+    );
+
+    // What a user does once the keys exist (README, "Configuration vs secrets"):
+    // encrypt each value with its stack's key, and set the SSM values out of band.
+    const plaintexts = new Map<string, string>();
+    const ciphertexts = await step("encrypt the encryptedEnvironment values with each deployed key (npm run encrypt)", () => this.encryptValues(config, plaintexts));
+    const parameterValues = await step("set the SSM SecureString values out of band", () => this.setParameters(config));
+    config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts });
+    await step("synthesize again with the real ciphertexts", () => this.cdktf("synth", []));
+    await step("cdktf deploy the workload stacks again", () => this.cdktf("deploy", workloadStacks, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]));
+
+    const stacks = await step("read the Terraform state of every stack", () => Promise.all(allStacks.map((name) => this.readStack(config, name))));
+    const report = await step("verify every resource through the AWS SDK", () => verifyDeployment(config, stacks, clients));
+    if (report.failures.length > 0) throw new StepFailure("verify every resource through the AWS SDK", new Error(`${report.failures.length} finding(s):\n  ${report.failures.join("\n  ")}`));
+    say(`  ${report.verified.size} of ${report.resources} resources read back and compared, ${report.checks} checks passed`);
+
+    await step(`plan every stack again: no changes (terraform plan -detailed-exitcode)`, () => this.planWithoutChanges(allStacks));
+    const invoked = await step("invoke the example handler locally with each deployed function's environment", () =>
+      this.invokeHandlers(config, stacks, plaintexts, parameterValues),
+    );
+
+    await step(`cdktf destroy all ${allStacks.length} stacks`, () => this.cdktf("destroy", allStacks, DEPLOY_FLAGS));
+    const teardown = await step("check that nothing is left but keys and secrets pending deletion", () => verifyTeardown(config, clients));
+    if (teardown.leftovers.length > 0) throw new StepFailure("check what is left", new Error(`left after destroy:\n  ${teardown.leftovers.join("\n  ")}`));
+
+    say(`PASSED in ${elapsed(started)}`);
+    say(`  stacks deployed with cdktf deploy: ${allStacks.length} (${allStacks.join(", ")})`);
+    say(`  resources deployed: ${report.resources}; read back and compared through the SDK: ${report.verified.size} (${report.checks} checks)`);
+    say(`  second plan: no changes in ${allStacks.length} stacks`);
+    say(`  handler invoked locally in ${invoked.length} stacks (${invoked.join(", ")}): encrypted variables, secrets and parameters decrypted to the values set`);
+    say(`  after destroy: ${teardown.keysPendingDeletion} KMS keys pending deletion, ${teardown.secretsPendingDeletion} secrets in their recovery window, nothing else`);
+  }
+
+  /** Stops the emulator; keeps the run folder when asked to or when the run failed. */
+  public async finish(passed: boolean): Promise<void> {
+    this.clients?.destroy();
+    await this.moto?.stop();
+    if (passed && process.env.E2E_KEEP !== "1") fs.rmSync(this.runDir, { recursive: true, force: true });
+    else say(`run folder kept: ${this.runDir}`);
+  }
+
+  /** The failure report: step, error, and the end of the emulator's log. */
+  public reportFailure(error: Error): void {
+    const stepName = error instanceof StepFailure ? error.step : "(outside a step)";
+    const report = `[e2e] FAILED at step: ${stepName}\n${error.message}\n`;
+    fs.writeFileSync(path.join(this.runDir, "failure.txt"), report);
+    console.error(`\n${report}`);
+    if (this.moto) {
+      const lines = this.moto.output().trimEnd().split("\n").slice(-40);
+      console.error(`[e2e] emulator log, last ${lines.length} lines (whole log: ${this.emulatorLog}):\n${lines.join("\n")}\n`);
+    }
+    console.error(`[e2e] output of every command: ${this.commandLog}`);
+  }
+
+  /** Environment of every child process: offline Terraform, the run's config, no real AWS credentials. */
+  private childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of Object.keys(env)) if (name.startsWith("AWS_") || name.startsWith("TF_VAR_")) delete env[name];
+    return {
+      ...env,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_CLI_CONFIG_FILE: writeOfflineCliConfig(this.runDir, resolveProviderMirror()),
+      LAMBDA_KMS_CONFIG: path.join(this.runDir, "config.json"),
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      ...Object.fromEntries([...this.seeds].map(([name, value]) => [`TF_VAR_${name}`, value])),
+      ...extra,
+    };
+  }
+
+  /** Runs cdktf on `stacks`; its progress lines are shown with the stack they belong to. */
+  private async cdktf(command: string, stacks: readonly string[], flags: readonly string[] = []): Promise<void> {
+    // cdktf prefixes a stack's first output line with the stack name and indents the rest of that block.
+    let current = "";
+    const result = await runCommand(CDKTF, [command, ...stacks, ...flags, "--output", this.outdir], {
+      cwd: REPO,
+      env: this.childEnv(),
+      logFile: this.commandLog,
+      onLine: (line) => {
+        const prefix = /^(\S+)\s{2,}/.exec(line)?.[1];
+        if (prefix && stacks.includes(prefix)) current = prefix;
+        if (PROGRESS.test(line)) say(`    ${current.padEnd(22)} ${line.slice(prefix && stacks.includes(prefix) ? prefix.length : 0).trim()}`);
+      },
+    });
+    if (result.code !== 0) throw new Error(`cdktf ${command} exited with ${result.code}; its output ends with:\n${result.tail}`);
+  }
+
+  /** A random value for every variable the stacks declare (the seeded secrets' write-only values). */
+  private seedVariables(stacks: readonly string[]): void {
+    for (const name of stacks) {
+      const synthesized = JSON.parse(fs.readFileSync(path.join(this.stackDir(name), "cdk.tf.json"), "utf8"));
+      for (const variable of Object.keys(synthesized.variable ?? {})) if (!this.seeds.has(variable)) this.seeds.set(variable, testValue(variable));
+    }
+    say(`  seed variables: ${[...this.seeds.keys()].join(", ") || "none"} (random values, passed as TF_VAR_…)`);
+  }
+
+  private stackDir(name: string): string {
+    return path.join(this.outdir, "stacks", name);
+  }
+
+  /** Runs the project's encrypt command per function, variable and stack; returns the new ciphertexts. */
+  private async encryptValues(config: AppConfig, plaintexts: Map<string, string>): Promise<Ciphertexts> {
+    const ciphertexts: Ciphertexts = {};
+    const alias = normalizeAliasName(config.key.aliases[0]);
+    for (const fn of config.functions) {
+      for (const variable of Object.keys(fn.encryptedEnvironment)) {
+        const plaintext = testValue(variable.toLowerCase());
+        plaintexts.set(variable, plaintext);
+        for (const { account, region } of stacksOf(config, fn)) {
+          const result = await runCommand("node", [path.join(REPO, "dist", "bin", "encrypt-value.js"), "--key", alias, "--function", fn.name, "--region", region], {
+            cwd: REPO,
+            env: this.childEnv(this.awsEnv(account, region)),
+            logFile: this.commandLog,
+            input: plaintext,
+          });
+          if (result.code !== 0) throw new Error(`encrypting ${variable} for ${fn.name} in ${stackName(account, region)} failed (exit ${result.code}):\n${result.tail}`);
+          ((ciphertexts[fn.name] ??= {})[variable] ??= {})[stackName(account, region)] = result.stdout.trim();
+        }
+        say(`  ${fn.name}: ${variable} encrypted with ${alias} in ${stacksOf(config, fn).length} stacks`);
+      }
+    }
+    return ciphertexts;
+  }
+
+  /** Puts a random value into every SSM secret of every stack, encrypted with the stack's key. */
+  private async setParameters(config: AppConfig): Promise<Map<string, string>> {
+    const values = new Map<string, string>();
+    for (const secret of config.secrets.filter((s) => s.type === "ssm")) {
+      const value = testValue("parameter");
+      values.set(secret.name, value);
+      for (const account of config.accounts.filter((a) => secret.accounts.includes(a.name))) {
+        for (const region of account.regions) {
+          // The key ARN, as the README says: Terraform records the parameter's key as an ARN, and
+          // SSM keeps the key id as given, so an alias here would show as drift in the next plan.
+          const key = await this.clients!.get(KMSClient, account.accountId, region).send(new DescribeKeyCommand({ KeyId: normalizeAliasName(config.key.aliases[0]) }));
+          await this.clients!.get(SSMClient, account.accountId, region).send(
+            new PutParameterCommand({ Name: secret.name, Value: value, Type: "SecureString", KeyId: key.KeyMetadata?.Arn, Overwrite: true }),
+          );
+        }
+      }
+    }
+    return values;
+  }
+
+  private async terraform(stack: string, args: string[]): Promise<CommandResult> {
+    return runCommand("terraform", [`-chdir=${this.stackDir(stack)}`, ...args], { cwd: REPO, env: this.childEnv(), logFile: this.commandLog });
+  }
+
+  private async readStack(config: AppConfig, name: string): Promise<DeployedStack> {
+    const result = await this.terraform(name, ["show", "-json", "-no-color"]);
+    if (result.code !== 0) throw new Error(`terraform show in ${name} failed:\n${result.tail}`);
+    const account = config.accounts.find((a) => name === auditStackName(a) || a.regions.some((region) => name === stackName(a, region))) as AccountConfig;
+    return new DeployedStack(name, account.accountId, this.stackDir(name), JSON.parse(result.stdout));
+  }
+
+  private async planWithoutChanges(stacks: readonly string[]): Promise<void> {
+    const results = await Promise.all(
+      stacks.map(async (name) => ({ name, result: await this.terraform(name, ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-no-color"]) })),
+    );
+    const problems: string[] = [];
+    for (const { name, result } of results) {
+      if (result.code === 0) say(`    ${name}: no changes`);
+      else if (result.code === 2) problems.push(`${name} has changes (drift between what was applied and what the emulator returns):\n${planChanges(result.stdout)}`);
+      else problems.push(`${name}: terraform plan failed (exit ${result.code}):\n${result.tail}`);
+    }
+    if (problems.length > 0) throw new Error(problems.join("\n"));
+  }
+
+  /** Runs dist/e2e/invoke-handler.js per stack for each function with secrets; returns the stacks. */
+  private async invokeHandlers(config: AppConfig, stacks: readonly DeployedStack[], plaintexts: Map<string, string>, parameterValues: Map<string, string>): Promise<string[]> {
+    const invoked: string[] = [];
+    for (const fn of config.functions.filter((f) => Object.keys(f.secrets).length + Object.keys(f.encryptedEnvironment).length > 0)) {
+      const [file, exportName] = splitHandler(fn);
+      for (const { account, region } of stacksOf(config, fn)) {
+        const name = stackName(account, region);
+        const stack = stacks.find((s) => s.name === name) as DeployedStack;
+        const deployed = await this.clients!.get(LambdaClient, account.accountId, region).send(new GetFunctionConfigurationCommand({ FunctionName: fn.name }));
+        const environment = deployed.Environment?.Variables ?? {};
+        const secretValues = [...plaintexts.values(), ...parameterValues.values(), ...this.seeds.values()];
+        const exposed = Object.entries(environment).filter(([, value]) => secretValues.some((secret) => value.includes(secret)));
+        if (exposed.length > 0) throw new Error(`${fn.name} in ${name}: the deployed environment holds a secret value in plain text: ${exposed.map(([key]) => key).join(", ")}`);
+        const result = await runCommand("node", [path.join(REPO, "dist", "e2e", "invoke-handler.js"), path.join(fn.codeDirectory, file), exportName], {
+          cwd: REPO,
+          env: this.childEnv({ ...environment, ...this.awsEnv(account, region), AWS_LAMBDA_FUNCTION_NAME: fn.name }),
+          logFile: this.commandLog,
+        });
+        if (result.code !== 0) throw new Error(`${fn.name} in ${name} failed:\n${result.tail}`);
+        const invocation = JSON.parse(result.stdout.trim().split("\n").pop() as string) as InvocationResult;
+        const expected = this.expectedDigests(fn, stack, environment, plaintexts, parameterValues);
+        const problems = Object.entries(expected)
+          .filter(([key, value]) => invocation.digests[key] !== value)
+          .map(([key]) => `${key} read back ${invocation.digests[key] ? "a different value than the one set" : "nothing"}`);
+        const response = invocation.response as { statusCode?: number; body?: string };
+        const body = JSON.parse(response.body ?? "{}");
+        if (response.statusCode !== 200) problems.push(`handler answered ${JSON.stringify(response)}`);
+        for (const [key, value] of Object.entries(body)) if (key.endsWith("Loaded") && value !== true) problems.push(`handler reports ${key} = ${value}`);
+        if (problems.length > 0) throw new Error(`${fn.name} in ${name}: ${problems.join("; ")}`);
+        say(`    ${name}: ${fn.name} answered ${response.statusCode} ${response.body}; plaintexts match for ${Object.keys(expected).join(", ")}`);
+        invoked.push(name);
+      }
+    }
+    return invoked;
+  }
+
+  /** Digest of the plaintext each secret path must yield in this stack. */
+  private expectedDigests(fn: FunctionConfig, stack: DeployedStack, environment: Record<string, string>, plaintexts: Map<string, string>, parameterValues: Map<string, string>): Record<string, string> {
+    const expected: Record<string, string> = {};
+    for (const variable of Object.keys(fn.encryptedEnvironment)) expected[variable] = digest(plaintexts.get(variable) as string);
+    for (const [variable, secretName] of Object.entries(fn.secrets)) {
+      if (variable.endsWith("_PARAMETER")) {
+        expected[variable] = digest(parameterValues.get(secretName) as string);
+        continue;
+      }
+      // The secret's seed is the variable its secret version writes (secret_string_wo = "${var.<name>}").
+      const version = stack.ofType("aws_secretsmanager_secret_version").find((v) => v.intended.secret_id === environment[variable]);
+      const seed = /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(version?.intended.secret_string_wo ?? "")?.[1];
+      if (!seed) throw new Error(`${stack.name}: no seeded version found for the secret in ${variable} (${environment[variable]})`);
+      expected[variable] = digest(this.seeds.get(seed) as string);
+    }
+    return expected;
+  }
+
+  /** What the Lambda service gives a function: region and credentials (here, the emulator's). */
+  private awsEnv(account: AccountConfig, region: string): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL: this.moto!.endpoint,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: account.accountId,
+      AWS_SECRET_ACCESS_KEY: "emulator-dummy-secret",
+    };
+  }
+}
+
+const DEPLOY_FLAGS = ["--auto-approve", "--skip-provider-lock", "--skip-synth"];
+
+/** The accounts and regions a function is deployed to. */
+function stacksOf(config: AppConfig, fn: FunctionConfig): { account: AccountConfig; region: string }[] {
+  return config.accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region })));
+}
+
+/** `index.handler` → [`index.js`, `handler`]. */
+function splitHandler(fn: FunctionConfig): [string, string] {
+  const dot = fn.handler.lastIndexOf(".");
+  return [`${fn.handler.slice(0, dot)}.js`, fn.handler.slice(dot + 1)];
+}
+
+/** The resource lines of a plan's output (`# aws_x.y will be updated in-place` and the attribute lines). */
+function planChanges(output: string): string {
+  const lines = output.split("\n").filter((line) => /^\s*(#|[~+-] |-\/\+)/.test(line));
+  return lines.slice(0, 80).join("\n");
+}
+
+async function main(): Promise<void> {
+  const run = new EndToEndRun();
+  let passed = false;
+  try {
+    await run.run();
+    passed = true;
+  } catch (error) {
+    run.reportFailure(error as Error);
+    process.exitCode = 1;
+  } finally {
+    await run.finish(passed);
+  }
+}
+
+void main();
