@@ -190,6 +190,13 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     const fn = functions.find((f) => f.name === id);
     if (fn) r.fail(`secrets[${i}].name`, `${show(secret.name)} would get the resource names of function ${show(fn.name)} (${id}); rename the secret or the function`);
   });
+  if (emulator) {
+    // Against an emulator, nothing may reach real AWS: no S3 state (it would use ambient credentials), no role to assume.
+    if (backend.type === "s3") r.fail("backend.type", `"s3" cannot be combined with "emulator": state would be written to a real bucket; use {"type": "local"} for an emulator configuration`);
+    accounts.forEach((account, i) => {
+      if (account.assumeRole) r.fail(`accounts[${i}].assumeRole`, `${show(account.assumeRole.roleArn)} cannot be combined with "emulator": the emulator selects the account by its ID; remove assumeRole from an emulator configuration`);
+    });
+  }
   const stacksKnown = accountsGiveKnownStacks(accounts);
   functions.forEach((fn, i) => checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown));
   functions.forEach((fn, i) => {

@@ -60,6 +60,20 @@ export class DeployedStack {
     this.outputs = Object.fromEntries(Object.entries<Json>(show.values?.outputs ?? {}).map(([key, output]) => [key, output.value]));
   }
 
+  /**
+   * ARN of the stack's own KMS key (each stack of the app has exactly one:
+   * the workload key or the audit key), taken from state. Everything the
+   * stack encrypts must use it.
+   */
+  public keyArn(): string {
+    const keys = this.ofType("aws_kms_key");
+    const arn = keys[0]?.state.arn;
+    if (keys.length !== 1 || typeof arn !== "string" || !/^arn:aws[a-z-]*:kms:/.test(arn)) {
+      throw new Error(`${this.name}: expected exactly one aws_kms_key with an ARN in state, found ${keys.map((k) => k.address).join(", ") || "none"}`);
+    }
+    return arn;
+  }
+
   /** The stack's resources of one type. */
   public ofType(type: string): DeployedResource[] {
     return this.resources.filter((resource) => resource.type === type);

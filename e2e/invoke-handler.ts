@@ -3,7 +3,10 @@
  * environment the deployed function has (read back from the emulator) plus
  * what the Lambda service would add (function name, region, credentials):
  *
- *   node dist/e2e/invoke-handler.js <bundle.js> <handler export>
+ *   node dist/e2e/invoke-handler.js <bundle.js> <handler export> '{"secrets":[…],"parameters":[…]}'
+ *
+ * The JSON names the environment variables that hold a Secrets Manager
+ * secret's ARN and an SSM parameter's name.
  *
  * 1. Invokes the bundled handler, the same bytes as the deployed zip, and
  *    prints its response.
@@ -31,8 +34,9 @@ export function digest(plaintext: string): string {
 }
 
 async function main(): Promise<void> {
-  const [bundle, exportName = "handler"] = process.argv.slice(2);
-  if (!bundle) throw new Error("usage: invoke-handler.js <bundle.js> [handler export]");
+  const [bundle, exportName = "handler", pathsJson = "{}"] = process.argv.slice(2);
+  if (!bundle) throw new Error('usage: invoke-handler.js <bundle.js> [handler export] [{"secrets":[…],"parameters":[…]}]');
+  const paths = JSON.parse(pathsJson) as { secrets?: string[]; parameters?: string[] };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const handler = require(path.resolve(bundle))[exportName];
   if (typeof handler !== "function") throw new Error(`${bundle} does not export a function "${exportName}"`);
@@ -40,12 +44,15 @@ async function main(): Promise<void> {
 
   const digests: Record<string, string> = {};
   for (const [name, plaintext] of Object.entries(await decryptEnvironment())) digests[name] = digest(plaintext);
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!value) continue;
-    if (name.endsWith("_SECRET_ARN")) digests[name] = digest(await getSecret(value));
-    if (name.endsWith("_PARAMETER")) digests[name] = digest(await getParameter(value));
-  }
+  for (const name of paths.secrets ?? []) digests[name] = digest(await getSecret(requiredEnv(name)));
+  for (const name of paths.parameters ?? []) digests[name] = digest(await getParameter(requiredEnv(name)));
   process.stdout.write(`${JSON.stringify({ response, digests } satisfies InvocationResult)}\n`);
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set in the deployed function`);
+  return value;
 }
 
 if (require.main === module) {

@@ -1,8 +1,8 @@
 /**
  * The configuration one end-to-end run deploys: config/local.json with the
  * emulator endpoint of this run, a fresh state folder, absolute code paths
- * (the file is written outside the repository), and, once the keys exist,
- * the ciphertexts made with them.
+ * (the file is written outside the repository), a non-default key rotation
+ * period, and, once the keys exist, the ciphertexts made with them.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,6 +11,13 @@ import { loadConfig } from "../config/load-config";
 
 /** config/local.json, found from e2e/ (tests) and from dist/e2e/ (compiled). */
 export const LOCAL_CONFIG_FILE = [path.resolve(__dirname, "..", "config", "local.json"), path.resolve(__dirname, "..", "..", "config", "local.json")].find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, "..", "config", "local.json");
+
+/**
+ * The run's key rotation period. Not 365, which is both AWS's default and
+ * what an emulator returns when no period was sent: only a period that
+ * differs from the default proves the configured value reached the key.
+ */
+export const RUN_ROTATION_PERIOD_DAYS = 180;
 
 /** Function name → variable name → stack name → base64 ciphertext. */
 export type Ciphertexts = Record<string, Record<string, Record<string, string>>>;
@@ -34,6 +41,7 @@ export function writeRunConfig(options: RunConfigOptions): AppConfig {
   if (!document.emulator) throw new Error(`${source} has no "emulator" section: the end-to-end run deploys only to an emulator, never to AWS`);
   document.emulator.endpoint = options.endpoint;
   document.backend = { type: "local", directory: path.join(options.runDir, "state") };
+  document.key = { ...document.key, rotationPeriodDays: RUN_ROTATION_PERIOD_DAYS };
   for (const fn of document.functions ?? []) {
     fn.codeDirectory = path.resolve(path.dirname(source), fn.codeDirectory);
     for (const [variable, perStack] of Object.entries(options.ciphertexts?.[fn.name] ?? {})) {

@@ -3,7 +3,7 @@
  * with their whole output kept in a log file and the lines that matter
  * echoed live, so a CI log shows progress without the noise.
  */
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 
 /** Options of {@link runCommand}. */
@@ -35,15 +35,20 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI, "");
 }
 
+/** Child processes still running, so an interrupted run can stop them. */
+export const runningChildren = new Set<ChildProcess>();
+
 /** Runs a command to completion; never throws for a non-zero exit (the caller decides). */
 export function runCommand(command: string, args: readonly string[], options: RunCommandOptions): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const log = fs.openSync(options.logFile, "a");
     fs.writeSync(log, `\n$ ${[command, ...args].join(" ")}   (in ${options.cwd})\n`);
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    runningChildren.add(child);
     let stdout = "";
     let tail = "";
     let pending = "";
+    let spawnError: Error | undefined;
     const take = (chunk: Buffer, isStdout: boolean) => {
       const text = stripAnsi(chunk.toString("utf8"));
       fs.writeSync(log, text);
@@ -56,14 +61,16 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     };
     child.stdout?.on("data", (chunk: Buffer) => take(chunk, true));
     child.stderr?.on("data", (chunk: Buffer) => take(chunk, false));
+    // A command that cannot start emits "error" and then "close": settle once, in "close".
     child.once("error", (error) => {
-      fs.closeSync(log);
-      reject(new Error(`cannot run ${command}: ${error.message}`));
+      spawnError = error;
     });
     child.once("close", (code) => {
+      runningChildren.delete(child);
       if (pending) options.onLine?.(pending);
       fs.closeSync(log);
-      resolve({ code: code ?? -1, stdout, tail });
+      if (spawnError) reject(new Error(`cannot run ${command}: ${spawnError.message}`));
+      else resolve({ code: code ?? -1, stdout, tail });
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });

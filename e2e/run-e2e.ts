@@ -25,7 +25,7 @@ import { InvocationResult, digest } from "./invoke-handler";
 import { Ciphertexts, writeRunConfig } from "./local-run-config";
 import { MotoServer, startMoto } from "./moto-emulator";
 import { resolveProviderMirror, writeOfflineCliConfig } from "./offline-terraform";
-import { CommandResult, runCommand } from "./run-command";
+import { CommandResult, runCommand, runningChildren } from "./run-command";
 import { verifyDeployment } from "./verify-deployment";
 import { verifyTeardown } from "./verify-teardown";
 
@@ -105,6 +105,7 @@ class EndToEndRun {
 
     // What a user does once the keys exist (README, "Configuration vs secrets"):
     // encrypt each value with its stack's key, and set the SSM values out of band.
+    /** `<function>/<variable>` → the plaintext encrypted for it. */
     const plaintexts = new Map<string, string>();
     const ciphertexts = await step("encrypt the encryptedEnvironment values with each deployed key (npm run encrypt)", () => this.encryptValues(config, plaintexts));
     const parameterValues = await step("set the SSM SecureString values out of band", () => this.setParameters(config));
@@ -113,9 +114,12 @@ class EndToEndRun {
     await step("cdktf deploy the workload stacks again", () => this.cdktf("deploy", workloadStacks, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]));
 
     const stacks = await step("read the Terraform state of every stack", () => Promise.all(allStacks.map((name) => this.readStack(config, name))));
-    const report = await step("verify every resource through the AWS SDK", () => verifyDeployment(config, stacks, clients));
-    if (report.failures.length > 0) throw new StepFailure("verify every resource through the AWS SDK", new Error(`${report.failures.length} finding(s):\n  ${report.failures.join("\n  ")}`));
-    say(`  ${report.verified.size} of ${report.resources} resources read back and compared, ${report.checks} checks passed`);
+    const report = await step("verify every resource through the AWS SDK", async () => {
+      const found = await verifyDeployment(config, stacks, clients);
+      if (found.failures.length > 0) throw new Error(`${found.failures.length} finding(s):\n  ${found.failures.join("\n  ")}`);
+      say(`  ${found.verified.size} of ${found.resources} resources read back and compared, ${found.checks} checks passed`);
+      return found;
+    });
 
     await step(`plan every stack again: no changes (terraform plan -detailed-exitcode)`, () => this.planWithoutChanges(allStacks));
     const invoked = await step("invoke the example handler locally with each deployed function's environment", () =>
@@ -123,8 +127,16 @@ class EndToEndRun {
     );
 
     await step(`cdktf destroy all ${allStacks.length} stacks`, () => this.cdktf("destroy", allStacks, DEPLOY_FLAGS));
-    const teardown = await step("check that nothing is left but keys and secrets pending deletion", () => verifyTeardown(config, clients));
-    if (teardown.leftovers.length > 0) throw new StepFailure("check what is left", new Error(`left after destroy:\n  ${teardown.leftovers.join("\n  ")}`));
+    const teardown = await step("check that nothing is left but keys and secrets pending deletion", async () => {
+      const left = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
+      const problems = [...left.leftovers];
+      const keys = stacks.flatMap((stack) => stack.ofType("aws_kms_key")).length;
+      const secrets = stacks.flatMap((stack) => stack.ofType("aws_secretsmanager_secret")).length;
+      if (left.keysPendingDeletion !== keys) problems.push(`${left.keysPendingDeletion} KMS keys pending deletion, but ${keys} were deployed`);
+      if (left.secretsPendingDeletion !== secrets) problems.push(`${left.secretsPendingDeletion} secrets pending deletion, but ${secrets} were deployed`);
+      if (problems.length > 0) throw new Error(`after destroy:\n  ${problems.join("\n  ")}`);
+      return left;
+    });
 
     say(`PASSED in ${elapsed(started)}`);
     say(`  stacks deployed with cdktf deploy: ${allStacks.length} (${allStacks.join(", ")})`);
@@ -178,6 +190,7 @@ class EndToEndRun {
   private async cdktf(command: string, stacks: readonly string[], flags: readonly string[] = []): Promise<void> {
     // cdktf prefixes a stack's first output line with the stack name and indents the rest of that block.
     let current = "";
+    const firstSeen = new Map<string, number>();
     const result = await runCommand(CDKTF, [command, ...stacks, ...flags, "--output", this.outdir], {
       cwd: REPO,
       env: this.childEnv(),
@@ -185,7 +198,11 @@ class EndToEndRun {
       onLine: (line) => {
         const prefix = /^(\S+)\s{2,}/.exec(line)?.[1];
         if (prefix && stacks.includes(prefix)) current = prefix;
-        if (PROGRESS.test(line)) say(`    ${current.padEnd(22)} ${line.slice(prefix && stacks.includes(prefix) ? prefix.length : 0).trim()}`);
+        if (current && !firstSeen.has(current)) firstSeen.set(current, Date.now());
+        if (!PROGRESS.test(line)) return;
+        const text = line.slice(prefix && stacks.includes(prefix) ? prefix.length : 0).trim();
+        const took = /(Apply|Destroy) complete/.test(text) && firstSeen.has(current) ? ` (${current} took ${elapsed(firstSeen.get(current) as number)})` : "";
+        say(`    ${current.padEnd(22)} ${text}${took}`);
       },
     });
     if (result.code !== 0) throw new Error(`cdktf ${command} exited with ${result.code}; its output ends with:\n${result.tail}`);
@@ -211,7 +228,7 @@ class EndToEndRun {
     for (const fn of config.functions) {
       for (const variable of Object.keys(fn.encryptedEnvironment)) {
         const plaintext = testValue(variable.toLowerCase());
-        plaintexts.set(variable, plaintext);
+        plaintexts.set(`${fn.name}/${variable}`, plaintext);
         for (const { account, region } of stacksOf(config, fn)) {
           const result = await runCommand("node", [path.join(REPO, "dist", "bin", "encrypt-value.js"), "--key", alias, "--function", fn.name, "--region", region], {
             cwd: REPO,
@@ -260,9 +277,15 @@ class EndToEndRun {
   }
 
   private async planWithoutChanges(stacks: readonly string[]): Promise<void> {
-    const results = await Promise.all(
-      stacks.map(async (name) => ({ name, result: await this.terraform(name, ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-no-color"]) })),
-    );
+    // Three at a time: each plan runs its own provider process.
+    const results: { name: string; result: CommandResult }[] = [];
+    for (let i = 0; i < stacks.length; i += 3) {
+      results.push(
+        ...(await Promise.all(
+          stacks.slice(i, i + 3).map(async (name) => ({ name, result: await this.terraform(name, ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-no-color"]) })),
+        )),
+      );
+    }
     const problems: string[] = [];
     for (const { name, result } of results) {
       if (result.code === 0) say(`    ${name}: no changes`);
@@ -277,22 +300,33 @@ class EndToEndRun {
     const invoked: string[] = [];
     for (const fn of config.functions.filter((f) => Object.keys(f.secrets).length + Object.keys(f.encryptedEnvironment).length > 0)) {
       const [file, exportName] = splitHandler(fn);
+      const secretNames = (type: "secretsmanager" | "ssm") => Object.keys(fn.secrets).filter((variable) => secretTypeOf(config, fn.secrets[variable]) === type);
+      const paths = JSON.stringify({ secrets: secretNames("secretsmanager"), parameters: secretNames("ssm") });
       for (const { account, region } of stacksOf(config, fn)) {
         const name = stackName(account, region);
         const stack = stacks.find((s) => s.name === name) as DeployedStack;
+        const codeDir = await this.unpackDeployedCode(stack, fn);
         const deployed = await this.clients!.get(LambdaClient, account.accountId, region).send(new GetFunctionConfigurationCommand({ FunctionName: fn.name }));
         const environment = deployed.Environment?.Variables ?? {};
         const secretValues = [...plaintexts.values(), ...parameterValues.values(), ...this.seeds.values()];
         const exposed = Object.entries(environment).filter(([, value]) => secretValues.some((secret) => value.includes(secret)));
         if (exposed.length > 0) throw new Error(`${fn.name} in ${name}: the deployed environment holds a secret value in plain text: ${exposed.map(([key]) => key).join(", ")}`);
-        const result = await runCommand("node", [path.join(REPO, "dist", "e2e", "invoke-handler.js"), path.join(fn.codeDirectory, file), exportName], {
-          cwd: REPO,
-          env: this.childEnv({ ...environment, ...this.awsEnv(account, region), AWS_LAMBDA_FUNCTION_NAME: fn.name }),
+        // What Lambda gives the function, and nothing of this process: its variables, name, region and credentials.
+        const lambdaEnv = {
+          PATH: process.env.PATH ?? "",
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+          ...environment,
+          ...this.awsEnv(account, region),
+          AWS_LAMBDA_FUNCTION_NAME: fn.name,
+        };
+        const result = await runCommand("node", [path.join(REPO, "dist", "e2e", "invoke-handler.js"), path.join(codeDir, file), exportName, paths], {
+          cwd: codeDir,
+          env: lambdaEnv,
           logFile: this.commandLog,
         });
         if (result.code !== 0) throw new Error(`${fn.name} in ${name} failed:\n${result.tail}`);
         const invocation = JSON.parse(result.stdout.trim().split("\n").pop() as string) as InvocationResult;
-        const expected = this.expectedDigests(fn, stack, environment, plaintexts, parameterValues);
+        const expected = this.expectedDigests(config, fn, stack, environment, plaintexts, parameterValues);
         const problems = Object.entries(expected)
           .filter(([key, value]) => invocation.digests[key] !== value)
           .map(([key]) => `${key} read back ${invocation.digests[key] ? "a different value than the one set" : "nothing"}`);
@@ -308,12 +342,27 @@ class EndToEndRun {
     return invoked;
   }
 
+  /** Unzips the code asset the stack deployed (its SHA-256 is checked against the function's CodeSha256). */
+  private async unpackDeployedCode(stack: DeployedStack, fn: FunctionConfig): Promise<string> {
+    const lambda = stack.ofType("aws_lambda_function").find((r) => r.intended.function_name === fn.name);
+    if (!lambda) throw new Error(`${stack.name}: no aws_lambda_function ${fn.name}`);
+    const zip = path.join(this.stackDir(stack.name), lambda.intended.filename);
+    const target = path.join(this.runDir, "code", stack.name, fn.name);
+    const result = await runCommand("python3", ["-m", "zipfile", "-e", zip, target], { cwd: REPO, env: this.childEnv(), logFile: this.commandLog });
+    if (result.code !== 0) throw new Error(`cannot unzip ${zip}:\n${result.tail}`);
+    // The bundle leaves the AWS SDK out (the Lambda runtime provides it); here the project's copy
+    // stands in, found by Node's usual lookup of node_modules in a parent folder.
+    const modules = path.join(this.runDir, "code", "node_modules");
+    if (!fs.existsSync(modules)) fs.symlinkSync(path.join(REPO, "node_modules"), modules, "dir");
+    return target;
+  }
+
   /** Digest of the plaintext each secret path must yield in this stack. */
-  private expectedDigests(fn: FunctionConfig, stack: DeployedStack, environment: Record<string, string>, plaintexts: Map<string, string>, parameterValues: Map<string, string>): Record<string, string> {
+  private expectedDigests(config: AppConfig, fn: FunctionConfig, stack: DeployedStack, environment: Record<string, string>, plaintexts: Map<string, string>, parameterValues: Map<string, string>): Record<string, string> {
     const expected: Record<string, string> = {};
-    for (const variable of Object.keys(fn.encryptedEnvironment)) expected[variable] = digest(plaintexts.get(variable) as string);
+    for (const variable of Object.keys(fn.encryptedEnvironment)) expected[variable] = digest(plaintexts.get(`${fn.name}/${variable}`) as string);
     for (const [variable, secretName] of Object.entries(fn.secrets)) {
-      if (variable.endsWith("_PARAMETER")) {
+      if (secretTypeOf(config, secretName) === "ssm") {
         expected[variable] = digest(parameterValues.get(secretName) as string);
         continue;
       }
@@ -338,7 +387,16 @@ class EndToEndRun {
   }
 }
 
+/** Where moto serves any request it cannot attribute to an account: nothing of ours may land there. */
+const MOTO_DEFAULT_ACCOUNT = "123456789012";
+
 const DEPLOY_FLAGS = ["--auto-approve", "--skip-provider-lock", "--skip-synth"];
+
+function secretTypeOf(config: AppConfig, secretName: string): "secretsmanager" | "ssm" {
+  const secret = config.secrets.find((s) => s.name === secretName);
+  if (!secret) throw new Error(`secret ${secretName} is not defined in the configuration`);
+  return secret.type;
+}
 
 /** The accounts and regions a function is deployed to. */
 function stacksOf(config: AppConfig, fn: FunctionConfig): { account: AccountConfig; region: string }[] {
@@ -359,6 +417,14 @@ function planChanges(output: string): string {
 
 async function main(): Promise<void> {
   const run = new EndToEndRun();
+  // A CI timeout or Ctrl-C: stop cdktf, terraform and moto instead of leaving them behind.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the child processes and the emulator`);
+      for (const child of runningChildren) child.kill("SIGTERM");
+      void run.finish(false).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    });
+  }
   let passed = false;
   try {
     await run.run();

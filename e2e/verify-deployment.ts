@@ -117,12 +117,17 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const policyText = (await client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }))).Policy;
       check.samePolicy("key policy", policyText, r.intended.policy);
       const statements: Json[] = parse(policyText).Statement ?? [];
-      const account = statements.find((s) => s.Sid === "EnableIamPoliciesForAccount");
-      check.equal("key policy: the account statement (lockout-safe) names only the account root", normalizePolicy(account?.Principal), { AWS: `arn:aws:iam::${stack.accountId}:root` });
+      const account = normalizePolicy(statements.find((s) => s.Sid === "EnableIamPoliciesForAccount"));
+      check.equal(
+        "key policy: the lockout-safe statement lets the account root do kms:* on the key, without condition",
+        [account?.Effect, account?.Principal, account?.Action, account?.Resource, account?.Condition],
+        ["Allow", { AWS: `arn:aws:iam::${stack.accountId}:root` }, "kms:*", "*", undefined],
+      );
       for (const statement of statements) {
-        const principal = normalizePolicy(statement.Principal);
-        const everyone = principal === "*" || principal?.AWS === "*";
+        const principals = [statement.Principal, statement.Principal?.AWS].flat();
+        const everyone = principals.includes("*");
         check.ok(`key policy statement ${statement.Sid}: a "*" principal needs a condition`, !everyone || statement.Condition !== undefined, statement);
+        check.ok(`key policy statement ${statement.Sid}: no NotPrincipal`, statement.NotPrincipal === undefined, statement);
       }
     },
 
@@ -137,7 +142,7 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const variables = fn.Environment?.Variables;
       check.equal("environment variables", variables, r.intended.environment?.variables);
       // DESIGN fact 9: the key is set whenever there are variables to encrypt, and left out without them.
-      check.equal("KMSKeyArn", fn.KMSKeyArn, variables ? stack.outputs.key_arn : undefined);
+      check.equal("KMSKeyArn is the stack's key (none without variables)", fn.KMSKeyArn, variables ? stack.keyArn() : undefined);
       check.equal("KMSKeyArn as synthesized", fn.KMSKeyArn, r.intended.kms_key_arn);
       check.equal("execution role", fn.Role, r.intended.role);
       check.equal("code (SHA-256 of the deployed zip)", fn.CodeSha256, r.intended.source_code_hash);
@@ -175,8 +180,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const groups = await clients.get(CloudWatchLogsClient, stack.accountId, r.region).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: r.intended.name }));
       const group = groups.logGroups?.find((g) => g.logGroupName === r.intended.name);
       check.ok("log group exists", group !== undefined, groups.logGroups?.map((g) => g.logGroupName));
-      check.equal("KMS key", group?.kmsKeyId, r.intended.kms_key_id);
-      check.ok("encrypted with a customer-managed key", typeof group?.kmsKeyId === "string" && group.kmsKeyId.startsWith("arn:"), group?.kmsKeyId);
+      check.equal("KMS key as synthesized", group?.kmsKeyId, r.intended.kms_key_id);
+      check.equal("KMS key is the stack's key", group?.kmsKeyId, stack.keyArn());
       check.equal("retention (days)", group?.retentionInDays, r.intended.retention_in_days);
     },
 
@@ -231,8 +236,9 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const rule = encryption.ServerSideEncryptionConfiguration?.Rules?.[0];
       const intended = first(r.intended.rule);
       check.equal("default encryption", rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, "aws:kms");
-      check.equal("default encryption key", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, first(intended.apply_server_side_encryption_by_default).kms_master_key_id);
-      check.equal("bucket key", rule?.BucketKeyEnabled, intended.bucket_key_enabled);
+      check.equal("default encryption key as synthesized", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, first(intended.apply_server_side_encryption_by_default).kms_master_key_id);
+      check.equal("default encryption key is the audit key", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, stack.keyArn());
+      check.equal("bucket key", rule?.BucketKeyEnabled, true);
     },
 
     aws_s3_bucket_lifecycle_configuration: async (r, check, stack) => {
@@ -248,7 +254,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.equal("multi-Region", trail?.IsMultiRegionTrail, true);
       check.equal("global service events", trail?.IncludeGlobalServiceEvents, true);
       check.equal("log file validation", trail?.LogFileValidationEnabled, true);
-      check.equal("KMS key (the audit key)", trail?.KmsKeyId, r.intended.kms_key_id);
+      check.equal("KMS key as synthesized", trail?.KmsKeyId, r.intended.kms_key_id);
+      check.equal("KMS key is the audit key", trail?.KmsKeyId, stack.keyArn());
       check.equal("bucket", trail?.S3BucketName, r.intended.s3_bucket_name);
       check.equal("CloudWatch Logs group", trail?.CloudWatchLogsLogGroupArn, r.intended.cloud_watch_logs_group_arn);
       check.equal("CloudWatch Logs role", trail?.CloudWatchLogsRoleArn, r.intended.cloud_watch_logs_role_arn);
@@ -261,7 +268,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
 
     aws_sns_topic: async (r, check, stack) => {
       const attributes = (await clients.get(SNSClient, stack.accountId, r.region).send(new GetTopicAttributesCommand({ TopicArn: r.state.arn }))).Attributes;
-      check.equal("KMS key", attributes?.KmsMasterKeyId, r.intended.kms_master_key_id);
+      check.equal("KMS key as synthesized", attributes?.KmsMasterKeyId, r.intended.kms_master_key_id);
+      check.equal("KMS key is the audit key", attributes?.KmsMasterKeyId, stack.keyArn());
     },
 
     aws_sns_topic_policy: async (r, check, stack) => {
@@ -278,8 +286,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
     aws_secretsmanager_secret: async (r, check, stack) => {
       const secret = await clients.get(SecretsManagerClient, stack.accountId, r.region).send(new DescribeSecretCommand({ SecretId: r.state.arn }));
       check.equal("name", secret.Name, r.intended.name);
-      check.equal("KMS key (the workload key)", secret.KmsKeyId, r.intended.kms_key_id);
-      check.equal("KMS key is the stack's key", secret.KmsKeyId, stack.outputs.key_arn);
+      check.equal("KMS key as synthesized", secret.KmsKeyId, r.intended.kms_key_id);
+      check.equal("KMS key is the stack's key", secret.KmsKeyId, stack.keyArn());
     },
 
     aws_secretsmanager_secret_version: async (r, check, stack) => {
@@ -294,7 +302,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
         .send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [r.intended.name] }] }));
       const parameter = parameters.Parameters?.[0];
       check.equal("type", parameter?.Type, "SecureString");
-      check.equal("KMS key (the workload key)", parameter?.KeyId, r.intended.key_id);
+      check.equal("KMS key as synthesized", parameter?.KeyId, r.intended.key_id);
+      check.equal("KMS key is the stack's key", parameter?.KeyId, stack.keyArn());
       check.equal("tier", parameter?.Tier, r.intended.tier);
     },
   };

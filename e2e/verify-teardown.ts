@@ -26,14 +26,22 @@ export interface TeardownReport {
   readonly leftovers: readonly string[];
 }
 
-export async function verifyTeardown(config: AppConfig, clients: EmulatorClients): Promise<TeardownReport> {
+/**
+ * @param otherAccountIds accounts outside the config to sweep as well, in
+ *   every region of the app: moto's default account 123456789012 catches any
+ *   request that was not attributed to a configured account. @default none
+ */
+export async function verifyTeardown(config: AppConfig, clients: EmulatorClients, otherAccountIds: readonly string[] = []): Promise<TeardownReport> {
   let keysPendingDeletion = 0;
   let secretsPendingDeletion = 0;
   const leftovers: string[] = [];
-  for (const account of config.accounts) {
-    const id = account.accountId;
-    const regions = [...new Set([...account.regions, account.audit.homeRegion])];
-    const where = (region: string) => `${account.name} (${id}) ${region}`;
+  const allRegions = [...new Set(config.accounts.flatMap((account) => [...account.regions, account.audit.homeRegion]))];
+  const sweeps = [
+    ...config.accounts.map((account) => ({ name: account.name, id: account.accountId, regions: [...new Set([...account.regions, account.audit.homeRegion])] })),
+    ...otherAccountIds.map((id) => ({ name: "unconfigured account", id, regions: allRegions })),
+  ];
+  for (const { name, id, regions } of sweeps) {
+    const where = (region: string) => `${name} (${id}) ${region}`;
     // IAM and S3 bucket names are global to the account.
     const roles = (await clients.get(IAMClient, id, regions[0]).send(new ListRolesCommand({}))).Roles ?? [];
     roles.forEach((role) => leftovers.push(`${where("global")}: IAM role ${role.Path}${role.RoleName}`));

@@ -150,6 +150,75 @@ describe("validateConfig emulator", () => {
     expect(issues.map((i) => i.path)).toContain("emulator");
     expect(issues.find((i) => i.path === "emulator")?.message).toContain(`expected an object, got "${ENDPOINT}"`);
   });
+
+  describe("with settings that would reach real AWS", () => {
+    const S3_BACKEND = { type: "s3", bucket: "payments-terraform-state", region: "eu-west-1" };
+    const ROLE_ARN = "arn:aws:iam::111111111111:role/terraform-deploy";
+
+    /** config/local.json with `change` applied, and with its emulator section or without it. */
+    function documentWith(change: (document: Json) => void, withEmulator: boolean): Json {
+      const document = structuredClone(LOCAL_DOCUMENT);
+      change(document);
+      if (!withEmulator) delete document.emulator;
+      return document;
+    }
+
+    /** The issues validateConfig reports for the document. */
+    function issuesOf(document: Json): readonly ConfigIssue[] {
+      try {
+        validateConfig(document, LOCAL_CONFIG_FILE);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.issues;
+        throw error;
+      }
+      throw new Error("expected a ConfigError, but the document was accepted");
+    }
+
+    const s3Backend = (document: Json) => {
+      document.backend = S3_BACKEND;
+    };
+    const assumeRole = (document: Json) => {
+      document.accounts[0].assumeRole = { roleArn: ROLE_ARN };
+    };
+
+    test("fails when emulator is combined with an s3 backend", () => {
+      expect(issuesOf(documentWith(s3Backend, true))).toEqual([
+        { path: "backend.type", message: `"s3" cannot be combined with "emulator": state would be written to a real bucket; use {"type": "local"} for an emulator configuration` },
+      ]);
+    });
+
+    test("fails when emulator is combined with assumeRole", () => {
+      const issues = issuesOf(documentWith(assumeRole, true));
+      expect(issues).toEqual([
+        { path: "accounts[0].assumeRole", message: `"${ROLE_ARN}" cannot be combined with "emulator": the emulator selects the account by its ID; remove assumeRole from an emulator configuration` },
+      ]);
+      expect(issues[0].message).toContain(ROLE_ARN);
+    });
+
+    test("fails once per account that has assumeRole, and for the s3 backend, all in one error", () => {
+      const issues = issuesOf(
+        documentWith((document) => {
+          s3Backend(document);
+          document.accounts[0].assumeRole = { roleArn: ROLE_ARN };
+          document.accounts[1].assumeRole = { roleArn: "arn:aws:iam::222222222222:role/terraform-deploy" };
+        }, true),
+      );
+      expect(issues.map((i) => i.path)).toEqual(["backend.type", "accounts[0].assumeRole", "accounts[1].assumeRole"]);
+      expect(issues[2].message).toContain("arn:aws:iam::222222222222:role/terraform-deploy");
+    });
+
+    test("accepts the same s3 backend without emulator", () => {
+      const config = validateConfig(documentWith(s3Backend, false), LOCAL_CONFIG_FILE);
+      expect(config.emulator).toBeUndefined();
+      expect(config.backend).toMatchObject(S3_BACKEND);
+    });
+
+    test("accepts the same assumeRole without emulator", () => {
+      const config = validateConfig(documentWith(assumeRole, false), LOCAL_CONFIG_FILE);
+      expect(config.emulator).toBeUndefined();
+      expect(config.accounts[0].assumeRole).toEqual({ roleArn: ROLE_ARN, sessionName: undefined, externalId: undefined });
+    });
+  });
 });
 
 /** Synthesized Terraform JSON of every stack of the app, by stack name. */

@@ -17,17 +17,20 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CloudTrailClient, CreateTrailCommand, PutEventSelectorsCommand, StartLoggingCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { AppConfig } from "../../config/app-config";
 import { DEFAULT_CONFIG_FILE } from "../../config/load-config";
 import { validateConfig } from "../../config/validate-config";
 import { DeployedStack, resolveReferences } from "../../e2e/deployed-stack";
 import { EmulatorClients } from "../../e2e/emulator-clients";
-import { LOCAL_CONFIG_FILE, writeRunConfig } from "../../e2e/local-run-config";
+import { LOCAL_CONFIG_FILE, RUN_ROTATION_PERIOD_DAYS, writeRunConfig } from "../../e2e/local-run-config";
 import { verifyDeployment } from "../../e2e/verify-deployment";
 import { verifyTeardown } from "../../e2e/verify-teardown";
 import { createDeterministicZip } from "../../modules/deterministic-zip";
@@ -39,6 +42,9 @@ const REGION = "eu-west-1";
 const STACK = `staging-${REGION}`;
 const KEY_NAME = "workload-key_X";
 const KEY_ADDRESS = `aws_kms_key.${KEY_NAME}`;
+/** The account's audit stack (trail, log bucket, alarm topic) and its one key, the audit key. */
+const AUDIT_STACK = "staging-audit";
+const AUDIT_KEY_ADDRESS = "aws_kms_key.audit_key_A";
 
 let server: MotoServer;
 let clients: EmulatorClients;
@@ -111,6 +117,8 @@ function keyBlock(rotationPeriodInDays = 365): Json {
 }
 
 interface Stack {
+  /** @default STACK (the workload stack staging-eu-west-1) */
+  readonly name?: string;
   /** `type` → block name → block, written to cdk.tf.json. */
   readonly resources: Record<string, Record<string, Json>>;
   /** Address → attribute values in state. */
@@ -132,7 +140,7 @@ function deployedStack(stack: Stack): DeployedStack {
       outputs: Object.fromEntries(Object.entries(stack.outputs ?? {}).map(([name, value]) => [name, { sensitive: false, value }])),
     },
   };
-  return new DeployedStack(STACK, ACCOUNT, stackDir, show);
+  return new DeployedStack(stack.name ?? STACK, ACCOUNT, stackDir, show);
 }
 
 /** A stack holding only the workload key, created in moto. */
@@ -201,6 +209,27 @@ describe("DeployedStack", () => {
     expect(stack.ofType("aws_kms_alias")[0].intended.target_key_id).toBe("k1");
     expect(stack.ofType("aws_kms_key")[0].state).toEqual({ key_id: "k1", arn });
     expect(stack.outputs).toEqual({ key_arn: arn });
+    expect(stack.keyArn()).toBe(arn);
+  });
+
+  test("fails when a stack has two keys", () => {
+    const stack = deployedStack({
+      resources: { aws_kms_key: { [KEY_NAME]: keyBlock(), other_key_B: keyBlock() } },
+      state: { [KEY_ADDRESS]: { key_id: "k1", arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k1` }, "aws_kms_key.other_key_B": { key_id: "k2", arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k2` } },
+    });
+    // The stack itself reads fine; only the question "which is the stack's key?" has no answer.
+    expect(stack.ofType("aws_kms_key")).toHaveLength(2);
+    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key with an ARN in state, found ${KEY_ADDRESS}, aws_kms_key.other_key_B`));
+  });
+
+  test("fails when a stack has no key", () => {
+    const stack = deployedStack({ resources: { aws_kms_alias: { alias_A: { name: "alias/payments-lambda-env" } } }, state: { "aws_kms_alias.alias_A": { name: "alias/payments-lambda-env" } } });
+    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key with an ARN in state, found none`));
+  });
+
+  test("fails when the stack's key has no ARN in state", () => {
+    const stack = deployedStack({ resources: { aws_kms_key: { [KEY_NAME]: keyBlock() } }, state: { [KEY_ADDRESS]: { key_id: "k1" } } });
+    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key with an ARN in state, found ${KEY_ADDRESS}`));
   });
 
   test("fails when a resource of cdk.tf.json is missing from the state", () => {
@@ -212,6 +241,10 @@ describe("DeployedStack", () => {
 
 describe("verifyDeployment", () => {
   beforeEach(() => server.reset());
+
+  const LOCKOUT_SAFE = "the lockout-safe statement lets the account root do kms:* on the key, without condition";
+  /** How a finding shows [Effect, Principal, Action, Resource, Condition] of an unconditioned statement (no Condition shows as null). */
+  const lockoutSafe = (principal: string) => `["Allow",{"AWS":"${principal}"},"kms:*","*",null]`;
 
   test("passes when the key is as synthesized", async () => {
     const { stack } = await keyStack();
@@ -246,8 +279,41 @@ describe("verifyDeployment", () => {
     const stack = deployedStack({ resources: { aws_kms_key: { [KEY_NAME]: { ...keyBlock(), policy: foreign } } }, state: { [KEY_ADDRESS]: { key_id: keyId, arn } } });
     const report = await verifyDeployment(config, [stack], clients);
     expect(report.failures).toEqual([
-      `${STACK}/${KEY_ADDRESS}: key policy: the account statement (lockout-safe) names only the account root: expected {"AWS":"arn:aws:iam::${ACCOUNT}:root"}, found {"AWS":"arn:aws:iam::999999999999:root"}`,
+      `${STACK}/${KEY_ADDRESS}: key policy: ${LOCKOUT_SAFE}: expected ${lockoutSafe(`arn:aws:iam::${ACCOUNT}:root`)}, found ${lockoutSafe("arn:aws:iam::999999999999:root")}`,
     ]);
+  });
+
+  test("fails when the key policy's account statement has a condition", async () => {
+    const { keyId, arn } = await createKey();
+    const policy = JSON.parse(keyPolicy());
+    policy.Statement[0].Condition = { StringEquals: { "aws:PrincipalTag/team": "platform" } };
+    const conditioned = JSON.stringify(policy);
+    await kms().send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: conditioned }));
+    // Synthesized that way too: a condition on the root statement can lock everyone out, and only the outright assertion sees it.
+    const stack = deployedStack({ resources: { aws_kms_key: { [KEY_NAME]: { ...keyBlock(), policy: conditioned } } }, state: { [KEY_ADDRESS]: { key_id: keyId, arn } } });
+    const report = await verifyDeployment(config, [stack], clients);
+    const root = `arn:aws:iam::${ACCOUNT}:root`;
+    expect(report.failures).toEqual([
+      `${STACK}/${KEY_ADDRESS}: key policy: ${LOCKOUT_SAFE}: expected ${lockoutSafe(root)}, found ["Allow",{"AWS":"${root}"},"kms:*","*",{"StringEquals":{"aws:PrincipalTag/team":"platform"}}]`,
+    ]);
+  });
+
+  test('fails when a key policy statement lists "*" among its AWS principals without a condition', async () => {
+    const { keyId, arn } = await createKey();
+    const open = { Sid: "OpenDecrypt", Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/reader`, "*"] }, Action: "kms:Decrypt", Resource: "*" };
+    await kms().send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: keyPolicy([open]) }));
+    const stack = deployedStack({ resources: { aws_kms_key: { [KEY_NAME]: { ...keyBlock(), policy: keyPolicy([open]) } } }, state: { [KEY_ADDRESS]: { key_id: keyId, arn } } });
+    const report = await verifyDeployment(config, [stack], clients);
+    expect(report.failures).toEqual([`${STACK}/${KEY_ADDRESS}: key policy statement OpenDecrypt: a "*" principal needs a condition; found ${JSON.stringify(open)}`]);
+  });
+
+  test("fails when a key policy statement has a NotPrincipal", async () => {
+    const { keyId, arn } = await createKey();
+    const inverted = { Sid: "AllButOne", Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "kms:Decrypt", Resource: "*" };
+    await kms().send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: keyPolicy([inverted]) }));
+    const stack = deployedStack({ resources: { aws_kms_key: { [KEY_NAME]: { ...keyBlock(), policy: keyPolicy([inverted]) } } }, state: { [KEY_ADDRESS]: { key_id: keyId, arn } } });
+    const report = await verifyDeployment(config, [stack], clients);
+    expect(report.failures).toEqual([`${STACK}/${KEY_ADDRESS}: key policy statement AllButOne: no NotPrincipal; found ${JSON.stringify(inverted)}`]);
   });
 
   test("fails when the workload key's rotation period is not key.rotationPeriodDays", async () => {
@@ -295,9 +361,16 @@ describe("verifyDeployment", () => {
       fs.rmSync(codeDir, { recursive: true, force: true });
     });
 
-    /** The workload key, a role and a function whose environment is encrypted with the key; `keyArnOutput` is the stack's `key_arn` output. */
-    async function functionStack(keyArnOutput?: string): Promise<DeployedStack> {
+    /**
+     * The workload key, a role and a function with environment variables, in moto and in the stack.
+     * `functionKey`: the function's environment is encrypted with the stack's key (as synthesized, a
+     * reference to it), or with another key of the account that the stack does not hold (synthesized
+     * as that key's literal ARN, and named by the stack's `key_arn` output: everything agrees with the
+     * function except the stack's own aws_kms_key).
+     */
+    async function functionStack(functionKey: "stack key" | "another key" = "stack key"): Promise<{ stack: DeployedStack; stackKeyArn: string; functionKeyArn: string }> {
       const { keyId, arn } = await createKey();
+      const functionKeyArn = functionKey === "stack key" ? arn : (await createKey()).arn;
       const { Role } = await clients.get(IAMClient, ACCOUNT, REGION).send(
         new CreateRoleCommand({
           RoleName: `${FUNCTION_NAME}-${REGION}`,
@@ -313,7 +386,7 @@ describe("verifyDeployment", () => {
           Handler: "index.handler",
           Code: { ZipFile: zip },
           Environment: { Variables: variables },
-          KMSKeyArn: arn,
+          KMSKeyArn: functionKeyArn,
         }),
       );
       const block = {
@@ -322,29 +395,217 @@ describe("verifyDeployment", () => {
         runtime: "nodejs20.x",
         handler: "index.handler",
         environment: { variables },
-        kms_key_arn: `\${${KEY_ADDRESS}.arn}`,
+        kms_key_arn: functionKey === "stack key" ? `\${${KEY_ADDRESS}.arn}` : functionKeyArn,
         source_code_hash: createHash("sha256").update(zip).digest("base64"),
       };
-      return deployedStack({
+      const stack = deployedStack({
         resources: { aws_kms_key: { [KEY_NAME]: keyBlock() }, aws_lambda_function: { "orders-api_F": block } },
         state: { [KEY_ADDRESS]: { key_id: keyId, arn }, [FUNCTION_ADDRESS]: { arn: created.FunctionArn, function_name: FUNCTION_NAME } },
-        outputs: { key_arn: keyArnOutput ?? arn },
+        outputs: { key_arn: functionKeyArn },
       });
+      return { stack, stackKeyArn: arn, functionKeyArn };
     }
 
     test("passes when the function's KMSKeyArn is its stack's key", async () => {
-      const stack = await functionStack();
+      const { stack } = await functionStack();
       const report = await verifyDeployment(config, [stack], clients);
       expect(report.failures).toEqual([]);
       expect([...report.verified].sort()).toEqual([`${STACK}/${KEY_ADDRESS}`, `${STACK}/${FUNCTION_ADDRESS}`]);
     });
 
     test("fails when the function's KMSKeyArn is not its stack's key", async () => {
-      const otherKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
-      const stack = await functionStack(otherKey);
-      const keyArn = stack.ofType("aws_kms_key")[0].state.arn;
+      const { stack, stackKeyArn, functionKeyArn } = await functionStack("another key");
+      expect(functionKeyArn).not.toBe(stackKeyArn);
+      // The function is as synthesized and the key_arn output names its key: only the stack's aws_kms_key tells.
+      expect(stack.outputs.key_arn).toBe(functionKeyArn);
       const report = await verifyDeployment(config, [stack], clients);
-      expect(report.failures).toEqual([`${STACK}/${FUNCTION_ADDRESS}: KMSKeyArn: expected "${otherKey}", found "${keyArn}"`]);
+      expect(report.failures).toEqual([`${STACK}/${FUNCTION_ADDRESS}: KMSKeyArn is the stack's key (none without variables): expected "${stackKeyArn}", found "${functionKeyArn}"`]);
+    });
+  });
+
+  describe("the audit stack", () => {
+    const BUCKET = `payments-audit-logs-${ACCOUNT}`;
+    const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
+    const TRAIL_NAME = "payments-audit";
+    const TRAIL_ADDRESS = "aws_cloudtrail.audit_trail_T";
+    const TOPIC_NAME = "payments-audit-alarms";
+    const TOPIC_ADDRESS = "aws_sns_topic.audit_alarms_topic_T";
+    const BUCKET_ADDRESS = "aws_s3_bucket.audit_bucket_B";
+    const BUCKET_POLICY_ADDRESS = "aws_s3_bucket_policy.audit_bucket_policy_P";
+    const cloudtrail = () => clients.get(CloudTrailClient, ACCOUNT, REGION);
+    /** The client is path-style (forcePathStyle): moto on 127.0.0.1 has no <bucket>.127.0.0.1 names. */
+    const s3 = () => clients.get(S3Client, ACCOUNT, REGION);
+
+    /**
+     * The audit key (in moto, and in the stack as its one aws_kms_key) plus what `build` creates
+     * with the key's ARN: `build` returns those resources' synthesized blocks and state.
+     */
+    async function auditStack(build: (auditKeyArn: string) => Promise<Pick<Stack, "resources" | "state">>): Promise<{ stack: DeployedStack; auditKeyArn: string }> {
+      const { keyId, arn } = await createKey();
+      const { resources, state } = await build(arn);
+      const stack = deployedStack({
+        name: AUDIT_STACK,
+        resources: { aws_kms_key: { audit_key_A: keyBlock() }, ...resources },
+        state: { [AUDIT_KEY_ADDRESS]: { key_id: keyId, arn }, ...state },
+      });
+      return { stack, auditKeyArn: arn };
+    }
+
+    describe("an aws_cloudtrail", () => {
+      /**
+       * The trail as the app deploys it: multi-Region, global service events, log file validation,
+       * all management events, CloudWatch Logs delivery, logging started (by ARN, as the provider does).
+       * `trailKey`: the audit key (synthesized as a reference to it), or another key of the account
+       * that the stack does not hold (synthesized as that key's literal ARN).
+       */
+      async function trailStack(trailKey: "audit key" | "another key" = "audit key"): Promise<{ stack: DeployedStack; auditKeyArn: string; trailKeyArn: string; trailArn: string }> {
+        let trailKeyArn = "";
+        let trailArn = "";
+        const built = await auditStack(async (auditKeyArn) => {
+          trailKeyArn = trailKey === "audit key" ? auditKeyArn : (await createKey()).arn;
+          await s3().send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+          const logGroupName = `/aws/cloudtrail/${TRAIL_NAME}`;
+          await clients.get(CloudWatchLogsClient, ACCOUNT, REGION).send(new CreateLogGroupCommand({ logGroupName, kmsKeyId: auditKeyArn }));
+          const logGroupArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}:*`;
+          const { Role } = await clients.get(IAMClient, ACCOUNT, REGION).send(
+            new CreateRoleCommand({
+              RoleName: `${TRAIL_NAME}-delivery`,
+              AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+            }),
+          );
+          const created = await cloudtrail().send(
+            new CreateTrailCommand({
+              Name: TRAIL_NAME,
+              S3BucketName: BUCKET,
+              IsMultiRegionTrail: true,
+              IncludeGlobalServiceEvents: true,
+              EnableLogFileValidation: true,
+              KmsKeyId: trailKeyArn,
+              CloudWatchLogsLogGroupArn: logGroupArn,
+              CloudWatchLogsRoleArn: Role?.Arn,
+            }),
+          );
+          trailArn = created.TrailARN as string;
+          await cloudtrail().send(new PutEventSelectorsCommand({ TrailName: trailArn, EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }] }));
+          await cloudtrail().send(new StartLoggingCommand({ Name: trailArn }));
+          const block = {
+            name: TRAIL_NAME,
+            s3_bucket_name: BUCKET,
+            is_multi_region_trail: true,
+            include_global_service_events: true,
+            enable_log_file_validation: true,
+            enable_logging: true,
+            event_selector: [{ include_management_events: true, read_write_type: "All" }],
+            kms_key_id: trailKey === "audit key" ? `\${${AUDIT_KEY_ADDRESS}.arn}` : trailKeyArn,
+            cloud_watch_logs_group_arn: logGroupArn,
+            cloud_watch_logs_role_arn: Role?.Arn,
+          };
+          return { resources: { aws_cloudtrail: { audit_trail_T: block } }, state: { [TRAIL_ADDRESS]: { arn: trailArn, name: TRAIL_NAME } } };
+        });
+        return { ...built, trailKeyArn, trailArn };
+      }
+
+      test("passes when the trail logs, multi-Region, validated, encrypted with the audit key", async () => {
+        const { stack } = await trailStack();
+        const report = await verifyDeployment(config, [stack], clients);
+        expect(report.failures).toEqual([]);
+        expect([...report.verified].sort()).toEqual([`${AUDIT_STACK}/${TRAIL_ADDRESS}`, `${AUDIT_STACK}/${AUDIT_KEY_ADDRESS}`]);
+      });
+
+      test("fails when the trail is not logging", async () => {
+        const { stack, trailArn } = await trailStack();
+        await cloudtrail().send(new StopLoggingCommand({ Name: trailArn }));
+        const report = await verifyDeployment(config, [stack], clients);
+        expect(report.failures).toEqual([`${AUDIT_STACK}/${TRAIL_ADDRESS}: logging: expected true, found false`]);
+      });
+
+      test("fails when the trail's KMS key is not the stack's key", async () => {
+        const { stack, auditKeyArn, trailKeyArn } = await trailStack("another key");
+        expect(trailKeyArn).not.toBe(auditKeyArn);
+        // As synthesized (the block names the other key): only the comparison with the stack's aws_kms_key tells.
+        expect(stack.ofType("aws_cloudtrail")[0].intended.kms_key_id).toBe(trailKeyArn);
+        const report = await verifyDeployment(config, [stack], clients);
+        expect(report.failures).toEqual([`${AUDIT_STACK}/${TRAIL_ADDRESS}: KMS key is the audit key: expected "${auditKeyArn}", found "${trailKeyArn}"`]);
+      });
+    });
+
+    describe("an aws_sns_topic", () => {
+      /** The alarm topic, encrypted with the audit key (synthesized as a reference to it) or not encrypted at all (no kms_master_key_id in the block). */
+      function topicStack(encrypted: boolean): Promise<{ stack: DeployedStack; auditKeyArn: string }> {
+        return auditStack(async (auditKeyArn) => {
+          const { TopicArn } = await clients
+            .get(SNSClient, ACCOUNT, REGION)
+            .send(new CreateTopicCommand({ Name: TOPIC_NAME, Attributes: encrypted ? { KmsMasterKeyId: auditKeyArn } : undefined }));
+          const block = encrypted ? { name: TOPIC_NAME, kms_master_key_id: `\${${AUDIT_KEY_ADDRESS}.arn}` } : { name: TOPIC_NAME };
+          return { resources: { aws_sns_topic: { audit_alarms_topic_T: block } }, state: { [TOPIC_ADDRESS]: { arn: TopicArn, name: TOPIC_NAME } } };
+        });
+      }
+
+      test("passes when the topic is encrypted with the audit key", async () => {
+        const { stack } = await topicStack(true);
+        const report = await verifyDeployment(config, [stack], clients);
+        expect(report.failures).toEqual([]);
+        expect([...report.verified].sort()).toEqual([`${AUDIT_STACK}/${AUDIT_KEY_ADDRESS}`, `${AUDIT_STACK}/${TOPIC_ADDRESS}`]);
+      });
+
+      test("fails when the topic has no KMS key", async () => {
+        const { stack, auditKeyArn } = await topicStack(false);
+        // Synthesized without a key too: "as synthesized" agrees (nothing = nothing); the outright check must not.
+        expect(stack.ofType("aws_sns_topic")[0].intended.kms_master_key_id).toBeUndefined();
+        const report = await verifyDeployment(config, [stack], clients);
+        expect(report.failures).toEqual([`${AUDIT_STACK}/${TOPIC_ADDRESS}: KMS key is the audit key: expected "${auditKeyArn}", found nothing`]);
+      });
+    });
+
+    describe("an aws_s3_bucket_policy", () => {
+      /** The log bucket's policy as the app writes it (a TLS deny and CloudTrail's ACL check), or without the TLS deny. */
+      function bucketPolicy(tlsDeny: boolean): string {
+        const deny = {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: { AWS: ["*"] },
+          Action: ["s3:*"],
+          Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        };
+        const aclCheck = {
+          Sid: "AWSCloudTrailAclCheck20150319",
+          Effect: "Allow",
+          Principal: { Service: ["cloudtrail.amazonaws.com"] },
+          Action: ["s3:GetBucketAcl"],
+          Resource: [BUCKET_ARN],
+          Condition: { StringEquals: { "aws:SourceArn": `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${TRAIL_NAME}` } },
+        };
+        return JSON.stringify({ Version: "2012-10-17", Statement: tlsDeny ? [deny, aclCheck] : [aclCheck] });
+      }
+
+      /** The log bucket and its policy, in moto and synthesized alike. */
+      function bucketStack(tlsDeny: boolean): Promise<{ stack: DeployedStack; auditKeyArn: string }> {
+        return auditStack(async () => {
+          await s3().send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+          await s3().send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: bucketPolicy(tlsDeny) }));
+          return {
+            resources: {
+              aws_s3_bucket: { audit_bucket_B: { bucket: BUCKET } },
+              aws_s3_bucket_policy: { audit_bucket_policy_P: { bucket: `\${${BUCKET_ADDRESS}.id}`, policy: bucketPolicy(tlsDeny) } },
+            },
+            state: { [BUCKET_ADDRESS]: { id: BUCKET, bucket: BUCKET, arn: BUCKET_ARN }, [BUCKET_POLICY_ADDRESS]: { id: BUCKET, bucket: BUCKET } },
+          };
+        });
+      }
+
+      test("passes when the bucket policy denies s3:* without TLS", async () => {
+        const { stack } = await bucketStack(true);
+        const report = await verifyDeployment(config, [stack], clients);
+        expect(report.failures).toEqual([]);
+        expect([...report.verified].sort()).toEqual([`${AUDIT_STACK}/${AUDIT_KEY_ADDRESS}`, `${AUDIT_STACK}/${BUCKET_ADDRESS}`, `${AUDIT_STACK}/${BUCKET_POLICY_ADDRESS}`]);
+      });
+
+      test("fails when the bucket policy has no TLS deny", async () => {
+        const { stack } = await bucketStack(false);
+        const report = await verifyDeployment(config, [stack], clients);
+        expect(report.failures).toEqual([`${AUDIT_STACK}/${BUCKET_POLICY_ADDRESS}: TLS-only: denies s3:* without aws:SecureTransport: expected "s3:*", found nothing`]);
+      });
     });
   });
 });
@@ -387,6 +648,29 @@ describe("verifyTeardown", () => {
     await clients.get(CloudWatchLogsClient, "222222222222", REGION).send(new CreateLogGroupCommand({ logGroupName: "/other/account" }));
     expect(await verifyTeardown(config, clients)).toEqual({ keysPendingDeletion: 0, secretsPendingDeletion: 0, leftovers: [] });
   });
+
+  describe("with moto's default account as an extra account", () => {
+    /** Where moto serves a request whose access key ID is not a 12-digit account ID. */
+    const MOTO_DEFAULT_ACCOUNT = "123456789012";
+    let logs: CloudWatchLogsClient;
+
+    beforeEach(async () => {
+      // Signed with moto's documented example access key, not an account ID: moto serves it from its default account.
+      logs = new CloudWatchLogsClient({ endpoint: server.endpoint, region: REGION, credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "emulator-dummy-secret" }, maxAttempts: 2 });
+      await logs.send(new CreateLogGroupCommand({ logGroupName: "/aws/lambda/orders-api" }));
+    });
+
+    afterEach(() => logs.destroy());
+
+    test("fails when a log group is left in an unconfigured account that is swept", async () => {
+      const report = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
+      expect(report).toEqual({ keysPendingDeletion: 0, secretsPendingDeletion: 0, leftovers: [`unconfigured account (${MOTO_DEFAULT_ACCOUNT}) ${REGION}: log group /aws/lambda/orders-api`] });
+    });
+
+    test("does not see it without otherAccountIds", async () => {
+      expect(await verifyTeardown(config, clients)).toEqual({ keysPendingDeletion: 0, secretsPendingDeletion: 0, leftovers: [] });
+    });
+  });
 });
 
 describe("writeRunConfig", () => {
@@ -398,7 +682,7 @@ describe("writeRunConfig", () => {
     runDir = fs.mkdtempSync(path.join(tmp, "run-"));
   });
 
-  test("writes the run's config.json with the endpoint, its own state folder, absolute code paths and the given ciphertexts", () => {
+  test("writes the run's config.json with the endpoint, its own state folder, the run's rotation period, absolute code paths and the given ciphertexts", () => {
     const ciphertext = randomBytes(186).toString("base64");
     const returned = writeRunConfig({ endpoint: ENDPOINT, runDir, ciphertexts: { "orders-api": { PARTNER_API_KEY: { "staging-eu-west-1": ciphertext } } } });
 
@@ -408,12 +692,17 @@ describe("writeRunConfig", () => {
     expect(written.functions.map((fn: Json) => fn.codeDirectory)).toEqual([path.join(REPO, "functions", "orders-api", "dist"), path.join(REPO, "functions", "config-reader")]);
     expect(written.functions[0].encryptedEnvironment.PARTNER_API_KEY).toEqual({ ...LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY, "staging-eu-west-1": ciphertext });
     expect(ciphertext).not.toBe(LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"]);
+    // A rotation period other than 365 (AWS's default, and moto's answer when none was sent).
+    expect(RUN_ROTATION_PERIOD_DAYS).toBe(180);
+    expect(LOCAL.key.rotationPeriodDays).toBe(365);
+    expect(written.key).toEqual({ ...LOCAL.key, rotationPeriodDays: 180 });
     // Everything else is config/local.json as it is.
-    expect({ ...written, emulator: LOCAL.emulator, backend: LOCAL.backend, functions: LOCAL.functions }).toEqual(LOCAL);
+    expect({ ...written, emulator: LOCAL.emulator, backend: LOCAL.backend, key: LOCAL.key, functions: LOCAL.functions }).toEqual(LOCAL);
 
     expect(returned.emulator?.endpoint).toBe(ENDPOINT);
     expect(returned.sourceFile).toBe(path.join(runDir, "config.json"));
     expect(returned.backend).toEqual({ type: "local", directory: path.join(runDir, "state") });
+    expect(returned.key.rotationPeriodDays).toBe(180);
     expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"]).toBe(ciphertext);
     expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]).toBe(LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]);
   });

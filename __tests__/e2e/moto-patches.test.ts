@@ -287,7 +287,7 @@ describe("patched_moto_server.py", () => {
       "patched_moto_server.apply_patches()",
       'print("patches applied")',
     ].join("\n");
-    const result = spawnSync(process.env.MOTO_PYTHON ?? "python3", ["-c", program], { encoding: "utf8" });
+    const result = spawnSync(process.env.MOTO_PYTHON ?? "python3", ["-c", program], { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
     expect(result.status).toBe(1);
     expect(result.stdout).not.toContain("patches applied");
     expect(result.stderr).toContain("patched_moto_server.py patches moto 5.2.1, found 9.9.9");

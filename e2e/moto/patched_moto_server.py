@@ -9,6 +9,7 @@ fixed upstream), and pin the newer moto in .ci/run's message and DESIGN.md.
 Patches change moto's behaviour only for the requests they name; everything
 else is moto as released.
 """
+import os
 import re
 import sys
 
@@ -24,7 +25,8 @@ def patch_account_from_access_key():
     access key IDs), so one server cannot emulate two accounts and the AWS
     provider's `allowed_account_ids` check fails for any other account ID.
     Fix (LocalStack's convention): a SigV4 request signed with a 12-digit
-    access key ID is served from that account. Other requests resolve as before.
+    access key ID is served from that account, unless MOTO_ACCOUNT_ID or the
+    x-moto-account-id header names one. Other requests resolve as before.
     Remove when moto selects the account from a 12-digit access key ID."""
     from moto.core.responses import BaseResponse
 
@@ -32,6 +34,9 @@ def patch_account_from_access_key():
     account_key = re.compile(r"Credential=(\d{12})/")
 
     def get_current_account(self):
+        # moto's own explicit choices (MOTO_ACCOUNT_ID, the x-moto-account-id header) still win.
+        if "MOTO_ACCOUNT_ID" in os.environ or "x-moto-account-id" in self.headers:
+            return original(self)
         match = account_key.search(self.headers.get("Authorization", ""))
         return match.group(1) if match else original(self)
 
@@ -123,9 +128,11 @@ def patch_lambda_kms_key_arn():
         return config
 
     def update_configuration(self, config_updates):
+        result = original_update(self, config_updates)
         if "KMSKeyArn" in config_updates:
             self.kms_key_arn = config_updates["KMSKeyArn"] or None
-        return original_update(self, config_updates)
+            result = self.get_configuration()
+        return result
 
     LambdaFunction.__init__ = __init__
     LambdaFunction.get_configuration = get_configuration
