@@ -38,7 +38,7 @@ const started = Date.now();
 
 function elapsed(since: number): string {
   const seconds = (Date.now() - since) / 1000;
-  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.floor(seconds % 60)} s`;
 }
 
 function say(message: string): void {
