@@ -4,6 +4,7 @@ const rootProviderImport = {
   message:
     "Import provider resources by deep path (e.g. @cdktf/provider-aws/lib/kms-key): the package root re-exports ~2,200 resources and costs ~5 s and ~500 MB per process.",
 };
+const rootProviderPaths = ["@cdktf/provider-aws", "@cdktf/provider-aws/lib", "@cdktf/provider-aws/lib/index"].map((name) => ({ name, ...rootProviderImport }));
 
 // runtime/ runs inside Lambda: cdktf and constructs are not there (and would
 // cost seconds of cold start if bundled). modules/ and stacks/ import them.
@@ -22,11 +23,7 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          paths: [
-            { name: "@cdktf/provider-aws", ...rootProviderImport },
-            { name: "@cdktf/provider-aws/lib", ...rootProviderImport },
-            { name: "@cdktf/provider-aws/lib/index", ...rootProviderImport },
-          ],
+          paths: rootProviderPaths,
         },
       ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
@@ -40,11 +37,7 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          paths: [
-            { name: "@cdktf/provider-aws", ...rootProviderImport },
-            { name: "@cdktf/provider-aws/lib", ...rootProviderImport },
-            { name: "@cdktf/provider-aws/lib/index", ...rootProviderImport },
-          ],
+          paths: rootProviderPaths,
           patterns: [runtimeBoundary],
         },
       ],

@@ -19,6 +19,8 @@
  * Exit codes: 0 success, 1 AWS error, 2 usage error (flags, empty input).
  */
 import { parseArgs } from "util";
+import { FUNCTION_NAME_CONTEXT_KEY } from "../runtime/encrypted-environment";
+import { awsErrorName } from "../runtime/errors";
 
 const USAGE = `usage: npm run encrypt --silent -- --key <key> --function <name> [--region <region>] < plaintext-file
        printf %s "$VALUE" | npm run encrypt --silent -- --key alias/payments-lambda-env --function orders-api --region eu-west-1
@@ -159,14 +161,6 @@ function awsHint(name: string, flags: Flags): string {
   }
 }
 
-/** The AWS error name; network and region failures are plain Errors with a Node code or a message. */
-function errorName(e: { name?: string; code?: string; message?: string }): string {
-  if ((e.name === "Error" || !e.name) && e.code) return e.code;
-  if (e.name === "Error" && /region is missing/i.test(e.message ?? "")) return "RegionMissing";
-  if (e.name === "Error" && /region not accepted/i.test(e.message ?? "")) return "InvalidRegion";
-  return e.name ?? "UnknownError";
-}
-
 async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
   if (flags === "help") {
@@ -184,13 +178,13 @@ async function main(argv: string[]): Promise<number> {
   const kms = new KMSClient(flags.region ? { region: flags.region } : {});
   let ciphertext: Uint8Array | undefined;
   try {
-    const response = await kms.send(new EncryptCommand({ KeyId: flags.key, Plaintext: plaintext, EncryptionContext: { LambdaFunctionName: flags.functionName } }));
+    const response = await kms.send(new EncryptCommand({ KeyId: flags.key, Plaintext: plaintext, EncryptionContext: { [FUNCTION_NAME_CONTEXT_KEY]: flags.functionName } }));
     ciphertext = response.CiphertextBlob;
   } catch (error) {
-    const e = error as { name?: string; code?: string; message?: string };
-    const name = errorName(e);
+    const message = (error as { message?: string }).message;
+    const name = awsErrorName(error);
     const hint = awsHint(name, flags);
-    const detail = e.message && e.message !== name && e.message !== "UnknownError" ? `: ${e.message}` : "";
+    const detail = message && message !== name && message !== "UnknownError" ? `: ${message}` : "";
     throw new CliError(`KMS Encrypt with key "${flags.key}" failed: ${name}${detail}${hint ? `\nhint: ${hint}` : ""}`, 1);
   } finally {
     kms.destroy();

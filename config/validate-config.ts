@@ -4,10 +4,11 @@ import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitio
 import { FUNCTION_NAME_PATTERN, SUPPORTED_RUNTIMES, logRetentionProblem } from "../modules/encrypted-function";
 import { aliasNameProblem, normalizeAliasName } from "../modules/encryption-key";
 import { EMAIL_PATTERN } from "../modules/alarm-topic";
-import { trailNameProblem } from "../modules/audit-trail";
+import { EXCLUDABLE_EVENT_SOURCES, readWriteTypeProblem, trailNameProblem } from "../modules/audit-trail";
 import { s3BucketNameProblem } from "../modules/trail-log-bucket";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
+import { SECRET_NAME_PATTERN } from "../modules/secrets-manager-secret";
 import { AccountConfig, AppConfig, AuditConfig, BackendConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackName } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
@@ -379,18 +380,14 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
   const logRetentionDays = r.integer(`${at}.logRetentionDays`, o.logRetentionDays, 365, 0, 3653);
   const retentionProblem = logRetentionProblem(logRetentionDays, allowShortLogRetention);
   if (retentionProblem) r.fail(`${at}.logRetentionDays`, retentionProblem);
-  if (o.readWriteType === "WriteOnly") {
-    r.fail(`${at}.readWriteType`, '"WriteOnly" would drop KMS Decrypt events, which are read events; use "All" (the default)');
-  } else if (o.readWriteType === "ReadOnly") {
-    r.fail(`${at}.readWriteType`, '"ReadOnly" would drop the write events (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) the alarms watch; use "All" (the default)');
-  } else {
-    r.oneOf(`${at}.readWriteType`, o.readWriteType, "All", ["All"] as const);
-  }
+  const readWriteProblem = typeof o.readWriteType === "string" ? readWriteTypeProblem(o.readWriteType) : undefined;
+  if (readWriteProblem) r.fail(`${at}.readWriteType`, `${readWriteProblem} (the default)`);
+  else r.oneOf(`${at}.readWriteType`, o.readWriteType, "All", ["All"] as const);
   const excluded = r.strings(`${at}.excludeManagementEventSources`, o.excludeManagementEventSources, /.*/, 'use "rdsdata.amazonaws.com" or nothing');
   excluded.forEach((source, i) => {
     if (source === "kms.amazonaws.com") {
       r.fail(`${at}.excludeManagementEventSources[${i}]`, '"kms.amazonaws.com" must not be excluded: the trail exists to record every use of the keys; remove it');
-    } else if (source !== "rdsdata.amazonaws.com") {
+    } else if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) {
       r.fail(`${at}.excludeManagementEventSources[${i}]`, `${show(source)} cannot be excluded; CloudTrail only allows "rdsdata.amazonaws.com" here`);
     }
   });
@@ -457,10 +454,7 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
   for (const problem of environmentProblems(environment)) {
     r.fail(problem.variable ? `${at}.environment.${problem.variable}` : `${at}.environment`, problem.message);
   }
-  const accounts = o.accounts === undefined ? [...accountNames] : r.strings(`${at}.accounts`, o.accounts, ACCOUNT_NAME_PATTERN, "use account names from accounts[].name");
-  accounts.forEach((account, i) => {
-    if (!accountNames.includes(account)) r.fail(`${at}.accounts[${i}]`, `${show(account)} is not an account in this file; use one of ${accountNames.join(", ")}`);
-  });
+  const accounts = readAccountNames(r, `${at}.accounts`, o.accounts, accountNames);
   return {
     name,
     codeDirectory,
@@ -479,7 +473,16 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
   };
 }
 
-const SECRETS_MANAGER_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+/** A function's or secret's `accounts`: names from accounts[].name; every account when left out. */
+function readAccountNames(r: Reader, at: string, raw: Json, accountNames: readonly string[]): string[] {
+  if (raw === undefined) return [...accountNames];
+  const accounts = r.strings(at, raw, ACCOUNT_NAME_PATTERN, "use account names from accounts[].name");
+  accounts.forEach((account, i) => {
+    if (!accountNames.includes(account)) r.fail(`${at}[${i}]`, `${show(account)} is not an account in this file; use one of ${accountNames.join(", ")}`);
+  });
+  return accounts;
+}
+
 const SSM_PARAMETER_NAME_PATTERN = /^\/(?!aws|ssm)[A-Za-z0-9/_.-]{1,1010}$/i;
 
 function readSecret(r: Reader, at: string, raw: Json, accountNames: readonly string[]): SecretConfig {
@@ -489,11 +492,8 @@ function readSecret(r: Reader, at: string, raw: Json, accountNames: readonly str
   const name =
     type === "ssm"
       ? r.string(`${at}.name`, o.name, SSM_PARAMETER_NAME_PATTERN, 'SSM parameter names start with "/" and use letters, digits, "/", "_", ".", "-" (not "/aws" or "/ssm"), e.g. "/payments/orders/api-token"')
-      : r.string(`${at}.name`, o.name, SECRETS_MANAGER_NAME_PATTERN, 'use 1–512 letters, digits or "/_+=.@-", e.g. "payments/orders/db-password"');
-  const accounts = o.accounts === undefined ? [...accountNames] : r.strings(`${at}.accounts`, o.accounts, ACCOUNT_NAME_PATTERN, "use account names from accounts[].name");
-  accounts.forEach((account, i) => {
-    if (!accountNames.includes(account)) r.fail(`${at}.accounts[${i}]`, `${show(account)} is not an account in this file; use one of ${accountNames.join(", ")}`);
-  });
+      : r.string(`${at}.name`, o.name, SECRET_NAME_PATTERN, 'use 1–512 letters, digits or "/_+=.@-", e.g. "payments/orders/db-password"');
+  const accounts = readAccountNames(r, `${at}.accounts`, o.accounts, accountNames);
   return {
     name,
     type,

@@ -20,15 +20,17 @@ interface Destroyable {
 }
 
 export class EmulatorClients {
-  private readonly clients = new Map<string, Destroyable>();
-  private readonly ids = new Map<ClientConstructor<Destroyable>, number>();
+  /** Client class → `<account>/<region>` → client. */
+  private readonly clients = new Map<ClientConstructor<Destroyable>, Map<string, Destroyable>>();
 
   constructor(public readonly endpoint: string) {}
 
   /** The client of `Client`'s service for one account and region (created once). */
   public get<T extends Destroyable>(Client: ClientConstructor<T>, accountId: string, region: string): T {
-    const key = `${this.idOf(Client)}/${accountId}/${region}`;
-    let client = this.clients.get(key);
+    let perClass = this.clients.get(Client);
+    if (!perClass) this.clients.set(Client, (perClass = new Map()));
+    const key = `${accountId}/${region}`;
+    let client = perClass.get(key);
     if (!client) {
       client = new Client({
         endpoint: this.endpoint,
@@ -38,19 +40,14 @@ export class EmulatorClients {
         forcePathStyle: true,
         maxAttempts: 2,
       });
-      this.clients.set(key, client);
+      perClass.set(key, client);
     }
     return client as T;
   }
 
   /** Closes every client's sockets. */
   public destroy(): void {
-    for (const client of this.clients.values()) client.destroy();
+    for (const perClass of this.clients.values()) for (const client of perClass.values()) client.destroy();
     this.clients.clear();
-  }
-
-  private idOf(Client: ClientConstructor<Destroyable>): number {
-    if (!this.ids.has(Client)) this.ids.set(Client, this.ids.size);
-    return this.ids.get(Client) as number;
   }
 }

@@ -7,10 +7,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AppConfig } from "../config/app-config";
-import { loadConfig } from "../config/load-config";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/load-config";
 
-/** config/local.json, found from e2e/ (tests) and from dist/e2e/ (compiled). */
-export const LOCAL_CONFIG_FILE = [path.resolve(__dirname, "..", "config", "local.json"), path.resolve(__dirname, "..", "..", "config", "local.json")].find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, "..", "config", "local.json");
+/** config/local.json, beside the default configuration (found from source and compiled runs alike). */
+export const LOCAL_CONFIG_FILE = path.join(path.dirname(DEFAULT_CONFIG_FILE), "local.json");
 
 /**
  * The run's key rotation period. Not 365, which is both AWS's default and

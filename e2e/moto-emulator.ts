@@ -16,8 +16,6 @@ import * as path from "path";
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: pass as `endpoint`, or as `AWS_ENDPOINT_URL` to a child process. */
   readonly endpoint: string;
-  /** Milliseconds from spawn until moto answered. */
-  readonly startupMs: number;
   /** Empties moto's state (all services): `POST /moto-api/reset`. */
   reset(): Promise<void>;
   /** SIGTERM, then SIGKILL if moto has not exited after `graceMs`. Safe to call twice. */
@@ -143,10 +141,8 @@ async function startOnce(options: StartMotoOptions, port: number): Promise<MotoS
       throw new Error(`${shown} exited (code ${exited.code}, signal ${exited.signal}) before answering on ${endpoint}; its output:\n${log}`);
     }
     if (await answers(`${endpoint}/moto-api/`)) {
-      const startupMs = Date.now() - started;
       return {
         endpoint,
-        startupMs,
         stop,
         output: () => log,
         reset: async () => {

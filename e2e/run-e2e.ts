@@ -24,7 +24,7 @@ import { EmulatorClients } from "./emulator-clients";
 import { InvocationResult, digest } from "./invoke-handler";
 import { Ciphertexts, writeRunConfig } from "./local-run-config";
 import { MotoServer, startMoto } from "./moto-emulator";
-import { resolveProviderMirror, writeOfflineCliConfig } from "./offline-terraform";
+import { writeOfflineCliConfig } from "./offline-terraform";
 import { CommandResult, runCommand, runningChildren } from "./run-command";
 import { verifyDeployment } from "./verify-deployment";
 import { verifyTeardown } from "./verify-teardown";
@@ -84,6 +84,8 @@ class EndToEndRun {
   private readonly seeds = new Map<string, string>();
   private moto?: MotoServer;
   private clients?: EmulatorClients;
+  /** The offline Terraform CLI config, written on first use. */
+  private cliConfigFile?: string;
 
   public async run(): Promise<void> {
     say(`run folder ${this.runDir} (commands.log, moto.log, config.json, cdktf.out, state)`);
@@ -175,7 +177,7 @@ class EndToEndRun {
       ...env,
       CHECKPOINT_DISABLE: "1",
       TF_IN_AUTOMATION: "1",
-      TF_CLI_CONFIG_FILE: writeOfflineCliConfig(this.runDir, resolveProviderMirror()),
+      TF_CLI_CONFIG_FILE: (this.cliConfigFile ??= writeOfflineCliConfig(this.runDir)),
       LAMBDA_KMS_CONFIG: path.join(this.runDir, "config.json"),
       AWS_CONFIG_FILE: "/dev/null",
       AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
@@ -226,10 +228,11 @@ class EndToEndRun {
     const ciphertexts: Ciphertexts = {};
     const alias = normalizeAliasName(config.key.aliases[0]);
     for (const fn of config.functions) {
+      const targets = stacksOf(config, fn);
       for (const variable of Object.keys(fn.encryptedEnvironment)) {
         const plaintext = testValue(variable.toLowerCase());
         plaintexts.set(`${fn.name}/${variable}`, plaintext);
-        for (const { account, region } of stacksOf(config, fn)) {
+        for (const { account, region } of targets) {
           const result = await runCommand("node", [path.join(REPO, "dist", "bin", "encrypt-value.js"), "--key", alias, "--function", fn.name, "--region", region], {
             cwd: REPO,
             env: this.childEnv(this.awsEnv(account, region)),
@@ -239,7 +242,7 @@ class EndToEndRun {
           if (result.code !== 0) throw new Error(`encrypting ${variable} for ${fn.name} in ${stackName(account, region)} failed (exit ${result.code}):\n${result.tail}`);
           ((ciphertexts[fn.name] ??= {})[variable] ??= {})[stackName(account, region)] = result.stdout.trim();
         }
-        say(`  ${fn.name}: ${variable} encrypted with ${alias} in ${stacksOf(config, fn).length} stacks`);
+        say(`  ${fn.name}: ${variable} encrypted with ${alias} in ${targets.length} stacks`);
       }
     }
     return ciphertexts;
@@ -248,18 +251,17 @@ class EndToEndRun {
   /** Puts a random value into every SSM secret of every stack, encrypted with the stack's key. */
   private async setParameters(config: AppConfig): Promise<Map<string, string>> {
     const values = new Map<string, string>();
+    const alias = normalizeAliasName(config.key.aliases[0]);
     for (const secret of config.secrets.filter((s) => s.type === "ssm")) {
       const value = testValue("parameter");
       values.set(secret.name, value);
-      for (const account of config.accounts.filter((a) => secret.accounts.includes(a.name))) {
-        for (const region of account.regions) {
-          // The key ARN, as the README says: Terraform records the parameter's key as an ARN, and
-          // SSM keeps the key id as given, so an alias here would show as drift in the next plan.
-          const key = await this.clients!.get(KMSClient, account.accountId, region).send(new DescribeKeyCommand({ KeyId: normalizeAliasName(config.key.aliases[0]) }));
-          await this.clients!.get(SSMClient, account.accountId, region).send(
-            new PutParameterCommand({ Name: secret.name, Value: value, Type: "SecureString", KeyId: key.KeyMetadata?.Arn, Overwrite: true }),
-          );
-        }
+      for (const { account, region } of stacksOf(config, secret)) {
+        // The key ARN, as the README says: Terraform records the parameter's key as an ARN, and
+        // SSM keeps the key id as given, so an alias here would show as drift in the next plan.
+        const key = await this.clients!.get(KMSClient, account.accountId, region).send(new DescribeKeyCommand({ KeyId: alias }));
+        await this.clients!.get(SSMClient, account.accountId, region).send(
+          new PutParameterCommand({ Name: secret.name, Value: value, Type: "SecureString", KeyId: key.KeyMetadata?.Arn, Overwrite: true }),
+        );
       }
     }
     return values;
@@ -298,6 +300,7 @@ class EndToEndRun {
   /** Runs dist/e2e/invoke-handler.js per stack for each function with secrets; returns the stacks. */
   private async invokeHandlers(config: AppConfig, stacks: readonly DeployedStack[], plaintexts: Map<string, string>, parameterValues: Map<string, string>): Promise<string[]> {
     const invoked: string[] = [];
+    const secretValues = [...plaintexts.values(), ...parameterValues.values(), ...this.seeds.values()];
     for (const fn of config.functions.filter((f) => Object.keys(f.secrets).length + Object.keys(f.encryptedEnvironment).length > 0)) {
       const [file, exportName] = splitHandler(fn);
       const secretNames = (type: "secretsmanager" | "ssm") => Object.keys(fn.secrets).filter((variable) => secretTypeOf(config, fn.secrets[variable]) === type);
@@ -308,7 +311,6 @@ class EndToEndRun {
         const codeDir = await this.unpackDeployedCode(stack, fn);
         const deployed = await this.clients!.get(LambdaClient, account.accountId, region).send(new GetFunctionConfigurationCommand({ FunctionName: fn.name }));
         const environment = deployed.Environment?.Variables ?? {};
-        const secretValues = [...plaintexts.values(), ...parameterValues.values(), ...this.seeds.values()];
         const exposed = Object.entries(environment).filter(([, value]) => secretValues.some((secret) => value.includes(secret)));
         if (exposed.length > 0) throw new Error(`${fn.name} in ${name}: the deployed environment holds a secret value in plain text: ${exposed.map(([key]) => key).join(", ")}`);
         // What Lambda gives the function, and nothing of this process: its variables, name, region and credentials.
@@ -398,9 +400,9 @@ function secretTypeOf(config: AppConfig, secretName: string): "secretsmanager" |
   return secret.type;
 }
 
-/** The accounts and regions a function is deployed to. */
-function stacksOf(config: AppConfig, fn: FunctionConfig): { account: AccountConfig; region: string }[] {
-  return config.accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region })));
+/** The accounts and regions a function or a secret is deployed to, in config order. */
+function stacksOf(config: AppConfig, target: { readonly accounts: readonly string[] }): { account: AccountConfig; region: string }[] {
+  return config.accounts.filter((a) => target.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region })));
 }
 
 /** `index.handler` → [`index.js`, `handler`]. */

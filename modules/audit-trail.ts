@@ -67,7 +67,17 @@ export const CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN =
 export const CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN =
   "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
 
-const EXCLUDABLE_EVENT_SOURCES = ["rdsdata.amazonaws.com"];
+export const EXCLUDABLE_EVENT_SOURCES: readonly string[] = ["rdsdata.amazonaws.com"];
+
+/**
+ * Why a management-event `readWriteType` other than "All" defeats the trail
+ * (undefined for "All"). Shared by the construct and the config validation.
+ */
+export function readWriteTypeProblem(readWriteType: string): string | undefined {
+  if (readWriteType === "WriteOnly") return '"WriteOnly" would drop KMS Decrypt events, which are read events; use "All"';
+  if (readWriteType === "ReadOnly") return '"ReadOnly" would drop the write events (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) the alarms watch; use "All"';
+  return undefined;
+}
 
 /**
  * Why a trail name is refused, or undefined. CloudTrail allows 3–128
@@ -122,11 +132,8 @@ export class AuditTrail extends Construct {
     const problem = Token.isUnresolved(props.trailName) ? undefined : trailNameProblem(props.trailName);
     if (problem) throw new Error(`${where}: trailName ${problem}`);
     const readWriteType = props.readWriteType ?? "All";
-    if (readWriteType !== "All") {
-      throw new Error(
-        `${where}: readWriteType "${readWriteType}" would drop ${readWriteType === "WriteOnly" ? "KMS Decrypt events, which are read events" : "the write events (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) the alarms watch"}; use "All"`,
-      );
-    }
+    const readWriteProblem = readWriteTypeProblem(readWriteType);
+    if (readWriteProblem) throw new Error(`${where}: readWriteType ${readWriteProblem}`);
     for (const source of props.excludeManagementEventSources ?? []) {
       if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) {
         throw new Error(

@@ -2,6 +2,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { formatArn } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { ENCRYPTED_VARIABLES_LIST_NAME, ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { LambdaCodeAsset } from "./lambda-code-asset";
@@ -271,6 +272,17 @@ export class EncryptedFunction extends Construct {
   }
 }
 
+/** Problems with a `secrets` or `encryptedEnvironment` variable's name: invalid, or also set in one of `others` (prop name → variables). */
+function variableProblems(label: string, name: string, others: Readonly<Record<string, Readonly<Record<string, unknown>>>>): string[] {
+  const problems: string[] = [];
+  const nameProblem = environmentVariableNameProblem(name);
+  if (nameProblem) problems.push(`${label} ${nameProblem}`);
+  for (const [other, variables] of Object.entries(others)) {
+    if (Object.hasOwn(variables, name)) problems.push(`${label} is also set in ${other}; keep each variable in one place`);
+  }
+  return problems;
+}
+
 /** Problems with `secrets`: names, collisions with `environment`, secrets under another key. */
 function secretProblems(
   secrets: Readonly<Record<string, SecretsManagerSecret | SecureStringParameter>>,
@@ -280,9 +292,7 @@ function secretProblems(
   const problems: string[] = [];
   for (const [name, secret] of Object.entries(secrets)) {
     const label = `secrets variable "${name}"`;
-    const nameProblem = environmentVariableNameProblem(name);
-    if (nameProblem) problems.push(`${label} ${nameProblem}`);
-    if (Object.hasOwn(environment, name)) problems.push(`${label} is also set in environment; keep each variable in one place`);
+    problems.push(...variableProblems(label, name, { environment }));
     if (!(secret instanceof SecretsManagerSecret) && !(secret instanceof SecureStringParameter)) {
       problems.push(`${label} is not a SecretsManagerSecret or SecureStringParameter; create the secret with one of those constructs`);
     } else if (secret.key !== key) {
@@ -304,10 +314,7 @@ function encryptedProblems(
   const problems: string[] = [];
   for (const [name, value] of Object.entries(encrypted)) {
     const label = `encryptedEnvironment variable "${name}"`;
-    const nameProblem = environmentVariableNameProblem(name);
-    if (nameProblem) problems.push(`${label} ${nameProblem}`);
-    if (Object.hasOwn(environment, name)) problems.push(`${label} is also set in environment; keep each variable in one place`);
-    if (Object.hasOwn(secrets, name)) problems.push(`${label} is also set in secrets; keep each variable in one place`);
+    problems.push(...variableProblems(label, name, { environment, secrets }));
     // A token (e.g. an aws_kms_ciphertext reference) is only known at apply.
     const valueProblem = typeof value === "string" && Token.isUnresolved(value) ? undefined : ciphertextProblem(value);
     if (valueProblem) problems.push(`${label} ${valueProblem}`);
@@ -327,7 +334,7 @@ function secretReferenceBytes(secret: SecretsManagerSecret | SecureStringParamet
   if (!(secret instanceof SecretsManagerSecret)) return SECRET_REFERENCE_BYTES; // refused by secretProblems
   const env = secret.key.environment;
   if (![secret.secretName, env.accountId, env.region].some((part) => Token.isUnresolved(part)) && SECRET_NAME_PATTERN.test(secret.secretName)) {
-    return `arn:${env.partition}:secretsmanager:${env.region}:${env.accountId}:secret:${secret.secretName}`.length + SECRET_ARN_SUFFIX_LENGTH;
+    return formatArn(env, "secretsmanager", `secret:${secret.secretName}`).length + SECRET_ARN_SUFFIX_LENGTH;
   }
   return SECRET_REFERENCE_BYTES;
 }

@@ -95,12 +95,7 @@ export class SecretsManagerSecret extends Construct {
     }
     const recoveryWindowDays = props.recoveryWindowDays ?? 30;
     checkIntegerRange(`${where}: recoveryWindowDays`, recoveryWindowDays, 7, 30);
-    const seeded = props.seedFromVariable ?? false;
-    if (props.seedVersion !== undefined && !seeded) {
-      throw new Error(`${where}: seedVersion is ${props.seedVersion} but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion`);
-    }
-    const seedVersion = props.seedVersion ?? 1;
-    checkIntegerRange(`${where}: seedVersion`, seedVersion, 1, Number.MAX_SAFE_INTEGER);
+    const seed = checkSeedProps(where, props);
     if ((props.rotationLambdaArn === undefined) !== (props.rotationDays === undefined)) {
       throw new Error(
         props.rotationLambdaArn === undefined
@@ -113,7 +108,7 @@ export class SecretsManagerSecret extends Construct {
       throw new Error(`${where}: rotationLambdaArn "${props.rotationLambdaArn}" is not a Lambda function ARN; use arn:aws:lambda:<region>:<account-id>:function:<name>`);
     }
     // Checked before anything is added, so a clash leaves nothing half-built.
-    const variableName = seeded ? seedVariableName(this, where) : undefined;
+    const variableName = seed.seeded ? seedVariableName(this, where) : undefined;
 
     this.secretName = props.secretName;
     this.key = props.key;
@@ -132,7 +127,7 @@ export class SecretsManagerSecret extends Construct {
       this.seedVersionResource = new SecretsmanagerSecretVersion(this, "seed", {
         secretId: this.resource.id,
         secretStringWo: this.seedVariable.stringValue,
-        secretStringWoVersion: seedVersion,
+        secretStringWoVersion: seed.version,
       });
     }
 
@@ -178,6 +173,24 @@ export class SecretsManagerSecret extends Construct {
 }
 
 /**
+ * `seedFromVariable` (default false) and `seedVersion` (default 1, only when
+ * seeded), checked. Throws with `where` and the fix.
+ * @internal shared by the secret constructs
+ */
+export function checkSeedProps(
+  where: string,
+  props: { readonly seedFromVariable?: boolean; readonly seedVersion?: number },
+): { readonly seeded: boolean; readonly version: number } {
+  const seeded = props.seedFromVariable ?? false;
+  if (props.seedVersion !== undefined && !seeded) {
+    throw new Error(`${where}: seedVersion is ${props.seedVersion} but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion`);
+  }
+  const version = props.seedVersion ?? 1;
+  checkIntegerRange(`${where}: seedVersion`, version, 1, Number.MAX_SAFE_INTEGER);
+  return { seeded, version };
+}
+
+/**
  * The variable name for a construct's seed value: the construct's path below
  * its stack, with every character other than a letter, digit or `_` turned
  * into `_` (so the name also works as `TF_VAR_<name>` in a shell), plus
@@ -186,8 +199,7 @@ export class SecretsManagerSecret extends Construct {
  */
 export function seedVariableName(scope: Construct, where: string): string {
   const stack = TerraformStack.of(scope);
-  const parts = scope.node.scopes.slice(stack.node.scopes.length).map((c) => c.node.id);
-  let name = `${parts.join("_").replace(/[^A-Za-z0-9_]/g, "_")}_value`;
+  let name = `${idsBelowStack(scope).join("_").replace(/[^A-Za-z0-9_]/g, "_")}_value`;
   if (!/^[A-Za-z_]/.test(name)) name = `v_${name}`;
   const clash = stack.node.findAll().find((c) => c instanceof TerraformVariable && c.friendlyUniqueId === name);
   if (clash) {
@@ -221,13 +233,16 @@ export function createSeedVariable(scope: Construct, name: string, description: 
  * @internal shared by the secret constructs
  */
 export function pathPascalCase(scope: Construct): string {
-  const stack = TerraformStack.of(scope);
-  return scope.node.scopes
-    .slice(stack.node.scopes.length)
-    .map((c) => c.node.id)
+  return idsBelowStack(scope)
     .join("-")
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((part) => part[0].toUpperCase() + part.slice(1))
     .join("");
+}
+
+/** The ids of the construct and its parents below its stack, outermost first. */
+function idsBelowStack(scope: Construct): string[] {
+  const stack = TerraformStack.of(scope);
+  return scope.node.scopes.slice(stack.node.scopes.length).map((c) => c.node.id);
 }

@@ -5,8 +5,7 @@ import { formatArn } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { IGrantable } from "./grantable";
 import { PolicyStatement } from "./policy-document";
-import { createSeedVariable, pathPascalCase, seedVariableName } from "./secrets-manager-secret";
-import { checkIntegerRange } from "./validation";
+import { checkSeedProps, createSeedVariable, pathPascalCase, seedVariableName } from "./secrets-manager-secret";
 
 export interface SecureStringParameterProps {
   /**
@@ -141,14 +140,9 @@ export class SecureStringParameter extends Construct {
     if (tier !== "Standard" && tier !== "Advanced") {
       throw new Error(`${where}: tier "${String(tier)}" is not supported; use "Standard" or "Advanced"`);
     }
-    const seeded = props.seedFromVariable ?? false;
-    if (props.seedVersion !== undefined && !seeded) {
-      throw new Error(`${where}: seedVersion is ${props.seedVersion} but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion`);
-    }
-    const seedVersion = props.seedVersion ?? 1;
-    checkIntegerRange(`${where}: seedVersion`, seedVersion, 1, Number.MAX_SAFE_INTEGER);
+    const seed = checkSeedProps(where, props);
     // Checked before anything is added, so a clash leaves nothing half-built.
-    const variableName = seeded ? seedVariableName(this, where) : undefined;
+    const variableName = seed.seeded ? seedVariableName(this, where) : undefined;
 
     this.parameterName = name;
     this.parameterArn = arn;
@@ -165,7 +159,7 @@ export class SecureStringParameter extends Construct {
       tier,
       description: props.description,
       ...(this.seedVariable
-        ? { valueWo: this.seedVariable.stringValue, valueWoVersion: seedVersion }
+        ? { valueWo: this.seedVariable.stringValue, valueWoVersion: seed.version }
         : {
             valueWo: PARAMETER_PLACEHOLDER_VALUE,
             valueWoVersion: PARAMETER_PLACEHOLDER_VERSION,

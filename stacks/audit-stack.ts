@@ -1,13 +1,10 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AccountConfig, AppConfig, auditStackName } from "../config/app-config";
+import { auditStackName } from "../config/app-config";
 import { AuditTrail } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 
-export interface AuditStackProps extends AccountStackSettings {
-  readonly config: AppConfig;
-  readonly account: AccountConfig;
-}
+export type AuditStackProps = AccountStackSettings;
 
 /**
  * The account's audit trail in its home region: one multi-region trail

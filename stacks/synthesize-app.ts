@@ -40,6 +40,13 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
   });
 }
 
+export interface SynthesizeAppOptions {
+  /** Treat compliance warnings as errors. @default false */
+  readonly failOnWarnings?: boolean;
+  /** Called with the stacks before synthesis, e.g. to add resources next to the app's. @default none */
+  readonly extendStacks?: (stacks: readonly TerraformStack[]) => void;
+}
+
 /**
  * Synthesizes every stack of the config into `outdir`, all or nothing: the
  * app is written to a staging folder beside `outdir` and swapped in only
@@ -48,13 +55,6 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
  * files of stacks already initialized are carried over, so a re-synth does
  * not force a new `terraform init`.
  */
-export interface SynthesizeAppOptions {
-  /** Treat compliance warnings as errors. @default false */
-  readonly failOnWarnings?: boolean;
-  /** Called with the stacks before synthesis, e.g. to add resources next to the app's. @default none */
-  readonly extendStacks?: (stacks: readonly TerraformStack[]) => void;
-}
-
 export function synthesizeApp(config: AppConfig, outdir: string, options: SynthesizeAppOptions = {}): SynthesizeAppResult {
   const finalOutdir = path.resolve(outdir);
   fs.mkdirSync(path.dirname(finalOutdir), { recursive: true });

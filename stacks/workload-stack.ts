@@ -1,12 +1,10 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AccountConfig, AppConfig, secretConstructId, stackName } from "../config/app-config";
+import { secretConstructId, stackName } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter, formatArn } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 
 export interface WorkloadStackProps extends AccountStackSettings {
-  readonly config: AppConfig;
-  readonly account: AccountConfig;
   readonly region: string;
   /** The account's trail log group and alarm topic, as literal strings from its AuditTrail (no cross-stack reference). */
   readonly trailLogGroupName: string;
@@ -27,7 +25,8 @@ export class WorkloadStack extends TerraformStack {
 
   constructor(scope: Construct, props: WorkloadStackProps) {
     const { config, account, region } = props;
-    super(scope, stackName(account, region));
+    const name = stackName(account, region);
+    super(scope, name);
     addAccountProvider(this, props, region);
     const auditRegion = addAccountProvider(this, props, account.audit.homeRegion, "audit");
     addBackend(this, props);
@@ -45,7 +44,6 @@ export class WorkloadStack extends TerraformStack {
       deployerArns: account.deployerArns,
     });
     const env = this.key.environment;
-    const name = stackName(account, region);
     // One IAM path per stack for its execution roles: the unexpected-decrypt alarm allows the path, not each role.
     const rolePath = `/${config.project}/${region}/`;
 

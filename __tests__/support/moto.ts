@@ -15,8 +15,8 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 // the project notes it elsewhere. Set before any test file copies process.env.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-export { freePort, startMoto } from "../../e2e/moto-emulator";
-export type { MotoServer, StartMotoOptions } from "../../e2e/moto-emulator";
+export { startMoto } from "../../e2e/moto-emulator";
+export type { MotoServer } from "../../e2e/moto-emulator";
 
 /** Environment for AWS SDK clients and child processes talking to moto. */
 export const MOTO_REGION = "us-east-1";

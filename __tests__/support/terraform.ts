@@ -35,7 +35,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { resolveProviderMirror, writeOfflineCliConfig } from "../../e2e/offline-terraform";
 
-export { CLI_CONFIG_FILE_NAME, DEFAULT_PROVIDER_MIRROR, PROVIDER_MIRROR_ENV, resolveProviderMirror, writeOfflineCliConfig } from "../../e2e/offline-terraform";
+export { CLI_CONFIG_FILE_NAME, resolveProviderMirror, writeOfflineCliConfig } from "../../e2e/offline-terraform";
 
 /** Name of the override file written into the stack folder. */
 export const OVERRIDE_FILE_NAME = "zz_offline_override.tf.json";

@@ -76,8 +76,7 @@ export class ComplianceChecker implements IAspect {
 
   /** Adds this checker as an aspect to every stack under `scope`; see `ComplianceChecker.enable`. */
   public enableOn(scope: IConstruct): void {
-    const stacks = scope.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-    for (const stack of stacks) {
+    for (const stack of stacksUnder(scope)) {
       Aspects.of(stack).add(this);
       // Register now so `findings` covers every stack even when synth stops at the first failing one.
       this.visit(stack);
@@ -85,9 +84,8 @@ export class ComplianceChecker implements IAspect {
     if (!TerraformStack.isStack(scope)) {
       scope.node.addValidation({
         validate: () =>
-          scope.node
-            .findAll()
-            .filter((c): c is TerraformStack => TerraformStack.isStack(c) && !this.stacks.includes(c))
+          stacksUnder(scope)
+            .filter((s) => !this.stacks.includes(s))
             .map((s) => `stack ${s.node.id} was not checked for compliance: it was created after ComplianceChecker.enable(); enable the checker after creating all stacks`),
       });
     }
@@ -162,6 +160,10 @@ export class ComplianceChecker implements IAspect {
     this.results.set(stack, findings);
     return findings;
   }
+}
+
+function stacksUnder(scope: IConstruct): TerraformStack[] {
+  return scope.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
 }
 
 function constructAt(root: IConstruct, path: string): IConstruct | undefined {

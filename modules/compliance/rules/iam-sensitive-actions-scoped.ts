@@ -27,7 +27,7 @@ function sensitive(action: string): boolean {
  * resource part (after the service, Region and account) is only wildcards and
  * a resource-type prefix, e.g. arn:aws:kms:*:*:key/* or arn:aws:secretsmanager:*:*:secret:*.
  */
-export function broadResource(resource: string): boolean {
+function broadResource(resource: string): boolean {
   if (/^\*+$/.test(resource)) return true;
   const parts = resource.split(":");
   if (parts.length < 6 || parts[0] !== "arn") return false;
@@ -43,7 +43,7 @@ function policiesOf(resource: SynthesizedResource): unknown[] {
   return [resource.config.policy];
 }
 
-export const IAM_POLICY_TYPES = ["aws_iam_role_policy", "aws_iam_policy", "aws_iam_role", "aws_iam_user_policy", "aws_iam_group_policy"] as const;
+const IAM_POLICY_TYPES = ["aws_iam_role_policy", "aws_iam_policy", "aws_iam_role", "aws_iam_user_policy", "aws_iam_group_policy"] as const;
 
 /** IAM-001: KMS, Secrets Manager and SSM permissions are scoped to named resources. */
 export const iamSensitiveActionsScoped: ComplianceRule = {

@@ -1,8 +1,9 @@
+import { CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN } from "../../audit-trail";
 import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
 import { asArray, blocks, isFalse, nonEmptyString, pointsAt, resolveReference } from "./support";
 
-/** The CIS 4.7 / Security Hub CloudWatch.7 pattern; Security Hub requires this exact text. */
-export const CIS_4_7_PATTERN = "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}";
+/** The CIS 4.7 / Security Hub CloudWatch.7 pattern (the one AuditTrail's filter uses); Security Hub requires this exact text. */
+export const CIS_4_7_PATTERN = CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN;
 
 /** Whether a metric filter reads the log group the trail delivers to (unknown delivery: any filter counts). */
 function readsTrailLogGroup(stack: StackView, trail: SynthesizedResource, filter: SynthesizedResource): boolean {

@@ -1,5 +1,5 @@
 import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
-import { actionMatches, parsePolicy } from "./support";
+import { actionMatches, parsePolicy, pointsAt } from "./support";
 
 /** The account root as a key policy principal: its ARN or the bare account ID (a Terraform reference counts as the account ID). */
 const ACCOUNT_ROOT = /^AWS:(arn:aws[a-z-]*:iam::(\d{12}|\$\{[^}]+\}):root|\d{12})$/;
@@ -18,7 +18,7 @@ export const kmsKeyPolicyLockoutSafe: ComplianceRule = {
     const keyPolicies = stack.ofType("aws_kms_key_policy");
     /** Whether an aws_kms_key_policy of the stack sets the policy of `key` (its key_id references the key). */
     const hasSeparatePolicy = (key: SynthesizedResource): boolean =>
-      keyPolicies.some((keyPolicy) => typeof keyPolicy.config.key_id === "string" && keyPolicy.config.key_id.includes(`\${aws_kms_key.${key.name}.`));
+      keyPolicies.some((keyPolicy) => pointsAt(keyPolicy.config.key_id, key));
     const judge = (resource: SynthesizedResource, what: string): RuleViolation[] => {
       const parsed = parsePolicy(stack, resource.config.policy);
       if ("unreadable" in parsed) {

@@ -1,7 +1,7 @@
 import type { ComplianceRule, RuleViolation, StackView } from "../compliance-rule";
-import { blocks, nonEmptyString } from "./support";
+import { blocks, nonEmptyString, pointsAt } from "./support";
 
-export const MIN_RETENTION_DAYS = 365;
+const MIN_RETENTION_DAYS = 365;
 
 /** LAMBDA-003: each function has its log group, encrypted and kept for a year. */
 export const lambdaLogGroup: ComplianceRule = {
@@ -30,7 +30,7 @@ export const lambdaLogGroup: ComplianceRule = {
         (group) =>
           (typeof group.config.name === "string" && expected.includes(group.config.name)) ||
           // A reference such as "${aws_cloudwatch_log_group.logs.name}" names the log group resource itself.
-          (customGroup !== undefined && customGroup.startsWith(`\${aws_cloudwatch_log_group.${group.name}.`)),
+          pointsAt(customGroup, group),
       );
       if (!logGroup) {
         return [{ resource, message: `Lambda function ${resource.address} has no aws_cloudwatch_log_group named "${expected[expected.length - 1]}" in this stack; Lambda would create it unencrypted and never expiring` }];

@@ -83,7 +83,6 @@ export interface PolicyStatement {
   readonly notResources: readonly string[];
   /** Principals as "<type>:<identifier>", e.g. "AWS:*", "Service:lambda.amazonaws.com", or "*" for `Principal: "*"`. */
   readonly principals: readonly string[];
-  readonly hasPrincipal: boolean;
   readonly condition?: Readonly<Record<string, unknown>>;
 }
 
@@ -109,7 +108,6 @@ function statementFromJson(raw: Record<string, Json>): PolicyStatement {
     resources: strings(raw.Resource),
     notResources: strings(raw.NotResource),
     principals: principalsOf(raw.Principal),
-    hasPrincipal: raw.Principal !== undefined,
     condition: typeof condition === "object" && condition !== null && Object.keys(condition).length > 0 ? (condition as Record<string, unknown>) : undefined,
   };
 }
@@ -130,7 +128,6 @@ function statementFromDocument(raw: Record<string, Json>): PolicyStatement {
     resources: strings(raw.resources),
     notResources: strings(raw.not_resources),
     principals: blocks(raw.principals).flatMap((block) => strings(block.identifiers).map((id) => (block.type === "*" && id === "*" ? "*" : `${String(block.type)}:${id}`))),
-    hasPrincipal: raw.principals !== undefined,
     condition: conditions.length > 0 ? condition : undefined,
   };
 }

@@ -1,5 +1,5 @@
 import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
-import { blocks, findValues, isTrue, parsePolicy, pointsAt, referencedResource, type PolicyStatement } from "./support";
+import { asArray, blocks, findValues, isFalse, isTrue, parsePolicy, pointsAt, referencedResource, type PolicyStatement } from "./support";
 
 const PUBLIC_ACCESS_FLAGS = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"] as const;
 
@@ -10,7 +10,7 @@ function deniesInsecureTransport(condition: Readonly<Record<string, unknown>> | 
     const entries = condition[operator];
     if (typeof entries !== "object" || entries === null) return false;
     const value = (entries as Record<string, unknown>)["aws:SecureTransport"];
-    return (Array.isArray(value) ? value : [value]).some((item) => item === false || item === "false");
+    return asArray(value).some(isFalse);
   });
 }
 
