@@ -11,7 +11,7 @@ const rootProviderPaths = ["@cdktf/provider-aws", "@cdktf/provider-aws/lib", "@c
 const runtimeBoundary = {
   group: ["cdktf", "cdktf/*", "constructs", "constructs/*", "@cdktf/*", "../modules", "../modules/*", "../stacks", "../stacks/*", "../config", "../config/*", "../main"],
   message:
-    "runtime/ runs inside Lambda and may import only the AWS SDK v3 and Node built-ins: never cdktf, constructs, @cdktf/* or the modules/stacks/config that use them (see DESIGN.md, layers).",
+    "runtime/ runs inside Lambda and may import only the AWS SDK v3 and Node built-ins: never cdktf, constructs, @cdktf/* or the modules/stacks/config that use them.",
 };
 
 export default tseslint.config(

@@ -2,7 +2,7 @@
  * Jest transpiles TypeScript with SWC and does no per-file type checking:
  * `npm run typecheck` (tsc --noEmit) checks the whole project once. The
  * provider's type definitions are large; type-checking each test file
- * separately would multiply their cost (see DESIGN.md "Tests stay fast").
+ * separately would multiply their cost.
  */
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,14 +1,33 @@
 import { appContext, loadConfig, resolveConfigFile } from "./config/load-config";
+import { readProviderMirror } from "./config/provider-mirror";
 import { ConfigError } from "./config/validate-config";
 import { formatFindings } from "./modules";
 import { synthesizeApp } from "./stacks/synthesize-app";
 
+/**
+ * The cdktf CLI sets SYNTH_HCL_OUTPUT for every app it runs ("true" or "1"
+ * with `--hcl`); `npm run synth` does not.
+ */
+const hclFlag = process.env.SYNTH_HCL_OUTPUT;
+
 // Loads and validates the configuration, then synthesizes one stack per
 // account × region into cdktf.out (or the folder the cdktf CLI asks for).
 try {
+  if (hclFlag === "true" || hclFlag === "1") {
+    throw new Error(
+      "cdktf synth --hcl is not supported: cdktf 0.21 turns these stacks into HCL that Terraform rejects " +
+        '(a `0 = "required_version"` line in the terraform block, and ${…} references inside strings split into invalid characters), ' +
+        "and still exits 0. Run it without --hcl: cdk.tf.json is Terraform's own JSON syntax, which every terraform command reads as it is.",
+    );
+  }
   const config = loadConfig(resolveConfigFile(process.env, appContext(process.env).config));
-  const result = synthesizeApp(config, process.env.CDKTF_OUTDIR ?? "cdktf.out", { failOnWarnings: process.env.LAMBDA_KMS_FAIL_ON_WARNINGS === "1" });
+  const result = synthesizeApp(config, process.env.CDKTF_OUTDIR ?? "cdktf.out", {
+    failOnWarnings: process.env.LAMBDA_KMS_FAIL_ON_WARNINGS === "1",
+    runByCdktfCli: hclFlag !== undefined,
+    providerMirror: readProviderMirror(process.env),
+  });
   console.log(`synthesized ${result.stacks.length} stacks from ${config.sourceFile} into ${result.outdir}: ${result.stacks.join(", ")}`);
+  for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   if (result.compliance.findings.length > 0) console.log(formatFindings(result.compliance));
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : `synthesis failed: ${(error as Error).message}`);

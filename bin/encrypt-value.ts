@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run encrypt --silent -- --key <key> --function <name> [--region <region>]`
+ * `lambda-kms-encrypt --key <key> --function <name> [--region <region>]`: the
+ * package's bin (`npx lambda-kms-encrypt …` where the package is installed);
+ * in the cdktf-lambda-kms repository, `npm run encrypt --silent -- …`.
  *
  * Encrypts one value for one Lambda function the way the Lambda console's
  * "encryption helpers" do: KMS `Encrypt` with the encryption context
@@ -22,9 +24,12 @@ import { parseArgs } from "util";
 import { FUNCTION_NAME_CONTEXT_KEY } from "../runtime/encrypted-environment";
 import { awsErrorName } from "../runtime/errors";
 
-const USAGE = `usage: npm run encrypt --silent -- --key <key> --function <name> [--region <region>] < plaintext-file
-       printf %s "$VALUE" | npm run encrypt --silent -- --key alias/payments-lambda-env --function orders-api --region eu-west-1
-       node dist/bin/encrypt-value.js --key <key> --function <name> [--region <region>] < plaintext-file
+/** The name users run the command by: the package's bin. */
+const COMMAND = "lambda-kms-encrypt";
+
+const USAGE = `usage: ${COMMAND} --key <key> --function <name> [--region <region>] < plaintext-file
+       printf %s "$VALUE" | npx ${COMMAND} --key alias/payments-lambda-env --function orders-api --region eu-west-1
+       npm run encrypt --silent -- --key <key> --function <name> [--region <region>] < plaintext-file   (in the cdktf-lambda-kms repository)
 
 Encrypts the plaintext read from stdin with AWS KMS for one Lambda function
 (encryption context {"LambdaFunctionName": "<name>"}) and prints only the base64
@@ -41,8 +46,8 @@ The plaintext is read from stdin (never from arguments, which land in shell
 history); one trailing newline is removed. At most 4096 bytes (KMS limit), and
 keep it small: all of a function's environment variables share 4 KB.
 Credentials come from the standard AWS chain (AWS_PROFILE, SSO, environment);
-AWS_ENDPOINT_URL points at a local emulator. npm's --silent keeps npm's own
-banner out of stdout, so stdout is the ciphertext alone.
+AWS_ENDPOINT_URL points at a local emulator. stdout is the ciphertext alone
+(with npm run, --silent keeps npm's own banner out of it).
 
 Exit codes: 0 ok, 1 AWS error, 2 usage error.`;
 
@@ -168,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const plaintext = trimOneNewline(await readStdin());
-  if (plaintext.length === 0) throw new CliError("stdin is empty: pipe the value to encrypt, e.g. printf %s \"$VALUE\" | npm run encrypt -- …", 2);
+  if (plaintext.length === 0) throw new CliError(`stdin is empty: pipe the value to encrypt, e.g. printf %s "$VALUE" | npx ${COMMAND} --key <key> --function <name>`, 2);
   if (plaintext.length > MAX_PLAINTEXT_BYTES) {
     throw new CliError(`the plaintext is ${plaintext.length} bytes; KMS Encrypt accepts at most ${MAX_PLAINTEXT_BYTES} (store larger values in Secrets Manager)`, 2);
   }
@@ -201,10 +206,10 @@ if (require.main === module) {
     },
     (error: unknown) => {
       if (error instanceof CliError) {
-        process.stderr.write(`encrypt-value: ${error.message}\n`);
+        process.stderr.write(`${COMMAND}: ${error.message}\n`);
         process.exitCode = error.exitCode;
       } else {
-        process.stderr.write(`encrypt-value: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+        process.stderr.write(`${COMMAND}: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
         process.exitCode = 1;
       }
     },

@@ -23,9 +23,17 @@ export type BackendConfig = LocalBackendConfig | S3BackendConfig;
 
 export interface LocalBackendConfig {
   readonly type: "local";
-  /** Absolute folder for `<stack>.tfstate` files (outside cdktf.out, which every synth replaces). */
+  /** Absolute folder for `<stack>.tfstate` files (outside cdktf.out, which every synth replaces). Unused with `stateInStackFolder`. */
   readonly directory: string;
+  /**
+   * Keep each stack's state in its own folder (`cdktf.out/stacks/<stack>/terraform.tfstate`),
+   * so a pipeline that ships the stack folder ships its state; synth carries it across.
+   */
+  readonly stateInStackFolder: boolean;
 }
+
+/** The state file of a stack with `stateInStackFolder`, relative to the stack folder (Terraform's own default name). */
+export const STACK_FOLDER_STATE_FILE = "terraform.tfstate";
 
 export interface S3BackendConfig {
   readonly type: "s3";
@@ -105,6 +113,12 @@ export interface FunctionConfig {
   readonly timeout: number;
   readonly architecture: "arm64" | "x86_64";
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Account name or stack name (`<account>-<region>`) → variables that replace
+   * or add to `environment` there; a stack's entry wins over its account's.
+   * {@link stackEnvironment} gives the result for one stack.
+   */
+  readonly environmentOverrides: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly logRetentionDays: number;
   readonly allowShortLogRetention: boolean;
   /** Name of a managed policy in each target account used as permissions boundary. */
@@ -135,6 +149,16 @@ export interface SecretConfig {
 /** One stack of the app: an account in one region. */
 export function stackName(account: AccountConfig, region: string): string {
   return `${account.name}-${region}`;
+}
+
+/**
+ * The plain environment of a function in one stack: `environment`, then the
+ * overrides for the account, then those for the stack (each wins over the
+ * one before).
+ */
+export function stackEnvironment(fn: FunctionConfig, account: AccountConfig, region: string): Record<string, string> {
+  const overridesFor = (key: string) => (Object.hasOwn(fn.environmentOverrides, key) ? fn.environmentOverrides[key] : {});
+  return { ...fn.environment, ...overridesFor(account.name), ...overridesFor(stackName(account, region)) };
 }
 
 /**

@@ -9,7 +9,7 @@ import { s3BucketNameProblem } from "../modules/trail-log-bucket";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
 import { SECRET_NAME_PATTERN } from "../modules/secrets-manager-secret";
-import { AccountConfig, AppConfig, AuditConfig, BackendConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackName } from "./app-config";
+import { AccountConfig, AppConfig, AuditConfig, BackendConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackEnvironment, stackName } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -199,7 +199,10 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     });
   }
   const stacksKnown = accountsGiveKnownStacks(accounts);
-  functions.forEach((fn, i) => checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown));
+  functions.forEach((fn, i) => {
+    checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown);
+    checkEnvironmentOverrides(r, `functions[${i}]`, fn, accounts, stacksKnown);
+  });
   functions.forEach((fn, i) => {
     if (functions.findIndex((other) => other.name === fn.name) !== i) {
       r.fail(`functions[${i}].name`, `${show(fn.name)} is used by another function; function names are unique per account and region`);
@@ -218,16 +221,20 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
 }
 
 function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
-  if (raw === undefined) return { type: "local", directory: path.resolve(baseDir, "..", "terraform-state") };
+  if (raw === undefined) return { type: "local", directory: path.resolve(baseDir, "..", "terraform-state"), stateInStackFolder: false };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     r.fail("backend", `expected an object, got ${show(raw)}; write e.g. {"type": "local"} or {"type": "s3", "bucket": "...", "region": "..."}`);
-    return { type: "local", directory: baseDir };
+    return { type: "local", directory: baseDir, stateInStackFolder: false };
   }
   const type = (raw as JsonObject).type;
   if (type === "local") {
-    const o = r.object("backend", raw, ["type", "directory"]);
+    const o = r.object("backend", raw, ["type", "directory", "stateInStackFolder"]);
     const directory = r.optionalString("backend.directory", o.directory, /.+/, "give a folder for state files") ?? "../terraform-state";
-    return { type: "local", directory: path.resolve(baseDir, directory) };
+    const stateInStackFolder = r.boolean("backend.stateInStackFolder", o.stateInStackFolder, false);
+    if (stateInStackFolder && o.directory !== undefined) {
+      r.fail("backend.directory", `${show(o.directory)} cannot be combined with "stateInStackFolder": true, which keeps each state in its stack folder; remove one of the two`);
+    }
+    return { type: "local", directory: path.resolve(baseDir, directory), stateInStackFolder };
   }
   if (type === "s3") {
     const o = r.object("backend", raw, ["type", "bucket", "region", "keyPrefix", "useLockfile", "dynamodbTable", "kmsKeyId", "roleArn"]);
@@ -243,7 +250,7 @@ function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
     };
   }
   r.fail("backend.type", `${show(type)} is not a backend type; use "local" or "s3"`);
-  return { type: "local", directory: baseDir };
+  return { type: "local", directory: baseDir, stateInStackFolder: false };
 }
 
 /** http(s) URL without path, query or credentials: the provider appends nothing, so a path would be lost. */
@@ -429,6 +436,7 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     "timeout",
     "architecture",
     "environment",
+    "environmentOverrides",
     "logRetentionDays",
     "allowShortLogRetention",
     "permissionsBoundaryPolicyName",
@@ -464,6 +472,7 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     timeout: r.integer(`${at}.timeout`, o.timeout, 10, 1, 900),
     architecture,
     environment,
+    environmentOverrides: readEnvironmentOverrides(r, `${at}.environmentOverrides`, o.environmentOverrides),
     logRetentionDays,
     allowShortLogRetention,
     permissionsBoundaryPolicyName: r.optionalString(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, POLICY_NAME_PATTERN, "use the name (not the ARN) of a managed policy that exists in every target account"),
@@ -534,6 +543,35 @@ function readEncryptedEnvironment(r: Reader, at: string, raw: Json): Record<stri
 }
 
 /**
+ * `{ "<account>" | "<account>-<region>": { VARIABLE: "value" } }`. Each
+ * variable is checked as those of `environment` are (names, secret-looking
+ * values); the keys, and the size of each stack's merged environment, are
+ * checked by checkEnvironmentOverrides once the accounts are known.
+ */
+function readEnvironmentOverrides(r: Reader, at: string, raw: Json): Record<string, Record<string, string>> {
+  if (raw === undefined) return {};
+  // Values are not echoed here: a mistaken entry may be a secret.
+  if (!isJsonObject(raw)) {
+    r.fail(at, `expected an object, got ${describeType(raw)}; write {"<account>": {"<VARIABLE>": "<value>"}}, or "<account>-<region>" as the key for one stack only`);
+    return {};
+  }
+  const entries: [string, Record<string, string>][] = [];
+  for (const [key, variables] of Object.entries(raw)) {
+    if (!isJsonObject(variables)) {
+      r.fail(`${at}.${key}`, `expected an object of strings, got ${describeType(variables)}; write {"<VARIABLE>": "<value>"}`);
+      continue;
+    }
+    // The size limit is left to the merged environment of each stack.
+    for (const problem of environmentProblems(variables as Record<string, string>)) {
+      if (problem.variable !== undefined) r.fail(`${at}.${key}.${problem.variable}`, problem.message);
+    }
+    entries.push([key, Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === "string"))]);
+  }
+  // fromEntries: a key such as "__proto__" stays an own key (and is reported as unknown), not the prototype.
+  return Object.fromEntries(entries);
+}
+
+/**
  * Whether the "<account>-<region>" stack names can be trusted: every account
  * has a valid, unique name and valid, unique regions. Otherwise the problem is
  * already reported at its own path, and checks against stack names would only
@@ -561,7 +599,7 @@ function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets
     const missing = fn.accounts.filter((account) => accountNames.includes(account) && !secret.accounts.includes(account));
     if (missing.length > 0) r.fail(`${at}.secrets.${variable}`, `secret ${show(secretName)} is not created in account(s) ${missing.join(", ")}, where the function runs; add them to the secret's accounts`);
   }
-  const stacks = accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((a) => a.regions.map((region) => stackName(a, region)));
+  const stacks = functionStacks(fn, accounts).map((s) => s.name);
   const checkStacks = stacksKnown && fn.accounts.every((account) => accountNames.includes(account));
   for (const [variable, perStack] of Object.entries(fn.encryptedEnvironment)) {
     const alsoIn = [Object.hasOwn(fn.environment, variable) ? "environment" : "", Object.hasOwn(fn.secrets, variable) ? "secrets" : ""].filter(Boolean);
@@ -581,6 +619,58 @@ function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets
   for (const variable of Object.keys(fn.secrets)) {
     if (Object.hasOwn(fn.environment, variable)) {
       r.fail(`${at}.secrets.${variable}`, `"${variable}" is also set in environment; give each variable one source: remove it from environment or from secrets`);
+    }
+  }
+}
+
+/** The stacks a function runs in, in config order. */
+function functionStacks(fn: FunctionConfig, accounts: readonly AccountConfig[]): { account: AccountConfig; region: string; name: string }[] {
+  return accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region, name: stackName(account, region) })));
+}
+
+/**
+ * `environmentOverrides`: no variable that `secrets` or `encryptedEnvironment`
+ * sets too; keys that name an account or a stack of the function (one
+ * meaning only); and for each stack an override applies to, a merged
+ * environment within Lambda's 4 KB.
+ */
+function checkEnvironmentOverrides(r: Reader, at: string, fn: FunctionConfig, accounts: readonly AccountConfig[], stacksKnown: boolean): void {
+  const overrides = fn.environmentOverrides;
+  for (const [key, variables] of Object.entries(overrides)) {
+    for (const variable of Object.keys(variables)) {
+      const alsoIn = [Object.hasOwn(fn.secrets, variable) ? "secrets" : "", Object.hasOwn(fn.encryptedEnvironment, variable) ? "encryptedEnvironment" : ""].filter(Boolean);
+      if (alsoIn.length > 0) {
+        r.fail(`${at}.environmentOverrides.${key}.${variable}`, `"${variable}" is also set in ${alsoIn.join(" and ")}; give each variable one source: remove it from ${alsoIn.join(" and ")} or from environmentOverrides`);
+      }
+    }
+  }
+  // With an account or region in error (reported at its own path), the keys cannot be judged.
+  if (!stacksKnown || !fn.accounts.every((account) => accounts.some((a) => a.name === account))) return;
+  const fnAccounts = accounts.filter((a) => fn.accounts.includes(a.name)).map((a) => a.name);
+  const stacks = functionStacks(fn, accounts);
+  for (const key of Object.keys(overrides)) {
+    const stack = stacks.find((s) => s.name === key);
+    if (stack && fnAccounts.includes(key)) {
+      r.fail(`${at}.environmentOverrides.${key}`, `names both account "${key}" and the stack "${key}" of account "${stack.account.name}"; rename one of the accounts so that no account name is also a stack name`);
+    } else if (!stack && !fnAccounts.includes(key)) {
+      r.fail(
+        `${at}.environmentOverrides.${key}`,
+        stacks.length > 0
+          ? `is not an account or a stack of this function; use one of ${[...fnAccounts, ...stacks.map((s) => s.name)].join(", ")}`
+          : "is not an account or a stack of this function, which runs in no account; remove it",
+      );
+    }
+  }
+  // An environment too large by itself is reported at environment already, and fixed there.
+  if (environmentProblems(fn.environment).some((p) => p.variable === undefined)) return;
+  for (const { account, region, name } of stacks) {
+    const applied = [account.name, name].filter((key) => Object.hasOwn(overrides, key));
+    if (applied.length === 0) continue;
+    for (const problem of environmentProblems(stackEnvironment(fn, account, region)).filter((p) => p.variable === undefined)) {
+      r.fail(
+        `${at}.environmentOverrides.${applied[applied.length - 1]}`,
+        `in stack ${name} (environment with ${applied.map((key) => `environmentOverrides.${key}`).join(" and ")}): ${problem.message}`,
+      );
     }
   }
 }

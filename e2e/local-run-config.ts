@@ -32,12 +32,15 @@ export interface RunConfigOptions {
   readonly ciphertexts?: Ciphertexts;
   /** @default LOCAL_CONFIG_FILE */
   readonly source?: string;
+  /** Keep only these accounts, each with these regions (see {@link restrictToAccounts}). @default every account of the source */
+  readonly accounts?: Record<string, readonly string[]>;
 }
 
 /** Writes the run's configuration, validates it with the app's own loader, and returns it. */
 export function writeRunConfig(options: RunConfigOptions): AppConfig {
   const source = options.source ?? LOCAL_CONFIG_FILE;
   const document = JSON.parse(fs.readFileSync(source, "utf8"));
+  if (options.accounts) restrictToAccounts(document, options.accounts);
   if (!document.emulator) throw new Error(`${source} has no "emulator" section: the end-to-end run deploys only to an emulator, never to AWS`);
   document.emulator.endpoint = options.endpoint;
   document.backend = { type: "local", directory: path.join(options.runDir, "state") };
@@ -51,4 +54,35 @@ export function writeRunConfig(options: RunConfigOptions): AppConfig {
   const file = path.join(options.runDir, "config.json");
   fs.writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
   return loadConfig(file);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/**
+ * Narrows a configuration document to some accounts and, per account, some of
+ * its regions (`{ staging: ["eu-west-1"] }`), and prunes what config
+ * validation would refuse afterwards: per-stack ciphertexts and per-account
+ * or per-stack environment overrides of stacks that are gone, and `accounts`
+ * lists naming removed accounts. A function or secret left without accounts
+ * is removed.
+ */
+export function restrictToAccounts(document: Json, keep: Record<string, readonly string[]>): Json {
+  document.accounts = document.accounts
+    .filter((account: Json) => account.name in keep)
+    .map((account: Json) => ({ ...account, regions: account.regions.filter((region: string) => keep[account.name].includes(region)) }));
+  const stacks = new Set(document.accounts.flatMap((account: Json) => account.regions.map((region: string) => `${account.name}-${region}`)));
+  const keepTargets = (target: Json) => {
+    if (target.accounts) target.accounts = target.accounts.filter((name: string) => name in keep);
+    return !target.accounts || target.accounts.length > 0;
+  };
+  document.secrets = (document.secrets ?? []).filter(keepTargets);
+  document.functions = (document.functions ?? []).filter(keepTargets);
+  for (const fn of document.functions) {
+    for (const perStack of Object.values(fn.encryptedEnvironment ?? {}) as Record<string, string>[]) {
+      for (const stack of Object.keys(perStack)) if (!stacks.has(stack)) delete perStack[stack];
+    }
+    for (const key of Object.keys(fn.environmentOverrides ?? {})) if (!(key in keep) && !stacks.has(key)) delete fn.environmentOverrides[key];
+  }
+  return document;
 }

@@ -1,9 +1,11 @@
 /**
  * `npm run test:e2e`: deploys the app's local configuration (config/local.json)
- * to the moto AWS emulator with `cdktf deploy`, checks it through the AWS SDK,
- * plans again (no changes allowed), invokes the example handler locally
- * against the deployment, destroys everything, and checks that only keys
- * (and secrets) pending deletion remain. No AWS account, no internet.
+ * to the moto AWS emulator with `npm run deploy` (cdktf deploy), checks it
+ * through the AWS SDK, plans again (no changes allowed), invokes the example
+ * handler locally against the deployment, removes an account from the
+ * configuration and deploys again, destroys everything, and checks that only
+ * keys (and secrets) pending deletion remain. No AWS account, no internet:
+ * providers come from TF_PROVIDER_MIRROR, as documented for air-gapped use.
  *
  * Prints each step with its duration; on failure, the failing step, the
  * error and the tail of the emulator's log. All output of the child
@@ -24,7 +26,7 @@ import { EmulatorClients } from "./emulator-clients";
 import { InvocationResult, digest } from "./invoke-handler";
 import { Ciphertexts, writeRunConfig } from "./local-run-config";
 import { MotoServer, startMoto } from "./moto-emulator";
-import { writeOfflineCliConfig } from "./offline-terraform";
+import { resolveProviderMirror } from "../tooling/offline-terraform";
 import { CommandResult, runCommand, runningChildren } from "./run-command";
 import { verifyDeployment } from "./verify-deployment";
 import { verifyTeardown } from "./verify-teardown";
@@ -34,6 +36,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
+/** What `npm run deploy/destroy` runs: the cdktf CLI with Terraform's error messages kept. */
+const CDKTF_RUN = path.join(REPO, "dist", "bin", "cdktf-run.js");
 const started = Date.now();
 
 function elapsed(since: number): string {
@@ -84,7 +88,7 @@ class EndToEndRun {
   private readonly seeds = new Map<string, string>();
   private moto?: MotoServer;
   private clients?: EmulatorClients;
-  /** The offline Terraform CLI config, written on first use. */
+  /** An empty Terraform CLI configuration, written on first use (see {@link childEnv}). */
   private cliConfigFile?: string;
 
   public async run(): Promise<void> {
@@ -128,7 +132,20 @@ class EndToEndRun {
       this.invokeHandlers(config, stacks, plaintexts, parameterValues),
     );
 
-    await step(`cdktf destroy all ${allStacks.length} stacks`, () => this.cdktf("destroy", allStacks, DEPLOY_FLAGS));
+    // An account leaves the configuration, as users' account lists change: destroy its stacks first,
+    // then deploy everything that is left with the new list (cdktf removes the old stack folders).
+    const [kept, ...removed] = config.accounts;
+    const removedStacks = allStacks.filter((name) => removed.some((account) => name.startsWith(`${account.name}-`)));
+    const keptStacks = allStacks.filter((name) => !removedStacks.includes(name));
+    await step(`cdktf destroy the stacks of ${removed.map((a) => a.name).join(", ")}: ${removedStacks.join(", ")}`, () => this.cdktf("destroy", removedStacks, DEPLOY_FLAGS));
+    config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts, accounts: { [kept.name]: kept.regions } });
+    await step(`cdktf deploy '*' with ${kept.name} as the only account (synthesized anew)`, async () => {
+      await this.cdktf("deploy", ["*"], ["--auto-approve"]);
+      const folders = fs.readdirSync(path.join(this.outdir, "stacks")).sort();
+      if (JSON.stringify(folders) !== JSON.stringify([...keptStacks].sort())) throw new Error(`stack folders after the deploy: ${folders.join(", ")}; expected ${keptStacks.join(", ")}`);
+    });
+    await step(`plan the remaining stacks again: no changes`, () => this.planWithoutChanges(keptStacks));
+    await step(`cdktf destroy '*': ${keptStacks.join(", ")}`, () => this.cdktf("destroy", ["*"], ["--auto-approve"]));
     const teardown = await step("check that nothing is left but keys and secrets pending deletion", async () => {
       const left = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
       const problems = [...left.leftovers];
@@ -144,6 +161,7 @@ class EndToEndRun {
     say(`  stacks deployed with cdktf deploy: ${allStacks.length} (${allStacks.join(", ")})`);
     say(`  resources deployed: ${report.resources}; read back and compared through the SDK: ${report.verified.size} (${report.checks} checks)`);
     say(`  second plan: no changes in ${allStacks.length} stacks`);
+    say(`  account list changed: ${removedStacks.length} stacks destroyed, ${keptStacks.length} deployed again with cdktf deploy '*' and planned without changes`);
     say(`  handler invoked locally in ${invoked.length} stacks (${invoked.join(", ")}): encrypted variables, secrets and parameters decrypted to the values set`);
     say(`  after destroy: ${teardown.keysPendingDeletion} KMS keys pending deletion, ${teardown.secretsPendingDeletion} secrets in their recovery window, nothing else`);
   }
@@ -169,15 +187,26 @@ class EndToEndRun {
     console.error(`[e2e] output of every command: ${this.commandLog}`);
   }
 
-  /** Environment of every child process: offline Terraform, the run's config, no real AWS credentials. */
+  /**
+   * Environment of every child process: the run's config, no real AWS
+   * credentials, and Terraform without registry access the documented way:
+   * TF_PROVIDER_MIRROR, which gives each stack folder an implied local mirror,
+   * and an empty CLI configuration, so that nothing of this machine's own
+   * Terraform configuration takes part.
+   */
   private childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of Object.keys(env)) if (name.startsWith("AWS_") || name.startsWith("TF_VAR_")) delete env[name];
+    if (!this.cliConfigFile) {
+      this.cliConfigFile = path.join(this.runDir, "empty.tfrc");
+      fs.writeFileSync(this.cliConfigFile, "");
+    }
     return {
       ...env,
       CHECKPOINT_DISABLE: "1",
       TF_IN_AUTOMATION: "1",
-      TF_CLI_CONFIG_FILE: (this.cliConfigFile ??= writeOfflineCliConfig(this.runDir)),
+      TF_PROVIDER_MIRROR: resolveProviderMirror(),
+      TF_CLI_CONFIG_FILE: this.cliConfigFile,
       LAMBDA_KMS_CONFIG: path.join(this.runDir, "config.json"),
       AWS_CONFIG_FILE: "/dev/null",
       AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
@@ -188,12 +217,13 @@ class EndToEndRun {
     };
   }
 
-  /** Runs cdktf on `stacks`; its progress lines are shown with the stack they belong to. */
+  /** Runs `cdktf synth`, or what `npm run deploy/destroy` runs, on `stacks`; its progress lines are shown with the stack they belong to. */
   private async cdktf(command: string, stacks: readonly string[], flags: readonly string[] = []): Promise<void> {
     // cdktf prefixes a stack's first output line with the stack name and indents the rest of that block.
     let current = "";
     const firstSeen = new Map<string, number>();
-    const result = await runCommand(CDKTF, [command, ...stacks, ...flags, "--output", this.outdir], {
+    const [executable, ...prefix] = command === "synth" ? [CDKTF] : [process.execPath, CDKTF_RUN];
+    const result = await runCommand(executable, [...prefix, command, ...stacks, ...flags, "--output", this.outdir], {
       cwd: REPO,
       env: this.childEnv(),
       logFile: this.commandLog,
@@ -392,7 +422,8 @@ class EndToEndRun {
 /** Where moto serves any request it cannot attribute to an account: nothing of ours may land there. */
 const MOTO_DEFAULT_ACCOUNT = "123456789012";
 
-const DEPLOY_FLAGS = ["--auto-approve", "--skip-provider-lock", "--skip-synth"];
+/** cdktf-run adds --skip-provider-lock itself, because TF_PROVIDER_MIRROR is set. */
+const DEPLOY_FLAGS = ["--auto-approve", "--skip-synth"];
 
 function secretTypeOf(config: AppConfig, secretName: string): "secretsmanager" | "ssm" {
   const secret = config.secrets.find((s) => s.name === secretName);

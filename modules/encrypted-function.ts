@@ -3,10 +3,12 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
-import { EncryptionKey } from "./encryption-key";
+import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
+import { IGrantable } from "./grantable";
 import { ENCRYPTED_VARIABLES_LIST_NAME, ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { LambdaCodeAsset } from "./lambda-code-asset";
 import { LambdaExecutionRole } from "./lambda-execution-role";
+import { PolicyStatement } from "./policy-document";
 import { SECRET_NAME_PATTERN, SecretsManagerSecret } from "./secrets-manager-secret";
 import { SecureStringParameter } from "./secure-string-parameter";
 import { checkIntegerRange } from "./validation";
@@ -17,8 +19,12 @@ export interface EncryptedFunctionProps {
   /**
    * Customer-managed key that encrypts the environment variables and the log
    * group. Required: there is no way to fall back to the AWS managed key.
+   * A key this app creates, or one imported with `EncryptionKey.fromKeyArn`:
+   * then the CloudWatch Logs statement for the log group goes to the key's
+   * `requiredKeyPolicyStatements` (and a synth warning) instead of the key
+   * policy.
    */
-  readonly key: EncryptionKey;
+  readonly key: IEncryptionKey;
   /** Folder with the function code; packaged as a deterministic zip. Relative paths start at the working directory. */
   readonly codeDirectory: string;
   /** @default "index.handler" */
@@ -151,14 +157,17 @@ export function logRetentionProblem(days: number, allowShortLogRetention: boolea
  *   (`encryptedEnvironment`) as ciphertext the role may decrypt only with the
  *   `LambdaFunctionName` context;
  * - code is a deterministic zip, so unchanged code never shows a plan diff.
+ *
+ * The function is grantable: `secret.grantRead(fn)`, `parameter.grantRead(fn)`
+ * and `key.grantDecrypt(fn, …)` write into its execution role's policy.
  */
-export class EncryptedFunction extends Construct {
+export class EncryptedFunction extends Construct implements IGrantable {
   /** The underlying `aws_lambda_function` (escape hatch). */
   public readonly resource: LambdaFunction;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly role: LambdaExecutionRole;
   public readonly code: LambdaCodeAsset;
-  public readonly key: EncryptionKey;
+  public readonly key: IEncryptionKey;
 
   constructor(scope: Construct, id: string, props: EncryptedFunctionProps) {
     super(scope, id);
@@ -201,7 +210,7 @@ export class EncryptedFunction extends Construct {
     if (props.role && props.role.logGroupName !== logGroupName) {
       throw new Error(`${where}: the role given was built for the log group "${props.role.logGroupName}"; build the role with functionName "${props.functionName}"`);
     }
-    if (props.role && props.role.key !== props.key) {
+    if (props.role && !isSameKey(props.role.key, props.key)) {
       throw new Error(`${where}: the role given may decrypt with key "${props.role.key.node.path}", not with "${props.key.node.path}"; build the role with this function's key`);
     }
     // The code is packaged before anything else is added, so a bad folder leaves no half-built function behind.
@@ -270,6 +279,16 @@ export class EncryptedFunction extends Construct {
   public get functionArn(): string {
     return this.resource.arn;
   }
+
+  /** The execution role: grants to the function land in its policy. */
+  public get grantPrincipal(): IGrantable {
+    return this.role;
+  }
+
+  /** Adds a statement to the execution role's policy (`IGrantable`). */
+  public addToPrincipalPolicy(statement: PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
 }
 
 /** Problems with a `secrets` or `encryptedEnvironment` variable's name: invalid, or also set in one of `others` (prop name → variables). */
@@ -286,7 +305,7 @@ function variableProblems(label: string, name: string, others: Readonly<Record<s
 /** Problems with `secrets`: names, collisions with `environment`, secrets under another key. */
 function secretProblems(
   secrets: Readonly<Record<string, SecretsManagerSecret | SecureStringParameter>>,
-  key: EncryptionKey,
+  key: IEncryptionKey,
   environment: Readonly<Record<string, string>>,
 ): string[] {
   const problems: string[] = [];
@@ -295,7 +314,7 @@ function secretProblems(
     problems.push(...variableProblems(label, name, { environment }));
     if (!(secret instanceof SecretsManagerSecret) && !(secret instanceof SecureStringParameter)) {
       problems.push(`${label} is not a SecretsManagerSecret or SecureStringParameter; create the secret with one of those constructs`);
-    } else if (secret.key !== key) {
+    } else if (!isSameKey(secret.key, key)) {
       const what = secret instanceof SecretsManagerSecret ? `secret "${secret.secretName}"` : `parameter "${secret.parameterName}"`;
       problems.push(
         `${label}: ${what} is encrypted with key "${secret.key.node.path}", not with the function's key "${key.node.path}"; create the secret with the function's key`,

@@ -2,7 +2,9 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { AwsEnvironment, checkPrincipalArns, formatArn, resolveEnvironment } from "./aws-environment";
+import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
+import { ImportedEncryptionKey, ImportedEncryptionKeyOptions } from "./imported-encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { checkIntegerRange } from "./validation";
 
@@ -75,23 +77,7 @@ export const KEY_ADMIN_ACTIONS = [
 const KEY_POLICY_MAX_BYTES = 32768;
 const ALIAS_PATTERN = /^alias\/[a-zA-Z0-9/_-]+$/;
 
-export interface GrantDecryptOptions {
-  /**
-   * Exact encryption context the caller must present, e.g.
-   * `{ "aws:lambda:FunctionArn": arn }`; each pair becomes a
-   * `StringEquals kms:EncryptionContext:<key>` condition.
-   * @default no encryption-context condition
-   */
-  readonly encryptionContext?: Readonly<Record<string, string>>;
-  /**
-   * Only allow the call when it comes through this AWS service, e.g.
-   * `secretsmanager.eu-west-1.amazonaws.com` (`kms:ViaService`).
-   * @default no service condition
-   */
-  readonly viaService?: string;
-  /** Statement ID in the grantee's policy. @default "DecryptWith<alias>" */
-  readonly sid?: string;
-}
+export type { GrantDecryptOptions } from "./encryption-key-interface";
 
 /**
  * A symmetric customer-managed KMS key with aliases and an explicit,
@@ -110,8 +96,24 @@ export interface GrantDecryptOptions {
  * - `CloudWatchLogsEncryptsLogGroups`: the regional Logs service, only for the
  *   log groups registered with `allowCloudWatchLogs`
  *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ *
+ * A key created elsewhere is used through `EncryptionKey.fromKeyArn`.
  */
-export class EncryptionKey extends Construct {
+export class EncryptionKey extends Construct implements IEncryptionKey {
+  /**
+   * Uses an existing key, created outside this app, by its key ARN
+   * (`arn:<partition>:kms:<region>:<account-id>:key/<key-id>`; not an alias
+   * ARN). The account, region and partition are read from the ARN; a token
+   * ARN needs `accountId` and `region` in `options`. The key's policy is not
+   * managed here: statements the constructs would add to it are collected in
+   * `requiredKeyPolicyStatements` for the key's owner, and named in a
+   * warning at synth. Throws, naming the value and the fix, when the ARN is
+   * not a key ARN.
+   */
+  public static fromKeyArn(scope: Construct, id: string, keyArn: string, options: ImportedEncryptionKeyOptions = {}): IEncryptionKey {
+    return new ImportedEncryptionKey(scope, id, { ...options, keyArn });
+  }
+
   /** The underlying `aws_kms_key` (escape hatch). */
   public readonly resource: KmsKey;
   public readonly aliases: readonly KmsAlias[];
@@ -186,6 +188,11 @@ export class EncryptionKey extends Construct {
     return this.resource.keyId;
   }
 
+  /** Always empty: this key's own policy gets every statement the constructs need. */
+  public get requiredKeyPolicyStatements(): readonly PolicyStatement[] {
+    return [];
+  }
+
   /**
    * Adds a statement to the key policy (used by other constructs, e.g. service
    * presets). PolicyStatement itself refuses a wildcard principal without a
@@ -204,18 +211,8 @@ export class EncryptionKey extends Construct {
     const arn = formatArn(this.environment, "logs", `log-group:${logGroupName}`);
     if (this.logGroupArns.includes(arn)) return;
     this.logGroupArns.push(arn);
-    if (this.logGroupArns.length === 1) {
-      this.policy.addStatements(
-        new PolicyStatement({
-          sid: "CloudWatchLogsEncryptsLogGroups",
-          principals: { Service: [`logs.${this.environment.region}.amazonaws.com`] },
-          actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-          resources: ["*"],
-          // The array is shared, so groups registered later join this statement.
-          conditions: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": this.logGroupArns } },
-        }),
-      );
-    }
+    // The array is shared, so groups registered later join this statement.
+    if (this.logGroupArns.length === 1) this.policy.addStatements(cloudWatchLogsStatement(this.environment, this.logGroupArns));
   }
 
   /**
@@ -225,17 +222,7 @@ export class EncryptionKey extends Construct {
    * such IAM statements effective.
    */
   public grantDecrypt(grantee: IGrantable, options: GrantDecryptOptions = {}): PolicyStatement {
-    const equals: Record<string, string> = {};
-    for (const [key, value] of Object.entries(options.encryptionContext ?? {})) {
-      equals[`kms:EncryptionContext:${key}`] = value;
-    }
-    if (options.viaService) equals["kms:ViaService"] = options.viaService;
-    const statement = new PolicyStatement({
-      sid: options.sid ?? `DecryptWith${pascalCase(this.aliasNames[0].slice("alias/".length))}`,
-      actions: ["kms:Decrypt"],
-      resources: [this.keyArn],
-      conditions: Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined,
-    });
+    const statement = decryptStatement(this.keyArn, this.aliasNames[0].slice("alias/".length), options);
     grantee.addToPrincipalPolicy(statement);
     return statement;
   }
@@ -312,12 +299,4 @@ function normalizeAlias(what: string, alias: string): string {
   const problem = aliasNameProblem(alias);
   if (problem) throw new Error(`${what}: alias ${problem}`);
   return normalizeAliasName(alias);
-}
-
-function pascalCase(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join("");
 }

@@ -60,7 +60,8 @@ const METRIC_NAMESPACE_PATTERN = /^[^:*$]{1,255}$/;
 /**
  * Metric filter pattern that matches a `PutKeyPolicy` call on the key (the
  * key policy was replaced). Like CIS 4.7 / Security Hub CloudWatch.7
- * (research/aws-facts.md fact 46), but scoped to one key.
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-7),
+ * but scoped to one key.
  */
 export function keyPolicyChangePattern(keyArn: string): string {
   return `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "${keyArn}") }`;
@@ -69,7 +70,7 @@ export function keyPolicyChangePattern(keyArn: string): string {
 /**
  * Metric filter pattern that matches a `Decrypt` with the key by anyone but
  * the allowed principals (KMS calls are management events, logged by default:
- * research/aws-facts.md fact 37):
+ * https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html):
  *
  * - `$.userIdentity.type != "AWSService"`: AWS services that use the key
  *   through their own service principal (e.g. CloudWatch Logs decrypting an

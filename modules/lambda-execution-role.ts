@@ -3,15 +3,19 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
-import { EncryptionKey } from "./encryption-key";
+import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 
 export interface LambdaExecutionRoleProps {
   /** Name of the one function this role runs; its log group and ARN scope every permission. */
   readonly functionName: string;
-  /** The key that encrypts the function's environment; the role may decrypt only with it. */
-  readonly key: EncryptionKey;
+  /**
+   * The key that encrypts the function's environment; the role may decrypt
+   * only with it. A key this app creates, or one imported with
+   * `EncryptionKey.fromKeyArn` (the role's statements are the same).
+   */
+  readonly key: IEncryptionKey;
   /**
    * IAM role name, at most 64 characters. Role names are global to an
    * account, so the default includes the region: the same function can run in
@@ -47,7 +51,7 @@ export function defaultExecutionRoleName(functionName: string, region: string): 
  *   (`aws:lambda:FunctionArn`). Lambda normally decrypts through a grant it
  *   creates, but that grant is bound to the role's unique ID and goes stale
  *   when the role is recreated; this statement keeps invocations working
- *   (research/aws-facts.md facts 2 and 4).
+ *   (https://repost.aws/knowledge-center/lambda-kmsaccessdeniedexception-errors).
  *
  * No statement uses `Resource: "*"` or any other wildcard ARN; a validation
  * refuses one if added later.
@@ -64,7 +68,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
   /** The role name, known at synth (unlike the ARN, which is a reference). */
   public readonly roleName: string;
   /** The one key this role may decrypt with. */
-  public readonly key: EncryptionKey;
+  public readonly key: IEncryptionKey;
 
   constructor(scope: Construct, id: string, props: LambdaExecutionRoleProps) {
     super(scope, id);

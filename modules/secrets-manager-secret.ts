@@ -3,8 +3,8 @@ import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsman
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { EncryptionKey } from "./encryption-key";
-import { IGrantable } from "./grantable";
+import { IEncryptionKey } from "./encryption-key-interface";
+import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement } from "./policy-document";
 import { checkIntegerRange } from "./validation";
 
@@ -15,8 +15,9 @@ export interface SecretsManagerSecretProps {
    * Customer-managed key that encrypts the secret (`kms_key_id`). Required:
    * the AWS managed key `aws/secretsmanager` cannot be scoped or audited per
    * workload.
+   * A key this app creates, or one imported with `EncryptionKey.fromKeyArn`.
    */
-  readonly key: EncryptionKey;
+  readonly key: IEncryptionKey;
   /** @default none */
   readonly description?: string;
   /** Days a deleted secret can still be restored, 7–30. @default 30 */
@@ -76,7 +77,7 @@ export class SecretsManagerSecret extends Construct {
   public readonly resource: SecretsmanagerSecret;
   /** The secret name as given. */
   public readonly secretName: string;
-  public readonly key: EncryptionKey;
+  public readonly key: IEncryptionKey;
   /** The ephemeral variable that seeds the value; only with `seedFromVariable`. */
   public readonly seedVariable?: TerraformVariable;
   /** The version written from the variable; only with `seedFromVariable`. */
@@ -149,25 +150,30 @@ export class SecretsManagerSecret extends Construct {
    * Lets the grantee read the value: `secretsmanager:GetSecretValue` on
    * exactly this secret, and `kms:Decrypt` on exactly its key, only through
    * Secrets Manager (`kms:ViaService`) and only with this secret's ARN as the
-   * `SecretARN` encryption context (facts 44 in research/aws-facts.md).
-   * Calling it again for the same grantee adds nothing.
+   * `SecretARN` encryption context
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+   * The grantee is a role, or a function (its execution role gets the
+   * statements). Calling it again for the same grantee (or the function
+   * after its role) adds nothing.
    */
   public grantRead(grantee: IGrantable): readonly PolicyStatement[] {
-    const existing = this.grants.get(grantee);
+    // A function and its execution role are one grantee: the statements land in the role's policy.
+    const principal = grantPrincipalOf(grantee);
+    const existing = this.grants.get(principal);
     if (existing) return existing;
     const read = new PolicyStatement({
       sid: `ReadSecret${this.sidSuffix}`,
       actions: ["secretsmanager:GetSecretValue"],
       resources: [this.secretArn],
     });
-    grantee.addToPrincipalPolicy(read);
-    const decrypt = this.key.grantDecrypt(grantee, {
+    principal.addToPrincipalPolicy(read);
+    const decrypt = this.key.grantDecrypt(principal, {
       sid: `DecryptSecret${this.sidSuffix}`,
       viaService: `secretsmanager.${this.key.environment.region}.amazonaws.com`,
       encryptionContext: { SecretARN: this.secretArn },
     });
     const statements = [read, decrypt];
-    this.grants.set(grantee, statements);
+    this.grants.set(principal, statements);
     return statements;
   }
 }

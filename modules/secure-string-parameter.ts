@@ -2,8 +2,8 @@ import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
-import { EncryptionKey } from "./encryption-key";
-import { IGrantable } from "./grantable";
+import { IEncryptionKey } from "./encryption-key-interface";
+import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement } from "./policy-document";
 import { checkSeedProps, createSeedVariable, pathPascalCase, seedVariableName } from "./secrets-manager-secret";
 
@@ -17,8 +17,9 @@ export interface SecureStringParameterProps {
   /**
    * Customer-managed key that encrypts the value (`key_id`). Required: the
    * AWS managed key `aws/ssm` cannot be scoped or audited per workload.
+   * A key this app creates, or one imported with `EncryptionKey.fromKeyArn`.
    */
-  readonly key: EncryptionKey;
+  readonly key: IEncryptionKey;
   /** @default none */
   readonly description?: string;
   /** Standard (values ≤ 4 KB, no charge) or Advanced (≤ 8 KB, charged). @default "Standard" */
@@ -88,7 +89,7 @@ const PARAMETER_MAX_LEVELS = 15;
  *
  * The identity that runs Terraform needs `kms:Decrypt` on the key in both
  * cases: the provider reads SecureString parameters with decryption, even
- * with `value_wo` (research/aws-facts.md fact 45).
+ * with `value_wo` (https://github.com/hashicorp/terraform-provider-aws/issues/42849).
  *
  * `grantRead(role)` gives a role `ssm:GetParameter` on this parameter's ARN
  * and `kms:Decrypt` on the key only through SSM in the key's region and only
@@ -106,7 +107,7 @@ export class SecureStringParameter extends Construct {
    * naming it create no dependency).
    */
   public readonly parameterArn: string;
-  public readonly key: EncryptionKey;
+  public readonly key: IEncryptionKey;
   /** The ephemeral variable that seeds the value; only with `seedFromVariable`. */
   public readonly seedVariable?: TerraformVariable;
 
@@ -176,25 +177,30 @@ export class SecureStringParameter extends Construct {
    * Lets the grantee read the decrypted value: `ssm:GetParameter` on exactly
    * this parameter, and `kms:Decrypt` on exactly its key, only through SSM
    * (`kms:ViaService`) and only with this parameter's ARN as the
-   * `PARAMETER_ARN` encryption context (fact 45 in research/aws-facts.md).
-   * Calling it again for the same grantee adds nothing.
+   * `PARAMETER_ARN` encryption context
+   * (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html).
+   * The grantee is a role, or a function (its execution role gets the
+   * statements). Calling it again for the same grantee (or the function
+   * after its role) adds nothing.
    */
   public grantRead(grantee: IGrantable): readonly PolicyStatement[] {
-    const existing = this.grants.get(grantee);
+    // A function and its execution role are one grantee: the statements land in the role's policy.
+    const principal = grantPrincipalOf(grantee);
+    const existing = this.grants.get(principal);
     if (existing) return existing;
     const read = new PolicyStatement({
       sid: `ReadParameter${this.sidSuffix}`,
       actions: ["ssm:GetParameter"],
       resources: [this.parameterArn],
     });
-    grantee.addToPrincipalPolicy(read);
-    const decrypt = this.key.grantDecrypt(grantee, {
+    principal.addToPrincipalPolicy(read);
+    const decrypt = this.key.grantDecrypt(principal, {
       sid: `DecryptParameter${this.sidSuffix}`,
       viaService: `ssm.${this.key.environment.region}.amazonaws.com`,
       encryptionContext: { PARAMETER_ARN: this.parameterArn },
     });
     const statements = [read, decrypt];
-    this.grants.set(grantee, statements);
+    this.grants.set(principal, statements);
     return statements;
   }
 }

@@ -17,9 +17,11 @@
  * since v3.540; verified in `@smithy/core` `getEndpointUrlConfig` and by the
  * runtime tests against moto).
  *
- * The `@aws-sdk/client-*` packages are *provided*: the Lambda Node.js runtime
- * ships the SDK v3, so function bundles leave them out (they are
- * devDependencies of this project, never bundled).
+ * The `@aws-sdk/client-*` packages are *provided* in Lambda: the Node.js
+ * runtime ships the SDK v3, so function bundles leave them out. They are
+ * dependencies of the package all the same, so that an install of
+ * `cdktf-lambda-kms` runs these helpers outside Lambda (tests, scripts) and
+ * the encrypt command.
  */
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";

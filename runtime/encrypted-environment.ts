@@ -1,7 +1,8 @@
 /**
  * Decrypts the environment variables that were encrypted client-side with
  * the function's KMS key — the Lambda console's "encryption helpers"
- * convention, produced for this project by `npm run encrypt`.
+ * convention, produced by the package's encrypt command (`npx lambda-kms-encrypt`;
+ * `npm run encrypt` in the cdktf-lambda-kms repository).
  *
  * Cost model (why the memoization matters): each encrypted variable costs
  * one KMS `Decrypt` call (and one CloudTrail event) per *execution
@@ -26,6 +27,14 @@ import { RuntimeSecretError, awsErrorName, commonHint, describeCiphertext, sanit
 
 /** Environment variable (set by the infrastructure) listing the encrypted variables, comma-separated. */
 export const ENCRYPTED_VARIABLES_ENV = "LAMBDA_KMS_ENCRYPTED_VARIABLES";
+
+/** How the messages name the encrypt command: the package's bin, and the script in the repository. */
+const ENCRYPT_COMMAND = '"npx lambda-kms-encrypt" ("npm run encrypt" in the cdktf-lambda-kms repository)';
+
+/** The encrypt command for one function, as the messages show it. */
+function encryptCommand(functionName: string): string {
+  return `"npx lambda-kms-encrypt --key <key> --function ${functionName}" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)`;
+}
 
 /** Encryption-context key of the Lambda console's encryption helpers. */
 export const FUNCTION_NAME_CONTEXT_KEY = "LambdaFunctionName";
@@ -137,13 +146,13 @@ function decryptVariable(variable: string, functionName: string): Promise<string
   if (ciphertext === undefined || ciphertext.trim() === "") {
     const state = ciphertext === undefined ? "not set" : "empty";
     return Promise.reject(
-      localError(variable, "MissingVariable", `the variable is listed as encrypted (${ENCRYPTED_VARIABLES_ENV} or options.names) but is ${state}; set it to the output of "npm run encrypt"`),
+      localError(variable, "MissingVariable", `the variable is listed as encrypted (${ENCRYPTED_VARIABLES_ENV} or options.names) but is ${state}; set it to the output of ${ENCRYPT_COMMAND}`),
     );
   }
   const value = ciphertext.trim();
   if (!isBase64(value)) {
     return Promise.reject(
-      localError(variable, "InvalidBase64", `the value (${describeCiphertext(value)}) is not base64; set it to the exact output of "npm run encrypt -- --key <key> --function ${functionName}"`),
+      localError(variable, "InvalidBase64", `the value (${describeCiphertext(value)}) is not base64; set it to the exact output of ${encryptCommand(functionName)}`),
     );
   }
 
@@ -199,7 +208,7 @@ function decryptHint(code: string, functionName: string): string {
     case "InvalidCiphertextException":
       return (
         `the value was not encrypted for this function, or it is damaged: KMS decrypts only with the encryption context used at encryption, here ${FUNCTION_NAME_CONTEXT_KEY}=${functionName}; ` +
-        `re-encrypt it with "npm run encrypt -- --key <key> --function ${functionName}" and paste the output whole`
+        `re-encrypt it with ${encryptCommand(functionName)} and paste the output whole`
       );
     case "IncorrectKeyException":
       return "the value was encrypted under another KMS key; re-encrypt it with this function's key";

@@ -1,8 +1,8 @@
 /**
  * Runtime library for Lambda handlers (TypeScript/JavaScript) deployed by
- * this project. It runs inside Lambda: it never imports cdktf, and uses only
- * the AWS SDK v3 that the Lambda Node.js runtime provides (bundles leave the
- * SDK out).
+ * this project, published as `cdktf-lambda-kms/runtime`. It runs inside
+ * Lambda: it never imports cdktf, and uses only the AWS SDK v3 that the
+ * Lambda Node.js runtime provides (bundles leave the SDK out).
  *
  * Three paths to configuration that must stay secret, and what each costs:
  *

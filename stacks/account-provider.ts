@@ -1,7 +1,7 @@
 import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import * as path from "path";
-import { AccountConfig, AppConfig, EmulatorConfig } from "../config/app-config";
+import { AccountConfig, AppConfig, EmulatorConfig, STACK_FOLDER_STATE_FILE } from "../config/app-config";
 
 export interface AccountStackSettings {
   readonly config: AppConfig;
@@ -60,7 +60,8 @@ function emulatorSettings(emulator: EmulatorConfig, account: AccountConfig): Par
 /**
  * The stack's state backend. A local state path is made relative to the
  * stack folder, so that `terraform -chdir=<stack folder>` finds the state
- * from any clone of the repository.
+ * from any clone of the repository; with `stateInStackFolder` it is the
+ * stack folder's own `terraform.tfstate`.
  */
 export function addBackend(stack: TerraformStack, settings: AccountStackSettings): void {
   // Write-only attributes (secret seeding) and ephemeral variables need Terraform 1.11.
@@ -68,7 +69,8 @@ export function addBackend(stack: TerraformStack, settings: AccountStackSettings
   const backend = settings.config.backend;
   const name = stack.node.id;
   if (backend.type === "local") {
-    new LocalBackend(stack, { path: path.relative(settings.stackDirectory, path.join(backend.directory, `${name}.tfstate`)) });
+    const statePath = backend.stateInStackFolder ? STACK_FOLDER_STATE_FILE : path.relative(settings.stackDirectory, path.join(backend.directory, `${name}.tfstate`));
+    new LocalBackend(stack, { path: statePath });
     return;
   }
   const s3 = new S3Backend(stack, {

@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { secretConstructId, stackName } from "../config/app-config";
+import { secretConstructId, stackEnvironment, stackName } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter, formatArn } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 
@@ -84,7 +84,7 @@ export class WorkloadStack extends TerraformStack {
             memorySize: fn.memorySize,
             timeout: fn.timeout,
             architecture: fn.architecture,
-            environment: fn.environment,
+            environment: stackEnvironment(fn, account, region),
             logRetentionDays: fn.logRetentionDays,
             allowShortLogRetention: fn.allowShortLogRetention,
             rolePath,

@@ -5,33 +5,23 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 
-/** Environment variable naming the provider filesystem-mirror root. */
-export const PROVIDER_MIRROR_ENV = "TF_PROVIDER_MIRROR";
-/** Mirror root used when {@link PROVIDER_MIRROR_ENV} is not set. */
+export { PROVIDER_MIRROR_ENV };
+/** Mirror root the tests use when {@link PROVIDER_MIRROR_ENV} is not set. */
 export const DEFAULT_PROVIDER_MIRROR = "/opt/tf-plugins";
 /** Name of the CLI config written into the stack folder when none is given. */
 export const CLI_CONFIG_FILE_NAME = ".terraform.offline.tfrc";
 
 /**
- * Resolves the provider filesystem-mirror root: `$TF_PROVIDER_MIRROR`, or
- * `/opt/tf-plugins`. Throws when the folder does not hold
- * `registry.terraform.io/hashicorp/aws/`.
+ * Resolves the provider filesystem-mirror root for the tests and the
+ * end-to-end run: `$TF_PROVIDER_MIRROR`, or `/opt/tf-plugins`. Throws, as
+ * synth does, when the folder does not hold the `hashicorp/aws` version the
+ * stacks require.
  */
 export function resolveProviderMirror(): string {
   const fromEnv = process.env[PROVIDER_MIRROR_ENV];
-  const mirror = path.resolve(fromEnv && fromEnv.trim() !== "" ? fromEnv : DEFAULT_PROVIDER_MIRROR);
-  const awsDir = path.join(mirror, "registry.terraform.io", "hashicorp", "aws");
-  if (!isDirectory(awsDir)) {
-    const source = fromEnv ? `${PROVIDER_MIRROR_ENV}=${fromEnv}` : `the default ${DEFAULT_PROVIDER_MIRROR} (${PROVIDER_MIRROR_ENV} is not set)`;
-    throw new Error(
-      `terraform provider mirror not found: looked for the folder ${awsDir} from ${source}. ` +
-        `Set ${PROVIDER_MIRROR_ENV} to the filesystem-mirror root, i.e. the folder that holds ` +
-        `registry.terraform.io/hashicorp/aws/<version>/<os_arch>/terraform-provider-aws_v<version>_x5 ` +
-        `(e.g. ${PROVIDER_MIRROR_ENV}=${DEFAULT_PROVIDER_MIRROR}).`,
-    );
-  }
-  return mirror;
+  return readProviderMirror({ [PROVIDER_MIRROR_ENV]: fromEnv && fromEnv.trim() !== "" ? fromEnv : DEFAULT_PROVIDER_MIRROR }) as string;
 }
 
 /**
@@ -59,12 +49,4 @@ export function writeOfflineCliConfig(dir: string, mirror: string = resolveProvi
   ].join("\n");
   fs.writeFileSync(file, config);
   return file;
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,13 +1,16 @@
 /**
- * Offline Terraform checker for synthesized stacks.
+ * Offline Terraform checker for synthesized stacks, behind `npm run preview`
+ * and the Terraform tests.
  *
  * Runs `terraform init`, `terraform validate` and (where the backend allows it)
  * `terraform plan` on `cdktf.out/stacks/<stack>/cdk.tf.json` without network
  * access and without AWS credentials:
  *
- * - Providers come from a filesystem mirror (env `TF_PROVIDER_MIRROR`, default
- *   `/opt/tf-plugins`) through a generated Terraform CLI config passed as
- *   `TF_CLI_CONFIG_FILE`; the registry is never contacted for `hashicorp/*`.
+ * - Providers come from a filesystem mirror through a generated Terraform CLI
+ *   config passed as `TF_CLI_CONFIG_FILE`, so the registry is never contacted
+ *   for `hashicorp/*` (the tests: env `TF_PROVIDER_MIRROR`, default
+ *   `/opt/tf-plugins`; `npm run preview` passes `TF_PROVIDER_MIRROR` when it
+ *   is set, and otherwise lets Terraform use the registry).
  * - A Terraform override file (`zz_offline_override.tf.json`) is written next to
  *   `cdk.tf.json`. Override files merge into the blocks they name, so the
  *   synthesized JSON stays untouched while every `aws` provider block (default
@@ -33,9 +36,9 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { resolveProviderMirror, writeOfflineCliConfig } from "../../e2e/offline-terraform";
+import { resolveProviderMirror, writeOfflineCliConfig } from "./offline-terraform";
 
-export { CLI_CONFIG_FILE_NAME, resolveProviderMirror, writeOfflineCliConfig } from "../../e2e/offline-terraform";
+export { CLI_CONFIG_FILE_NAME, resolveProviderMirror, writeOfflineCliConfig } from "./offline-terraform";
 
 /** Name of the override file written into the stack folder. */
 export const OVERRIDE_FILE_NAME = "zz_offline_override.tf.json";
@@ -150,8 +153,11 @@ export interface StackCheckResult {
 }
 
 export interface CheckStackOptions {
-  /** Mirror root. @default resolveProviderMirror() */
-  readonly mirror?: string;
+  /**
+   * Mirror root; `null` installs providers the way the user's Terraform CLI
+   * configuration says (the registry, by default). @default resolveProviderMirror()
+   */
+  readonly mirror?: string | null;
   /** An existing CLI config (see {@link writeOfflineCliConfig}). @default one written into the stack folder */
   readonly cliConfigFile?: string;
   /**
@@ -277,8 +283,8 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
   };
 
   const terraform = requireTerraform();
-  const mirror = opts.mirror ?? resolveProviderMirror();
-  const cliConfigFile = opts.cliConfigFile ?? writeOfflineCliConfig(dir, mirror);
+  const mirror = opts.mirror === undefined ? resolveProviderMirror() : opts.mirror;
+  const cliConfigFile = opts.cliConfigFile ?? (mirror === null ? undefined : writeOfflineCliConfig(dir, mirror));
   const timeoutMs = opts.timeoutMs ?? 300_000;
 
   const mainFile = path.join(dir, "cdk.tf.json");
@@ -387,24 +393,31 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
  */
 export async function checkStacks(
   outdir: string,
-  opts: CheckStackOptions & { readonly concurrency?: number } = {},
+  opts: CheckStackOptions & {
+    readonly concurrency?: number;
+    /** Check only these stacks. @default every stack of the outdir */
+    readonly stacks?: readonly string[];
+  } = {},
 ): Promise<Record<string, StackCheckResult>> {
-  const { concurrency = 2, ...stackOpts } = opts;
+  const { concurrency = 2, stacks, ...stackOpts } = opts;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`checkStacks: concurrency must be a positive integer, got ${String(concurrency)}`);
   }
   requireTerraform();
-  const mirror = stackOpts.mirror ?? resolveProviderMirror();
+  const mirror = stackOpts.mirror === undefined ? resolveProviderMirror() : stackOpts.mirror;
   const stacksDir = path.join(path.resolve(outdir), "stacks");
-  const names = isDirectory(stacksDir)
+  const synthesized = isDirectory(stacksDir)
     ? fs
         .readdirSync(stacksDir)
         .filter((n) => fs.existsSync(path.join(stacksDir, n, "cdk.tf.json")))
         .sort()
     : [];
-  if (names.length === 0) {
+  if (synthesized.length === 0) {
     throw new Error(`checkStacks: no stacks/<name>/cdk.tf.json found under ${path.resolve(outdir)}; synthesize the app into it first`);
   }
+  const unknown = (stacks ?? []).filter((name) => !synthesized.includes(name));
+  if (unknown.length > 0) throw new Error(`checkStacks: no stack ${unknown.join(", ")}; the stacks are ${synthesized.join(", ")}`);
+  const names = stacks ? synthesized.filter((name) => stacks.includes(name)) : synthesized;
 
   const results: Record<string, StackCheckResult> = {};
   const failures: Record<string, Error> = {};
@@ -469,18 +482,18 @@ function runCommand(exe: string, args: string[], cwd: string, env: NodeJS.Proces
 }
 
 /**
- * The environment terraform runs with: offline CLI config, no checkpoint calls,
+ * The environment terraform runs with: the offline CLI config (when there is a mirror), no checkpoint calls,
  * and nothing from the caller's environment that could reach AWS or change
  * where terraform writes (AWS_* credentials/profiles, TF_CLI_ARGS*, TF_DATA_DIR,
  * TF_WORKSPACE).
  */
-function terraformEnv(cliConfigFile: string): NodeJS.ProcessEnv {
+function terraformEnv(cliConfigFile: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith("AWS_") || k.startsWith("TF_CLI_ARGS") || k === "TF_DATA_DIR" || k === "TF_WORKSPACE") continue;
     env[k] = v;
   }
-  env.TF_CLI_CONFIG_FILE = cliConfigFile;
+  if (cliConfigFile !== undefined) env.TF_CLI_CONFIG_FILE = cliConfigFile;
   env.CHECKPOINT_DISABLE = "1";
   env.TF_IN_AUTOMATION = "1";
   env.TF_INPUT = "0";

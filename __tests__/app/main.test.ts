@@ -92,8 +92,9 @@ function writeConfig(folder: string, name: string, modify: (document: Doc) => vo
 
 /**
  * Keeps the staging account and orders-api only; orders-api keeps the
- * ciphertexts of the staging stacks (config validation refuses one for a
- * stack the function no longer runs in).
+ * ciphertexts of the staging stacks and the staging environment overrides
+ * (config validation refuses one for a stack or account the function no
+ * longer runs in).
  */
 function stagingOnly(document: Doc): void {
   document.accounts = [document.accounts[0]];
@@ -101,6 +102,8 @@ function stagingOnly(document: Doc): void {
   const perStack = document.functions[0].encryptedEnvironment.PARTNER_API_KEY;
   for (const stack of Object.keys(perStack)) if (!stack.startsWith("staging-")) delete perStack[stack];
   expect(Object.keys(perStack)).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+  delete document.functions[0].environmentOverrides.production;
+  expect(Object.keys(document.functions[0].environmentOverrides)).toEqual(["staging"]);
 }
 
 /**

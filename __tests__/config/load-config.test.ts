@@ -70,7 +70,7 @@ describe("loadConfig", () => {
     // A path relative to the working directory, as a user would type it.
     const config = loadConfig(path.relative(process.cwd(), file));
     expect(config.sourceFile).toBe(file);
-    expect(config.backend).toEqual({ type: "local", directory: path.join(folder, "state") });
+    expect(config.backend).toEqual({ type: "local", directory: path.join(folder, "state"), stateInStackFolder: false });
     expect(config.functions.map((fn) => fn.codeDirectory)).toEqual([path.join(folder, "handlers"), path.join(folder, "handlers")]);
   });
 

@@ -64,14 +64,14 @@ describe("config/local.json", () => {
     const config = loadConfig(LOCAL_CONFIG_FILE);
     expect(config.emulator).toEqual({ endpoint: ENDPOINT });
     expect(config.key.preventDestroy).toBe(false);
-    expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state", "emulator") });
+    expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state", "emulator"), stateInStackFolder: false });
   });
 
   test("the default configuration has no emulator and keeps its keys", () => {
     const config = loadConfig(DEFAULT_CONFIG_FILE);
     expect(config.emulator).toBeUndefined();
     expect(config.key.preventDestroy).toBe(true);
-    expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state") });
+    expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state"), stateInStackFolder: false });
   });
 
   test("differs from config/default.json only in $comment, emulator, key.preventDestroy and backend.directory", () => {

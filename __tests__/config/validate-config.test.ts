@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AppConfig } from "../../config/app-config";
+import { AppConfig, stackEnvironment } from "../../config/app-config";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
 import { ConfigError, ConfigIssue, validateConfig } from "../../config/validate-config";
 
@@ -46,7 +46,8 @@ const DEFAULT_CIPHERTEXTS: Record<string, string> = {
 const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");
 const ALL_STACKS = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
 /** What the thrown messages about a refused ciphertext tell the user to do. */
-const CIPHERTEXT_FIX = "paste the base64 ciphertext printed by the encrypt command, made with this function's key and the encryption context LambdaFunctionName=<function name>";
+const CIPHERTEXT_FIX =
+  `paste the base64 ciphertext printed by the encrypt command ("npx lambda-kms-encrypt", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context LambdaFunctionName=<function name>`;
 
 /**
  * Sets an account's regions, and gives orders-api's encrypted PARTNER_API_KEY
@@ -129,7 +130,7 @@ describe("validateConfig: the default configuration", () => {
     expect(config).toEqual({
       project: "payments",
       defaultTags: { Project: "payments", ManagedBy: "cdktf-lambda-kms" },
-      backend: { type: "local", directory: path.join(REPO, "terraform-state") },
+      backend: { type: "local", directory: path.join(REPO, "terraform-state"), stateInStackFolder: false },
       key: { aliases: ["payments-lambda-env"], rotationPeriodDays: 365, deletionWindowDays: 30, preventDestroy: true },
       accounts: [
         {
@@ -190,6 +191,7 @@ describe("validateConfig: the default configuration", () => {
           timeout: 10,
           architecture: "arm64",
           environment: { SERVICE_NAME: "orders-api", LOG_LEVEL: "info" },
+          environmentOverrides: { staging: { API_BASE_URL: "https://api.staging.example.com" }, production: { API_BASE_URL: "https://api.example.com" } },
           logRetentionDays: 365,
           allowShortLogRetention: false,
           permissionsBoundaryPolicyName: undefined,
@@ -209,6 +211,7 @@ describe("validateConfig: the default configuration", () => {
           timeout: 60,
           architecture: "arm64",
           environment: {},
+          environmentOverrides: {},
           logRetentionDays: 365,
           allowShortLogRetention: false,
           permissionsBoundaryPolicyName: undefined,
@@ -243,7 +246,7 @@ describe("validateConfig: defaults and relative paths", () => {
     expect(config).toEqual({
       project: "billing",
       defaultTags: {},
-      backend: { type: "local", directory: path.join(path.dirname(tmp), "terraform-state") },
+      backend: { type: "local", directory: path.join(path.dirname(tmp), "terraform-state"), stateInStackFolder: false },
       key: { aliases: ["billing-lambda-env"], rotationPeriodDays: 365, deletionWindowDays: 30, preventDestroy: true },
       accounts: [
         {
@@ -269,6 +272,7 @@ describe("validateConfig: defaults and relative paths", () => {
           timeout: 10,
           architecture: "arm64",
           environment: {},
+          environmentOverrides: {},
           logRetentionDays: 365,
           allowShortLogRetention: false,
           permissionsBoundaryPolicyName: undefined,
@@ -285,8 +289,15 @@ describe("validateConfig: defaults and relative paths", () => {
     const document = doc();
     document.backend.directory = "state";
     const config = validateConfig(document, configFile);
-    expect(config.backend).toEqual({ type: "local", directory: path.join(tmp, "state") });
+    expect(config.backend).toEqual({ type: "local", directory: path.join(tmp, "state"), stateInStackFolder: false });
     expect(config.functions.map((fn) => fn.codeDirectory)).toEqual([path.join(tmp, "code"), path.join(tmp, "code")]);
+  });
+
+  test("reads a local backend that keeps each state in its stack folder", () => {
+    const document = doc();
+    document.backend = { type: "local", stateInStackFolder: true };
+    const backend = validateConfig(document, configFile).backend;
+    expect(backend).toMatchObject({ type: "local", stateInStackFolder: true });
   });
 
   test("reads an S3 backend with its defaults", () => {
@@ -525,6 +536,21 @@ describe("validateConfig: errors", () => {
     const issue = onlyIssue(document);
     expect(issue.path).toBe("backend.directory");
     expect(issue.message).toContain("allowed fields are type, bucket, region, keyPrefix, useLockfile, dynamodbTable, kmsKeyId, roleArn");
+  });
+
+  test("fails when a local backend has both a directory and stateInStackFolder", () => {
+    const document = doc();
+    document.backend = { type: "local", directory: "state", stateInStackFolder: true };
+    expect(onlyIssue(document)).toEqual({
+      path: "backend.directory",
+      message: '"state" cannot be combined with "stateInStackFolder": true, which keeps each state in its stack folder; remove one of the two',
+    });
+  });
+
+  test("fails when stateInStackFolder is not a boolean", () => {
+    const document = doc();
+    document.backend = { type: "local", stateInStackFolder: "yes" };
+    expect(onlyIssue(document).path).toBe("backend.stateInStackFolder");
   });
 
   test("fails when a function targets an unknown account", () => {
@@ -1412,6 +1438,213 @@ describe("validateConfig: functions[].encryptedEnvironment", () => {
     modify(document);
     const error = configError(document);
     expect(error.issues.filter((i) => i.path.includes("encryptedEnvironment"))).toEqual([]);
+    expect(error.issues.map((i) => i.path)).toContain(at);
+  });
+});
+
+describe("validateConfig: functions[].environmentOverrides", () => {
+  /** What a refused plain variable tells the user to do instead (the start of it). */
+  const SECRETS_FIX = 'keep secrets out of plain environment variables: declare it in "secrets"';
+  const LIMIT_FIX = "over Lambda's 4096-byte limit; move large values to SSM parameters or the code package";
+
+  test("keeps account and stack keys as given; per stack, a stack key wins over its account key, which wins over environment", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides["production-us-east-1"] = { API_BASE_URL: "https://us.api.example.com", LOG_LEVEL: "warn", REGION_LABEL: "us" };
+    const config = validateConfig(document, configFile);
+    const fn = config.functions[0];
+    expect(fn.environmentOverrides).toEqual({
+      staging: { API_BASE_URL: "https://api.staging.example.com" },
+      production: { API_BASE_URL: "https://api.example.com" },
+      "production-us-east-1": { API_BASE_URL: "https://us.api.example.com", LOG_LEVEL: "warn", REGION_LABEL: "us" },
+    });
+    const [staging, production] = config.accounts;
+    expect(stackEnvironment(fn, staging, "us-east-1")).toEqual({ SERVICE_NAME: "orders-api", LOG_LEVEL: "info", API_BASE_URL: "https://api.staging.example.com" });
+    expect(stackEnvironment(fn, production, "eu-west-1")).toEqual({ SERVICE_NAME: "orders-api", LOG_LEVEL: "info", API_BASE_URL: "https://api.example.com" });
+    expect(stackEnvironment(fn, production, "us-east-1")).toEqual({ SERVICE_NAME: "orders-api", LOG_LEVEL: "warn", API_BASE_URL: "https://us.api.example.com", REGION_LABEL: "us" });
+    // A function without overrides has its environment everywhere.
+    expect(stackEnvironment(config.functions[1], production, "us-east-1")).toEqual({});
+  });
+
+  test("fails when environmentOverrides is not an object, without echoing it", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides = "API_BASE_URL=https://user:hunter2@api.example.com";
+    const error = configError(document);
+    expect(error.issues).toEqual([
+      {
+        path: "functions[0].environmentOverrides",
+        message: 'expected an object, got a string; write {"<account>": {"<VARIABLE>": "<value>"}}, or "<account>-<region>" as the key for one stack only',
+      },
+    ]);
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  test.each([
+    ["a string", "https://api.example.com"],
+    ["a list", [{ API_BASE_URL: "https://api.example.com" }]],
+    ["null", null],
+  ])("fails when an override is %s instead of an object of strings, without echoing it", (shown, value) => {
+    const document = doc();
+    document.functions[0].environmentOverrides.production = value;
+    const error = configError(document);
+    expect(error.issues).toEqual([
+      { path: "functions[0].environmentOverrides.production", message: `expected an object of strings, got ${shown}; write {"<VARIABLE>": "<value>"}` },
+    ]);
+    expect(error.message).not.toContain("api.example.com");
+  });
+
+  test("fails when an override value is not a string", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides.staging.PORT = 8080;
+    expect(onlyIssue(document)).toEqual({ path: "functions[0].environmentOverrides.staging.PORT", message: 'environment variable "PORT" has a number value; write it as a string' });
+  });
+
+  test("fails when a key is neither an account nor a stack of the function, and names the allowed keys", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides.prod = { API_BASE_URL: "https://api.example.com" };
+    document.functions[0].environmentOverrides["production-eu-central-1"] = { API_BASE_URL: "https://api.example.com" };
+    // nightly-report runs in production only: staging and its stacks are not keys of it.
+    document.functions[1].environmentOverrides = { staging: { MODE: "dry-run" }, "staging-eu-west-1": { MODE: "dry-run" }, "production-us-east-1": { MODE: "full" } };
+    const error = configError(document);
+    const ordersKeys = "staging, production, staging-eu-west-1, staging-us-east-1, production-eu-west-1, production-us-east-1";
+    const reportKeys = "production, production-eu-west-1, production-us-east-1";
+    expect(error.issues).toEqual([
+      { path: "functions[0].environmentOverrides.prod", message: `is not an account or a stack of this function; use one of ${ordersKeys}` },
+      { path: "functions[0].environmentOverrides.production-eu-central-1", message: `is not an account or a stack of this function; use one of ${ordersKeys}` },
+      { path: "functions[1].environmentOverrides.staging", message: `is not an account or a stack of this function; use one of ${reportKeys}` },
+      { path: "functions[1].environmentOverrides.staging-eu-west-1", message: `is not an account or a stack of this function; use one of ${reportKeys}` },
+    ]);
+  });
+
+  test("fails when a key is given to a function that runs in no account", () => {
+    const document = doc();
+    document.functions[1].accounts = [];
+    document.functions[1].environmentOverrides = { production: { MODE: "full" } };
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[1].environmentOverrides.production",
+      message: "is not an account or a stack of this function, which runs in no account; remove it",
+    });
+  });
+
+  test("fails when a key is named like an Object.prototype member, which is not taken for a missing key", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides = JSON.parse('{"__proto__": {"API_BASE_URL": "https://api.example.com"}, "constructor": {"MODE": "x"}}');
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual(["functions[0].environmentOverrides.__proto__", "functions[0].environmentOverrides.constructor"]);
+    for (const issue of error.issues) expect(issue.message).toMatch(/^is not an account or a stack of this function; use one of staging, /);
+  });
+
+  test("fails when a key names both an account and a stack of another account", () => {
+    const document = doc();
+    document.accounts.push({ name: "production-eu-west-1", accountId: "333333333333", regions: ["us-west-2"] });
+    document.functions[0].accounts = ["staging", "production", "production-eu-west-1"];
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-eu-west-1-us-west-2"] = CIPHERTEXT;
+    document.functions[0].environmentOverrides["production-eu-west-1"] = { API_BASE_URL: "https://api.example.com" };
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].environmentOverrides.production-eu-west-1",
+      message: 'names both account "production-eu-west-1" and the stack "production-eu-west-1" of account "production"; rename one of the accounts so that no account name is also a stack name',
+    });
+  });
+
+  test.each([
+    ["AWS_REGION", "is reserved by the Lambda runtime; choose another name"],
+    ["1BAD", 'has an invalid name; start with a letter and use at least 2 letters, digits or "_"'],
+    ["LAMBDA_KMS_ENCRYPTED_VARIABLES", "is reserved: the function sets it to the names of its client-side encrypted variables; list encrypted values under encryptedEnvironment and choose another name"],
+  ])("fails when an override variable is named %p, as in environment", (variable, reason) => {
+    const document = doc();
+    document.functions[0].environmentOverrides["staging-eu-west-1"] = { [variable]: "x1" };
+    expect(onlyIssue(document)).toEqual({ path: `functions[0].environmentOverrides.staging-eu-west-1.${variable}`, message: `environment variable "${variable}" ${reason}` });
+  });
+
+  test("fails when an override variable looks like a secret, by its name or its value, without echoing the value", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides.production.DB_PASSWORD = "hunter2-correct-horse";
+    document.functions[0].environmentOverrides["staging-us-east-1"] = { API_BASE_URL: "https://deploy:hunter3-battery@api.staging.example.com" };
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual(["functions[0].environmentOverrides.production.DB_PASSWORD", "functions[0].environmentOverrides.staging-us-east-1.API_BASE_URL"]);
+    expect(error.issues[0].message).toContain('environment variable "DB_PASSWORD" looks like a secret (its name says it holds a secret); ');
+    expect(error.issues[0].message).toContain(SECRETS_FIX);
+    expect(error.issues[1].message).toContain('environment variable "API_BASE_URL" looks like a secret (its value looks like a URL with an embedded password); ');
+    expect(error.issues[1].message).toContain(SECRETS_FIX);
+    expect(error.message).not.toContain("hunter2");
+    expect(error.message).not.toContain("hunter3");
+  });
+
+  test("fails when an override variable is also set in secrets", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides.production.WEBHOOK_TOKEN_PARAMETER = "/payments/orders-api/other-token";
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].environmentOverrides.production.WEBHOOK_TOKEN_PARAMETER",
+      message: '"WEBHOOK_TOKEN_PARAMETER" is also set in secrets; give each variable one source: remove it from secrets or from environmentOverrides',
+    });
+  });
+
+  test("fails when an override variable is also set in encryptedEnvironment", () => {
+    const document = doc();
+    // A ciphertext-looking value under an innocent name: only the collision is wrong.
+    document.functions[0].environmentOverrides["staging-eu-west-1"] = { PARTNER_API_KEY_VERSION: "2", PARTNER_API_KEY: "arn:aws:kms:eu-west-1:111111111111:key/placeholder" };
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].environmentOverrides.staging-eu-west-1.PARTNER_API_KEY",
+      message: '"PARTNER_API_KEY" is also set in encryptedEnvironment; give each variable one source: remove it from encryptedEnvironment or from environmentOverrides',
+    });
+  });
+
+  // orders-api's environment (SERVICE_NAME=orders-api, LOG_LEVEL=info) is 35 bytes, production's
+  // API_BASE_URL=https://api.example.com another 35: with BIG (3 bytes) and its value, a stack of
+  // production is at the limit when the value has 4096 - 73 = 4023 characters.
+  test("accepts a merged environment of exactly 4 KB", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides["production-us-east-1"] = { BIG: "x".repeat(4023) };
+    expect(() => validateConfig(document, configFile)).not.toThrow();
+  });
+
+  test("fails when the merged environment of a stack is over 4 KB, naming the stack, at its most specific key", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides["production-us-east-1"] = { BIG: "x".repeat(4024) };
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].environmentOverrides.production-us-east-1",
+      message: `in stack production-us-east-1 (environment with environmentOverrides.production and environmentOverrides.production-us-east-1): environment variables total 4097 bytes, ${LIMIT_FIX}`,
+    });
+  });
+
+  test("fails once per stack when an account's overrides make each of its stacks over 4 KB", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides.production.BIG = "x".repeat(4024);
+    const error = configError(document);
+    expect(error.issues).toEqual(
+      ["production-eu-west-1", "production-us-east-1"].map((stack) => ({
+        path: "functions[0].environmentOverrides.production",
+        message: `in stack ${stack} (environment with environmentOverrides.production): environment variables total 4097 bytes, ${LIMIT_FIX}`,
+      })),
+    );
+  });
+
+  test("counts a variable that an override replaces once, with the value that wins", () => {
+    const document = doc();
+    // 35 + 3 + 4000 bytes fit; counted twice (environment's value and the override's) they would not.
+    document.functions[0].environment.BIG = "x".repeat(4000);
+    document.functions[0].environmentOverrides.staging = { BIG: "y".repeat(4000) };
+    const config = validateConfig(document, configFile);
+    expect(stackEnvironment(config.functions[0], config.accounts[0], "eu-west-1").BIG).toBe("y".repeat(4000));
+  });
+
+  test("an environment over 4 KB by itself is reported once, at environment, not again for each stack with overrides", () => {
+    const document = doc();
+    document.functions[0].environment.BIG = "x".repeat(4100);
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].environment",
+      message: `environment variables total 4138 bytes, ${LIMIT_FIX}`,
+    });
+  });
+
+  test.each([
+    ["an account has no regions", (document: Doc) => (document.accounts[0].regions = []), "accounts[0].regions"],
+    ["an account name is invalid", (document: Doc) => Object.assign(document.accounts[1], { name: "Production" }), "accounts[1].name"],
+  ])("when %s, that is not reported again for the override keys", (_, modify, at) => {
+    const document = doc();
+    document.functions[0].environmentOverrides["staging-eu-west-1"] = { LOG_LEVEL: "debug" };
+    modify(document);
+    const error = configError(document);
+    expect(error.issues.filter((i) => i.path.includes("environmentOverrides"))).toEqual([]);
     expect(error.issues.map((i) => i.path)).toContain(at);
   });
 });

@@ -701,7 +701,7 @@ describe("writeRunConfig", () => {
 
     expect(returned.emulator?.endpoint).toBe(ENDPOINT);
     expect(returned.sourceFile).toBe(path.join(runDir, "config.json"));
-    expect(returned.backend).toEqual({ type: "local", directory: path.join(runDir, "state") });
+    expect(returned.backend).toEqual({ type: "local", directory: path.join(runDir, "state"), stateInStackFolder: false });
     expect(returned.key.rotationPeriodDays).toBe(180);
     expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"]).toBe(ciphertext);
     expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]).toBe(LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]);
@@ -714,6 +714,16 @@ describe("writeRunConfig", () => {
     const returned = writeRunConfig({ endpoint: ENDPOINT, runDir, ciphertexts: { "nightly-report": { REPORT_TOKEN: perStack } } });
     expect(returned.functions[1].encryptedEnvironment).toEqual({ REPORT_TOKEN: perStack });
     expect(returned.functions[0].encryptedEnvironment).toEqual(LOCAL.functions[0].encryptedEnvironment);
+  });
+
+  test("keeps only the accounts asked for, with what config validation needs pruned (the run's changed account list)", () => {
+    const returned = writeRunConfig({ endpoint: ENDPOINT, runDir, accounts: { staging: ["eu-west-1", "us-east-1"] } });
+    expect(returned.accounts.map((a) => [a.name, a.regions])).toEqual([["staging", ["eu-west-1", "us-east-1"]]]);
+    // nightly-report runs in production only, so it goes; orders-api keeps its staging values only.
+    expect(returned.functions.map((fn) => fn.name)).toEqual(["orders-api"]);
+    expect(Object.keys(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+    expect(Object.keys(returned.functions[0].environmentOverrides)).toEqual(["staging"]);
+    expect(returned.secrets.map((s) => s.accounts)).toEqual([["staging"], ["staging"]]);
   });
 
   test("fails when the source config has no emulator section", () => {

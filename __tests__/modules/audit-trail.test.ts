@@ -5,7 +5,7 @@ import { TerraformStack, TerraformVariable } from "cdktf";
 import { AuditTrail, AuditTrailProps, CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN, trailNameProblem } from "../../modules/audit-trail";
 import { keyPolicyChangePattern } from "../../modules/key-use-alarms";
 import { fullSynthStackDir, Json, newStack as newStackIn, PolicyJson, synthJson, statementBySid as statement } from "../support/synth";
-import { checkStack } from "../support/terraform";
+import { checkStack } from "../../tooling/stack-check";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "audit-trail-test-"));

@@ -11,7 +11,7 @@ import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret } from "../../modules/secrets-manager-secret";
 import { SecureStringParameter } from "../../modules/secure-string-parameter";
 import { newStackWithKey, onlyResource as only, PolicyStatementJson as Statement, Resources, synthJson } from "../support/synth";
-import { CLI_CONFIG_FILE_NAME, checkStack, requireTerraform } from "../support/terraform";
+import { CLI_CONFIG_FILE_NAME, checkStack, requireTerraform } from "../../tooling/stack-check";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "encrypted-function-test-"));
@@ -342,6 +342,28 @@ function secretsSetup() {
   return { stack, key, dbPassword, apiKey };
 }
 
+/** What reading the secretsSetup() secret and parameter grants: each read action on its ARN, and Decrypt only through its service, for it. */
+function secretAndParameterStatements(secretArn: string, parameterArn: string, keyArnRef: string): Statement[] {
+  return [
+    { Sid: "ReadSecretDbPassword", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] },
+    {
+      Sid: "DecryptSecretDbPassword",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [keyArnRef],
+      Condition: { StringEquals: { "kms:EncryptionContext:SecretARN": secretArn, "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } },
+    },
+    { Sid: "ReadParameterApiKey", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [parameterArn] },
+    {
+      Sid: "DecryptParameterApiKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [keyArnRef],
+      Condition: { StringEquals: { "kms:EncryptionContext:PARAMETER_ARN": parameterArn, "kms:ViaService": `ssm.${REGION}.amazonaws.com` } },
+    },
+  ];
+}
+
 function roleStatements(resources: Resources): Statement[] {
   const [, rolePolicy] = only(resources, "aws_iam_role_policy");
   return (JSON.parse(rolePolicy.policy as string) as { Statement: Statement[] }).Statement;
@@ -377,24 +399,7 @@ describe("secrets", () => {
     const [secretId] = only(resources, "aws_secretsmanager_secret");
     const secretArn = `\${aws_secretsmanager_secret.${secretId}.arn}`;
     const parameterArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/orders/api-key`;
-    expect(roleStatements(resources).slice(2)).toEqual([
-      { Sid: "ReadSecretDbPassword", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] },
-      {
-        Sid: "DecryptSecretDbPassword",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [keyArnRef],
-        Condition: { StringEquals: { "kms:EncryptionContext:SecretARN": secretArn, "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } },
-      },
-      { Sid: "ReadParameterApiKey", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [parameterArn] },
-      {
-        Sid: "DecryptParameterApiKey",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [keyArnRef],
-        Condition: { StringEquals: { "kms:EncryptionContext:PARAMETER_ARN": parameterArn, "kms:ViaService": `ssm.${REGION}.amazonaws.com` } },
-      },
-    ]);
+    expect(roleStatements(resources).slice(2)).toEqual(secretAndParameterStatements(secretArn, parameterArn, keyArnRef));
   });
 
   test("secrets alone make a non-empty environment, so kms_key_arn is set; names that sound secret are fine here", () => {
@@ -415,6 +420,63 @@ describe("secrets", () => {
       const sids = (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement.map((s) => s.Sid);
       expect(sids).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "ReadSecretDbPassword", "DecryptSecretDbPassword"]);
     }
+  });
+});
+
+describe("the function is grantable (IGrantable): grants land in its execution role's policy", () => {
+  test("secret.grantRead(fn) and parameter.grantRead(fn) add exactly the read and decrypt statements", () => {
+    const { stack, key, dbPassword, apiKey } = secretsSetup();
+    const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE });
+    expect(fn.grantPrincipal).toBe(fn.role);
+    const secretGrant = dbPassword.grantRead(fn);
+    const parameterGrant = apiKey.grantRead(fn);
+    const { resources, keyArnRef } = synthesize(stack);
+    const [secretId] = only(resources, "aws_secretsmanager_secret");
+    const secretArn = `\${aws_secretsmanager_secret.${secretId}.arn}`;
+    const parameterArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/orders/api-key`;
+    const statements = roleStatements(resources);
+    expect(statements.map((s) => s.Sid)).toEqual([
+      "WriteOwnLogStreams",
+      "DecryptOwnEnvironment",
+      "ReadSecretDbPassword",
+      "DecryptSecretDbPassword",
+      "ReadParameterApiKey",
+      "DecryptParameterApiKey",
+    ]);
+    expect(statements.slice(2)).toEqual(secretAndParameterStatements(secretArn, parameterArn, keyArnRef));
+    // The function and its role are one grantee: granting the role again returns the same grant and adds nothing.
+    expect(dbPassword.grantRead(fn.role)).toBe(secretGrant);
+    expect(apiKey.grantRead(fn.role)).toBe(parameterGrant);
+    expect(fn.role.policyDocument.statements).toHaveLength(6);
+  });
+
+  test("key.grantDecrypt(fn, …) adds exactly one conditioned Decrypt statement on the key", () => {
+    const { stack, key } = setup();
+    const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE });
+    const returned = key.grantDecrypt(fn, { sid: "DecryptReports", encryptionContext: { Department: "finance" } });
+    const { resources, keyArnRef } = synthesize(stack);
+    const statements = roleStatements(resources);
+    expect(statements.map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "DecryptReports"]);
+    expect(statements[2]).toEqual({
+      Sid: "DecryptReports",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [keyArnRef],
+      Condition: { StringEquals: { "kms:EncryptionContext:Department": "finance" } },
+    });
+    expect(fn.role.policyDocument.statements).toContain(returned);
+  });
+
+  test("granting a secret the function already reads through secrets adds nothing (no duplicate statement IDs)", () => {
+    const { stack, key, dbPassword } = secretsSetup();
+    const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword } });
+    expect(() => dbPassword.grantRead(fn)).not.toThrow();
+    expect(roleStatements(synthesize(stack).resources).map((s) => s.Sid)).toEqual([
+      "WriteOwnLogStreams",
+      "DecryptOwnEnvironment",
+      "ReadSecretDbPassword",
+      "DecryptSecretDbPassword",
+    ]);
   });
 });
 
@@ -547,7 +609,7 @@ describe("secrets and encryptedEnvironment: validation", () => {
     ["an empty string", ""],
   ])("fails when a ciphertext has %s", (_label, value) => {
     expect(attempt({ encryptedEnvironment: { STRIPE_KEY: value } })).toThrow(
-      `function "orders": encryptedEnvironment variable "STRIPE_KEY" is not valid base64 (${value.length} characters); paste the base64 ciphertext printed by the encrypt command, made with this function's key and the encryption context LambdaFunctionName=<function name>`,
+      `function "orders": encryptedEnvironment variable "STRIPE_KEY" is not valid base64 (${value.length} characters); paste the base64 ciphertext printed by the encrypt command ("npx lambda-kms-encrypt", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context LambdaFunctionName=<function name>`,
     );
   });
 

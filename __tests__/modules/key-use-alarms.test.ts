@@ -12,7 +12,7 @@ import {
   unexpectedDecryptPattern,
 } from "../../modules/key-use-alarms";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
-import { checkStack } from "../support/terraform";
+import { checkStack } from "../../tooling/stack-check";
 
 /** CloudWatch Logs' limit on a filter pattern (PutMetricFilter `filterPattern`). */
 const FILTER_PATTERN_MAX_LENGTH = 1024;

@@ -4,7 +4,7 @@ import * as path from "path";
 import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { s3BucketNameProblem, TrailLogBucket, TrailLogBucketProps } from "../../modules/trail-log-bucket";
 import { fullSynthStackDir, Json, newStackWithKey, synthJson } from "../support/synth";
-import { checkStack } from "../support/terraform";
+import { checkStack } from "../../tooling/stack-check";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "trail-log-bucket-test-"));

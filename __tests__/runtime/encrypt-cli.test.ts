@@ -1,5 +1,6 @@
 /**
- * The encrypt command (`npm run encrypt` = node dist/bin/encrypt-value.js),
+ * The encrypt command (the package's bin `lambda-kms-encrypt`, and
+ * `npm run encrypt` in this repository = node dist/bin/encrypt-value.js),
  * run as a child process against moto through AWS_ENDPOINT_URL only (no
  * endpoint flag: the SDK's own endpoint resolution is what is tested), with
  * the plaintext on stdin. jest's globalSetup has built dist/.
@@ -103,7 +104,7 @@ describe("usage errors exit 2 with a clear message on stderr and nothing on stdo
     ["missing --key", ["--function", "orders-api"], "x", /missing --key/],
     ["no flags", [], "x", /missing --key and --function/],
     ["an unknown flag", [...ok, "--bogus"], "x", /Unknown option '--bogus'/],
-    ["empty stdin", ok, "", /stdin is empty/],
+    ["empty stdin", ok, "", /stdin is empty: pipe the value to encrypt, e\.g\. printf %s "\$VALUE" \| npx lambda-kms-encrypt --key <key> --function <name>/],
     ["stdin with only a newline", ok, "\n", /stdin is empty/],
     ["an AWS managed key", ["--key", "alias/aws/lambda", "--function", "orders-api"], "x", /AWS managed key; use the customer-managed key/],
     ["a key name without alias/", ["--key", "payments", "--function", "orders-api"], "x", /is not a KMS key reference/],
@@ -114,7 +115,7 @@ describe("usage errors exit 2 with a clear message on stderr and nothing on stdo
     const result = await run(args, input);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^encrypt-value: /);
+    expect(result.stderr).toMatch(/^lambda-kms-encrypt: /);
     expect(result.stderr).toMatch(message);
   });
 
@@ -162,6 +163,8 @@ describe("AWS errors exit 1 and are named", () => {
 test("--help prints the usage on stdout and exits 0 without reading stdin", async () => {
   const result = await run(["--help"], "");
   expect(result.code).toBe(0);
-  expect(result.stdout).toMatch(/^usage: npm run encrypt --silent -- --key <key> --function <name>/);
+  // Named as package users run it; the repository's npm script is listed too.
+  expect(result.stdout).toMatch(/^usage: lambda-kms-encrypt --key <key> --function <name> \[--region <region>\] < plaintext-file\n/);
+  expect(result.stdout).toContain("npm run encrypt --silent -- --key <key> --function <name> [--region <region>] < plaintext-file   (in the cdktf-lambda-kms repository)");
   expect(result.stdout).toContain("never from arguments");
 });

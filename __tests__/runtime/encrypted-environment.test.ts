@@ -140,7 +140,8 @@ describe("failures", () => {
     expect(error.operation).toBe("Decrypt");
     expect(error.message).toMatch(/^cannot decrypt environment variable "DB_PASSWORD" \(\d+ base64 chars, sha256 [0-9a-f]{12}…\) for function "orders-api": InvalidCiphertextException/);
     expect(error.hint).toContain("LambdaFunctionName=orders-api");
-    expect(error.hint).toContain("npm run encrypt");
+    // The package's bin first (what a package user has), the repository's script second.
+    expect(error.hint).toContain('re-encrypt it with "npx lambda-kms-encrypt --key <key> --function orders-api" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)');
     expectNoSecretsIn(error, plaintext, ciphertext, ...Object.values(PLAINTEXTS));
   });
 
@@ -158,6 +159,7 @@ describe("failures", () => {
     const error = await failure(decryptEnvironment());
     expect(error).toMatchObject({ variable: "API_KEY", code: "InvalidBase64", awsErrorName: undefined });
     expect(error.message).toMatch(/cannot decrypt environment variable "API_KEY": InvalidBase64\. the value \(\d+ base64 chars, sha256 [0-9a-f]{12}…\) is not base64/);
+    expect(error.message).toContain('set it to the exact output of "npx lambda-kms-encrypt --key <key> --function orders-api" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)');
     expectNoSecretsIn(error, "sk_live_pasted-the-plaintext-by-mistake!");
     expect(lib.calls.kms.count("DecryptCommand")).toBe(0);
   });
@@ -167,6 +169,7 @@ describe("failures", () => {
     const error = await failure(decryptEnvironment());
     expect(error).toMatchObject({ variable: "MISSING_ONE", code: "MissingVariable" });
     expect(error.message).toContain("LAMBDA_KMS_ENCRYPTED_VARIABLES");
+    expect(error.message).toContain('set it to the output of "npx lambda-kms-encrypt" ("npm run encrypt" in the cdktf-lambda-kms repository)');
     // DB_PASSWORD was still decrypted (and memoized): one call, not retried later.
     expect(lib.calls.kms.count("DecryptCommand")).toBe(1);
     await getDecryptedVariable("DB_PASSWORD");

@@ -1,5 +1,5 @@
 /**
- * The runtime library's layer rules (DESIGN.md "Layers"): code in runtime/
+ * The runtime library's layer rules: code in runtime/
  * runs inside Lambda, so it imports only the AWS SDK v3 and Node built-ins,
  * loads the SDK only when a value is first needed (cold start), and the test
  * harness it is proven with never skips.

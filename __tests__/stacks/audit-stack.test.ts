@@ -459,9 +459,10 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     const document = doc();
     document.accounts[0].deployerArns = [];
     document.functions[0].accounts = ["production"];
-    // Encrypted values exist only for the stacks a function runs in.
+    // Encrypted values and environment overrides exist only for the accounts and stacks a function runs in.
     delete document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"];
     delete document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-us-east-1"];
+    delete document.functions[0].environmentOverrides.staging;
     const { json } = synthesizeDocument(document);
     const filter = findBy(json["staging-eu-west-1"], "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-eu-west-1-unexpected-decrypt").config;
     expect(allowedPrincipals(filter.pattern)).toEqual([]);

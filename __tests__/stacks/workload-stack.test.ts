@@ -27,16 +27,19 @@ afterAll(() => {
 const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");
 
 /**
- * Gives orders-api's encrypted PARTNER_API_KEY a ciphertext for exactly the
- * stacks it runs in after a test changed the accounts or regions: the
- * default's ciphertext where there is one, else CIPHERTEXT.
+ * Fits orders-api's per-stack settings to the stacks it runs in after a test
+ * changed the accounts or regions: its encrypted PARTNER_API_KEY gets a
+ * ciphertext for exactly those stacks (the default's where there is one, else
+ * CIPHERTEXT), and its environmentOverrides keep only the keys of its accounts.
  */
-function fitCiphertexts(document: Json): void {
+function fitToStacks(document: Json): void {
   const fn = document.functions[0];
   const defaults = DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY;
   const accounts = document.accounts.filter((a: Json) => fn.accounts === undefined || fn.accounts.includes(a.name));
   const stacks: string[] = accounts.flatMap((a: Json) => a.regions.map((region: string) => `${a.name}-${region}`));
   fn.encryptedEnvironment.PARTNER_API_KEY = Object.fromEntries(stacks.map((stack) => [stack, defaults[stack] ?? CIPHERTEXT]));
+  const names: string[] = accounts.map((a: Json) => a.name);
+  for (const key of Object.keys(fn.environmentOverrides ?? {})) if (!names.includes(key) && !stacks.includes(key)) delete fn.environmentOverrides[key];
 }
 
 /** A resource's configuration without cdktf's "//" metadata. */
@@ -105,7 +108,7 @@ describe("addStacks", () => {
     document.accounts[0].regions = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
     document.accounts.pop();
     document.functions.pop();
-    fitCiphertexts(document);
+    fitToStacks(document);
     const { stacks, json } = synthesizeDocument(document);
     expect(stacks.map((s) => s.node.id)).toEqual(["staging-audit", "staging-eu-west-1", "staging-eu-central-1", "staging-ap-southeast-2"]);
     expect(workloads(stacks).map((s) => json[s.node.id].provider.aws[0].region)).toEqual(["eu-west-1", "eu-central-1", "ap-southeast-2"]);
@@ -299,7 +302,7 @@ describe("WorkloadStack resources", () => {
     const document = doc();
     document.functions[0].accounts = ["production"];
     for (const secret of document.secrets) secret.accounts = ["production"];
-    fitCiphertexts(document);
+    fitToStacks(document);
     const { json } = synthesizeDocument(document);
     expect(Object.keys(json["staging-eu-west-1"].resource).sort()).toEqual([
       "aws_cloudwatch_log_metric_filter",
@@ -337,7 +340,7 @@ describe("WorkloadStack resources", () => {
     const document = doc();
     document.accounts.push({ name: "china", accountId: "333333333333", regions: ["cn-north-1"] });
     document.functions[0].permissionsBoundaryPolicyName = "platform-boundary";
-    fitCiphertexts(document);
+    fitToStacks(document);
     const { json } = synthesizeDocument(document);
     expect(findBy(json["china-cn-north-1"], "aws_iam_role", "name", "orders-api-cn-north-1").config.permissions_boundary).toBe(
       "arn:aws-cn:iam::333333333333:policy/platform-boundary",
@@ -383,6 +386,7 @@ describe("WorkloadStack resources", () => {
       variables: {
         SERVICE_NAME: "orders-api",
         LOG_LEVEL: "info",
+        API_BASE_URL: "https://api.staging.example.com",
         DB_PASSWORD_SECRET_ARN: `\${aws_secretsmanager_secret.${secret.id}.arn}`,
         WEBHOOK_TOKEN_PARAMETER: "/payments/orders-api/partner-webhook-token",
         PARTNER_API_KEY: DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-us-east-1"],
@@ -491,7 +495,7 @@ describe("WorkloadStack secrets and encrypted values", () => {
     document.functions[0].secrets = { DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-password" };
     document.functions[1].secrets = { WEBHOOK_TOKEN_PARAMETER: PARAMETER_NAME };
     document.functions[0].accounts = ["production"];
-    fitCiphertexts(document);
+    fitToStacks(document);
     const { json } = synthesizeDocument(document);
     for (const name of ["staging-eu-west-1", "staging-us-east-1"]) {
       // No function here, but the Secrets Manager secret is defined for every account.
@@ -522,6 +526,8 @@ describe("WorkloadStack secrets and encrypted values", () => {
         variables: {
           SERVICE_NAME: "orders-api",
           LOG_LEVEL: "info",
+          // The default configuration's override for the stack's account.
+          API_BASE_URL: name.startsWith("staging") ? "https://api.staging.example.com" : "https://api.example.com",
           // The ARN of this stack's secret (a reference), never the value.
           DB_PASSWORD_SECRET_ARN: `\${aws_secretsmanager_secret.${secret.id}.arn}`,
           // The parameter's name, never the value.
@@ -636,6 +642,49 @@ describe("WorkloadStack secrets and encrypted values", () => {
     const role = findBy(stack, "aws_iam_role", "name", "orders-api-eu-west-1");
     const policy = findBy(stack, "aws_iam_role_policy", "role", `\${aws_iam_role.${role.id}.id}`);
     expect(fn.config.depends_on).toContain(`aws_iam_role_policy.${policy.id}`);
+  });
+});
+
+describe("WorkloadStack environment overrides", () => {
+  test("gives each stack its merged plain environment: the account's overrides, a stack's winning over them, the rest untouched", () => {
+    const document = doc();
+    document.functions[0].environmentOverrides = {
+      production: { API_BASE_URL: "https://api.example.com", FEATURE_FLAGS: "checkout-v2" },
+      "production-us-east-1": { API_BASE_URL: "https://us.api.example.com", LOG_LEVEL: "warn" },
+    };
+    const { json } = synthesizeDocument(document);
+    const ciphertexts: Record<string, string> = DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY;
+    /** What every stack of orders-api gets besides the plain variables: secret references and its own ciphertext. */
+    const references = (name: string) => ({
+      DB_PASSWORD_SECRET_ARN: `\${aws_secretsmanager_secret.${only(json[name], "aws_secretsmanager_secret").id}.arn}`,
+      WEBHOOK_TOKEN_PARAMETER: "/payments/orders-api/partner-webhook-token",
+      PARTNER_API_KEY: ciphertexts[name],
+      LAMBDA_KMS_ENCRYPTED_VARIABLES: "PARTNER_API_KEY",
+    });
+    const ordersApi = (name: string) => findBy(json[name], "aws_lambda_function", "function_name", "orders-api").config;
+    const expected: Record<string, Record<string, string>> = {
+      // The account's overrides: one variable replaced, one added.
+      "production-eu-west-1": { SERVICE_NAME: "orders-api", LOG_LEVEL: "info", API_BASE_URL: "https://api.example.com", FEATURE_FLAGS: "checkout-v2" },
+      // The stack's overrides win over the account's (API_BASE_URL) and over environment (LOG_LEVEL).
+      "production-us-east-1": { SERVICE_NAME: "orders-api", LOG_LEVEL: "warn", API_BASE_URL: "https://us.api.example.com", FEATURE_FLAGS: "checkout-v2" },
+      // No key for staging: environment as written.
+      "staging-eu-west-1": { SERVICE_NAME: "orders-api", LOG_LEVEL: "info" },
+    };
+    for (const [name, variables] of Object.entries(expected)) {
+      const fn = ordersApi(name);
+      expect({ name, environment: fn.environment }).toEqual({ name, environment: { variables: { ...variables, ...references(name) } } });
+      // Still encrypted with this stack's own key.
+      expect(fn.kms_key_arn).toBe(`\${aws_kms_key.${only(json[name], "aws_kms_key").id}.arn}`);
+    }
+    // Another function of the same stacks is not affected.
+    expect(findBy(json["production-us-east-1"], "aws_lambda_function", "function_name", "nightly-report").config).not.toHaveProperty("environment");
+  });
+
+  test("the function's own checks run on the merged environment, also for a config that skipped validation", () => {
+    const config = validateConfig(doc(), configFile);
+    // Mutated after validation, as a program building its AppConfig by hand could.
+    (config.functions[0].environmentOverrides as Record<string, Record<string, string>>)["production-us-east-1"] = { DB_PASSWORD: "hunter2-correct-horse" };
+    expect(() => synthesize(config)).toThrow('function "orders-api": environment variable "DB_PASSWORD" looks like a secret (its name says it holds a secret)');
   });
 });
 

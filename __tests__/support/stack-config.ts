@@ -37,3 +37,6 @@ export function makeStackTestFolder(prefix: string): StackTestFolder {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   return { tmp, configFile: path.join(tmp, "config.json"), outdir: path.join(tmp, "cdktf.out") };
 }
+
+
+export { restrictToAccounts } from "../../e2e/local-run-config";

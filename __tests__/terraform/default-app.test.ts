@@ -1,7 +1,7 @@
 /**
  * Every stack of the default app passes `terraform validate` and `terraform
  * plan` with the real hashicorp/aws 5.100.0 provider, offline. The harness
- * (../support/terraform.ts) adds dummy credentials through an override file
+ * (tooling/stack-check.ts) adds dummy credentials through an override file
  * in the synthesized copy; the production JSON is not changed.
  */
 import { randomUUID } from "crypto";
@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadConfig, DEFAULT_CONFIG_FILE } from "../../config/load-config";
 import { synthesizeApp } from "../../stacks/synthesize-app";
-import { StackCheckResult, checkStack, checkStacks } from "../support/terraform";
+import { StackCheckResult, checkStack, checkStacks } from "../../tooling/stack-check";
 
 type ResourceCounts = Readonly<Record<string, number>>;
 

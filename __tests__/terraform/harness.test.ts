@@ -1,5 +1,5 @@
 /**
- * Tests of the offline Terraform checker (__tests__/support/terraform.ts)
+ * Tests of the offline Terraform checker (tooling/stack-check.ts)
  * against small hand-written cdk.tf.json fixtures. Every terraform command
  * costs ~0.5–2.5 s, so the fixtures are tiny and each test runs as few
  * commands as it can.
@@ -16,7 +16,7 @@ import {
   requireTerraform,
   resolveProviderMirror,
   writeOfflineCliConfig,
-} from "../support/terraform";
+} from "../../tooling/stack-check";
 
 const TERRAFORM_TIMEOUT = 120_000;
 
@@ -229,7 +229,7 @@ describe("checkStack", () => {
     process.env.TF_PROVIDER_MIRROR = empty;
     try {
       expect(() => resolveProviderMirror()).toThrow(path.join(empty, "registry.terraform.io", "hashicorp", "aws"));
-      await expect(checkStack(dir)).rejects.toThrow(/provider mirror not found.*Set TF_PROVIDER_MIRROR/s);
+      await expect(checkStack(dir)).rejects.toThrow(/TF_PROVIDER_MIRROR=".*" holds no hashicorp\/aws 5\.100\.0.*Set TF_PROVIDER_MIRROR to the folder that holds registry\.terraform\.io/s);
       expect(fs.existsSync(path.join(dir, OVERRIDE_FILE_NAME))).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.TF_PROVIDER_MIRROR;

@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../../config/load-config";
 import { synthesizeApp } from "../../stacks/synthesize-app";
-import { OVERRIDE_FILE_NAME, buildOfflineOverride, requireTerraform, writeOfflineCliConfig } from "../support/terraform";
+import { OVERRIDE_FILE_NAME, buildOfflineOverride, requireTerraform, writeOfflineCliConfig } from "../../tooling/stack-check";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const STACK = "staging-eu-west-1";

@@ -10,7 +10,7 @@ export const lambdaNoPlaintextSecrets: ComplianceRule = {
   rationale:
     "Environment values are visible in clear to anyone who can read the function configuration and are stored in Terraform state and plan output. Secrets belong in Secrets Manager or SSM SecureString, or are encrypted client-side.",
   remediation:
-    "Move the value to Secrets Manager or an SSM SecureString parameter and pass only its ARN or name, or encrypt it with `npm run encrypt` and list it under encryptedEnvironment (client-side KMS ciphertext).",
+    "Move the value to Secrets Manager or an SSM SecureString parameter and pass only its ARN or name, or encrypt it with `npx lambda-kms-encrypt` (`npm run encrypt` in the cdktf-lambda-kms repository) and list it under encryptedEnvironment (client-side KMS ciphertext).",
   controls: ["checkov CKV_AWS_45"],
   check(stack: StackView): readonly RuleViolation[] {
     return stack.ofType("aws_lambda_function").flatMap((resource): RuleViolation[] => {

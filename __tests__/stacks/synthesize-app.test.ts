@@ -1,0 +1,183 @@
+/**
+ * The all-or-nothing swap of the output folder when the set of stacks
+ * changes: what happens to the folders of removed stacks (with and without
+ * the cdktf CLI), and to state kept in stack folders.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { AppConfig } from "../../config/app-config";
+import { loadConfig } from "../../config/load-config";
+import { ConfigError } from "../../config/validate-config";
+import { synthesizeApp } from "../../stacks/synthesize-app";
+import { Json, StackTestFolder, defaultConfigDocument, makeStackTestFolder, restrictToAccounts } from "../support/stack-config";
+
+const BOTH_ACCOUNTS = { staging: ["eu-west-1"], production: ["eu-west-1"] };
+const STAGING_ONLY = { staging: ["eu-west-1"] };
+const STAGING_STACKS = ["staging-audit", "staging-eu-west-1"];
+
+let folder: StackTestFolder;
+let configs = 0;
+
+beforeAll(() => {
+  folder = makeStackTestFolder("synthesize-app-test-");
+});
+
+afterAll(() => {
+  fs.rmSync(folder.tmp, { recursive: true, force: true });
+});
+
+/** Writes and loads a configuration with just these accounts and regions (state in <tmp>/state unless changed). */
+function config(keep: Record<string, readonly string[]>, modify: (document: Json) => void = () => undefined): AppConfig {
+  const document = restrictToAccounts(defaultConfigDocument(), keep);
+  modify(document);
+  const file = path.join(folder.tmp, `config-${++configs}.json`);
+  fs.writeFileSync(file, JSON.stringify(document));
+  return loadConfig(file);
+}
+
+function stateInStackFolder(document: Json): void {
+  document.backend = { type: "local", stateInStackFolder: true };
+}
+
+/** A fresh output folder for one test. */
+function outdir(name: string): string {
+  return path.join(folder.tmp, name, "cdktf.out");
+}
+
+function stackFolders(out: string): string[] {
+  return fs.readdirSync(path.join(out, "stacks")).sort();
+}
+
+/** A Terraform state file with `resources` managed resources (one instance each). */
+function writeState(file: string, resources: number): void {
+  const state = {
+    version: 4,
+    resources: Array.from({ length: resources }, (_, i) => ({ mode: "managed", type: "aws_kms_key", name: `key${i}`, instances: [{ attributes: { id: `k${i}` } }] })),
+  };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(state));
+}
+
+describe("when the configuration loses stacks", () => {
+  test("run by the cdktf CLI, the removed stacks' folders stay behind empty, for the CLI's own clean-up to remove", () => {
+    // The CLI lists the stack folders before it runs the app and then calls fs.rmSync (without force)
+    // on every folder whose stack is gone: a missing folder crashed it with ENOENT.
+    const out = outdir("cli");
+    synthesizeApp(config(BOTH_ACCOUNTS), out, { runByCdktfCli: true });
+    expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
+
+    const result = synthesizeApp(config(STAGING_ONLY), out, { runByCdktfCli: true });
+    expect(result.stacks).toEqual(STAGING_STACKS);
+    expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
+    expect(fs.readdirSync(path.join(out, "stacks", "production-audit"))).toEqual([]);
+    expect(fs.readdirSync(path.join(out, "stacks", "production-eu-west-1"))).toEqual([]);
+    for (const stack of STAGING_STACKS) expect(fs.existsSync(path.join(out, "stacks", stack, "cdk.tf.json"))).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual(STAGING_STACKS);
+  });
+
+  test("run without the cdktf CLI (npm run synth), the removed stacks' folders are gone", () => {
+    const out = outdir("plain");
+    synthesizeApp(config(BOTH_ACCOUNTS), out);
+    synthesizeApp(config(STAGING_ONLY), out);
+    expect(stackFolders(out)).toEqual(STAGING_STACKS);
+  });
+
+  test("warns about state files of stacks the configuration no longer has, and names how many resources they hold", () => {
+    const out = outdir("orphaned-state");
+    const staging = config(STAGING_ONLY);
+    if (staging.backend.type !== "local") throw new Error("the default configuration has a local backend");
+    writeState(path.join(staging.backend.directory, "production-eu-west-1.tfstate"), 2);
+    writeState(path.join(staging.backend.directory, "production-audit.tfstate"), 0);
+    writeState(path.join(staging.backend.directory, "staging-audit.tfstate"), 5);
+
+    const result = synthesizeApp(staging, out);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain(`${path.join(staging.backend.directory, "production-eu-west-1.tfstate")} holds 2 resources of the stack production-eu-west-1`);
+    expect(result.warnings[0]).toContain("npm run destroy -- <stack>");
+  });
+});
+
+describe("stateInStackFolder", () => {
+  test("points each stack's local backend at terraform.tfstate in its own folder", () => {
+    const out = outdir("state-path");
+    synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out);
+    for (const stack of STAGING_STACKS) {
+      const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8"));
+      expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
+    }
+  });
+
+  test("carries the state, its backup and Terraform's working files across a new synth", () => {
+    const out = outdir("carry");
+    const staging = config(STAGING_ONLY, stateInStackFolder);
+    synthesizeApp(staging, out);
+    const stackDir = path.join(out, "stacks", "staging-eu-west-1");
+    writeState(path.join(stackDir, "terraform.tfstate"), 3);
+    fs.writeFileSync(path.join(stackDir, "terraform.tfstate.backup"), "backup");
+    fs.mkdirSync(path.join(stackDir, ".terraform"));
+    fs.writeFileSync(path.join(stackDir, ".terraform", "marker"), "init");
+    const state = fs.readFileSync(path.join(stackDir, "terraform.tfstate"), "utf8");
+
+    synthesizeApp(staging, out);
+    expect(fs.readFileSync(path.join(stackDir, "terraform.tfstate"), "utf8")).toBe(state);
+    expect(fs.readFileSync(path.join(stackDir, "terraform.tfstate.backup"), "utf8")).toBe("backup");
+    expect(fs.readFileSync(path.join(stackDir, ".terraform", "marker"), "utf8")).toBe("init");
+  });
+
+  test("fails when a stack that is no longer configured still has resources in its folder's state, and changes nothing", () => {
+    const out = outdir("held");
+    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    const removed = path.join(out, "stacks", "production-eu-west-1");
+    writeState(path.join(removed, "terraform.tfstate"), 1);
+    const before = fs.readFileSync(path.join(removed, "cdk.tf.json"), "utf8");
+
+    expect(() => synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out)).toThrow(
+      /the configuration no longer has the stacks production-eu-west-1 \(1 resources\), but their folders .* hold their Terraform state.*destroy the stacks/,
+    );
+    expect(fs.readFileSync(path.join(removed, "cdk.tf.json"), "utf8")).toBe(before);
+    expect(fs.existsSync(path.join(removed, "terraform.tfstate"))).toBe(true);
+    expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
+  });
+
+  test("lets a removed stack's folder go once its state is empty (the stack was destroyed)", () => {
+    const out = outdir("destroyed");
+    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    writeState(path.join(out, "stacks", "production-eu-west-1", "terraform.tfstate"), 0);
+    synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out);
+    expect(stackFolders(out)).toEqual(STAGING_STACKS);
+  });
+});
+
+test("fails when the local state folder is inside the output folder, which every synth replaces", () => {
+  const out = outdir("state-inside");
+  const inside = config(STAGING_ONLY, (document) => {
+    document.backend = { type: "local", directory: path.join(out, "state") };
+  });
+  let error: unknown;
+  try {
+    synthesizeApp(inside, out);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).issues).toEqual([
+    {
+      path: "backend.directory",
+      message: expect.stringMatching(/^".*state-inside\/cdktf\.out\/state" is inside the output folder .*; choose a folder outside it, or set "stateInStackFolder": true/),
+    },
+  ]);
+  expect(fs.existsSync(out)).toBe(false);
+});
+
+test("links terraform.d/plugins of every stack folder to the provider mirror, where terraform init looks for providers", () => {
+  const out = outdir("mirror");
+  const mirror = path.join(folder.tmp, "mirror");
+  fs.mkdirSync(mirror);
+  synthesizeApp(config(STAGING_ONLY), out, { providerMirror: mirror });
+  for (const stack of STAGING_STACKS) {
+    const link = path.join(out, "stacks", stack, "terraform.d", "plugins");
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readlinkSync(link)).toBe(mirror);
+  }
+});
