@@ -13,9 +13,11 @@
  * synthesized. It cannot show what would change in an account: a plan
  * against real state needs credentials (`npm run diff -- <stack>`).
  *
- * Nothing is written outside the temporary folder, which is removed at the
- * end unless `--keep` is given. Exit codes: 0 every stack valid and planned,
- * 1 a stack failed (or the configuration is wrong), 2 usage error.
+ * Nothing is written in the project: the stacks go to the temporary folder,
+ * which is removed at the end unless `--keep` is given (synth's code assets
+ * go to their usual cache in the system's temporary folder). Exit codes: 0
+ * every stack valid and planned, 1 a stack failed (or the configuration is
+ * wrong), 2 usage error (an unknown option or stack).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -57,6 +59,11 @@ async function main(): Promise<number> {
     const config = loadConfig(resolveConfigFile(process.env, appContext(process.env).config));
     const mirror = readProviderMirror(process.env);
     const synthesized = synthesizeApp(config, path.join(folder, "cdktf.out"));
+    const unknown = parsed.positionals.filter((name) => !synthesized.stacks.includes(name));
+    if (unknown.length > 0) {
+      console.error(`no stack ${unknown.join(", ")} in ${config.sourceFile}; its stacks are ${synthesized.stacks.join(", ")}`);
+      return 2;
+    }
     const stacks = parsed.positionals.length > 0 ? parsed.positionals : synthesized.stacks;
     const placeholders = setPlaceholderVariables(synthesized.outdir, stacks);
     console.log(

@@ -35,7 +35,7 @@ export function readProviderMirror(env: NodeJS.ProcessEnv): string | undefined {
   const packed = isDirectory(awsFolder) && fs.readdirSync(awsFolder).some((file) => file.startsWith(packedPrefix) && file.endsWith(".zip"));
   if (!isDirectory(unpacked) && !packed) {
     throw new Error(
-      `${PROVIDER_MIRROR_ENV}=${JSON.stringify(value)} holds no hashicorp/aws ${AWS_PROVIDER_VERSION}: looked for the folder ${unpacked}/<os>_<arch>/ ` +
+      `${PROVIDER_MIRROR_ENV}=${JSON.stringify(value)} holds no hashicorp/aws ${AWS_PROVIDER_VERSION}: looked for the folder ${unpacked}/ ` +
         `and for ${path.join(awsFolder, `${packedPrefix}<os>_<arch>.zip`)}. Set ${PROVIDER_MIRROR_ENV} to the folder that holds registry.terraform.io/, ` +
         `fill it on a machine with registry access (terraform providers mirror -platform=linux_amd64 <folder>, run in a synthesized stack folder), ` +
         `or unset ${PROVIDER_MIRROR_ENV} to install providers from the registry.`,

@@ -40,7 +40,6 @@ export interface RunConfigOptions {
 export function writeRunConfig(options: RunConfigOptions): AppConfig {
   const source = options.source ?? LOCAL_CONFIG_FILE;
   const document = JSON.parse(fs.readFileSync(source, "utf8"));
-  if (options.accounts) restrictToAccounts(document, options.accounts);
   if (!document.emulator) throw new Error(`${source} has no "emulator" section: the end-to-end run deploys only to an emulator, never to AWS`);
   document.emulator.endpoint = options.endpoint;
   document.backend = { type: "local", directory: path.join(options.runDir, "state") };
@@ -51,6 +50,8 @@ export function writeRunConfig(options: RunConfigOptions): AppConfig {
       fn.encryptedEnvironment = { ...fn.encryptedEnvironment, [variable]: { ...fn.encryptedEnvironment?.[variable], ...perStack } };
     }
   }
+  // After the ciphertexts: those of the stacks that are gone go too.
+  if (options.accounts) restrictToAccounts(document, options.accounts);
   const file = path.join(options.runDir, "config.json");
   fs.writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
   return loadConfig(file);
@@ -69,11 +70,11 @@ type Json = any;
  */
 export function restrictToAccounts(document: Json, keep: Record<string, readonly string[]>): Json {
   document.accounts = document.accounts
-    .filter((account: Json) => account.name in keep)
+    .filter((account: Json) => Object.hasOwn(keep, account.name))
     .map((account: Json) => ({ ...account, regions: account.regions.filter((region: string) => keep[account.name].includes(region)) }));
   const stacks = new Set(document.accounts.flatMap((account: Json) => account.regions.map((region: string) => `${account.name}-${region}`)));
   const keepTargets = (target: Json) => {
-    if (target.accounts) target.accounts = target.accounts.filter((name: string) => name in keep);
+    if (target.accounts) target.accounts = target.accounts.filter((name: string) => Object.hasOwn(keep, name));
     return !target.accounts || target.accounts.length > 0;
   };
   document.secrets = (document.secrets ?? []).filter(keepTargets);
@@ -82,7 +83,7 @@ export function restrictToAccounts(document: Json, keep: Record<string, readonly
     for (const perStack of Object.values(fn.encryptedEnvironment ?? {}) as Record<string, string>[]) {
       for (const stack of Object.keys(perStack)) if (!stacks.has(stack)) delete perStack[stack];
     }
-    for (const key of Object.keys(fn.environmentOverrides ?? {})) if (!(key in keep) && !stacks.has(key)) delete fn.environmentOverrides[key];
+    for (const key of Object.keys(fn.environmentOverrides ?? {})) if (!Object.hasOwn(keep, key) && !stacks.has(key)) delete fn.environmentOverrides[key];
   }
   return document;
 }

@@ -24,7 +24,7 @@ import { normalizeAliasName } from "../modules/encryption-key";
 import { DeployedStack } from "./deployed-stack";
 import { EmulatorClients } from "./emulator-clients";
 import { InvocationResult, digest } from "./invoke-handler";
-import { Ciphertexts, writeRunConfig } from "./local-run-config";
+import { Ciphertexts, LOCAL_CONFIG_FILE, writeRunConfig } from "./local-run-config";
 import { MotoServer, startMoto } from "./moto-emulator";
 import { resolveProviderMirror } from "../tooling/offline-terraform";
 import { CommandResult, runCommand, runningChildren } from "./run-command";
@@ -135,11 +135,12 @@ class EndToEndRun {
     // An account leaves the configuration, as users' account lists change: destroy its stacks first,
     // then deploy everything that is left with the new list (cdktf removes the old stack folders).
     const [kept, ...removed] = config.accounts;
+    if (removed.length === 0) throw new Error(`${LOCAL_CONFIG_FILE} has one account; the run removes all but the first, so it needs two or more`);
     const removedStacks = allStacks.filter((name) => removed.some((account) => name.startsWith(`${account.name}-`)));
     const keptStacks = allStacks.filter((name) => !removedStacks.includes(name));
     await step(`cdktf destroy the stacks of ${removed.map((a) => a.name).join(", ")}: ${removedStacks.join(", ")}`, () => this.cdktf("destroy", removedStacks, DEPLOY_FLAGS));
-    config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts, accounts: { [kept.name]: kept.regions } });
     await step(`cdktf deploy '*' with ${kept.name} as the only account (synthesized anew)`, async () => {
+      writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts, accounts: { [kept.name]: kept.regions } });
       await this.cdktf("deploy", ["*"], ["--auto-approve"]);
       const folders = fs.readdirSync(path.join(this.outdir, "stacks")).sort();
       if (JSON.stringify(folders) !== JSON.stringify([...keptStacks].sort())) throw new Error(`stack folders after the deploy: ${folders.join(", ")}; expected ${keptStacks.join(", ")}`);
@@ -147,6 +148,7 @@ class EndToEndRun {
     await step(`plan the remaining stacks again: no changes`, () => this.planWithoutChanges(keptStacks));
     await step(`cdktf destroy '*': ${keptStacks.join(", ")}`, () => this.cdktf("destroy", ["*"], ["--auto-approve"]));
     const teardown = await step("check that nothing is left but keys and secrets pending deletion", async () => {
+      // `config` still has every account deployed, the removed one included.
       const left = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
       const problems = [...left.leftovers];
       const keys = stacks.flatMap((stack) => stack.ofType("aws_kms_key")).length;

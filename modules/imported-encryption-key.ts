@@ -51,7 +51,8 @@ const KEY_ARN_FORM = "arn:<partition>:kms:<region>:<account-id>:key/<key-id>, e.
  * `grantDecrypt` writes `kms:Decrypt` on exactly this key's ARN into the
  * grantee's policy. Such IAM statements take effect only if the key policy
  * lets the account's IAM policies grant access to the key (the default key
- * policy does, with its account-root statement).
+ * policy does, with its account-root statement:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
  *
  * The key policy cannot be changed by this app. Statements the constructs
  * would add to it (CloudWatch Logs encrypting a function's log group, through

@@ -69,8 +69,13 @@ export function addBackend(stack: TerraformStack, settings: AccountStackSettings
   const backend = settings.config.backend;
   const name = stack.node.id;
   if (backend.type === "local") {
-    const statePath = backend.stateInStackFolder ? STACK_FOLDER_STATE_FILE : path.relative(settings.stackDirectory, path.join(backend.directory, `${name}.tfstate`));
-    new LocalBackend(stack, { path: statePath });
+    if (backend.stateInStackFolder) {
+      new LocalBackend(stack, { path: STACK_FOLDER_STATE_FILE });
+      return;
+    }
+    const inStateFolder = (file: string) => path.relative(settings.stackDirectory, path.join(backend.directory, file));
+    // Non-default workspaces too: Terraform's default workspace_dir is inside the stack folder, which every synth replaces.
+    new LocalBackend(stack, { path: inStateFolder(`${name}.tfstate`), workspaceDir: inStateFolder(`${name}.tfstate.d`) });
     return;
   }
   const s3 = new S3Backend(stack, {

@@ -2,9 +2,18 @@ import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
 import { AppConfig, STACK_FOLDER_STATE_FILE, auditStackName, stackName } from "../config/app-config";
-import { ConfigError } from "../config/validate-config";
 import { ComplianceChecker, writeComplianceReports } from "../modules";
 import { AuditStack } from "./audit-stack";
+import {
+  STACK_FOLDER_WORKSPACES,
+  acquireSynthLock,
+  checkNoStrandedState,
+  checkNoTerraformRunning,
+  checkRemovedStacks,
+  checkStateOutsideOutdir,
+  orphanedStateWarnings,
+  stackFolders,
+} from "./state-safety";
 import { WorkloadStack } from "./workload-stack";
 
 export interface SynthesizeAppResult {
@@ -75,11 +84,22 @@ export interface SynthesizeAppOptions {
  * writes stacks *before* it runs validations). `.terraform` folders and lock
  * files of stacks already initialized are carried over, so a re-synth does
  * not force a new `terraform init`, and so is state kept in stack folders.
+ * One synth at a time writes an output folder (a lock file beside it).
  */
 export function synthesizeApp(config: AppConfig, outdir: string, options: SynthesizeAppOptions = {}): SynthesizeAppResult {
   const finalOutdir = path.resolve(outdir);
   checkStateOutsideOutdir(config, finalOutdir);
   fs.mkdirSync(path.dirname(finalOutdir), { recursive: true });
+  const releaseLock = acquireSynthLock(finalOutdir);
+  try {
+    checkNoStrandedState(finalOutdir);
+    return synthesizeLocked(config, finalOutdir, options);
+  } finally {
+    releaseLock();
+  }
+}
+
+function synthesizeLocked(config: AppConfig, finalOutdir: string, options: SynthesizeAppOptions): SynthesizeAppResult {
   const staging = fs.mkdtempSync(path.join(path.dirname(finalOutdir), `.${path.basename(finalOutdir)}.staging-`));
   // mkdtemp creates 0700; the output is read by other tools and users like any build output.
   fs.chmodSync(staging, 0o755);
@@ -95,6 +115,7 @@ export function synthesizeApp(config: AppConfig, outdir: string, options: Synthe
     writeComplianceReports(staging, checker);
     if (options.providerMirror) linkProviderMirror(staging, stacks, options.providerMirror);
     checkRemovedStacks(finalOutdir, stacks);
+    checkNoTerraformRunning(finalOutdir);
     const warnings = orphanedStateWarnings(config, stacks);
     swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
     return { outdir: finalOutdir, stacks, compliance: checker, warnings };
@@ -111,7 +132,7 @@ export function synthesizeApp(config: AppConfig, outdir: string, options: Synthe
 }
 
 /** What a stack folder keeps from one synth to the next: Terraform's working files and, with `stateInStackFolder`, the state. */
-const CARRIED_ACROSS_SYNTHS = [".terraform", ".terraform.lock.hcl", STACK_FOLDER_STATE_FILE, `${STACK_FOLDER_STATE_FILE}.backup`];
+const CARRIED_ACROSS_SYNTHS = [".terraform", ".terraform.lock.hcl", STACK_FOLDER_STATE_FILE, `${STACK_FOLDER_STATE_FILE}.backup`, STACK_FOLDER_WORKSPACES];
 
 /**
  * Replaces `outdir` with `staging`, then moves what each stack folder keeps
@@ -133,87 +154,6 @@ function swapIn(staging: string, outdir: string, stacks: readonly string[], leav
     for (const removed of stackFolders(old).filter((name) => !stacks.includes(name))) fs.mkdirSync(path.join(outdir, "stacks", removed));
   }
   fs.rmSync(old, { recursive: true, force: true });
-}
-
-/** Names of the folders under `<outdir>/stacks/` (none when there is no output yet). */
-function stackFolders(outdir: string): string[] {
-  const stacksDir = path.join(outdir, "stacks");
-  if (!fs.existsSync(stacksDir)) return [];
-  return fs
-    .readdirSync(stacksDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name);
-}
-
-/**
- * Refuses to drop a stack folder that holds Terraform state with resources
- * (`stateInStackFolder`): deleting it would forget resources that still
- * exist. A stack whose resources were destroyed leaves an empty state, which
- * may go. Throws before anything is replaced.
- */
-function checkRemovedStacks(outdir: string, stacks: readonly string[]): void {
-  const held = stackFolders(outdir)
-    .filter((name) => !stacks.includes(name))
-    .map((name) => ({ name, resources: stateResourceCount(path.join(outdir, "stacks", name, STACK_FOLDER_STATE_FILE)) }))
-    .filter((stack) => stack.resources !== 0);
-  if (held.length === 0) return;
-  const list = held.map((s) => `${s.name} (${s.resources === undefined ? "unreadable state" : `${s.resources} resources`})`).join(", ");
-  throw new Error(
-    `the configuration no longer has the stacks ${list}, but their folders under ${path.join(outdir, "stacks")} hold their Terraform state, ` +
-      "so their resources still exist and synthesizing would delete that state. Put the accounts and regions back into the configuration, " +
-      "destroy the stacks (npm run destroy -- <stack>), then remove them; or move each state elsewhere first (terraform state pull > <file>).",
-  );
-}
-
-/**
- * Warns about `<stack>.tfstate` files with resources in the local state
- * folder whose stack the configuration no longer has: those resources are
- * still deployed, and nothing in the output manages them any more.
- */
-function orphanedStateWarnings(config: AppConfig, stacks: readonly string[]): string[] {
-  const backend = config.backend;
-  if (backend.type !== "local" || backend.stateInStackFolder || !fs.existsSync(backend.directory)) return [];
-  return fs
-    .readdirSync(backend.directory)
-    .filter((file) => file.endsWith(".tfstate") && !stacks.includes(file.slice(0, -".tfstate".length)))
-    .map((file) => ({ stack: file.slice(0, -".tfstate".length), resources: stateResourceCount(path.join(backend.directory, file)) }))
-    .filter((state) => state.resources !== 0)
-    .map(
-      (state) =>
-        `${path.join(backend.directory, `${state.stack}.tfstate`)} holds ${state.resources ?? "an unknown number of"} resources of the stack ${state.stack}, ` +
-        "which this configuration no longer has: they are still deployed. Put the account or region back and destroy the stack (npm run destroy -- <stack>) if they should go.",
-    );
-}
-
-/** Managed resource instances in a state file; 0 when there is no file, undefined when it cannot be read. */
-function stateResourceCount(file: string): number | undefined {
-  if (!fs.existsSync(file)) return 0;
-  try {
-    const state = JSON.parse(fs.readFileSync(file, "utf8")) as { resources?: { mode?: string; instances?: unknown[] }[] };
-    return (state.resources ?? []).filter((r) => r.mode === "managed").reduce((sum, r) => sum + (r.instances?.length ?? 0), 0);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A local state folder inside the output folder would be deleted by the
- * next synth, which replaces the output folder as a whole.
- */
-function checkStateOutsideOutdir(config: AppConfig, outdir: string): void {
-  const backend = config.backend;
-  if (backend.type !== "local" || backend.stateInStackFolder) return;
-  const relative = path.relative(outdir, backend.directory);
-  if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
-    throw new ConfigError(config.sourceFile, [
-      {
-        path: "backend.directory",
-        message:
-          `${JSON.stringify(backend.directory)} is inside the output folder ${outdir}, which every synth replaces, state files included; ` +
-          'choose a folder outside it, or set "stateInStackFolder": true to keep each stack\'s state in its own folder, which synth carries across',
-      },
-    ]);
-  }
 }
 
 /** Points `<stack>/terraform.d/plugins` of every staged stack at the provider mirror (see {@link SynthesizeAppOptions.providerMirror}). */

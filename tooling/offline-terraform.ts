@@ -21,7 +21,13 @@ export const CLI_CONFIG_FILE_NAME = ".terraform.offline.tfrc";
  */
 export function resolveProviderMirror(): string {
   const fromEnv = process.env[PROVIDER_MIRROR_ENV];
-  return readProviderMirror({ [PROVIDER_MIRROR_ENV]: fromEnv && fromEnv.trim() !== "" ? fromEnv : DEFAULT_PROVIDER_MIRROR }) as string;
+  const set = fromEnv !== undefined && fromEnv.trim() !== "";
+  try {
+    return readProviderMirror({ [PROVIDER_MIRROR_ENV]: set ? fromEnv : DEFAULT_PROVIDER_MIRROR }) as string;
+  } catch (error) {
+    if (set) throw error;
+    throw new Error(`${(error as Error).message} (${PROVIDER_MIRROR_ENV} is not set; ${DEFAULT_PROVIDER_MIRROR} is the tests' default)`);
+  }
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Terraform's own error messages for `npm run deploy/diff/destroy`.
  *
- * The cdktf CLI runs Terraform in a pseudo-terminal and loses the last lines
- * Terraform prints before it exits with an error, which are the error itself:
+ * The cdktf CLI runs Terraform in a pseudo-terminal and often loses the last
+ * lines Terraform prints before it exits with an error, which are the error
+ * itself (the terminal closes before they are read; the same bug, fixed in
+ * CDK Terrain 0.23: https://github.com/open-constructs/cdk-terrain/issues/169):
  * `cdktf destroy` of a protected key ends with "Invoking Terraform CLI failed
  * with exit code 1" and nothing else, and a missing variable comes out as
  * `Missing variable: '╷ │ Error: …`. bin/terraform-capture.ts logs every
@@ -98,15 +100,21 @@ const COMMANDS_NEEDING_VARIABLES = ["plan", "apply", "destroy"];
 /**
  * The variables of the stack in `stackFolder` (`cdk.tf.json`) that have no
  * default and no value in `TF_VAR_<name>` or a `-var` argument, for a
- * command that needs them. Without `-input=false` (which the cdktf CLI does
- * not pass to apply and destroy) Terraform would ask for them on a prompt the
- * cdktf CLI never answers, and wait for ever. Empty when values may come from
- * elsewhere (a `-var-file`, a `*.tfvars` file in the folder).
+ * command that needs them. Without `-input=false`, which the cdktf CLI does
+ * not pass to apply and destroy, Terraform asks for them on a prompt that
+ * ends without a newline; the CLI only looks for prompts in complete lines
+ * (`bufferUnterminatedLines` in @cdktf/cli-core's deploy-machine), so it never
+ * answers, and the command waits for ever. Empty when values may come from
+ * elsewhere: a `-var-file`, a file Terraform loads by itself
+ * (`terraform.tfvars`, `*.auto.tfvars`, and their `.json` forms), or
+ * `TF_CLI_ARGS` / `TF_CLI_ARGS_<command>`.
  */
 export function missingRequiredVariables(stackFolder: string, args: readonly string[], env: NodeJS.ProcessEnv): string[] {
-  if (!COMMANDS_NEEDING_VARIABLES.includes(args[0])) return [];
+  const command = args[0];
+  if (!COMMANDS_NEEDING_VARIABLES.includes(command)) return [];
   if (args.some((arg) => /^--?var-file(=|$)/.test(arg))) return [];
-  if (fs.readdirSync(stackFolder).some((file) => /\.tfvars(\.json)?$/.test(file))) return [];
+  if (/-var/.test(`${env.TF_CLI_ARGS ?? ""} ${env[`TF_CLI_ARGS_${command}`] ?? ""}`)) return [];
+  if (fs.readdirSync(stackFolder).some((file) => /^(terraform\.tfvars|.+\.auto\.tfvars)(\.json)?$/.test(file))) return [];
   let variables: Record<string, { default?: unknown }>;
   try {
     variables = (JSON.parse(fs.readFileSync(path.join(stackFolder, "cdk.tf.json"), "utf8")) as { variable?: Record<string, { default?: unknown }> }).variable ?? {};
@@ -174,7 +182,8 @@ function protectedResourceHints(errors: readonly PrintedDiagnostic[], context: E
   if (addresses.length === 0) return [];
   return [
     `${unique(addresses).join(", ")} ${addresses.length === 1 ? "has" : "have"} prevent_destroy. The app sets it on the KMS keys, because once a key is ` +
-      "deleted nothing encrypted with it can be read again, and on the audit log bucket, which holds the audit record. " +
+      "deleted nothing encrypted with it can be read again (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html), " +
+      "and on the audit log bucket, which holds the audit record. " +
       `To destroy a throw-away environment, set "preventDestroy": false under "key" in ${context.configFile}, then run the destroy again ` +
       "(it synthesizes first).",
   ];

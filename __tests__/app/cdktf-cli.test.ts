@@ -158,6 +158,7 @@ describe("npm run diff / deploy / destroy against the emulator, without registry
 
   test("npm run destroy prints Terraform's refusal for keys with prevent_destroy, and the configuration switch that lifts it", () => {
     const production = emulatorConfig({ production: ["eu-west-1"] }, "emulator-production.json");
+    expect(run(CDKTF, ["synth", ...APP, "--output", outdir()], production).status).toBe(0);
     // Deploy the one resource the refusal needs, the audit key, with plain Terraform in the stack folder.
     const stack = JSON.parse(fs.readFileSync(path.join(auditFolder(), "cdk.tf.json"), "utf8"));
     const keyAddress = `aws_kms_key.${Object.keys(stack.resource.aws_kms_key)[0]}`;
@@ -173,7 +174,9 @@ describe("npm run diff / deploy / destroy against the emulator, without registry
 
     const destroy = run(process.execPath, [CDKTF_RUN, "destroy", "production-audit", "--ignore-missing-stack-dependencies", "--auto-approve", ...APP, "--output", outdir()], production);
     expect(destroy.status).toBe(1);
-    // What the cdktf CLI alone shows.
+    // What the cdktf CLI itself ends with. Whether its log above shows Terraform's reason is a race in
+    // the CLI (its pseudo-terminal closes before Terraform's last lines are read; the bug report and its
+    // fix in CDK Terrain: open-constructs/cdk-terrain#169), so this test does not depend on either.
     expect(destroy.output).toContain("Invoking Terraform CLI failed with exit code 1");
     // What the wrapper adds from Terraform's own output.
     expect(destroy.output).toContain("terraform destroy failed in stack production-audit (exit code 1).\nTerraform said:\n  Error: Instance cannot be destroyed");

@@ -151,7 +151,7 @@ describe("AuditStack: the stack", () => {
   test("local backend: <state dir>/<account>-audit.tfstate, relative to the stack folder", () => {
     const { json } = synthesizeDocument(doc());
     for (const name of ["staging-audit", "production-audit"]) {
-      expect(json[name].terraform.backend).toEqual({ local: { path: `../../../state/${name}.tfstate` } });
+      expect(json[name].terraform.backend).toEqual({ local: { path: `../../../state/${name}.tfstate`, workspace_dir: `../../../state/${name}.tfstate.d` } });
       expect(path.resolve(outdir, "stacks", name, json[name].terraform.backend.local.path)).toBe(path.join(tmp, "state", `${name}.tfstate`));
     }
   });

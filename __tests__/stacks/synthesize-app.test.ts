@@ -133,11 +133,46 @@ describe("stateInStackFolder", () => {
     const before = fs.readFileSync(path.join(removed, "cdk.tf.json"), "utf8");
 
     expect(() => synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out)).toThrow(
-      /the configuration no longer has the stacks production-eu-west-1 \(1 resources\), but their folders .* hold their Terraform state.*destroy the stacks/,
+      /the configuration no longer has the stacks production-eu-west-1 \(1 resource\), but their folders .* hold their Terraform state.*destroy the stacks/,
     );
     expect(fs.readFileSync(path.join(removed, "cdk.tf.json"), "utf8")).toBe(before);
     expect(fs.existsSync(path.join(removed, "terraform.tfstate"))).toBe(true);
     expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
+  });
+
+  test("carries the states of non-default workspaces (terraform.tfstate.d) too, and refuses to drop a removed stack that has one", () => {
+    const out = outdir("workspaces");
+    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    const workspace = path.join(out, "stacks", "production-eu-west-1", "terraform.tfstate.d", "blue", "terraform.tfstate");
+    writeState(workspace, 2);
+    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    expect(JSON.parse(fs.readFileSync(workspace, "utf8")).resources).toHaveLength(2);
+    expect(() => synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out)).toThrow(/no longer has the stacks production-eu-west-1 \(2 resources\)/);
+    expect(fs.existsSync(workspace)).toBe(true);
+  });
+
+  test("fails while a Terraform command holds a stack's state lock, and changes nothing", () => {
+    const out = outdir("terraform-running");
+    const staging = config(STAGING_ONLY, stateInStackFolder);
+    synthesizeApp(staging, out);
+    const lock = path.join(out, "stacks", "staging-eu-west-1", ".terraform.tfstate.lock.info");
+    fs.writeFileSync(lock, "{}");
+    const manifest = fs.readFileSync(path.join(out, "manifest.json"), "utf8");
+    expect(() => synthesizeApp(staging, out)).toThrow(/a Terraform command holds the state lock in .*staging-eu-west-1 .*Wait for it to finish/);
+    expect(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).toBe(manifest);
+    expect(fs.existsSync(lock)).toBe(true);
+  });
+
+  test("fails when an interrupted synth left state in a staging folder, saying where it is and how to put it back", () => {
+    const out = outdir("stranded");
+    const staging = config(STAGING_ONLY, stateInStackFolder);
+    synthesizeApp(staging, out);
+    const stranded = path.join(path.dirname(out), ".cdktf.out.staging-abc123.old", "stacks", "staging-eu-west-1");
+    writeState(path.join(stranded, "terraform.tfstate"), 1);
+    expect(() => synthesizeApp(staging, out)).toThrow(
+      new RegExp(`an interrupted synth left Terraform state in ${stranded.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\. Move each folder's terraform\\.tfstate\\*`),
+    );
+    expect(fs.existsSync(path.join(stranded, "terraform.tfstate"))).toBe(true);
   });
 
   test("lets a removed stack's folder go once its state is empty (the stack was destroyed)", () => {
@@ -168,6 +203,31 @@ test("fails when the local state folder is inside the output folder, which every
     },
   ]);
   expect(fs.existsSync(out)).toBe(false);
+});
+
+describe("one synth at a time", () => {
+  const lockOf = (out: string) => path.join(path.dirname(out), ".cdktf.out.synth.lock");
+
+  test("fails while another running process holds the synth lock, and takes over a lock whose process is gone", () => {
+    const out = outdir("locked");
+    const staging = config(STAGING_ONLY);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    // The parent of this test process is alive for as long as the test runs.
+    fs.writeFileSync(lockOf(out), `${process.ppid}\n`);
+    expect(() => synthesizeApp(staging, out)).toThrow(`another synth (process ${process.ppid}) is writing ${out}; wait for it to finish`);
+    expect(fs.existsSync(out)).toBe(false);
+
+    fs.writeFileSync(lockOf(out), "999999999\n");
+    expect(synthesizeApp(staging, out).stacks).toEqual(STAGING_STACKS);
+    expect(fs.existsSync(lockOf(out))).toBe(false);
+  });
+
+  test("releases the lock when the synth fails", () => {
+    const out = outdir("lock-released");
+    writeState(path.join(path.dirname(out), ".cdktf.out.staging-left", "stacks", "staging-audit", "terraform.tfstate"), 1);
+    expect(() => synthesizeApp(config(STAGING_ONLY), out)).toThrow(/an interrupted synth left Terraform state/);
+    expect(fs.existsSync(lockOf(out))).toBe(false);
+  });
 });
 
 test("links terraform.d/plugins of every stack folder to the provider mirror, where terraform init looks for providers", () => {

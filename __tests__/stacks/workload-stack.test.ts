@@ -198,18 +198,21 @@ describe("WorkloadStack provider", () => {
 });
 
 describe("WorkloadStack backend", () => {
-  test("local: the state path is relative from <outdir>/stacks/<stack> to <state dir>/<stack>.tfstate", () => {
+  test("local: the state path and the workspaces' folder are relative from <outdir>/stacks/<stack> to <state dir>/<stack>.tfstate(.d)", () => {
     const { json } = synthesizeDocument(doc());
     for (const name of STACK_NAMES) {
-      expect(json[name].terraform.backend).toEqual({ local: { path: `../../../state/${name}.tfstate` } });
-      // Resolved from the stack folder, the path lands in the configured state folder.
+      expect(json[name].terraform.backend).toEqual({ local: { path: `../../../state/${name}.tfstate`, workspace_dir: `../../../state/${name}.tfstate.d` } });
+      // Resolved from the stack folder, the paths land in the configured state folder, never in the stack folder that synth replaces.
       expect(path.resolve(outdir, "stacks", name, json[name].terraform.backend.local.path)).toBe(path.join(tmp, "state", `${name}.tfstate`));
+      expect(path.resolve(outdir, "stacks", name, json[name].terraform.backend.local.workspace_dir)).toBe(path.join(tmp, "state", `${name}.tfstate.d`));
     }
   });
 
   test("local: the default configuration keeps state in <repo>/terraform-state, outside cdktf.out", () => {
     const { json } = synthesize(loadConfig(DEFAULT_CONFIG_FILE), path.join(REPO, "cdktf.out"));
-    expect(json["production-eu-west-1"].terraform.backend).toEqual({ local: { path: "../../../terraform-state/production-eu-west-1.tfstate" } });
+    expect(json["production-eu-west-1"].terraform.backend).toEqual({
+      local: { path: "../../../terraform-state/production-eu-west-1.tfstate", workspace_dir: "../../../terraform-state/production-eu-west-1.tfstate.d" },
+    });
   });
 
   test("local: an output folder elsewhere still points at the same state files", () => {

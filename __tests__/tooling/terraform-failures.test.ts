@@ -158,10 +158,18 @@ describe("missingRequiredVariables", () => {
     expect(missingRequiredVariables(stack("empty", { seed: {} }), ["apply"], { TF_VAR_seed: "" })).toEqual([]);
   });
 
-  test("checks nothing for commands that need no values, or when values may come from a var file", () => {
+  test("checks nothing for commands that need no values, or when values may come from a var file Terraform reads or TF_CLI_ARGS", () => {
     const dir = stack("other", { seed: {} });
     expect(missingRequiredVariables(dir, ["init"], {})).toEqual([]);
     expect(missingRequiredVariables(dir, ["apply", "-var-file=prod.tfvars"], {})).toEqual([]);
-    expect(missingRequiredVariables(stack("tfvars", { seed: {} }, { "x.auto.tfvars": "seed = 1" }), ["apply"], {})).toEqual([]);
+    expect(missingRequiredVariables(dir, ["apply"], { TF_CLI_ARGS_apply: "-var=seed=1" })).toEqual([]);
+    expect(missingRequiredVariables(dir, ["plan"], { TF_CLI_ARGS: '-var-file="x.tfvars"' })).toEqual([]);
+    for (const file of ["terraform.tfvars", "terraform.tfvars.json", "x.auto.tfvars", "x.auto.tfvars.json"]) {
+      expect(missingRequiredVariables(stack(`loaded-${file}`, { seed: {} }, { [file]: "" }), ["apply"], {})).toEqual([]);
+    }
+  });
+
+  test("still checks when a .tfvars file is there that Terraform does not load by itself", () => {
+    expect(missingRequiredVariables(stack("not-loaded", { seed: {} }, { "prod.tfvars": "seed = 1" }), ["apply"], {})).toEqual(["seed"]);
   });
 });
