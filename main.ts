@@ -1,4 +1,4 @@
-import { appContext, loadConfig, resolveConfigFile } from "./config/load-config";
+import { currentConfigFile, loadConfig } from "./config/load-config";
 import { readProviderMirror } from "./config/provider-mirror";
 import { ConfigError } from "./config/validate-config";
 import { formatFindings } from "./modules";
@@ -20,7 +20,7 @@ try {
         "and still exits 0. Run it without --hcl: cdk.tf.json is Terraform's own JSON syntax, which every terraform command reads as it is.",
     );
   }
-  const config = loadConfig(resolveConfigFile(process.env, appContext(process.env).config));
+  const config = loadConfig(currentConfigFile(process.env));
   const result = synthesizeApp(config, process.env.CDKTF_OUTDIR ?? "cdktf.out", {
     failOnWarnings: process.env.LAMBDA_KMS_FAIL_ON_WARNINGS === "1",
     runByCdktfCli: hclFlag !== undefined,

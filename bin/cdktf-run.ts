@@ -17,9 +17,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { appContext, resolveConfigFile } from "../config/load-config";
+import { currentConfigFile } from "../config/load-config";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
-import { CAPTURE_LOG_DIR_ENV, REAL_TERRAFORM_ENV, explainFailures, readCapturedRuns } from "../tooling/terraform-failures";
+import { CAPTURE_LOG_DIR_ENV, REAL_TERRAFORM_ENV, exitCodeOf, explainFailures, readCapturedRuns } from "../tooling/terraform-failures";
 
 const COMMANDS = ["deploy", "diff", "destroy"];
 const [command, ...args] = process.argv.slice(2);
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     env[CAPTURE_LOG_DIR_ENV] = logDir;
     const exitCode = await runCdktf([command, ...args]);
     if (exitCode !== 0) {
-      const report = explainFailures(readCapturedRuns(logDir), { configFile: resolveConfigFile(process.env, appContext(process.env).config) });
+      const report = explainFailures(readCapturedRuns(logDir), { configFile: currentConfigFile(process.env) });
       if (report) console.error(`\n${report}`);
     }
     return exitCode;
@@ -80,7 +80,7 @@ function runCdktf(cliArgs: readonly string[]): Promise<number> {
     process.on("SIGINT", () => undefined);
     for (const signal of ["SIGTERM", "SIGHUP", "SIGQUIT"] as const) process.on(signal, () => child.kill(signal));
     child.on("error", (error) => reject(new Error(`cannot start the cdktf CLI (${cdktfCli}): ${error.message}`)));
-    child.on("close", (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
+    child.on("close", (code, signal) => resolve(exitCodeOf(code, signal)));
   });
 }
 

@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { appContext, loadConfig, resolveConfigFile } from "../config/load-config";
+import { currentConfigFile, loadConfig } from "../config/load-config";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 import { ConfigError } from "../config/validate-config";
 import { synthesizeApp } from "../stacks/synthesize-app";
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-kms-preview-"));
   try {
-    const config = loadConfig(resolveConfigFile(process.env, appContext(process.env).config));
+    const config = loadConfig(currentConfigFile(process.env));
     const mirror = readProviderMirror(process.env);
     const synthesized = synthesizeApp(config, path.join(folder, "cdktf.out"));
     const unknown = parsed.positionals.filter((name) => !synthesized.stacks.includes(name));

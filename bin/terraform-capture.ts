@@ -18,11 +18,11 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import {
   CAPTURE_LOG_DIR_ENV,
   REAL_TERRAFORM_ENV,
   captureLogPath,
+  exitCodeOf,
   formatCaptureFooter,
   formatCaptureHeader,
   formatMissingVariables,
@@ -85,4 +85,4 @@ child.on("error", (error) => {
   keep(Buffer.from(message));
   finish(127);
 });
-child.on("close", (code, signal) => finish(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
+child.on("close", (code, signal) => finish(exitCodeOf(code, signal)));

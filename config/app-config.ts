@@ -151,6 +151,11 @@ export function stackName(account: AccountConfig, region: string): string {
   return `${account.name}-${region}`;
 }
 
+/** The stacks of the accounts a function or a secret targets, in config order. */
+export function targetStacks(accounts: readonly AccountConfig[], target: { readonly accounts: readonly string[] }): { account: AccountConfig; region: string; name: string }[] {
+  return accounts.filter((a) => target.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region, name: stackName(account, region) })));
+}
+
 /**
  * The plain environment of a function in one stack: `environment`, then the
  * overrides for the account, then those for the stack (each wins over the

@@ -26,6 +26,11 @@ export function resolveConfigFile(env: NodeJS.ProcessEnv, context: unknown): str
   return DEFAULT_CONFIG_FILE;
 }
 
+/** The configuration file of the app in this environment: {@link resolveConfigFile} with the {@link appContext} value. */
+export function currentConfigFile(env: NodeJS.ProcessEnv): string {
+  return resolveConfigFile(env, appContext(env).config);
+}
+
 /**
  * The cdktf context: what the cdktf CLI passes in `CDKTF_CONTEXT_JSON`, or,
  * when the app runs without the CLI (`npm run synth`), the `context` of

@@ -9,7 +9,7 @@ import { s3BucketNameProblem } from "../modules/trail-log-bucket";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
 import { SECRET_NAME_PATTERN } from "../modules/secrets-manager-secret";
-import { AccountConfig, AppConfig, AuditConfig, BackendConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackEnvironment, stackName } from "./app-config";
+import { AccountConfig, AppConfig, AuditConfig, BackendConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackEnvironment, targetStacks } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -599,7 +599,7 @@ function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets
     const missing = fn.accounts.filter((account) => accountNames.includes(account) && !secret.accounts.includes(account));
     if (missing.length > 0) r.fail(`${at}.secrets.${variable}`, `secret ${show(secretName)} is not created in account(s) ${missing.join(", ")}, where the function runs; add them to the secret's accounts`);
   }
-  const stacks = functionStacks(fn, accounts).map((s) => s.name);
+  const stacks = targetStacks(accounts, fn).map((s) => s.name);
   const checkStacks = stacksKnown && fn.accounts.every((account) => accountNames.includes(account));
   for (const [variable, perStack] of Object.entries(fn.encryptedEnvironment)) {
     const alsoIn = [Object.hasOwn(fn.environment, variable) ? "environment" : "", Object.hasOwn(fn.secrets, variable) ? "secrets" : ""].filter(Boolean);
@@ -623,11 +623,6 @@ function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets
   }
 }
 
-/** The stacks a function runs in, in config order. */
-function functionStacks(fn: FunctionConfig, accounts: readonly AccountConfig[]): { account: AccountConfig; region: string; name: string }[] {
-  return accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region, name: stackName(account, region) })));
-}
-
 /**
  * `environmentOverrides`: no variable that `secrets` or `encryptedEnvironment`
  * sets too; keys that name an account or a stack of the function (one
@@ -647,7 +642,7 @@ function checkEnvironmentOverrides(r: Reader, at: string, fn: FunctionConfig, ac
   // With an account or region in error (reported at its own path), the keys cannot be judged.
   if (!stacksKnown || !fn.accounts.every((account) => accounts.some((a) => a.name === account))) return;
   const fnAccounts = accounts.filter((a) => fn.accounts.includes(a.name)).map((a) => a.name);
-  const stacks = functionStacks(fn, accounts);
+  const stacks = targetStacks(accounts, fn);
   for (const key of Object.keys(overrides)) {
     const stack = stacks.find((s) => s.name === key);
     if (stack && fnAccounts.includes(key)) {

@@ -19,7 +19,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AccountConfig, AppConfig, FunctionConfig, auditStackName, stackName } from "../config/app-config";
+import { AccountConfig, AppConfig, FunctionConfig, auditStackName, stackName, targetStacks } from "../config/app-config";
 import { normalizeAliasName } from "../modules/encryption-key";
 import { DeployedStack } from "./deployed-stack";
 import { EmulatorClients } from "./emulator-clients";
@@ -260,7 +260,7 @@ class EndToEndRun {
     const ciphertexts: Ciphertexts = {};
     const alias = normalizeAliasName(config.key.aliases[0]);
     for (const fn of config.functions) {
-      const targets = stacksOf(config, fn);
+      const targets = targetStacks(config.accounts, fn);
       for (const variable of Object.keys(fn.encryptedEnvironment)) {
         const plaintext = testValue(variable.toLowerCase());
         plaintexts.set(`${fn.name}/${variable}`, plaintext);
@@ -287,7 +287,7 @@ class EndToEndRun {
     for (const secret of config.secrets.filter((s) => s.type === "ssm")) {
       const value = testValue("parameter");
       values.set(secret.name, value);
-      for (const { account, region } of stacksOf(config, secret)) {
+      for (const { account, region } of targetStacks(config.accounts, secret)) {
         // The key ARN, as the README says: Terraform records the parameter's key as an ARN, and
         // SSM keeps the key id as given, so an alias here would show as drift in the next plan.
         const key = await this.clients!.get(KMSClient, account.accountId, region).send(new DescribeKeyCommand({ KeyId: alias }));
@@ -337,7 +337,7 @@ class EndToEndRun {
       const [file, exportName] = splitHandler(fn);
       const secretNames = (type: "secretsmanager" | "ssm") => Object.keys(fn.secrets).filter((variable) => secretTypeOf(config, fn.secrets[variable]) === type);
       const paths = JSON.stringify({ secrets: secretNames("secretsmanager"), parameters: secretNames("ssm") });
-      for (const { account, region } of stacksOf(config, fn)) {
+      for (const { account, region } of targetStacks(config.accounts, fn)) {
         const name = stackName(account, region);
         const stack = stacks.find((s) => s.name === name) as DeployedStack;
         const codeDir = await this.unpackDeployedCode(stack, fn);
@@ -431,11 +431,6 @@ function secretTypeOf(config: AppConfig, secretName: string): "secretsmanager" |
   const secret = config.secrets.find((s) => s.name === secretName);
   if (!secret) throw new Error(`secret ${secretName} is not defined in the configuration`);
   return secret.type;
-}
-
-/** The accounts and regions a function or a secret is deployed to, in config order. */
-function stacksOf(config: AppConfig, target: { readonly accounts: readonly string[] }): { account: AccountConfig; region: string }[] {
-  return config.accounts.filter((a) => target.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region })));
 }
 
 /** `index.handler` → [`index.js`, `handler`]. */

@@ -1,6 +1,6 @@
 import { AnnotationMetadataEntryType, Annotations, Aspects, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { ACCOUNT_ID_PATTERN, AwsEnvironment, REGION_PATTERN, formatArn, partitionForRegion } from "./aws-environment";
+import { ACCOUNT_ID_PATTERN, AwsEnvironment, REGION_PATTERN, formatArn, partitionForRegion, resolveEnvironment } from "./aws-environment";
 import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { PolicyStatement } from "./policy-document";
@@ -182,13 +182,11 @@ function fromOptions(what: string, options: ImportedEncryptionKeyOptions): Parse
     if (value === undefined) throw new Error(`${what}: keyArn is a token (known only at apply), so ${why}; give ${name} in the options, e.g. fromKeyArn(scope, id, arn, { accountId: "111111111111", region: "eu-west-1" })`);
     if (Token.isUnresolved(value)) throw new Error(`${what}: ${name} is a token too; with a token keyArn, ${why}: give ${name} as a literal`);
   }
-  const accountId = options.accountId as string;
-  const region = options.region as string;
-  if (!ACCOUNT_ID_PATTERN.test(accountId)) throw new Error(`${what}: accountId "${accountId}" is not a 12-digit AWS account ID; write it as a string of 12 digits, e.g. "111111111111"`);
-  if (!REGION_PATTERN.test(region)) throw new Error(`${what}: region "${region}" is not an AWS region code; use one like "eu-west-1"`);
-  const partition = options.partition ?? partitionForRegion(region);
-  if (partition !== partitionForRegion(region)) {
-    throw new Error(`${what}: partition "${partition}" does not match region "${region}", which is in partition "${partitionForRegion(region)}"; remove partition (it is derived from the region) or correct it`);
+  const environment = resolveEnvironment({ accountId: options.accountId as string, region: options.region as string, partition: options.partition }, what);
+  if (environment.partition !== partitionForRegion(environment.region)) {
+    throw new Error(
+      `${what}: partition "${environment.partition}" does not match region "${environment.region}", which is in partition "${partitionForRegion(environment.region)}"; remove partition (it is derived from the region) or correct it`,
+    );
   }
-  return { environment: { accountId, region, partition } };
+  return { environment };
 }

@@ -7,7 +7,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 
-export { PROVIDER_MIRROR_ENV };
 /** Mirror root the tests use when {@link PROVIDER_MIRROR_ENV} is not set. */
 export const DEFAULT_PROVIDER_MIRROR = "/opt/tf-plugins";
 /** Name of the CLI config written into the stack folder when none is given. */

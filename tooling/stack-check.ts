@@ -328,15 +328,11 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
     if (!validation || validate.code !== 0 || !validation.valid) {
       throw commandError(stack, dir, ["terraform", ...validateArgs], validate, validation?.diagnostics ?? []);
     }
-    const validateResult = { valid: true as const, warnings: dropHarnessDiagnostics(validation.diagnostics) };
+    const validated = { stack, stackDir: dir, backend, awsProviders, validate: { valid: true as const, warnings: dropHarnessDiagnostics(validation.diagnostics) } };
 
     if (!canPlan) {
       return {
-        stack,
-        stackDir: dir,
-        backend,
-        awsProviders,
-        validate: validateResult,
+        ...validated,
         plan: {
           ran: false,
           skippedReason:
@@ -371,11 +367,7 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
       ...(planJson ? { planJson } : {}),
     };
     return {
-      stack,
-      stackDir: dir,
-      backend,
-      awsProviders,
-      validate: validateResult,
+      ...validated,
       plan: planResult,
       timings: { init: init.ms, validate: validate.ms, plan: plan.ms, ...(showMs !== undefined ? { show: showMs } : {}), total: Date.now() - started },
     };

@@ -12,6 +12,7 @@
  * what Terraform said and what to do about it.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 /** Folder the capturing stand-in writes its logs to. */
@@ -32,6 +33,11 @@ export interface CapturedRun {
   readonly exitCode?: number;
   /** Standard output and error, colour codes removed. */
   readonly output: string;
+}
+
+/** A child's exit status as a shell reports it: its code, or 128 + the number of the signal that ended it. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
 }
 
 /** A new log file in `dir`; file names sort in start order. */

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, appContext, loadConfig, resolveConfigFile } from "../../config/load-config";
+import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, appContext, currentConfigFile, loadConfig, resolveConfigFile } from "../../config/load-config";
 import { ConfigError } from "../../config/validate-config";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -129,6 +129,13 @@ describe("loadConfig", () => {
     expect(error.issues.map((i) => i.path)).toEqual(["accounts[0].accountId", "functions[0].codeDirectory", "functions[1].codeDirectory"]);
     expect(error.message).toContain('accounts[0].accountId: "12345" is invalid');
   });
+});
+
+test("currentConfigFile: LAMBDA_KMS_CONFIG, else the cdktf CLI's context value, the way main, preview and the npm scripts pick the file", () => {
+  const context = JSON.stringify({ config: "/from/context.json" });
+  expect(currentConfigFile({ LAMBDA_KMS_CONFIG: "/from/env.json", CDKTF_CONTEXT_JSON: context })).toBe("/from/env.json");
+  expect(currentConfigFile({ CDKTF_CONTEXT_JSON: context })).toBe("/from/context.json");
+  expect(currentConfigFile({ CDKTF_CONTEXT_JSON: "{}" })).toBe(DEFAULT_CONFIG_FILE);
 });
 
 describe("appContext", () => {

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
+  exitCodeOf,
   explainFailures,
   formatCaptureFooter,
   formatCaptureHeader,
@@ -135,6 +136,13 @@ test("readCapturedRuns reads every log of a folder in the order the runs started
   fs.writeFileSync(path.join(dir, "notes.txt"), "not a log");
   expect(readCapturedRuns(dir).map((run) => run.cwd)).toEqual(["/s/a", "/s/b"]);
   expect(readCapturedRuns(path.join(tmp, "missing"))).toEqual([]);
+});
+
+test("exitCodeOf reports a child's exit code, or 128 + the signal's number as a shell does", () => {
+  expect(exitCodeOf(0, null)).toBe(0);
+  expect(exitCodeOf(2, null)).toBe(2);
+  expect(exitCodeOf(null, "SIGTERM")).toBe(143);
+  expect(exitCodeOf(null, "SIGINT")).toBe(130);
 });
 
 describe("missingRequiredVariables", () => {
