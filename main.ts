@@ -12,7 +12,7 @@ const hclFlag = process.env.SYNTH_HCL_OUTPUT;
 
 // Loads and validates the configuration, then synthesizes one stack per
 // account × region into cdktf.out (or the folder the cdktf CLI asks for).
-try {
+async function main(): Promise<void> {
   if (hclFlag === "true" || hclFlag === "1") {
     throw new Error(
       "cdktf synth --hcl is not supported: cdktf 0.21 turns these stacks into HCL that Terraform rejects " +
@@ -21,7 +21,7 @@ try {
     );
   }
   const config = loadConfig(currentConfigFile(process.env));
-  const result = synthesizeApp(config, process.env.CDKTF_OUTDIR ?? "cdktf.out", {
+  const result = await synthesizeApp(config, process.env.CDKTF_OUTDIR ?? "cdktf.out", {
     failOnWarnings: process.env.LAMBDA_KMS_FAIL_ON_WARNINGS === "1",
     runByCdktfCli: hclFlag !== undefined,
     providerMirror: readProviderMirror(process.env),
@@ -29,7 +29,11 @@ try {
   console.log(`synthesized ${result.stacks.length} stacks from ${config.sourceFile} into ${result.outdir}: ${result.stacks.join(", ")}`);
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   if (result.compliance.findings.length > 0) console.log(formatFindings(result.compliance));
-} catch (error) {
+  const requests = result.access.reduce((n, s) => n + s.results.length, 0);
+  console.log(`access check: ${requests} requests evaluated, as expected; who can use which key: ${result.outdir}/access.md`);
+}
+
+main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `synthesis failed: ${(error as Error).message}`);
   process.exitCode = 1;
-}
+});

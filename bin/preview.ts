@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig(currentConfigFile(process.env));
     const mirror = readProviderMirror(process.env);
-    const synthesized = synthesizeApp(config, path.join(folder, "cdktf.out"));
+    const synthesized = await synthesizeApp(config, path.join(folder, "cdktf.out"));
     const unknown = parsed.positionals.filter((name) => !synthesized.stacks.includes(name));
     if (unknown.length > 0) {
       console.error(`no stack ${unknown.join(", ")} in ${config.sourceFile}; its stacks are ${synthesized.stacks.join(", ")}`);

@@ -83,6 +83,11 @@ export interface AccountConfig {
   readonly keyAdministratorArns: readonly string[];
   readonly keyUserArns: readonly string[];
   readonly deployerArns: readonly string[];
+  /**
+   * Let IAM policies give key use to principals the key policies do not name
+   * (explicit opt-out of the Deny that keeps them out).
+   */
+  readonly allowIamToGrantKeyUse: boolean;
   readonly audit: AuditConfig;
 }
 

@@ -284,7 +284,7 @@ function readKey(r: Reader, raw: Json, project: string): KeyConfig {
 }
 
 function readAccount(r: Reader, at: string, raw: Json, project: string): AccountConfig {
-  const o = r.object(at, raw, ["name", "accountId", "regions", "assumeRole", "tags", "keyAdministratorArns", "keyUserArns", "deployerArns", "audit"]);
+  const o = r.object(at, raw, ["name", "accountId", "regions", "assumeRole", "tags", "keyAdministratorArns", "keyUserArns", "deployerArns", "allowIamToGrantKeyUse", "audit"]);
   let assumeRole: AccountConfig["assumeRole"];
   if (o.assumeRole !== undefined) {
     const a = r.object(`${at}.assumeRole`, o.assumeRole, ["roleArn", "sessionName", "externalId"]);
@@ -306,6 +306,7 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
     keyAdministratorArns: r.strings(`${at}.keyAdministratorArns`, o.keyAdministratorArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
     keyUserArns: r.strings(`${at}.keyUserArns`, o.keyUserArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
     deployerArns: r.strings(`${at}.deployerArns`, o.deployerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+    allowIamToGrantKeyUse: r.boolean(`${at}.allowIamToGrantKeyUse`, o.allowIamToGrantKeyUse, false),
     audit: readAudit(r, `${at}.audit`, o.audit, {
       project,
       accountId,

@@ -22,6 +22,13 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly keyAliases: readonly string[];
   /** Principals that administer the audit key (no decrypt). @default none */
   readonly keyAdministratorArns?: readonly string[];
+  /**
+   * Deploy pipeline principals. CloudWatch Logs uses the audit key as the
+   * caller when the pipeline creates the trail's encrypted log group, so
+   * the key policy lets them do that (see `EncryptionKeyProps.deployerArns`).
+   * @default none
+   */
+  readonly deployerArns?: readonly string[];
   /** Principals that may decrypt the trail's log files. @default none */
   readonly readerArns?: readonly string[];
   /** Retention of the trail's CloudWatch Logs group. @default 365 */
@@ -53,6 +60,12 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly keyRotationPeriodDays?: number;
   /** Deletion window of the audit key, 7–30 days. @default 30 */
   readonly keyDeletionWindowDays?: number;
+  /**
+   * Let IAM policies give use of the audit key to principals its policy does
+   * not name (see `EncryptionKeyProps.allowIamToGrantKeyUse`).
+   * @default false
+   */
+  readonly allowIamToGrantKeyUse?: boolean;
   /** Terraform prevent_destroy on the audit key and the log bucket. @default true */
   readonly preventDestroy?: boolean;
   /** @default none */
@@ -155,9 +168,11 @@ export class AuditTrail extends Construct {
       aliases: props.keyAliases,
       description: `Audit key of trail ${props.trailName}: CloudTrail log files, its log group and alarm topic`,
       administratorArns: props.keyAdministratorArns,
+      deployerArns: props.deployerArns,
       rotationPeriodDays: props.keyRotationPeriodDays,
       deletionWindowDays: props.keyDeletionWindowDays,
       preventDestroy: props.preventDestroy,
+      allowIamToGrantKeyUse: props.allowIamToGrantKeyUse,
       tags: props.tags,
     });
     const env = this.key.environment;
@@ -294,6 +309,7 @@ export class AuditTrail extends Construct {
       }),
     ];
     if (readerArns.length > 0) {
+      for (const reader of readerArns) this.key.addListedPrincipal(reader);
       statements.push(
         new PolicyStatement({
           sid: "ReadersDecryptLogFiles",

@@ -3,7 +3,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { AwsEnvironment, checkPrincipalArns, formatArn, resolveEnvironment } from "./aws-environment";
 import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
-import { IGrantable } from "./grantable";
+import { IGrantable, grantPrincipalOf } from "./grantable";
 import { ImportedEncryptionKey, ImportedEncryptionKeyOptions } from "./imported-encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { checkIntegerRange } from "./validation";
@@ -37,6 +37,19 @@ export interface EncryptionKeyProps extends AwsEnvironment {
    * @default none
    */
   readonly deployerArns?: readonly string[];
+  /**
+   * Let IAM policies give key use to principals this key's policy does not
+   * name. Off by default: the key policy then denies encrypt, decrypt,
+   * re-encrypt and data-key generation to every principal outside
+   * `userArns`, `deployerArns` and the roles given access with
+   * `grantDecrypt` or `addListedPrincipal`, whatever their IAM policies say
+   * (AWS services calling as themselves, and calls through CloudWatch Logs,
+   * are not affected). Turn it on only if people outside the config must use
+   * the key, e.g. to read encrypted environment variables in the Lambda
+   * console; IAM then decides who else may use the key.
+   * @default false
+   */
+  readonly allowIamToGrantKeyUse?: boolean;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -73,6 +86,13 @@ export const KEY_ADMIN_ACTIONS = [
   "kms:UpdateKeyDescription",
 ] as const;
 
+/**
+ * The cryptographic operations the key policy's Deny statements cover: all
+ * that a symmetric encryption key supports, for reading or producing
+ * ciphertext.
+ */
+export const KEY_USE_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] as const;
+
 /** Key policies are limited to 32 KB (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
 const KEY_POLICY_MAX_BYTES = 32768;
 const ALIAS_PATTERN = /^alias\/[a-zA-Z0-9/_-]+$/;
@@ -93,9 +113,20 @@ export type { GrantDecryptOptions } from "./encryption-key-interface";
  * - `DeployPipelineConfiguresLambda` / `DeployPipelineCreatesGrantsForAwsResources`:
  *   what the deploy identity needs to set `kms_key_arn` on a function
  *   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html);
+ * - `DeployPipelineCreatesEncryptedLogGroups`: the deploy identity, through
+ *   CloudWatch Logs only and only for the registered log groups: Logs uses the
+ *   key as the caller when it creates an encrypted group;
  * - `CloudWatchLogsEncryptsLogGroups`: the regional Logs service, only for the
  *   log groups registered with `allowCloudWatchLogs`
- *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html);
+ * - `DenyKeyUseByUnlistedPrincipals` (unless `allowIamToGrantKeyUse`),
+ *   `DenyKeyUseByAdministrators`, `DenyDeployPipelineKeyUseOutsideServices`
+ *   and `DenyGrantsForNonAwsResources`: explicit Denies, which no IAM policy
+ *   can override, unlike the limits of the Allow statements, which the
+ *   account statement lets IAM widen
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ *   They cover key use only, never key management, so the account can
+ *   always manage the key.
  *
  * A key created elsewhere is used through `EncryptionKey.fromKeyArn`.
  */
@@ -122,8 +153,14 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
   public readonly environment: Required<AwsEnvironment>;
   /** The key policy; add statements with `addToKeyPolicy`. */
   public readonly policy: PolicyDocument;
+  /** Whether IAM policies may give key use to principals the key policy does not name. */
+  public readonly allowIamToGrantKeyUse: boolean;
+
+  private readonly deployerArns: readonly string[];
 
   private readonly logGroupArns: string[] = [];
+  /** Principals exempt from `DenyKeyUseByUnlistedPrincipals`; grows as access is granted. */
+  private readonly listedPrincipalArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -151,7 +188,10 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       }
     });
 
-    this.policy = new PolicyDocument(this.baseStatements(props));
+    this.allowIamToGrantKeyUse = props.allowIamToGrantKeyUse ?? false;
+    this.deployerArns = props.deployerArns ?? [];
+    this.listedPrincipalArns.push(...(props.userArns ?? []), ...(props.deployerArns ?? []));
+    this.policy = new PolicyDocument([...this.baseStatements(props), ...this.denyStatements(props)]);
 
     this.resource = new KmsKey(this, "key", {
       description: props.description ?? "Customer-managed key for Lambda environment variables and logs",
@@ -212,19 +252,119 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     if (this.logGroupArns.includes(arn)) return;
     this.logGroupArns.push(arn);
     // The array is shared, so groups registered later join this statement.
-    if (this.logGroupArns.length === 1) this.policy.addStatements(cloudWatchLogsStatement(this.environment, this.logGroupArns));
+    if (this.logGroupArns.length === 1) {
+      this.policy.addStatements(cloudWatchLogsStatement(this.environment, this.logGroupArns));
+      if (this.deployerArns.length > 0) this.policy.addStatements(...this.deployerLogGroupStatements());
+    }
+  }
+
+  /**
+   * Names `principalArn` (a role or user ARN, as `aws:PrincipalArn` carries
+   * it) as a user of the key, so that `DenyKeyUseByUnlistedPrincipals` does
+   * not apply to it. This grants nothing by itself: an Allow in the key
+   * policy or in the principal's IAM policy must still give the access.
+   * `grantDecrypt` calls it for the grantee.
+   */
+  public addListedPrincipal(principalArn: string): void {
+    if (!this.listedPrincipalArns.includes(principalArn)) this.listedPrincipalArns.push(principalArn);
   }
 
   /**
    * Writes the least-privilege statement into the grantee's identity policy:
    * `kms:Decrypt` on exactly this key's ARN, optionally bound to an encryption
    * context and a calling service. The key policy's account statement makes
-   * such IAM statements effective.
+   * such IAM statements effective. The grantee's `principalArn` joins the
+   * principals the key policy names (see `addListedPrincipal`); a grantee
+   * without one is refused while the key denies unlisted principals.
    */
   public grantDecrypt(grantee: IGrantable, options: GrantDecryptOptions = {}): PolicyStatement {
+    const principalArn = grantPrincipalOf(grantee).principalArn;
+    if (principalArn !== undefined) {
+      this.addListedPrincipal(principalArn);
+    } else if (!this.allowIamToGrantKeyUse) {
+      throw new Error(
+        `encryption key "${this.node.id}": grantDecrypt to a grantee without principalArn; the key policy denies key use to principals it does not name, so the grant would never work — give the grantee a principalArn, or set allowIamToGrantKeyUse: true on the key`,
+      );
+    }
     const statement = decryptStatement(this.keyArn, this.aliasNames[0].slice("alias/".length), options);
     grantee.addToPrincipalPolicy(statement);
     return statement;
+  }
+
+  private deployerLogGroupStatements(): PolicyStatement[] {
+    const viaLogs = { "kms:ViaService": `logs.${this.environment.region}.amazonaws.com` };
+    return [
+      // CloudWatch Logs makes KMS calls as the caller of CreateLogGroup/AssociateKmsKey:
+      // "You should add this to your roles which call CloudWatch Logs in either your Key Policy or in IAM"
+      // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+      new PolicyStatement({
+        sid: "DeployPipelineCreatesEncryptedLogGroups",
+        principals: { AWS: this.deployerArns },
+        actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        // The shared array: log groups registered later join the statement.
+        conditions: { StringEquals: viaLogs, ArnEquals: { "kms:EncryptionContext:aws:logs:arn": this.logGroupArns } },
+      }),
+      // DescribeKey carries no encryption context.
+      new PolicyStatement({
+        sid: "DeployPipelineDescribesKeyForCloudWatchLogs",
+        principals: { AWS: this.deployerArns },
+        actions: ["kms:DescribeKey"],
+        resources: ["*"],
+        conditions: { StringEquals: viaLogs },
+      }),
+    ];
+  }
+
+  /** The explicit Denies; see the class comment. */
+  private denyStatements(props: EncryptionKeyProps): PolicyStatement[] {
+    const region = this.environment.region;
+    const notThroughLogs = { "kms:ViaService": [`logs.${region}.amazonaws.com`] };
+    const users = new Set([...(props.userArns ?? []), ...this.deployerArns]);
+    const administrators = (props.administratorArns ?? []).filter((arn) => !users.has(arn));
+    const deployers = this.deployerArns.filter((arn) => !(props.userArns ?? []).includes(arn));
+    const statements: PolicyStatement[] = [];
+    if (!this.allowIamToGrantKeyUse) {
+      statements.push(new UnlistedPrincipalsDenyStatement(this.listedPrincipalArns, notThroughLogs));
+    }
+    if (administrators.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          sid: "DenyKeyUseByAdministrators",
+          effect: "Deny",
+          principals: { AWS: administrators },
+          actions: [...KEY_USE_ACTIONS],
+          resources: ["*"],
+          conditions: { StringNotEquals: notThroughLogs },
+        }),
+      );
+    }
+    if (deployers.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          sid: "DenyDeployPipelineKeyUseOutsideServices",
+          effect: "Deny",
+          principals: { AWS: deployers },
+          actions: [...KEY_USE_ACTIONS],
+          resources: ["*"],
+          // The services that use the key as the deployer: Lambda (function environments), CloudWatch Logs
+          // (log groups), Secrets Manager and Systems Manager (seeding and reading back secrets).
+          conditions: { StringNotEquals: { "kms:ViaService": ["lambda", "logs", "secretsmanager", "ssm"].map((s) => `${s}.${region}.amazonaws.com`) } },
+        }),
+      );
+    }
+    statements.push(
+      new PolicyStatement({
+        sid: "DenyGrantsForNonAwsResources",
+        effect: "Deny",
+        principals: { AWS: ["*"] },
+        actions: ["kms:CreateGrant"],
+        resources: ["*"],
+        // https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html
+        conditions: { Bool: { "kms:GrantIsForAWSResource": "false" } },
+      }),
+    );
+    return statements;
   }
 
   private baseStatements(props: EncryptionKeyProps): PolicyStatement[] {
@@ -259,8 +399,9 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     }
     if (props.deployerArns?.length) {
       statements.push(
-        // Only through Lambda: the pipeline can configure and read function environments, but it
-        // cannot decrypt other ciphertext under this key by calling KMS directly.
+        // Only through Lambda: the pipeline can configure and read function environments. That it cannot
+        // decrypt by calling KMS directly is DenyDeployPipelineKeyUseOutsideServices's doing: an Allow's
+        // condition limits only what this statement gives, and IAM policies can give more.
         new PolicyStatement({
           sid: "DeployPipelineConfiguresLambda",
           principals: { AWS: props.deployerArns },
@@ -299,4 +440,35 @@ function normalizeAlias(what: string, alias: string): string {
   const problem = aliasNameProblem(alias);
   if (problem) throw new Error(`${what}: alias ${problem}`);
   return normalizeAliasName(alias);
+}
+
+/**
+ * `DenyKeyUseByUnlistedPrincipals`: key use is denied to every principal
+ * that is not an AWS service calling as itself
+ * (`aws:PrincipalIsAWSService`) and not in `listedPrincipalArns`
+ * (`aws:PrincipalArn`, which for a role session is the role's ARN:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+ * The list is read when the policy is rendered, so principals listed later
+ * are included; while it is empty, the statement covers every principal.
+ */
+class UnlistedPrincipalsDenyStatement extends PolicyStatement {
+  constructor(
+    private readonly listedPrincipalArns: readonly string[],
+    notThroughLogs: Record<string, string[]>,
+  ) {
+    super({
+      sid: "DenyKeyUseByUnlistedPrincipals",
+      effect: "Deny",
+      principals: { AWS: ["*"] },
+      actions: [...KEY_USE_ACTIONS],
+      resources: ["*"],
+      conditions: { Bool: { "aws:PrincipalIsAWSService": "false" }, StringNotEquals: notThroughLogs },
+    });
+  }
+
+  public override toJSON(): Record<string, unknown> {
+    const json = super.toJSON();
+    if (this.listedPrincipalArns.length === 0) return json;
+    return { ...json, Condition: { ...this.conditions, ArnNotEquals: { "aws:PrincipalArn": [...this.listedPrincipalArns] } } };
+  }
 }

@@ -16,6 +16,13 @@ export interface IGrantable {
    * @default this grantable itself
    */
   readonly grantPrincipal?: IGrantable;
+  /**
+   * The ARN the principal's requests carry as `aws:PrincipalArn` (for a
+   * role: the role ARN). Keys that deny use to principals they do not name
+   * list it when they grant access.
+   * @default none: such keys refuse the grant
+   */
+  readonly principalArn?: string;
 }
 
 /** The grantable whose policy receives the statements: `grantee.grantPrincipal`, or the grantee itself. */

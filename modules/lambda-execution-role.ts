@@ -69,6 +69,8 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
   public readonly roleName: string;
   /** The one key this role may decrypt with. */
   public readonly key: IEncryptionKey;
+  /** The role's ARN built from its path and name (`aws:PrincipalArn` of its sessions), known at synth. */
+  public readonly principalArn: string;
 
   constructor(scope: Construct, id: string, props: LambdaExecutionRoleProps) {
     super(scope, id);
@@ -85,6 +87,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
       throw new Error(`execution role of function "${props.functionName}": path "${rolePath}" is invalid; IAM paths start and end with "/", e.g. "/payments/eu-west-1/"`);
     }
     this.roleName = roleName;
+    this.principalArn = formatArn(env, "iam", `role${rolePath}${roleName}`, { global: true });
     this.functionArn = formatArn(env, "lambda", `function:${props.functionName}`);
     this.logGroupName = `/aws/lambda/${props.functionName}`;
 

@@ -28,6 +28,7 @@ export class AuditStack extends TerraformStack {
       bucketName: audit.bucketName,
       keyAliases: audit.keyAliases,
       keyAdministratorArns: account.keyAdministratorArns,
+      deployerArns: account.deployerArns,
       readerArns: audit.readerArns,
       logRetentionDays: audit.logRetentionDays,
       allowShortLogRetention: audit.allowShortLogRetention,
@@ -39,6 +40,7 @@ export class AuditStack extends TerraformStack {
       keyRotationPeriodDays: config.key.rotationPeriodDays,
       keyDeletionWindowDays: config.key.deletionWindowDays,
       preventDestroy: config.key.preventDestroy,
+      allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     });
 
     new TerraformOutput(this, "trail_arn", { value: this.trail.resource.arn, description: "ARN of the audit trail" });

@@ -1,7 +1,8 @@
 import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
-import { AppConfig, STACK_FOLDER_STATE_FILE, auditStackName, stackName } from "../config/app-config";
+import { AccessCheckError, AccessExpectation, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess, writeAccessReports } from "../access";
+import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, auditStackName, stackName } from "../config/app-config";
 import { ComplianceChecker, writeComplianceReports } from "../modules";
 import { AuditStack } from "./audit-stack";
 import {
@@ -23,6 +24,8 @@ export interface SynthesizeAppResult {
   readonly stacks: readonly string[];
   /** The compliance checker's findings (the reports are in the output folder). */
   readonly compliance: ComplianceChecker;
+  /** The access check's results, per stack (access.md and access.json are in the output folder). */
+  readonly access: readonly StackAccess[];
   /** Problems that do not stop the synth, e.g. state of stacks no longer in the config. */
   readonly warnings: readonly string[];
 }
@@ -75,6 +78,13 @@ export interface SynthesizeAppOptions {
    * @default none (Terraform installs providers as its CLI configuration says)
    */
   readonly providerMirror?: string;
+  /**
+   * Your own access expectations for a stack, e.g. for raw resources added
+   * with `extendStacks`; they are evaluated with the generated ones and an
+   * unexpected decision fails the synth.
+   * @default none
+   */
+  readonly accessExpectations?: (model: StackModel) => readonly AccessExpectation[];
 }
 
 /**
@@ -85,21 +95,23 @@ export interface SynthesizeAppOptions {
  * files of stacks already initialized are carried over, so a re-synth does
  * not force a new `terraform init`, and so is state kept in stack folders.
  * One synth at a time writes an output folder (a lock file beside it).
+ * After the compliance rules, the access check evaluates every stack with an
+ * IAM policy engine; an unexpected decision fails the synth (AccessCheckError).
  */
-export function synthesizeApp(config: AppConfig, outdir: string, options: SynthesizeAppOptions = {}): SynthesizeAppResult {
+export async function synthesizeApp(config: AppConfig, outdir: string, options: SynthesizeAppOptions = {}): Promise<SynthesizeAppResult> {
   const finalOutdir = path.resolve(outdir);
   checkStateOutsideOutdir(config, finalOutdir);
   fs.mkdirSync(path.dirname(finalOutdir), { recursive: true });
   const releaseLock = acquireSynthLock(finalOutdir);
   try {
     checkNoStrandedState(finalOutdir);
-    return synthesizeLocked(config, finalOutdir, options);
+    return await synthesizeLocked(config, finalOutdir, options);
   } finally {
     releaseLock();
   }
 }
 
-function synthesizeLocked(config: AppConfig, finalOutdir: string, options: SynthesizeAppOptions): SynthesizeAppResult {
+async function synthesizeLocked(config: AppConfig, finalOutdir: string, options: SynthesizeAppOptions): Promise<SynthesizeAppResult> {
   const staging = fs.mkdtempSync(path.join(path.dirname(finalOutdir), `.${path.basename(finalOutdir)}.staging-`));
   // mkdtemp creates 0700; the output is read by other tools and users like any build output.
   fs.chmodSync(staging, 0o755);
@@ -113,12 +125,23 @@ function synthesizeLocked(config: AppConfig, finalOutdir: string, options: Synth
     const stacks = stackList.map((stack) => stack.node.id);
     app.synth();
     writeComplianceReports(staging, checker);
+    const access = await checkAccess(
+      stacks.map((name) => ({
+        stackName: name,
+        json: JSON.parse(fs.readFileSync(path.join(staging, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
+        principals: namedPrincipals(config, name),
+      })),
+      { extraExpectations: options.accessExpectations },
+    );
+    const failures = accessFailures(access);
+    if (failures.length > 0) throw new AccessCheckError(failures);
+    writeAccessReports(staging, access);
     if (options.providerMirror) linkProviderMirror(staging, stacks, options.providerMirror);
     checkRemovedStacks(finalOutdir, stacks);
     checkNoTerraformRunning(finalOutdir);
     const warnings = orphanedStateWarnings(config, stacks);
     swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
-    return { outdir: finalOutdir, stacks, compliance: checker, warnings };
+    return { outdir: finalOutdir, stacks, compliance: checker, access, warnings };
   } catch (error) {
     // The reports are written on every synth; a failed one updates only them, never the stacks.
     if (checker) {
@@ -129,6 +152,20 @@ function synthesizeLocked(config: AppConfig, finalOutdir: string, options: Synth
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** The principals the config names for the account of `stack`; the workload key's users are not users of the audit key. */
+function namedPrincipals(config: AppConfig, stack: string): NamedPrincipals {
+  const account = config.accounts.find((a: AccountConfig) => stack === auditStackName(a) || a.regions.some((r) => stack === stackName(a, r)));
+  if (!account) return {};
+  const audit = stack === auditStackName(account);
+  return {
+    keyAdministrators: account.keyAdministratorArns,
+    keyUsers: audit ? [] : account.keyUserArns,
+    deployers: account.deployerArns,
+    logReaders: audit ? account.audit.readerArns : [],
+    allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
+  };
 }
 
 /** What a stack folder keeps from one synth to the next: Terraform's working files and, with `stateInStackFolder`, the state. */

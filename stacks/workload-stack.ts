@@ -42,6 +42,7 @@ export class WorkloadStack extends TerraformStack {
       administratorArns: account.keyAdministratorArns,
       userArns: account.keyUserArns,
       deployerArns: account.deployerArns,
+      allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     });
     const env = this.key.environment;
     // One IAM path per stack for its execution roles: the unexpected-decrypt alarm allows the path, not each role.

@@ -19,9 +19,9 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const config = loadConfig(DEFAULT_CONFIG_FILE);
 
-test("the default app synthesizes with zero compliance errors and writes the three reports", () => {
+test("the default app synthesizes with zero compliance errors and writes the three reports", async () => {
   const outdir = path.join(tmp, "clean");
-  const result = synthesizeApp(config, outdir);
+  const result = await synthesizeApp(config, outdir);
   expect(result.compliance.failing).toEqual([]);
   const report = JSON.parse(fs.readFileSync(path.join(outdir, "compliance.json"), "utf8"));
   expect(report.rules.length).toBeGreaterThanOrEqual(14);
@@ -45,11 +45,11 @@ test.each([
     "raw-key",
     (stack: TerraformStack) => new KmsKey(stack, "raw-key", { description: "no rotation" }),
   ],
-])("fails when a stack gets %s: the rule, the path and the fix; the stacks stay unwritten, the reports are written", (_what, ruleId, id, add) => {
+])("fails when a stack gets %s: the rule, the path and the fix; the stacks stay unwritten, the reports are written", async (_what, ruleId, id, add) => {
   const outdir = path.join(tmp, ruleId);
   let message = "";
   try {
-    synthesizeApp(config, outdir, { extendStacks: (stacks) => add(stacks.find((s) => s.node.id === "staging-eu-west-1")!) });
+    await synthesizeApp(config, outdir, { extendStacks: (stacks) => add(stacks.find((s) => s.node.id === "staging-eu-west-1")!) });
   } catch (error) {
     message = (error as Error).message;
   }

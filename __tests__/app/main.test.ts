@@ -128,7 +128,8 @@ describe("node dist/main.js", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe(
-      `synthesized 6 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: staging-audit, staging-eu-west-1, staging-us-east-1, production-audit, production-eu-west-1, production-us-east-1`,
+      `synthesized 6 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: staging-audit, staging-eu-west-1, staging-us-east-1, production-audit, production-eu-west-1, production-us-east-1\n` +
+        `access check: 328 requests evaluated, as expected; who can use which key: ${outdir}/access.md`,
     );
     for (const stack of STACKS) {
       const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
@@ -340,38 +341,38 @@ describe("synthesizeApp", () => {
     config = loadConfig(DEFAULT_CONFIG_FILE);
   });
 
-  test("returns the output folder and the stack names", () => {
+  test("returns the output folder and the stack names", async () => {
     const folder = workspace("direct");
-    const result = synthesizeApp(config, path.join(folder, "out"));
+    const result = await synthesizeApp(config, path.join(folder, "out"));
     expect({ outdir: result.outdir, stacks: result.stacks }).toEqual({ outdir: path.join(folder, "out"), stacks: STACKS });
     expect(result.compliance.failing).toEqual([]);
     expect(fs.readdirSync(folder)).toEqual(["out"]);
   });
 
-  test("keeps the previous output when a construct validation fails after the stacks were written", () => {
+  test("keeps the previous output when a construct validation fails after the stacks were written", async () => {
     const folder = workspace("direct-validation");
     const outdir = path.join(folder, "out");
-    synthesizeApp(config, outdir);
+    await synthesizeApp(config, outdir);
     const before = snapshot(outdir);
 
     // Administrators: see oversizedKeyPolicyConfig.
     const admins = Array.from({ length: 1000 }, (_, i) => `arn:aws:iam::222222222222:user/user-${i}`);
     const oversized: AppConfig = { ...config, accounts: config.accounts.map((a) => ({ ...a, keyAdministratorArns: admins })) };
-    expect(() => synthesizeApp(oversized, outdir)).toThrow(/key policy is \d+ bytes, over the 32768-byte limit/);
+    await expect(synthesizeApp(oversized, outdir)).rejects.toThrow(/key policy is \d+ bytes, over the 32768-byte limit/);
 
     expect(snapshot(outdir)).toEqual(before);
     expect(stagingLeftovers(folder)).toEqual([]);
   });
 
-  test("keeps the previous output when a construct throws while the stacks are built", () => {
+  test("keeps the previous output when a construct throws while the stacks are built", async () => {
     const folder = workspace("direct-constructor");
     const outdir = path.join(folder, "out");
-    synthesizeApp(config, outdir);
+    await synthesizeApp(config, outdir);
     const before = snapshot(outdir);
 
     // Bypasses config validation: the construct itself refuses the alias.
     const reserved: AppConfig = { ...config, key: { ...config.key, aliases: ["alias/aws/lambda"] } };
-    expect(() => synthesizeApp(reserved, outdir)).toThrow('alias "alias/aws/lambda" is reserved for AWS managed keys');
+    await expect(synthesizeApp(reserved, outdir)).rejects.toThrow('alias "alias/aws/lambda" is reserved for AWS managed keys');
 
     expect(snapshot(outdir)).toEqual(before);
     expect(stagingLeftovers(folder)).toEqual([]);

@@ -156,13 +156,13 @@ let tmp: string;
 const previousSeed = process.env[SEED_ENV];
 const outputs: Record<string, Output> = {};
 
-beforeAll(() => {
+beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "no-secrets-test-"));
   // The seed value is in the environment while the app synthesizes, as in a pipeline that runs synth and apply in one job.
   process.env[SEED_ENV] = PLAINTEXT;
 
   const direct = path.join(tmp, "direct", "cdktf.out");
-  expect(synthesizeApp(loadConfig(DEFAULT_CONFIG_FILE), direct).stacks).toEqual(STACKS);
+  expect((await synthesizeApp(loadConfig(DEFAULT_CONFIG_FILE), direct)).stacks).toEqual(STACKS);
   outputs.synthesizeApp = readOutput(direct);
 
   const compiled = path.join(tmp, "compiled", "cdktf.out");
@@ -187,6 +187,8 @@ describe.each(["synthesizeApp", "node dist/main.js"])("the default app synthesiz
   test("writes the compliance reports, the manifest, one cdk.tf.json per stack and one code zip per function and workload stack, nothing else", () => {
     const { files } = output();
     expect(files.filter((file) => !file.endsWith(".zip"))).toEqual([
+      "access.json",
+      "access.md",
       "compliance.json",
       "compliance.md",
       "compliance.sarif",

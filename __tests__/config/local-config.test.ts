@@ -229,10 +229,10 @@ interface SynthesizedApp {
   readonly accountOf: Record<string, string>;
 }
 
-function synthesize(configFile: string, folder: string): SynthesizedApp {
+async function synthesize(configFile: string, folder: string): Promise<SynthesizedApp> {
   const config = loadConfig(configFile);
   const outdir = path.join(tmp, folder, "cdktf.out");
-  const result = synthesizeApp(config, outdir);
+  const result = await synthesizeApp(config, outdir);
   const stacks = Object.fromEntries(result.stacks.map((name) => [name, readDocument(path.join(outdir, "stacks", name, "cdk.tf.json"))]));
   const accountOf: Record<string, string> = {};
   for (const account of config.accounts) {
@@ -254,9 +254,9 @@ describe("synthesized stacks", () => {
   let local: SynthesizedApp;
   let defaults: SynthesizedApp;
 
-  beforeAll(() => {
-    local = synthesize(LOCAL_CONFIG_FILE, "local");
-    defaults = synthesize(DEFAULT_CONFIG_FILE, "default");
+  beforeAll(async () => {
+    local = await synthesize(LOCAL_CONFIG_FILE, "local");
+    defaults = await synthesize(DEFAULT_CONFIG_FILE, "default");
   });
 
   test("every aws provider of the local stacks talks to the emulator, as the stack's account", () => {

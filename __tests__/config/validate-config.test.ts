@@ -142,6 +142,7 @@ describe("validateConfig: the default configuration", () => {
           keyAdministratorArns: ["arn:aws:iam::111111111111:role/platform-key-admin"],
           keyUserArns: [],
           deployerArns: ["arn:aws:iam::111111111111:role/terraform-deploy"],
+          allowIamToGrantKeyUse: false,
           audit: defaultAudit("payments", "111111111111", "eu-west-1"),
         },
         {
@@ -153,6 +154,7 @@ describe("validateConfig: the default configuration", () => {
           keyAdministratorArns: ["arn:aws:iam::222222222222:role/platform-key-admin"],
           keyUserArns: ["arn:aws:iam::222222222222:role/incident-responder"],
           deployerArns: ["arn:aws:iam::222222222222:role/terraform-deploy"],
+          allowIamToGrantKeyUse: false,
           audit: {
             ...defaultAudit("payments", "222222222222", "eu-west-1"),
             alarmEmails: ["security-alerts@example.com"],
@@ -258,6 +260,7 @@ describe("validateConfig: defaults and relative paths", () => {
           keyAdministratorArns: [],
           keyUserArns: [],
           deployerArns: [],
+          allowIamToGrantKeyUse: false,
           audit: defaultAudit("billing", "333333333333", "eu-central-1"),
         },
       ],

@@ -100,9 +100,21 @@ function sids(policy: { Statement: Statement[] }): (string | undefined)[] {
   return policy.Statement.map((s) => s.Sid);
 }
 
+function allowSids(policy: { Statement: Statement[] }): (string | undefined)[] {
+  return policy.Statement.filter((s) => s.Effect === "Allow").map((s) => s.Sid);
+}
+
+/** The Denies every key has, whatever principals it names. */
+const ALWAYS_DENIED = ["DenyKeyUseByUnlistedPrincipals", "DenyGrantsForNonAwsResources"];
+
 /** Records what a key grants, like an IAM role would. */
 class RecordingGrantee implements IGrantable {
   public readonly document = new PolicyDocument();
+  public readonly principalArn?: string;
+  /** `null`: a grantee without principalArn. */
+  constructor(principalArn: string | null = `arn:aws:iam::${ACCOUNT}:role/grantee`) {
+    this.principalArn = principalArn ?? undefined;
+  }
   public addToPrincipalPolicy(statement: PolicyStatement): void {
     this.document.addStatements(statement);
   }
@@ -173,15 +185,15 @@ describe("aws_kms_key attributes", () => {
     const first = new EncryptionKey(stack, "first", baseProps({ userArns: [USER], deployerArns: [DEPLOYER] }));
     const second = new EncryptionKey(stack, "second", { ...first.environment, aliases: ["second"] });
     expect(Object.keys(first.environment).sort()).toEqual(["accountId", "partition", "region"]);
-    expect(second.policy.statements.map((s) => s.sid)).toEqual(["EnableIamPoliciesForAccount"]);
+    expect(second.policy.statements.map((s) => s.sid)).toEqual(["EnableIamPoliciesForAccount", ...ALWAYS_DENIED]);
   });
 });
 
 describe("key policy", () => {
-  test("without extra principals it has exactly the account statement", () => {
+  test("without extra principals it has exactly the account statement and the Denies every key has", () => {
     const { policy } = build();
     expect(policy.Version).toBe("2012-10-17");
-    expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount"]);
+    expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount", ...ALWAYS_DENIED]);
     expect(policy.Statement[0]).toEqual({
       Sid: "EnableIamPoliciesForAccount",
       Effect: "Allow",
@@ -193,7 +205,7 @@ describe("key policy", () => {
 
   test("empty principal lists add no statements", () => {
     const { policy } = build({ administratorArns: [], userArns: [], deployerArns: [] });
-    expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount"]);
+    expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount", ...ALWAYS_DENIED]);
   });
 
   test.each([
@@ -204,8 +216,8 @@ describe("key policy", () => {
       { administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] },
       ["EnableIamPoliciesForAccount", "KeyAdministration", "KeyUsage", "DeployPipelineConfiguresLambda", "DeployPipelineCreatesGrantsForAwsResources"],
     ],
-  ])("statements for %j are exactly %j", (overrides, expected) => {
-    expect(sids(build(overrides).policy)).toEqual(expected);
+  ])("Allow statements for %j are exactly %j", (overrides, expected) => {
+    expect(allowSids(build(overrides).policy)).toEqual(expected);
   });
 
   test("with every kind of principal and a log group, statements are exactly these, in this order", () => {
@@ -218,9 +230,15 @@ describe("key policy", () => {
       "KeyUsage",
       "DeployPipelineConfiguresLambda",
       "DeployPipelineCreatesGrantsForAwsResources",
+      "DenyKeyUseByUnlistedPrincipals",
+      "DenyKeyUseByAdministrators",
+      "DenyDeployPipelineKeyUseOutsideServices",
+      "DenyGrantsForNonAwsResources",
       "CloudWatchLogsEncryptsLogGroups",
+      "DeployPipelineCreatesEncryptedLogGroups",
+      "DeployPipelineDescribesKeyForCloudWatchLogs",
     ]);
-    for (const s of policy.Statement) expect(s.Effect).toBe("Allow");
+    for (const s of policy.Statement) expect(s.Effect).toBe(s.Sid?.startsWith("Deny") ? "Deny" : "Allow");
   });
 
   test("a cn- region uses the aws-cn partition for the account root and log group ARNs", () => {
@@ -286,7 +304,7 @@ describe("key policy", () => {
 
   test("CreateGrant appears only in the conditioned deployer statement", () => {
     const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (k) => k.allowCloudWatchLogs("/aws/lambda/a"));
-    const withGrant = policy.Statement.filter((s) => s.Sid !== "EnableIamPoliciesForAccount" && s.Action.some((a) => a === "kms:CreateGrant" || a === "kms:*"));
+    const withGrant = policy.Statement.filter((s) => s.Effect === "Allow" && s.Sid !== "EnableIamPoliciesForAccount" && s.Action.some((a) => a === "kms:CreateGrant" || a === "kms:*"));
     expect(withGrant.map((s) => s.Sid)).toEqual(["DeployPipelineCreatesGrantsForAwsResources"]);
   });
 
@@ -323,15 +341,15 @@ describe("key policy", () => {
   test("log groups registered after the policy token was taken still reach the synthesized policy", () => {
     const stack = newStack();
     const key = new EncryptionKey(stack, "key", baseProps());
-    expect(sids(synthesize(stack, key).policy)).toEqual(["EnableIamPoliciesForAccount"]);
+    expect(allowSids(synthesize(stack, key).policy)).toEqual(["EnableIamPoliciesForAccount"]);
     key.allowCloudWatchLogs("/aws/lambda/late");
     const { policy } = synthesize(stack, key);
-    expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount", "CloudWatchLogsEncryptsLogGroups"]);
+    expect(allowSids(policy)).toEqual(["EnableIamPoliciesForAccount", "CloudWatchLogsEncryptsLogGroups"]);
   });
 
-  test("no statement in any configuration names Principal \"*\"", () => {
+  test("no Allow statement in any configuration names Principal \"*\"", () => {
     const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (k) => k.allowCloudWatchLogs("/aws/lambda/a"));
-    for (const s of policy.Statement) {
+    for (const s of policy.Statement.filter((x) => x.Effect === "Allow")) {
       expect(s.Principal).toBeDefined();
       expect(s.Principal).not.toBe("*");
       const principal = s.Principal as { AWS?: string[]; Service?: string[] };
@@ -431,7 +449,105 @@ describe("grantDecrypt", () => {
     const stack = newStack();
     const key = new EncryptionKey(stack, "key", baseProps());
     key.grantDecrypt(new RecordingGrantee());
-    expect(sids(synthesize(stack, key).policy)).toEqual(["EnableIamPoliciesForAccount"]);
+    expect(allowSids(synthesize(stack, key).policy)).toEqual(["EnableIamPoliciesForAccount"]);
+  });
+});
+
+describe("explicit Denies (no IAM policy can override them)", () => {
+  const KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/app/orders-eu-west-1`;
+
+  test("DenyKeyUseByUnlistedPrincipals: every non-service principal but the users, deployers and grantees, except through CloudWatch Logs", () => {
+    const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (key) => key.grantDecrypt(new RecordingGrantee(ROLE)));
+    expect(statement(policy, "DenyKeyUseByUnlistedPrincipals")).toEqual({
+      Sid: "DenyKeyUseByUnlistedPrincipals",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: KEY_USE,
+      Resource: ["*"],
+      Condition: {
+        Bool: { "aws:PrincipalIsAWSService": "false" },
+        StringNotEquals: { "kms:ViaService": [`logs.${REGION}.amazonaws.com`] },
+        ArnNotEquals: { "aws:PrincipalArn": [USER, DEPLOYER, ROLE] },
+      },
+    });
+  });
+
+  test("with nobody listed, DenyKeyUseByUnlistedPrincipals covers every non-service principal (no empty ARN list)", () => {
+    expect(statement(build().policy, "DenyKeyUseByUnlistedPrincipals").Condition).toEqual({
+      Bool: { "aws:PrincipalIsAWSService": "false" },
+      StringNotEquals: { "kms:ViaService": [`logs.${REGION}.amazonaws.com`] },
+    });
+  });
+
+  test("allowIamToGrantKeyUse drops only DenyKeyUseByUnlistedPrincipals, and then grantees need no principalArn", () => {
+    const { policy } = build({ administratorArns: [ADMIN], deployerArns: [DEPLOYER], allowIamToGrantKeyUse: true }, (key) => key.grantDecrypt(new RecordingGrantee(null)));
+    expect(sids(policy).filter((sid) => sid?.startsWith("Deny"))).toEqual(["DenyKeyUseByAdministrators", "DenyDeployPipelineKeyUseOutsideServices", "DenyGrantsForNonAwsResources"]);
+  });
+
+  test("a grantee without principalArn is refused while the key denies unlisted principals", () => {
+    const key = new EncryptionKey(newStack(), "key", baseProps());
+    expect(() => key.grantDecrypt(new RecordingGrantee(null))).toThrow(
+      'encryption key "key": grantDecrypt to a grantee without principalArn; the key policy denies key use to principals it does not name',
+    );
+  });
+
+  test("DenyKeyUseByAdministrators: administrators that are neither users nor deployers, every key use except through CloudWatch Logs", () => {
+    const { policy } = build({ administratorArns: [ADMIN, DEPLOYER], deployerArns: [DEPLOYER] });
+    expect(statement(policy, "DenyKeyUseByAdministrators")).toEqual({
+      Sid: "DenyKeyUseByAdministrators",
+      Effect: "Deny",
+      Principal: { AWS: [ADMIN] },
+      Action: KEY_USE,
+      Resource: ["*"],
+      Condition: { StringNotEquals: { "kms:ViaService": [`logs.${REGION}.amazonaws.com`] } },
+    });
+  });
+
+  test("DenyDeployPipelineKeyUseOutsideServices: deployers that are not users, outside Lambda, Logs, Secrets Manager and SSM", () => {
+    const other = `arn:aws:iam::${ACCOUNT}:role/other-pipeline`;
+    const { policy } = build({ userArns: [other], deployerArns: [DEPLOYER, other] });
+    expect(statement(policy, "DenyDeployPipelineKeyUseOutsideServices")).toEqual({
+      Sid: "DenyDeployPipelineKeyUseOutsideServices",
+      Effect: "Deny",
+      Principal: { AWS: [DEPLOYER] },
+      Action: KEY_USE,
+      Resource: ["*"],
+      Condition: {
+        StringNotEquals: { "kms:ViaService": ["lambda", "logs", "secretsmanager", "ssm"].map((service) => `${service}.${REGION}.amazonaws.com`) },
+      },
+    });
+  });
+
+  test("DenyGrantsForNonAwsResources: nobody creates a grant that is not for an AWS resource", () => {
+    expect(statement(build().policy, "DenyGrantsForNonAwsResources")).toEqual({
+      Sid: "DenyGrantsForNonAwsResources",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: ["kms:CreateGrant"],
+      Resource: ["*"],
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "false" } },
+    });
+  });
+
+  test("no Deny names a management action, so the account can always manage the key", () => {
+    const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (k) => k.allowCloudWatchLogs("/aws/lambda/a"));
+    const denied = policy.Statement.filter((s) => s.Effect === "Deny").flatMap((s) => s.Action as string[]);
+    expect([...new Set(denied)].sort()).toEqual(["kms:CreateGrant", ...KEY_USE].sort());
+  });
+
+  test("the deployer creates the registered log groups through CloudWatch Logs only, and describes the key through it", () => {
+    const { policy } = build({ deployerArns: [DEPLOYER] }, (k) => k.allowCloudWatchLogs("/aws/lambda/a"));
+    const logGroup = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/a`;
+    expect(statement(policy, "DeployPipelineCreatesEncryptedLogGroups")).toEqual({
+      Sid: "DeployPipelineCreatesEncryptedLogGroups",
+      Effect: "Allow",
+      Principal: { AWS: [DEPLOYER] },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "kms:ViaService": `logs.${REGION}.amazonaws.com` }, ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [logGroup] } },
+    });
+    expect(statement(policy, "DeployPipelineDescribesKeyForCloudWatchLogs").Condition).toEqual({ StringEquals: { "kms:ViaService": `logs.${REGION}.amazonaws.com` } });
   });
 });
 
@@ -502,7 +618,7 @@ describe("validation", () => {
     expect(() => Testing.synth(stack, true)).toThrow(
       `[stack/key] encryption key "key": key policy is ${size} bytes, over the 32768-byte limit; use fewer principals or group them in roles`,
     );
-    expect(key.policy.statements).toHaveLength(2);
+    expect(key.policy.statements.map((x) => x.sid)).toEqual(["EnableIamPoliciesForAccount", "KeyUsage", ...ALWAYS_DENIED]);
 
     const small = newStack();
     new EncryptionKey(small, "key", baseProps({ userArns: manyUsers.slice(0, 100) }));

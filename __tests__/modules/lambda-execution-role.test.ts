@@ -164,9 +164,12 @@ describe("inline policy", () => {
     });
   });
 
-  test("the role does not change the key policy", () => {
-    const { key } = build();
-    expect(key.policy.statements.map((s) => s.sid)).toEqual(["EnableIamPoliciesForAccount"]);
+  test("the role adds no Allow to the key policy; it joins the principals exempt from DenyKeyUseByUnlistedPrincipals", () => {
+    const { key, construct: role } = build();
+    expect(key.policy.statements.filter((s) => s.effect === "Allow").map((s) => s.sid)).toEqual(["EnableIamPoliciesForAccount"]);
+    const deny = key.policy.statements.find((s) => s.sid === "DenyKeyUseByUnlistedPrincipals")!.toJSON();
+    expect(deny.Condition).toHaveProperty(["ArnNotEquals", "aws:PrincipalArn"], [role.principalArn]);
+    expect(role.principalArn).toBe(`arn:aws:iam::${ACCOUNT}:role/${role.roleName}`);
   });
 
   test("statements added with addToPrincipalPolicy are rendered into the inline policy", () => {

@@ -59,14 +59,14 @@ function writeState(file: string, resources: number): void {
 }
 
 describe("when the configuration loses stacks", () => {
-  test("run by the cdktf CLI, the removed stacks' folders stay behind empty, for the CLI's own clean-up to remove", () => {
+  test("run by the cdktf CLI, the removed stacks' folders stay behind empty, for the CLI's own clean-up to remove", async () => {
     // The CLI lists the stack folders before it runs the app and then calls fs.rmSync (without force)
     // on every folder whose stack is gone: a missing folder crashed it with ENOENT.
     const out = outdir("cli");
-    synthesizeApp(config(BOTH_ACCOUNTS), out, { runByCdktfCli: true });
+    await synthesizeApp(config(BOTH_ACCOUNTS), out, { runByCdktfCli: true });
     expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
 
-    const result = synthesizeApp(config(STAGING_ONLY), out, { runByCdktfCli: true });
+    const result = await synthesizeApp(config(STAGING_ONLY), out, { runByCdktfCli: true });
     expect(result.stacks).toEqual(STAGING_STACKS);
     expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
     expect(fs.readdirSync(path.join(out, "stacks", "production-audit"))).toEqual([]);
@@ -76,14 +76,14 @@ describe("when the configuration loses stacks", () => {
     expect(Object.keys(manifest.stacks).sort()).toEqual(STAGING_STACKS);
   });
 
-  test("run without the cdktf CLI (npm run synth), the removed stacks' folders are gone", () => {
+  test("run without the cdktf CLI (npm run synth), the removed stacks' folders are gone", async () => {
     const out = outdir("plain");
-    synthesizeApp(config(BOTH_ACCOUNTS), out);
-    synthesizeApp(config(STAGING_ONLY), out);
+    await synthesizeApp(config(BOTH_ACCOUNTS), out);
+    await synthesizeApp(config(STAGING_ONLY), out);
     expect(stackFolders(out)).toEqual(STAGING_STACKS);
   });
 
-  test("warns about state files of stacks the configuration no longer has, and names how many resources they hold", () => {
+  test("warns about state files of stacks the configuration no longer has, and names how many resources they hold", async () => {
     const out = outdir("orphaned-state");
     const staging = config(STAGING_ONLY);
     if (staging.backend.type !== "local") throw new Error("the default configuration has a local backend");
@@ -91,7 +91,7 @@ describe("when the configuration loses stacks", () => {
     writeState(path.join(staging.backend.directory, "production-audit.tfstate"), 0);
     writeState(path.join(staging.backend.directory, "staging-audit.tfstate"), 5);
 
-    const result = synthesizeApp(staging, out);
+    const result = await synthesizeApp(staging, out);
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toContain(`${path.join(staging.backend.directory, "production-eu-west-1.tfstate")} holds 2 resources of the stack production-eu-west-1`);
     expect(result.warnings[0]).toContain("npm run destroy -- <stack>");
@@ -99,19 +99,19 @@ describe("when the configuration loses stacks", () => {
 });
 
 describe("stateInStackFolder", () => {
-  test("points each stack's local backend at terraform.tfstate in its own folder", () => {
+  test("points each stack's local backend at terraform.tfstate in its own folder", async () => {
     const out = outdir("state-path");
-    synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out);
+    await synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out);
     for (const stack of STAGING_STACKS) {
       const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8"));
       expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
     }
   });
 
-  test("carries the state, its backup and Terraform's working files across a new synth", () => {
+  test("carries the state, its backup and Terraform's working files across a new synth", async () => {
     const out = outdir("carry");
     const staging = config(STAGING_ONLY, stateInStackFolder);
-    synthesizeApp(staging, out);
+    await synthesizeApp(staging, out);
     const stackDir = path.join(out, "stacks", "staging-eu-west-1");
     writeState(path.join(stackDir, "terraform.tfstate"), 3);
     fs.writeFileSync(path.join(stackDir, "terraform.tfstate.backup"), "backup");
@@ -119,20 +119,20 @@ describe("stateInStackFolder", () => {
     fs.writeFileSync(path.join(stackDir, ".terraform", "marker"), "init");
     const state = fs.readFileSync(path.join(stackDir, "terraform.tfstate"), "utf8");
 
-    synthesizeApp(staging, out);
+    await synthesizeApp(staging, out);
     expect(fs.readFileSync(path.join(stackDir, "terraform.tfstate"), "utf8")).toBe(state);
     expect(fs.readFileSync(path.join(stackDir, "terraform.tfstate.backup"), "utf8")).toBe("backup");
     expect(fs.readFileSync(path.join(stackDir, ".terraform", "marker"), "utf8")).toBe("init");
   });
 
-  test("fails when a stack that is no longer configured still has resources in its folder's state, and changes nothing", () => {
+  test("fails when a stack that is no longer configured still has resources in its folder's state, and changes nothing", async () => {
     const out = outdir("held");
-    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    await synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
     const removed = path.join(out, "stacks", "production-eu-west-1");
     writeState(path.join(removed, "terraform.tfstate"), 1);
     const before = fs.readFileSync(path.join(removed, "cdk.tf.json"), "utf8");
 
-    expect(() => synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out)).toThrow(
+    await expect(synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out)).rejects.toThrow(
       /the configuration no longer has the stacks production-eu-west-1 \(1 resource\), but their folders .* hold their Terraform state.*destroy the stacks/,
     );
     expect(fs.readFileSync(path.join(removed, "cdk.tf.json"), "utf8")).toBe(before);
@@ -140,58 +140,58 @@ describe("stateInStackFolder", () => {
     expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
   });
 
-  test("carries the states of non-default workspaces (terraform.tfstate.d) too, and refuses to drop a removed stack that has one", () => {
+  test("carries the states of non-default workspaces (terraform.tfstate.d) too, and refuses to drop a removed stack that has one", async () => {
     const out = outdir("workspaces");
-    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    await synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
     const workspace = path.join(out, "stacks", "production-eu-west-1", "terraform.tfstate.d", "blue", "terraform.tfstate");
     writeState(workspace, 2);
-    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    await synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
     expect(JSON.parse(fs.readFileSync(workspace, "utf8")).resources).toHaveLength(2);
-    expect(() => synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out)).toThrow(/no longer has the stacks production-eu-west-1 \(2 resources\)/);
+    await expect(synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out)).rejects.toThrow(/no longer has the stacks production-eu-west-1 \(2 resources\)/);
     expect(fs.existsSync(workspace)).toBe(true);
   });
 
-  test("fails while a Terraform command holds a stack's state lock, and changes nothing", () => {
+  test("fails while a Terraform command holds a stack's state lock, and changes nothing", async () => {
     const out = outdir("terraform-running");
     const staging = config(STAGING_ONLY, stateInStackFolder);
-    synthesizeApp(staging, out);
+    await synthesizeApp(staging, out);
     const lock = path.join(out, "stacks", "staging-eu-west-1", ".terraform.tfstate.lock.info");
     fs.writeFileSync(lock, "{}");
     const manifest = fs.readFileSync(path.join(out, "manifest.json"), "utf8");
-    expect(() => synthesizeApp(staging, out)).toThrow(/a Terraform command holds the state lock in .*staging-eu-west-1 .*Wait for it to finish/);
+    await expect(synthesizeApp(staging, out)).rejects.toThrow(/a Terraform command holds the state lock in .*staging-eu-west-1 .*Wait for it to finish/);
     expect(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).toBe(manifest);
     expect(fs.existsSync(lock)).toBe(true);
   });
 
-  test("fails when an interrupted synth left state in a staging folder, saying where it is and how to put it back", () => {
+  test("fails when an interrupted synth left state in a staging folder, saying where it is and how to put it back", async () => {
     const out = outdir("stranded");
     const staging = config(STAGING_ONLY, stateInStackFolder);
-    synthesizeApp(staging, out);
+    await synthesizeApp(staging, out);
     const stranded = path.join(path.dirname(out), ".cdktf.out.staging-abc123.old", "stacks", "staging-eu-west-1");
     writeState(path.join(stranded, "terraform.tfstate"), 1);
-    expect(() => synthesizeApp(staging, out)).toThrow(
+    await expect(synthesizeApp(staging, out)).rejects.toThrow(
       new RegExp(`an interrupted synth left Terraform state in ${stranded.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\. Move each folder's terraform\\.tfstate\\*`),
     );
     expect(fs.existsSync(path.join(stranded, "terraform.tfstate"))).toBe(true);
   });
 
-  test("lets a removed stack's folder go once its state is empty (the stack was destroyed)", () => {
+  test("lets a removed stack's folder go once its state is empty (the stack was destroyed)", async () => {
     const out = outdir("destroyed");
-    synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
+    await synthesizeApp(config(BOTH_ACCOUNTS, stateInStackFolder), out);
     writeState(path.join(out, "stacks", "production-eu-west-1", "terraform.tfstate"), 0);
-    synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out);
+    await synthesizeApp(config(STAGING_ONLY, stateInStackFolder), out);
     expect(stackFolders(out)).toEqual(STAGING_STACKS);
   });
 });
 
-test("fails when the local state folder is inside the output folder, which every synth replaces", () => {
+test("fails when the local state folder is inside the output folder, which every synth replaces", async () => {
   const out = outdir("state-inside");
   const inside = config(STAGING_ONLY, (document) => {
     document.backend = { type: "local", directory: path.join(out, "state") };
   });
   let error: unknown;
   try {
-    synthesizeApp(inside, out);
+    await synthesizeApp(inside, out);
   } catch (e) {
     error = e;
   }
@@ -208,33 +208,33 @@ test("fails when the local state folder is inside the output folder, which every
 describe("one synth at a time", () => {
   const lockOf = (out: string) => path.join(path.dirname(out), ".cdktf.out.synth.lock");
 
-  test("fails while another running process holds the synth lock, and takes over a lock whose process is gone", () => {
+  test("fails while another running process holds the synth lock, and takes over a lock whose process is gone", async () => {
     const out = outdir("locked");
     const staging = config(STAGING_ONLY);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     // The parent of this test process is alive for as long as the test runs.
     fs.writeFileSync(lockOf(out), `${process.ppid}\n`);
-    expect(() => synthesizeApp(staging, out)).toThrow(`another synth (process ${process.ppid}) is writing ${out}; wait for it to finish`);
+    await expect(synthesizeApp(staging, out)).rejects.toThrow(`another synth (process ${process.ppid}) is writing ${out}; wait for it to finish`);
     expect(fs.existsSync(out)).toBe(false);
 
     fs.writeFileSync(lockOf(out), "999999999\n");
-    expect(synthesizeApp(staging, out).stacks).toEqual(STAGING_STACKS);
+    expect((await synthesizeApp(staging, out)).stacks).toEqual(STAGING_STACKS);
     expect(fs.existsSync(lockOf(out))).toBe(false);
   });
 
-  test("releases the lock when the synth fails", () => {
+  test("releases the lock when the synth fails", async () => {
     const out = outdir("lock-released");
     writeState(path.join(path.dirname(out), ".cdktf.out.staging-left", "stacks", "staging-audit", "terraform.tfstate"), 1);
-    expect(() => synthesizeApp(config(STAGING_ONLY), out)).toThrow(/an interrupted synth left Terraform state/);
+    await expect(synthesizeApp(config(STAGING_ONLY), out)).rejects.toThrow(/an interrupted synth left Terraform state/);
     expect(fs.existsSync(lockOf(out))).toBe(false);
   });
 });
 
-test("links terraform.d/plugins of every stack folder to the provider mirror, where terraform init looks for providers", () => {
+test("links terraform.d/plugins of every stack folder to the provider mirror, where terraform init looks for providers", async () => {
   const out = outdir("mirror");
   const mirror = path.join(folder.tmp, "mirror");
   fs.mkdirSync(mirror);
-  synthesizeApp(config(STAGING_ONLY), out, { providerMirror: mirror });
+  await synthesizeApp(config(STAGING_ONLY), out, { providerMirror: mirror });
   for (const stack of STAGING_STACKS) {
     const link = path.join(out, "stacks", stack, "terraform.d", "plugins");
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);

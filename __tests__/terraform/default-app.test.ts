@@ -125,7 +125,7 @@ const seedEnvBefore = process.env[SEED_ENV];
 
 beforeAll(async () => {
   outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "default-app-tf-")), "cdktf.out");
-  const { stacks } = synthesizeApp(loadConfig(DEFAULT_CONFIG_FILE), outdir);
+  const { stacks } = await synthesizeApp(loadConfig(DEFAULT_CONFIG_FILE), outdir);
   jsonBefore = Object.fromEntries(stacks.map((s) => [s, fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")]));
   // The harness passes TF_VAR_* through to terraform (it only drops AWS_*, TF_CLI_ARGS*, TF_DATA_DIR and TF_WORKSPACE).
   process.env[SEED_ENV] = SEED_PLAINTEXT;

@@ -27,7 +27,7 @@ let stackDir: string;
 let json: { terraform: { backend: { local: { path: string } } }; resource: Record<string, Record<string, Record<string, unknown>>> };
 let terraform: (...args: string[]) => string;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "pipeline-usage-"));
   const document = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
   document.backend = { type: "local", directory: "state" };
@@ -36,7 +36,7 @@ beforeAll(() => {
   fs.writeFileSync(configFile, JSON.stringify(document));
 
   const outdir = path.join(work, "cdktf.out");
-  synthesizeApp(loadConfig(configFile), outdir);
+  await synthesizeApp(loadConfig(configFile), outdir);
   stackDir = path.join(outdir, "stacks", STACK);
   json = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
 

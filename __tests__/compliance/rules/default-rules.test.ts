@@ -22,10 +22,10 @@ describe("DEFAULT_RULES", () => {
     }
   });
 
-  it("find nothing in the default app", () => {
+  it("find nothing in the default app", async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "compliance-rules-"));
     try {
-      const { stacks } = synthesizeApp(loadConfig(DEFAULT_CONFIG_FILE), outdir);
+      const { stacks } = await synthesizeApp(loadConfig(DEFAULT_CONFIG_FILE), outdir);
       expect(stacks.length).toBeGreaterThan(0);
       const found = stacks.flatMap((name) => {
         const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));

@@ -1,0 +1,252 @@
+/**
+ * The access check: a real IAM policy engine evaluates every generated
+ * request of every stack; tests show it catches the regressions it exists
+ * for, and that the engine's patch is in place.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { AccessCheckError, StackAccess, accessFailures, checkAccess, evaluate, expectedAccess, readStackModel } from "../../access";
+import { loadConfig } from "../../config/load-config";
+import { PolicyStatement } from "../../modules";
+import { WorkloadStack } from "../../stacks/workload-stack";
+import { synthesizeApp } from "../../stacks/synthesize-app";
+import { REPO, defaultConfigDocument } from "../support/stack-config";
+
+const DEFAULT_CONFIG = path.join(REPO, "config", "default.json");
+const LOCAL_CONFIG = path.join(REPO, "config", "local.json");
+const STACK = "production-us-east-1";
+
+let tmp: string;
+let defaultApp: { outdir: string; access: readonly StackAccess[] };
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "access-check-"));
+  const outdir = path.join(tmp, "default", "cdktf.out");
+  const result = await synthesizeApp(loadConfig(DEFAULT_CONFIG), outdir);
+  defaultApp = { outdir, access: result.access };
+});
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function stackJson(name: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(defaultApp.outdir, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>;
+}
+
+const PRODUCTION = {
+  keyAdministrators: ["arn:aws:iam::222222222222:role/platform-key-admin"],
+  keyUsers: ["arn:aws:iam::222222222222:role/incident-responder"],
+  deployers: ["arn:aws:iam::222222222222:role/terraform-deploy"],
+};
+
+type Statement = { Sid?: string; Effect: string; Condition?: Record<string, Record<string, unknown>> };
+
+/** The production-us-east-1 stack with its workload key policy (or a role policy) rewritten by `change`. */
+function changed(change: (keyPolicy: { Statement: Statement[] }, rolePolicies: Record<string, { Statement: Statement[] }>) => void): Record<string, unknown> {
+  const json = stackJson(STACK) as { resource: Record<string, Record<string, { policy: string }>> };
+  const key = Object.values(json.resource.aws_kms_key)[0];
+  const keyPolicy = JSON.parse(key.policy);
+  const rolePolicies = Object.fromEntries(Object.entries(json.resource.aws_iam_role_policy).map(([name, p]) => [name, JSON.parse(p.policy)]));
+  change(keyPolicy, rolePolicies);
+  key.policy = JSON.stringify(keyPolicy);
+  for (const [name, policy] of Object.entries(rolePolicies)) json.resource.aws_iam_role_policy[name].policy = JSON.stringify(policy);
+  return json;
+}
+
+async function failuresOf(json: Record<string, unknown>): Promise<string[]> {
+  const failures = accessFailures(await checkAccess([{ stackName: STACK, json, principals: PRODUCTION }]));
+  return failures.map((f) => new AccessCheckError([f]).message);
+}
+
+describe("the policy engine", () => {
+  const keyArn = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555";
+  const role = "arn:aws:iam::111111111111:role/orders";
+  const identity = {
+    name: "role",
+    policy: {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "orders" } } }],
+    },
+  };
+  const rootStatement = { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" };
+  async function decide(functionName: string, keyPolicyStatements: unknown[]) {
+    const result = await runSimulation(
+      {
+        request: { principal: role, action: "kms:Decrypt", resource: { resource: keyArn, accountId: "111111111111" }, contextVariables: { "kms:EncryptionContext:LambdaFunctionName": functionName } },
+        identityPolicies: [identity],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: { Version: "2012-10-17", Statement: keyPolicyStatements },
+      },
+      {},
+    );
+    if (result.resultType !== "single") throw new Error(JSON.stringify(result));
+    return { decision: result.overallResult, ignored: result.result.ignoredContextKeys };
+  }
+
+  // Without patches/@cloud-copilot+iam-simulate+0.1.173.patch, 0.1.173 drops kms:EncryptionContext:<key> from the
+  // request ("ignored") and the first expectation gets ImplicitlyDenied.
+  test("is patched: a kms:EncryptionContext:<key> condition matches the right context", async () => {
+    expect(await decide("orders", [rootStatement])).toEqual({ decision: "Allowed", ignored: [] });
+  });
+
+  test("a wrong encryption context is implicitly denied", async () => {
+    expect(await decide("billing", [rootStatement])).toEqual({ decision: "ImplicitlyDenied", ignored: [] });
+  });
+
+  test("KMS semantics: without the account statement the IAM policy alone allows nothing", async () => {
+    expect((await decide("orders", [{ ...rootStatement, Principal: { AWS: "arn:aws:iam::111111111111:role/someone-else" } }])).decision).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("the default configuration", () => {
+  test("every generated request of every stack gets its expected decision", () => {
+    const counts = Object.fromEntries(
+      defaultApp.access.map((s) => [
+        s.model.stackName,
+        { requests: s.results.length, unexpected: s.results.filter((r) => !r.ok).length, explicit: s.results.filter((r) => r.decision === "ExplicitlyDenied").length },
+      ]),
+    );
+    for (const [stack, c] of Object.entries(counts)) {
+      expect({ stack, unexpected: c.unexpected }).toEqual({ stack, unexpected: 0 });
+      expect({ stack, enough: c.requests >= 40, boundaries: c.explicit >= 15 }).toEqual({ stack, enough: true, boundaries: true });
+    }
+    expect(Object.keys(counts)).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1", "production-audit", "production-eu-west-1", "production-us-east-1"]);
+  });
+
+  test("the requests cover each function, secret, parameter and log group, and each named principal", () => {
+    const descriptions = defaultApp.access.find((s) => s.model.stackName === STACK)!.results.map((r) => `${r.expect}: ${r.description}`);
+    for (const expected of [
+      "Allowed: orders-api's role decrypts its environment at cold start",
+      "Allowed: orders-api's runtime decrypts its helper values",
+      "Denied: orders-api's role decrypts helper values of nightly-report",
+      "Allowed: orders-api's role reads payments/orders-api/db-password",
+      "Allowed: orders-api's role decrypts payments/orders-api/db-password through secretsmanager",
+      "Allowed: orders-api's role decrypts /payments/orders-api/partner-webhook-token through ssm",
+      "Allowed: CloudWatch Logs uses the key for /aws/lambda/nightly-report",
+      "Allowed: deployer arn:aws:iam::222222222222:role/terraform-deploy creates the encrypted log group /aws/lambda/orders-api through CloudWatch Logs",
+      "ExplicitlyDenied: deployer arn:aws:iam::222222222222:role/terraform-deploy calls kms:Decrypt directly, whatever IAM allows",
+      "ExplicitlyDenied: key administrator arn:aws:iam::222222222222:role/platform-key-admin calls kms:Decrypt, whatever IAM allows",
+      "Allowed: an IAM administrator of the account calls kms:PutKeyPolicy (the key stays manageable)",
+      "ExplicitlyDenied: a principal the config does not name calls kms:Decrypt, with an IAM policy that allows kms:*",
+      "Denied: a role in another account calls kms:Decrypt",
+    ]) {
+      expect(descriptions.some((d) => d.startsWith(expected))).toBe(true);
+    }
+  });
+
+  test("the local (emulator) configuration passes too", async () => {
+    const result = await synthesizeApp(loadConfig(LOCAL_CONFIG), path.join(tmp, "local", "cdktf.out"));
+    expect(accessFailures(result.access)).toEqual([]);
+    expect(result.access.reduce((n, s) => n + s.results.length, 0)).toBeGreaterThan(100);
+  });
+
+  test("access.json and access.md describe every stack, with a Mermaid diagram per account", () => {
+    const json = JSON.parse(fs.readFileSync(path.join(defaultApp.outdir, "access.json"), "utf8"));
+    const total = defaultApp.access.reduce((n, s) => n + s.results.length, 0);
+    expect(json.counts.requests).toBe(total);
+    expect(json.counts.unexpected).toBe(0);
+    const production = json.stacks.find((s: { stack: string }) => s.stack === STACK);
+    const kinds = production.keys[0].access.map((e: { kind: string; source: string }) => `${e.kind} ${e.source}`);
+    expect(kinds).toEqual(expect.arrayContaining(["administer key policy KeyAdministration", "decrypt key policy KeyUsage", "deny key policy DenyKeyUseByUnlistedPrincipals"]));
+    const markdown = fs.readFileSync(path.join(defaultApp.outdir, "access.md"), "utf8");
+    expect(markdown.match(/```mermaid/g)).toHaveLength(2);
+    expect(markdown).toContain("## Account 222222222222");
+    expect(markdown).toContain(`### Stack ${STACK}`);
+  });
+});
+
+describe("the check fails when a limit is gone", () => {
+  test("without the Deny statements, a principal the config does not name can use the key through IAM", async () => {
+    const failures = await failuresOf(changed((keyPolicy) => (keyPolicy.Statement = keyPolicy.Statement.filter((s) => s.Effect !== "Deny"))));
+    const unlisted = failures.find((f) => f.includes("a principal the config does not name calls kms:Decrypt"))!;
+    expect(unlisted).toContain(`[${STACK}]`);
+    expect(unlisted).toContain("arn:aws:iam::222222222222:role/access-check/not-in-config kms:Decrypt on arn:aws:kms:us-east-1:222222222222:key/");
+    expect(unlisted).toContain("expected ExplicitlyDenied, got Allowed");
+    expect(unlisted).toContain("fix: keep DenyKeyUseByUnlistedPrincipals");
+    expect(failures.some((f) => f.includes("key administrator arn:aws:iam::222222222222:role/platform-key-admin calls kms:Decrypt"))).toBe(true);
+    expect(failures.some((f) => f.includes("deployer arn:aws:iam::222222222222:role/terraform-deploy calls kms:Decrypt directly"))).toBe(true);
+  });
+
+  test("without the deployer's CloudWatch Logs statement, creating the encrypted log groups fails", async () => {
+    const failures = await failuresOf(changed((keyPolicy) => (keyPolicy.Statement = keyPolicy.Statement.filter((s) => s.Sid !== "DeployPipelineCreatesEncryptedLogGroups"))));
+    expect(failures.length).toBeGreaterThan(0);
+    for (const f of failures) expect(f).toMatch(/creates the encrypted log group .* expected Allowed, got ImplicitlyDenied .* fix: keep the DeployPipelineCreatesEncryptedLogGroups/);
+  });
+
+  test("one changed encryption-context value breaks exactly the request that needs it", async () => {
+    const failures = await failuresOf(
+      changed((_keyPolicy, roles) => {
+        for (const policy of Object.values(roles)) {
+          const helper = policy.Statement.find((s) => s.Sid === "DecryptHelperEncryptedValues");
+          if (helper) helper.Condition!.StringEquals["kms:EncryptionContext:LambdaFunctionName"] = "orders-apx";
+        }
+      }),
+    );
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toContain("orders-api's runtime decrypts its helper values");
+    expect(failures[0]).toContain("kms:EncryptionContext:LambdaFunctionName=orders-api: expected Allowed, got ImplicitlyDenied");
+  });
+
+  test("synth fails with the explanation and leaves the output folder as it was", async () => {
+    const outdir = path.join(tmp, "failing", "cdktf.out");
+    const breakLogs = (stacks: readonly unknown[]) => {
+      const stack = stacks.find((s): s is WorkloadStack => s instanceof WorkloadStack && s.node.id === "staging-eu-west-1")!;
+      stack.key.addToKeyPolicy(
+        new PolicyStatement({ sid: "DenyLogs", effect: "Deny", principals: { Service: ["logs.eu-west-1.amazonaws.com"] }, actions: ["kms:GenerateDataKey*"], resources: ["*"] }),
+      );
+    };
+    await expect(synthesizeApp(loadConfig(DEFAULT_CONFIG), outdir, { extendStacks: breakLogs })).rejects.toThrow(
+      /access check failed: 1 unexpected decision\n {2}\[staging-eu-west-1\] CloudWatch Logs uses the key for \/aws\/lambda\/orders-api .*logs\.eu-west-1\.amazonaws\.com kms:GenerateDataKey .*expected Allowed, got ExplicitlyDenied \(resource policy statement DenyLogs denies\) — fix: register the log group/,
+    );
+    expect(fs.existsSync(path.join(outdir, "stacks"))).toBe(false);
+    expect(fs.existsSync(path.join(outdir, "access.md"))).toBe(false);
+  });
+});
+
+describe("your own expectations", () => {
+  test("are evaluated with the generated ones, and a wrong one fails the synth", async () => {
+    const outdir = path.join(tmp, "own", "cdktf.out");
+    const config = loadConfig(DEFAULT_CONFIG);
+    const result = await synthesizeApp(config, outdir, {
+      accessExpectations: (model) =>
+        model.keys.map((key) => ({
+          description: "the incident responder cannot re-encrypt",
+          expect: "Denied" as const,
+          fix: "keep KeyUsage to Decrypt and DescribeKey",
+          request: { principal: "arn:aws:iam::222222222222:role/incident-responder", action: "kms:ReEncryptFrom", resource: key.arn },
+        })),
+    });
+    expect(result.access.every((s) => s.results.some((r) => r.description === "the incident responder cannot re-encrypt" && r.ok))).toBe(true);
+
+    await expect(
+      synthesizeApp(config, outdir, {
+        accessExpectations: (model) =>
+          model.functions.map((fn) => ({ description: `${fn.name} reads everything`, expect: "Allowed" as const, fix: "none", request: { principal: fn.roleArn, action: "s3:GetObject", resource: "arn:aws:s3:::any-bucket/x" } })),
+      }),
+    ).rejects.toThrow(/\[staging-eu-west-1\] orders-api reads everything: arn:aws:iam::111111111111:role\/payments\/eu-west-1\/orders-api-eu-west-1 s3:GetObject .*expected Allowed, got ImplicitlyDenied \(no statement allows it/);
+  });
+});
+
+test("allowIamToGrantKeyUse: IAM decides for unlisted principals, and the report says so", async () => {
+  const document = defaultConfigDocument();
+  for (const account of document.accounts) account.allowIamToGrantKeyUse = true;
+  const file = path.join(tmp, "iam-decides.json");
+  fs.writeFileSync(file, JSON.stringify(document));
+  const result = await synthesizeApp(loadConfig(file), path.join(tmp, "iam-decides", "cdktf.out"));
+  const unlisted = result.access.find((s) => s.model.stackName === STACK)!.results.find((r) => r.description.startsWith("a principal the config does not name calls kms:Decrypt"))!;
+  expect(unlisted).toMatchObject({ expect: "Allowed", decision: "Allowed", ok: true });
+  expect(unlisted.fix).toContain("with allowIamToGrantKeyUse: true, IAM decides");
+});
+
+test("a role of the stack is evaluated with its own identity policies, a boundary included", async () => {
+  const json = stackJson(STACK);
+  const model = readStackModel(STACK, json);
+  const role = model.roles.find((r) => r.name === "orders-api-us-east-1")!;
+  expect(role.identityPolicies.map((p) => p.name)).toEqual(["aws_iam_role_policy.orders-api_role_policy_67632F8A"]);
+  const own = expectedAccess(model, PRODUCTION).find((e) => e.description.startsWith("orders-api's role decrypts its environment"))!;
+  const bounded = { ...model, roles: model.roles.map((r) => (r === role ? { ...r, boundary: { name: "boundary", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] } } } : r)) };
+  expect((await evaluate(model, own)).decision).toBe("Allowed");
+  expect((await evaluate(bounded, own)).decision).toBe("ImplicitlyDenied");
+});

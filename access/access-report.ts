@@ -1,0 +1,205 @@
+import * as fs from "fs";
+import * as path from "path";
+import { AccessResult, StackAccess } from "./access-checker";
+import { ModelKey, PolicyJson, StackModel } from "./stack-model";
+
+export const ACCESS_REPORT_TOOL = "cdktf-lambda-kms access check (@cloud-copilot/iam-simulate)";
+
+/** Who a key policy or a role's identity policy lets use a key, and on which conditions. */
+export interface KeyAccessEntry {
+  readonly who: readonly string[];
+  /** "administer", "encrypt", "decrypt", "grant" or "deny". */
+  readonly kind: string;
+  readonly actions: readonly string[];
+  /** Where the statement lives: `key policy <Sid>` or `<role policy address> <Sid>`. */
+  readonly source: string;
+  readonly conditions?: Readonly<Record<string, unknown>>;
+}
+
+export interface AccessCounts {
+  readonly requests: number;
+  readonly allowed: number;
+  readonly denied: number;
+  readonly explicitlyDenied: number;
+  readonly unexpected: number;
+}
+
+export function accessCounts(results: readonly AccessResult[]): AccessCounts {
+  return {
+    requests: results.length,
+    allowed: results.filter((r) => r.decision === "Allowed").length,
+    denied: results.filter((r) => r.decision !== "Allowed").length,
+    explicitlyDenied: results.filter((r) => r.decision === "ExplicitlyDenied").length,
+    unexpected: results.filter((r) => !r.ok).length,
+  };
+}
+
+/** Writes access.json and access.md into `outdir`; deterministic (no timestamps). */
+export function writeAccessReports(outdir: string, stacks: readonly StackAccess[]): { json: string; markdown: string } {
+  const files = { json: path.join(outdir, "access.json"), markdown: path.join(outdir, "access.md") };
+  fs.writeFileSync(files.json, `${JSON.stringify(accessJson(stacks), null, 2)}\n`);
+  fs.writeFileSync(files.markdown, accessMarkdown(stacks));
+  return files;
+}
+
+export function accessJson(stacks: readonly StackAccess[]): Record<string, unknown> {
+  return {
+    tool: ACCESS_REPORT_TOOL,
+    counts: accessCounts(stacks.flatMap((s) => s.results)),
+    stacks: stacks.map((s) => ({
+      stack: s.model.stackName,
+      accountId: s.model.accountId,
+      region: s.model.region,
+      counts: accessCounts(s.results),
+      keys: s.model.keys.map((key) => ({ address: key.address, arn: key.arn, access: keyAccess(s.model, key) })),
+      results: s.results.map((r) => ({
+        description: r.description,
+        principal: r.request.principal,
+        action: r.request.action,
+        resource: r.request.resource,
+        context: r.request.context,
+        identityPolicies: typeof r.request.identityPolicies === "string" ? r.request.identityPolicies : r.request.identityPolicies ? "given" : "stack",
+        expect: r.expect,
+        decision: r.decision,
+        ok: r.ok,
+        decisive: r.decisive,
+      })),
+    })),
+  };
+}
+
+const MANAGEMENT = /^kms:(Cancel|Create(Alias)|Delete|Describe|Disable|Enable|Get|List|Put|Revoke|Rotate|Schedule|Tag|Untag|Update)/;
+
+/** Every statement that names the key: its key policy, and identity policies of the stack's roles with the key's ARN. */
+export function keyAccess(model: StackModel, key: ModelKey): KeyAccessEntry[] {
+  const entries: KeyAccessEntry[] = [];
+  for (const statement of statementsOf(key.policy)) {
+    const principal = (statement.Principal ?? {}) as Record<string, unknown>;
+    const who = [...asList(principal.AWS), ...asList(principal.Service)];
+    entries.push(...entriesFor(who, statement, `key policy ${String(statement.Sid ?? "")}`));
+  }
+  for (const role of model.roles) {
+    for (const policy of role.identityPolicies) {
+      for (const statement of statementsOf(policy.policy).filter((s) => asList(s.Resource).includes(key.arn))) {
+        entries.push(...entriesFor([role.arn], statement, `${policy.name} ${String(statement.Sid ?? "")}`));
+      }
+    }
+  }
+  return entries;
+}
+
+function entriesFor(who: string[], statement: Record<string, unknown>, source: string): KeyAccessEntry[] {
+  const actions = asList(statement.Action);
+  const conditions = statement.Condition as Record<string, unknown> | undefined;
+  if (statement.Effect === "Deny") return [{ who, kind: "deny", actions, source, conditions }];
+  const groups: Record<string, string[]> = {};
+  for (const action of actions) {
+    const kind =
+      action === "kms:*"
+        ? "all (through IAM policies)"
+        : action.startsWith("kms:Decrypt") || action === "kms:ReEncryptFrom"
+          ? "decrypt"
+          : action.startsWith("kms:Encrypt") || action.startsWith("kms:GenerateDataKey") || action.startsWith("kms:ReEncrypt")
+            ? "encrypt"
+            : action === "kms:CreateGrant"
+              ? "grant"
+              : MANAGEMENT.test(action)
+                ? "administer"
+                : "other";
+    (groups[kind] ??= []).push(action);
+  }
+  return Object.entries(groups).map(([kind, list]) => ({ who, kind, actions: list, source, ...(conditions ? { conditions } : {}) }));
+}
+
+export function accessMarkdown(stacks: readonly StackAccess[]): string {
+  const total = accessCounts(stacks.flatMap((s) => s.results));
+  const lines = [
+    "# Who can use which key",
+    "",
+    `Evaluated by ${ACCESS_REPORT_TOOL} from the synthesized Terraform JSON: ${total.requests} requests, ${total.allowed} allowed, ${total.denied} denied (${total.explicitlyDenied} by an explicit Deny, which no IAM policy can override), ${total.unexpected} unexpected.`,
+    "",
+    "Requests marked *whatever IAM allows* were evaluated with an identity policy that allows every action: they prove the key, bucket or trust policy alone keeps the principal out. Other denials hold as long as no IAM policy adds the access.",
+    "",
+  ];
+  const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
+  for (const account of accounts) {
+    const inAccount = stacks.filter((s) => s.model.accountId === account);
+    lines.push(`## Account ${account}`, "", "```mermaid", ...mermaid(inAccount), "```", "");
+    for (const stack of inAccount) {
+      const c = accessCounts(stack.results);
+      lines.push(`### Stack ${stack.model.stackName}`, "", `${c.requests} requests: ${c.allowed} allowed, ${c.denied} denied (${c.explicitlyDenied} explicitly), ${c.unexpected} unexpected.`, "");
+      for (const key of stack.model.keys) {
+        lines.push(`#### Key ${key.address} (${key.region})`, "", "| Kind | Who | Actions | Conditions | Statement |", "|---|---|---|---|---|");
+        for (const e of keyAccess(stack.model, key)) {
+          lines.push(`| ${e.kind} | ${e.who.map(code).join("<br>")} | ${e.actions.map(code).join(" ")} | ${conditionText(e.conditions)} | ${e.source} |`);
+        }
+        lines.push("");
+      }
+      lines.push("| Expected | Decision | Request |", "|---|---|---|");
+      for (const r of stack.results) lines.push(`| ${r.expect} | ${r.ok ? "" : "**UNEXPECTED** "}${r.decision} | ${escapeCell(r.description)} |`);
+      lines.push("");
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Principals → keys → what the keys protect, from the allowed key requests. */
+function mermaid(stacks: readonly StackAccess[]): string[] {
+  const ids = new Map<string, string>();
+  const id = (label: string) => {
+    if (!ids.has(label)) ids.set(label, `n${ids.size}`);
+    return ids.get(label)!;
+  };
+  const nodes = new Set<string>();
+  const edges = new Set<string>();
+  const node = (label: string, shape: "round" | "box" | "db") => {
+    const text = label.replace(/"/g, "'");
+    nodes.add(shape === "round" ? `  ${id(label)}(["${text}"])` : shape === "db" ? `  ${id(label)}[("${text}")]` : `  ${id(label)}["${text}"]`);
+    return id(label);
+  };
+  for (const stack of stacks) {
+    for (const key of stack.model.keys) {
+      const keyNode = node(`${stack.model.stackName} ${key.address.split(".")[1]}`, "db");
+      const verbs = new Map<string, Set<string>>();
+      for (const r of stack.results.filter((x) => x.decision === "Allowed" && x.request.resource === key.arn)) {
+        const who = shortPrincipal(r.request.principal);
+        if (!verbs.has(who)) verbs.set(who, new Set());
+        verbs.get(who)!.add(r.request.action.replace(/^kms:/, ""));
+      }
+      for (const [who, actions] of verbs) edges.add(`  ${node(who, "round")} -->|${[...actions].sort().join(", ")}| ${keyNode}`);
+      for (const fn of stack.model.functions.filter((f) => f.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`function ${fn.name} (${stack.model.region})`, "box")}`);
+      for (const secret of stack.model.secrets.filter((s) => s.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`${secret.kind} ${secret.name} (${stack.model.region})`, "box")}`);
+      for (const trail of stack.model.trails.filter((t) => t.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`trail ${trail.name}`, "box")}`);
+      for (const topic of stack.model.topics.filter((t) => t.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`topic ${topic.name}`, "box")}`);
+    }
+  }
+  return ["flowchart LR", ...nodes, ...edges];
+}
+
+function shortPrincipal(principal: string): string {
+  const match = /^arn:[^:]+:iam::\d{12}:(.*)$/.exec(principal);
+  return match ? match[1] : principal;
+}
+
+function conditionText(conditions: Readonly<Record<string, unknown>> | undefined): string {
+  if (!conditions) return "";
+  return Object.entries(conditions)
+    .flatMap(([operator, keys]) => Object.entries(keys as Record<string, unknown>).map(([k, v]) => `${operator} ${code(k)} ${asList(v).map(code).join(", ")}`))
+    .join("<br>");
+}
+
+function statementsOf(policy: PolicyJson): Record<string, unknown>[] {
+  return asList(policy.Statement) as unknown as Record<string, unknown>[];
+}
+
+function asList(value: unknown): string[] {
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]) as string[];
+}
+
+function code(text: string): string {
+  return `\`${escapeCell(String(text))}\``;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}

@@ -1,0 +1,460 @@
+import { PolicyJson, StackModel } from "./stack-model";
+
+/**
+ * "Denied" accepts an implicit or an explicit deny; "ExplicitlyDenied" needs
+ * a Deny statement, the only kind of limit that no IAM policy can lift.
+ */
+export type ExpectedDecision = "Allowed" | "Denied" | "ExplicitlyDenied";
+
+/** An identity policy given to the simulated principal. */
+export interface IdentityPolicy {
+  readonly name: string;
+  readonly policy: PolicyJson;
+}
+
+export interface AccessRequest {
+  /** A role or user ARN, or a service principal such as `logs.eu-west-1.amazonaws.com`. */
+  readonly principal: string;
+  /** e.g. `kms:Decrypt`. */
+  readonly action: string;
+  /** The resource ARN. Its resource policy (key, bucket, topic, secret or trust policy) comes from the stack. */
+  readonly resource: string;
+  /**
+   * Request context, e.g. `kms:ViaService` or `kms:EncryptionContext:<key>`.
+   * `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalIsAWSService`
+   * and `aws:SecureTransport` are added unless given.
+   * @default none
+   */
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * The principal's identity policies: `"stack"` for the policies the stack
+   * gives the role (none for a principal outside the stack), `"allow-all"`
+   * for an IAM policy that allows every action on every resource (what an
+   * administrator could attach: a request that is still denied is denied by
+   * a resource policy's explicit Deny), or a list of policies.
+   * @default "stack"
+   */
+  readonly identityPolicies?: "stack" | "allow-all" | readonly IdentityPolicy[];
+}
+
+export interface AccessExpectation {
+  /** What the request stands for, e.g. "orders-api's role decrypts its environment at cold start". */
+  readonly description: string;
+  readonly request: AccessRequest;
+  readonly expect: ExpectedDecision;
+  /** What to change when the decision differs. */
+  readonly fix: string;
+}
+
+/** The principals a configuration names for one account (all optional). */
+export interface NamedPrincipals {
+  /** @default none */
+  readonly keyAdministrators?: readonly string[];
+  /** @default none */
+  readonly keyUsers?: readonly string[];
+  /** @default none */
+  readonly deployers?: readonly string[];
+  /** Principals that may decrypt the trail's log files through S3. @default none */
+  readonly logReaders?: readonly string[];
+  /** The keys let IAM give key use to principals they do not name (`allowIamToGrantKeyUse`). @default false */
+  readonly allowIamToGrantKeyUse?: boolean;
+}
+
+/** Every cryptographic operation a symmetric encryption key offers, by its IAM action. */
+const KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom"];
+/** Management actions whose loss would lock the account out of the key. */
+const KEY_MANAGEMENT = ["kms:PutKeyPolicy", "kms:DescribeKey", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:EnableKeyRotation"];
+
+/**
+ * The requests every stack must answer as expected, generated from its
+ * contents (a new function, secret or log group adds its own requests) and
+ * the principals the config names.
+ */
+export function expectedAccess(model: StackModel, principals: NamedPrincipals = {}): AccessExpectation[] {
+  const expectations: AccessExpectation[] = [];
+  const add = (description: string, expect: ExpectedDecision, fix: string, request: AccessRequest) => expectations.push({ description, expect, fix, request });
+  const { accountId } = model;
+  const administrators = principals.keyAdministrators ?? [];
+  const keyUsers = principals.keyUsers ?? [];
+  const deployers = principals.deployers ?? [];
+  const logReaders = principals.logReaders ?? [];
+  const unlisted = `arn:${model.partition}:iam::${accountId}:role/access-check/not-in-config`;
+  const otherAccount = `arn:${model.partition}:iam::${accountId === "999999999999" ? "888888888888" : "999999999999"}:role/access-check/other-account`;
+
+  for (const key of model.keys) {
+    const region = key.region;
+    const via = (service: string) => `${service}.${region}.amazonaws.com`;
+    const keyed = model.functions.filter((f) => f.keyArn === key.arn);
+    const helperUsers = keyed.filter((f) => f.helperVariables.length > 0);
+    const of = (what: string) => `${what} (key ${key.address})`;
+
+    // Functions: their own environment, helper values, secrets and parameters; nobody else's.
+    for (const fn of keyed) {
+      add(of(`${fn.name}'s role decrypts its environment at cold start`), "Allowed", "give the execution role kms:Decrypt on the key with the aws:lambda:FunctionArn encryption context", {
+        principal: fn.roleArn,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": fn.arn },
+      });
+      for (const other of keyed.filter((f) => f !== fn && f.roleArn !== fn.roleArn)) {
+        add(of(`${fn.name}'s role decrypts ${other.name}'s environment`), "Denied", `scope ${fn.name}'s decrypt statements to its own encryption context`, {
+          principal: fn.roleArn,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": other.arn },
+        });
+      }
+    }
+    for (const fn of helperUsers) {
+      add(of(`${fn.name}'s runtime decrypts its helper values`), "Allowed", "give the execution role kms:Decrypt with the LambdaFunctionName encryption context", {
+        principal: fn.roleArn,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:EncryptionContext:LambdaFunctionName": fn.name },
+      });
+      add(of(`${fn.name}'s role decrypts without an encryption context`), "Denied", "condition every decrypt statement of the role on an encryption context", {
+        principal: fn.roleArn,
+        action: "kms:Decrypt",
+        resource: key.arn,
+      });
+      const others = model.functions.filter((f) => f.name !== fn.name).map((f) => f.name);
+      for (const otherName of others.length > 0 ? others : [`${fn.name}-other`]) {
+        add(of(`${fn.name}'s role decrypts helper values of ${otherName}`), "Denied", `condition ${fn.name}'s helper statement on LambdaFunctionName = ${fn.name}`, {
+          principal: fn.roleArn,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:EncryptionContext:LambdaFunctionName": otherName },
+        });
+      }
+    }
+    for (const fn of model.functions) {
+      const used = model.secrets.filter((s) => s.keyArn === key.arn && Object.values(fn.environment).some((v) => v === s.arn || v === s.name));
+      for (const secret of used) {
+        const [readAction, service, contextKey] =
+          secret.kind === "secretsmanager" ? ["secretsmanager:GetSecretValue", "secretsmanager", "SecretARN"] : ["ssm:GetParameter", "ssm", "PARAMETER_ARN"];
+        add(`${fn.name}'s role reads ${secret.name}`, "Allowed", `grant ${fn.name} read access to ${secret.name} (secret.grantRead)`, {
+          principal: fn.roleArn,
+          action: readAction,
+          resource: secret.arn,
+        });
+        add(of(`${fn.name}'s role decrypts ${secret.name} through ${service}`), "Allowed", `give the role kms:Decrypt via ${via(service)} with the ${contextKey} encryption context`, {
+          principal: fn.roleArn,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: secret.arn },
+        });
+        add(of(`${fn.name}'s role decrypts another ${service} value through ${service}`), "Denied", `condition the role's ${service} decrypt statement on the ${contextKey} of ${secret.name}`, {
+          principal: fn.roleArn,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: `${secret.arn}-not-configured` },
+        });
+      }
+    }
+
+    // CloudWatch Logs, as the service and as the deployer that creates the groups.
+    const logService = via("logs");
+    for (const group of model.logGroups.filter((g) => g.keyArn === key.arn)) {
+      for (const action of ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]) {
+        add(of(`CloudWatch Logs uses the key for ${group.name}`), "Allowed", "register the log group with key.allowCloudWatchLogs", {
+          principal: logService,
+          action,
+          resource: key.arn,
+          context: { "kms:EncryptionContext:aws:logs:arn": group.arn },
+        });
+      }
+      for (const deployer of deployers) {
+        for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"]) {
+          add(of(`deployer ${deployer} creates the encrypted log group ${group.name} through CloudWatch Logs`), "Allowed", "keep the DeployPipelineCreatesEncryptedLogGroups key-policy statement", {
+            principal: deployer,
+            action,
+            resource: key.arn,
+            context: { "kms:ViaService": logService, "kms:EncryptionContext:aws:logs:arn": group.arn },
+          });
+        }
+      }
+    }
+    if (model.logGroups.some((g) => g.keyArn === key.arn)) {
+      add(of("CloudWatch Logs uses the key for a log group that is not registered"), "Denied", "condition the Logs statement on the exact log-group ARNs", {
+        principal: logService,
+        action: "kms:GenerateDataKey",
+        resource: key.arn,
+        context: { "kms:EncryptionContext:aws:logs:arn": `arn:${model.partition}:logs:${region}:${accountId}:log-group:/access-check/not-registered` },
+      });
+      for (const deployer of deployers) {
+        add(of(`deployer ${deployer} describes the key through CloudWatch Logs`), "Allowed", "keep DeployPipelineDescribesKeyForCloudWatchLogs", {
+          principal: deployer,
+          action: "kms:DescribeKey",
+          resource: key.arn,
+          context: { "kms:ViaService": logService },
+        });
+      }
+    }
+
+    // People and pipelines the config names.
+    for (const user of keyUsers) {
+      for (const action of ["kms:Decrypt", "kms:DescribeKey"]) {
+        add(of(`key user ${user} calls ${action}`), "Allowed", "list the principal in keyUserArns", { principal: user, action, resource: key.arn });
+      }
+    }
+    for (const deployer of deployers) {
+      if (keyed.length > 0) {
+        const fn = keyed[0];
+        for (const action of ["kms:Encrypt", "kms:Decrypt"]) {
+          add(of(`deployer ${deployer} configures ${fn.name}'s encrypted environment through Lambda (${action})`), "Allowed", "keep DeployPipelineConfiguresLambda", {
+            principal: deployer,
+            action,
+            resource: key.arn,
+            context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": fn.arn },
+          });
+        }
+        add(of(`deployer ${deployer} lets Lambda create its grant`), "Allowed", "keep DeployPipelineCreatesGrantsForAwsResources", {
+          principal: deployer,
+          action: "kms:CreateGrant",
+          resource: key.arn,
+          context: { "kms:ViaService": via("lambda"), "kms:GrantIsForAWSResource": "true" },
+        });
+      }
+      if (keyUsers.includes(deployer)) continue;
+      for (const action of KEY_USE) {
+        add(of(`deployer ${deployer} calls ${action} directly, whatever IAM allows`), "ExplicitlyDenied", "keep DenyDeployPipelineKeyUseOutsideServices", {
+          principal: deployer,
+          action,
+          resource: key.arn,
+          identityPolicies: "allow-all",
+        });
+      }
+      add(of(`deployer ${deployer} decrypts through a service it does not need (S3), whatever IAM allows`), "ExplicitlyDenied", "keep DenyDeployPipelineKeyUseOutsideServices", {
+        principal: deployer,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:ViaService": via("s3") },
+        identityPolicies: "allow-all",
+      });
+    }
+    for (const admin of administrators) {
+      for (const action of KEY_MANAGEMENT) {
+        add(of(`key administrator ${admin} calls ${action}`), "Allowed", "keep the KeyAdministration statement", { principal: admin, action, resource: key.arn });
+      }
+      if (keyUsers.includes(admin) || deployers.includes(admin)) continue;
+      for (const action of KEY_USE) {
+        add(of(`key administrator ${admin} calls ${action}, whatever IAM allows`), "ExplicitlyDenied", "keep DenyKeyUseByAdministrators", {
+          principal: admin,
+          action,
+          resource: key.arn,
+          identityPolicies: "allow-all",
+        });
+      }
+      if (keyed.length > 0) {
+        add(of(`key administrator ${admin} reads ${keyed[0].name}'s environment through Lambda, whatever IAM allows`), "ExplicitlyDenied", "keep DenyKeyUseByAdministrators", {
+          principal: admin,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": keyed[0].arn },
+          identityPolicies: "allow-all",
+        });
+      }
+    }
+
+    // Anyone else in the account, with an IAM policy that allows everything.
+    for (const action of KEY_MANAGEMENT) {
+      add(of(`an IAM administrator of the account calls ${action} (the key stays manageable)`), "Allowed", "keep EnableIamPoliciesForAccount, and never deny key management", {
+        principal: unlisted,
+        action,
+        resource: key.arn,
+        identityPolicies: "allow-all",
+      });
+    }
+    const strict = !(principals.allowIamToGrantKeyUse ?? false);
+    const unlistedUse: [string, AccessRequest][] = KEY_USE.map((action) => [`calls ${action}`, { principal: unlisted, action, resource: key.arn, identityPolicies: "allow-all" }]);
+    for (const fn of keyed.slice(0, 1)) {
+      unlistedUse.push([
+        `reads ${fn.name}'s environment through Lambda`,
+        {
+          principal: unlisted,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": fn.arn },
+          identityPolicies: "allow-all",
+        },
+      ]);
+    }
+    for (const fn of helperUsers.slice(0, 1)) {
+      unlistedUse.push([
+        `decrypts ${fn.name}'s helper values`,
+        { principal: unlisted, action: "kms:Decrypt", resource: key.arn, context: { "kms:EncryptionContext:LambdaFunctionName": fn.name }, identityPolicies: "allow-all" },
+      ]);
+    }
+    for (const [what, request] of unlistedUse) {
+      add(
+        of(`a principal the config does not name ${what}, with an IAM policy that allows kms:*`),
+        strict ? "ExplicitlyDenied" : "Allowed",
+        strict ? "keep DenyKeyUseByUnlistedPrincipals (allowIamToGrantKeyUse: false)" : "with allowIamToGrantKeyUse: true, IAM decides; set it to false to deny",
+        request,
+      );
+    }
+    add(of("a principal of the account creates a grant that is not for an AWS resource, whatever IAM allows"), "ExplicitlyDenied", "keep DenyGrantsForNonAwsResources", {
+      principal: deployers[0] ?? unlisted,
+      action: "kms:CreateGrant",
+      resource: key.arn,
+      context: { "kms:GrantIsForAWSResource": "false" },
+      identityPolicies: "allow-all",
+    });
+    for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:PutKeyPolicy"]) {
+      add(of(`a role in another account calls ${action}`), "Denied", "never name other accounts in the key policy", {
+        principal: otherAccount,
+        action,
+        resource: key.arn,
+        identityPolicies: "allow-all",
+      });
+    }
+    for (const reader of logReaders.filter(() => model.trails.some((t) => t.keyArn === key.arn))) {
+      add(of(`log reader ${reader} decrypts log files through S3`), "Allowed", "list the principal in audit.readerArns", {
+        principal: reader,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:ViaService": via("s3") },
+      });
+      add(of(`log reader ${reader} decrypts directly`), "Denied", "keep ReadersDecryptLogFiles conditioned on kms:ViaService = s3", { principal: reader, action: "kms:Decrypt", resource: key.arn });
+    }
+  }
+
+  expectations.push(...trailExpectations(model), ...topicExpectations(model), ...roleTrustExpectations(model, unlisted));
+  return expectations;
+}
+
+function trailExpectations(model: StackModel): AccessExpectation[] {
+  const out: AccessExpectation[] = [];
+  for (const trail of model.trails) {
+    const bucket = model.buckets.find((b) => b.name === trail.bucketName);
+    const byTrail = { "aws:SourceArn": trail.arn, "aws:SourceAccount": model.accountId };
+    if (trail.keyArn) {
+      out.push(
+        {
+          description: `CloudTrail encrypts log files of ${trail.name}`,
+          expect: "Allowed",
+          fix: "keep CloudTrailEncryptsLogFiles in the audit key policy",
+          request: { principal: "cloudtrail.amazonaws.com", action: "kms:GenerateDataKey", resource: trail.keyArn, context: { ...byTrail, "kms:EncryptionContext:aws:cloudtrail:arn": trail.arn } },
+        },
+        {
+          description: `CloudTrail describes the key of ${trail.name}`,
+          expect: "Allowed",
+          fix: "keep CloudTrailDescribesKey in the audit key policy",
+          request: { principal: "cloudtrail.amazonaws.com", action: "kms:DescribeKey", resource: trail.keyArn, context: byTrail },
+        },
+        {
+          description: `CloudTrail encrypts for a trail other than ${trail.name}`,
+          expect: "Denied",
+          fix: "condition CloudTrailEncryptsLogFiles on aws:SourceArn",
+          request: {
+            principal: "cloudtrail.amazonaws.com",
+            action: "kms:GenerateDataKey",
+            resource: trail.keyArn,
+            context: { "aws:SourceArn": `${trail.arn}-other`, "aws:SourceAccount": model.accountId, "kms:EncryptionContext:aws:cloudtrail:arn": `${trail.arn}-other` },
+          },
+        },
+      );
+    }
+    if (bucket) {
+      out.push(
+        {
+          description: `CloudTrail checks the ACL of bucket ${bucket.name}`,
+          expect: "Allowed",
+          fix: "keep AWSCloudTrailAclCheck20150319 in the bucket policy",
+          request: { principal: "cloudtrail.amazonaws.com", action: "s3:GetBucketAcl", resource: bucket.arn, context: byTrail },
+        },
+        {
+          description: `CloudTrail writes log files of ${trail.name} to ${bucket.name}`,
+          expect: "Allowed",
+          fix: "keep AWSCloudTrailWrite20150319 in the bucket policy",
+          request: {
+            principal: "cloudtrail.amazonaws.com",
+            action: "s3:PutObject",
+            resource: `${bucket.arn}/AWSLogs/${model.accountId}/CloudTrail/${model.region}/file.json.gz`,
+            context: { ...byTrail, "s3:x-amz-acl": "bucket-owner-full-control" },
+          },
+        },
+        {
+          description: `anyone reads ${bucket.name} without TLS, whatever IAM allows`,
+          expect: "ExplicitlyDenied",
+          fix: "keep DenyInsecureTransport in the bucket policy",
+          request: {
+            principal: `arn:${model.partition}:iam::${model.accountId}:role/access-check/not-in-config`,
+            action: "s3:GetObject",
+            resource: `${bucket.arn}/AWSLogs/${model.accountId}/CloudTrail/${model.region}/file.json.gz`,
+            context: { "aws:SecureTransport": "false" },
+            identityPolicies: "allow-all",
+          },
+        },
+      );
+    }
+    if (trail.deliveryRoleArn && trail.logGroupArn) {
+      out.push(
+        {
+          description: `CloudTrail assumes the delivery role of ${trail.name}`,
+          expect: "Allowed",
+          fix: "let cloudtrail.amazonaws.com assume the delivery role",
+          request: { principal: "cloudtrail.amazonaws.com", action: "sts:AssumeRole", resource: trail.deliveryRoleArn },
+        },
+        {
+          description: `the delivery role writes ${trail.name}'s events to its log group`,
+          expect: "Allowed",
+          fix: "give the delivery role logs:PutLogEvents on the trail's log streams",
+          request: { principal: trail.deliveryRoleArn, action: "logs:PutLogEvents", resource: `${trail.logGroupArn}:log-stream:${model.accountId}_CloudTrail_${model.region}` },
+        },
+        {
+          description: `the delivery role writes to another log stream`,
+          expect: "Denied",
+          fix: "scope the delivery role to <account>_CloudTrail_* streams",
+          request: { principal: trail.deliveryRoleArn, action: "logs:PutLogEvents", resource: `${trail.logGroupArn}:log-stream:other` },
+        },
+      );
+    }
+  }
+  return out;
+}
+
+function topicExpectations(model: StackModel): AccessExpectation[] {
+  const out: AccessExpectation[] = [];
+  for (const topic of model.topics) {
+    const fromAccount = { "aws:SourceAccount": model.accountId };
+    out.push({
+      description: `CloudWatch alarms publish to ${topic.name}`,
+      expect: "Allowed",
+      fix: "keep CloudWatchAlarmsPublish in the topic policy",
+      request: { principal: "cloudwatch.amazonaws.com", action: "sns:Publish", resource: topic.arn, context: fromAccount },
+    });
+    if (topic.keyArn) {
+      for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+        out.push({
+          description: `CloudWatch alarms use the key of the encrypted topic ${topic.name} (${action})`,
+          expect: "Allowed",
+          fix: "keep CloudWatchAlarmsPublishToEncryptedTopics in the key policy",
+          request: { principal: "cloudwatch.amazonaws.com", action, resource: topic.keyArn, context: fromAccount },
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function roleTrustExpectations(model: StackModel, unlisted: string): AccessExpectation[] {
+  const out: AccessExpectation[] = [];
+  for (const fn of model.functions) {
+    out.push(
+      {
+        description: `Lambda assumes ${fn.name}'s execution role`,
+        expect: "Allowed",
+        fix: "trust lambda.amazonaws.com in the role",
+        request: { principal: "lambda.amazonaws.com", action: "sts:AssumeRole", resource: fn.roleArn },
+      },
+      {
+        description: `a principal the config does not name assumes ${fn.name}'s execution role, whatever IAM allows`,
+        expect: "Denied",
+        fix: "trust lambda.amazonaws.com only",
+        request: { principal: unlisted, action: "sts:AssumeRole", resource: fn.roleArn, identityPolicies: "allow-all" },
+      },
+    );
+  }
+  return out;
+}

@@ -1,0 +1,324 @@
+/**
+ * The access-relevant contents of one synthesized stack, read from its
+ * Terraform JSON (cdk.tf.json), never from construct internals: keys and
+ * their policies, roles with their identity policies and boundaries,
+ * functions, secrets, parameters, log groups, trails, buckets and topics.
+ *
+ * Terraform references (`${aws_kms_key.k.arn}`) are replaced with the ARN the
+ * resource will have, built from its configuration and its provider's
+ * account and region. Only the ID part of a KMS key ARN and the random
+ * suffix of a Secrets Manager ARN are invented; no policy we emit depends on
+ * either.
+ */
+
+export type PolicyJson = Record<string, unknown>;
+
+export interface ModelKey {
+  readonly address: string;
+  readonly arn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly policy: PolicyJson;
+}
+
+export interface ModelRole {
+  readonly address: string;
+  readonly arn: string;
+  readonly name: string;
+  readonly trustPolicy: PolicyJson;
+  /** Inline policies and the in-stack managed policies attached to the role. */
+  readonly identityPolicies: readonly { readonly name: string; readonly policy: PolicyJson }[];
+  /** The permissions boundary, when its document is in the stack. */
+  readonly boundary?: { readonly name: string; readonly policy: PolicyJson };
+  /** ARNs of attached policies and of a boundary whose documents are not in the stack. */
+  readonly externalPolicyArns: readonly string[];
+}
+
+export interface ModelFunction {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly roleArn: string;
+  /** The key that encrypts the environment; undefined when the function has none. */
+  readonly keyArn?: string;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Variables the runtime decrypts itself (`LAMBDA_KMS_ENCRYPTED_VARIABLES`). */
+  readonly helperVariables: readonly string[];
+}
+
+export interface ModelSecret {
+  readonly address: string;
+  readonly kind: "secretsmanager" | "ssm";
+  readonly name: string;
+  readonly arn: string;
+  readonly keyArn?: string;
+  readonly policy?: PolicyJson;
+}
+
+export interface ModelLogGroup {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly keyArn?: string;
+}
+
+export interface ModelTrail {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly keyArn?: string;
+  readonly bucketName: string;
+  readonly logGroupArn?: string;
+  readonly deliveryRoleArn?: string;
+}
+
+export interface ModelBucket {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly policy?: PolicyJson;
+}
+
+export interface ModelTopic {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly keyArn?: string;
+  readonly policy?: PolicyJson;
+}
+
+export interface StackModel {
+  readonly stackName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly keys: readonly ModelKey[];
+  readonly roles: readonly ModelRole[];
+  readonly functions: readonly ModelFunction[];
+  readonly secrets: readonly ModelSecret[];
+  readonly logGroups: readonly ModelLogGroup[];
+  readonly trails: readonly ModelTrail[];
+  readonly buckets: readonly ModelBucket[];
+  readonly topics: readonly ModelTopic[];
+}
+
+interface RawResource {
+  readonly type: string;
+  readonly name: string;
+  readonly config: Record<string, unknown>;
+  readonly accountId: string;
+  readonly region: string;
+}
+
+const REFERENCE = /\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}/g;
+
+/** Reads `stackJson` (a stack's cdk.tf.json) into a model; throws, naming the reference, for one it cannot resolve. */
+export function readStackModel(stackName: string, stackJson: Record<string, unknown>): StackModel {
+  const providers = readProviders(stackName, stackJson);
+  const resources = new Map<string, RawResource>();
+  for (const [type, blocks] of Object.entries(asRecord(stackJson.resource))) {
+    for (const [name, block] of Object.entries(asRecord(blocks))) {
+      const config = asRecord(block);
+      const provider = providers.get(typeof config.provider === "string" ? config.provider : "aws");
+      if (!provider) throw new Error(`access check, stack ${stackName}: ${type}.${name} uses provider ${String(config.provider)}, which the stack does not define`);
+      resources.set(`${type}.${name}`, { type, name, config, ...provider });
+    }
+  }
+  const defaultProvider = providers.get("aws");
+  if (!defaultProvider) throw new Error(`access check, stack ${stackName}: the stack has no default aws provider with a region and allowed_account_ids`);
+  const partition = "aws";
+
+  const attribute = (address: string, attr: string): string => {
+    const resource = resources.get(address);
+    if (!resource) throw new Error(`access check, stack ${stackName}: reference to ${address}.${attr}, which is not in the stack`);
+    const value = attributeOf(resource, attr, partition);
+    if (value === undefined) {
+      throw new Error(`access check, stack ${stackName}: cannot work out ${address}.${attr}; the access check knows the ARNs and names of keys, roles, policies, functions, secrets, parameters, log groups, trails, buckets and topics`);
+    }
+    return value;
+  };
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === "string") return value.replace(REFERENCE, (_m, type: string, name: string, attr: string) => attribute(`${type}.${name}`, attr));
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    return value;
+  };
+  const str = (r: RawResource, key: string): string | undefined => {
+    const v = r.config[key];
+    return typeof v === "string" ? (resolve(v) as string) : undefined;
+  };
+  const policyOf = (r: RawResource, key: string): PolicyJson | undefined => {
+    const text = str(r, key);
+    return text === undefined ? undefined : (JSON.parse(text) as PolicyJson);
+  };
+  const ofType = (type: string) => [...resources.entries()].filter(([, r]) => r.type === type);
+  const arnOf = (address: string) => attribute(address, "arn");
+
+  const keys = ofType("aws_kms_key").map(([address, r]) => ({
+    address,
+    arn: arnOf(address),
+    accountId: r.accountId,
+    region: r.region,
+    policy: policyOf(r, "policy") ?? {},
+  }));
+
+  // Resources name their key by ARN or by key ID.
+  const keyArnOf = (value: string | undefined) => (value === undefined ? undefined : (keys.find((k) => k.arn === value || k.arn.endsWith(`/${value}`))?.arn ?? value));
+
+  const managedPolicies = new Map(ofType("aws_iam_policy").map(([address, r]) => [arnOf(address), { name: address, policy: policyOf(r, "policy") ?? {} }]));
+  const roles = ofType("aws_iam_role").map(([address, r]): ModelRole => {
+    const arn = arnOf(address);
+    const name = attribute(address, "name");
+    const belongs = (value: string | undefined) => value === name || value === arn;
+    const identityPolicies = [
+      ...asArray(r.config.inline_policy).map((p, i) => ({ name: `${address}.inline_policy[${i}]`, policy: JSON.parse(String(resolve(asRecord(p).policy))) as PolicyJson })),
+      ...ofType("aws_iam_role_policy")
+        .filter(([, p]) => belongs(str(p, "role")))
+        .map(([policyAddress, p]) => ({ name: policyAddress, policy: policyOf(p, "policy") ?? {} })),
+    ];
+    const externalPolicyArns: string[] = [];
+    for (const [, attachment] of ofType("aws_iam_role_policy_attachment").filter(([, a]) => belongs(str(a, "role")))) {
+      const policyArn = str(attachment, "policy_arn") ?? "";
+      const managed = managedPolicies.get(policyArn);
+      if (managed) identityPolicies.push(managed);
+      else externalPolicyArns.push(policyArn);
+    }
+    const boundaryArn = str(r, "permissions_boundary");
+    const boundary = boundaryArn ? managedPolicies.get(boundaryArn) : undefined;
+    if (boundaryArn && !boundary) externalPolicyArns.push(boundaryArn);
+    return { address, arn, name, trustPolicy: policyOf(r, "assume_role_policy") ?? {}, identityPolicies, boundary, externalPolicyArns };
+  });
+
+  const functions = ofType("aws_lambda_function").map(([address, r]): ModelFunction => {
+    const environment = Object.fromEntries(
+      Object.entries(asRecord(asRecord(firstOf(r.config.environment)).variables)).map(([k, v]) => [k, String(resolve(v))]),
+    );
+    return {
+      address,
+      name: attribute(address, "function_name"),
+      arn: arnOf(address),
+      roleArn: str(r, "role") ?? "",
+      keyArn: keyArnOf(str(r, "kms_key_arn")),
+      environment,
+      helperVariables: (environment.LAMBDA_KMS_ENCRYPTED_VARIABLES ?? "").split(",").filter(Boolean),
+    };
+  });
+
+  const secretPolicies = new Map(ofType("aws_secretsmanager_secret_policy").map(([, p]) => [str(p, "secret_arn"), policyOf(p, "policy")]));
+  const secrets: ModelSecret[] = [
+    ...ofType("aws_secretsmanager_secret").map(([address, r]): ModelSecret => {
+      const arn = arnOf(address);
+      return { address, kind: "secretsmanager", name: attribute(address, "name"), arn, keyArn: keyArnOf(str(r, "kms_key_id")), policy: secretPolicies.get(arn) };
+    }),
+    ...ofType("aws_ssm_parameter").map(([address, r]): ModelSecret => ({ address, kind: "ssm", name: attribute(address, "name"), arn: arnOf(address), keyArn: keyArnOf(str(r, "key_id")) })),
+  ];
+
+  const logGroups = ofType("aws_cloudwatch_log_group").map(([address, r]) => ({ address, name: attribute(address, "name"), arn: arnOf(address), keyArn: keyArnOf(str(r, "kms_key_id")) }));
+  const bucketPolicies = new Map(ofType("aws_s3_bucket_policy").map(([, p]) => [str(p, "bucket"), policyOf(p, "policy")]));
+  const buckets = ofType("aws_s3_bucket").map(([address]) => {
+    const name = attribute(address, "bucket");
+    return { address, name, arn: arnOf(address), policy: bucketPolicies.get(name) };
+  });
+  const trails = ofType("aws_cloudtrail").map(([address, r]) => ({
+    address,
+    name: attribute(address, "name"),
+    arn: arnOf(address),
+    keyArn: keyArnOf(str(r, "kms_key_id")),
+    bucketName: str(r, "s3_bucket_name") ?? "",
+    logGroupArn: str(r, "cloud_watch_logs_group_arn")?.replace(/:\*$/, ""),
+    deliveryRoleArn: str(r, "cloud_watch_logs_role_arn"),
+  }));
+  const topicPolicies = new Map(ofType("aws_sns_topic_policy").map(([, p]) => [str(p, "arn"), policyOf(p, "policy")]));
+  const topics = ofType("aws_sns_topic").map(([address, r]) => {
+    const arn = arnOf(address);
+    return { address, name: attribute(address, "name"), arn, keyArn: keyArnOf(str(r, "kms_master_key_id")), policy: topicPolicies.get(arn) };
+  });
+
+  return { stackName, ...defaultProvider, partition, keys, roles, functions, secrets, logGroups, trails, buckets, topics };
+}
+
+function readProviders(stackName: string, stackJson: Record<string, unknown>): Map<string, { accountId: string; region: string }> {
+  const providers = new Map<string, { accountId: string; region: string }>();
+  for (const provider of asArray(asRecord(stackJson.provider).aws)) {
+    const p = asRecord(provider);
+    const accountId = asArray(p.allowed_account_ids)[0];
+    if (typeof p.region !== "string" || typeof accountId !== "string") {
+      throw new Error(`access check, stack ${stackName}: an aws provider lacks a literal region or allowed_account_ids; the check needs both to build ARNs`);
+    }
+    providers.set(typeof p.alias === "string" ? `aws.${p.alias}` : "aws", { accountId, region: p.region });
+  }
+  return providers;
+}
+
+/** What Terraform will report as `attr` of the resource, for the attributes policies refer to. */
+function attributeOf(r: RawResource, attr: string, partition: string): string | undefined {
+  const c = r.config;
+  const text = (key: string) => (typeof c[key] === "string" ? (c[key] as string) : undefined);
+  const regional = (service: string, resource: string) => `arn:${partition}:${service}:${r.region}:${r.accountId}:${resource}`;
+  switch (r.type) {
+    case "aws_kms_key": {
+      const keyId = syntheticKeyId(r.name);
+      return { arn: regional("kms", `key/${keyId}`), key_id: keyId, id: keyId }[attr];
+    }
+    case "aws_iam_role":
+    case "aws_iam_policy": {
+      const name = text("name");
+      if (!name) return undefined;
+      const kind = r.type === "aws_iam_role" ? "role" : "policy";
+      const arn = `arn:${partition}:iam::${r.accountId}:${kind}${text("path") ?? "/"}${name}`;
+      return { arn, name, id: r.type === "aws_iam_role" ? name : arn }[attr];
+    }
+    case "aws_lambda_function": {
+      const name = text("function_name");
+      return name ? { arn: regional("lambda", `function:${name}`), function_name: name, id: name }[attr] : undefined;
+    }
+    case "aws_secretsmanager_secret": {
+      const name = text("name");
+      // Secrets Manager appends "-" and six random characters to the name.
+      const arn = name ? regional("secretsmanager", `secret:${name}-AbCdEf`) : undefined;
+      return name && arn ? { arn, id: arn, name }[attr] : undefined;
+    }
+    case "aws_ssm_parameter": {
+      const name = text("name");
+      return name ? { arn: regional("ssm", `parameter${name.startsWith("/") ? "" : "/"}${name}`), name, id: name }[attr] : undefined;
+    }
+    case "aws_cloudwatch_log_group": {
+      const name = text("name");
+      return name ? { arn: regional("logs", `log-group:${name}`), name, id: name }[attr] : undefined;
+    }
+    case "aws_cloudtrail": {
+      const name = text("name");
+      return name ? { arn: regional("cloudtrail", `trail/${name}`), name, id: name }[attr] : undefined;
+    }
+    case "aws_s3_bucket": {
+      const bucket = text("bucket");
+      return bucket ? { arn: `arn:${partition}:s3:::${bucket}`, bucket, id: bucket }[attr] : undefined;
+    }
+    case "aws_sns_topic": {
+      const name = text("name");
+      const arn = name ? regional("sns", name) : undefined;
+      return name && arn ? { arn, id: arn, name }[attr] : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A stable, UUID-shaped key ID derived from the resource name. */
+function syntheticKeyId(name: string): string {
+  let hex = "";
+  for (let i = 0; hex.length < 32; i++) hex += ((name.charCodeAt(i % name.length) * 31 + i) % 256).toString(16).padStart(2, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
+function firstOf(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
