@@ -2,7 +2,7 @@
  * `npm run check:cdktn`: does the project still build on CDK Terrain
  * (cdktn), the community fork of the archived CDK for Terraform?
  *
- * 1. Copies the library and the app (main.ts, modules/, stacks/, config/)
+ * 1. Copies the library and the app (main.ts, modules/, stacks/, config/, access/)
  *    into a temporary folder and rewrites their module specifiers
  *    (cdktf → cdktn, @cdktf/provider-aws/lib/<resource> →
  *    @cdktn/provider-aws/lib/<resource>, and the provider's package.json;
@@ -32,7 +32,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const COMPAT = path.join(ROOT, "compat", "cdktn");
 const COMPAT_MODULES = path.join(COMPAT, "node_modules");
 /** The library and the app; tests, tooling and the Lambda runtime do not import cdktf (runtime/ must not). */
-const SOURCES = ["main.ts", "modules", "stacks", "config"];
+const SOURCES = ["main.ts", "modules", "stacks", "config", "access"];
 const CONFIG_FILE = path.join(ROOT, "config", "default.json");
 /**
  * The Terraform versions the synthesized JSON is for (README: Terraform ≥ 1.11). cdktn validates
@@ -235,8 +235,12 @@ function main(): void {
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-kms-cdktn-"));
   try {
-    // Node and tsc resolve cdktn, its provider and constructs from here, following the link to compat/cdktn.
-    fs.symlinkSync(COMPAT_MODULES, path.join(work, "node_modules"), "dir");
+    // Node and tsc resolve cdktn, its provider and constructs from here, following the links to compat/cdktn.
+    // The access check's policy engine, which does not depend on cdktf, comes from the project's own (patched) install.
+    const modules = path.join(work, "node_modules");
+    fs.mkdirSync(modules);
+    for (const entry of fs.readdirSync(COMPAT_MODULES)) fs.symlinkSync(path.join(COMPAT_MODULES, entry), path.join(modules, entry));
+    fs.symlinkSync(path.join(ROOT, "node_modules", "@cloud-copilot"), path.join(modules, "@cloud-copilot"), "dir");
     const copy = copyAndRewrite(work);
     writeTsconfig(work);
     const check = typeCheck(work);
