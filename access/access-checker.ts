@@ -73,7 +73,7 @@ export async function evaluate(model: StackModel, expectation: AccessExpectation
   const { request } = expectation;
   const context = requestContext(request);
   const role = model.roles.find((r) => r.arn === request.principal);
-  const identityPolicies = identityPoliciesFor(model, request);
+  const identityPolicies = identityPoliciesFor(request, role?.identityPolicies ?? []);
   const simulation = await runSimulation(
     {
       request: {
@@ -131,11 +131,11 @@ const ALLOW_ALL: IdentityPolicy = {
   policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
 };
 
-function identityPoliciesFor(model: StackModel, request: AccessRequest): readonly IdentityPolicy[] {
+/** The policies the request names; `"stack"`: the role's own (`inStack`), none for a principal outside the stack. */
+function identityPoliciesFor(request: AccessRequest, inStack: readonly IdentityPolicy[]): readonly IdentityPolicy[] {
   const given = request.identityPolicies ?? "stack";
   if (given === "allow-all") return [ALLOW_ALL];
-  if (given !== "stack") return given;
-  return model.roles.find((r) => r.arn === request.principal)?.identityPolicies ?? [];
+  return given === "stack" ? inStack : given;
 }
 
 function isServicePrincipal(principal: string): boolean {

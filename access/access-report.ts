@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AccessResult, StackAccess } from "./access-checker";
-import { ModelKey, PolicyJson, StackModel } from "./stack-model";
+import { KEY_ADMIN_ACTIONS } from "../modules/encryption-key";
+import { PolicyStatement, actionMatches, asArray, policyStatements } from "../modules/compliance/rules/support";
+import { ModelKey, StackModel } from "./stack-model";
 
 export const ACCESS_REPORT_TOOL = "cdktf-lambda-kms access check (@cloud-copilot/iam-simulate)";
 
@@ -68,47 +70,38 @@ export function accessJson(stacks: readonly StackAccess[]): Record<string, unkno
   };
 }
 
-const MANAGEMENT = /^kms:(Cancel|Create(Alias)|Delete|Describe|Disable|Enable|Get|List|Put|Revoke|Rotate|Schedule|Tag|Untag|Update)/;
-
 /** Every statement that names the key: its key policy, and identity policies of the stack's roles with the key's ARN. */
 export function keyAccess(model: StackModel, key: ModelKey): KeyAccessEntry[] {
   const entries: KeyAccessEntry[] = [];
-  for (const statement of statementsOf(key.policy)) {
-    const principal = (statement.Principal ?? {}) as Record<string, unknown>;
-    const who = [...asList(principal.AWS), ...asList(principal.Service)];
-    entries.push(...entriesFor(who, statement, `key policy ${String(statement.Sid ?? "")}`));
+  for (const statement of policyStatements(key.policy)) {
+    // Normalised principals are "<type>:<id>" (or "*"); the report shows the ID.
+    const who = statement.principals.map((p) => p.replace(/^(AWS|Service):/, ""));
+    entries.push(...entriesFor(who, statement, `key policy ${statement.sid ?? ""}`));
   }
   for (const role of model.roles) {
     for (const policy of role.identityPolicies) {
-      for (const statement of statementsOf(policy.policy).filter((s) => asList(s.Resource).includes(key.arn))) {
-        entries.push(...entriesFor([role.arn], statement, `${policy.name} ${String(statement.Sid ?? "")}`));
+      for (const statement of policyStatements(policy.policy).filter((s) => s.resources.includes(key.arn))) {
+        entries.push(...entriesFor([role.arn], statement, `${policy.name} ${statement.sid ?? ""}`));
       }
     }
   }
   return entries;
 }
 
-function entriesFor(who: string[], statement: Record<string, unknown>, source: string): KeyAccessEntry[] {
-  const actions = asList(statement.Action);
-  const conditions = statement.Condition as Record<string, unknown> | undefined;
-  if (statement.Effect === "Deny") return [{ who, kind: "deny", actions, source, conditions }];
+function entriesFor(who: string[], statement: PolicyStatement, source: string): KeyAccessEntry[] {
+  const conditions = statement.condition ? { conditions: statement.condition } : {};
+  if (statement.effect === "Deny") return [{ who, kind: "deny", actions: statement.actions, source, ...conditions }];
   const groups: Record<string, string[]> = {};
-  for (const action of actions) {
-    const kind =
-      action === "kms:*"
-        ? "all (through IAM policies)"
-        : action.startsWith("kms:Decrypt") || action === "kms:ReEncryptFrom"
-          ? "decrypt"
-          : action.startsWith("kms:Encrypt") || action.startsWith("kms:GenerateDataKey") || action.startsWith("kms:ReEncrypt")
-            ? "encrypt"
-            : action === "kms:CreateGrant"
-              ? "grant"
-              : MANAGEMENT.test(action)
-                ? "administer"
-                : "other";
-    (groups[kind] ??= []).push(action);
-  }
-  return Object.entries(groups).map(([kind, list]) => ({ who, kind, actions: list, source, ...(conditions ? { conditions } : {}) }));
+  for (const action of statement.actions) (groups[actionKind(action)] ??= []).push(action);
+  return Object.entries(groups).map(([kind, actions]) => ({ who, kind, actions, source, ...conditions }));
+}
+
+function actionKind(action: string): string {
+  if (action === "kms:*") return "all (through IAM policies)";
+  if (action.startsWith("kms:Decrypt") || action === "kms:ReEncryptFrom") return "decrypt";
+  if (action.startsWith("kms:Encrypt") || action.startsWith("kms:GenerateDataKey") || action.startsWith("kms:ReEncrypt")) return "encrypt";
+  if (action === "kms:CreateGrant") return "grant";
+  return KEY_ADMIN_ACTIONS.some((admin) => actionMatches(action, admin)) ? "administer" : "other";
 }
 
 export function accessMarkdown(stacks: readonly StackAccess[]): string {
@@ -184,16 +177,8 @@ function shortPrincipal(principal: string): string {
 function conditionText(conditions: Readonly<Record<string, unknown>> | undefined): string {
   if (!conditions) return "";
   return Object.entries(conditions)
-    .flatMap(([operator, keys]) => Object.entries(keys as Record<string, unknown>).map(([k, v]) => `${operator} ${code(k)} ${asList(v).map(code).join(", ")}`))
+    .flatMap(([operator, keys]) => Object.entries(keys as Record<string, unknown>).map(([k, v]) => `${operator} ${code(k)} ${asArray(v).map((x) => code(String(x))).join(", ")}`))
     .join("<br>");
-}
-
-function statementsOf(policy: PolicyJson): Record<string, unknown>[] {
-  return asList(policy.Statement) as unknown as Record<string, unknown>[];
-}
-
-function asList(value: unknown): string[] {
-  return (Array.isArray(value) ? value : value === undefined ? [] : [value]) as string[];
 }
 
 function code(text: string): string {

@@ -319,11 +319,11 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
     }
   }
 
-  expectations.push(...trailExpectations(model), ...topicExpectations(model), ...roleTrustExpectations(model, unlisted));
+  expectations.push(...trailExpectations(model, unlisted), ...topicExpectations(model), ...roleTrustExpectations(model, unlisted));
   return expectations;
 }
 
-function trailExpectations(model: StackModel): AccessExpectation[] {
+function trailExpectations(model: StackModel, unlisted: string): AccessExpectation[] {
   const out: AccessExpectation[] = [];
   for (const trail of model.trails) {
     const bucket = model.buckets.find((b) => b.name === trail.bucketName);
@@ -379,7 +379,7 @@ function trailExpectations(model: StackModel): AccessExpectation[] {
           expect: "ExplicitlyDenied",
           fix: "keep DenyInsecureTransport in the bucket policy",
           request: {
-            principal: `arn:${model.partition}:iam::${model.accountId}:role/access-check/not-in-config`,
+            principal: unlisted,
             action: "s3:GetObject",
             resource: `${bucket.arn}/AWSLogs/${model.accountId}/CloudTrail/${model.region}/file.json.gz`,
             context: { "aws:SecureTransport": "false" },

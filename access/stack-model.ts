@@ -1,3 +1,6 @@
+import { formatArn, partitionForRegion } from "../modules/aws-environment";
+import { asArray, blocks, readPolicyDocument } from "../modules/compliance/rules/support";
+
 /**
  * The access-relevant contents of one synthesized stack, read from its
  * Terraform JSON (cdk.tf.json), never from construct internals: keys and
@@ -126,12 +129,10 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
   }
   const defaultProvider = providers.get("aws");
   if (!defaultProvider) throw new Error(`access check, stack ${stackName}: the stack has no default aws provider with a region and allowed_account_ids`);
-  const partition = "aws";
-
   const attribute = (address: string, attr: string): string => {
     const resource = resources.get(address);
     if (!resource) throw new Error(`access check, stack ${stackName}: reference to ${address}.${attr}, which is not in the stack`);
-    const value = attributeOf(resource, attr, partition);
+    const value = attributeOf(resource, attr);
     if (value === undefined) {
       throw new Error(`access check, stack ${stackName}: cannot work out ${address}.${attr}; the access check knows the ARNs and names of keys, roles, policies, functions, secrets, parameters, log groups, trails, buckets and topics`);
     }
@@ -147,9 +148,12 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     const v = r.config[key];
     return typeof v === "string" ? (resolve(v) as string) : undefined;
   };
-  const policyOf = (r: RawResource, key: string): PolicyJson | undefined => {
-    const text = str(r, key);
-    return text === undefined ? undefined : (JSON.parse(text) as PolicyJson);
+  // A JSON string or an aws_iam_policy_document data source, read as the compliance rules read it.
+  const policyOf = (address: string, policy: unknown): PolicyJson | undefined => {
+    if (policy === undefined) return undefined;
+    const read = readPolicyDocument({ json: stackJson }, policy);
+    if ("unreadable" in read) throw new Error(`access check, stack ${stackName}: ${address}: ${read.unreadable}; the access check needs every policy at synth`);
+    return resolve(read.document) as PolicyJson;
   };
   const ofType = (type: string) => [...resources.entries()].filter(([, r]) => r.type === type);
   const arnOf = (address: string) => attribute(address, "arn");
@@ -159,22 +163,22 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     arn: arnOf(address),
     accountId: r.accountId,
     region: r.region,
-    policy: policyOf(r, "policy") ?? {},
+    policy: policyOf(address, r.config.policy) ?? {},
   }));
 
   // Resources name their key by ARN or by key ID.
   const keyArnOf = (value: string | undefined) => (value === undefined ? undefined : (keys.find((k) => k.arn === value || k.arn.endsWith(`/${value}`))?.arn ?? value));
 
-  const managedPolicies = new Map(ofType("aws_iam_policy").map(([address, r]) => [arnOf(address), { name: address, policy: policyOf(r, "policy") ?? {} }]));
+  const managedPolicies = new Map(ofType("aws_iam_policy").map(([address, r]) => [arnOf(address), { name: address, policy: policyOf(address, r.config.policy) ?? {} }]));
   const roles = ofType("aws_iam_role").map(([address, r]): ModelRole => {
     const arn = arnOf(address);
     const name = attribute(address, "name");
     const belongs = (value: string | undefined) => value === name || value === arn;
     const identityPolicies = [
-      ...asArray(r.config.inline_policy).map((p, i) => ({ name: `${address}.inline_policy[${i}]`, policy: JSON.parse(String(resolve(asRecord(p).policy))) as PolicyJson })),
+      ...blocks(r.config.inline_policy).map((p, i) => ({ name: `${address}.inline_policy[${i}]`, policy: policyOf(`${address}.inline_policy[${i}]`, p.policy) ?? {} })),
       ...ofType("aws_iam_role_policy")
         .filter(([, p]) => belongs(str(p, "role")))
-        .map(([policyAddress, p]) => ({ name: policyAddress, policy: policyOf(p, "policy") ?? {} })),
+        .map(([policyAddress, p]) => ({ name: policyAddress, policy: policyOf(policyAddress, p.config.policy) ?? {} })),
     ];
     const externalPolicyArns: string[] = [];
     for (const [, attachment] of ofType("aws_iam_role_policy_attachment").filter(([, a]) => belongs(str(a, "role")))) {
@@ -186,12 +190,12 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     const boundaryArn = str(r, "permissions_boundary");
     const boundary = boundaryArn ? managedPolicies.get(boundaryArn) : undefined;
     if (boundaryArn && !boundary) externalPolicyArns.push(boundaryArn);
-    return { address, arn, name, trustPolicy: policyOf(r, "assume_role_policy") ?? {}, identityPolicies, boundary, externalPolicyArns };
+    return { address, arn, name, trustPolicy: policyOf(address, r.config.assume_role_policy) ?? {}, identityPolicies, boundary, externalPolicyArns };
   });
 
   const functions = ofType("aws_lambda_function").map(([address, r]): ModelFunction => {
     const environment = Object.fromEntries(
-      Object.entries(asRecord(asRecord(firstOf(r.config.environment)).variables)).map(([k, v]) => [k, String(resolve(v))]),
+      Object.entries(asRecord(blocks(r.config.environment)[0]?.variables)).map(([k, v]) => [k, String(resolve(v))]),
     );
     return {
       address,
@@ -204,7 +208,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     };
   });
 
-  const secretPolicies = new Map(ofType("aws_secretsmanager_secret_policy").map(([, p]) => [str(p, "secret_arn"), policyOf(p, "policy")]));
+  const secretPolicies = new Map(ofType("aws_secretsmanager_secret_policy").map(([policyAddress, p]) => [str(p, "secret_arn"), policyOf(policyAddress, p.config.policy)]));
   const secrets: ModelSecret[] = [
     ...ofType("aws_secretsmanager_secret").map(([address, r]): ModelSecret => {
       const arn = arnOf(address);
@@ -214,7 +218,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
   ];
 
   const logGroups = ofType("aws_cloudwatch_log_group").map(([address, r]) => ({ address, name: attribute(address, "name"), arn: arnOf(address), keyArn: keyArnOf(str(r, "kms_key_id")) }));
-  const bucketPolicies = new Map(ofType("aws_s3_bucket_policy").map(([, p]) => [str(p, "bucket"), policyOf(p, "policy")]));
+  const bucketPolicies = new Map(ofType("aws_s3_bucket_policy").map(([policyAddress, p]) => [str(p, "bucket"), policyOf(policyAddress, p.config.policy)]));
   const buckets = ofType("aws_s3_bucket").map(([address]) => {
     const name = attribute(address, "bucket");
     return { address, name, arn: arnOf(address), policy: bucketPolicies.get(name) };
@@ -228,13 +232,13 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     logGroupArn: str(r, "cloud_watch_logs_group_arn")?.replace(/:\*$/, ""),
     deliveryRoleArn: str(r, "cloud_watch_logs_role_arn"),
   }));
-  const topicPolicies = new Map(ofType("aws_sns_topic_policy").map(([, p]) => [str(p, "arn"), policyOf(p, "policy")]));
+  const topicPolicies = new Map(ofType("aws_sns_topic_policy").map(([policyAddress, p]) => [str(p, "arn"), policyOf(policyAddress, p.config.policy)]));
   const topics = ofType("aws_sns_topic").map(([address, r]) => {
     const arn = arnOf(address);
     return { address, name: attribute(address, "name"), arn, keyArn: keyArnOf(str(r, "kms_master_key_id")), policy: topicPolicies.get(arn) };
   });
 
-  return { stackName, ...defaultProvider, partition, keys, roles, functions, secrets, logGroups, trails, buckets, topics };
+  return { stackName, ...defaultProvider, partition: partitionForRegion(defaultProvider.region), keys, roles, functions, secrets, logGroups, trails, buckets, topics };
 }
 
 function readProviders(stackName: string, stackJson: Record<string, unknown>): Map<string, { accountId: string; region: string }> {
@@ -251,10 +255,11 @@ function readProviders(stackName: string, stackJson: Record<string, unknown>): M
 }
 
 /** What Terraform will report as `attr` of the resource, for the attributes policies refer to. */
-function attributeOf(r: RawResource, attr: string, partition: string): string | undefined {
+function attributeOf(r: RawResource, attr: string): string | undefined {
   const c = r.config;
   const text = (key: string) => (typeof c[key] === "string" ? (c[key] as string) : undefined);
-  const regional = (service: string, resource: string) => `arn:${partition}:${service}:${r.region}:${r.accountId}:${resource}`;
+  const env = { accountId: r.accountId, region: r.region, partition: partitionForRegion(r.region) };
+  const regional = (service: string, resource: string) => formatArn(env, service, resource);
   switch (r.type) {
     case "aws_kms_key": {
       const keyId = syntheticKeyId(r.name);
@@ -265,7 +270,7 @@ function attributeOf(r: RawResource, attr: string, partition: string): string | 
       const name = text("name");
       if (!name) return undefined;
       const kind = r.type === "aws_iam_role" ? "role" : "policy";
-      const arn = `arn:${partition}:iam::${r.accountId}:${kind}${text("path") ?? "/"}${name}`;
+      const arn = formatArn(env, "iam", `${kind}${text("path") ?? "/"}${name}`, { global: true });
       return { arn, name, id: r.type === "aws_iam_role" ? name : arn }[attr];
     }
     case "aws_lambda_function": {
@@ -292,7 +297,7 @@ function attributeOf(r: RawResource, attr: string, partition: string): string | 
     }
     case "aws_s3_bucket": {
       const bucket = text("bucket");
-      return bucket ? { arn: `arn:${partition}:s3:::${bucket}`, bucket, id: bucket }[attr] : undefined;
+      return bucket ? { arn: `arn:${env.partition}:s3:::${bucket}`, bucket, id: bucket }[attr] : undefined;
     }
     case "aws_sns_topic": {
       const name = text("name");
@@ -315,10 +320,3 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined ? [] : [value];
-}
-
-function firstOf(value: unknown): unknown {
-  return Array.isArray(value) ? value[0] : value;
-}

@@ -327,32 +327,19 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     if (!this.allowIamToGrantKeyUse) {
       statements.push(new UnlistedPrincipalsDenyStatement(this.listedPrincipalArns, notThroughLogs));
     }
-    if (administrators.length > 0) {
-      statements.push(
-        new PolicyStatement({
-          sid: "DenyKeyUseByAdministrators",
-          effect: "Deny",
-          principals: { AWS: administrators },
-          actions: [...KEY_USE_ACTIONS],
-          resources: ["*"],
-          conditions: { StringNotEquals: notThroughLogs },
-        }),
-      );
-    }
-    if (deployers.length > 0) {
-      statements.push(
-        new PolicyStatement({
-          sid: "DenyDeployPipelineKeyUseOutsideServices",
-          effect: "Deny",
-          principals: { AWS: deployers },
-          actions: [...KEY_USE_ACTIONS],
-          resources: ["*"],
-          // The services that use the key as the deployer: Lambda (function environments), CloudWatch Logs
-          // (log groups), Secrets Manager and Systems Manager (seeding and reading back secrets).
-          conditions: { StringNotEquals: { "kms:ViaService": ["lambda", "logs", "secretsmanager", "ssm"].map((s) => `${s}.${region}.amazonaws.com`) } },
-        }),
-      );
-    }
+    const denyKeyUse = (sid: string, principals: readonly string[], services: readonly string[]) =>
+      new PolicyStatement({
+        sid,
+        effect: "Deny",
+        principals: { AWS: principals },
+        actions: [...KEY_USE_ACTIONS],
+        resources: ["*"],
+        conditions: { StringNotEquals: { "kms:ViaService": services.map((service) => `${service}.${region}.amazonaws.com`) } },
+      });
+    if (administrators.length > 0) statements.push(denyKeyUse("DenyKeyUseByAdministrators", administrators, ["logs"]));
+    // The services that use the key as the deployer: Lambda (function environments), CloudWatch Logs
+    // (log groups), Secrets Manager and Systems Manager (seeding and reading back secrets).
+    if (deployers.length > 0) statements.push(denyKeyUse("DenyDeployPipelineKeyUseOutsideServices", deployers, ["lambda", "logs", "secretsmanager", "ssm"]));
     statements.push(
       new PolicyStatement({
         sid: "DenyGrantsForNonAwsResources",

@@ -250,3 +250,34 @@ test("a role of the stack is evaluated with its own identity policies, a boundar
   expect((await evaluate(model, own)).decision).toBe("Allowed");
   expect((await evaluate(bounded, own)).decision).toBe("ImplicitlyDenied");
 });
+
+describe("policies the model reads", () => {
+  test("a role policy from an aws_iam_policy_document data source is read as the compliance rules read it, references resolved", async () => {
+    const json = stackJson(STACK) as { resource: Record<string, Record<string, Record<string, unknown>>>; data?: unknown };
+    const [name, rolePolicy] = Object.entries(json.resource.aws_iam_role_policy).find(([n]) => n.startsWith("orders-api"))!;
+    const statements = JSON.parse(rolePolicy.policy as string).Statement as { Sid: string; Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string>> }[];
+    json.data = {
+      aws_iam_policy_document: {
+        orders: {
+          statement: statements.map((s) => ({
+            sid: s.Sid,
+            actions: s.Action,
+            resources: s.Resource,
+            condition: Object.entries(s.Condition ?? {}).flatMap(([test, keys]) => Object.entries(keys).map(([variable, value]) => ({ test, variable, values: [value] }))),
+          })),
+        },
+      },
+    };
+    json.resource.aws_iam_role_policy[name].policy = "${data.aws_iam_policy_document.orders.json}";
+    expect(await failuresOf(json)).toEqual([]);
+  });
+
+  test("a policy the check cannot read at synth fails, naming the resource", () => {
+    const json = stackJson(STACK) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const name = Object.keys(json.resource.aws_iam_role_policy)[0];
+    json.resource.aws_iam_role_policy[name].policy = "${var.policy}";
+    expect(() => readStackModel(STACK, json)).toThrow(
+      `access check, stack ${STACK}: aws_iam_role_policy.${name}: the policy is not a JSON document (a Terraform expression that is only known at apply time); the access check needs every policy at synth`,
+    );
+  });
+});

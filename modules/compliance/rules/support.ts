@@ -112,24 +112,26 @@ function statementFromJson(raw: Record<string, Json>): PolicyStatement {
   };
 }
 
-/** A statement of an `aws_iam_policy_document` data source (snake_case blocks). */
-function statementFromDocument(raw: Record<string, Json>): PolicyStatement {
-  const conditions = blocks(raw.condition);
+/** A statement of an `aws_iam_policy_document` data source (snake_case blocks), as IAM JSON. */
+function jsonFromDocumentStatement(raw: Record<string, Json>): Record<string, Json> {
+  const json: Record<string, Json> = { Effect: typeof raw.effect === "string" ? raw.effect : "Allow" };
+  if (typeof raw.sid === "string") json.Sid = raw.sid;
+  const principals: Record<string, string[]> = {};
+  for (const block of blocks(raw.principals)) {
+    if (block.type === "*" && strings(block.identifiers).includes("*")) json.Principal = "*";
+    else principals[String(block.type)] = [...(principals[String(block.type)] ?? []), ...strings(block.identifiers)];
+  }
+  if (json.Principal === undefined && Object.keys(principals).length > 0) json.Principal = principals;
+  for (const [key, attribute] of [["Action", "actions"], ["NotAction", "not_actions"], ["Resource", "resources"], ["NotResource", "not_resources"]]) {
+    if (raw[attribute] !== undefined) json[key] = strings(raw[attribute]);
+  }
   const condition: Record<string, Record<string, unknown>> = {};
-  for (const block of conditions) {
+  for (const block of blocks(raw.condition)) {
     const test = String(block.test);
     condition[test] = { ...(condition[test] ?? {}), [String(block.variable)]: block.values };
   }
-  return {
-    sid: typeof raw.sid === "string" ? raw.sid : undefined,
-    effect: typeof raw.effect === "string" ? raw.effect : "Allow",
-    actions: strings(raw.actions),
-    notActions: strings(raw.not_actions),
-    resources: strings(raw.resources),
-    notResources: strings(raw.not_resources),
-    principals: blocks(raw.principals).flatMap((block) => strings(block.identifiers).map((id) => (block.type === "*" && id === "*" ? "*" : `${String(block.type)}:${id}`))),
-    condition: conditions.length > 0 ? condition : undefined,
-  };
+  if (Object.keys(condition).length > 0) json.Condition = condition;
+  return json;
 }
 
 /**
@@ -138,8 +140,23 @@ function statementFromDocument(raw: Record<string, Json>): PolicyStatement {
  * (a variable, `jsonencode(...)`, a document from another stack) cannot be
  * read at synth time and is reported as `unreadable`.
  */
-export function parsePolicy(stack: StackView, policy: Json): ParsedPolicy {
-  if (typeof policy === "object" && policy !== null) return fromDocumentObject(policy);
+export function parsePolicy(stack: Pick<StackView, "json">, policy: Json): ParsedPolicy {
+  const read = readPolicyDocument(stack, policy);
+  return "unreadable" in read ? read : { statements: policyStatements(read.document) };
+}
+
+/** The statements of an IAM JSON policy document, normalised. */
+export function policyStatements(document: Readonly<Record<string, Json>>): PolicyStatement[] {
+  return blocks(document.Statement).map(statementFromJson);
+}
+
+/**
+ * Reads a policy attribute as an IAM JSON document, from the same forms as
+ * {@link parsePolicy}: a data source's statements are turned into IAM JSON.
+ * References inside it are left as they are.
+ */
+export function readPolicyDocument(stack: Pick<StackView, "json">, policy: Json): { readonly document: Record<string, Json> } | { readonly unreadable: string } {
+  if (typeof policy === "object" && policy !== null) return documentObject(policy);
   if (typeof policy !== "string") return { unreadable: "the policy is missing" };
   const dataRef = /^\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json\}$/.exec(policy.trim());
   if (dataRef) {
@@ -148,18 +165,18 @@ export function parsePolicy(stack: StackView, policy: Json): ParsedPolicy {
     if (data.source_policy_documents !== undefined || data.override_policy_documents !== undefined) {
       return { unreadable: `the policy document data.aws_iam_policy_document.${dataRef[1]} merges other documents` };
     }
-    return { statements: blocks(data.statement).map(statementFromDocument) };
+    return { document: { Version: "2012-10-17", Statement: blocks(data.statement).map(jsonFromDocumentStatement) } };
   }
   try {
-    return fromDocumentObject(JSON.parse(policy));
+    return documentObject(JSON.parse(policy));
   } catch {
     return { unreadable: "the policy is not a JSON document (a Terraform expression that is only known at apply time)" };
   }
 }
 
-function fromDocumentObject(document: Json): ParsedPolicy {
-  if (typeof document !== "object" || document === null) return { unreadable: "the policy is not a JSON object" };
-  return { statements: blocks((document as Record<string, Json>).Statement).map(statementFromJson) };
+function documentObject(document: Json): { readonly document: Record<string, Json> } | { readonly unreadable: string } {
+  if (typeof document !== "object" || document === null || Array.isArray(document)) return { unreadable: "the policy is not a JSON object" };
+  return { document: document as Record<string, Json> };
 }
 
 /** IAM wildcard match (`*` and `?`), case-insensitive as IAM action names are. */
