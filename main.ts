@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   if (result.compliance.findings.length > 0) console.log(formatFindings(result.compliance));
   const requests = result.access.reduce((n, s) => n + s.results.length, 0);
   console.log(`access check: ${requests} requests evaluated, as expected; who can use which key: ${result.outdir}/access.md`);
+  const policies = [...result.deployerPolicies.keys()].map((account) => `${result.outdir}/deployer-policy-${account}.json`);
+  console.log(`deploy pipeline policies: ${policies.join(", ")}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { DEPLOYER_RESOURCE_TYPES } from "../modules/deployer-actions";
 import { PolicyJson, StackModel } from "./stack-model";
 
 /**
@@ -58,6 +59,15 @@ export interface NamedPrincipals {
   readonly logReaders?: readonly string[];
   /** The keys let IAM give key use to principals they do not name (`allowIamToGrantKeyUse`). @default false */
   readonly allowIamToGrantKeyUse?: boolean;
+  /**
+   * The deploy pipeline's generated IAM policy (deployer-policy-<account>.json):
+   * with it, the first deployer's Terraform calls on every resource of the
+   * stack are checked to be allowed, and calls outside the stack denied.
+   * @default none
+   */
+  readonly deployerPolicy?: PolicyJson;
+  /** Operators who encrypt helper values (`helperEncrypterArns`). @default none */
+  readonly helperEncrypters?: readonly string[];
 }
 
 /** Every cryptographic operation a symmetric encryption key offers, by its IAM action. */
@@ -152,6 +162,29 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
       }
     }
 
+    // The deployer writes secrets and parameters and Terraform reads them back, through their services only.
+    for (const secret of model.secrets.filter((s) => s.keyArn === key.arn)) {
+      const [service, contextKey, actions] =
+        secret.kind === "secretsmanager" ? ["secretsmanager", "SecretARN", ["kms:GenerateDataKey", "kms:Decrypt"]] : ["ssm", "PARAMETER_ARN", ["kms:Encrypt", "kms:Decrypt"]];
+      const sid = secret.kind === "secretsmanager" ? "DeployPipelineManagesSecrets" : "DeployPipelineManagesParameters";
+      for (const deployer of deployers) {
+        for (const action of actions) {
+          add(of(`deployer ${deployer} writes and reads back ${secret.name} through ${service} (${action})`), "Allowed", `keep ${sid}`, {
+            principal: deployer,
+            action,
+            resource: key.arn,
+            context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: secret.arn },
+          });
+        }
+        add(of(`deployer ${deployer} decrypts another ${service} value through ${service}`), "Denied", `condition ${sid} on the ${contextKey} of the stack's values`, {
+          principal: deployer,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: `${secret.arn}-not-configured` },
+        });
+      }
+    }
+
     // CloudWatch Logs, as the service and as the deployer that creates the groups.
     const logService = via("logs");
     for (const group of model.logGroups.filter((g) => g.keyArn === key.arn)) {
@@ -192,6 +225,27 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
     }
 
     // People and pipelines the config names.
+    for (const encrypter of (principals.helperEncrypters ?? []).filter((arn) => !keyUsers.includes(arn) && !deployers.includes(arn))) {
+      const fnName = keyed[0]?.name ?? "any-function";
+      add(of(`helper encrypter ${encrypter} encrypts a value for ${fnName}`), "Allowed", "list the principal in helperEncrypterArns", {
+        principal: encrypter,
+        action: "kms:Encrypt",
+        resource: key.arn,
+        context: { "kms:EncryptionContext:LambdaFunctionName": fnName },
+      });
+      add(of(`helper encrypter ${encrypter} encrypts without the LambdaFunctionName context`), "Denied", "keep OperatorsEncryptHelperValues conditioned on the LambdaFunctionName context", {
+        principal: encrypter,
+        action: "kms:Encrypt",
+        resource: key.arn,
+      });
+      add(of(`helper encrypter ${encrypter} decrypts a helper value, whatever IAM allows`), "ExplicitlyDenied", "keep DenyHelperEncryptersReadingValues", {
+        principal: encrypter,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:EncryptionContext:LambdaFunctionName": fnName },
+        identityPolicies: "allow-all",
+      });
+    }
     for (const user of keyUsers) {
       for (const action of ["kms:Decrypt", "kms:DescribeKey"]) {
         add(of(`key user ${user} calls ${action}`), "Allowed", "list the principal in keyUserArns", { principal: user, action, resource: key.arn });
@@ -320,7 +374,97 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
   }
 
   expectations.push(...trailExpectations(model, unlisted), ...topicExpectations(model), ...roleTrustExpectations(model, unlisted));
+  for (const role of model.roles.filter((r) => deployers.includes(r.arn))) {
+    add(`a principal the config does not name assumes the deploy role ${role.name}, whatever IAM allows`, "Denied", "trust only the CI identities the config names", {
+      principal: unlisted,
+      action: "sts:AssumeRole",
+      resource: role.arn,
+      identityPolicies: "allow-all",
+    });
+  }
+  if (principals.deployerPolicy && deployers.length > 0) expectations.push(...deployerCallExpectations(model, deployers[0], principals.deployerPolicy));
   return expectations;
+}
+
+/**
+ * The deploy pipeline, with only its generated policy, makes the calls the
+ * AWS provider makes for each resource of the stack (the actions of
+ * DEPLOYER_RESOURCE_TYPES, on ARNs the stack model builds on its own), and
+ * nothing outside the stack.
+ */
+function deployerCallExpectations(model: StackModel, deployer: string, policy: PolicyJson): AccessExpectation[] {
+  const out: AccessExpectation[] = [];
+  const identityPolicies = [{ name: "deployer policy", policy }];
+  const fix = "regenerate the deployer policy; check DEPLOYER_RESOURCE_TYPES for the resource type";
+  /** Every action of the type's row; `context` gives each action's request context. */
+  const calls = (type: string, what: string, resource: string, context: (action: string) => Record<string, string> = () => ({})) => {
+    if (!model.resourceTypes.includes(type)) return;
+    for (const action of DEPLOYER_RESOURCE_TYPES[type].actions) {
+      out.push({ description: `the deployer calls ${action} on ${what}`, expect: "Allowed", fix, request: { principal: deployer, action, resource, context: context(action), identityPolicies } });
+    }
+  };
+  const denied = (description: string, request: Omit<AccessRequest, "principal" | "identityPolicies">) =>
+    out.push({ description: `the deployer ${description}`, expect: "Denied", fix: "scope the deployer policy to the stacks' resources", request: { ...request, principal: deployer, identityPolicies } });
+  const atRegion = (service: string, resource: string) => `arn:${model.partition}:${service}:${model.region}:${model.accountId}:${resource}`;
+
+  for (const key of model.keys) {
+    const tags = Object.fromEntries(Object.entries(key.tags).map(([name, value]) => [`aws:ResourceTag/${name}`, value]));
+    calls("aws_kms_key", `key ${key.address}`, key.arn, () => tags);
+    const requestTags = Object.fromEntries(Object.entries(key.tags).map(([name, value]) => [`aws:RequestTag/${name}`, value]));
+    out.push({ description: "the deployer creates a key with the stack's tags", expect: "Allowed", fix, request: { principal: deployer, action: "kms:CreateKey", resource: "*", context: requestTags, identityPolicies } });
+    denied("creates a key without the stack's tags", { action: "kms:CreateKey", resource: "*" });
+    denied(`changes the policy of a key without the stack's tags`, { action: "kms:PutKeyPolicy", resource: key.arn.replace(/key\/.*$/, "key/not-ours") });
+  }
+  for (const fn of model.functions) {
+    calls("aws_lambda_function", `function ${fn.name}`, fn.arn);
+    out.push({
+      description: `the deployer passes ${fn.name}'s role to Lambda`,
+      expect: "Allowed",
+      fix,
+      request: { principal: deployer, action: "iam:PassRole", resource: fn.roleArn, context: { "iam:PassedToService": "lambda.amazonaws.com" }, identityPolicies },
+    });
+    denied(`passes ${fn.name}'s role to another service (EC2)`, { action: "iam:PassRole", resource: fn.roleArn, context: { "iam:PassedToService": "ec2.amazonaws.com" } });
+  }
+  if (model.functions.length > 0) denied("updates the code of a function the stack does not have", { action: "lambda:UpdateFunctionCode", resource: atRegion("lambda", "function:not-in-config") });
+  for (const role of model.roles) {
+    // Only the calls that set a boundary carry iam:PermissionsBoundary.
+    const boundary = (action: string): Record<string, string> =>
+      role.boundaryArn && ["iam:CreateRole", "iam:PutRolePermissionsBoundary"].includes(action) ? { "iam:PermissionsBoundary": role.boundaryArn } : {};
+    calls("aws_iam_role", `role ${role.name}`, role.arn, boundary);
+    calls("aws_iam_role_policy", `role ${role.name}`, role.arn);
+    if (role.boundaryArn) denied(`creates role ${role.name} without its permissions boundary`, { action: "iam:CreateRole", resource: role.arn });
+  }
+  if (model.roles.length > 0) denied("creates a role the stack does not have", { action: "iam:CreateRole", resource: `arn:${model.partition}:iam::${model.accountId}:role/not-in-config` });
+  for (const secret of model.secrets) {
+    if (secret.kind === "secretsmanager") {
+      calls("aws_secretsmanager_secret", `secret ${secret.name}`, secret.arn);
+      calls("aws_secretsmanager_secret_version", `secret ${secret.name}`, secret.arn);
+      denied("reads a secret the stack does not have", { action: "secretsmanager:GetSecretValue", resource: atRegion("secretsmanager", "secret:not-in-config-AbCdEf") });
+    } else {
+      calls("aws_ssm_parameter", `parameter ${secret.name}`, secret.arn);
+      denied("reads a parameter the stack does not have", { action: "ssm:GetParameter", resource: atRegion("ssm", "parameter/not-in-config") });
+    }
+  }
+  for (const group of model.logGroups) calls("aws_cloudwatch_log_group", `log group ${group.name}`, group.arn);
+  for (const trail of model.trails) {
+    calls("aws_cloudtrail", `trail ${trail.name}`, trail.arn);
+    if (trail.deliveryRoleArn) {
+      out.push({
+        description: `the deployer passes ${trail.name}'s delivery role to CloudTrail`,
+        expect: "Allowed",
+        fix,
+        request: { principal: deployer, action: "iam:PassRole", resource: trail.deliveryRoleArn, context: { "iam:PassedToService": "cloudtrail.amazonaws.com" }, identityPolicies },
+      });
+    }
+  }
+  for (const bucket of model.buckets) {
+    for (const type of Object.keys(DEPLOYER_RESOURCE_TYPES).filter((t) => t.startsWith("aws_s3_bucket"))) calls(type, `bucket ${bucket.name}`, bucket.arn);
+  }
+  for (const topic of model.topics) {
+    calls("aws_sns_topic", `topic ${topic.name}`, topic.arn);
+    calls("aws_sns_topic_policy", `topic ${topic.name}`, topic.arn);
+  }
+  return out;
 }
 
 function trailExpectations(model: StackModel, unlisted: string): AccessExpectation[] {

@@ -22,6 +22,8 @@ export interface ModelKey {
   readonly accountId: string;
   readonly region: string;
   readonly policy: PolicyJson;
+  /** The key's tags: the provider's default tags and its own, as `aws:ResourceTag` sees them. */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface ModelRole {
@@ -35,6 +37,8 @@ export interface ModelRole {
   readonly boundary?: { readonly name: string; readonly policy: PolicyJson };
   /** ARNs of attached policies and of a boundary whose documents are not in the stack. */
   readonly externalPolicyArns: readonly string[];
+  /** The permissions boundary's ARN, wherever its document is. */
+  readonly boundaryArn?: string;
 }
 
 export interface ModelFunction {
@@ -103,6 +107,8 @@ export interface StackModel {
   readonly trails: readonly ModelTrail[];
   readonly buckets: readonly ModelBucket[];
   readonly topics: readonly ModelTopic[];
+  /** Every resource type in the stack. */
+  readonly resourceTypes: readonly string[];
 }
 
 interface RawResource {
@@ -111,6 +117,8 @@ interface RawResource {
   readonly config: Record<string, unknown>;
   readonly accountId: string;
   readonly region: string;
+  /** The default tags of the resource's provider. */
+  readonly defaultTags: Readonly<Record<string, string>>;
 }
 
 const REFERENCE = /\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}/g;
@@ -164,6 +172,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     accountId: r.accountId,
     region: r.region,
     policy: policyOf(address, r.config.policy) ?? {},
+    tags: { ...r.defaultTags, ...stringsOf(r.config.tags) },
   }));
 
   // Resources name their key by ARN or by key ID.
@@ -190,7 +199,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     const boundaryArn = str(r, "permissions_boundary");
     const boundary = boundaryArn ? managedPolicies.get(boundaryArn) : undefined;
     if (boundaryArn && !boundary) externalPolicyArns.push(boundaryArn);
-    return { address, arn, name, trustPolicy: policyOf(address, r.config.assume_role_policy) ?? {}, identityPolicies, boundary, externalPolicyArns };
+    return { address, arn, name, trustPolicy: policyOf(address, r.config.assume_role_policy) ?? {}, identityPolicies, boundary, externalPolicyArns, boundaryArn };
   });
 
   const functions = ofType("aws_lambda_function").map(([address, r]): ModelFunction => {
@@ -238,20 +247,27 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     return { address, name: attribute(address, "name"), arn, keyArn: keyArnOf(str(r, "kms_master_key_id")), policy: topicPolicies.get(arn) };
   });
 
-  return { stackName, ...defaultProvider, partition: partitionForRegion(defaultProvider.region), keys, roles, functions, secrets, logGroups, trails, buckets, topics };
+  const resourceTypes = [...new Set([...resources.values()].map((r) => r.type))].sort();
+  return { stackName, ...defaultProvider, partition: partitionForRegion(defaultProvider.region), keys, roles, functions, secrets, logGroups, trails, buckets, topics, resourceTypes };
 }
 
-function readProviders(stackName: string, stackJson: Record<string, unknown>): Map<string, { accountId: string; region: string }> {
-  const providers = new Map<string, { accountId: string; region: string }>();
+function readProviders(stackName: string, stackJson: Record<string, unknown>): Map<string, { accountId: string; region: string; defaultTags: Record<string, string> }> {
+  const providers = new Map<string, { accountId: string; region: string; defaultTags: Record<string, string> }>();
   for (const provider of asArray(asRecord(stackJson.provider).aws)) {
     const p = asRecord(provider);
     const accountId = asArray(p.allowed_account_ids)[0];
     if (typeof p.region !== "string" || typeof accountId !== "string") {
       throw new Error(`access check, stack ${stackName}: an aws provider lacks a literal region or allowed_account_ids; the check needs both to build ARNs`);
     }
-    providers.set(typeof p.alias === "string" ? `aws.${p.alias}` : "aws", { accountId, region: p.region });
+    const defaultTags = stringsOf(asRecord(asArray(p.default_tags)[0]).tags);
+    providers.set(typeof p.alias === "string" ? `aws.${p.alias}` : "aws", { accountId, region: p.region, defaultTags });
   }
   return providers;
+}
+
+/** The string values of a tags map (references left out). */
+function stringsOf(value: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(asRecord(value)).filter((entry): entry is [string, string] => typeof entry[1] === "string" && !entry[1].includes("${")));
 }
 
 /** What Terraform will report as `attr` of the resource, for the attributes policies refer to. */

@@ -144,7 +144,7 @@ function awsHint(name: string, flags: Flags): string {
     case "NotFoundException":
       return `no key "${flags.key}" in this account and region; check --key and --region (or AWS_REGION)`;
     case "AccessDeniedException":
-      return `your identity may not use kms:Encrypt on "${flags.key}"; the key policy must allow it (the deploy pipeline role has it)`;
+      return `your identity may not use kms:Encrypt on "${flags.key}" with this function's encryption context; list it in the account's helperEncrypterArns (or keyUserArns, with kms:Encrypt in its IAM policy) and deploy, then try again`;
     case "DisabledException":
       return "the key is disabled; enable it first";
     case "KMSInvalidStateException":

@@ -65,6 +65,29 @@ export interface KeyConfig {
 export interface EmulatorConfig {
   /** Base URL of the emulator, e.g. `http://127.0.0.1:5000`. */
   readonly endpoint: string;
+  /**
+   * `"account-id"`: the dummy credentials above. `"environment"`: the
+   * provider takes credentials from the environment (`AWS_ACCESS_KEY_ID`,
+   * ...), e.g. a session of the deploy role that the emulator issued, so
+   * that the emulator can enforce that role's IAM policy.
+   */
+  readonly credentials: "account-id" | "environment";
+}
+
+/**
+ * `accounts[].deployer`: a bootstrap stack `<account>-deployer` creates the
+ * deploy role with the generated deployer policy, and the permissions
+ * boundary the roles it creates must carry.
+ */
+export interface DeployerConfig {
+  /** @default "<project>-deployer" */
+  readonly roleName: string;
+  /** `arn:<partition>:iam::<account>:role/<roleName>`; added to the account's deployerArns. */
+  readonly roleArn: string;
+  /** IAM principals (e.g. a CI runner's role) that may assume the role. */
+  readonly trustedPrincipalArns: readonly string[];
+  /** A CI system's OIDC identity provider (e.g. GitHub Actions) and the subjects that may assume the role. */
+  readonly oidc?: { readonly providerArn: string; readonly subjects: readonly string[]; readonly audience: string };
 }
 
 export interface AssumeRoleConfig {
@@ -83,6 +106,10 @@ export interface AccountConfig {
   readonly keyAdministratorArns: readonly string[];
   readonly keyUserArns: readonly string[];
   readonly deployerArns: readonly string[];
+  /** Operators who may encrypt helper values (kms:Encrypt with a LambdaFunctionName encryption context only). */
+  readonly helperEncrypterArns: readonly string[];
+  /** The bootstrap stack's deploy role. @default none: no bootstrap stack */
+  readonly deployer?: DeployerConfig;
   /**
    * Let IAM policies give key use to principals the key policies do not name
    * (explicit opt-out of the Deny that keeps them out).

@@ -9,7 +9,7 @@ import { s3BucketNameProblem } from "../modules/trail-log-bucket";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
 import { SECRET_NAME_PATTERN } from "../modules/secrets-manager-secret";
-import { AccountConfig, AppConfig, AuditConfig, BackendConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackEnvironment, targetStacks } from "./app-config";
+import { AccountConfig, AppConfig, AuditConfig, BackendConfig, DeployerConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackEnvironment, targetStacks } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -35,6 +35,7 @@ type JsonObject = Record<string, Json>;
 const PROJECT_PATTERN = /^[a-z][a-z0-9-]{1,30}$/;
 const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const OIDC_PROVIDER_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/[\w.-]+(\/[\w./-]+)?$/;
 const ROLE_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
 /** Path reported for the document itself; its fields are reported by their bare names. */
@@ -258,9 +259,10 @@ const EMULATOR_ENDPOINT_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/;
 
 function readEmulator(r: Reader, raw: Json): EmulatorConfig | undefined {
   if (raw === undefined) return undefined;
-  const o = r.object("emulator", raw, ["endpoint"]);
+  const o = r.object("emulator", raw, ["endpoint", "credentials"]);
   const endpoint = r.string("emulator.endpoint", o.endpoint, EMULATOR_ENDPOINT_PATTERN, 'use the base URL of the emulator, such as "http://127.0.0.1:5000", or remove "emulator" to deploy to AWS');
-  return { endpoint: endpoint.replace(/\/$/, "") };
+  const credentials = r.oneOf("emulator.credentials", o.credentials, "account-id", ["account-id", "environment"] as const);
+  return { endpoint: endpoint.replace(/\/$/, ""), credentials };
 }
 
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {
@@ -284,7 +286,20 @@ function readKey(r: Reader, raw: Json, project: string): KeyConfig {
 }
 
 function readAccount(r: Reader, at: string, raw: Json, project: string): AccountConfig {
-  const o = r.object(at, raw, ["name", "accountId", "regions", "assumeRole", "tags", "keyAdministratorArns", "keyUserArns", "deployerArns", "allowIamToGrantKeyUse", "audit"]);
+  const o = r.object(at, raw, [
+    "name",
+    "accountId",
+    "regions",
+    "assumeRole",
+    "tags",
+    "keyAdministratorArns",
+    "keyUserArns",
+    "deployerArns",
+    "helperEncrypterArns",
+    "allowIamToGrantKeyUse",
+    "deployer",
+    "audit",
+  ]);
   let assumeRole: AccountConfig["assumeRole"];
   if (o.assumeRole !== undefined) {
     const a = r.object(`${at}.assumeRole`, o.assumeRole, ["roleArn", "sessionName", "externalId"]);
@@ -297,15 +312,25 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
   const regions = r.strings(`${at}.regions`, o.regions, REGION_PATTERN, 'use region codes such as "eu-west-1"');
   if (regions.length === 0) r.fail(`${at}.regions`, 'list is empty; give at least one region, e.g. ["eu-west-1"]');
   const accountId = r.string(`${at}.accountId`, o.accountId, ACCOUNT_ID_PATTERN, 'write the 12-digit account ID as a string, e.g. "111111111111"');
+  const name = r.string(`${at}.name`, o.name, ACCOUNT_NAME_PATTERN, 'use 1–31 lowercase letters, digits or "-", starting with a letter, e.g. "prod"');
+  const tags = r.stringMap(`${at}.tags`, o.tags);
+  const keyAdministratorArns = r.strings(`${at}.keyAdministratorArns`, o.keyAdministratorArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
+  const keyUserArns = r.strings(`${at}.keyUserArns`, o.keyUserArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
+  const deployerArns = r.strings(`${at}.deployerArns`, o.deployerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
+  const helperEncrypterArns = r.strings(`${at}.helperEncrypterArns`, o.helperEncrypterArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
+  const deployer = readDeployer(r, `${at}.deployer`, o.deployer, project, accountId, regions[0] ?? "");
   return {
-    name: r.string(`${at}.name`, o.name, ACCOUNT_NAME_PATTERN, 'use 1–31 lowercase letters, digits or "-", starting with a letter, e.g. "prod"'),
+    name,
     accountId,
     regions,
     assumeRole,
-    tags: r.stringMap(`${at}.tags`, o.tags),
-    keyAdministratorArns: r.strings(`${at}.keyAdministratorArns`, o.keyAdministratorArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
-    keyUserArns: r.strings(`${at}.keyUserArns`, o.keyUserArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
-    deployerArns: r.strings(`${at}.deployerArns`, o.deployerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+    tags,
+    keyAdministratorArns,
+    keyUserArns,
+    // The bootstrapped deploy role is a deployer like any other: one list feeds the key policies and the alarms.
+    deployerArns: deployer && !deployerArns.includes(deployer.roleArn) ? [...deployerArns, deployer.roleArn] : deployerArns,
+    helperEncrypterArns,
+    deployer,
     allowIamToGrantKeyUse: r.boolean(`${at}.allowIamToGrantKeyUse`, o.allowIamToGrantKeyUse, false),
     audit: readAudit(r, `${at}.audit`, o.audit, {
       project,
@@ -319,6 +344,29 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
   };
 }
 
+/** `accounts[].deployer`: the bootstrap stack's deploy role; see `DeployerConfig`. */
+function readDeployer(r: Reader, at: string, raw: Json, project: string, accountId: string, region: string): DeployerConfig | undefined {
+  if (raw === undefined) return undefined;
+  const o = r.object(at, raw, ["roleName", "trustedPrincipalArns", "oidc"]);
+  const roleName = r.optionalString(`${at}.roleName`, o.roleName, /^[\w+=,.@-]{1,64}$/, 'use 1–64 letters, digits or "+=,.@_-", e.g. "payments-deployer"') ?? `${project}-deployer`;
+  const trustedPrincipalArns = r.strings(`${at}.trustedPrincipalArns`, o.trustedPrincipalArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
+  let oidc: DeployerConfig["oidc"];
+  if (o.oidc !== undefined) {
+    const x = r.object(`${at}.oidc`, o.oidc, ["providerArn", "subjects", "audience"]);
+    const subjects = r.strings(`${at}.oidc.subjects`, x.subjects, /^[^*\s][^\s]*$/, 'use subject patterns such as "repo:my-org/my-repo:ref:refs/heads/main" (a lone "*" would trust every repository)');
+    if (subjects.length === 0) r.fail(`${at}.oidc.subjects`, 'list is empty; name the CI subjects that may deploy, e.g. ["repo:my-org/my-repo:ref:refs/heads/main"]');
+    oidc = {
+      providerArn: r.string(`${at}.oidc.providerArn`, x.providerArn, OIDC_PROVIDER_ARN_PATTERN, "use an IAM OIDC provider ARN such as arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"),
+      subjects,
+      audience: r.optionalString(`${at}.oidc.audience`, x.audience, /^\S{1,255}$/, 'use the audience your CI requests, e.g. "sts.amazonaws.com"') ?? "sts.amazonaws.com",
+    };
+  }
+  if (trustedPrincipalArns.length === 0 && !oidc) {
+    r.fail(at, 'names nobody who may assume the deploy role; give trustedPrincipalArns (e.g. ["arn:aws:iam::333333333333:role/ci-runner"]) or oidc');
+  }
+  const partition = partitionForRegion(region);
+  return { roleName, roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`, trustedPrincipalArns, oidc };
+}
 
 interface AuditDefaults {
   readonly project: string;

@@ -1,8 +1,10 @@
 /**
  * The configuration one end-to-end run deploys: config/local.json with the
- * emulator endpoint of this run, a fresh state folder, absolute code paths
- * (the file is written outside the repository), a non-default key rotation
- * period, and, once the keys exist, the ciphertexts made with them.
+ * emulator endpoint of this run, credentials from each command's
+ * environment, the run's CI user as the one principal each deploy role
+ * trusts, a fresh state folder, absolute code paths (the file is written
+ * outside the repository), a non-default key rotation period, and, once the
+ * keys exist, the ciphertexts made with them.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -18,6 +20,13 @@ export const LOCAL_CONFIG_FILE = path.join(path.dirname(DEFAULT_CONFIG_FILE), "l
  * differs from the default proves the configured value reached the key.
  */
 export const RUN_ROTATION_PERIOD_DAYS = 180;
+
+/**
+ * The CI identity of the run: an IAM user of this name in each account, the
+ * one principal the deploy roles trust (the run creates it, with nothing but
+ * sts:AssumeRole on its account's deploy role).
+ */
+export const PIPELINE_USER = "e2e-pipeline";
 
 /** Function name → variable name → stack name → base64 ciphertext. */
 export type Ciphertexts = Record<string, Record<string, Record<string, string>>>;
@@ -42,6 +51,11 @@ export function writeRunConfig(options: RunConfigOptions): AppConfig {
   const document = JSON.parse(fs.readFileSync(source, "utf8"));
   if (!document.emulator) throw new Error(`${source} has no "emulator" section: the end-to-end run deploys only to an emulator, never to AWS`);
   document.emulator.endpoint = options.endpoint;
+  // Each command gets the credentials of its caller: an administrator, or a session of a deploy role.
+  document.emulator.credentials = "environment";
+  for (const account of document.accounts) {
+    if (account.deployer) account.deployer.trustedPrincipalArns = [`arn:aws:iam::${account.accountId}:user/${PIPELINE_USER}`];
+  }
   document.backend = { type: "local", directory: path.join(options.runDir, "state") };
   document.key = { ...document.key, rotationPeriodDays: RUN_ROTATION_PERIOD_DAYS };
   for (const fn of document.functions ?? []) {

@@ -40,6 +40,13 @@ export interface StartMotoOptions {
   readonly timeoutMs?: number;
   /** Also append moto's whole output to this file. @default none (only the tail is kept) */
   readonly logFile?: string;
+  /**
+   * The patched server writes its record of every call it checked under IAM
+   * enforcement ("iam-enforcement: allowed|denied <caller> <action>") to this
+   * file, one whole line each, instead of to its output.
+   * @default none (the records go to the output)
+   */
+  readonly iamLogFile?: string;
 }
 
 /** The patched server script (this file runs from e2e/ in tests and from dist/e2e/ when compiled). */
@@ -97,7 +104,8 @@ async function startOnce(options: StartMotoOptions, port: number): Promise<MotoS
     if (logFile !== undefined) fs.writeSync(logFile, chunk);
   };
 
-  const child: ChildProcess = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const env = options.iamLogFile ? { ...process.env, MOTO_IAM_ENFORCEMENT_LOG: options.iamLogFile } : process.env;
+  const child: ChildProcess = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
   child.stdout?.on("data", append);
   child.stderr?.on("data", append);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;

@@ -1,10 +1,13 @@
 /**
  * `npm run test:e2e`: deploys the app's local configuration (config/local.json)
- * to the moto AWS emulator with `npm run deploy` (cdktf deploy), checks it
- * through the AWS SDK, plans again (no changes allowed), invokes the example
- * handler locally against the deployment, removes an account from the
- * configuration and deploys again, destroys everything, and checks that only
- * keys (and secrets) pending deletion remain. No AWS account, no internet:
+ * to the moto AWS emulator with `npm run deploy` (cdktf deploy): each
+ * account's bootstrap stack as its administrator, then every other stack as
+ * its deploy role, with nothing but the generated deployer policy, while the
+ * emulator enforces IAM (a call the policy lacks fails the run). It checks
+ * the deployment through the AWS SDK, plans again (no changes allowed),
+ * invokes the example handler locally against the deployment, removes an
+ * account from the configuration and deploys again, destroys everything, and
+ * checks that only keys (and secrets) pending deletion remain. No AWS account, no internet:
  * providers come from TF_PROVIDER_MIRROR, as documented for air-gapped use.
  *
  * Prints each step with its duration; on failure, the failing step, the
@@ -19,12 +22,15 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteUserCommand, DeleteUserPolicyCommand, IAMClient, ListAccessKeysCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { AccountConfig, AppConfig, FunctionConfig, auditStackName, stackName, targetStacks } from "../config/app-config";
+import { deployerStackName } from "../stacks/deployer-stack";
 import { normalizeAliasName } from "../modules/encryption-key";
 import { DeployedStack } from "./deployed-stack";
 import { EmulatorClients } from "./emulator-clients";
 import { InvocationResult, digest } from "./invoke-handler";
-import { Ciphertexts, LOCAL_CONFIG_FILE, writeRunConfig } from "./local-run-config";
+import { Ciphertexts, LOCAL_CONFIG_FILE, PIPELINE_USER, writeRunConfig } from "./local-run-config";
 import { MotoServer, startMoto } from "./moto-emulator";
 import { resolveProviderMirror } from "../tooling/offline-terraform";
 import { CommandResult, runCommand, runningChildren } from "./run-command";
@@ -84,69 +90,117 @@ class EndToEndRun {
   private readonly runDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-kms-e2e-"));
   private readonly commandLog = path.join(this.runDir, "commands.log");
   private readonly emulatorLog = path.join(this.runDir, "moto.log");
+  /** The emulator's record of every call it checked under IAM enforcement. */
+  private readonly enforcementLog = path.join(this.runDir, "iam-enforcement.log");
   private readonly outdir = path.join(this.runDir, "cdktf.out");
   private readonly seeds = new Map<string, string>();
   private moto?: MotoServer;
   private clients?: EmulatorClients;
+  /** Account ID → the access key of its CI user. */
+  private readonly pipelineKeys = new Map<string, { accessKeyId: string; secretAccessKey: string }>();
   /** An empty Terraform CLI configuration, written on first use (see {@link childEnv}). */
   private cliConfigFile?: string;
 
   public async run(): Promise<void> {
-    say(`run folder ${this.runDir} (commands.log, moto.log, config.json, cdktf.out, state)`);
-    const moto = await step("start the AWS emulator (moto with the documented patches)", () => startMoto({ patched: true, logFile: this.emulatorLog, timeoutMs: 30_000 }));
+    say(`run folder ${this.runDir} (commands.log, moto.log, iam-enforcement.log, config.json, cdktf.out, state)`);
+    const moto = await step("start the AWS emulator (moto with the documented patches)", () =>
+      startMoto({ patched: true, logFile: this.emulatorLog, iamLogFile: this.enforcementLog, timeoutMs: 30_000 }),
+    );
     this.moto = moto;
     say(`  ${moto.endpoint}: ${moto.output().split("\n")[0]}`);
     const clients = (this.clients = new EmulatorClients(moto.endpoint));
     let config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir });
-    const auditStacks = config.accounts.map(auditStackName);
-    const workloadStacks = config.accounts.flatMap((account) => account.regions.map((region) => stackName(account, region)));
-    const allStacks = [...auditStacks, ...workloadStacks];
+    const accountStacks = (account: AccountConfig) => ({
+      bootstrap: deployerStackName(account),
+      audit: auditStackName(account),
+      workloads: account.regions.map((region) => stackName(account, region)),
+    });
+    const allStacks = config.accounts.flatMap((account) => {
+      const { bootstrap, audit, workloads } = accountStacks(account);
+      return [bootstrap, audit, ...workloads];
+    });
 
     await step(`synthesize ${allStacks.length} stacks from the local configuration`, () => this.cdktf("synth", []));
     this.seedVariables(allStacks);
-    await step(`cdktf deploy the audit stacks: ${auditStacks.join(", ")}`, () => this.cdktf("deploy", auditStacks, DEPLOY_FLAGS));
-    await step(`cdktf deploy the workload stacks: ${workloadStacks.join(", ")}`, () =>
-      this.cdktf("deploy", workloadStacks, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]),
-    );
+
+    // An administrator bootstraps each account once: the deploy role, its generated policy, the boundary.
+    for (const account of config.accounts) {
+      await step(`cdktf deploy ${deployerStackName(account)} as the account's administrator`, () => this.cdktf("deploy", [deployerStackName(account)], DEPLOY_FLAGS, administrator(account)));
+    }
+    await step(`create the CI identity of each account (user ${PIPELINE_USER}: nothing but sts:AssumeRole on the deploy role)`, () => this.createPipelineUsers(config));
+    // From here on, the deploy roles have nothing but the generated policy, and the emulator enforces it.
+    const deploy = async (what: string, stacksOf: (account: AccountConfig) => readonly string[], flags = DEPLOY_FLAGS) => {
+      for (const account of config.accounts) {
+        await step(`cdktf ${what} ${stacksOf(account).join(", ")} as ${deployerOf(account)} (IAM enforced)`, async () =>
+          this.asDeployer(account, (credentials) => this.cdktf(what.split(" ")[0], stacksOf(account), flags, credentials)),
+        );
+      }
+    };
+    await deploy("deploy", (account) => [accountStacks(account).audit], [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]);
+    await deploy("deploy", (account) => accountStacks(account).workloads, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]);
 
     // What a user does once the keys exist (README, "Configuration vs secrets"):
     // encrypt each value with its stack's key, and set the SSM values out of band.
     /** `<function>/<variable>` → the plaintext encrypted for it. */
     const plaintexts = new Map<string, string>();
-    const ciphertexts = await step("encrypt the encryptedEnvironment values with each deployed key (npm run encrypt)", () => this.encryptValues(config, plaintexts));
-    const parameterValues = await step("set the SSM SecureString values out of band", () => this.setParameters(config));
+    const ciphertexts = await step("encrypt the encryptedEnvironment values with each deployed key (npm run encrypt)", () => this.unenforced(() => this.encryptValues(config, plaintexts)));
+    const parameterValues = await step("set the SSM SecureString values out of band", () => this.unenforced(() => this.setParameters(config)));
     config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts });
     await step("synthesize again with the real ciphertexts", () => this.cdktf("synth", []));
-    await step("cdktf deploy the workload stacks again", () => this.cdktf("deploy", workloadStacks, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]));
+    await deploy("deploy", (account) => accountStacks(account).workloads, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]);
 
     const stacks = await step("read the Terraform state of every stack", () => Promise.all(allStacks.map((name) => this.readStack(config, name))));
-    const report = await step("verify every resource through the AWS SDK", async () => {
-      const found = await verifyDeployment(config, stacks, clients);
-      if (found.failures.length > 0) throw new Error(`${found.failures.length} finding(s):\n  ${found.failures.join("\n  ")}`);
-      say(`  ${found.verified.size} of ${found.resources} resources read back and compared, ${found.checks} checks passed`);
-      return found;
-    });
-
-    await step(`plan every stack again: no changes (terraform plan -detailed-exitcode)`, () => this.planWithoutChanges(allStacks));
-    const invoked = await step("invoke the example handler locally with each deployed function's environment", () =>
-      this.invokeHandlers(config, stacks, plaintexts, parameterValues),
+    const report = await step("verify every resource through the AWS SDK", () =>
+      this.unenforced(async () => {
+        const found = await verifyDeployment(config, stacks, clients);
+        if (found.failures.length > 0) throw new Error(`${found.failures.length} finding(s):\n  ${found.failures.join("\n  ")}`);
+        say(`  ${found.verified.size} of ${found.resources} resources read back and compared, ${found.checks} checks passed`);
+        return found;
+      }),
     );
 
-    // An account leaves the configuration, as users' account lists change: destroy its stacks first,
-    // then deploy everything that is left with the new list (cdktf removes the old stack folders).
+    // The pipeline plans every stack, its own bootstrap stack included (which it may read, not change).
+    for (const account of config.accounts) {
+      const { bootstrap, audit, workloads } = accountStacks(account);
+      await step(`plan ${[bootstrap, audit, ...workloads].join(", ")} again as ${deployerOf(account)}: no changes (terraform plan -detailed-exitcode)`, () =>
+        this.asDeployer(account, (credentials) => this.planWithoutChanges([bootstrap, audit, ...workloads], credentials)),
+      );
+    }
+    const invoked = await step("invoke the example handler locally with each deployed function's environment", () =>
+      this.unenforced(() => this.invokeHandlers(config, stacks, plaintexts, parameterValues)),
+    );
+
+    // An account leaves the configuration, as users' account lists change: its pipeline destroys its stacks,
+    // its administrator the bootstrap stack; then the pipeline deploys everything that is left with the new list
+    // (cdktf removes the old stack folders).
     const [kept, ...removed] = config.accounts;
     if (removed.length === 0) throw new Error(`${LOCAL_CONFIG_FILE} has one account; the run removes all but the first, so it needs two or more`);
     const removedStacks = allStacks.filter((name) => removed.some((account) => name.startsWith(`${account.name}-`)));
     const keptStacks = allStacks.filter((name) => !removedStacks.includes(name));
-    await step(`cdktf destroy the stacks of ${removed.map((a) => a.name).join(", ")}: ${removedStacks.join(", ")}`, () => this.cdktf("destroy", removedStacks, DEPLOY_FLAGS));
-    await step(`cdktf deploy '*' with ${kept.name} as the only account (synthesized anew)`, async () => {
+    for (const account of removed) {
+      const { bootstrap, audit, workloads } = accountStacks(account);
+      await step(`cdktf destroy ${[...workloads, audit].join(", ")} as ${deployerOf(account)} (IAM enforced)`, () =>
+        this.asDeployer(account, (credentials) => this.cdktf("destroy", [...workloads, audit], DEPLOY_FLAGS, credentials)),
+      );
+      await step(`cdktf destroy ${bootstrap} as the account's administrator`, () => this.unenforced(() => this.cdktf("destroy", [bootstrap], BOOTSTRAP_DESTROY_FLAGS, administrator(account))));
+    }
+    await step(`cdktf deploy '*' with ${kept.name} as the only account (synthesized anew) as ${deployerOf(kept)} (IAM enforced)`, async () => {
       writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts, accounts: { [kept.name]: kept.regions } });
-      await this.cdktf("deploy", ["*"], ["--auto-approve"]);
+      await this.asDeployer(kept, (credentials) => this.cdktf("deploy", ["*"], ["--auto-approve"], credentials));
       const folders = fs.readdirSync(path.join(this.outdir, "stacks")).sort();
       if (JSON.stringify(folders) !== JSON.stringify([...keptStacks].sort())) throw new Error(`stack folders after the deploy: ${folders.join(", ")}; expected ${keptStacks.join(", ")}`);
     });
-    await step(`plan the remaining stacks again: no changes`, () => this.planWithoutChanges(keptStacks));
-    await step(`cdktf destroy '*': ${keptStacks.join(", ")}`, () => this.cdktf("destroy", ["*"], ["--auto-approve"]));
+    await step(`plan the remaining stacks again as ${deployerOf(kept)}: no changes`, () => this.asDeployer(kept, (credentials) => this.planWithoutChanges(keptStacks, credentials)));
+    const { bootstrap, audit, workloads } = accountStacks(kept);
+    await step(`cdktf destroy ${[...workloads, audit].join(", ")} as ${deployerOf(kept)} (IAM enforced)`, () =>
+      this.asDeployer(kept, (credentials) => this.cdktf("destroy", [...workloads, audit], DEPLOY_FLAGS, credentials)),
+    );
+    const enforced = await step("read what the emulator enforced: every call of a deploy role allowed", async () => this.enforcementReport());
+    await step(`cdktf destroy ${bootstrap} as the account's administrator`, () => this.unenforced(() => this.cdktf("destroy", [bootstrap], BOOTSTRAP_DESTROY_FLAGS, administrator(kept))));
+    await step(`turn IAM enforcement off and delete the CI users`, async () => {
+      await this.enforceIam(false);
+      await this.deletePipelineUsers(config);
+    });
     const teardown = await step("check that nothing is left but keys and secrets pending deletion", async () => {
       // `config` still has every account deployed, the removed one included.
       const left = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
@@ -160,12 +214,89 @@ class EndToEndRun {
     });
 
     say(`PASSED in ${elapsed(started)}`);
-    say(`  stacks deployed with cdktf deploy: ${allStacks.length} (${allStacks.join(", ")})`);
+    say(`  stacks deployed with cdktf deploy: ${allStacks.length} (${allStacks.join(", ")}); all but the bootstrap stacks by the deploy roles, with only the generated policy, under IAM enforcement`);
     say(`  resources deployed: ${report.resources}; read back and compared through the SDK: ${report.verified.size} (${report.checks} checks)`);
+    say(`  deploy roles' calls checked by the emulator: ${enforced.calls} (${enforced.actions.length} distinct actions), none refused`);
     say(`  second plan: no changes in ${allStacks.length} stacks`);
     say(`  account list changed: ${removedStacks.length} stacks destroyed, ${keptStacks.length} deployed again with cdktf deploy '*' and planned without changes`);
     say(`  handler invoked locally in ${invoked.length} stacks (${invoked.join(", ")}): encrypted variables, secrets and parameters decrypted to the values set`);
     say(`  after destroy: ${teardown.keysPendingDeletion} KMS keys pending deletion, ${teardown.secretsPendingDeletion} secrets in their recovery window, nothing else`);
+  }
+
+  /** Turns the emulator's IAM enforcement on (every call is checked against its caller's policies) or off. */
+  private async enforceIam(on: boolean): Promise<void> {
+    // moto counts calls and enforces from the given count on: 0 is at once, Infinity never.
+    const response = await fetch(`${this.moto!.endpoint}/moto-api/reset-auth`, { method: "POST", body: on ? "0" : "Infinity" });
+    if (!response.ok) throw new Error(`the emulator refused to turn IAM enforcement ${on ? "on" : "off"}: HTTP ${response.status} ${await response.text()}`);
+  }
+
+  /** Runs test instrumentation (an operator's commands, SDK checks) with IAM enforcement off, and turns it on again. */
+  private async unenforced<T>(work: () => Promise<T>): Promise<T> {
+    await this.enforceIam(false);
+    try {
+      return await work();
+    } finally {
+      await this.enforceIam(true);
+    }
+  }
+
+  /** Creates the CI user of each account with an access key; enforcement starts once they exist. */
+  private async createPipelineUsers(config: AppConfig): Promise<void> {
+    for (const account of config.accounts) {
+      const iam = this.clients!.get(IAMClient, account.accountId, account.audit.homeRegion);
+      await iam.send(new CreateUserCommand({ UserName: PIPELINE_USER }));
+      const policy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: deployerOf(account) }] };
+      await iam.send(new PutUserPolicyCommand({ UserName: PIPELINE_USER, PolicyName: "assume-the-deploy-role", PolicyDocument: JSON.stringify(policy) }));
+      const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: PIPELINE_USER }));
+      this.pipelineKeys.set(account.accountId, { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! });
+    }
+    await this.enforceIam(true);
+    say(`  IAM enforcement on: every call is checked against its caller's identity policies`);
+  }
+
+  /** Deletes the CI users (call with enforcement off: they are test fixtures). */
+  private async deletePipelineUsers(config: AppConfig): Promise<void> {
+    for (const account of config.accounts) {
+      const iam = this.clients!.get(IAMClient, account.accountId, account.audit.homeRegion);
+      const keys = (await iam.send(new ListAccessKeysCommand({ UserName: PIPELINE_USER }))).AccessKeyMetadata ?? [];
+      for (const key of keys) await iam.send(new DeleteAccessKeyCommand({ UserName: PIPELINE_USER, AccessKeyId: key.AccessKeyId }));
+      await iam.send(new DeleteUserPolicyCommand({ UserName: PIPELINE_USER, PolicyName: "assume-the-deploy-role" }));
+      await iam.send(new DeleteUserCommand({ UserName: PIPELINE_USER }));
+    }
+  }
+
+  /** Runs `work` with a fresh session of the account's deploy role, assumed by its CI user (the trust policy and the user's policy are checked). */
+  private async asDeployer<T>(account: AccountConfig, work: (credentials: Record<string, string>) => Promise<T>): Promise<T> {
+    const key = this.pipelineKeys.get(account.accountId);
+    if (!key) throw new Error(`no CI user for ${account.name}`);
+    const sts = new STSClient({ endpoint: this.moto!.endpoint, region: account.audit.homeRegion, credentials: key, maxAttempts: 1 });
+    try {
+      const { Credentials } = await sts.send(new AssumeRoleCommand({ RoleArn: deployerOf(account), RoleSessionName: "e2e-deploy" }));
+      return await work({
+        AWS_ACCESS_KEY_ID: Credentials!.AccessKeyId!,
+        AWS_SECRET_ACCESS_KEY: Credentials!.SecretAccessKey!,
+        AWS_SESSION_TOKEN: Credentials!.SessionToken!,
+      });
+    } finally {
+      sts.destroy();
+    }
+  }
+
+  /**
+   * What the emulator checked (its iam-enforcement.log): the calls of
+   * the deploy roles' sessions. A refused call fails the run, even one
+   * Terraform tolerated: the policy must allow everything the provider does.
+   */
+  private enforcementReport(): { calls: number; actions: string[] } {
+    const lines = fs.existsSync(this.enforcementLog) ? fs.readFileSync(this.enforcementLog, "utf8").split("\n").filter((line) => line.startsWith("iam-enforcement: ")) : [];
+    const ofDeployRoles = lines.filter((line) => /:assumed-role\/[^/ ]+\/e2e-deploy /.test(line));
+    const denied = ofDeployRoles.filter((line) => line.startsWith("iam-enforcement: denied"));
+    if (denied.length > 0) throw new Error(`the emulator refused calls of a deploy role; the generated policy lacks:\n  ${[...new Set(denied)].join("\n  ")}`);
+    if (ofDeployRoles.length === 0) throw new Error("the emulator checked no call of a deploy role: IAM enforcement was not on");
+    const actions = [...new Set(ofDeployRoles.map((line) => line.split(" ").pop() as string))].sort();
+    fs.writeFileSync(path.join(this.runDir, "deployer-actions-used.txt"), `${actions.join("\n")}\n`);
+    say(`  ${ofDeployRoles.length} calls, ${actions.length} distinct actions (the list: ${path.join(this.runDir, "deployer-actions-used.txt")})`);
+    return { calls: ofDeployRoles.length, actions };
   }
 
   /** Stops the emulator; keeps the run folder when asked to or when the run failed. */
@@ -219,15 +350,19 @@ class EndToEndRun {
     };
   }
 
-  /** Runs `cdktf synth`, or what `npm run deploy/destroy` runs, on `stacks`; its progress lines are shown with the stack they belong to. */
-  private async cdktf(command: string, stacks: readonly string[], flags: readonly string[] = []): Promise<void> {
+  /**
+   * Runs `cdktf synth`, or what `npm run deploy/destroy` runs, on `stacks`,
+   * with `credentials` (AWS_* variables) for the provider; its progress lines
+   * are shown with the stack they belong to.
+   */
+  private async cdktf(command: string, stacks: readonly string[], flags: readonly string[] = [], credentials: Record<string, string> = {}): Promise<void> {
     // cdktf prefixes a stack's first output line with the stack name and indents the rest of that block.
     let current = "";
     const firstSeen = new Map<string, number>();
     const [executable, ...prefix] = command === "synth" ? [CDKTF] : [process.execPath, CDKTF_RUN];
     const result = await runCommand(executable, [...prefix, command, ...stacks, ...flags, "--output", this.outdir], {
       cwd: REPO,
-      env: this.childEnv(),
+      env: this.childEnv(credentials),
       logFile: this.commandLog,
       onLine: (line) => {
         const prefix = /^(\S+)\s{2,}/.exec(line)?.[1];
@@ -299,24 +434,24 @@ class EndToEndRun {
     return values;
   }
 
-  private async terraform(stack: string, args: string[]): Promise<CommandResult> {
-    return runCommand("terraform", [`-chdir=${this.stackDir(stack)}`, ...args], { cwd: REPO, env: this.childEnv(), logFile: this.commandLog });
+  private async terraform(stack: string, args: string[], credentials: Record<string, string> = {}): Promise<CommandResult> {
+    return runCommand("terraform", [`-chdir=${this.stackDir(stack)}`, ...args], { cwd: REPO, env: this.childEnv(credentials), logFile: this.commandLog });
   }
 
   private async readStack(config: AppConfig, name: string): Promise<DeployedStack> {
     const result = await this.terraform(name, ["show", "-json", "-no-color"]);
     if (result.code !== 0) throw new Error(`terraform show in ${name} failed:\n${result.tail}`);
-    const account = config.accounts.find((a) => name === auditStackName(a) || a.regions.some((region) => name === stackName(a, region))) as AccountConfig;
+    const account = config.accounts.find((a) => name === auditStackName(a) || name === deployerStackName(a) || a.regions.some((region) => name === stackName(a, region))) as AccountConfig;
     return new DeployedStack(name, account.accountId, this.stackDir(name), JSON.parse(result.stdout));
   }
 
-  private async planWithoutChanges(stacks: readonly string[]): Promise<void> {
+  private async planWithoutChanges(stacks: readonly string[], credentials: Record<string, string>): Promise<void> {
     // Three at a time: each plan runs its own provider process.
     const results: { name: string; result: CommandResult }[] = [];
     for (let i = 0; i < stacks.length; i += 3) {
       results.push(
         ...(await Promise.all(
-          stacks.slice(i, i + 3).map(async (name) => ({ name, result: await this.terraform(name, ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-no-color"]) })),
+          stacks.slice(i, i + 3).map(async (name) => ({ name, result: await this.terraform(name, ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-no-color"], credentials) })),
         )),
       );
     }
@@ -424,8 +559,21 @@ class EndToEndRun {
 /** Where moto serves any request it cannot attribute to an account: nothing of ours may land there. */
 const MOTO_DEFAULT_ACCOUNT = "123456789012";
 
+/** The credentials of an account's administrator: in the emulator, any key named after the account (enforcement off). */
+function administrator(account: AccountConfig): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: account.accountId, AWS_SECRET_ACCESS_KEY: "emulator-dummy-secret" };
+}
+
+/** The account's deploy role, created by its bootstrap stack. */
+function deployerOf(account: AccountConfig): string {
+  if (!account.deployer) throw new Error(`${LOCAL_CONFIG_FILE}: account ${account.name} has no "deployer"; the run deploys through each account's deploy role`);
+  return account.deployer.roleArn;
+}
+
 /** cdktf-run adds --skip-provider-lock itself, because TF_PROVIDER_MIRROR is set. */
 const DEPLOY_FLAGS = ["--auto-approve", "--skip-synth"];
+/** The account's other stacks depend on its bootstrap stack; they are destroyed first, and cdktf must not ask for them. */
+const BOOTSTRAP_DESTROY_FLAGS = [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"];
 
 function secretTypeOf(config: AppConfig, secretName: string): "secretsmanager" | "ssm" {
   const secret = config.secrets.find((s) => s.name === secretName);

@@ -13,7 +13,7 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
@@ -160,7 +160,9 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.samePolicy("trust policy", decodeURIComponent(role?.AssumeRolePolicyDocument ?? ""), r.intended.assume_role_policy);
       check.equal("permissions boundary", role?.PermissionsBoundary?.PermissionsBoundaryArn, r.intended.permissions_boundary);
       const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.intended.name }));
-      check.equal("attached managed policies (only the inline least-privilege policy is allowed)", attached.AttachedPolicies ?? [], []);
+      // Only the bootstrap stack's deploy role has managed policies: the generated deployer policy.
+      const expectedAttached = stack.ofType("aws_iam_role_policy_attachment").filter((a) => a.intended.role === r.intended.name).map((a) => a.state.policy_arn);
+      check.equal("attached managed policies (as synthesized, none but the deployer policy)", (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn).sort(), expectedAttached.sort());
       const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: r.intended.name }));
       const expected = stack.ofType("aws_iam_role_policy").filter((p) => p.intended.role === r.state.id).map((p) => p.intended.name);
       check.equal("inline policies", [...(inline.PolicyNames ?? [])].sort(), expected.sort());
@@ -174,6 +176,20 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
         const resources = [statement.Resource ?? []].flat();
         check.ok(`statement ${statement.Sid} names its resources (no "*")`, resources.length > 0 && !resources.includes("*"), resources);
       }
+    },
+
+    aws_iam_policy: async (r, check, stack) => {
+      const iam = clients.get(IAMClient, stack.accountId, r.region);
+      const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: r.state.arn }))).Policy;
+      check.equal("name", policy?.PolicyName, r.intended.name);
+      const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: r.state.arn, VersionId: policy?.DefaultVersionId }));
+      check.samePolicy("policy document", decodeURIComponent(version.PolicyVersion?.Document ?? ""), r.intended.policy);
+      check.ok("under IAM's 6,144-character limit for managed policies", JSON.stringify(JSON.parse(r.intended.policy)).length <= 6144, r.intended.policy.length);
+    },
+
+    aws_iam_role_policy_attachment: async (r, check, stack) => {
+      const attached = await clients.get(IAMClient, stack.accountId, r.region).send(new ListAttachedRolePoliciesCommand({ RoleName: r.intended.role }));
+      check.ok("attached to its role", (attached.AttachedPolicies ?? []).some((p) => p.PolicyArn === r.state.policy_arn), attached.AttachedPolicies);
     },
 
     aws_cloudwatch_log_group: async (r, check, stack) => {

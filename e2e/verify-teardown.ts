@@ -7,7 +7,7 @@
 import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { IAMClient, ListPoliciesCommand, ListRolesCommand, ListUsersCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
@@ -43,8 +43,13 @@ export async function verifyTeardown(config: AppConfig, clients: EmulatorClients
   for (const { name, id, regions } of sweeps) {
     const where = (region: string) => `${name} (${id}) ${region}`;
     // IAM and S3 bucket names are global to the account.
-    const roles = (await clients.get(IAMClient, id, regions[0]).send(new ListRolesCommand({}))).Roles ?? [];
+    const iam = clients.get(IAMClient, id, regions[0]);
+    const roles = (await iam.send(new ListRolesCommand({}))).Roles ?? [];
     roles.forEach((role) => leftovers.push(`${where("global")}: IAM role ${role.Path}${role.RoleName}`));
+    const policies = (await iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? [];
+    policies.forEach((policy) => leftovers.push(`${where("global")}: IAM policy ${policy.PolicyName}`));
+    const users = (await iam.send(new ListUsersCommand({}))).Users ?? [];
+    users.forEach((user) => leftovers.push(`${where("global")}: IAM user ${user.UserName}`));
     const buckets = (await clients.get(S3Client, id, regions[0]).send(new ListBucketsCommand({}))).Buckets ?? [];
     buckets.forEach((bucket) => leftovers.push(`${where("global")}: S3 bucket ${bucket.Name}`));
 

@@ -66,6 +66,8 @@ export interface AuditTrailProps extends AwsEnvironment {
    * @default false
    */
   readonly allowIamToGrantKeyUse?: boolean;
+  /** Permissions boundary of the delivery role (e.g. one a deploy pipeline must attach to every role it creates). @default none */
+  readonly rolePermissionsBoundaryArn?: string;
   /** Terraform prevent_destroy on the audit key and the log bucket. @default true */
   readonly preventDestroy?: boolean;
   /** @default none */
@@ -204,6 +206,7 @@ export class AuditTrail extends Construct {
       assumeRolePolicy: new PolicyDocument([
         new PolicyStatement({ sid: "CloudTrailAssumesRole", principals: { Service: ["cloudtrail.amazonaws.com"] }, actions: ["sts:AssumeRole"] }),
       ]).toJsonString(),
+      permissionsBoundary: props.rolePermissionsBoundaryArn,
       tags: props.tags ? { ...props.tags } : undefined,
     });
     const deliveryPolicy = new IamRolePolicy(this, "delivery-policy", {

@@ -52,6 +52,20 @@ export interface IEncryptionKey extends IConstruct {
    */
   allowCloudWatchLogs(logGroupName: string): void;
   /**
+   * Lets the deploy pipeline use the key through Secrets Manager for the
+   * named secret only (`kms:EncryptionContext:SecretARN`): Secrets Manager
+   * generates a data key when the pipeline writes a value and decrypts when
+   * Terraform reads the version back. A key created elsewhere does not know
+   * the pipeline: its owner grants this.
+   */
+  allowDeployerToManageSecret(secretName: string): void;
+  /**
+   * Lets the deploy pipeline use the key through Systems Manager for the
+   * named SecureString parameter only (`kms:EncryptionContext:PARAMETER_ARN`).
+   * A key created elsewhere does not know the pipeline: its owner grants this.
+   */
+  allowDeployerToManageParameter(parameterName: string): void;
+  /**
    * Writes `kms:Decrypt` on exactly this key's ARN, with the optional
    * conditions, into the grantee's identity policy, and returns the statement.
    */

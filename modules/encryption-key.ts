@@ -38,6 +38,13 @@ export interface EncryptionKeyProps extends AwsEnvironment {
    */
   readonly deployerArns?: readonly string[];
   /**
+   * Operators who encrypt helper values (`npm run encrypt`): `kms:Encrypt`
+   * only, and only with a `LambdaFunctionName` encryption context, the one
+   * the functions' runtime decrypts with. They cannot decrypt.
+   * @default none
+   */
+  readonly helperEncrypterArns?: readonly string[];
+  /**
    * Let IAM policies give key use to principals this key's policy does not
    * name. Off by default: the key policy then denies encrypt, decrypt,
    * re-encrypt and data-key generation to every principal outside
@@ -110,18 +117,24 @@ export type { GrantDecryptOptions } from "./encryption-key-interface";
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html);
  * - `KeyAdministration`: administrators, management actions only;
  * - `KeyUsage`: users may decrypt;
+ * - `OperatorsEncryptHelperValues`: helper encrypters may encrypt with a
+ *   `LambdaFunctionName` encryption context, nothing else;
  * - `DeployPipelineConfiguresLambda` / `DeployPipelineCreatesGrantsForAwsResources`:
  *   what the deploy identity needs to set `kms_key_arn` on a function
  *   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html);
  * - `DeployPipelineCreatesEncryptedLogGroups`: the deploy identity, through
  *   CloudWatch Logs only and only for the registered log groups: Logs uses the
  *   key as the caller when it creates an encrypted group;
+ * - `DeployPipelineManagesSecrets` / `DeployPipelineManagesParameters`: the
+ *   deploy identity, through Secrets Manager or Systems Manager only and only
+ *   for the registered secrets and parameters, which Terraform writes and
+ *   reads back;
  * - `CloudWatchLogsEncryptsLogGroups`: the regional Logs service, only for the
  *   log groups registered with `allowCloudWatchLogs`
  *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html);
  * - `DenyKeyUseByUnlistedPrincipals` (unless `allowIamToGrantKeyUse`),
- *   `DenyKeyUseByAdministrators`, `DenyDeployPipelineKeyUseOutsideServices`
- *   and `DenyGrantsForNonAwsResources`: explicit Denies, which no IAM policy
+ *   `DenyKeyUseByAdministrators`, `DenyDeployPipelineKeyUseOutsideServices`,
+ *   `DenyHelperEncryptersReadingValues` and `DenyGrantsForNonAwsResources`: explicit Denies, which no IAM policy
  *   can override, unlike the limits of the Allow statements, which the
  *   account statement lets IAM widen
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
@@ -159,6 +172,10 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
   private readonly deployerArns: readonly string[];
 
   private readonly logGroupArns: string[] = [];
+  /** `SecretARN` patterns (the ARN ends in 6 random characters) of the secrets the deployer writes and reads back. */
+  private readonly secretArnPatterns: string[] = [];
+  /** `PARAMETER_ARN`s of the SecureString parameters the deployer writes and reads back. */
+  private readonly parameterArns: string[] = [];
   /** Principals exempt from `DenyKeyUseByUnlistedPrincipals`; grows as access is granted. */
   private readonly listedPrincipalArns: string[] = [];
 
@@ -172,6 +189,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     checkPrincipalArns(`encryption key "${id}": administratorArns`, props.administratorArns ?? []);
     checkPrincipalArns(`encryption key "${id}": userArns`, props.userArns ?? []);
     checkPrincipalArns(`encryption key "${id}": deployerArns`, props.deployerArns ?? []);
+    checkPrincipalArns(`encryption key "${id}": helperEncrypterArns`, props.helperEncrypterArns ?? []);
     if (props.aliases.length === 0) {
       throw new Error(`encryption key "${id}": aliases is empty; give the key at least one alias, e.g. ["lambda-env"]`);
     }
@@ -190,7 +208,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
 
     this.allowIamToGrantKeyUse = props.allowIamToGrantKeyUse ?? false;
     this.deployerArns = props.deployerArns ?? [];
-    this.listedPrincipalArns.push(...(props.userArns ?? []), ...(props.deployerArns ?? []));
+    this.listedPrincipalArns.push(...(props.userArns ?? []), ...(props.deployerArns ?? []), ...(props.helperEncrypterArns ?? []));
     this.policy = new PolicyDocument([...this.baseStatements(props), ...this.denyStatements(props)]);
 
     this.resource = new KmsKey(this, "key", {
@@ -259,6 +277,54 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
   }
 
   /**
+   * Lets the deploy pipeline use the key through Secrets Manager for this
+   * secret only: `kms:GenerateDataKey` when it writes a value, `kms:Decrypt`
+   * when Terraform reads the version back on every refresh
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+   * All registered secrets share one statement, conditioned on
+   * `kms:EncryptionContext:SecretARN`. Nothing is added without `deployerArns`.
+   */
+  public allowDeployerToManageSecret(secretName: string): void {
+    const pattern = `${formatArn(this.environment, "secretsmanager", `secret:${secretName}`)}-??????`;
+    this.addDeployerStatement(this.secretArnPatterns, pattern, () => [
+      new PolicyStatement({
+        sid: "DeployPipelineManagesSecrets",
+        principals: { AWS: this.deployerArns },
+        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+        resources: ["*"],
+        conditions: {
+          StringEquals: { "kms:ViaService": `secretsmanager.${this.environment.region}.amazonaws.com` },
+          StringLike: { "kms:EncryptionContext:SecretARN": this.secretArnPatterns },
+        },
+      }),
+    ]);
+  }
+
+  /**
+   * Lets the deploy pipeline use the key through Systems Manager for this
+   * SecureString parameter only: `kms:Encrypt` (standard tier) or
+   * `kms:GenerateDataKey` (advanced tier) when it writes the value,
+   * `kms:Decrypt` when Terraform reads it back
+   * (https://docs.aws.amazon.com/systems-manager/latest/userguide/secure-string-parameter-kms-encryption.html).
+   * All registered parameters share one statement, conditioned on
+   * `kms:EncryptionContext:PARAMETER_ARN`. Nothing is added without `deployerArns`.
+   */
+  public allowDeployerToManageParameter(parameterName: string): void {
+    const arn = formatArn(this.environment, "ssm", `parameter/${parameterName.replace(/^\//, "")}`);
+    this.addDeployerStatement(this.parameterArns, arn, () => [
+      new PolicyStatement({
+        sid: "DeployPipelineManagesParameters",
+        principals: { AWS: this.deployerArns },
+        actions: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+        resources: ["*"],
+        conditions: {
+          StringEquals: { "kms:ViaService": `ssm.${this.environment.region}.amazonaws.com`, "kms:EncryptionContext:PARAMETER_ARN": this.parameterArns },
+        },
+      }),
+    ]);
+  }
+
+  /**
    * Names `principalArn` (a role or user ARN, as `aws:PrincipalArn` carries
    * it) as a user of the key, so that `DenyKeyUseByUnlistedPrincipals` does
    * not apply to it. This grants nothing by itself: an Allow in the key
@@ -289,6 +355,17 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     const statement = decryptStatement(this.keyArn, this.aliasNames[0].slice("alias/".length), options);
     grantee.addToPrincipalPolicy(statement);
     return statement;
+  }
+
+  /**
+   * Adds `value` to `registered`, a list a deployer statement conditions on;
+   * the first registration adds the statements, later ones join them (they
+   * share the array).
+   */
+  private addDeployerStatement(registered: string[], value: string, statements: () => PolicyStatement[]): void {
+    if (this.deployerArns.length === 0 || registered.includes(value)) return;
+    registered.push(value);
+    if (registered.length === 1) this.policy.addStatements(...statements());
   }
 
   private deployerLogGroupStatements(): PolicyStatement[] {
@@ -337,6 +414,19 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         conditions: { StringNotEquals: { "kms:ViaService": services.map((service) => `${service}.${region}.amazonaws.com`) } },
       });
     if (administrators.length > 0) statements.push(denyKeyUse("DenyKeyUseByAdministrators", administrators, ["logs"]));
+    // Helper encrypters are listed principals, so without this an IAM policy could let them decrypt.
+    const encrypters = (props.helperEncrypterArns ?? []).filter((arn) => !users.has(arn));
+    if (encrypters.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          sid: "DenyHelperEncryptersReadingValues",
+          effect: "Deny",
+          principals: { AWS: encrypters },
+          actions: ["kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+          resources: ["*"],
+        }),
+      );
+    }
     // The services that use the key as the deployer: Lambda (function environments), CloudWatch Logs
     // (log groups), Secrets Manager and Systems Manager (seeding and reading back secrets).
     if (deployers.length > 0) statements.push(denyKeyUse("DenyDeployPipelineKeyUseOutsideServices", deployers, ["lambda", "logs", "secretsmanager", "ssm"]));
@@ -381,6 +471,17 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
           principals: { AWS: props.userArns },
           actions: ["kms:Decrypt", "kms:DescribeKey"],
           resources: ["*"],
+        }),
+      );
+    }
+    if (props.helperEncrypterArns?.length) {
+      statements.push(
+        new PolicyStatement({
+          sid: "OperatorsEncryptHelperValues",
+          principals: { AWS: props.helperEncrypterArns },
+          actions: ["kms:Encrypt"],
+          resources: ["*"],
+          conditions: { Null: { "kms:EncryptionContext:LambdaFunctionName": "false" } },
         }),
       );
     }

@@ -110,6 +110,12 @@ export class ImportedEncryptionKey extends Construct implements IEncryptionKey {
     if (!this.logGroupNames.includes(logGroupName)) this.logGroupNames.push(logGroupName);
   }
 
+  /** Nothing to add: this app does not know who deploys with a key it does not manage; the key's owner grants the pipeline. */
+  public allowDeployerToManageSecret(): void {}
+
+  /** Nothing to add: this app does not know who deploys with a key it does not manage; the key's owner grants the pipeline. */
+  public allowDeployerToManageParameter(): void {}
+
   /**
    * Writes the least-privilege statement into the grantee's identity policy:
    * `kms:Decrypt` on exactly this key's ARN, optionally bound to an encryption

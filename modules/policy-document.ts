@@ -6,6 +6,8 @@ export interface PolicyPrincipals {
   readonly AWS?: readonly string[];
   /** AWS service principals such as `lambda.amazonaws.com`. @default none */
   readonly Service?: readonly string[];
+  /** Identity providers (an IAM OIDC provider ARN) for web-identity federation. @default none */
+  readonly Federated?: readonly string[];
 }
 
 /**
@@ -54,8 +56,8 @@ export class PolicyStatement {
     if (props.sid !== undefined && !SID_PATTERN.test(props.sid)) {
       throw new Error(`policy statement sid "${props.sid}" is invalid: use letters and digits only`);
     }
-    if (props.principals && !props.principals.AWS?.length && !props.principals.Service?.length) {
-      throw new Error(`policy statement ${props.sid ?? ""} has an empty principal list: name at least one AWS or Service principal, or leave principals out`);
+    if (props.principals && !props.principals.AWS?.length && !props.principals.Service?.length && !props.principals.Federated?.length) {
+      throw new Error(`policy statement ${props.sid ?? ""} has an empty principal list: name at least one AWS, Service or Federated principal, or leave principals out`);
     }
     if (props.actions.length === 0) {
       throw new Error(`policy statement ${props.sid ?? ""} has no actions: list at least one "service:Action"`);
@@ -98,6 +100,7 @@ export class PolicyStatement {
       const principal: Record<string, string[]> = {};
       if (this.principals.AWS?.length) principal.AWS = unique(this.principals.AWS);
       if (this.principals.Service?.length) principal.Service = unique(this.principals.Service);
+      if (this.principals.Federated?.length) principal.Federated = unique(this.principals.Federated);
       json.Principal = principal;
     }
     json.Action = [...this.actions];

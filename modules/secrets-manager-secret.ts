@@ -122,6 +122,7 @@ export class SecretsManagerSecret extends Construct {
       recoveryWindowInDays: recoveryWindowDays,
       tags: props.tags ? { ...props.tags } : undefined,
     });
+    props.key.allowDeployerToManageSecret(props.secretName);
 
     if (variableName !== undefined) {
       this.seedVariable = createSeedVariable(this, variableName, `Value of the Secrets Manager secret ${props.secretName}`);

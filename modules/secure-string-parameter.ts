@@ -153,6 +153,7 @@ export class SecureStringParameter extends Construct {
       this.seedVariable = createSeedVariable(this, variableName, `Value of the SSM SecureString parameter ${name}`);
     }
 
+    props.key.allowDeployerToManageParameter(name);
     this.resource = new SsmParameter(this, "parameter", {
       name,
       type: "SecureString",

@@ -14,14 +14,16 @@ export interface AccountStackSettings {
  * An AWS provider pinned to the account: `allowed_account_ids` makes
  * Terraform refuse any other account, whatever credentials are active.
  * `alias` gives an extra provider, e.g. for the audit home region.
+ * `assumeRole: false` leaves out the account's `assumeRole` (the bootstrap
+ * stack creates that role, so it runs with the caller's own credentials).
  */
-export function addAccountProvider(stack: TerraformStack, settings: AccountStackSettings, region: string, alias?: string): AwsProvider {
+export function addAccountProvider(stack: TerraformStack, settings: AccountStackSettings, region: string, alias?: string, options: { readonly assumeRole?: boolean } = {}): AwsProvider {
   const { config, account } = settings;
   return new AwsProvider(stack, alias ? `aws-${alias}` : "aws", {
     alias,
     region,
     allowedAccountIds: [account.accountId],
-    assumeRole: account.assumeRole
+    assumeRole: account.assumeRole && options.assumeRole !== false
       ? [{ roleArn: account.assumeRole.roleArn, sessionName: account.assumeRole.sessionName, externalId: account.assumeRole.externalId }]
       : undefined,
     defaultTags: [{ tags: { ...config.defaultTags, ...account.tags } }],
@@ -46,9 +48,8 @@ export const EMULATED_SERVICES = ["cloudtrail", "cloudwatch", "iam", "kms", "lam
  */
 function emulatorSettings(emulator: EmulatorConfig, account: AccountConfig): Partial<AwsProviderConfig> {
   return {
-    accessKey: account.accountId,
-    secretKey: "emulator-dummy-secret",
-    skipCredentialsValidation: true,
+    // With "environment", the credentials of the environment: the emulator knows which account issued them.
+    ...(emulator.credentials === "account-id" ? { accessKey: account.accountId, secretKey: "emulator-dummy-secret", skipCredentialsValidation: true } : {}),
     skipMetadataApiCheck: "true",
     skipRegionValidation: true,
     // Buckets as URL paths: an emulator on 127.0.0.1 has no DNS for <bucket>.127.0.0.1.

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { auditStackName } from "../config/app-config";
 import { AuditTrail } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
+import { deployedRoleBoundaryArn } from "./deployer-stack";
 
 export type AuditStackProps = AccountStackSettings;
 
@@ -41,6 +42,7 @@ export class AuditStack extends TerraformStack {
       keyDeletionWindowDays: config.key.deletionWindowDays,
       preventDestroy: config.key.preventDestroy,
       allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
+      rolePermissionsBoundaryArn: deployedRoleBoundaryArn(config, account),
     });
 
     new TerraformOutput(this, "trail_arn", { value: this.trail.resource.arn, description: "ARN of the audit trail" });

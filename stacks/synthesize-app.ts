@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { AccessCheckError, AccessExpectation, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess, writeAccessReports } from "../access";
 import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, auditStackName, stackName } from "../config/app-config";
-import { ComplianceChecker, writeComplianceReports } from "../modules";
+import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument, deployerPolicyDocument, stackView, writeComplianceReports } from "../modules";
 import { AuditStack } from "./audit-stack";
+import { DeployerStack, deployerStackName } from "./deployer-stack";
 import {
   STACK_FOLDER_WORKSPACES,
   acquireSynthLock,
@@ -26,6 +27,8 @@ export interface SynthesizeAppResult {
   readonly compliance: ComplianceChecker;
   /** The access check's results, per stack (access.md and access.json are in the output folder). */
   readonly access: readonly StackAccess[];
+  /** The deploy pipeline's policy per account name (deployer-policy-<account>.json in the output folder). */
+  readonly deployerPolicies: ReadonlyMap<string, DeployerPolicyDocument>;
   /** Problems that do not stop the synth, e.g. state of stacks no longer in the config. */
   readonly warnings: readonly string[];
 }
@@ -53,6 +56,46 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
     });
     return [audit, ...workloads];
   });
+}
+
+/**
+ * Adds the bootstrap stack `<account>-deployer` of every account with a
+ * `deployer`, after the account's other stacks are complete (its policy is
+ * derived from them); they deploy after it, because their roles need its
+ * permissions boundary.
+ */
+export function addDeployerStacks(app: App, config: AppConfig, stacks: readonly TerraformStack[], finalOutdir: string): DeployerStack[] {
+  return config.accounts
+    .filter((account) => account.deployer)
+    .map((account) => {
+      const deployedStacks = stacks.filter((stack) => isAccountStack(account, stack.node.id));
+      const stack = new DeployerStack(app, { config, account, deployedStacks, stackDirectory: path.join(finalOutdir, "stacks", deployerStackName(account)) });
+      for (const deployed of deployedStacks) deployed.addDependency(stack);
+      return stack;
+    });
+}
+
+/** The deploy pipeline's policy per account name, from the account's audit and workload stacks. */
+function deployerPolicies(config: AppConfig, stacks: readonly TerraformStack[], deployerStacks: readonly DeployerStack[]): Map<string, DeployerPolicyDocument> {
+  return new Map(
+    config.accounts.map((account) => {
+      const bootstrapped = deployerStacks.find((stack) => stack.node.id === deployerStackName(account));
+      const document = bootstrapped?.policy.document ?? deployerPolicyDocument(stacks.filter((stack) => isAccountStack(account, stack.node.id)).map(stackView));
+      return [account.name, document];
+    }),
+  );
+}
+
+/** Whether `stack` is one of the account's audit and workload stacks. */
+function isAccountStack(account: AccountConfig, stack: string): boolean {
+  return stack === auditStackName(account) || account.regions.some((region) => stack === stackName(account, region));
+}
+
+/** Writes `deployer-policy-<account>.json` per account: the IAM policy document, as the pipeline's role needs it. */
+function writeDeployerPolicies(outdir: string, policies: Map<string, DeployerPolicyDocument>): void {
+  for (const [account, document] of policies) {
+    fs.writeFileSync(path.join(outdir, `deployer-policy-${account}.json`), `${JSON.stringify(new PolicyDocument([...document.statements]).toJSON(), null, 2)}\n`);
+  }
 }
 
 export interface SynthesizeAppOptions {
@@ -118,18 +161,26 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
   let checker: ComplianceChecker | undefined;
   try {
     const app = new App({ outdir: staging });
-    const stackList = addStacks(app, config, finalOutdir);
-    options.extendStacks?.(stackList);
+    const accountStacks = addStacks(app, config, finalOutdir);
+    options.extendStacks?.(accountStacks);
+    const deployerStacks = addDeployerStacks(app, config, accountStacks, finalOutdir);
+    // Account by account, each in deployment order: the deploy role, the trail, the workloads.
+    const stackList = config.accounts.flatMap((account) => [
+      ...deployerStacks.filter((stack) => stack.node.id === deployerStackName(account)),
+      ...accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
+    ]);
     // After every stack exists: the checker covers the stacks present when it is enabled.
     checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
     const stacks = stackList.map((stack) => stack.node.id);
     app.synth();
     writeComplianceReports(staging, checker);
+    const policies = deployerPolicies(config, accountStacks, deployerStacks);
+    writeDeployerPolicies(staging, policies);
     const access = await checkAccess(
       stacks.map((name) => ({
         stackName: name,
         json: JSON.parse(fs.readFileSync(path.join(staging, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
-        principals: namedPrincipals(config, name),
+        principals: namedPrincipals(config, name, policies),
       })),
       { extraExpectations: options.accessExpectations },
     );
@@ -139,9 +190,12 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     if (options.providerMirror) linkProviderMirror(staging, stacks, options.providerMirror);
     checkRemovedStacks(finalOutdir, stacks);
     checkNoTerraformRunning(finalOutdir);
-    const warnings = orphanedStateWarnings(config, stacks);
+    const warnings = [
+      ...orphanedStateWarnings(config, stacks),
+      ...[...policies].flatMap(([account, policy]) => policy.warnings.map((warning) => `deployer policy of ${account}: ${warning}`)),
+    ];
     swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
-    return { outdir: finalOutdir, stacks, compliance: checker, access, warnings };
+    return { outdir: finalOutdir, stacks, compliance: checker, access, deployerPolicies: policies, warnings };
   } catch (error) {
     // The reports are written on every synth; a failed one updates only them, never the stacks.
     if (checker) {
@@ -154,15 +208,22 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
   }
 }
 
-/** The principals the config names for the account of `stack`; the workload key's users are not users of the audit key. */
-function namedPrincipals(config: AppConfig, stack: string): NamedPrincipals {
-  const account = config.accounts.find((a: AccountConfig) => stack === auditStackName(a) || a.regions.some((r) => stack === stackName(a, r)));
+/**
+ * The principals the config names for the account of `stack`; the workload
+ * key's users and helper encrypters are not users of the audit key. The
+ * deployers' identity policy is the account's generated deployer policy.
+ */
+function namedPrincipals(config: AppConfig, stack: string, policies: Map<string, DeployerPolicyDocument>): NamedPrincipals {
+  const account = config.accounts.find((a: AccountConfig) => isAccountStack(a, stack) || stack === deployerStackName(a));
   if (!account) return {};
   const audit = stack === auditStackName(account);
   return {
     keyAdministrators: account.keyAdministratorArns,
     keyUsers: audit ? [] : account.keyUserArns,
+    helperEncrypters: audit ? [] : account.helperEncrypterArns,
     deployers: account.deployerArns,
+    // An administrator deploys the bootstrap stack; the pipeline deploys the others.
+    deployerPolicy: isAccountStack(account, stack) ? new PolicyDocument([...(policies.get(account.name)?.statements ?? [])]).toJSON() : undefined,
     logReaders: audit ? account.audit.readerArns : [],
     allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
   };

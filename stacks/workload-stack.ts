@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { secretConstructId, stackEnvironment, stackName } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter, formatArn } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
+import { deployedRoleBoundaryArn } from "./deployer-stack";
 
 export interface WorkloadStackProps extends AccountStackSettings {
   readonly region: string;
@@ -42,6 +43,7 @@ export class WorkloadStack extends TerraformStack {
       administratorArns: account.keyAdministratorArns,
       userArns: account.keyUserArns,
       deployerArns: account.deployerArns,
+      helperEncrypterArns: account.helperEncrypterArns,
       allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     });
     const env = this.key.environment;
@@ -91,7 +93,7 @@ export class WorkloadStack extends TerraformStack {
             rolePath,
             permissionsBoundaryArn: fn.permissionsBoundaryPolicyName
               ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
-              : undefined,
+              : deployedRoleBoundaryArn(config, account),
             secrets: Object.fromEntries(Object.entries(fn.secrets).map(([variable, secretName]) => [variable, secrets.get(secretName)!])),
             encryptedEnvironment: Object.fromEntries(Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, perStack[name]])),
           }),

@@ -11,14 +11,15 @@ import * as os from "os";
 import * as path from "path";
 import { MotoServer, startMoto } from "../../e2e/moto-emulator";
 import { resolveProviderMirror } from "../../tooling/offline-terraform";
-import { Json, restrictToAccounts } from "../support/stack-config";
+import { DEFAULT_STACKS as DEFAULT_STACKS_IN_ORDER, Json, restrictToAccounts } from "../support/stack-config";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
 const CDKTF_RUN = path.join(REPO, "dist", "bin", "cdktf-run.js");
 /** The compiled app: jest's globalSetup has built it, so the runs skip the build in cdktf.json's app command. */
 const APP = ["--app", `node ${path.join(REPO, "dist", "main.js")}`];
-const DEFAULT_STACKS = ["production-audit", "production-eu-west-1", "production-us-east-1", "staging-audit", "staging-eu-west-1", "staging-us-east-1"];
+/** Sorted, as the folders are listed. */
+const DEFAULT_STACKS = [...DEFAULT_STACKS_IN_ORDER].sort();
 
 let tmp: string;
 
@@ -82,10 +83,11 @@ test("cdktf synth runs the app from cdktf.json and writes every stack", () => {
   expect(stackFolders(outdir)).toEqual(DEFAULT_STACKS);
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   expect(Object.keys(manifest.stacks).sort()).toEqual(DEFAULT_STACKS);
-  // cdktf deploy '*' deploys an account's audit stack before its workload stacks.
-  expect(manifest.stacks["staging-eu-west-1"].dependencies).toEqual(["staging-audit"]);
-  expect(manifest.stacks["production-us-east-1"].dependencies).toEqual(["production-audit"]);
-  expect(manifest.stacks["production-audit"].dependencies).toEqual([]);
+  // cdktf deploy '*' deploys an account's deploy role first (the boundary of the roles the others create), then its audit stack, then its workload stacks.
+  expect(manifest.stacks["staging-eu-west-1"].dependencies.sort()).toEqual(["staging-audit", "staging-deployer"]);
+  expect(manifest.stacks["production-us-east-1"].dependencies.sort()).toEqual(["production-audit", "production-deployer"]);
+  expect(manifest.stacks["production-audit"].dependencies).toEqual(["production-deployer"]);
+  expect(manifest.stacks["production-deployer"].dependencies).toEqual([]);
   const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "staging-eu-west-1", "cdk.tf.json"), "utf8"));
   expect(Object.keys(json.resource.aws_lambda_function)).toHaveLength(1);
 }, 200_000);
@@ -102,7 +104,7 @@ test("cdktf synth after accounts and regions were removed from the configuration
   const shrunk = run(CDKTF, ["synth", ...APP, "--output", outdir], stagingOnly);
   expect(shrunk.output).not.toContain("ENOENT");
   expect(shrunk.status).toBe(0);
-  expect(stackFolders(outdir)).toEqual(["staging-audit", "staging-eu-west-1"]);
+  expect(stackFolders(outdir)).toEqual(["staging-audit", "staging-deployer", "staging-eu-west-1"]);
 }, 200_000);
 
 test("cdktf synth --hcl is refused with the reason, and the output folder stays as it was", () => {
@@ -150,7 +152,7 @@ describe("npm run diff / deploy / destroy against the emulator, without registry
     expect(diff.output).toContain("TF_PROVIDER_MIRROR is set: providers come from");
     expect(diff.output).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy/);
     expect(diff.status).toBe(0);
-    expect(stackFolders(outdir())).toEqual(["production-audit", "production-eu-west-1"]);
+    expect(stackFolders(outdir())).toEqual(["production-audit", "production-deployer", "production-eu-west-1"]);
     // The provider came from the mirror through the stack folder's implied mirror, not from a registry.
     expect(fs.readlinkSync(path.join(auditFolder(), "terraform.d", "plugins"))).toBe(resolveProviderMirror());
     expect(fs.readFileSync(path.join(auditFolder(), ".terraform.lock.hcl"), "utf8")).toContain('provider "registry.terraform.io/hashicorp/aws"');

@@ -6,6 +6,7 @@ import * as path from "path";
 import { AppConfig } from "../../config/app-config";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
 import { synthesizeApp } from "../../stacks/synthesize-app";
+import { DEFAULT_STACKS, DEFAULT_WORKLOAD_STACKS } from "../support/stack-config";
 
 /**
  * End-to-end tests of the compiled app (`node dist/main.js`), the way the
@@ -16,8 +17,8 @@ const REPO = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(REPO, "dist", "main.js");
 const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
 /** Per account its audit stack, then one workload stack per region, in config order. */
-const STACKS = ["staging-audit", "staging-eu-west-1", "staging-us-east-1", "production-audit", "production-eu-west-1", "production-us-east-1"];
-const WORKLOAD_STACKS = STACKS.filter((stack) => !stack.endsWith("-audit"));
+const STACKS = DEFAULT_STACKS;
+const WORKLOAD_STACKS = DEFAULT_WORKLOAD_STACKS;
 /** The audit home region of both accounts of the default configuration (their first region). */
 const AUDIT_HOME_REGION = "eu-west-1";
 
@@ -120,7 +121,7 @@ function oversizedKeyPolicyConfig(folder: string): string {
 }
 
 describe("node dist/main.js", () => {
-  test("synthesizes the default configuration: 6 stacks and a manifest with each workload stack depending on its account's audit stack", () => {
+  test("synthesizes the default configuration: 8 stacks and a manifest with each stack depending on the ones deployed before it", () => {
     const folder = workspace("default");
     const outdir = path.join(folder, "cdktf.out");
     const run = runMain({ outdir });
@@ -128,23 +129,31 @@ describe("node dist/main.js", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe(
-      `synthesized 6 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: staging-audit, staging-eu-west-1, staging-us-east-1, production-audit, production-eu-west-1, production-us-east-1\n` +
-        `access check: 328 requests evaluated, as expected; who can use which key: ${outdir}/access.md`,
+      `synthesized 8 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: ${STACKS.join(", ")}\n` +
+        `access check: 840 requests evaluated, as expected; who can use which key: ${outdir}/access.md\n` +
+        `deploy pipeline policies: ${outdir}/deployer-policy-staging.json, ${outdir}/deployer-policy-production.json`,
     );
     for (const stack of STACKS) {
       const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-      const region = stack.endsWith("-audit") ? AUDIT_HOME_REGION : stack.replace(/^(staging|production)-/, "");
+      const region = stack.endsWith("-audit") || stack.endsWith("-deployer") ? AUDIT_HOME_REGION : stack.replace(/^(staging|production)-/, "");
       expect(json.provider.aws[0].region).toBe(region);
     }
     expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual([...STACKS].sort());
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
     expect(Object.keys(manifest.stacks).sort()).toEqual([...STACKS].sort());
     for (const stack of STACKS) expect(manifest.stacks[stack].synthesizedStackPath).toBe(`stacks/${stack}/cdk.tf.json`);
-    // cdktf deploy orders stacks by these: the key alarms of a workload stack need the trail's log group.
+    // cdktf deploy orders stacks by these: the key alarms of a workload stack need the trail's log group,
+    // and every role the deploy role creates needs the boundary of the bootstrap stack.
     for (const stack of STACKS) {
       const account = stack.split("-")[0];
-      expect(manifest.stacks[stack].dependencies).toEqual(stack.endsWith("-audit") ? [] : [`${account}-audit`]);
+      const expected = stack.endsWith("-deployer") ? [] : stack.endsWith("-audit") ? [`${account}-deployer`] : [`${account}-audit`, `${account}-deployer`];
+      expect([...manifest.stacks[stack].dependencies].sort()).toEqual(expected);
     }
+    // The deploy pipeline's policy: an IAM policy document per account, naming the account's resources.
+    const deployerPolicy = JSON.parse(fs.readFileSync(path.join(outdir, "deployer-policy-production.json"), "utf8"));
+    expect(deployerPolicy.Version).toBe("2012-10-17");
+    expect(deployerPolicy.Statement.flatMap((s: { Resource: string[] }) => s.Resource)).toContain("arn:aws:lambda:us-east-1:222222222222:function:nightly-report");
+    expect(JSON.stringify(deployerPolicy)).not.toContain("111111111111");
     expect(fs.readdirSync(folder)).toEqual(["cdktf.out"]);
     // Readable like any build output, not 0700 like the temporary folder it was staged in.
     expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
@@ -187,11 +196,11 @@ describe("node dist/main.js", () => {
     const envWins = runMain({ outdir: path.join(folder, "env-wins"), config: good, context: { config: bad } });
     expect(envWins.stderr).toBe("");
     expect(envWins.status).toBe(0);
-    expect(envWins.stdout).toContain(`synthesized 3 stacks from ${good}`);
+    expect(envWins.stdout).toContain(`synthesized 4 stacks from ${good}`);
 
     const contextUsed = runMain({ outdir: path.join(folder, "context-used"), context: { config: good } });
     expect(contextUsed.status).toBe(0);
-    expect(fs.readdirSync(path.join(folder, "context-used", "stacks")).sort()).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1"]);
+    expect(fs.readdirSync(path.join(folder, "context-used", "stacks")).sort()).toEqual(["staging-audit", "staging-deployer", "staging-eu-west-1", "staging-us-east-1"]);
 
     const badContext = runMain({ outdir: path.join(folder, "bad-context"), context: { config: bad } });
     expect(badContext.status).toBe(1);
@@ -328,9 +337,9 @@ describe("node dist/main.js", () => {
 
     const config = writeConfig(folder, "staging-only.json", stagingOnly);
     expect(runMain({ outdir, config }).status).toBe(0);
-    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1"]);
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["staging-audit", "staging-deployer", "staging-eu-west-1", "staging-us-east-1"]);
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
-    expect(Object.keys(manifest.stacks).sort()).toEqual(["staging-audit", "staging-eu-west-1", "staging-us-east-1"]);
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["staging-audit", "staging-deployer", "staging-eu-west-1", "staging-us-east-1"]);
   });
 });
 

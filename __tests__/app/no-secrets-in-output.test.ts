@@ -23,6 +23,7 @@ import * as zlib from "zlib";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
 import { ENCRYPTED_VARIABLES_LIST_NAME, ciphertextProblem, secretLikeReason } from "../../modules/environment-variables";
 import { synthesizeApp } from "../../stacks/synthesize-app";
+import { DEFAULT_STACKS, DEFAULT_WORKLOAD_STACKS } from "../support/stack-config";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(REPO, "dist", "main.js");
@@ -30,8 +31,8 @@ const HANDLER = path.join(REPO, "functions", "orders-api", "dist", "index.js");
 const DEFAULT_DOCUMENT = JSON.parse(fs.readFileSync(DEFAULT_CONFIG_FILE, "utf8"));
 /** orders-api's ciphertexts in config/default.json, by stack. */
 const CIPHERTEXTS: Record<string, string> = DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY;
-const STACKS = ["staging-audit", "staging-eu-west-1", "staging-us-east-1", "production-audit", "production-eu-west-1", "production-us-east-1"];
-const WORKLOAD_STACKS = STACKS.filter((stack) => !stack.endsWith("-audit"));
+const STACKS = DEFAULT_STACKS;
+const WORKLOAD_STACKS = DEFAULT_WORKLOAD_STACKS;
 
 /** The variable that seeds payments/orders-api/db-password (seedFromVariable), named after the secret's construct path. */
 const SEED_VARIABLE = "secret_payments_orders_api_db_password_value";
@@ -184,7 +185,7 @@ afterAll(() => {
 describe.each(["synthesizeApp", "node dist/main.js"])("the default app synthesized by %s", (how) => {
   const output = () => outputs[how];
 
-  test("writes the compliance reports, the manifest, one cdk.tf.json per stack and one code zip per function and workload stack, nothing else", () => {
+  test("writes the compliance reports, the deployer policies, the manifest, one cdk.tf.json per stack and one code zip per function and workload stack, nothing else", () => {
     const { files } = output();
     expect(files.filter((file) => !file.endsWith(".zip"))).toEqual([
       "access.json",
@@ -192,6 +193,8 @@ describe.each(["synthesizeApp", "node dist/main.js"])("the default app synthesiz
       "compliance.json",
       "compliance.md",
       "compliance.sarif",
+      "deployer-policy-production.json",
+      "deployer-policy-staging.json",
       "manifest.json",
       ...[...STACKS].sort().map((stack) => path.join("stacks", stack, "cdk.tf.json")),
     ]);
@@ -257,7 +260,7 @@ describe.each(["synthesizeApp", "node dist/main.js"])("the default app synthesiz
     const { outdir } = output();
     for (const stack of STACKS) {
       const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-      if (stack.endsWith("-audit")) {
+      if (!WORKLOAD_STACKS.includes(stack)) {
         expect(json).not.toHaveProperty("variable");
         continue;
       }

@@ -62,7 +62,7 @@ afterAll(() => {
 describe("config/local.json", () => {
   test("loads, with the emulator endpoint, destroyable keys and its own state folder", () => {
     const config = loadConfig(LOCAL_CONFIG_FILE);
-    expect(config.emulator).toEqual({ endpoint: ENDPOINT });
+    expect(config.emulator).toEqual({ endpoint: ENDPOINT, credentials: "account-id" });
     expect(config.key.preventDestroy).toBe(false);
     expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state", "emulator"), stateInStackFolder: false });
   });
@@ -115,9 +115,16 @@ describe("validateConfig emulator", () => {
   }
 
   test("accepts http and https base URLs, and drops a trailing slash", () => {
-    expect(accepted({ endpoint: "http://localhost:4566" }).emulator).toEqual({ endpoint: "http://localhost:4566" });
-    expect(accepted({ endpoint: "https://moto.internal" }).emulator).toEqual({ endpoint: "https://moto.internal" });
-    expect(accepted({ endpoint: "http://127.0.0.1:5000/" }).emulator).toEqual({ endpoint: "http://127.0.0.1:5000" });
+    expect(accepted({ endpoint: "http://localhost:4566" }).emulator).toEqual({ endpoint: "http://localhost:4566", credentials: "account-id" });
+    expect(accepted({ endpoint: "https://moto.internal" }).emulator).toEqual({ endpoint: "https://moto.internal", credentials: "account-id" });
+    expect(accepted({ endpoint: "http://127.0.0.1:5000/" }).emulator).toEqual({ endpoint: "http://127.0.0.1:5000", credentials: "account-id" });
+  });
+
+  test('takes the credentials from the environment with credentials: "environment", and refuses other values', () => {
+    expect(accepted({ endpoint: ENDPOINT, credentials: "environment" }).emulator).toEqual({ endpoint: ENDPOINT, credentials: "environment" });
+    const issues = issuesWith({ endpoint: ENDPOINT, credentials: "profile" });
+    expect(issues).toEqual([{ path: "emulator.credentials", message: expect.stringContaining('"profile"') }]);
+    expect(issues[0].message).toContain("account-id, environment");
   });
 
   test.each([
@@ -142,7 +149,7 @@ describe("validateConfig emulator", () => {
 
   test("fails when emulator has an unknown field", () => {
     const issues = issuesWith({ endpoint: ENDPOINT, foo: "bar" });
-    expect(issues).toEqual([{ path: "emulator.foo", message: expect.stringContaining("unknown field; allowed fields are endpoint") }]);
+    expect(issues).toEqual([{ path: "emulator.foo", message: expect.stringContaining("unknown field; allowed fields are endpoint, credentials") }]);
   });
 
   test("fails when emulator is not an object", () => {
@@ -237,6 +244,7 @@ async function synthesize(configFile: string, folder: string): Promise<Synthesiz
   const accountOf: Record<string, string> = {};
   for (const account of config.accounts) {
     accountOf[auditStackName(account)] = account.accountId;
+    if (account.deployer) accountOf[`${account.name}-deployer`] = account.accountId;
     for (const region of account.regions) accountOf[stackName(account, region)] = account.accountId;
   }
   expect(Object.keys(stacks).sort()).toEqual(Object.keys(accountOf).sort());

@@ -142,6 +142,17 @@ describe("validateConfig: the default configuration", () => {
           keyAdministratorArns: ["arn:aws:iam::111111111111:role/platform-key-admin"],
           keyUserArns: [],
           deployerArns: ["arn:aws:iam::111111111111:role/terraform-deploy"],
+          helperEncrypterArns: [],
+          deployer: {
+            roleName: "terraform-deploy",
+            roleArn: "arn:aws:iam::111111111111:role/terraform-deploy",
+            trustedPrincipalArns: [],
+            oidc: {
+              providerArn: "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+              subjects: ["repo:example-org/payments:ref:refs/heads/main"],
+              audience: "sts.amazonaws.com",
+            },
+          },
           allowIamToGrantKeyUse: false,
           audit: defaultAudit("payments", "111111111111", "eu-west-1"),
         },
@@ -154,6 +165,17 @@ describe("validateConfig: the default configuration", () => {
           keyAdministratorArns: ["arn:aws:iam::222222222222:role/platform-key-admin"],
           keyUserArns: ["arn:aws:iam::222222222222:role/incident-responder"],
           deployerArns: ["arn:aws:iam::222222222222:role/terraform-deploy"],
+          helperEncrypterArns: [],
+          deployer: {
+            roleName: "terraform-deploy",
+            roleArn: "arn:aws:iam::222222222222:role/terraform-deploy",
+            trustedPrincipalArns: [],
+            oidc: {
+              providerArn: "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com",
+              subjects: ["repo:example-org/payments:environment:production"],
+              audience: "sts.amazonaws.com",
+            },
+          },
           allowIamToGrantKeyUse: false,
           audit: {
             ...defaultAudit("payments", "222222222222", "eu-west-1"),
@@ -260,6 +282,8 @@ describe("validateConfig: defaults and relative paths", () => {
           keyAdministratorArns: [],
           keyUserArns: [],
           deployerArns: [],
+          helperEncrypterArns: [],
+          deployer: undefined,
           allowIamToGrantKeyUse: false,
           audit: defaultAudit("billing", "333333333333", "eu-central-1"),
         },
@@ -469,6 +493,65 @@ describe("validateConfig: errors", () => {
     expect(error.issues.map((i) => i.path)).toEqual(["accounts[1].keyUserArns[0]", "accounts[1].deployerArns[1]"]);
     expect(error.issues[0].message).toContain('"incident-responder" is invalid');
     expect(error.issues[1].message).toContain('"arn:aws:iam::22222222222:role/short-account" is invalid');
+  });
+
+  test("accounts[].deployer: the deploy role joins deployerArns, once", () => {
+    const document = doc();
+    document.accounts[0].deployerArns = [];
+    document.accounts[0].deployer = { roleName: "ci-deploy", trustedPrincipalArns: ["arn:aws:iam::333333333333:role/ci-runner"] };
+    const config = validateConfig(document, configFile);
+    expect(config.accounts[0].deployer).toEqual({
+      roleName: "ci-deploy",
+      roleArn: "arn:aws:iam::111111111111:role/ci-deploy",
+      trustedPrincipalArns: ["arn:aws:iam::333333333333:role/ci-runner"],
+      oidc: undefined,
+    });
+    expect(config.accounts[0].deployerArns).toEqual(["arn:aws:iam::111111111111:role/ci-deploy"]);
+    // Already listed (the default configuration): not twice.
+    expect(validateConfig(doc(), configFile).accounts[1].deployerArns).toEqual(["arn:aws:iam::222222222222:role/terraform-deploy"]);
+  });
+
+  test("accounts[].deployer: the role name defaults to <project>-deployer", () => {
+    const document = doc();
+    document.accounts[0].deployer = { trustedPrincipalArns: ["arn:aws:iam::333333333333:role/ci-runner"] };
+    expect(validateConfig(document, configFile).accounts[0].deployer?.roleArn).toBe("arn:aws:iam::111111111111:role/payments-deployer");
+  });
+
+  test.each([
+    ["names nobody who may assume the role", {}, "accounts[0].deployer", "names nobody who may assume the deploy role; give trustedPrincipalArns"],
+    ["trusts something that is not a principal ARN", { trustedPrincipalArns: ["ci-runner"] }, "accounts[0].deployer.trustedPrincipalArns[0]", '"ci-runner" is invalid'],
+    [
+      "names an OIDC provider that is not an OIDC provider ARN",
+      { oidc: { providerArn: "token.actions.githubusercontent.com", subjects: ["repo:org/repo:ref:refs/heads/main"] } },
+      "accounts[0].deployer.oidc.providerArn",
+      "use an IAM OIDC provider ARN such as arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+    ],
+    [
+      "trusts every subject of the OIDC provider",
+      { oidc: { providerArn: "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com", subjects: ["*"] } },
+      "accounts[0].deployer.oidc.subjects[0]",
+      'a lone "*" would trust every repository',
+    ],
+    [
+      "lists no OIDC subject",
+      { oidc: { providerArn: "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com", subjects: [] } },
+      "accounts[0].deployer.oidc.subjects",
+      "name the CI subjects that may deploy",
+    ],
+    ["has a role name IAM refuses", { roleName: "ci deploy", trustedPrincipalArns: ["arn:aws:iam::333333333333:role/ci-runner"] }, "accounts[0].deployer.roleName", '"ci deploy" is invalid'],
+  ])("fails when accounts[].deployer %s", (_what, deployer, at, message) => {
+    const document = doc();
+    document.accounts[0].deployer = deployer;
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual([at]);
+    expect(error.issues[0].message).toContain(message);
+  });
+
+  test("fails when a helper encrypter is not an IAM principal ARN", () => {
+    const document = doc();
+    document.accounts[1].helperEncrypterArns = ["platform-operator"];
+    const error = configError(document);
+    expect(error.issues.map((i) => i.path)).toEqual(["accounts[1].helperEncrypterArns[0]"]);
   });
 
   test("fails when assumeRole.roleArn is not a role ARN", () => {

@@ -16,7 +16,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CloudTrailClient, CreateTrailCommand, DeleteTrailCommand, DescribeTrailsCommand, GetTrailStatusCommand, StartLoggingCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import {
   CreateKeyCommand,
   DescribeKeyCommand,
@@ -27,7 +28,9 @@ import {
   ListKeysCommand,
 } from "@aws-sdk/client-kms";
 import { CreateFunctionCommand, GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { createHash, createHmac } from "crypto";
 import { createDeterministicZip } from "../../modules/deterministic-zip";
 import { PATCHED_MOTO_SERVER } from "../../e2e/moto-emulator";
 import { MOTO_CREDENTIALS, MotoServer, startMoto } from "../support/moto";
@@ -270,10 +273,131 @@ describe("Lambda KMSKeyArn", () => {
   });
 });
 
+/** SHA-256 and HMAC-SHA-256 in the shape SignatureV4 expects. */
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", typeof secret === "string" ? secret : Buffer.from(secret as ArrayBuffer));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(typeof data === "string" ? data : Buffer.from(data as ArrayBuffer));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+describe("IAM enforcement of identity policies", () => {
+  const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${STAGING}:function:enforced-function`;
+  /** A least-privilege policy as the deployer policy writes them: named resources, and a condition. */
+  const POLICY = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["lambda:GetFunction"], Resource: [FUNCTION_ARN] },
+      { Effect: "Allow", Action: ["cloudwatch:DescribeAlarms"], Resource: [`arn:aws:cloudwatch:${REGION}:${STAGING}:alarm:enforced`] },
+      // For the body-less GET below: no resource, so that plain moto's resource matching is not what refuses it.
+      { Effect: "Allow", Action: ["lambda:ListFunctions"], Resource: "*" },
+      // HeadBucket is authorized as s3:ListBucket.
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::enforced-bucket"] },
+      // A condition moto has no value for: the tags of the key the call names.
+      { Effect: "Allow", Action: ["kms:DescribeKey"], Resource: [`arn:aws:kms:${REGION}:${STAGING}:key/*`], Condition: { StringEquals: { "aws:ResourceTag/Project": "payments" } } },
+    ],
+  };
+
+  /**
+   * Creates a user with POLICY in account STAGING, turns enforcement on, runs
+   * `calls` with the user's key, and turns enforcement off again (the other
+   * tests of the file use keys the emulator did not issue).
+   */
+  async function enforced<T>(server: MotoServer, calls: (options: { credentials: { accessKeyId: string; secretAccessKey: string } }) => Promise<T>): Promise<T> {
+    const iam = track(new IAMClient(config(server, { accessKeyId: STAGING })));
+    const userName = `enforced-${Math.random().toString(36).slice(2, 8)}`;
+    await iam.send(new CreateUserCommand({ UserName: userName }));
+    await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: "least-privilege", PolicyDocument: JSON.stringify(POLICY) }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+    const reset = (count: string) => fetch(`${server.endpoint}/moto-api/reset-auth`, { method: "POST", body: count });
+    await reset("0");
+    try {
+      return await calls({ credentials: { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! } });
+    } finally {
+      await reset("Infinity");
+    }
+  }
+
+  /** The error name and HTTP status of a refused call (403), or "allowed" when the emulator let it through (a "not found" is past the check). */
+  async function outcome(send: () => Promise<unknown>): Promise<string> {
+    try {
+      await send();
+      return "allowed";
+    } catch (error) {
+      const e = error as { name: string; $metadata?: { httpStatusCode?: number }; message: string };
+      if (e.$metadata?.httpStatusCode !== 403) return "allowed";
+      return `${e.name} ${e.$metadata?.httpStatusCode}${e.message.includes("not authorized to perform") ? `: ${e.message.split("perform: ")[1]}` : ""}`;
+    }
+  }
+
+  const calls = (server: MotoServer) =>
+    enforced(server, async ({ credentials }) => {
+      const options = { ...config(server), credentials };
+      const lambda = track(new LambdaClient(options));
+      const cloudwatch = track(new CloudWatchClient(options));
+      const kmsClient = track(new KMSClient(options));
+      const s3 = track(new S3Client({ ...options, forcePathStyle: true }));
+      return {
+        headBucket: await outcome(() => s3.send(new HeadBucketCommand({ Bucket: "enforced-bucket" }))),
+        namedFunction: await outcome(() => lambda.send(new GetFunctionCommand({ FunctionName: "enforced-function" }))),
+        alarms: await outcome(() => cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ["enforced"] }))),
+        taggedKey: await outcome(() => kmsClient.send(new DescribeKeyCommand({ KeyId: "alias/enforced-no-such-key" }))),
+        notGranted: await outcome(() => kmsClient.send(new ListKeysCommand({}))),
+        bodylessGet: await signedGet(server, "/2015-03-31/functions/", credentials),
+      };
+    });
+
+  /**
+   * A GET without body or query string, signed over the empty payload as
+   * every AWS SDK signs it (the AWS provider's Lambda GetFunction is one):
+   * the status, and the error code when refused.
+   */
+  async function signedGet(server: MotoServer, pathname: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<string> {
+    const url = new URL(server.endpoint);
+    // Without x-amz-content-sha256, as the AWS SDK for Go sends it: the signer hashes the (empty) body.
+    const signer = new SignatureV4({ credentials, region: REGION, service: "lambda", sha256: NodeSha256, applyChecksum: false });
+    const request = await signer.sign({ method: "GET", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: pathname, headers: { host: url.host } });
+    const response = await fetch(`${server.endpoint}${pathname}`, { headers: request.headers });
+    const body = await response.text();
+    return response.status === 200 ? "allowed" : `${response.status} ${/SignatureDoesNotMatch|AccessDenied\w*/.exec(body)?.[0] ?? body.slice(0, 80)}`;
+  }
+
+  test("plain moto_server has the gap: statements with resources or conditions allow nothing, and CloudWatch is checked as monitoring:*", async () => {
+    const found = await calls(plain);
+    expect(found.namedFunction).toMatch(/ 403$/);
+    expect(found.headBucket).toMatch(/ 403$/);
+    expect(found.alarms).toMatch(/ 403$/);
+    expect(found.taggedKey).toMatch(/ 403$/);
+    // And the refusal of a JSON service is XML, so the SDK cannot name it.
+    expect(found.notGranted).not.toMatch(/^AccessDeniedException/);
+    // A body-less GET is signed over the request headers.
+    expect(found.bodylessGet).toBe("403 SignatureDoesNotMatch");
+  });
+
+  test("the patched server fixes it: each call is checked by its action, and a refusal names it", async () => {
+    expect(await calls(patched)).toEqual({
+      headBucket: "allowed",
+      namedFunction: "allowed",
+      alarms: "allowed",
+      taggedKey: "allowed",
+      notGranted: "AccessDeniedException 403: kms:ListKeys",
+      bodylessGet: "allowed",
+    });
+    expect(patched.output()).toMatch(/iam-enforcement: denied arn:aws:iam::111111111111:user\/enforced-\w+ kms:ListKeys/);
+    expect(patched.output()).toMatch(/iam-enforcement: allowed arn:aws:iam::111111111111:user\/enforced-\w+ cloudwatch:DescribeAlarms/);
+  });
+});
+
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests",
     );
   });
 

@@ -453,6 +453,86 @@ describe("grantDecrypt", () => {
   });
 });
 
+describe("what the deploy pipeline and the helper encrypters may do", () => {
+  const ENCRYPTER = `arn:aws:iam::${ACCOUNT}:role/platform-operator`;
+
+  test("DeployPipelineManagesSecrets: only through Secrets Manager, only for the registered secrets (any version), to write and read back", () => {
+    const { policy } = build({ deployerArns: [DEPLOYER] }, (key) => {
+      key.allowDeployerToManageSecret("orders/db-password");
+      key.allowDeployerToManageSecret("orders/api-token");
+      key.allowDeployerToManageSecret("orders/db-password");
+    });
+    expect(statement(policy, "DeployPipelineManagesSecrets")).toEqual({
+      Sid: "DeployPipelineManagesSecrets",
+      Effect: "Allow",
+      Principal: { AWS: [DEPLOYER] },
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: ["*"],
+      Condition: {
+        StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` },
+        // Secret ARNs end in "-" and 6 random characters.
+        StringLike: {
+          "kms:EncryptionContext:SecretARN": [
+            `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:orders/db-password-??????`,
+            `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:orders/api-token-??????`,
+          ],
+        },
+      },
+    });
+  });
+
+  test("DeployPipelineManagesParameters: only through Systems Manager, only for the registered parameters", () => {
+    const { policy } = build({ deployerArns: [DEPLOYER] }, (key) => key.allowDeployerToManageParameter("/orders/webhook-token"));
+    expect(statement(policy, "DeployPipelineManagesParameters")).toEqual({
+      Sid: "DeployPipelineManagesParameters",
+      Effect: "Allow",
+      Principal: { AWS: [DEPLOYER] },
+      Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: ["*"],
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": `ssm.${REGION}.amazonaws.com`,
+          "kms:EncryptionContext:PARAMETER_ARN": [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/orders/webhook-token`],
+        },
+      },
+    });
+  });
+
+  test("without deployers, registering secrets and parameters adds nothing", () => {
+    const { policy } = build({}, (key) => {
+      key.allowDeployerToManageSecret("orders/db-password");
+      key.allowDeployerToManageParameter("/orders/webhook-token");
+    });
+    expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount", ...ALWAYS_DENIED]);
+  });
+
+  test("helper encrypters may encrypt with a LambdaFunctionName context only, and are denied reading values whatever IAM allows", () => {
+    const { policy } = build({ helperEncrypterArns: [ENCRYPTER] });
+    expect(statement(policy, "OperatorsEncryptHelperValues")).toEqual({
+      Sid: "OperatorsEncryptHelperValues",
+      Effect: "Allow",
+      Principal: { AWS: [ENCRYPTER] },
+      Action: ["kms:Encrypt"],
+      Resource: ["*"],
+      Condition: { Null: { "kms:EncryptionContext:LambdaFunctionName": "false" } },
+    });
+    expect(statement(policy, "DenyHelperEncryptersReadingValues")).toEqual({
+      Sid: "DenyHelperEncryptersReadingValues",
+      Effect: "Deny",
+      Principal: { AWS: [ENCRYPTER] },
+      Action: ["kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+      Resource: ["*"],
+    });
+    // Listed, so that DenyKeyUseByUnlistedPrincipals does not refuse their encrypt.
+    expect(statement(policy, "DenyKeyUseByUnlistedPrincipals").Condition?.ArnNotEquals).toEqual({ "aws:PrincipalArn": [ENCRYPTER] });
+  });
+
+  test("a key user who also encrypts helper values keeps decrypt", () => {
+    const { policy } = build({ userArns: [USER], helperEncrypterArns: [USER] });
+    expect(sids(policy)).not.toContain("DenyHelperEncryptersReadingValues");
+  });
+});
+
 describe("explicit Denies (no IAM policy can override them)", () => {
   const KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
   const ROLE = `arn:aws:iam::${ACCOUNT}:role/app/orders-eu-west-1`;

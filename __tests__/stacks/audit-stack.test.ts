@@ -458,6 +458,7 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
   test("an account without functions, key users or deployers allows nobody: every non-service decrypt alarms", () => {
     const document = doc();
     document.accounts[0].deployerArns = [];
+    delete document.accounts[0].deployer;
     document.functions[0].accounts = ["production"];
     // Encrypted values and environment overrides exist only for the accounts and stacks a function runs in.
     delete document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"];

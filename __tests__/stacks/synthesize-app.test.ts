@@ -13,7 +13,10 @@ import { Json, StackTestFolder, defaultConfigDocument, makeStackTestFolder, rest
 
 const BOTH_ACCOUNTS = { staging: ["eu-west-1"], production: ["eu-west-1"] };
 const STAGING_ONLY = { staging: ["eu-west-1"] };
-const STAGING_STACKS = ["staging-audit", "staging-eu-west-1"];
+/** The stack folders of STAGING_ONLY, sorted. */
+const STAGING_STACKS = ["staging-audit", "staging-deployer", "staging-eu-west-1"];
+/** The same stacks in deployment order, as synthesizeApp lists them. */
+const STAGING_IN_ORDER = ["staging-deployer", "staging-audit", "staging-eu-west-1"];
 
 let folder: StackTestFolder;
 let configs = 0;
@@ -64,11 +67,11 @@ describe("when the configuration loses stacks", () => {
     // on every folder whose stack is gone: a missing folder crashed it with ENOENT.
     const out = outdir("cli");
     await synthesizeApp(config(BOTH_ACCOUNTS), out, { runByCdktfCli: true });
-    expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
+    expect(stackFolders(out)).toEqual(["production-audit", "production-deployer", "production-eu-west-1", ...STAGING_STACKS]);
 
     const result = await synthesizeApp(config(STAGING_ONLY), out, { runByCdktfCli: true });
-    expect(result.stacks).toEqual(STAGING_STACKS);
-    expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
+    expect(result.stacks).toEqual(STAGING_IN_ORDER);
+    expect(stackFolders(out)).toEqual(["production-audit", "production-deployer", "production-eu-west-1", ...STAGING_STACKS]);
     expect(fs.readdirSync(path.join(out, "stacks", "production-audit"))).toEqual([]);
     expect(fs.readdirSync(path.join(out, "stacks", "production-eu-west-1"))).toEqual([]);
     for (const stack of STAGING_STACKS) expect(fs.existsSync(path.join(out, "stacks", stack, "cdk.tf.json"))).toBe(true);
@@ -137,7 +140,7 @@ describe("stateInStackFolder", () => {
     );
     expect(fs.readFileSync(path.join(removed, "cdk.tf.json"), "utf8")).toBe(before);
     expect(fs.existsSync(path.join(removed, "terraform.tfstate"))).toBe(true);
-    expect(stackFolders(out)).toEqual(["production-audit", "production-eu-west-1", ...STAGING_STACKS]);
+    expect(stackFolders(out)).toEqual(["production-audit", "production-deployer", "production-eu-west-1", ...STAGING_STACKS]);
   });
 
   test("carries the states of non-default workspaces (terraform.tfstate.d) too, and refuses to drop a removed stack that has one", async () => {
@@ -218,7 +221,7 @@ describe("one synth at a time", () => {
     expect(fs.existsSync(out)).toBe(false);
 
     fs.writeFileSync(lockOf(out), "999999999\n");
-    expect((await synthesizeApp(staging, out)).stacks).toEqual(STAGING_STACKS);
+    expect((await synthesizeApp(staging, out)).stacks).toEqual(STAGING_IN_ORDER);
     expect(fs.existsSync(lockOf(out))).toBe(false);
   });
 

@@ -326,9 +326,10 @@ describe("WorkloadStack resources", () => {
     }
   });
 
-  test("sets the permissions boundary arn:aws:iam::<account>:policy/<name> only on the functions that ask for it", () => {
+  test("sets the permissions boundary arn:aws:iam::<account>:policy/<name> on the functions that ask for it, the bootstrap's boundary on the others", () => {
     const document = doc();
     document.functions[0].permissionsBoundaryPolicyName = "platform-boundary";
+    delete document.accounts[0].deployer;
     const { json } = synthesizeDocument(document);
     expect(findBy(json["staging-eu-west-1"], "aws_iam_role", "name", "orders-api-eu-west-1").config.permissions_boundary).toBe(
       "arn:aws:iam::111111111111:policy/platform-boundary",
@@ -336,7 +337,13 @@ describe("WorkloadStack resources", () => {
     expect(findBy(json["production-us-east-1"], "aws_iam_role", "name", "orders-api-us-east-1").config.permissions_boundary).toBe(
       "arn:aws:iam::222222222222:policy/platform-boundary",
     );
-    expect(findBy(json["production-us-east-1"], "aws_iam_role", "name", "nightly-report-us-east-1").config).not.toHaveProperty("permissions_boundary");
+    // Production has a bootstrapped deploy role: the roles it creates carry its boundary; staging has none.
+    expect(findBy(json["production-us-east-1"], "aws_iam_role", "name", "nightly-report-us-east-1").config.permissions_boundary).toBe(
+      "arn:aws:iam::222222222222:policy/payments-deployed-role-boundary",
+    );
+    document.functions[0].permissionsBoundaryPolicyName = undefined;
+    const { json: without } = synthesizeDocument(document);
+    expect(findBy(without["staging-eu-west-1"], "aws_iam_role", "name", "orders-api-eu-west-1").config).not.toHaveProperty("permissions_boundary");
   });
 
   test("uses the region's partition in the permissions boundary ARN", () => {

@@ -15,6 +15,20 @@ export const REPO = path.resolve(__dirname, "..", "..");
 export const CODE = path.join(REPO, "functions", "config-reader");
 export const DEFAULT_DOCUMENT: Json = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
 
+/** The stacks of config/default.json, in the order synthesizeApp lists them: account by account, bootstrap, audit, workloads. */
+export const DEFAULT_STACKS = [
+  "staging-deployer",
+  "staging-audit",
+  "staging-eu-west-1",
+  "staging-us-east-1",
+  "production-deployer",
+  "production-audit",
+  "production-eu-west-1",
+  "production-us-east-1",
+];
+/** The workload stacks of config/default.json. */
+export const DEFAULT_WORKLOAD_STACKS = DEFAULT_STACKS.filter((stack) => !stack.endsWith("-audit") && !stack.endsWith("-deployer"));
+
 /** A deep copy of config/default.json, with its state in <tmp>/state and absolute code paths. */
 export function defaultConfigDocument(): Json {
   const copy = structuredClone(DEFAULT_DOCUMENT);

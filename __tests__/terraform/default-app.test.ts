@@ -86,15 +86,26 @@ function auditResources(alarmEmails: number): ResourceCounts {
   return counts;
 }
 
+/**
+ * A bootstrap stack: the deploy role, the boundary of the roles it creates,
+ * and the generated deployer policy split into `parts` managed policies
+ * (under IAM's 6,144 characters each), each attached to the role.
+ */
+function deployerResources(parts: number): ResourceCounts {
+  return { aws_iam_role: 1, aws_iam_policy: 1 + parts, aws_iam_role_policy_attachment: parts };
+}
+
 // config/default.json: staging has orders-api and no alarm emails; production has orders-api and
 // nightly-report and one alarm email (security-alerts@example.com). Both secrets have no `accounts`,
 // so every workload stack gets them: payments/orders-api/db-password (Secrets Manager, seeded from
 // a variable) and /payments/orders-api/partner-webhook-token (SSM, not seeded).
 const DEFAULT_SECRETS: SecretCounts = { secretsManager: 1, seeded: 1, ssm: 1 };
 const EXPECTED: Record<string, ResourceCounts> = {
+  "staging-deployer": deployerResources(2), // 6
   "staging-audit": auditResources(0), // 21
   "staging-eu-west-1": workloadResources(1, DEFAULT_SECRETS), // 13
   "staging-us-east-1": workloadResources(1, DEFAULT_SECRETS), // 13
+  "production-deployer": deployerResources(2), // 6
   "production-audit": auditResources(1), // 22
   "production-eu-west-1": workloadResources(2, DEFAULT_SECRETS), // 17
   "production-us-east-1": workloadResources(2, DEFAULT_SECRETS), // 17
@@ -145,9 +156,11 @@ function countBy(types: readonly string[]): Record<string, number> {
   return counts;
 }
 
-test("the default app has an audit stack per account and one stack per account × region", () => {
+test("the default app has a bootstrap and an audit stack per account and one stack per account × region", () => {
   expect(Object.keys(results).sort()).toEqual(Object.keys(EXPECTED).sort());
   expect(Object.fromEntries(Object.entries(EXPECTED).map(([stack, counts]) => [stack, total(counts)]))).toEqual({
+    "staging-deployer": 6,
+    "production-deployer": 6,
     "staging-audit": 21,
     "staging-eu-west-1": 13,
     "staging-us-east-1": 13,
@@ -185,7 +198,7 @@ test("each stack's providers are pinned to its account: the default one to its r
   for (const [stack, result] of Object.entries(results)) {
     const [account] = stack.split("-");
     const allowedAccountIds = [ACCOUNT_IDS[account]];
-    if (stack.endsWith("-audit")) {
+    if (stack.endsWith("-audit") || stack.endsWith("-deployer")) {
       expect(result.awsProviders).toEqual([{ region: AUDIT_HOME_REGION, allowedAccountIds, assumesRole: false }]);
     } else {
       const region = stack.slice(account.length + 1);
@@ -203,10 +216,10 @@ test("the checks leave the synthesized JSON untouched", () => {
   }
 });
 
-test("every workload stack declares the seed variable, required, sensitive and ephemeral; audit stacks declare none", () => {
+test("every workload stack declares the seed variable, required, sensitive and ephemeral; audit and bootstrap stacks declare none", () => {
   for (const [stack, text] of Object.entries(jsonBefore)) {
     const json = JSON.parse(text);
-    if (stack.endsWith("-audit")) {
+    if (stack.endsWith("-audit") || stack.endsWith("-deployer")) {
       expect(json).not.toHaveProperty("variable");
       continue;
     }
@@ -224,7 +237,7 @@ test("every workload stack declares the seed variable, required, sensitive and e
 
 test("the seed plaintext reaches terraform but no synthesized JSON, no harness result, no plan JSON and no file left in the stack folders", () => {
   // Plan ran for every workload stack, and it cannot without a value for the required variable.
-  for (const stack of Object.keys(EXPECTED).filter((s) => !s.endsWith("-audit"))) {
+  for (const stack of Object.keys(EXPECTED).filter((s) => !s.endsWith("-audit") && !s.endsWith("-deployer"))) {
     const plan = results[stack].plan;
     expect(plan.ran).toBe(true);
     if (plan.ran) expect(plan.changes.filter((c) => c.address.startsWith("aws_secretsmanager_secret_version.")).map((c) => c.action)).toEqual(["create"]);

@@ -139,11 +139,142 @@ def patch_lambda_kms_key_arn():
     LambdaFunction.update_configuration = update_configuration
 
 
+def patch_iam_identity_policy_actions():
+    """Gap: with IAM enforcement on (INITIAL_NO_AUTH_ACTION_COUNT, or a POST to
+    /moto-api/reset-auth), moto checks each call's action against the
+    caller's identity policies, but for every service except S3 and
+    sts:AssumeRole it matches a statement's Resource against "*" instead of
+    the resource the call names, and it takes a condition it has no value for
+    as failed, which denies. A least-privilege policy, whose statements name
+    ARNs and carry conditions, is refused every call.
+    Fix, for identity policies only (trust policies keep moto's checks): an
+    Allow statement applies when one of its actions matches; its Resource and
+    Condition are not evaluated. The emulator then proves that a policy
+    allows every action a caller makes; resources and conditions are left to
+    a policy engine that knows them. Deny statements keep moto's behaviour.
+    Remove when moto matches identity policies against each call's resource."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+        # Trust policies are evaluated with the caller as principal; identity policies without one.
+        if principal is None and self._statement.get("Effect") == "Allow" and "Action" in self._statement:
+            return PermissionResult.PERMITTED if self._check_element_matches("Action", action) else PermissionResult.NEUTRAL
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+def patch_iam_action_names():
+    """Gap: with IAM enforcement on, moto names a call's action after the
+    service's signing name, so CloudWatch calls are checked as
+    "monitoring:PutMetricAlarm", an action no policy grants (IAM's is
+    "cloudwatch:PutMetricAlarm"); S3 names a few calls after their API
+    operation, not their IAM action (HeadBucket is authorized as
+    s3:ListBucket, the public access block calls as
+    s3:GetBucketPublicAccessBlock / s3:PutBucketPublicAccessBlock); and a
+    denied call of a JSON-protocol service
+    answers with an XML body that clients cannot read, so the caller's error
+    does not name the action.
+    Fix: check CloudWatch calls as "cloudwatch:<action>" and those S3 calls
+    by their IAM actions (moto checks other S3 calls it has no name for as
+    s3:ListBucket or s3:CreateBucket, so S3 is checked less finely); refuse calls of
+    JSON-protocol services with AWS's JSON AccessDeniedException; and write
+    one line per checked call to the server's output,
+    "iam-enforcement: allowed|denied <caller ARN> <action>", which names
+    every action a caller used and the one it was refused (to the file
+    MOTO_IAM_ENFORCEMENT_LOG names, if set).
+    Remove when moto uses IAM's action prefix for CloudWatch and answers
+    JSON-protocol services in JSON."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.iam.access_control import IAMRequestBase
+
+    json_services = {"kms", "logs", "lambda", "secretsmanager", "ssm", "cloudtrail"}
+
+    original_init = IAMRequestBase.__init__
+    original_check = IAMRequestBase.check_action_permitted
+
+    s3_actions = {
+        "s3:HeadBucket": "s3:ListBucket",
+        "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+        "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+        "s3:DeletePublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    }
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if self._action.startswith("monitoring:"):
+            self._action = "cloudwatch:" + self._action[len("monitoring:"):]
+        self._action = s3_actions.get(self._action, self._action)
+
+    import threading
+
+    output = threading.Lock()
+
+    record_file = os.environ.get("MOTO_IAM_ENFORCEMENT_LOG")
+
+    def report(decision, caller, action):
+        # The server answers requests on several threads: one whole line at a time.
+        line = f"iam-enforcement: {decision} {caller} {action}\n"
+        with output:
+            if record_file:
+                with open(record_file, "a", encoding="utf-8") as records:
+                    records.write(line)
+            else:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+
+    def check_action_permitted(self, resource):
+        caller = getattr(self._access_key, "arn", "unknown")
+        try:
+            original_check(self, resource)
+        except Exception as error:
+            report("denied", caller, self._action)
+            if self._service in json_services and getattr(error, "code", None) == 403:
+                denied = JsonRESTError("AccessDeniedException", f"User: {caller} is not authorized to perform: {self._action}")
+                denied.code = 403
+                raise denied from error
+            raise
+        report("allowed", caller, self._action)
+
+    IAMRequestBase.__init__ = __init__
+    IAMRequestBase.check_action_permitted = check_action_permitted
+
+
+def patch_iam_signature_of_bodyless_requests():
+    """Gap: with IAM enforcement on, moto recomputes each request's SigV4
+    signature over the body or, when there is none, over the parameters it
+    parsed, and for a request without a body or a query string those are the
+    request's headers. A GET such as Lambda GetFunction, which every AWS SDK
+    signs over an empty payload, then fails with 403 SignatureDoesNotMatch:
+    the AWS provider cannot wait for a function it created.
+    Fix: compute the signature of a GET, HEAD or DELETE without a body over
+    the empty payload, as AWS does.
+    Remove when moto signs body-less requests over an empty payload."""
+    from botocore.awsrequest import AWSRequest
+    from moto.iam.access_control import IAMRequestBase
+
+    def _create_aws_request(self):
+        signed_headers = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
+        headers = self._create_headers_for_aws_request(signed_headers, self._headers)
+        # A form POST's body was parsed into data, so its raw body is empty: keep data there.
+        body = self._body or ("" if self._method in ("GET", "HEAD", "DELETE") else self._data)
+        request = AWSRequest(method=self._method, url=self._path, data=body, headers=headers)
+        request.context["timestamp"] = headers["X-Amz-Date"]
+        return request
+
+    IAMRequestBase._create_aws_request = _create_aws_request
+
+
 PATCHES = [
     patch_account_from_access_key,
     patch_cloudtrail_trail_arn,
     patch_kms_rotation_period,
     patch_lambda_kms_key_arn,
+    patch_iam_identity_policy_actions,
+    patch_iam_action_names,
+    patch_iam_signature_of_bodyless_requests,
 ]
 
 

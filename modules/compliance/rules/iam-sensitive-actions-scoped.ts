@@ -37,6 +37,17 @@ function broadResource(resource: string): boolean {
   return /^[*?/]*\*[*?/]*$/.test(rest) || /^\*+$/.test(resourcePart);
 }
 
+/**
+ * Whether a statement is narrowed by the tags of the resource or the request
+ * (`aws:ResourceTag/<key>` or `aws:RequestTag/<key>` in an equality
+ * condition): attribute-based access control, AWS's way to scope keys whose
+ * ARNs are unknown before they exist (https://docs.aws.amazon.com/kms/latest/developerguide/abac.html).
+ */
+function scopedByTags(condition: Readonly<Record<string, unknown>> | undefined): boolean {
+  const equals = condition?.StringEquals;
+  return typeof equals === "object" && equals !== null && Object.keys(equals).some((key) => /^aws:(Resource|Request)Tag\/./.test(key));
+}
+
 /** The policies of a resource: `policy` of policy resources, `inline_policy[].policy` of roles. */
 function policiesOf(resource: SynthesizedResource): unknown[] {
   if (resource.type === "aws_iam_role") return blocks(resource.config.inline_policy).map((block) => block.policy).filter((policy) => policy !== undefined);
@@ -49,11 +60,11 @@ const IAM_POLICY_TYPES = ["aws_iam_role_policy", "aws_iam_policy", "aws_iam_role
 export const iamSensitiveActionsScoped: ComplianceRule = {
   id: "IAM-001",
   severity: "error",
-  description: "IAM policy statements that allow KMS, Secrets Manager or SSM actions never apply to Resource \"*\".",
+  description: "IAM policy statements that allow KMS, Secrets Manager or SSM actions never apply to Resource \"*\" (unless scoped by tags).",
   rationale:
     "kms:Decrypt on \"*\" decrypts with every key in the account whose key policy enables IAM, and secretsmanager:GetSecretValue / ssm:GetParameter on \"*\" read every secret; a compromised function then exposes all of them instead of its own.",
   remediation:
-    "List the key, secret or parameter ARNs in Resource (for example \"${aws_kms_key.<name>.arn}\"); LambdaExecutionRole and the grant helpers do this. Actions that support no resource-level permission (kms:ListKeys, ssm:DescribeParameters, ...) may stay on \"*\".",
+    "List the key, secret or parameter ARNs in Resource (for example \"${aws_kms_key.<name>.arn}\"); LambdaExecutionRole and the grant helpers do this. Keys created by a pipeline, whose ARNs are unknown before they exist, may be scoped by their tags instead (a StringEquals condition on aws:ResourceTag/<key> or aws:RequestTag/<key>). Actions that support no resource-level permission (kms:ListKeys, ssm:DescribeParameters, ...) may stay on \"*\".",
   controls: ["Security Hub KMS.1", "Security Hub KMS.2", "checkov CKV_AWS_355", "cdk-nag IAMNoWildcardPermissions (AwsSolutions-IAM5)"],
   check(stack: StackView): readonly RuleViolation[] {
     return IAM_POLICY_TYPES.flatMap((type) => stack.ofType(type)).flatMap((resource) =>
@@ -63,7 +74,7 @@ export const iamSensitiveActionsScoped: ComplianceRule = {
           return [{ resource, message: `${resource.address}: the policy cannot be checked for KMS/Secrets Manager/SSM actions on "*" at synth time: ${parsed.unreadable}` }];
         }
         return parsed.statements.flatMap((statement, index): RuleViolation[] => {
-          if (statement.effect !== "Allow") return [];
+          if (statement.effect !== "Allow" || scopedByTags(statement.condition)) return [];
           const broad = statement.resources.filter(broadResource);
           const notResource = statement.notResources.length > 0;
           if (broad.length === 0 && !notResource) return [];
