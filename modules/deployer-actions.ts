@@ -3,8 +3,8 @@
  * type the constructs emit: the IAM actions that the AWS provider
  * (`hashicorp/aws` 5.100.0) calls to create, read (refresh), update and
  * delete a resource of that type, including the tag calls of its default
- * tags. `DeployerPolicy` turns this table and the synthesized stacks into a
- * policy. Each row names the provider source file it was read from
+ * tags. `deployerPolicyDocument` turns this table and the synthesized
+ * stacks into a policy; `DeployerPolicy` attaches it as managed policies. Each row names the provider source file it was read from
  * (`internal/service/<service>/<file>.go` in hashicorp/terraform-provider-aws).
  *
  * Adding a resource type to a construct without adding its row here fails
@@ -30,7 +30,7 @@ export interface ResourceArnContext {
 export interface DeployerResourceType {
   /**
    * The ARNs of a resource of this type. Absent for keys, whose ARN is
-   * unknown until they exist: `DeployerPolicy` scopes them by their tags.
+   * unknown until they exist: `deployerPolicyDocument` scopes them by their tags.
    * @default scoped by `parent`, or by the keys' tags
    */
   readonly arns?: (resource: ResourceArnContext) => readonly string[];

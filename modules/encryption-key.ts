@@ -134,9 +134,9 @@ export type { GrantDecryptOptions } from "./encryption-key-interface";
  *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html);
  * - `DenyKeyUseByUnlistedPrincipals` (unless `allowIamToGrantKeyUse`),
  *   `DenyKeyUseByAdministrators`, `DenyDeployPipelineKeyUseOutsideServices`,
- *   `DenyHelperEncryptersReadingValues` and `DenyGrantsForNonAwsResources`: explicit Denies, which no IAM policy
- *   can override, unlike the limits of the Allow statements, which the
- *   account statement lets IAM widen
+ *   `DenyHelperEncryptersReadingValues` and `DenyGrantsForNonAwsResources`:
+ *   explicit Denies, which no IAM policy can override, unlike the limits of
+ *   the Allow statements, which the account statement lets IAM widen
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
  *   They cover key use only, never key management, so the account can
  *   always manage the key.

@@ -30,7 +30,7 @@ import { DEFAULT_CONFIG_FILE } from "../../config/load-config";
 import { validateConfig } from "../../config/validate-config";
 import { DeployedStack, resolveReferences } from "../../e2e/deployed-stack";
 import { EmulatorClients } from "../../e2e/emulator-clients";
-import { LOCAL_CONFIG_FILE, RUN_ROTATION_PERIOD_DAYS, writeRunConfig } from "../../e2e/local-run-config";
+import { LOCAL_CONFIG_FILE, PIPELINE_USER, RUN_ROTATION_PERIOD_DAYS, writeRunConfig } from "../../e2e/local-run-config";
 import { verifyDeployment } from "../../e2e/verify-deployment";
 import { verifyTeardown } from "../../e2e/verify-teardown";
 import { createDeterministicZip } from "../../modules/deterministic-zip";
@@ -682,12 +682,15 @@ describe("writeRunConfig", () => {
     runDir = fs.mkdtempSync(path.join(tmp, "run-"));
   });
 
-  test("writes the run's config.json with the endpoint, its own state folder, the run's rotation period, absolute code paths and the given ciphertexts", () => {
+  test("writes the run's config.json with the endpoint, credentials from the environment, the CI user as the deploy roles' one trusted principal, its own state folder, the run's rotation period, absolute code paths and the given ciphertexts", () => {
     const ciphertext = randomBytes(186).toString("base64");
     const returned = writeRunConfig({ endpoint: ENDPOINT, runDir, ciphertexts: { "orders-api": { PARTNER_API_KEY: { "staging-eu-west-1": ciphertext } } } });
 
     const written: Json = JSON.parse(fs.readFileSync(path.join(runDir, "config.json"), "utf8"));
-    expect(written.emulator).toEqual({ endpoint: ENDPOINT });
+    expect(written.emulator).toEqual({ endpoint: ENDPOINT, credentials: "environment" });
+    expect(written.accounts.map((a: Json) => a.deployer)).toEqual(
+      LOCAL.accounts.map((a: Json) => ({ ...a.deployer, trustedPrincipalArns: [`arn:aws:iam::${a.accountId}:user/${PIPELINE_USER}`] })),
+    );
     expect(written.backend).toEqual({ type: "local", directory: path.join(runDir, "state") });
     expect(written.functions.map((fn: Json) => fn.codeDirectory)).toEqual([path.join(REPO, "functions", "orders-api", "dist"), path.join(REPO, "functions", "config-reader")]);
     expect(written.functions[0].encryptedEnvironment.PARTNER_API_KEY).toEqual({ ...LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY, "staging-eu-west-1": ciphertext });
@@ -697,7 +700,8 @@ describe("writeRunConfig", () => {
     expect(LOCAL.key.rotationPeriodDays).toBe(365);
     expect(written.key).toEqual({ ...LOCAL.key, rotationPeriodDays: 180 });
     // Everything else is config/local.json as it is.
-    expect({ ...written, emulator: LOCAL.emulator, backend: LOCAL.backend, key: LOCAL.key, functions: LOCAL.functions }).toEqual(LOCAL);
+    expect({ ...written, emulator: LOCAL.emulator, backend: LOCAL.backend, key: LOCAL.key, functions: LOCAL.functions, accounts: LOCAL.accounts }).toEqual(LOCAL);
+    expect(written.accounts.map((a: Json) => ({ ...a, deployer: undefined }))).toEqual(LOCAL.accounts.map((a: Json) => ({ ...a, deployer: undefined })));
 
     expect(returned.emulator?.endpoint).toBe(ENDPOINT);
     expect(returned.sourceFile).toBe(path.join(runDir, "config.json"));
