@@ -1,5 +1,5 @@
 import { formatArn, partitionForRegion } from "../modules/aws-environment";
-import { asArray, blocks, readPolicyDocument } from "../modules/compliance/rules/support";
+import { blocks, literalStrings, readAwsProviders, readPolicyDocument } from "../modules/compliance/rules/support";
 
 /**
  * The access-relevant contents of one synthesized stack, read from its
@@ -125,7 +125,7 @@ const REFERENCE = /\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}/g;
 
 /** Reads `stackJson` (a stack's cdk.tf.json) into a model; throws, naming the reference, for one it cannot resolve. */
 export function readStackModel(stackName: string, stackJson: Record<string, unknown>): StackModel {
-  const providers = readProviders(stackName, stackJson);
+  const providers = readAwsProviders(stackJson, `access check, stack ${stackName}`);
   const resources = new Map<string, RawResource>();
   for (const [type, blocks] of Object.entries(asRecord(stackJson.resource))) {
     for (const [name, block] of Object.entries(asRecord(blocks))) {
@@ -172,7 +172,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     accountId: r.accountId,
     region: r.region,
     policy: policyOf(address, r.config.policy) ?? {},
-    tags: { ...r.defaultTags, ...stringsOf(r.config.tags) },
+    tags: { ...r.defaultTags, ...literalStrings(r.config.tags) },
   }));
 
   // Resources name their key by ARN or by key ID.
@@ -249,25 +249,6 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
 
   const resourceTypes = [...new Set([...resources.values()].map((r) => r.type))].sort();
   return { stackName, ...defaultProvider, partition: partitionForRegion(defaultProvider.region), keys, roles, functions, secrets, logGroups, trails, buckets, topics, resourceTypes };
-}
-
-function readProviders(stackName: string, stackJson: Record<string, unknown>): Map<string, { accountId: string; region: string; defaultTags: Record<string, string> }> {
-  const providers = new Map<string, { accountId: string; region: string; defaultTags: Record<string, string> }>();
-  for (const provider of asArray(asRecord(stackJson.provider).aws)) {
-    const p = asRecord(provider);
-    const accountId = asArray(p.allowed_account_ids)[0];
-    if (typeof p.region !== "string" || typeof accountId !== "string") {
-      throw new Error(`access check, stack ${stackName}: an aws provider lacks a literal region or allowed_account_ids; the check needs both to build ARNs`);
-    }
-    const defaultTags = stringsOf(asRecord(asArray(p.default_tags)[0]).tags);
-    providers.set(typeof p.alias === "string" ? `aws.${p.alias}` : "aws", { accountId, region: p.region, defaultTags });
-  }
-  return providers;
-}
-
-/** The string values of a tags map (references left out). */
-function stringsOf(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(asRecord(value)).filter((entry): entry is [string, string] => typeof entry[1] === "string" && !entry[1].includes("${")));
 }
 
 /** What Terraform will report as `attr` of the resource, for the attributes policies refer to. */

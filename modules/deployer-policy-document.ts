@@ -1,4 +1,5 @@
 import { StackView, SynthesizedResource } from "./compliance/compliance-rule";
+import { AwsProviderSettings, literalStrings, readAwsProviders } from "./compliance/rules/support";
 import { partitionForRegion } from "./aws-environment";
 import { DEPLOYER_RESOURCE_TYPES, DeployerResourceType, ResourceArnContext, UnscopedAction } from "./deployer-actions";
 import { PolicyConditions, PolicyStatement } from "./policy-document";
@@ -23,12 +24,6 @@ const TAG_SCOPED_TYPES = ["aws_kms_key", "aws_secretsmanager_secret", "aws_ssm_p
 
 /** The Sid of the statement that holds the actions without resource-level permissions. */
 export const UNSCOPED_SID = "ActionsWithoutResourceLevelPermissions";
-
-interface Provider {
-  readonly accountId: string;
-  readonly region: string;
-  readonly defaultTags: Readonly<Record<string, string>>;
-}
 
 /** ARNs gathered for one resource type, over every stack. */
 interface TypeScope {
@@ -71,7 +66,7 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
   let accountId = "";
 
   for (const view of views) {
-    const providers = readProviders(view);
+    const providers = readAwsProviders(view.json, `deployer policy, stack ${view.stackName}`);
     const resourcesByAddress = new Map(view.resources.map((r) => [r.address, r]));
     for (const resource of view.resources) {
       const row = rowFor(view, resource);
@@ -247,29 +242,14 @@ function rowFor(view: StackView, resource: SynthesizedResource): DeployerResourc
   return row;
 }
 
-function readProviders(view: StackView): Map<string, Provider> {
-  const providers = new Map<string, Provider>();
-  const list = (view.json.provider as Record<string, unknown> | undefined)?.aws;
-  for (const raw of Array.isArray(list) ? list : []) {
-    const p = raw as Record<string, unknown>;
-    const accountId = Array.isArray(p.allowed_account_ids) ? p.allowed_account_ids[0] : undefined;
-    if (typeof p.region !== "string" || typeof accountId !== "string") {
-      throw new Error(`deployer policy, stack ${view.stackName}: an aws provider lacks a literal region or allowed_account_ids; the policy needs both to name ARNs`);
-    }
-    const defaultTags = Array.isArray(p.default_tags) ? literalStrings((p.default_tags[0] as Record<string, unknown> | undefined)?.tags) : {};
-    providers.set(typeof p.alias === "string" ? `aws.${p.alias}` : "aws", { accountId, region: p.region, defaultTags });
-  }
-  return providers;
-}
-
-function providerOf(view: StackView, providers: Map<string, Provider>, resource: SynthesizedResource): Provider {
+function providerOf(view: StackView, providers: Map<string, AwsProviderSettings>, resource: SynthesizedResource): AwsProviderSettings {
   const name = typeof resource.config.provider === "string" ? resource.config.provider : "aws";
   const provider = providers.get(name);
   if (!provider) throw new Error(`deployer policy, stack ${view.stackName}: ${resource.address} uses provider ${name}, which the stack does not define`);
   return provider;
 }
 
-function arnContext(view: StackView, resource: SynthesizedResource, provider: Provider): ResourceArnContext {
+function arnContext(view: StackView, resource: SynthesizedResource, provider: AwsProviderSettings): ResourceArnContext {
   const partition = partitionForRegion(provider.region);
   return {
     partition,
@@ -290,7 +270,7 @@ function arnContext(view: StackView, resource: SynthesizedResource, provider: Pr
 /** What resolving a reference needs: the stack, its providers and its resources by address. */
 interface References {
   readonly view: StackView;
-  readonly providers: Map<string, Provider>;
+  readonly providers: Map<string, AwsProviderSettings>;
   readonly byAddress: Map<string, SynthesizedResource>;
 }
 
@@ -318,11 +298,6 @@ function referencedArns(resource: SynthesizedResource, attribute: string, { view
     );
   }
   return row.arns(arnContext(view, target, providerOf(view, providers, target)));
-}
-
-function literalStrings(value: unknown): Record<string, string> {
-  if (value === null || typeof value !== "object") return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string" && !entry[1].includes("${")));
 }
 
 function pascalCase(text: string): string {

@@ -51,7 +51,8 @@ export class DeployerStack extends TerraformStack {
     const env = { accountId: account.accountId, region: account.audit.homeRegion, partition: partitionForRegion(account.audit.homeRegion) };
     const boundaryArn = deployedRoleBoundaryArn(config, account) as string;
     const policyName = `${deployer.roleName}-policy`;
-    const policyArns = Array.from({ length: 10 }, (_, i) => formatArn(env, "iam", `policy/${i === 0 ? policyName : `${policyName}-${i + 1}`}`, { global: true }));
+    // The policy's parts are named <policyName>, <policyName>-2, ...: how many is known only once it is built.
+    const policyArns = [formatArn(env, "iam", `policy/${policyName}`, { global: true }), formatArn(env, "iam", `policy/${policyName}-*`, { global: true })];
 
     this.policy = new DeployerPolicy(this, "policy", {
       stacks: props.deployedStacks,

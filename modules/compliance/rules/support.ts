@@ -18,6 +18,37 @@ export function blocks(value: Json): readonly Record<string, Json>[] {
   return asArray(value).filter((item): item is Record<string, Json> => typeof item === "object" && item !== null && !Array.isArray(item));
 }
 
+/** An aws provider of a stack: the account it is pinned to, its region and its default tags. */
+export interface AwsProviderSettings {
+  readonly accountId: string;
+  readonly region: string;
+  readonly defaultTags: Readonly<Record<string, string>>;
+}
+
+/**
+ * A stack's aws providers by the name resources use (`aws`, `aws.<alias>`).
+ * Throws, starting with `what`, for a provider without a literal region or
+ * `allowed_account_ids`: ARNs cannot be built without them.
+ */
+export function readAwsProviders(stackJson: Readonly<Record<string, Json>>, what: string): Map<string, AwsProviderSettings> {
+  const providers = new Map<string, AwsProviderSettings>();
+  for (const provider of blocks((stackJson.provider as Record<string, Json> | undefined)?.aws)) {
+    const accountId = asArray(provider.allowed_account_ids)[0];
+    if (typeof provider.region !== "string" || typeof accountId !== "string") {
+      throw new Error(`${what}: an aws provider lacks a literal region or allowed_account_ids; both are needed to build ARNs`);
+    }
+    const defaultTags = literalStrings(blocks(provider.default_tags)[0]?.tags);
+    providers.set(typeof provider.alias === "string" ? `aws.${provider.alias}` : "aws", { accountId, region: provider.region, defaultTags });
+  }
+  return providers;
+}
+
+/** The literal string values of a map such as `tags` (references left out). */
+export function literalStrings(value: Json): Record<string, string> {
+  if (value === null || typeof value !== "object") return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string" && !entry[1].includes("${")));
+}
+
 /** A non-empty string, or undefined. */
 export function nonEmptyString(value: Json): string | undefined {
   return typeof value === "string" && value.trim().length > 0 ? value : undefined;
