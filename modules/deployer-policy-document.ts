@@ -1,8 +1,8 @@
 import { StackView, SynthesizedResource } from "./compliance/compliance-rule";
 import { AwsProviderSettings, literalStrings, readAwsProviders } from "./compliance/rules/support";
-import { partitionForRegion } from "./aws-environment";
+import { formatArn, partitionForRegion } from "./aws-environment";
 import { DEPLOYER_RESOURCE_TYPES, DeployerResourceType, ResourceArnContext, UnscopedAction } from "./deployer-actions";
-import { PolicyConditions, PolicyStatement } from "./policy-document";
+import { PolicyConditions, PolicyStatement, pascalCase } from "./policy-document";
 
 /** The deploy pipeline's policy for some stacks, and what a reader needs to know about it. */
 export interface DeployerPolicyDocument {
@@ -263,7 +263,7 @@ function arnContext(view: StackView, resource: SynthesizedResource, provider: Aw
       }
       return value;
     },
-    arn: (service, name, options = {}) => `arn:${partition}:${service}:${options.global ? "" : provider.region}:${provider.accountId}:${name}`,
+    arn: (service, name, options = {}) => formatArn({ accountId: provider.accountId, region: provider.region, partition }, service, name, options),
   };
 }
 
@@ -300,10 +300,3 @@ function referencedArns(resource: SynthesizedResource, attribute: string, { view
   return row.arns(arnContext(view, target, providerOf(view, providers, target)));
 }
 
-function pascalCase(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join("");
-}

@@ -2,7 +2,7 @@ import { Token } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { IGrantable } from "./grantable";
-import { PolicyStatement } from "./policy-document";
+import { PolicyStatement, pascalCase } from "./policy-document";
 
 export interface GrantDecryptOptions {
   /**
@@ -74,12 +74,7 @@ export interface IEncryptionKey extends IConstruct {
 
 /** The statement ID base used by default for `grantDecrypt`: `DecryptWith` and the name in PascalCase. */
 function defaultDecryptSid(name: string): string {
-  const pascal = name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join("");
-  return `DecryptWith${pascal}`;
+  return `DecryptWith${pascalCase(name)}`;
 }
 
 /**

@@ -144,6 +144,15 @@ export class PolicyDocument {
   }
 }
 
+/** `text` in PascalCase, letters and digits only: a statement ID part (IAM and KMS accept no other characters). */
+export function pascalCase(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join("");
+}
+
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }

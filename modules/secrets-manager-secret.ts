@@ -5,7 +5,7 @@ import { TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable, grantPrincipalOf } from "./grantable";
-import { PolicyStatement } from "./policy-document";
+import { PolicyStatement, pascalCase } from "./policy-document";
 import { checkIntegerRange } from "./validation";
 
 export interface SecretsManagerSecretProps {
@@ -240,12 +240,7 @@ export function createSeedVariable(scope: Construct, name: string, description: 
  * @internal shared by the secret constructs
  */
 export function pathPascalCase(scope: Construct): string {
-  return idsBelowStack(scope)
-    .join("-")
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join("");
+  return pascalCase(idsBelowStack(scope).join("-"));
 }
 
 /** The ids of the construct and its parents below its stack, outermost first. */
