@@ -458,7 +458,7 @@ function deployerCallExpectations(model: StackModel, deployer: string, policy: P
     }
   }
   for (const bucket of model.buckets) {
-    for (const type of Object.keys(DEPLOYER_RESOURCE_TYPES).filter((t) => t.startsWith("aws_s3_bucket"))) calls(type, `bucket ${bucket.name}`, bucket.arn);
+    for (const type of ["aws_s3_bucket", ...bucket.configuredBy]) calls(type, `bucket ${bucket.name}`, bucket.arn);
   }
   for (const topic of model.topics) {
     calls("aws_sns_topic", `topic ${topic.name}`, topic.arn);
@@ -530,6 +530,17 @@ function trailExpectations(model: StackModel, unlisted: string): AccessExpectati
             identityPolicies: "allow-all",
           },
         },
+        {
+          description: `an IAM administrator deletes a log file version of ${bucket.name}, whatever IAM allows`,
+          expect: "ExplicitlyDenied",
+          fix: "keep DenyDeletingLogFiles in the bucket policy",
+          request: {
+            principal: unlisted,
+            action: "s3:DeleteObjectVersion",
+            resource: `${bucket.arn}/AWSLogs/${model.accountId}/CloudTrail/${model.region}/file.json.gz`,
+            identityPolicies: "allow-all",
+          },
+        },
       );
     }
     if (trail.deliveryRoleArn && trail.logGroupArn) {
@@ -537,8 +548,14 @@ function trailExpectations(model: StackModel, unlisted: string): AccessExpectati
         {
           description: `CloudTrail assumes the delivery role of ${trail.name}`,
           expect: "Allowed",
-          fix: "let cloudtrail.amazonaws.com assume the delivery role",
-          request: { principal: "cloudtrail.amazonaws.com", action: "sts:AssumeRole", resource: trail.deliveryRoleArn },
+          fix: "let cloudtrail.amazonaws.com assume the delivery role for this trail (aws:SourceArn)",
+          request: { principal: "cloudtrail.amazonaws.com", action: "sts:AssumeRole", resource: trail.deliveryRoleArn, context: byTrail },
+        },
+        {
+          description: `CloudTrail assumes the delivery role of ${trail.name} for another trail`,
+          expect: "Denied",
+          fix: "condition the delivery role's trust on aws:SourceArn = the trail",
+          request: { principal: "cloudtrail.amazonaws.com", action: "sts:AssumeRole", resource: trail.deliveryRoleArn, context: { ...byTrail, "aws:SourceArn": `${trail.arn}-other` } },
         },
         {
           description: `the delivery role writes ${trail.name}'s events to its log group`,
@@ -574,7 +591,13 @@ function topicExpectations(model: StackModel): AccessExpectation[] {
           description: `CloudWatch alarms use the key of the encrypted topic ${topic.name} (${action})`,
           expect: "Allowed",
           fix: "keep CloudWatchAlarmsPublishToEncryptedTopics in the key policy",
-          request: { principal: "cloudwatch.amazonaws.com", action, resource: topic.keyArn, context: fromAccount },
+          request: { principal: "cloudwatch.amazonaws.com", action, resource: topic.keyArn, context: { ...fromAccount, "kms:EncryptionContext:aws:sns:topicArn": topic.arn } },
+        });
+        out.push({
+          description: `CloudWatch alarms use the key of ${topic.name} for another topic (${action})`,
+          expect: "Denied",
+          fix: "condition CloudWatchAlarmsPublishToEncryptedTopics on kms:EncryptionContext:aws:sns:topicArn",
+          request: { principal: "cloudwatch.amazonaws.com", action, resource: topic.keyArn, context: { ...fromAccount, "kms:EncryptionContext:aws:sns:topicArn": `${topic.arn}-other` } },
         });
       }
     }

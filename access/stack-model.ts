@@ -84,6 +84,8 @@ export interface ModelBucket {
   readonly name: string;
   readonly arn: string;
   readonly policy?: PolicyJson;
+  /** Types of the `aws_s3_bucket_*` resources that configure this bucket (versioning, logging, …). */
+  readonly configuredBy: readonly string[];
 }
 
 export interface ModelTopic {
@@ -228,9 +230,11 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
 
   const logGroups = ofType("aws_cloudwatch_log_group").map(([address, r]) => ({ address, name: attribute(address, "name"), arn: arnOf(address), keyArn: keyArnOf(str(r, "kms_key_id")) }));
   const bucketPolicies = new Map(ofType("aws_s3_bucket_policy").map(([policyAddress, p]) => [str(p, "bucket"), policyOf(policyAddress, p.config.policy)]));
+  const bucketSettings = [...resources.values()].filter((r) => r.type.startsWith("aws_s3_bucket_")).map((r) => ({ type: r.type, bucket: str(r, "bucket") }));
   const buckets = ofType("aws_s3_bucket").map(([address]) => {
     const name = attribute(address, "bucket");
-    return { address, name, arn: arnOf(address), policy: bucketPolicies.get(name) };
+    const configuredBy = [...new Set(bucketSettings.filter((s) => s.bucket === name).map((s) => s.type))].sort();
+    return { address, name, arn: arnOf(address), policy: bucketPolicies.get(name), configuredBy };
   });
   const trails = ofType("aws_cloudtrail").map(([address, r]) => ({
     address,

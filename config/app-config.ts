@@ -127,8 +127,17 @@ export interface AuditConfig {
   readonly logRetentionDays: number;
   readonly allowShortLogRetention: boolean;
   readonly bucketRetentionDays: number;
+  /** An existing bucket for the log bucket's access logs; without it the audit stack creates `<bucketName>-access`. */
   readonly accessLogBucketName?: string;
+  /** S3 server access logging of the log bucket; false is the explicit opt-out. */
+  readonly accessLogging: boolean;
   readonly alarmEmails: readonly string[];
+  /** Roles that may still delete log files and change the log bucket's protections. */
+  readonly breakGlassRoleArns: readonly string[];
+  /** S3 Object Lock on the log bucket (only when it is created). */
+  readonly objectLock?: { readonly mode: "GOVERNANCE" | "COMPLIANCE"; readonly retentionDays: number };
+  /** All fourteen CIS monitoring alarms (CloudWatch.5 and .7 are always on). */
+  readonly cisAlarms: boolean;
   readonly readerArns: readonly string[];
   /** Always "All": the other values drop events the trail exists for. */
   readonly readWriteType: "All";

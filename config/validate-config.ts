@@ -389,10 +389,14 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
           "allowShortLogRetention",
           "bucketRetentionDays",
           "accessLogBucketName",
+          "accessLogging",
           "alarmEmails",
           "readerArns",
           "readWriteType",
           "excludeManagementEventSources",
+          "breakGlassRoleArns",
+          "objectLock",
+          "cisAlarms",
         ]);
   const homeRegion = r.optionalString(`${at}.homeRegion`, o.homeRegion, REGION_PATTERN, 'use a region code such as "eu-west-1"') ?? defaults.defaultRegion;
   // An account lives in one partition; the workload stacks build the alarm topic's ARN in their own partition.
@@ -407,15 +411,41 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
   const trailProblem = (o.trailName === undefined ? defaults.projectValid : typeof o.trailName === "string") ? trailNameProblem(trailName) : undefined;
   if (trailProblem) r.fail(`${at}.trailName`, trailProblem);
   const bucketName = r.optionalString(`${at}.bucketName`, o.bucketName, undefined, 'use an S3 bucket name such as "payments-audit-logs-111111111111"') ?? `${defaults.project}-audit-logs-${defaults.accountId}`;
-  const bucketProblem = (o.bucketName === undefined ? defaults.projectValid && defaults.accountIdValid : typeof o.bucketName === "string")
-    ? s3BucketNameProblem(bucketName)
-    : undefined;
+  const bucketNameKnown = o.bucketName === undefined ? defaults.projectValid && defaults.accountIdValid : typeof o.bucketName === "string";
+  const bucketProblem = bucketNameKnown ? s3BucketNameProblem(bucketName) : undefined;
   if (bucketProblem) r.fail(`${at}.bucketName`, bucketProblem);
   const accessLogBucketName = r.optionalString(`${at}.accessLogBucketName`, o.accessLogBucketName, undefined, "use the name of an existing S3 bucket");
   const accessLogProblem = typeof o.accessLogBucketName === "string" ? s3BucketNameProblem(o.accessLogBucketName) : undefined;
   if (accessLogProblem) r.fail(`${at}.accessLogBucketName`, accessLogProblem);
   else if (accessLogBucketName !== undefined && accessLogBucketName === bucketName) {
     r.fail(`${at}.accessLogBucketName`, `${show(accessLogBucketName)} is the log bucket itself; a bucket that logs into itself writes a log for every log delivery — name a separate bucket or leave accessLogBucketName out`);
+  }
+  const accessLogging = r.boolean(`${at}.accessLogging`, o.accessLogging, true);
+  if (accessLogging && accessLogBucketName === undefined && bucketNameKnown && !bucketProblem) {
+    // The audit stack creates "<bucketName>-access" for the access logs.
+    const createdProblem = s3BucketNameProblem(`${bucketName}-access`);
+    if (createdProblem) {
+      r.fail(
+        `${at}.bucketName`,
+        `the access-log bucket the audit stack creates for it, ${createdProblem.split(";")[0]}; shorten bucketName, name an existing bucket in accessLogBucketName, or set accessLogging to false`,
+      );
+    }
+  }
+  const bucketRetentionDays = r.integer(`${at}.bucketRetentionDays`, o.bucketRetentionDays, 365, 1, 36500);
+  let objectLock: AuditConfig["objectLock"];
+  if (o.objectLock !== undefined) {
+    const lock = r.object(`${at}.objectLock`, o.objectLock, ["mode", "retentionDays"]);
+    if (lock.mode === undefined) r.fail(`${at}.objectLock.mode`, 'missing; use "GOVERNANCE" (privileged principals may still delete) or "COMPLIANCE" (nobody may)');
+    if (lock.retentionDays === undefined) r.fail(`${at}.objectLock.retentionDays`, "missing; give the days each log file stays locked, e.g. 365");
+    const mode = r.oneOf(`${at}.objectLock.mode`, lock.mode, "GOVERNANCE", ["GOVERNANCE", "COMPLIANCE"] as const);
+    const retentionDays = r.integer(`${at}.objectLock.retentionDays`, lock.retentionDays, 1, 1, 36500);
+    if (retentionDays > bucketRetentionDays) {
+      r.fail(
+        `${at}.objectLock.retentionDays`,
+        `${retentionDays} is above bucketRetentionDays (${bucketRetentionDays}): the lifecycle rule could not expire locked log files; lower it or raise bucketRetentionDays`,
+      );
+    }
+    objectLock = { mode, retentionDays };
   }
   const keyAliases = r.strings(`${at}.keyAliases`, o.keyAliases ?? [`${defaults.project}-audit`], /.*/, 'use alias names such as "payments-audit"');
   keyAliases.forEach((alias, i) => {
@@ -454,12 +484,16 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
     keyAliases,
     logRetentionDays,
     allowShortLogRetention,
-    bucketRetentionDays: r.integer(`${at}.bucketRetentionDays`, o.bucketRetentionDays, 365, 1, 36500),
+    bucketRetentionDays,
     accessLogBucketName,
+    accessLogging,
     alarmEmails: r.strings(`${at}.alarmEmails`, o.alarmEmails, EMAIL_PATTERN, "use an email address such as security@example.com"),
     readerArns: r.strings(`${at}.readerArns`, o.readerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
     readWriteType: "All",
     excludeManagementEventSources: excluded,
+    breakGlassRoleArns: r.strings(`${at}.breakGlassRoleArns`, o.breakGlassRoleArns, ROLE_ARN_PATTERN, "use an IAM role ARN such as arn:aws:iam::111111111111:role/audit-break-glass"),
+    objectLock,
+    cisAlarms: r.boolean(`${at}.cisAlarms`, o.cisAlarms, true),
   };
 }
 

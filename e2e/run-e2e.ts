@@ -390,17 +390,29 @@ class EndToEndRun {
     return path.join(this.outdir, "stacks", name);
   }
 
-  /** Runs the project's encrypt command per function, variable and stack; returns the new ciphertexts. */
+  /**
+   * Runs the project's encrypt command per function, variable and stack; returns the new ciphertexts.
+   * The key is the stack's key_arn output, as the README says: the command refuses aliases.
+   */
   private async encryptValues(config: AppConfig, plaintexts: Map<string, string>): Promise<Ciphertexts> {
     const ciphertexts: Ciphertexts = {};
-    const alias = normalizeAliasName(config.key.aliases[0]);
+    const keyArns = new Map<string, string>();
+    const keyArnOf = async (stack: string): Promise<string> => {
+      if (!keyArns.has(stack)) {
+        const output = await this.terraform(stack, ["output", "-raw", "key_arn"]);
+        if (output.code !== 0) throw new Error(`terraform output -raw key_arn in ${stack} failed (exit ${output.code}):\n${output.tail}`);
+        keyArns.set(stack, output.stdout.trim());
+      }
+      return keyArns.get(stack) as string;
+    };
     for (const fn of config.functions) {
       const targets = targetStacks(config.accounts, fn);
       for (const variable of Object.keys(fn.encryptedEnvironment)) {
         const plaintext = testValue(variable.toLowerCase());
         plaintexts.set(`${fn.name}/${variable}`, plaintext);
         for (const { account, region } of targets) {
-          const result = await runCommand("node", [path.join(REPO, "dist", "bin", "encrypt-value.js"), "--key", alias, "--function", fn.name, "--region", region], {
+          const keyArn = await keyArnOf(stackName(account, region));
+          const result = await runCommand("node", [path.join(REPO, "dist", "bin", "encrypt-value.js"), "--key", keyArn, "--function", fn.name, "--region", region], {
             cwd: REPO,
             env: this.childEnv(this.awsEnv(account, region)),
             logFile: this.commandLog,
@@ -409,7 +421,7 @@ class EndToEndRun {
           if (result.code !== 0) throw new Error(`encrypting ${variable} for ${fn.name} in ${stackName(account, region)} failed (exit ${result.code}):\n${result.tail}`);
           ((ciphertexts[fn.name] ??= {})[variable] ??= {})[stackName(account, region)] = result.stdout.trim();
         }
-        say(`  ${fn.name}: ${variable} encrypted with ${alias} in ${targets.length} stacks`);
+        say(`  ${fn.name}: ${variable} encrypted with each stack's key_arn output in ${targets.length} stacks`);
       }
     }
     return ciphertexts;

@@ -19,6 +19,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
+  GetBucketLoggingCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
@@ -214,7 +215,13 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
     aws_cloudwatch_metric_alarm: async (r, check, stack) => {
       const alarms = await clients.get(CloudWatchClient, stack.accountId, r.region).send(new DescribeAlarmsCommand({ AlarmNames: [r.intended.alarm_name] }));
       const alarm = alarms.MetricAlarms?.[0];
-      check.equal("metric", [alarm?.Namespace, alarm?.MetricName], [r.intended.namespace, r.intended.metric_name]);
+      if (r.intended.metric_query) {
+        // An unexpected-key-use alarm over several filters: the metric-math expression and the metrics it adds up.
+        const queries = [r.intended.metric_query].flat().map((q: Json) => [q.id, q.expression ?? first(q.metric)?.metric_name]);
+        check.equal("metric math", alarm?.Metrics?.map((m) => [m.Id, m.Expression ?? m.MetricStat?.Metric?.MetricName]), queries);
+      } else {
+        check.equal("metric", [alarm?.Namespace, alarm?.MetricName], [r.intended.namespace, r.intended.metric_name]);
+      }
       check.equal("threshold", [alarm?.ComparisonOperator, alarm?.Threshold, alarm?.EvaluationPeriods, alarm?.Period], [r.intended.comparison_operator, r.intended.threshold, r.intended.evaluation_periods, r.intended.period]);
       check.equal("alarm actions (the encrypted audit topic)", alarm?.AlarmActions, r.intended.alarm_actions);
       check.equal("actions enabled", alarm?.ActionsEnabled, true);
@@ -251,10 +258,21 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const encryption = await clients.get(S3Client, stack.accountId, r.region).send(new GetBucketEncryptionCommand({ Bucket: r.state.bucket }));
       const rule = encryption.ServerSideEncryptionConfiguration?.Rules?.[0];
       const intended = first(r.intended.rule);
-      check.equal("default encryption", rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, "aws:kms");
-      check.equal("default encryption key as synthesized", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, first(intended.apply_server_side_encryption_by_default).kms_master_key_id);
-      check.equal("default encryption key is the audit key", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, stack.keyArn());
-      check.equal("bucket key", rule?.BucketKeyEnabled, true);
+      const algorithm = first(intended.apply_server_side_encryption_by_default).sse_algorithm;
+      check.equal("default encryption as synthesized", rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, algorithm);
+      if (algorithm === "aws:kms") {
+        check.equal("default encryption key as synthesized", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, first(intended.apply_server_side_encryption_by_default).kms_master_key_id);
+        check.equal("default encryption key is the audit key", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, stack.keyArn());
+        check.equal("bucket key", rule?.BucketKeyEnabled, true);
+      } else {
+        // The access-log bucket: SSE-S3, which the S3 logging service writes with.
+        check.equal("access-log bucket encryption", algorithm, "AES256");
+      }
+    },
+
+    aws_s3_bucket_logging: async (r, check, stack) => {
+      const logging = await clients.get(S3Client, stack.accountId, r.region).send(new GetBucketLoggingCommand({ Bucket: r.state.bucket }));
+      check.equal("access logging target", [logging.LoggingEnabled?.TargetBucket, logging.LoggingEnabled?.TargetPrefix], [r.intended.target_bucket, r.intended.target_prefix]);
     },
 
     aws_s3_bucket_lifecycle_configuration: async (r, check, stack) => {

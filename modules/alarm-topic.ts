@@ -27,7 +27,8 @@ export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * An SNS topic for security alarms, encrypted with a customer-managed key:
- * - the key policy lets `cloudwatch.amazonaws.com` use the key, which an
+ * - the key policy lets `cloudwatch.amazonaws.com` use the key for this
+ *   topic only (SNS's encryption context `aws:sns:topicArn`), which an
  *   alarm needs to publish to an encrypted topic
  *   (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
  * - the topic policy lets CloudWatch alarms of this account publish, and
@@ -70,6 +71,10 @@ export class AlarmTopic extends Construct {
         principals: { Service: ["cloudwatch.amazonaws.com"] },
         actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
         resources: ["*"],
+        // Only for this topic: SNS encrypts each topic's messages under the context
+        // {"aws:sns:topicArn": <topic ARN>} (AWS's key policy for publishers to an encrypted topic:
+        // https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html).
+        conditions: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": this.topicArn } },
       }),
     );
 

@@ -2,16 +2,18 @@ import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Token } from "cdktf";
+import { Token, dependable } from "cdktf";
 import { Construct } from "constructs";
+import { AccessLogBucket } from "./access-log-bucket";
 import { AlarmTopic } from "./alarm-topic";
 import { AwsEnvironment, checkPrincipalArns, formatArn } from "./aws-environment";
+import { CIS_MONITORING_CONTROLS, CisMonitoringControl } from "./cis-monitoring-controls";
 import { logRetentionProblem } from "./encrypted-function";
 import { EncryptionKey } from "./encryption-key";
-import { keyPolicyChangePattern } from "./key-use-alarms";
+import { keyChangePattern } from "./key-use-alarms";
 import { LogMetricAlarm } from "./log-metric-alarm";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { TrailLogBucket } from "./trail-log-bucket";
+import { ObjectLockOptions, TrailLogBucket } from "./trail-log-bucket";
 
 export interface AuditTrailProps extends AwsEnvironment {
   /** Trail name (CloudTrail naming rules, 3–128 characters). The `region` is the trail's home region. */
@@ -37,8 +39,40 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly allowShortLogRetention?: boolean;
   /** Days log files are kept in the bucket, 1–36500. @default 365 */
   readonly bucketRetentionDays?: number;
-  /** Bucket that receives the log bucket's S3 access logs. @default no access logging */
+  /**
+   * An existing bucket that receives the log bucket's S3 access logs (same
+   * account and region; its policy must let `logging.s3.amazonaws.com` write).
+   * @default a bucket this construct creates (see `accessLogging`)
+   */
   readonly accessLogBucketName?: string;
+  /**
+   * S3 server access logging of the log bucket (CIS 3.6 / Security Hub
+   * CloudTrail.7): without `accessLogBucketName`, into a hardened
+   * `AccessLogBucket` named `<bucketName>-access` that this construct
+   * creates. `false` is an explicit opt-out: reads and deletes of log files
+   * are then recorded nowhere.
+   * @default true
+   */
+  readonly accessLogging?: boolean;
+  /**
+   * Roles that may still delete log files (break glass); everyone else is
+   * refused by the bucket policy (see `TrailLogBucketProps.breakGlassPrincipalArns`).
+   * With `deployerArns`, they are also the only ones who may change the
+   * bucket's policy, lifecycle, versioning, Object Lock and logging.
+   * @default none
+   */
+  readonly breakGlassRoleArns?: readonly string[];
+  /** S3 Object Lock on the log bucket (new buckets only). @default none */
+  readonly objectLock?: ObjectLockOptions;
+  /**
+   * The CIS monitoring set: a metric filter and alarm for each of Security
+   * Hub's CloudWatch.1–14 controls, with their exact patterns
+   * (`CIS_MONITORING_CONTROLS`). CloudWatch.5 (trail changes) and
+   * CloudWatch.7 (keys disabled or scheduled for deletion) are always
+   * created; `false` leaves out the other twelve.
+   * @default true
+   */
+  readonly cisAlarms?: boolean;
   /**
    * Management events to record. Only "All" is accepted: "WriteOnly" drops
    * `Decrypt` (a read event), "ReadOnly" drops `DisableKey`,
@@ -74,13 +108,18 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** CIS AWS Foundations 4.7 / Security Hub CloudWatch.7: the pattern must match exactly. */
-export const CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN =
-  "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}";
+function cisControl(control: string): CisMonitoringControl {
+  return CIS_MONITORING_CONTROLS.find((c) => c.control === control)!;
+}
 
-/** CIS AWS Foundations 4.5 (Security Hub CloudWatch.5): CloudTrail configuration changes. */
-export const CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN =
-  "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
+/** CIS AWS Foundations 4.7 / Security Hub CloudWatch.7: the pattern must match exactly. */
+export const CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN = cisControl("CloudWatch.7").pattern;
+
+/** CIS AWS Foundations 4.5 / Security Hub CloudWatch.5: CloudTrail configuration changes. */
+export const CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN = cisControl("CloudWatch.5").pattern;
+
+/** Controls whose alarms every trail has, whatever `cisAlarms` says; their construct IDs predate the CIS set. */
+const ALWAYS_ON_CIS_CONTROLS: Readonly<Record<string, string>> = { "CloudWatch.7": "cis-4-7", "CloudWatch.5": "cis-4-5" };
 
 export const EXCLUDABLE_EVENT_SOURCES: readonly string[] = ["rdsdata.amazonaws.com"];
 
@@ -117,12 +156,14 @@ export function trailNameProblem(name: string): string | undefined {
  *   encrypt the trail's log group, named readers decrypt log files, and
  *   CloudWatch alarms publish to the encrypted alarm topic
  *   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html);
- * - a hardened log bucket (TrailLogBucket); the trail depends on its policy,
- *   because CloudTrail checks it at CreateTrail;
- * - a log group and a delivery role that may only write the trail's streams;
- * - alarms: CIS 4.7 (a customer-managed key disabled or scheduled for
- *   deletion), CIS 4.5 (trail changed or stopped) and a change of the audit
- *   key's own policy.
+ * - a hardened log bucket (TrailLogBucket) that refuses deleting log files,
+ *   with S3 access logging into an AccessLogBucket and optional Object Lock;
+ *   the trail depends on its policy, because CloudTrail checks it at CreateTrail;
+ * - a log group and a delivery role, trusted by CloudTrail for this trail
+ *   only, that may only write the trail's streams;
+ * - alarms: the CIS monitoring set (Security Hub CloudWatch.1–14, or only
+ *   .5 and .7 with `cisAlarms: false`) and changes of the audit key and its
+ *   aliases.
  */
 export class AuditTrail extends Construct {
   /** The underlying `aws_cloudtrail` (escape hatch). */
@@ -132,11 +173,16 @@ export class AuditTrail extends Construct {
   public readonly logGroup: CloudwatchLogGroup;
   public readonly deliveryRole: IamRole;
   public readonly alarmTopic: AlarmTopic;
+  /** CIS 4.7 / CloudWatch.7: a key was disabled or scheduled for deletion. */
   public readonly keyDeletionAlarm: LogMetricAlarm;
-  /** CIS 4.5: someone changed, stopped or deleted a trail. */
+  /** CIS 4.5 / CloudWatch.5: someone changed, stopped or deleted a trail. */
   public readonly trailChangeAlarm: LogMetricAlarm;
-  /** The audit key's own policy was replaced: whoever can do that can stop log delivery. */
-  public readonly auditKeyPolicyChangeAlarm: LogMetricAlarm;
+  /** Every CIS monitoring alarm, by Security Hub control ("CloudWatch.1" …); includes the two above. */
+  public readonly cisAlarms: Readonly<Record<string, LogMetricAlarm>>;
+  /** The audit key's policy, rotation, state, grants or aliases changed: whoever can do that can stop log delivery. */
+  public readonly auditKeyChangeAlarm: LogMetricAlarm;
+  /** The bucket that receives the log bucket's access logs; undefined with `accessLogBucketName` or `accessLogging: false`. */
+  public readonly accessLogBucket?: AccessLogBucket;
   /** Built as strings, so that other stacks can point at them without references. */
   public readonly trailArn: string;
   public readonly logGroupName: string;
@@ -183,15 +229,31 @@ export class AuditTrail extends Construct {
     this.addAuditKeyStatements(props.readerArns ?? []);
     this.key.allowCloudWatchLogs(this.logGroupName);
 
+    const createAccessLogBucket = props.accessLogBucketName === undefined && (props.accessLogging ?? true);
     this.bucket = new TrailLogBucket(this, "bucket", {
       bucketName: props.bucketName,
       key: this.key,
       trailArn: this.trailArn,
       retentionDays: props.bucketRetentionDays,
-      accessLogBucketName: props.accessLogBucketName,
+      accessLogBucketName: createAccessLogBucket ? `${props.bucketName}-access` : props.accessLogBucketName,
+      breakGlassPrincipalArns: props.breakGlassRoleArns,
+      managerPrincipalArns: props.deployerArns,
+      objectLock: props.objectLock,
       preventDestroy: props.preventDestroy,
       tags: props.tags,
     });
+    if (createAccessLogBucket) {
+      this.accessLogBucket = new AccessLogBucket(this, "access-logs", {
+        environment: env,
+        bucketName: `${props.bucketName}-access`,
+        sourceBucketNames: [props.bucketName],
+        retentionDays: props.bucketRetentionDays,
+        preventDestroy: props.preventDestroy,
+        tags: props.tags,
+      });
+      // Logging starts once the target bucket admits the S3 logging service.
+      this.bucket.accessLogging!.dependsOn = [dependable(this.accessLogBucket.bucketPolicy)];
+    }
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: this.logGroupName,
@@ -203,8 +265,15 @@ export class AuditTrail extends Construct {
     this.deliveryRole = new IamRole(this, "delivery-role", {
       name: `${props.trailName}-to-cloudwatch`,
       description: `CloudTrail delivers trail ${props.trailName} to CloudWatch Logs`,
+      // Only for this trail: "The value of aws:SourceArn must be the ARN of the trail … that is using the resource"
+      // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cross-service-confused-deputy-prevention.html).
       assumeRolePolicy: new PolicyDocument([
-        new PolicyStatement({ sid: "CloudTrailAssumesRole", principals: { Service: ["cloudtrail.amazonaws.com"] }, actions: ["sts:AssumeRole"] }),
+        new PolicyStatement({
+          sid: "CloudTrailAssumesRole",
+          principals: { Service: ["cloudtrail.amazonaws.com"] },
+          actions: ["sts:AssumeRole"],
+          conditions: { StringEquals: { "aws:SourceArn": this.trailArn } },
+        }),
       ]).toJsonString(),
       permissionsBoundary: props.rolePermissionsBoundaryArn,
       tags: props.tags ? { ...props.tags } : undefined,
@@ -251,32 +320,32 @@ export class AuditTrail extends Construct {
       emailAddresses: props.alarmEmails,
       tags: props.tags,
     });
-    this.keyDeletionAlarm = new LogMetricAlarm(this, "cis-4-7", {
+    const alarmTopicArn = this.alarmTopic.resource.arn;
+    const cisAlarms: Record<string, LogMetricAlarm> = {};
+    for (const control of CIS_MONITORING_CONTROLS) {
+      const alwaysOnId = ALWAYS_ON_CIS_CONTROLS[control.control];
+      if (alwaysOnId === undefined && props.cisAlarms === false) continue;
+      cisAlarms[control.control] = new LogMetricAlarm(this, alwaysOnId ?? `cis-${control.id}`, {
+        logGroupName: this.logGroup.name,
+        name: `${props.trailName}-${control.id}`,
+        pattern: control.pattern,
+        metricName: control.metricName,
+        description: `${control.cis} / Security Hub ${control.control}: ${control.description}`,
+        alarmTopicArn,
+      });
+    }
+    this.cisAlarms = cisAlarms;
+    this.keyDeletionAlarm = cisAlarms["CloudWatch.7"];
+    this.trailChangeAlarm = cisAlarms["CloudWatch.5"];
+    this.auditKeyChangeAlarm = new LogMetricAlarm(this, "audit-key-change", {
       logGroupName: this.logGroup.name,
-      name: `${props.trailName}-kms-key-disabled-or-scheduled-for-deletion`,
-      pattern: CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN,
-      metricName: "KmsKeyDisabledOrScheduledForDeletion",
+      name: `${props.trailName}-audit-key-change`,
+      pattern: keyChangePattern(this.key.keyArn, env.region, this.key.aliasNames),
+      metricName: "AuditKeyChange",
       description:
-        "CIS 4.7 / Security Hub CloudWatch.7: a customer-managed KMS key was disabled or scheduled for deletion. Data encrypted with it becomes unreadable. Find the DisableKey/ScheduleKeyDeletion event in CloudTrail; if it was not planned, re-enable the key or cancel the deletion (kms:CancelKeyDeletion).",
-      alarmTopicArn: this.alarmTopic.resource.arn,
-    });
-    this.trailChangeAlarm = new LogMetricAlarm(this, "cis-4-5", {
-      logGroupName: this.logGroup.name,
-      name: `${props.trailName}-trail-configuration-changed`,
-      pattern: CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN,
-      metricName: "CloudTrailConfigurationChanged",
-      description:
-        "CIS 4.5: a CloudTrail trail was created, updated, deleted, started or stopped. A stopped or changed audit trail stops the record of key use. Find the event in CloudTrail; if it was not planned, run terraform apply on the audit stack to restore the trail.",
-      alarmTopicArn: this.alarmTopic.resource.arn,
-    });
-    this.auditKeyPolicyChangeAlarm = new LogMetricAlarm(this, "audit-key-policy-change", {
-      logGroupName: this.logGroup.name,
-      name: `${props.trailName}-audit-key-policy-change`,
-      pattern: keyPolicyChangePattern(this.key.keyArn),
-      metricName: "AuditKeyPolicyChange",
-      description:
-        "The policy of the audit key was replaced (PutKeyPolicy). Without its CloudTrail statements the trail cannot write log files. Compare the policy with Terraform (terraform plan on the audit stack) and revert unexpected changes.",
-      alarmTopicArn: this.alarmTopic.resource.arn,
+        "The audit key or its aliases changed (PutKeyPolicy, DisableKeyRotation, DisableKey, ScheduleKeyDeletion, a CreateGrant not made by an AWS service, Create/Update/DeleteAlias; attempts included). " +
+        "Without its CloudTrail statements the trail cannot write log files. Find the event in CloudTrail, compare with Terraform (terraform plan on the audit stack) and revert unexpected changes.",
+      alarmTopicArn,
     });
   }
 

@@ -263,6 +263,13 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
     actions: ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
     source: "internal/service/s3/bucket_lifecycle_configuration.go",
   },
+  aws_s3_bucket_object_lock_configuration: {
+    parent: { attribute: "bucket" },
+    // The bucket is created with object_lock_enabled, which also needs s3:PutBucketVersioning
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html); the versioning row gives it.
+    actions: ["s3:PutBucketObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"],
+    source: "internal/service/s3/bucket_object_lock_configuration.go",
+  },
   aws_s3_bucket_logging: {
     parent: { attribute: "bucket" },
     actions: ["s3:PutBucketLogging", "s3:GetBucketLogging"],

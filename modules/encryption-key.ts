@@ -67,11 +67,12 @@ export interface EncryptionKeyProps extends AwsEnvironment {
  * key-scoped action, so a key policy cannot grant it.) Note that
  * `kms:PutKeyPolicy` lets an administrator rewrite the policy, including
  * granting themselves decrypt: that change is audited in CloudTrail.
+ * Alias actions are left out too: Terraform owns the aliases, and whoever
+ * can repoint an alias can make the next encryption by alias use a key they
+ * own (`KeyUseAlarms` alarms on alias changes).
  */
 export const KEY_ADMIN_ACTIONS = [
   "kms:CancelKeyDeletion",
-  "kms:CreateAlias",
-  "kms:DeleteAlias",
   "kms:DescribeKey",
   "kms:DisableKey",
   "kms:DisableKeyRotation",
@@ -89,7 +90,6 @@ export const KEY_ADMIN_ACTIONS = [
   "kms:ScheduleKeyDeletion",
   "kms:TagResource",
   "kms:UntagResource",
-  "kms:UpdateAlias",
   "kms:UpdateKeyDescription",
 ] as const;
 

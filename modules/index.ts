@@ -20,4 +20,5 @@ export * from "./policy-document";
 export * from "./secrets-manager-secret";
 export * from "./secure-string-parameter";
 export * from "./trail-log-bucket";
+export * from "./unlisted-caller-alarm";
 export * from "./validation";

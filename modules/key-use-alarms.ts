@@ -1,8 +1,9 @@
 import { TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
-import { IAM_PRINCIPAL_ARN_PATTERN, formatArn } from "./aws-environment";
+import { formatArn } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { FILTER_PATTERN_MAX_LENGTH, LogMetricAlarm } from "./log-metric-alarm";
+import { UnlistedCallerAlarm } from "./unlisted-caller-alarm";
 
 export interface KeyUseAlarmsProps {
   /** The workload key to watch. */
@@ -10,29 +11,22 @@ export interface KeyUseAlarmsProps {
   /**
    * Name of the trail's CloudWatch Logs log group (in the audit home region).
    * CloudWatch Logs allows 100 metric filters per log group; this construct
-   * adds 2 per key.
+   * adds 3 per key, plus 1 for each further list of allowed principals (see
+   * {@link UnlistedCallerAlarm}).
    */
   readonly trailLogGroupName: string;
   /** ARN of the SNS topic alarms notify (built as a string by the caller). */
   readonly alarmTopicArn: string;
   /**
-   * IAM role / user ARNs this app granted decrypt on the key (execution roles,
+   * IAM role / user ARNs this app granted use of the key (execution roles,
    * key users, deployers), as literal ARNs (`arn:<partition>:iam::<account>:role/…`,
-   * `:user/…` or `:root`). Decrypts by anyone else raise the alarm.
-   * Tokens are refused: a role ARN must be rewritten into the session ARN
-   * CloudTrail records, which needs the role name at synth time.
+   * `:user/…` or `:root`), each listed exactly, however many there are. A
+   * successful decrypt, re-encrypt or data-key request by anyone else raises
+   * the unexpected-key-use alarm. Tokens are refused: a role ARN must be
+   * rewritten into the session ARN CloudTrail records, which needs the role
+   * name at synth time.
    */
-  readonly allowedDecryptPrincipalArns: readonly string[];
-  /**
-   * Role ARN prefixes (`arn:<p>:iam::<account>:role/<path>/`) whose roles may
-   * decrypt: one clause covers every role under the path, however many there
-   * are (CloudTrail records the role ARN, path included, as
-   * `userIdentity.sessionContext.sessionIssuer.arn`). Give the execution roles
-   * of one stack a common path and list it here, so the pattern stays under
-   * CloudWatch Logs' 1024 characters.
-   * @default none
-   */
-  readonly allowedRoleArnPrefixes?: readonly string[];
+  readonly allowedPrincipalArns: readonly string[];
   /**
    * Provider for the audit home region (metric filters must live with the log
    * group; the alarms with the metrics).
@@ -57,125 +51,83 @@ const SNS_TOPIC_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-gov)?-[a-z]+
 const LOG_GROUP_NAME_PATTERN = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const METRIC_NAMESPACE_PATTERN = /^[^:*$]{1,255}$/;
 
-/**
- * Metric filter pattern that matches a `PutKeyPolicy` call on the key (the
- * key policy was replaced). Like CIS 4.7 / Security Hub CloudWatch.7
- * (https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-7),
- * but scoped to one key.
- */
-export function keyPolicyChangePattern(keyArn: string): string {
-  return `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "${keyArn}") }`;
-}
+/** The denied-use alarm counts attempts per hour: routine configuration reads make some (see {@link deniedKeyUsePattern}). */
+const DENIED_USE_PERIOD_SECONDS = 3600;
 
 /**
- * Metric filter pattern that matches a `Decrypt` with the key by anyone but
- * the allowed principals (KMS calls are management events, logged by default:
+ * Filter clauses selecting a successful use of the key's cryptography for
+ * reading data by a caller that is not an AWS service (KMS calls are
+ * management events, logged by default:
  * https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html):
  *
- * - `$.userIdentity.type != "AWSService"`: AWS services that use the key
- *   through their own service principal (e.g. CloudWatch Logs decrypting an
- *   encrypted log group) are not an unexpected decrypt.
- * - one `$.userIdentity.arn != "…"` clause per allowed principal, in the form
- *   CloudTrail records it (see {@link cloudTrailPrincipalPattern}).
- * - `$.userIdentity.arn NOT EXISTS` as an alternative to those clauses:
- *   identities without an ARN (`AWSAccount`, i.e. a principal of another
- *   account) must raise the alarm whatever a `!=` on a missing field evaluates to.
- *
- * Throws when a principal is not a literal IAM ARN, or when the pattern (with
- * the key ARN measured as a realistic 75-character ARN if it is a token;
- * `KeyUseAlarms` measures with the length of an ARN in the key's own region)
- * is over CloudWatch Logs' 1024-character limit.
+ * - `Decrypt`, `GenerateDataKey*` with the key as `resources[0]`;
+ * - `ReEncrypt` with the key as `resources[0]`: CloudTrail lists "the source
+ *   KMS key and the destination KMS key, in that order"
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/ct-reencrypt.html),
+ *   so moving a ciphertext *from* this key to a key someone else owns, and
+ *   decrypting it there, is seen here;
+ * - `errorCode NOT EXISTS`: the call succeeded (failed calls carry an
+ *   `errorCode`, https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html);
+ * - `userIdentity.type != "AWSService"`: AWS services that use the key
+ *   through their own service principal (CloudWatch Logs encrypting a log
+ *   group, CloudTrail) are expected.
  */
-export function unexpectedDecryptPattern(keyArn: string, allowedPrincipalArns: readonly string[], allowedRoleArnPrefixes: readonly string[] = []): string {
-  return checkedUnexpectedDecryptPattern("unexpected-decrypt pattern", keyArn, allowedPrincipalArns, allowedRoleArnPrefixes);
-}
-
-/** `sampleKeyArn` stands in for an unresolved `keyArn` when the pattern is measured. */
-function checkedUnexpectedDecryptPattern(
-  what: string,
-  keyArn: string,
-  allowedPrincipalArns: readonly string[],
-  allowedRoleArnPrefixes: readonly string[],
-  sampleKeyArn = SAMPLE_KEY_ARN,
-): string {
-  const principals = [...new Set(allowedPrincipalArns.map((arn) => principalPattern(what, arn)))];
-  const rolePrefixes = [...new Set(allowedRoleArnPrefixes)];
-  for (const prefix of rolePrefixes) {
-    if (Token.isUnresolved(prefix) || !ROLE_ARN_PREFIX_PATTERN.test(prefix)) {
-      throw new Error(`${what}: allowedRoleArnPrefixes contains "${prefix}", which is not a role ARN prefix; use arn:aws:iam::<account-id>:role/<path>/ (ending with "/")`);
-    }
-  }
-  const pattern = buildUnexpectedDecryptPattern(keyArn, principals, rolePrefixes);
-  const measured = Token.isUnresolved(keyArn) ? buildUnexpectedDecryptPattern(sampleKeyArn, principals, rolePrefixes) : pattern;
-  if (measured.length > FILTER_PATTERN_MAX_LENGTH) {
-    throw new Error(
-      `${what}: the unexpected-decrypt filter pattern for ${principals.length} allowed principal(s) is ${measured.length} characters, over the CloudWatch Logs limit of ${FILTER_PATTERN_MAX_LENGTH}; ` +
-        "put the roles that decrypt with this key under a common IAM path and pass it in allowedRoleArnPrefixes instead of one ARN each",
-    );
-  }
-  return pattern;
+export function keyUseClauses(keyArn: string): string[] {
+  return [
+    "($.eventSource = kms.amazonaws.com)",
+    "(($.eventName = Decrypt) || ($.eventName = ReEncrypt) || ($.eventName = GenerateDataKey*))",
+    `($.resources[0].ARN = "${keyArn}")`,
+    "($.errorCode NOT EXISTS)",
+    '($.userIdentity.type != "AWSService")',
+  ];
 }
 
 /**
- * The `userIdentity.arn` CloudTrail records for calls made by an IAM
- * principal, as a filter-pattern string value:
- *
- * - a role `arn:<p>:iam::<acct>:role/<path/>name` calls AWS through a session,
- *   recorded as `arn:<p>:sts::<acct>:assumed-role/<name>/<session>`. The
- *   session ARN carries the role *name only*: the IAM path is dropped. The
- *   session name is chosen by the caller (for Lambda it is the function
- *   name), so it becomes a trailing `*` wildcard; CloudWatch Logs filter
- *   patterns accept `*` at the start or end of a string value with `=` and `!=`
- *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html,
- *   "Matching terms in JSON log events"). The `/` before it keeps a role named
- *   `fn` from also covering `fn-admin`.
- * - a user `arn:<p>:iam::<acct>:user/<path/>name` is recorded with its own ARN
- *   and stays as given;
- * - the account root `arn:<p>:iam::<acct>:root` stays as given.
+ * Metric filter pattern that matches a *refused* decrypt, re-encrypt or
+ * data-key request on the key, by anyone. Low severity: when someone reads a
+ * function's configuration (the console, the AWS Config recorder, a posture
+ * scanner), Lambda tries to decrypt its environment as that caller
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html),
+ * and the key policy refuses callers it does not list, so such attempts are
+ * routine. They are kept apart from successful use so that they cannot drown it.
  */
-export function cloudTrailPrincipalPattern(principalArn: string): string {
-  return principalPattern("unexpected-decrypt pattern", principalArn);
+export function deniedKeyUsePattern(keyArn: string): string {
+  return `{ ($.eventSource = kms.amazonaws.com) && (($.eventName = Decrypt) || ($.eventName = ReEncrypt) || ($.eventName = GenerateDataKey*)) && ($.resources[0].ARN = "${keyArn}") && ($.errorCode = "*") }`;
 }
 
-function principalPattern(what: string, principalArn: string): string {
-  if (Token.isUnresolved(principalArn)) {
+/**
+ * Metric filter pattern that matches a change to the key or to who reaches
+ * it, succeeded or refused:
+ *
+ * - on the key (`resources[0]`): `PutKeyPolicy`, `DisableKeyRotation`,
+ *   `DisableKey`, `ScheduleKeyDeletion`, and `CreateGrant` not made by an
+ *   AWS service on a caller's behalf (`userIdentity.invokedBy` is set when a
+ *   service makes the call: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html);
+ * - `CreateAlias`, `UpdateAlias`, `DeleteAlias` of one of the key's aliases
+ *   in its region (`requestParameters.aliasName`; alias names are per
+ *   region, and the same names exist in every region of the app). A repointed
+ *   alias would make the next encryption by alias use someone else's key.
+ *
+ * Throws when the pattern is over CloudWatch Logs' 1,024 characters (many or
+ * long aliases); `sampleKeyArn` stands in for an unresolved `keyArn` then.
+ */
+export function keyChangePattern(keyArn: string, region: string, aliasNames: readonly string[], sampleKeyArn = SAMPLE_KEY_ARN): string {
+  const build = (arn: string) => {
+    const onKey =
+      `(($.resources[0].ARN = "${arn}") && (($.eventName = PutKeyPolicy) || ($.eventName = DisableKeyRotation) || ($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)` +
+      " || (($.eventName = CreateGrant) && ($.userIdentity.invokedBy NOT EXISTS))))";
+    if (aliasNames.length === 0) return `{ ($.eventSource = kms.amazonaws.com) && ${onKey} }`;
+    const aliases = aliasNames.map((name) => `($.requestParameters.aliasName = "${name}")`).join(" || ");
+    const onAliases = `(($.awsRegion = "${region}") && (($.eventName = CreateAlias) || ($.eventName = UpdateAlias) || ($.eventName = DeleteAlias)) && (${aliases}))`;
+    return `{ ($.eventSource = kms.amazonaws.com) && (${onKey} || ${onAliases}) }`;
+  };
+  const measured = build(Token.isUnresolved(keyArn) ? sampleKeyArn : keyArn).length;
+  if (measured > FILTER_PATTERN_MAX_LENGTH) {
     throw new Error(
-      `${what}: allowedDecryptPrincipalArns contains an unresolved Terraform reference (${principalArn}); ` +
-        "the role name is needed at synth time to match CloudTrail's session ARN, so pass literal ARNs such as arn:aws:iam::111111111111:role/my-function-eu-west-1",
+      `key-change pattern: with ${aliasNames.length} alias(es) the pattern is ${measured} characters, over the CloudWatch Logs limit of ${FILTER_PATTERN_MAX_LENGTH}; give the key fewer or shorter aliases`,
     );
   }
-  if (!IAM_PRINCIPAL_ARN_PATTERN.test(principalArn)) {
-    throw new Error(
-      `${what}: allowedDecryptPrincipalArns contains "${principalArn}", which is not an IAM principal ARN; use arn:aws:iam::<account-id>:role/<name>, :user/<name> or :root`,
-    );
-  }
-  const [, partition, , , account, resource] = principalArn.split(":");
-  if (resource.startsWith("role/")) {
-    const name = resource.slice(resource.lastIndexOf("/") + 1);
-    return `arn:${partition}:sts::${account}:assumed-role/${name}/*`;
-  }
-  return principalArn;
-}
-
-const ROLE_ARN_PREFIX_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)+$/;
-
-function buildUnexpectedDecryptPattern(keyArn: string, principals: readonly string[], rolePrefixes: readonly string[]): string {
-  const clauses = [
-    "($.eventSource = kms.amazonaws.com)",
-    "($.eventName = Decrypt)",
-    `($.resources[0].ARN = "${keyArn}")`,
-    '($.userIdentity.type != "AWSService")',
-  ];
-  if (principals.length > 0) {
-    const notAllowed = principals.map((p) => `($.userIdentity.arn != "${p}")`).join(" && ");
-    clauses.push(`(($.userIdentity.arn NOT EXISTS) || (${notAllowed}))`);
-  }
-  if (rolePrefixes.length > 0) {
-    const issuer = "$.userIdentity.sessionContext.sessionIssuer.arn";
-    const notAllowed = rolePrefixes.map((prefix) => `(${issuer} != "${prefix}*")`).join(" && ");
-    clauses.push(`((${issuer} NOT EXISTS) || (${notAllowed}))`);
-  }
-  return `{ ${clauses.join(" && ")} }`;
+  return build(keyArn);
 }
 
 /**
@@ -183,20 +135,24 @@ function buildUnexpectedDecryptPattern(keyArn: string, principals: readonly stri
  * workload key, created in the audit home region (pass that region's aliased
  * provider):
  *
- * - `policyChange*`: the key policy was replaced (`PutKeyPolicy`);
- * - `unexpectedDecrypt*`: someone other than the allowed principals (and other
- *   than an AWS service principal) decrypted with the key.
+ * - `unexpectedKeyUse` (high severity): a successful `Decrypt`, `ReEncrypt`
+ *   from the key, or `GenerateDataKey*` by anyone but the allowed principals
+ *   and AWS services ({@link keyUseClauses}); every principal is listed
+ *   exactly ({@link UnlistedCallerAlarm});
+ * - `deniedKeyUse` (low severity, counted per hour): refused attempts
+ *   ({@link deniedKeyUsePattern});
+ * - `keyChange`: the key's policy, rotation, state, grants or aliases
+ *   changed ({@link keyChangePattern}).
  *
- * Each alarm fires on the first matching event in a 5-minute window and
- * notifies the SNS topic. Metric, filter and alarm names carry the key's
- * first alias and region (`UnexpectedDecrypt-<alias>-<region>`), so that the
- * keys of several stacks share one namespace in the audit region without
- * counting each other's events.
- * CloudWatch Logs allows 100 metric filters per log group; this adds 2.
+ * Each alarm notifies the SNS topic when it fires. Metric, filter and alarm
+ * names carry the key's first alias and region
+ * (`<alias>-<region>-unexpected-key-use`), so that the keys of several stacks
+ * share one namespace in the audit region without counting each other's events.
  */
 export class KeyUseAlarms extends Construct {
-  public readonly policyChange: LogMetricAlarm;
-  public readonly unexpectedDecrypt: LogMetricAlarm;
+  public readonly unexpectedKeyUse: UnlistedCallerAlarm;
+  public readonly deniedKeyUse: LogMetricAlarm;
+  public readonly keyChange: LogMetricAlarm;
 
   constructor(scope: Construct, id: string, props: KeyUseAlarmsProps) {
     super(scope, id);
@@ -213,36 +169,60 @@ export class KeyUseAlarms extends Construct {
     }
 
     const key = props.key;
-    const region = key.environment.region;
+    // Read once: each read of a resource attribute is a new token, and the measurement replaces this one.
+    const keyArn = key.keyArn;
+    const env = key.environment;
+    const region = env.region;
     const alias = key.aliasNames[0].slice("alias/".length);
     const prefix = `${alias}-${region}`;
     // Measure with an ARN of the key's real length when its account and region are known (regions differ in length).
-    const env = key.environment;
     const sampleKeyArn = [env.partition, env.region, env.accountId].some((v) => Token.isUnresolved(v))
       ? SAMPLE_KEY_ARN
       : formatArn(env, "kms", `key/${SAMPLE_KEY_ID}`);
-    const decryptPattern = checkedUnexpectedDecryptPattern(what, key.keyArn, props.allowedDecryptPrincipalArns, props.allowedRoleArnPrefixes ?? [], sampleKeyArn);
-
+    const logs = `CloudTrail (log group ${props.trailLogGroupName})`;
     const common = { logGroupName: props.trailLogGroupName, metricNamespace: namespace, alarmTopicArn: props.alarmTopicArn, provider: props.provider };
-    this.policyChange = new LogMetricAlarm(this, "policy-change", {
+
+    this.unexpectedKeyUse = new UnlistedCallerAlarm(this, "unexpected-key-use", {
       ...common,
-      name: `${prefix}-policy-change`,
-      pattern: keyPolicyChangePattern(key.keyArn),
-      metricName: `WorkloadKeyPolicyChange-${prefix}`,
+      name: `${prefix}-unexpected-key-use`,
+      eventClauses: keyUseClauses(keyArn),
+      allowedPrincipalArns: props.allowedPrincipalArns,
+      metricName: `UnexpectedKeyUse-${prefix}`,
+      measureTokensAs: Token.isUnresolved(keyArn) ? { [keyArn]: sampleKeyArn } : {},
       description:
-        `The key policy of KMS key alias/${alias} in ${region} was replaced (PutKeyPolicy). ` +
-        `Find the PutKeyPolicy event for this key in CloudTrail (log group ${props.trailLogGroupName}) to see who changed it and how. ` +
-        "If the change did not come from the deploy pipeline, revert it (terraform apply restores the policy) and investigate the caller.",
+        `High severity: a principal outside the allowed list decrypted, re-encrypted from, or generated a data key with KMS key alias/${alias} in ${region}, and KMS allowed it. ` +
+        `Find the Decrypt/ReEncrypt/GenerateDataKey events for this key in ${logs}; check userIdentity and sourceIPAddress. ` +
+        "If the caller should not have access, remove its permission (key policy or IAM), rotate every value it could read, and investigate; if it should, add it to the configuration.",
     });
-    this.unexpectedDecrypt = new LogMetricAlarm(this, "unexpected-decrypt", {
+    this.deniedKeyUse = new LogMetricAlarm(this, "denied-key-use", {
       ...common,
-      name: `${prefix}-unexpected-decrypt`,
-      pattern: decryptPattern,
-      metricName: `UnexpectedDecrypt-${prefix}`,
+      name: `${prefix}-denied-key-use`,
+      pattern: deniedKeyUsePattern(keyArn),
+      metricName: `DeniedKeyUse-${prefix}`,
+      periodSeconds: DENIED_USE_PERIOD_SECONDS,
       description:
-        `A principal outside the allowed list decrypted with KMS key alias/${alias} in ${region}. ` +
-        `Find the Decrypt events for this key in CloudTrail (log group ${props.trailLogGroupName}) and check userIdentity and sourceIPAddress. ` +
-        "If the caller should not have access, remove its permission (key policy or IAM), rotate the secrets it could read, and investigate; if it should, add it to the allowed principals.",
+        `Low severity: KMS refused a Decrypt/ReEncrypt/GenerateDataKey with key alias/${alias} in ${region} in the last hour. ` +
+        "Reading a function's configuration (console, AWS Config, scanners) makes Lambda try to decrypt as the reader, so some refusals are routine. " +
+        `Look at errorCode, userIdentity and userAgent of these events in ${logs}; repeated refusals for one caller, or ReEncrypt attempts, deserve a closer look.`,
     });
+    this.keyChange = new LogMetricAlarm(this, "key-change", {
+      ...common,
+      name: `${prefix}-key-change`,
+      pattern: checked(what, () => keyChangePattern(keyArn, region, key.aliasNames, sampleKeyArn)),
+      metricName: `WorkloadKeyChange-${prefix}`,
+      description:
+        `KMS key alias/${alias} in ${region} or its aliases changed: PutKeyPolicy, DisableKeyRotation, DisableKey, ScheduleKeyDeletion, a CreateGrant not made by an AWS service, or Create/Update/DeleteAlias (attempts included). ` +
+        `Find the event in ${logs} to see who did what. ` +
+        "If it did not come from the deploy pipeline, run terraform apply on the stack to restore policy, rotation and aliases, revoke unknown grants (kms:RevokeGrant), cancel a deletion (kms:CancelKeyDeletion) and investigate the caller.",
+    });
+  }
+}
+
+/** Runs `build`, prefixing its error message with `what`. */
+function checked<T>(what: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}`);
   }
 }

@@ -19,6 +19,12 @@ export interface LogMetricAlarmProps {
   readonly alarmTopicArn: string;
   /** Provider of the log group's region. @default the stack's default provider */
   readonly provider?: TerraformProvider;
+  /**
+   * Length of the window the alarm counts events in; it fires on the first
+   * matching event of a window and notifies once per change of state.
+   * @default 300
+   */
+  readonly periodSeconds?: number;
 }
 
 /** CloudWatch Logs limits a filter pattern to 1024 characters (PutMetricFilter API). */
@@ -26,7 +32,7 @@ export const FILTER_PATTERN_MAX_LENGTH = 1024;
 
 /**
  * A metric filter on a log group and an alarm that fires on the first
- * matching event in a 5-minute window: the shape of every CIS AWS
+ * matching event in a window (5 minutes by default): the shape of every CIS AWS
  * Foundations monitoring control (section 4).
  */
 export class LogMetricAlarm extends Construct {
@@ -50,7 +56,7 @@ export class LogMetricAlarm extends Construct {
       namespace,
       metricName: props.metricName,
       statistic: "Sum",
-      period: 300,
+      period: props.periodSeconds ?? 300,
       evaluationPeriods: 1,
       threshold: 1,
       comparisonOperator: "GreaterThanOrEqualToThreshold",

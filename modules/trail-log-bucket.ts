@@ -1,6 +1,7 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -8,7 +9,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { partitionForRegion, REGION_PATTERN } from "./aws-environment";
+import { checkPrincipalArns, partitionForRegion, REGION_PATTERN } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { checkIntegerRange } from "./validation";
@@ -48,6 +49,37 @@ export interface TrailLogBucketProps {
    */
   readonly accessLogBucketName?: string;
   /**
+   * Principals that may still delete log objects and versions (a break-glass
+   * role). The bucket policy refuses `s3:DeleteObject`/`DeleteObjectVersion`
+   * to everyone else, whatever their IAM policies allow (an explicit Deny
+   * wins: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+   * Expiry by the lifecycle rule is done by S3 itself and goes on.
+   * @default none: nobody deletes log objects
+   */
+  readonly breakGlassPrincipalArns?: readonly string[];
+  /**
+   * Principals that manage the bucket with Terraform (the deploy pipeline).
+   * When this or `breakGlassPrincipalArns` names anyone, the bucket policy
+   * also refuses changing or removing the bucket policy, the lifecycle
+   * rules, versioning, Object Lock and access logging to everyone not named
+   * in either list. With both empty that Deny is left out, because it would
+   * lock out whoever runs Terraform.
+   * @default none
+   */
+  readonly managerPrincipalArns?: readonly string[];
+  /**
+   * S3 Object Lock with a default retention for every new log object:
+   * "GOVERNANCE" (principals with `s3:BypassGovernanceRetention` may still
+   * delete) or "COMPLIANCE" (nobody, not even the root user, can delete a
+   * locked version before its retention ends:
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html).
+   * Object Lock can only be turned on for a new bucket; an existing trail
+   * bucket must be replaced (see the docs).
+   * `retentionDays` must not be above `retentionDays` of the bucket.
+   * @default no Object Lock
+   */
+  readonly objectLock?: ObjectLockOptions;
+  /**
    * Terraform `prevent_destroy` on the bucket: audit logs are evidence. Turn it
    * off only for throw-away environments (tests, emulators).
    * @default true
@@ -56,6 +88,24 @@ export interface TrailLogBucketProps {
   /** Tags of the bucket. @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
+
+export interface ObjectLockOptions {
+  readonly mode: "GOVERNANCE" | "COMPLIANCE";
+  /** Default retention of each new object version, in days (1–36500). */
+  readonly retentionDays: number;
+}
+
+/** Object actions that destroy log files; refused to all but the break-glass principals. */
+const DELETE_LOG_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion"];
+/** Bucket settings that protect the log files; refused to all but the managers and break-glass principals. */
+const PROTECTION_CHANGE_ACTIONS = [
+  "s3:DeleteBucketPolicy",
+  "s3:PutBucketLogging",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutBucketPolicy",
+  "s3:PutBucketVersioning",
+  "s3:PutLifecycleConfiguration",
+];
 
 /** Lifecycle rule ID; stable, because changing it replaces the rule in S3. */
 const LIFECYCLE_RULE_ID = "expire-audit-logs";
@@ -96,10 +146,13 @@ const TRAIL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
  * - versioned, SSE-KMS with the audit key and S3 Bucket Keys;
  * - log objects (current and noncurrent versions) expire after
  *   `retentionDays`; incomplete multipart uploads are aborted after 7 days;
- * - optional S3 server access logging into another bucket;
- * - a bucket policy that refuses plain HTTP and lets only the named trail
+ * - optional S3 server access logging into another bucket, optional Object Lock;
+ * - a bucket policy that refuses plain HTTP, lets only the named trail
  *   check the ACL and write under `AWSLogs/<account>/`, per
- *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html.
+ *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html,
+ *   refuses deleting log objects to all but the break-glass principals, and
+ *   (with managers or break-glass principals named) refuses changing the
+ *   bucket's protections to everyone else.
  *
  * CloudTrail checks the bucket policy when the trail is created, so the trail
  * must depend on {@link TrailLogBucket.bucketPolicy} (`depends_on`).
@@ -118,6 +171,8 @@ export class TrailLogBucket extends Construct {
   public readonly lifecycleConfiguration: S3BucketLifecycleConfiguration;
   /** The access-logging configuration; undefined without `accessLogBucketName`. */
   public readonly accessLogging?: S3BucketLoggingA;
+  /** The Object Lock configuration; undefined without `objectLock`. */
+  public readonly objectLockConfiguration?: S3BucketObjectLockConfigurationA;
 
   constructor(scope: Construct, id: string, props: TrailLogBucketProps) {
     super(scope, id);
@@ -138,6 +193,21 @@ export class TrailLogBucket extends Construct {
       }
     }
     checkTrailArn(what, props.trailArn, env);
+    const breakGlass = [...(props.breakGlassPrincipalArns ?? [])];
+    const managers = [...(props.managerPrincipalArns ?? [])];
+    checkPrincipalArns(`${what}: breakGlassPrincipalArns`, breakGlass);
+    checkPrincipalArns(`${what}: managerPrincipalArns`, managers);
+    if (props.objectLock) {
+      checkIntegerRange(`${what}: objectLock.retentionDays`, props.objectLock.retentionDays, 1, 36500);
+      if (!["GOVERNANCE", "COMPLIANCE"].includes(props.objectLock.mode)) {
+        throw new Error(`${what}: objectLock.mode "${props.objectLock.mode}" is invalid; use "GOVERNANCE" or "COMPLIANCE"`);
+      }
+      if (props.objectLock.retentionDays > retentionDays) {
+        throw new Error(
+          `${what}: objectLock.retentionDays ${props.objectLock.retentionDays} is above retentionDays ${retentionDays}; the lifecycle rule could not expire locked versions — lower objectLock.retentionDays or raise retentionDays`,
+        );
+      }
+    }
 
     const bucketArn = `arn:${env.partition}:s3:::${props.bucketName}`;
 
@@ -145,6 +215,8 @@ export class TrailLogBucket extends Construct {
       bucket: props.bucketName,
       // Never delete log objects together with the bucket: emptying an audit bucket must be a deliberate act.
       forceDestroy: false,
+      // Object Lock can only be enabled when the bucket is created (the provider replaces the bucket otherwise).
+      objectLockEnabled: props.objectLock ? true : undefined,
       tags: props.tags ? { ...props.tags } : undefined,
       lifecycle: { preventDestroy: props.preventDestroy ?? true },
     });
@@ -209,6 +281,14 @@ export class TrailLogBucket extends Construct {
       });
     }
 
+    if (props.objectLock) {
+      this.objectLockConfiguration = new S3BucketObjectLockConfigurationA(this, "object-lock", {
+        bucket,
+        rule: { defaultRetention: { mode: props.objectLock.mode, days: props.objectLock.retentionDays } },
+        dependsOn: [this.versioning],
+      });
+    }
+
     const cloudTrail = { Service: ["cloudtrail.amazonaws.com"] };
     // aws:SourceArn names the one trail allowed to use the bucket (confused-deputy protection).
     const sourceArn = { "aws:SourceArn": props.trailArn };
@@ -236,6 +316,27 @@ export class TrailLogBucket extends Construct {
         resources: [`${bucketArn}/AWSLogs/${env.accountId}/*`],
         conditions: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", ...sourceArn } },
       }),
+      // aws:PrincipalArn is the role's ARN for a role session (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+      new PolicyStatement({
+        sid: "DenyDeletingLogFiles",
+        effect: "Deny",
+        principals: { AWS: ["*"] },
+        actions: DELETE_LOG_ACTIONS,
+        resources: [`${bucketArn}/*`],
+        conditions: breakGlass.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": breakGlass } } : undefined,
+      }),
+      ...(managers.length + breakGlass.length > 0
+        ? [
+            new PolicyStatement({
+              sid: "DenyChangingLogProtection",
+              effect: "Deny",
+              principals: { AWS: ["*"] },
+              actions: PROTECTION_CHANGE_ACTIONS,
+              resources: [bucketArn],
+              conditions: { ArnNotEquals: { "aws:PrincipalArn": [...new Set([...managers, ...breakGlass])] } },
+            }),
+          ]
+        : []),
     ]);
 
     this.bucketPolicy = new S3BucketPolicy(this, "policy", {

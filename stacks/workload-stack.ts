@@ -47,7 +47,7 @@ export class WorkloadStack extends TerraformStack {
       allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     });
     const env = this.key.environment;
-    // One IAM path per stack for its execution roles: the unexpected-decrypt alarm allows the path, not each role.
+    // One IAM path per stack for its execution roles, so that they are easy to tell apart in IAM.
     const rolePath = `/${config.project}/${region}/`;
 
     // Each stack has its own copy of every secret of its account, encrypted with its own key.
@@ -104,9 +104,8 @@ export class WorkloadStack extends TerraformStack {
       provider: auditRegion,
       trailLogGroupName: props.trailLogGroupName,
       alarmTopicArn: props.alarmTopicArn,
-      // All execution roles of this stack share the path, so one clause covers any number of functions.
-      allowedRoleArnPrefixes: [formatArn(env, "iam", `role${rolePath}`, { global: true })],
-      allowedDecryptPrincipalArns: [...account.keyUserArns, ...account.deployerArns],
+      // Every principal exactly: a path would also admit any role someone creates under it later.
+      allowedPrincipalArns: [...this.functions.map((fn) => fn.role.principalArn), ...account.keyUserArns, ...account.deployerArns],
     });
 
     new TerraformOutput(this, "key_arn", { value: this.key.keyArn, description: "ARN of the workload key" });

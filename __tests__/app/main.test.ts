@@ -110,8 +110,8 @@ function stagingOnly(document: Doc): void {
 /**
  * A config that passes config validation but whose key policies exceed KMS's 32 KB limit: a construct
  * validation fails at synth, after cdktf wrote the stacks. Administrators, because they are in every key
- * policy of the account but not in the unexpected-decrypt alarm's pattern (key users and deployers are,
- * and that pattern's 1024-character limit is checked earlier, in a constructor). The production audit
+ * policy of the account but not in the unexpected-key-use alarm's patterns (key users and deployers are,
+ * split over as many filters as needed). The production audit
  * stack is synthesized before the production workload stacks, so its audit key ("key") is reported.
  */
 function oversizedKeyPolicyConfig(folder: string): string {
@@ -130,7 +130,7 @@ describe("node dist/main.js", () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe(
       `synthesized 8 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: ${STACKS.join(", ")}\n` +
-        `access check: 840 requests evaluated, as expected; who can use which key: ${outdir}/access.md\n` +
+        `access check: 908 requests evaluated, as expected; who can use which key: ${outdir}/access.md\n` +
         `deploy pipeline policies: ${outdir}/deployer-policy-staging.json, ${outdir}/deployer-policy-production.json`,
     );
     for (const stack of STACKS) {

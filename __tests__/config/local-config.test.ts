@@ -333,7 +333,8 @@ describe("synthesized stacks", () => {
     // Two accounts: a workload key per region and an audit key per account, one log bucket per account.
     expect(preventDestroy(local, "aws_kms_key")).toEqual([false, false, false, false, false, false]);
     expect(preventDestroy(defaults, "aws_kms_key")).toEqual([true, true, true, true, true, true]);
-    expect(preventDestroy(local, "aws_s3_bucket")).toEqual([false, false]);
-    expect(preventDestroy(defaults, "aws_s3_bucket")).toEqual([true, true]);
+    // The trail log bucket and the access-log bucket of each account.
+    expect(preventDestroy(local, "aws_s3_bucket")).toEqual([false, false, false, false]);
+    expect(preventDestroy(defaults, "aws_s3_bucket")).toEqual([true, true, true, true]);
   });
 });

@@ -98,10 +98,14 @@ function defaultAudit(project: string, accountId: string, homeRegion: string): A
     allowShortLogRetention: false,
     bucketRetentionDays: 365,
     accessLogBucketName: undefined,
+    accessLogging: true,
     alarmEmails: [],
     readerArns: [],
     readWriteType: "All",
     excludeManagementEventSources: [],
+    breakGlassRoleArns: [],
+    objectLock: undefined,
+    cisAlarms: true,
   };
 }
 
@@ -154,7 +158,7 @@ describe("validateConfig: the default configuration", () => {
             },
           },
           allowIamToGrantKeyUse: false,
-          audit: defaultAudit("payments", "111111111111", "eu-west-1"),
+          audit: { ...defaultAudit("payments", "111111111111", "eu-west-1"), alarmEmails: ["staging-alerts@example.com"] },
         },
         {
           name: "production",
@@ -826,10 +830,14 @@ describe("validateConfig: accounts[].audit", () => {
       allowShortLogRetention: false,
       bucketRetentionDays: 365,
       accessLogBucketName: undefined,
+      accessLogging: true,
       alarmEmails: [],
       readerArns: [],
       readWriteType: "All",
       excludeManagementEventSources: [],
+      breakGlassRoleArns: [],
+      objectLock: undefined,
+      cisAlarms: true,
     });
     // Bucket names are global: each account gets its own.
     expect(config.accounts[0].audit.bucketName).toBe("payments-audit-logs-111111111111");
@@ -860,10 +868,14 @@ describe("validateConfig: accounts[].audit", () => {
       allowShortLogRetention: true,
       bucketRetentionDays: 36500,
       accessLogBucketName: "acme-access-logs-222222222222",
+      accessLogging: true,
       alarmEmails: ["security@example.com", "oncall+kms@example.org"],
       readerArns: ["arn:aws:iam::222222222222:role/security-auditor", "arn:aws:iam::333333333333:user/external-auditor"],
       readWriteType: "All",
       excludeManagementEventSources: ["rdsdata.amazonaws.com"],
+      breakGlassRoleArns: ["arn:aws:iam::222222222222:role/audit-break-glass"],
+      objectLock: { mode: "COMPLIANCE", retentionDays: 3650 },
+      cisAlarms: false,
     };
     document.accounts[1].audit = structuredClone(audit);
     expect(validateConfig(document, configFile).accounts[1].audit).toEqual(audit);
@@ -918,6 +930,52 @@ describe("validateConfig: accounts[].audit", () => {
     const issue = onlyIssue(document);
     expect(issue.path).toBe("accounts[1].audit.bucketName");
     expect(issue.message).toContain(`"${bucketName}" ${reason}`);
+  });
+
+  test("fails when the access-log bucket the audit stack creates (<bucketName>-access) would break the S3 naming rules, unless logging goes elsewhere", () => {
+    const bucketName = `acme-audit-${"x".repeat(50)}`; // 61 characters: valid itself, 68 with "-access"
+    const document = doc();
+    document.accounts[1].audit.bucketName = bucketName;
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[1].audit.bucketName");
+    expect(issue.message).toBe(
+      `the access-log bucket the audit stack creates for it, "${bucketName}-access" has 68 characters; shorten bucketName, name an existing bucket in accessLogBucketName, or set accessLogging to false`,
+    );
+    document.accounts[1].audit.accessLogging = false;
+    expect(validateConfig(document, configFile).accounts[1].audit).toMatchObject({ bucketName, accessLogging: false });
+    document.accounts[1].audit.accessLogging = true;
+    document.accounts[1].audit.accessLogBucketName = "acme-existing-access-logs";
+    expect(validateConfig(document, configFile).accounts[1].audit).toMatchObject({ bucketName, accessLogBucketName: "acme-existing-access-logs" });
+  });
+
+  test.each([
+    [{ mode: "GOVERNANCE" }, "objectLock.retentionDays", "missing; give the days each log file stays locked"],
+    [{ retentionDays: 30 }, "objectLock.mode", 'missing; use "GOVERNANCE"'],
+    [{ mode: "governance", retentionDays: 30 }, "objectLock.mode", '"governance" is not supported; use one of GOVERNANCE, COMPLIANCE'],
+    [{ mode: "COMPLIANCE", retentionDays: 400 }, "objectLock.retentionDays", "400 is above bucketRetentionDays (365): the lifecycle rule could not expire locked log files"],
+    [{ mode: "COMPLIANCE", retentionDays: 30, years: 1 }, "objectLock.years", "unknown field; allowed fields are mode, retentionDays"],
+  ])("fails when objectLock is %j", (objectLock, field, message) => {
+    const document = doc();
+    document.accounts[0].audit = { objectLock };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe(`accounts[0].audit.${field}`);
+    expect(issue.message).toContain(message);
+  });
+
+  test("fails when a break-glass principal is not a role ARN", () => {
+    const document = doc();
+    document.accounts[0].audit = { breakGlassRoleArns: ["arn:aws:iam::111111111111:user/alice"] };
+    const issue = onlyIssue(document);
+    expect(issue.path).toBe("accounts[0].audit.breakGlassRoleArns[0]");
+    expect(issue.message).toContain('"arn:aws:iam::111111111111:user/alice" is invalid; use an IAM role ARN such as arn:aws:iam::111111111111:role/audit-break-glass');
+  });
+
+  test("fails when cisAlarms or accessLogging is not a boolean", () => {
+    const document = doc();
+    document.accounts[0].audit = { cisAlarms: "yes", accessLogging: 0 };
+    const error = configError(document);
+    expect(issueAt(error, "accounts[0].audit.cisAlarms").message).toBe('expected true or false, got "yes"');
+    expect(issueAt(error, "accounts[0].audit.accessLogging").message).toBe("expected true or false, got 0");
   });
 
   test("fails when accessLogBucketName is outside the S3 naming rules", () => {
@@ -1045,7 +1103,7 @@ describe("validateConfig: accounts[].audit", () => {
     const issue = onlyIssue(document);
     expect(issue.path).toBe("accounts[1].audit.retentionDays");
     expect(issue.message).toBe(
-      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, alarmEmails, readerArns, readWriteType, excludeManagementEventSources",
+      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, accessLogging, alarmEmails, readerArns, readWriteType, excludeManagementEventSources, breakGlassRoleArns, objectLock, cisAlarms",
     );
   });
 

@@ -28,7 +28,7 @@ import {
   ListKeysCommand,
 } from "@aws-sdk/client-kms";
 import { CreateFunctionCommand, GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetBucketLoggingCommand, HeadBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "crypto";
 import { createDeterministicZip } from "../../modules/deterministic-zip";
@@ -394,10 +394,46 @@ describe("IAM enforcement of identity policies", () => {
   });
 });
 
+describe("S3 access logging into a bucket whose policy lists the logging service", () => {
+  /** A source and a target bucket; the target's policy is AccessLogBucket's, with lists. */
+  async function buckets(server: MotoServer, prefix: string) {
+    const s3 = track(new S3Client({ ...config(server), forcePathStyle: true }));
+    const [source, target] = [`${prefix}-logs`, `${prefix}-logs-access`];
+    for (const bucket of [source, target]) await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const policy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "S3ServerAccessLogsPolicy",
+          Effect: "Allow",
+          Principal: { Service: ["logging.s3.amazonaws.com"] },
+          Action: ["s3:PutObject"],
+          Resource: [`arn:aws:s3:::${target}/${source}/*`],
+          Condition: { ArnLike: { "aws:SourceArn": [`arn:aws:s3:::${source}`] }, StringEquals: { "aws:SourceAccount": MOTO_DEFAULT_ACCOUNT } },
+        },
+      ],
+    };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: target, Policy: JSON.stringify(policy) }));
+    const enable = () => s3.send(new PutBucketLoggingCommand({ Bucket: source, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: `${source}/` } } }));
+    return { s3, source, target, enable };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    const { enable } = await buckets(plain, "plain");
+    await expect(enable()).rejects.toMatchObject({ name: "InvalidTargetBucketForLogging" });
+  });
+
+  test("the patched server fixes it", async () => {
+    const { s3, source, target, enable } = await buckets(patched, "patched");
+    await enable();
+    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: source }))).LoggingEnabled).toEqual({ TargetBucket: target, TargetPrefix: `${source}/` });
+  });
+});
+
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists",
     );
   });
 

@@ -102,7 +102,7 @@ describe("topic policy", () => {
 });
 
 describe("key policy", () => {
-  test("gains the statement CloudWatch needs to publish to an encrypted topic, and nothing else", () => {
+  test("gains the statement CloudWatch needs to publish to this encrypted topic (SNS's encryption context), and nothing else", () => {
     const { keyPolicy } = build();
     const allows = keyPolicy.Statement.filter((s) => s.Effect === "Allow");
     expect(allows.map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount", "CloudWatchAlarmsPublishToEncryptedTopics"]);
@@ -112,6 +112,7 @@ describe("key policy", () => {
       Principal: { Service: ["cloudwatch.amazonaws.com"] },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: ["*"],
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:eu-west-1:111111111111:kms-audit-alarms` } },
     });
   });
 });

@@ -2,8 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TerraformStack, TerraformVariable } from "cdktf";
-import { AuditTrail, AuditTrailProps, CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN, trailNameProblem } from "../../modules/audit-trail";
-import { keyPolicyChangePattern } from "../../modules/key-use-alarms";
+import { AuditTrail, AuditTrailProps, CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN, CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN, trailNameProblem } from "../../modules/audit-trail";
+import { CIS_MONITORING_CONTROLS } from "../../modules/cis-monitoring-controls";
+import { keyChangePattern } from "../../modules/key-use-alarms";
 import { fullSynthStackDir, Json, newStack as newStackIn, PolicyJson, synthJson, statementBySid as statement } from "../support/synth";
 import { checkStack } from "../../tooling/stack-check";
 
@@ -23,11 +24,17 @@ const LOG_GROUP = `/aws/cloudtrail/${TRAIL}`;
 const READER = `arn:aws:iam::${ACCOUNT}:role/security-auditor`;
 const READER_2 = `arn:aws:iam::222222222222:user/auditor`;
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/key-admin`;
+const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/terraform-deploy`;
+const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/audit-break-glass`;
 const TERRAFORM_TIMEOUT = 180_000;
 
-/** CIS AWS Foundations 4.5 / Security Hub CloudWatch.5, written out here rather than taken from the module. */
-const CIS_4_5_PATTERN =
-  "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
+/**
+ * Security Hub CloudWatch.5 and CloudWatch.7, written out here (from
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html)
+ * rather than taken from the module: Security Hub compares patterns exactly.
+ */
+const CLOUDWATCH_5_PATTERN = "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}";
+const CLOUDWATCH_7_PATTERN = "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion))}";
 
 function newStack(region = REGION): TerraformStack {
   return newStackIn(OUTDIR, region);
@@ -41,8 +48,9 @@ function baseProps(overrides: Partial<AuditTrailProps> = {}): AuditTrailProps {
 function synthesize(stack: TerraformStack) {
   const json = synthJson(stack);
   const resources = json.resource;
+  // The access-log bucket (its own describe block below) repeats the bucket's resource types.
   const only = (type: string): { id: string; body: Json } => {
-    const entries = Object.entries(resources[type] ?? {});
+    const entries = Object.entries(resources[type] ?? {}).filter(([id]) => !id.startsWith("audit_access-logs_"));
     expect(entries).toHaveLength(1);
     return { id: entries[0][0], body: entries[0][1] };
   };
@@ -314,7 +322,7 @@ describe("audit key", () => {
     });
   });
 
-  test("CloudWatch alarms may publish to the encrypted alarm topic", () => {
+  test("CloudWatch alarms may publish to the encrypted alarm topic, and only to it (SNS's encryption context names the topic)", () => {
     const { keyPolicy } = build();
     expect(statement(keyPolicy, "CloudWatchAlarmsPublishToEncryptedTopics")).toEqual({
       Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
@@ -322,6 +330,7 @@ describe("audit key", () => {
       Principal: { Service: ["cloudwatch.amazonaws.com"] },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: ["*"],
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:${REGION}:${ACCOUNT}:${TRAIL}-alarms` } },
     });
   });
 
@@ -332,19 +341,23 @@ describe("audit key", () => {
 });
 
 describe("log bucket", () => {
-  test("is the hardened TrailLogBucket, encrypted with the audit key, prevent_destroy on", () => {
+  test("is the hardened TrailLogBucket, encrypted with the audit key, prevent_destroy on, logging into the access-log bucket", () => {
     const { bucket, resources, keyArnRef } = build();
     expect(bucket.body).toEqual({ bucket: BUCKET, force_destroy: false, lifecycle: { prevent_destroy: true } });
     const bucketRef = `\${aws_s3_bucket.${bucket.id}.id}`;
-    expect(Object.values(resources.aws_s3_bucket_public_access_block)).toEqual([
+    const forBucket = (type: string) => Object.values(resources[type]).filter((r) => r.bucket === bucketRef);
+    expect(forBucket("aws_s3_bucket_public_access_block")).toEqual([
       { bucket: bucketRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
     ]);
-    expect(Object.values(resources.aws_s3_bucket_ownership_controls)).toEqual([{ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } }]);
-    expect(Object.values(resources.aws_s3_bucket_versioning)).toEqual([{ bucket: bucketRef, versioning_configuration: { status: "Enabled" } }]);
-    expect(Object.values(resources.aws_s3_bucket_server_side_encryption_configuration)).toEqual([
+    expect(forBucket("aws_s3_bucket_ownership_controls")).toEqual([{ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } }]);
+    expect(forBucket("aws_s3_bucket_versioning")).toEqual([{ bucket: bucketRef, versioning_configuration: { status: "Enabled" } }]);
+    expect(forBucket("aws_s3_bucket_server_side_encryption_configuration")).toEqual([
       { bucket: bucketRef, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: keyArnRef }, bucket_key_enabled: true }] },
     ]);
-    expect(resources.aws_s3_bucket_logging).toBeUndefined();
+    expect(resources.aws_s3_bucket_object_lock_configuration).toBeUndefined();
+    const [[, logging]] = Object.entries(resources.aws_s3_bucket_logging);
+    const accessPolicyId = Object.keys(resources.aws_s3_bucket_policy).find((id) => id.startsWith("audit_access-logs_"));
+    expect(logging).toEqual({ bucket: bucketRef, target_bucket: `${BUCKET}-access`, target_prefix: `${BUCKET}/`, depends_on: [`aws_s3_bucket_policy.${accessPolicyId}`] });
   });
 
   test("bucketRetentionDays and accessLogBucketName reach the bucket", () => {
@@ -356,12 +369,102 @@ describe("log bucket", () => {
     expect(Object.values(resources.aws_s3_bucket_logging)).toEqual([
       { bucket: `\${aws_s3_bucket.${bucket.id}.id}`, target_bucket: "acme-access-logs", target_prefix: `${BUCKET}/` },
     ]);
+    // An existing bucket receives the logs: none is created.
+    expect(Object.keys(resources.aws_s3_bucket)).toEqual([bucket.id]);
+  });
+
+  test("creates the access-log bucket <bucketName>-access: hardened, SSE-S3, and only the S3 logging service of this account may write, only the trail bucket's logs", () => {
+    const { resources, construct } = build({ bucketRetentionDays: 730 });
+    const accessBucket = construct.accessLogBucket!;
+    const id = accessBucket.resource.friendlyUniqueId;
+    const ref = `\${aws_s3_bucket.${id}.id}`;
+    expect(resources.aws_s3_bucket[id]).toEqual({ bucket: `${BUCKET}-access`, force_destroy: false, lifecycle: { prevent_destroy: true } });
+    const forBucket = (type: string) => Object.values(resources[type]).filter((r) => r.bucket === ref);
+    expect(forBucket("aws_s3_bucket_public_access_block")).toEqual([
+      { bucket: ref, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+    ]);
+    expect(forBucket("aws_s3_bucket_ownership_controls")).toEqual([{ bucket: ref, rule: { object_ownership: "BucketOwnerEnforced" } }]);
+    expect(forBucket("aws_s3_bucket_versioning")).toEqual([{ bucket: ref, versioning_configuration: { status: "Enabled" } }]);
+    expect(forBucket("aws_s3_bucket_server_side_encryption_configuration")).toEqual([{ bucket: ref, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] }]);
+    const [lifecycle] = forBucket("aws_s3_bucket_lifecycle_configuration");
+    expect((lifecycle.rule as Json[])[0]).toMatchObject({ status: "Enabled", expiration: [{ days: 730 }], noncurrent_version_expiration: [{ noncurrent_days: 730 }] });
+    // It does not log into itself.
+    expect(Object.values(resources.aws_s3_bucket_logging).filter((l) => l.bucket === ref)).toEqual([]);
+    const [policy] = forBucket("aws_s3_bucket_policy");
+    const document = JSON.parse(policy.policy as string) as PolicyJson;
+    const accessArn = `arn:aws:s3:::${BUCKET}-access`;
+    expect(document.Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: ["*"] },
+        Action: ["s3:*"],
+        Resource: [accessArn, `${accessArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "S3ServerAccessLogsPolicy",
+        Effect: "Allow",
+        Principal: { Service: ["logging.s3.amazonaws.com"] },
+        Action: ["s3:PutObject"],
+        Resource: [`${accessArn}/${BUCKET}/*`],
+        Condition: { ArnLike: { "aws:SourceArn": [`arn:aws:s3:::${BUCKET}`] }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+      },
+    ]);
+  });
+
+  test("accessLogging: false creates no access-log bucket and no logging (explicit opt-out)", () => {
+    const { resources, construct, bucket } = build({ accessLogging: false });
+    expect(construct.accessLogBucket).toBeUndefined();
+    expect(resources.aws_s3_bucket_logging).toBeUndefined();
+    expect(Object.keys(resources.aws_s3_bucket)).toEqual([bucket.id]);
+  });
+
+  test("the bucket policy refuses deleting log files to everyone but the break-glass roles, and changing its protections to all but them and the deployers", () => {
+    const { bucketPolicyJson } = build({ deployerArns: [DEPLOYER], breakGlassRoleArns: [BREAK_GLASS] });
+    const bucketArn = `arn:aws:s3:::${BUCKET}`;
+    expect(statement(bucketPolicyJson, "DenyDeletingLogFiles")).toEqual({
+      Sid: "DenyDeletingLogFiles",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+      Resource: [`${bucketArn}/*`],
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": [BREAK_GLASS] } },
+    });
+    expect(statement(bucketPolicyJson, "DenyChangingLogProtection")).toEqual({
+      Sid: "DenyChangingLogProtection",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: [
+        "s3:DeleteBucketPolicy",
+        "s3:PutBucketLogging",
+        "s3:PutBucketObjectLockConfiguration",
+        "s3:PutBucketPolicy",
+        "s3:PutBucketVersioning",
+        "s3:PutLifecycleConfiguration",
+      ],
+      Resource: [bucketArn],
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": [DEPLOYER, BREAK_GLASS] } },
+    });
+  });
+
+  test("without deployers or break-glass roles nobody may delete log files, and the protection Deny is left out (it would lock out whoever runs Terraform)", () => {
+    const { bucketPolicyJson } = build();
+    expect(statement(bucketPolicyJson, "DenyDeletingLogFiles").Condition).toBeUndefined();
+    expect(bucketPolicyJson.Statement.map((s) => s.Sid)).not.toContain("DenyChangingLogProtection");
+  });
+
+  test("objectLock turns Object Lock on at creation with the default retention", () => {
+    const { resources, bucket } = build({ objectLock: { mode: "COMPLIANCE", retentionDays: 365 } });
+    expect(bucket.body).toMatchObject({ object_lock_enabled: true });
+    const [lock] = Object.values(resources.aws_s3_bucket_object_lock_configuration);
+    expect(lock).toMatchObject({ bucket: `\${aws_s3_bucket.${bucket.id}.id}`, rule: { default_retention: { mode: "COMPLIANCE", days: 365 } } });
   });
 
   test("both CloudTrail statements of the bucket policy are conditioned on the same trail ARN string", () => {
     const { bucketPolicyJson } = build();
     const bucketArn = `arn:aws:s3:::${BUCKET}`;
-    expect(bucketPolicyJson.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "AWSCloudTrailAclCheck20150319", "AWSCloudTrailWrite20150319"]);
+    expect(bucketPolicyJson.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "AWSCloudTrailAclCheck20150319", "AWSCloudTrailWrite20150319", "DenyDeletingLogFiles"]);
     expect(statement(bucketPolicyJson, "AWSCloudTrailAclCheck20150319")).toEqual({
       Sid: "AWSCloudTrailAclCheck20150319",
       Effect: "Allow",
@@ -410,7 +513,7 @@ describe("CloudWatch Logs delivery", () => {
     expect(logGroup.body.retention_in_days).toBe(days);
   });
 
-  test("the delivery role trusts exactly cloudtrail.amazonaws.com to assume it, with no Resource", () => {
+  test("the delivery role trusts exactly cloudtrail.amazonaws.com, for this trail only, to assume it, with no Resource", () => {
     const { role, trustPolicy } = build();
     expect(role.body).toEqual({
       name: `${TRAIL}-to-cloudwatch`,
@@ -419,7 +522,16 @@ describe("CloudWatch Logs delivery", () => {
     });
     expect(trustPolicy).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Sid: "CloudTrailAssumesRole", Effect: "Allow", Principal: { Service: ["cloudtrail.amazonaws.com"] }, Action: ["sts:AssumeRole"] }],
+      Statement: [
+        {
+          Sid: "CloudTrailAssumesRole",
+          Effect: "Allow",
+          Principal: { Service: ["cloudtrail.amazonaws.com"] },
+          Action: ["sts:AssumeRole"],
+          // Only for this trail (confused-deputy protection).
+          Condition: { StringEquals: { "aws:SourceArn": TRAIL_ARN } },
+        },
+      ],
     });
   });
 
@@ -448,9 +560,10 @@ describe("CloudWatch Logs delivery", () => {
 });
 
 describe("alarms and alarm topic", () => {
-  const CIS_4_7 = `${TRAIL}-kms-key-disabled-or-scheduled-for-deletion`;
-  const CIS_4_5 = `${TRAIL}-trail-configuration-changed`;
-  const AUDIT_KEY_POLICY = `${TRAIL}-audit-key-policy-change`;
+  const CIS_4_7 = `${TRAIL}-cmk-disable-or-deletion`;
+  const CIS_4_5 = `${TRAIL}-cloudtrail-changes`;
+  const AUDIT_KEY_CHANGE = `${TRAIL}-audit-key-change`;
+  const CIS_NAMES = CIS_MONITORING_CONTROLS.map((control) => `${TRAIL}-${control.id}`);
 
   /** The shape every LogMetricAlarm alarm shares: fires on the first event in 5 minutes, notifies the topic. */
   function alarmBody(name: string, metricName: string, description: unknown, topicArnRef: string): Json {
@@ -470,78 +583,78 @@ describe("alarms and alarm topic", () => {
     };
   }
 
-  test("exactly three filters and three alarms: CIS 4.7, CIS 4.5 and the audit key's policy change, all on the trail's log group, all notifying the topic", () => {
+  test("fifteen filters and alarms: the fourteen CIS controls and the audit key's changes, all on the trail's log group, all notifying the topic", () => {
     const { filters, alarms, logGroup, topicArnRef } = build();
-    expect(Object.keys(filters).sort()).toEqual([AUDIT_KEY_POLICY, CIS_4_7, CIS_4_5].sort());
-    expect(Object.keys(alarms).sort()).toEqual([AUDIT_KEY_POLICY, CIS_4_7, CIS_4_5].sort());
+    expect(CIS_NAMES).toHaveLength(14);
+    expect(Object.keys(filters).sort()).toEqual([AUDIT_KEY_CHANGE, ...CIS_NAMES].sort());
+    expect(Object.keys(alarms).sort()).toEqual([AUDIT_KEY_CHANGE, ...CIS_NAMES].sort());
     for (const filter of Object.values(filters)) expect(filter.body.log_group_name).toBe(`\${aws_cloudwatch_log_group.${logGroup.id}.name}`);
     for (const alarm of Object.values(alarms)) expect(alarm.body.alarm_actions).toEqual([topicArnRef]);
+    for (const alarm of Object.values(alarms)) expect(String(alarm.body.alarm_description).length).toBeLessThanOrEqual(1024);
   });
 
-  test("the CIS 4.7 metric filter has the exact CIS 4.7 pattern and reads the trail's log group", () => {
-    const { filters, logGroup } = build();
+  test("each CIS filter carries its control's pattern and metric, and its alarm names the control", () => {
+    const { filters, alarms, topicArnRef, construct } = build();
+    for (const control of CIS_MONITORING_CONTROLS) {
+      const name = `${TRAIL}-${control.id}`;
+      expect(filters[name].body).toMatchObject({ pattern: control.pattern, metric_transformation: { name: control.metricName, namespace: "LambdaKmsAudit", value: "1" } });
+      expect(alarms[name].body).toEqual(alarmBody(name, control.metricName, `${control.cis} / Security Hub ${control.control}: ${control.description}`, topicArnRef));
+      expect(construct.cisAlarms[control.control].filter.friendlyUniqueId).toBe(filters[name].id);
+    }
+  });
+
+  test("cisAlarms: false keeps only CloudWatch.5 and CloudWatch.7 (and the audit key's), under their original construct IDs", () => {
+    const { filters, construct, resources } = build({ cisAlarms: false });
+    expect(Object.keys(filters).sort()).toEqual([AUDIT_KEY_CHANGE, CIS_4_7, CIS_4_5].sort());
+    expect(Object.keys(construct.cisAlarms).sort()).toEqual(["CloudWatch.5", "CloudWatch.7"]);
+    expect(Object.keys(resources.aws_cloudwatch_log_metric_filter).sort()).toEqual(
+      [filters[CIS_4_7].id, filters[CIS_4_5].id, filters[AUDIT_KEY_CHANGE].id].sort(),
+    );
+    expect(filters[CIS_4_7].id).toMatch(/^audit_cis-4-7_filter_/);
+    expect(filters[CIS_4_5].id).toMatch(/^audit_cis-4-5_filter_/);
+  });
+
+  test("the CIS 4.7 / CloudWatch.7 filter has Security Hub's exact pattern; keyDeletionAlarm is it", () => {
+    const { filters, alarms, logGroup, construct } = build();
     expect(filters[CIS_4_7].body).toEqual({
       name: CIS_4_7,
       log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
-      pattern: "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
-      metric_transformation: { name: "KmsKeyDisabledOrScheduledForDeletion", namespace: "LambdaKmsAudit", value: "1" },
+      pattern: CLOUDWATCH_7_PATTERN,
+      metric_transformation: { name: "DisableOrDeleteCMK", namespace: "LambdaKmsAudit", value: "1" },
     });
-  });
-
-  test("the CIS 4.7 alarm fires on the first event and notifies the alarm topic", () => {
-    const { filters, alarms, topicArnRef, construct } = build();
-    expect(alarms[CIS_4_7].body).toEqual(
-      alarmBody(CIS_4_7, "KmsKeyDisabledOrScheduledForDeletion", expect.stringContaining("CIS 4.7 / Security Hub CloudWatch.7"), topicArnRef),
-    );
+    expect(CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN).toBe(CLOUDWATCH_7_PATTERN);
     expect(construct.keyDeletionAlarm.alarm.terraformResourceType).toBe("aws_cloudwatch_metric_alarm");
     expect(construct.keyDeletionAlarm.filter.friendlyUniqueId).toBe(filters[CIS_4_7].id);
     expect(construct.keyDeletionAlarm.alarm.friendlyUniqueId).toBe(alarms[CIS_4_7].id);
   });
 
-  test("the CIS 4.5 metric filter has the exact CIS 4.5 pattern (trail created, updated, deleted, started or stopped) and reads the trail's log group", () => {
-    const { filters, logGroup } = build();
-    expect(filters[CIS_4_5].body).toEqual({
-      name: CIS_4_5,
-      log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
-      pattern: CIS_4_5_PATTERN,
-      metric_transformation: { name: "CloudTrailConfigurationChanged", namespace: "LambdaKmsAudit", value: "1" },
-    });
-    // The exported constant is the same literal.
-    expect(CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN).toBe(CIS_4_5_PATTERN);
-  });
-
-  test("the CIS 4.5 alarm fires on the first event and notifies the alarm topic; trailChangeAlarm is it", () => {
-    const { filters, alarms, topicArnRef, construct } = build();
-    expect(alarms[CIS_4_5].body).toEqual(alarmBody(CIS_4_5, "CloudTrailConfigurationChanged", expect.stringContaining("CIS 4.5: a CloudTrail trail was created, updated, deleted, started or stopped."), topicArnRef));
+  test("the CIS 4.5 / CloudWatch.5 filter has Security Hub's exact pattern (trail created, updated, deleted, started or stopped); trailChangeAlarm is it", () => {
+    const { filters, alarms, construct } = build();
+    expect(filters[CIS_4_5].body.pattern).toBe(CLOUDWATCH_5_PATTERN);
+    expect(CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN).toBe(CLOUDWATCH_5_PATTERN);
     expect(construct.trailChangeAlarm.filter.friendlyUniqueId).toBe(filters[CIS_4_5].id);
     expect(construct.trailChangeAlarm.alarm.friendlyUniqueId).toBe(alarms[CIS_4_5].id);
   });
 
-  test("the audit key policy-change filter matches PutKeyPolicy on exactly the audit key and reads the trail's log group", () => {
-    const { filters, logGroup, keyArnRef } = build();
-    expect(filters[AUDIT_KEY_POLICY].body).toEqual({
-      name: AUDIT_KEY_POLICY,
+  test("the audit-key-change filter watches the audit key and its aliases in the home region; auditKeyChangeAlarm is it", () => {
+    const { filters, alarms, logGroup, keyArnRef, topicArnRef, construct } = build();
+    expect(filters[AUDIT_KEY_CHANGE].body).toEqual({
+      name: AUDIT_KEY_CHANGE,
       log_group_name: `\${aws_cloudwatch_log_group.${logGroup.id}.name}`,
-      pattern: `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "${keyArnRef}") }`,
-      metric_transformation: { name: "AuditKeyPolicyChange", namespace: "LambdaKmsAudit", value: "1" },
+      pattern: keyChangePattern(keyArnRef, REGION, construct.key.aliasNames),
+      metric_transformation: { name: "AuditKeyChange", namespace: "LambdaKmsAudit", value: "1" },
     });
-    // The same pattern the workload keys' policy-change alarms use, for the audit key.
-    expect(filters[AUDIT_KEY_POLICY].body.pattern).toBe(keyPolicyChangePattern(keyArnRef));
-  });
-
-  test("the audit key policy-change alarm fires on the first event and notifies the alarm topic; auditKeyPolicyChangeAlarm is it", () => {
-    const { filters, alarms, topicArnRef, construct } = build();
-    expect(alarms[AUDIT_KEY_POLICY].body).toEqual(
-      alarmBody(AUDIT_KEY_POLICY, "AuditKeyPolicyChange", expect.stringContaining("The policy of the audit key was replaced (PutKeyPolicy)."), topicArnRef),
-    );
-    expect(construct.auditKeyPolicyChangeAlarm.filter.friendlyUniqueId).toBe(filters[AUDIT_KEY_POLICY].id);
-    expect(construct.auditKeyPolicyChangeAlarm.alarm.friendlyUniqueId).toBe(alarms[AUDIT_KEY_POLICY].id);
+    expect(filters[AUDIT_KEY_CHANGE].body.pattern).toContain(`($.resources[0].ARN = "${keyArnRef}")`);
+    expect(filters[AUDIT_KEY_CHANGE].body.pattern).toContain(`($.awsRegion = "${REGION}")`);
+    for (const alias of construct.key.aliasNames) expect(filters[AUDIT_KEY_CHANGE].body.pattern).toContain(`($.requestParameters.aliasName = "${alias}")`);
+    expect(alarms[AUDIT_KEY_CHANGE].body).toEqual(alarmBody(AUDIT_KEY_CHANGE, "AuditKeyChange", expect.stringContaining("The audit key or its aliases changed"), topicArnRef));
+    expect(construct.auditKeyChangeAlarm.filter.friendlyUniqueId).toBe(filters[AUDIT_KEY_CHANGE].id);
   });
 
   test("the alarm names follow the trail name", () => {
     const trailName = "other-trail";
     const { filters, alarms } = build({ trailName });
-    const expected = [`${trailName}-audit-key-policy-change`, `${trailName}-kms-key-disabled-or-scheduled-for-deletion`, `${trailName}-trail-configuration-changed`];
+    const expected = [`${trailName}-audit-key-change`, ...CIS_MONITORING_CONTROLS.map((control) => `${trailName}-${control.id}`)].sort();
     expect(Object.keys(filters).sort()).toEqual(expected);
     expect(Object.keys(alarms).sort()).toEqual(expected);
   });
@@ -650,7 +763,7 @@ describe("validation", () => {
 
 describe("terraform", () => {
   test(
-    "validates and plans offline with provider 5.100.0 (readers, emails, access logging): 24 resources to add",
+    "validates and plans offline with provider 5.100.0 (readers, emails, CIS set, created access-log bucket, Object Lock, break glass): 56 resources to add",
     async () => {
       const stack = newStack();
       new AuditTrail(
@@ -659,42 +772,43 @@ describe("terraform", () => {
         baseProps({
           readerArns: [READER],
           keyAdministratorArns: [ADMIN],
+          deployerArns: [DEPLOYER],
+          breakGlassRoleArns: [BREAK_GLASS],
           alarmEmails: ["security@example.com", "ops@example.com"],
-          accessLogBucketName: "acme-access-logs",
+          objectLock: { mode: "GOVERNANCE", retentionDays: 90 },
         }),
       );
       const result = await checkStack(fullSynthStackDir(stack, extraDirs));
 
       expect(result.validate).toEqual({ valid: true, warnings: [] });
       if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
-      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 24, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
-      expect(result.plan.changes.map((c) => c.address.split(".")[0]).sort()).toEqual([
-        "aws_cloudtrail",
-        "aws_cloudwatch_log_group",
-        // CIS 4.7, CIS 4.5 and the audit key's policy change: a filter and an alarm each.
-        "aws_cloudwatch_log_metric_filter",
-        "aws_cloudwatch_log_metric_filter",
-        "aws_cloudwatch_log_metric_filter",
-        "aws_cloudwatch_metric_alarm",
-        "aws_cloudwatch_metric_alarm",
-        "aws_cloudwatch_metric_alarm",
-        "aws_iam_role",
-        "aws_iam_role_policy",
-        "aws_kms_alias",
-        "aws_kms_key",
-        "aws_s3_bucket",
-        "aws_s3_bucket_lifecycle_configuration",
-        "aws_s3_bucket_logging",
-        "aws_s3_bucket_ownership_controls",
-        "aws_s3_bucket_policy",
-        "aws_s3_bucket_public_access_block",
-        "aws_s3_bucket_server_side_encryption_configuration",
-        "aws_s3_bucket_versioning",
-        "aws_sns_topic",
-        "aws_sns_topic_policy",
-        "aws_sns_topic_subscription",
-        "aws_sns_topic_subscription",
-      ]);
+      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 56, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
+      const counts: Record<string, number> = {};
+      for (const change of result.plan.changes) counts[change.address.split(".")[0]] = (counts[change.address.split(".")[0]] ?? 0) + 1;
+      expect(counts).toEqual({
+        aws_cloudtrail: 1,
+        aws_cloudwatch_log_group: 1,
+        // The fourteen CIS controls and the audit key's changes: a filter and an alarm each.
+        aws_cloudwatch_log_metric_filter: 15,
+        aws_cloudwatch_metric_alarm: 15,
+        aws_iam_role: 1,
+        aws_iam_role_policy: 1,
+        aws_kms_alias: 1,
+        aws_kms_key: 1,
+        // The trail's bucket and the access-log bucket.
+        aws_s3_bucket: 2,
+        aws_s3_bucket_lifecycle_configuration: 2,
+        aws_s3_bucket_logging: 1,
+        aws_s3_bucket_object_lock_configuration: 1,
+        aws_s3_bucket_ownership_controls: 2,
+        aws_s3_bucket_policy: 2,
+        aws_s3_bucket_public_access_block: 2,
+        aws_s3_bucket_server_side_encryption_configuration: 2,
+        aws_s3_bucket_versioning: 2,
+        aws_sns_topic: 1,
+        aws_sns_topic_policy: 1,
+        aws_sns_topic_subscription: 2,
+      });
       expect(result.plan.changes.every((c) => c.action === "create")).toBe(true);
     },
     TERRAFORM_TIMEOUT,

@@ -159,7 +159,7 @@ describe("the generated policy of the default configuration (production)", () =>
       "arn:aws:ssm:us-east-1:222222222222:parameter/payments/orders-api/partner-webhook-token",
     ]);
     expect(scopedStatementWith(production, "cloudtrail:StartLogging").Resource).toEqual(["arn:aws:cloudtrail:eu-west-1:222222222222:trail/payments-audit"]);
-    expect(scopedStatementWith(production, "s3:PutBucketPolicy").Resource).toEqual(["arn:aws:s3:::payments-audit-logs-222222222222"]);
+    expect(scopedStatementWith(production, "s3:PutBucketPolicy").Resource).toEqual(["arn:aws:s3:::payments-audit-logs-222222222222", "arn:aws:s3:::payments-audit-logs-222222222222-access"]);
   });
 
   test("passes the execution roles (the project's IAM path of each region) to Lambda and the delivery role to CloudTrail, nothing else", () => {
@@ -195,7 +195,7 @@ describe("destroy actions follow prevent_destroy", () => {
     for (const fn of document.functions) fn.codeDirectory = path.join(REPO, "functions", "config-reader");
     const local = build(validateConfig(document, path.join(REPO, "config", "local.json"))).policy("production");
     expect(withSid(local, "ManageKmsKeys").Action).toContain("kms:ScheduleKeyDeletion");
-    expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual(["arn:aws:s3:::payments-audit-logs-222222222222"]);
+    expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual(["arn:aws:s3:::payments-audit-logs-222222222222", "arn:aws:s3:::payments-audit-logs-222222222222-access"]);
   });
 });
 

@@ -2,15 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack, Testing, Token } from "cdktf";
+import { App, TerraformStack, Testing } from "cdktf";
 import { EncryptionKey } from "../../modules/encryption-key";
-import {
-  KeyUseAlarms,
-  KeyUseAlarmsProps,
-  cloudTrailPrincipalPattern,
-  keyPolicyChangePattern,
-  unexpectedDecryptPattern,
-} from "../../modules/key-use-alarms";
+import { KeyUseAlarms, KeyUseAlarmsProps, deniedKeyUsePattern, keyChangePattern, keyUseClauses } from "../../modules/key-use-alarms";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { checkStack } from "../../tooling/stack-check";
 
@@ -59,7 +53,7 @@ function build(overrides: Partial<KeyUseAlarmsProps> = {}, useAuditProvider = tr
     key,
     trailLogGroupName: LOG_GROUP,
     alarmTopicArn: TOPIC,
-    allowedDecryptPrincipalArns: [EXEC_ROLE],
+    allowedPrincipalArns: [EXEC_ROLE],
     provider: useAuditProvider ? audit : undefined,
     ...overrides,
   });
@@ -81,50 +75,70 @@ function resource(resources: Resources, type: string, part: string): Resource {
   return matches[0][1];
 }
 
-/** What the stack renders for `unexpectedDecryptPattern`, spelled out by hand. */
-function decryptPattern(keyArn: string, allowed: string[]): string {
-  const head = `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = Decrypt) && ($.resources[0].ARN = "${keyArn}") && ($.userIdentity.type != "AWSService")`;
-  if (allowed.length === 0) return `${head} }`;
-  const clauses = allowed.map((a) => `($.userIdentity.arn != "${a}")`).join(" && ");
-  return `${head} && (($.userIdentity.arn NOT EXISTS) || (${clauses})) }`;
+/** The selecting clauses of the unexpected-key-use pattern, spelled out by hand. */
+function keyUseHead(keyArn: string): string {
+  return (
+    `{ ($.eventSource = kms.amazonaws.com) && (($.eventName = Decrypt) || ($.eventName = ReEncrypt) || ($.eventName = GenerateDataKey*))` +
+    ` && ($.resources[0].ARN = "${keyArn}") && ($.errorCode NOT EXISTS) && ($.userIdentity.type != "AWSService")`
+  );
 }
 
 /** `count` distinct role ARNs, each name `nameLength` characters long. */
-function roles(count: number, nameLength = 40): string[] {
-  return Array.from({ length: count }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/${`r${i}-`.padEnd(nameLength, "x")}`);
+function roles(count: number, nameLength = 40, prefix = "r"): string[] {
+  return Array.from({ length: count }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/${`${prefix}${i}-`.padEnd(nameLength, "x")}`);
 }
 
 describe("metric filters", () => {
-  test("the policy-change filter matches PutKeyPolicy on this key only", () => {
-    const { resources, keyArnRef } = synth(build().stack);
-    expect(resource(resources, "aws_cloudwatch_log_metric_filter", "policy-change")).toEqual({
-      name: "lambda-env-eu-west-1-policy-change",
-      log_group_name: LOG_GROUP,
-      pattern: `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "${keyArnRef}") }`,
-      metric_transformation: { name: "WorkloadKeyPolicyChange-lambda-env-eu-west-1", namespace: "LambdaKmsAudit", value: "1" },
-      provider: "aws.audit",
-    });
-  });
-
-  test("the unexpected-decrypt filter excludes AWS services and the allowed principals, as CloudTrail names them", () => {
-    const { resources, keyArnRef } = synth(build({ allowedDecryptPrincipalArns: [EXEC_ROLE, PATHED_ROLE, USER, ROOT] }).stack);
-    expect(resource(resources, "aws_cloudwatch_log_metric_filter", "unexpected-decrypt")).toEqual({
-      name: "lambda-env-eu-west-1-unexpected-decrypt",
+  test("the unexpected-key-use filter counts successful Decrypt, ReEncrypt from the key and GenerateDataKey* by anyone not listed, as CloudTrail names them", () => {
+    const { resources, keyArnRef } = synth(build({ allowedPrincipalArns: [EXEC_ROLE, PATHED_ROLE, USER, ROOT] }).stack);
+    expect(resource(resources, "aws_cloudwatch_log_metric_filter", "unexpected-key-use")).toEqual({
+      name: "lambda-env-eu-west-1-unexpected-key-use",
       log_group_name: LOG_GROUP,
       pattern:
-        `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = Decrypt) && ($.resources[0].ARN = "${keyArnRef}") && ($.userIdentity.type != "AWSService")` +
+        keyUseHead(keyArnRef) +
         ` && (($.userIdentity.arn NOT EXISTS) || (($.userIdentity.arn != "arn:aws:sts::${ACCOUNT}:assumed-role/orders-eu-west-1/*")` +
         ` && ($.userIdentity.arn != "arn:aws:sts::${ACCOUNT}:assumed-role/deploy-pipeline/*")` +
         ` && ($.userIdentity.arn != "arn:aws:iam::${ACCOUNT}:user/ops/reader")` +
         ` && ($.userIdentity.arn != "arn:aws:iam::${ACCOUNT}:root"))) }`,
-      metric_transformation: { name: "UnexpectedDecrypt-lambda-env-eu-west-1", namespace: "LambdaKmsAudit", value: "1" },
+      metric_transformation: { name: "UnexpectedKeyUse-lambda-env-eu-west-1", namespace: "LambdaKmsAudit", value: "1" },
       provider: "aws.audit",
     });
   });
 
-  test("a custom namespace is used by both filters and both alarms", () => {
+  test("the denied-key-use filter counts refused Decrypt, ReEncrypt and GenerateDataKey* on the key by anyone", () => {
+    const { resources, keyArnRef } = synth(build().stack);
+    expect(resource(resources, "aws_cloudwatch_log_metric_filter", "denied-key-use")).toEqual({
+      name: "lambda-env-eu-west-1-denied-key-use",
+      log_group_name: LOG_GROUP,
+      pattern:
+        `{ ($.eventSource = kms.amazonaws.com) && (($.eventName = Decrypt) || ($.eventName = ReEncrypt) || ($.eventName = GenerateDataKey*))` +
+        ` && ($.resources[0].ARN = "${keyArnRef}") && ($.errorCode = "*") }`,
+      metric_transformation: { name: "DeniedKeyUse-lambda-env-eu-west-1", namespace: "LambdaKmsAudit", value: "1" },
+      provider: "aws.audit",
+    });
+  });
+
+  test("the key-change filter matches policy, rotation, state and non-service grant changes of the key, and changes of its aliases in its region", () => {
+    const { stack, audit } = newStack();
+    const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: REGION, aliases: ["lambda-env", "team/orders"], preventDestroy: false });
+    new KeyUseAlarms(stack, "key-alarms", { key, trailLogGroupName: LOG_GROUP, alarmTopicArn: TOPIC, allowedPrincipalArns: [], provider: audit });
+    const { resources, keyArnRef } = synth(stack);
+    expect(resource(resources, "aws_cloudwatch_log_metric_filter", "key-change")).toEqual({
+      name: "lambda-env-eu-west-1-key-change",
+      log_group_name: LOG_GROUP,
+      pattern:
+        `{ ($.eventSource = kms.amazonaws.com) && ((($.resources[0].ARN = "${keyArnRef}") && (($.eventName = PutKeyPolicy) || ($.eventName = DisableKeyRotation)` +
+        ` || ($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion) || (($.eventName = CreateGrant) && ($.userIdentity.invokedBy NOT EXISTS))))` +
+        ` || (($.awsRegion = "eu-west-1") && (($.eventName = CreateAlias) || ($.eventName = UpdateAlias) || ($.eventName = DeleteAlias))` +
+        ` && (($.requestParameters.aliasName = "alias/lambda-env") || ($.requestParameters.aliasName = "alias/team/orders")))) }`,
+      metric_transformation: { name: "WorkloadKeyChange-lambda-env-eu-west-1", namespace: "LambdaKmsAudit", value: "1" },
+      provider: "aws.audit",
+    });
+  });
+
+  test("a custom namespace is used by every filter and alarm", () => {
     const { resources } = synth(build({ metricNamespace: "Security/Kms" }).stack);
-    for (const part of ["policy-change", "unexpected-decrypt"]) {
+    for (const part of ["unexpected-key-use", "denied-key-use", "key-change"]) {
       expect((resource(resources, "aws_cloudwatch_log_metric_filter", part).metric_transformation as Resource).namespace).toBe("Security/Kms");
       expect(resource(resources, "aws_cloudwatch_metric_alarm", part).namespace).toBe("Security/Kms");
     }
@@ -133,22 +147,106 @@ describe("metric filters", () => {
   test("names carry the key's region and first alias, so several regions share one namespace", () => {
     const { stack } = newStack();
     const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: "ap-southeast-2", aliases: ["team/orders", "other"] });
-    new KeyUseAlarms(stack, "key-alarms", { key, trailLogGroupName: LOG_GROUP, alarmTopicArn: TOPIC, allowedDecryptPrincipalArns: [] });
+    new KeyUseAlarms(stack, "key-alarms", { key, trailLogGroupName: LOG_GROUP, alarmTopicArn: TOPIC, allowedPrincipalArns: [] });
     const { resources } = synth(stack);
     const filters = Object.values(resources.aws_cloudwatch_log_metric_filter).map((f) => [f.name, (f.metric_transformation as Resource).name]);
     expect(filters.sort()).toEqual([
-      ["team/orders-ap-southeast-2-policy-change", "WorkloadKeyPolicyChange-team/orders-ap-southeast-2"],
-      ["team/orders-ap-southeast-2-unexpected-decrypt", "UnexpectedDecrypt-team/orders-ap-southeast-2"],
+      ["team/orders-ap-southeast-2-denied-key-use", "DeniedKeyUse-team/orders-ap-southeast-2"],
+      ["team/orders-ap-southeast-2-key-change", "WorkloadKeyChange-team/orders-ap-southeast-2"],
+      ["team/orders-ap-southeast-2-unexpected-key-use", "UnexpectedKeyUse-team/orders-ap-southeast-2"],
     ]);
+  });
+
+  test("without allowed principals every successful non-service use counts", () => {
+    const { resources, keyArnRef } = synth(build({ allowedPrincipalArns: [] }).stack);
+    expect(resource(resources, "aws_cloudwatch_log_metric_filter", "unexpected-key-use").pattern).toBe(`${keyUseHead(keyArnRef)} }`);
+  });
+
+  test("principals are deduplicated, also roles that differ only in their path (role names are unique in an account)", () => {
+    const { alarms } = build({ allowedPrincipalArns: [EXEC_ROLE, USER, EXEC_ROLE, `arn:aws:iam::${ACCOUNT}:role/other/path/orders-eu-west-1`, USER] });
+    expect(alarms.unexpectedKeyUse.patterns).toHaveLength(1);
+    const tail = `&& (($.userIdentity.arn NOT EXISTS) || (($.userIdentity.arn != "arn:aws:sts::${ACCOUNT}:assumed-role/orders-eu-west-1/*") && ($.userIdentity.arn != "${USER}"))) }`;
+    expect(alarms.unexpectedKeyUse.patterns[0].slice(-tail.length)).toBe(tail);
+  });
+
+  test("keeps the partition of the principal", () => {
+    const { stack } = newStack();
+    const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: "cn-north-1", aliases: ["lambda-env"] });
+    const alarms = new KeyUseAlarms(stack, "key-alarms", {
+      key,
+      trailLogGroupName: LOG_GROUP,
+      alarmTopicArn: `arn:aws-cn:sns:cn-north-1:${ACCOUNT}:alarms`,
+      allowedPrincipalArns: [`arn:aws-cn:iam::${ACCOUNT}:role/app/fn`, `arn:aws-cn:iam::${ACCOUNT}:user/ops`],
+    });
+    expect(alarms.unexpectedKeyUse.patterns[0]).toContain(
+      `($.userIdentity.arn != "arn:aws-cn:sts::${ACCOUNT}:assumed-role/fn/*") && ($.userIdentity.arn != "arn:aws-cn:iam::${ACCOUNT}:user/ops")`,
+    );
+  });
+});
+
+describe("any number of principals", () => {
+  // 20 key users, 5 deployers, 40 execution roles: far over one pattern's 1,024 characters.
+  const keyUsers = Array.from({ length: 20 }, (_, i) => `arn:aws:iam::${ACCOUNT}:user/people/key-user-${String(i).padStart(2, "0")}`);
+  const deployers = roles(5, 30, "deploy");
+  const executionRoles = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/payments/eu-west-1/function-${String(i).padStart(2, "0")}-eu-west-1`);
+  const principals = [...keyUsers, ...deployers, ...executionRoles];
+
+  function buildMany() {
+    const built = build({ allowedPrincipalArns: principals });
+    return { ...built, ...synth(built.stack) };
+  }
+
+  test("splits the principals over several filters, each under 1,024 characters with a real key ARN, each principal listed exactly once", () => {
+    const { resources, keyArnRef } = buildMany();
+    const filters = Object.values(resources.aws_cloudwatch_log_metric_filter).filter((f) => String(f.name).includes("unexpected-key-use"));
+    const patterns = filters.map((f) => String(f.pattern));
+    expect(patterns.length).toBeGreaterThan(2);
+    // The first filter counts every selected event; the others each exclude one list.
+    expect(patterns[0]).toBe(`${keyUseHead(keyArnRef)} }`);
+    for (const pattern of patterns) expect(pattern.split(keyArnRef).join(LITERAL_KEY_ARN).length).toBeLessThanOrEqual(FILTER_PATTERN_MAX_LENGTH);
+    const listed = patterns.slice(1).flatMap((pattern) => [...pattern.matchAll(/\$\.userIdentity\.arn != "([^"]+)"/g)].map((m) => m[1]));
+    const expected = [
+      ...keyUsers,
+      ...[...deployers, ...executionRoles].map((arn) => `arn:aws:sts::${ACCOUNT}:assumed-role/${arn.slice(arn.lastIndexOf("/") + 1)}/*`),
+    ];
+    expect(listed).toEqual(expected);
+    // No path or wildcard principal: the only wildcard is the session name of a role.
+    for (const principal of listed) expect(principal.replace(/assumed-role\/[^/*]+\/\*$/, "")).not.toContain("*");
+    expect(filters.map((f) => f.name)).toEqual(["lambda-env-eu-west-1-unexpected-key-use-all", ...patterns.slice(1).map((_, i) => `lambda-env-eu-west-1-unexpected-key-use-list-${i + 1}`)]);
+  });
+
+  test("the alarm adds the lists up with metric math: l1 + … + lk − (k−1) × all, each metric the one its filter writes", () => {
+    const { alarms, resources } = buildMany();
+    const k = alarms.unexpectedKeyUse.patterns.length - 1;
+    const alarm = resource(resources, "aws_cloudwatch_metric_alarm", "unexpected-key-use");
+    const lists = Array.from({ length: k }, (_, i) => `FILL(l${i + 1}, 0)`).join(" + ");
+    expect(alarm).toMatchObject({
+      alarm_name: "lambda-env-eu-west-1-unexpected-key-use",
+      threshold: 1,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      evaluation_periods: 1,
+      treat_missing_data: "notBreaching",
+      alarm_actions: [TOPIC],
+    });
+    expect(alarm).not.toHaveProperty("metric_name");
+    const queries = alarm.metric_query as Resource[];
+    expect(queries[0]).toEqual({ id: "unlisted", expression: `${lists} - ${k - 1} * FILL(all, 0)`, label: "Events by unlisted callers", return_data: true });
+    const filters = Object.values(resources.aws_cloudwatch_log_metric_filter).filter((f) => String(f.name).includes("unexpected-key-use"));
+    expect(queries.slice(1)).toEqual(
+      filters.map((filter, i) => ({
+        id: i === 0 ? "all" : `l${i}`,
+        return_data: false,
+        metric: { metric_name: (filter.metric_transformation as Resource).name, namespace: "LambdaKmsAudit", period: 300, stat: "Sum" },
+      })),
+    );
   });
 });
 
 describe("alarms", () => {
-  test("both alarms fire on the first event in 5 minutes and notify the topic", () => {
+  test("the unexpected-key-use and key-change alarms fire on the first event in 5 minutes; the denied-use alarm counts per hour", () => {
     const { resources } = synth(build().stack);
     const common = {
       statistic: "Sum",
-      period: 300,
       evaluation_periods: 1,
       threshold: 1,
       comparison_operator: "GreaterThanOrEqualToThreshold",
@@ -158,41 +256,44 @@ describe("alarms", () => {
       namespace: "LambdaKmsAudit",
       provider: "aws.audit",
     };
-    expect(resource(resources, "aws_cloudwatch_metric_alarm", "policy-change")).toEqual({
+    expect(resource(resources, "aws_cloudwatch_metric_alarm", "unexpected-key-use")).toMatchObject({
       ...common,
-      alarm_name: "lambda-env-eu-west-1-policy-change",
-      metric_name: "WorkloadKeyPolicyChange-lambda-env-eu-west-1",
-      alarm_description:
-        "The key policy of KMS key alias/lambda-env in eu-west-1 was replaced (PutKeyPolicy). " +
-        "Find the PutKeyPolicy event for this key in CloudTrail (log group cloudtrail/audit) to see who changed it and how. " +
-        "If the change did not come from the deploy pipeline, revert it (terraform apply restores the policy) and investigate the caller.",
+      period: 300,
+      alarm_name: "lambda-env-eu-west-1-unexpected-key-use",
+      metric_name: "UnexpectedKeyUse-lambda-env-eu-west-1",
+      alarm_description: expect.stringMatching(/^High severity: a principal outside the allowed list decrypted, re-encrypted from, or generated a data key with KMS key alias\/lambda-env in eu-west-1/),
     });
-    expect(resource(resources, "aws_cloudwatch_metric_alarm", "unexpected-decrypt")).toEqual({
+    expect(resource(resources, "aws_cloudwatch_metric_alarm", "denied-key-use")).toMatchObject({
       ...common,
-      alarm_name: "lambda-env-eu-west-1-unexpected-decrypt",
-      metric_name: "UnexpectedDecrypt-lambda-env-eu-west-1",
-      alarm_description:
-        "A principal outside the allowed list decrypted with KMS key alias/lambda-env in eu-west-1. " +
-        "Find the Decrypt events for this key in CloudTrail (log group cloudtrail/audit) and check userIdentity and sourceIPAddress. " +
-        "If the caller should not have access, remove its permission (key policy or IAM), rotate the secrets it could read, and investigate; if it should, add it to the allowed principals.",
+      period: 3600,
+      alarm_name: "lambda-env-eu-west-1-denied-key-use",
+      metric_name: "DeniedKeyUse-lambda-env-eu-west-1",
+      alarm_description: expect.stringMatching(/^Low severity: KMS refused .* Reading a function's configuration \(console, AWS Config, scanners\) makes Lambda try to decrypt as the reader/),
     });
+    expect(resource(resources, "aws_cloudwatch_metric_alarm", "key-change")).toMatchObject({
+      ...common,
+      period: 300,
+      alarm_name: "lambda-env-eu-west-1-key-change",
+      metric_name: "WorkloadKeyChange-lambda-env-eu-west-1",
+    });
+    for (const alarm of Object.values(resources.aws_cloudwatch_metric_alarm)) expect(String(alarm.alarm_description).length).toBeLessThanOrEqual(1024);
   });
 
   test("each alarm watches exactly the metric its filter writes", () => {
     const { alarms } = build();
-    expect(alarms.policyChange.alarm.metricNameInput).toBe(alarms.policyChange.filter.metricTransformation.nameInput);
-    expect(alarms.unexpectedDecrypt.alarm.metricNameInput).toBe(alarms.unexpectedDecrypt.filter.metricTransformation.nameInput);
-    expect(alarms.policyChange.alarm.namespaceInput).toBe(alarms.policyChange.filter.metricTransformation.namespaceInput);
-    expect(alarms.unexpectedDecrypt.alarm.namespaceInput).toBe(alarms.unexpectedDecrypt.filter.metricTransformation.namespaceInput);
+    for (const { alarm, filter } of [alarms.deniedKeyUse, alarms.keyChange, { alarm: alarms.unexpectedKeyUse.alarm, filter: alarms.unexpectedKeyUse.filters[0] }]) {
+      expect(alarm.metricNameInput).toBe(filter.metricTransformation.nameInput);
+      expect(alarm.namespaceInput).toBe(filter.metricTransformation.namespaceInput);
+    }
   });
 });
 
 describe("provider", () => {
-  test("all four resources use the aliased audit-region provider; the key stays on the default one", () => {
+  test("all six resources use the aliased audit-region provider; the key stays on the default one", () => {
     const { resources } = synth(build().stack);
     for (const type of ["aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm"]) {
       const all = Object.values(resources[type]);
-      expect(all).toHaveLength(2);
+      expect(all).toHaveLength(3);
       for (const r of all) expect(r.provider).toBe("aws.audit");
     }
     expect(Object.values(resources.aws_kms_key)[0].provider).toBeUndefined();
@@ -206,65 +307,24 @@ describe("provider", () => {
   });
 });
 
-describe("unexpectedDecryptPattern", () => {
-  test("converts roles to their CloudTrail session ARNs (path dropped) and keeps users and root", () => {
-    expect(unexpectedDecryptPattern(LITERAL_KEY_ARN, [PATHED_ROLE, USER, ROOT])).toBe(
-      decryptPattern(LITERAL_KEY_ARN, [`arn:aws:sts::${ACCOUNT}:assumed-role/deploy-pipeline/*`, USER, ROOT]),
+describe("pattern functions", () => {
+  test("keyUseClauses and deniedKeyUsePattern name the key exactly", () => {
+    expect(`{ ${keyUseClauses(LITERAL_KEY_ARN).join(" && ")} }`).toBe(`${keyUseHead(LITERAL_KEY_ARN)} }`);
+    expect(deniedKeyUsePattern(LITERAL_KEY_ARN)).toContain(`($.resources[0].ARN = "${LITERAL_KEY_ARN}") && ($.errorCode = "*")`);
+  });
+
+  test("keyChangePattern without aliases watches the key alone", () => {
+    expect(keyChangePattern(LITERAL_KEY_ARN, REGION, [])).toBe(
+      `{ ($.eventSource = kms.amazonaws.com) && (($.resources[0].ARN = "${LITERAL_KEY_ARN}") && (($.eventName = PutKeyPolicy) || ($.eventName = DisableKeyRotation)` +
+        " || ($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion) || (($.eventName = CreateGrant) && ($.userIdentity.invokedBy NOT EXISTS)))) }",
     );
   });
 
-  test("keeps the partition of the principal", () => {
-    expect(cloudTrailPrincipalPattern(`arn:aws-cn:iam::${ACCOUNT}:role/app/fn`)).toBe(`arn:aws-cn:sts::${ACCOUNT}:assumed-role/fn/*`);
-    expect(cloudTrailPrincipalPattern(`arn:aws-us-gov:iam::${ACCOUNT}:user/ops`)).toBe(`arn:aws-us-gov:iam::${ACCOUNT}:user/ops`);
-  });
-
-  test("deduplicates principals, also roles that differ only in their path", () => {
-    const pattern = unexpectedDecryptPattern(LITERAL_KEY_ARN, [EXEC_ROLE, USER, EXEC_ROLE, `arn:aws:iam::${ACCOUNT}:role/other/path/orders-eu-west-1`, USER]);
-    expect(pattern).toBe(decryptPattern(LITERAL_KEY_ARN, [`arn:aws:sts::${ACCOUNT}:assumed-role/orders-eu-west-1/*`, USER]));
-  });
-
-  test("without allowed principals every non-service decrypt matches", () => {
-    expect(unexpectedDecryptPattern(LITERAL_KEY_ARN, [])).toBe(
-      `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = Decrypt) && ($.resources[0].ARN = "${LITERAL_KEY_ARN}") && ($.userIdentity.type != "AWSService") }`,
-    );
-  });
-
-  test("keyPolicyChangePattern names the key exactly", () => {
-    expect(keyPolicyChangePattern(LITERAL_KEY_ARN)).toBe(
-      `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "${LITERAL_KEY_ARN}") }`,
-    );
-  });
-
-  test("a pattern of exactly 1024 characters is accepted, with a literal key ARN and with a token measured as 75 characters", () => {
-    // Pad the last role name until the pattern with the 75-character key ARN is exactly at the limit.
-    const principals = roles(7, 39);
-    const short = unexpectedDecryptPattern(LITERAL_KEY_ARN, principals).length;
-    const missing = FILTER_PATTERN_MAX_LENGTH - short;
-    expect(missing).toBeGreaterThan(0);
-    expect(missing).toBeLessThanOrEqual(64 - 39); // role names have at most 64 characters
-    principals[6] = `${principals[6]}${"y".repeat(missing)}`;
-    expect(unexpectedDecryptPattern(LITERAL_KEY_ARN, principals)).toHaveLength(FILTER_PATTERN_MAX_LENGTH);
-
-    const { stack } = newStack();
-    const key = newKey(stack);
-    expect(Token.isUnresolved(key.keyArn)).toBe(true);
-    expect(() => unexpectedDecryptPattern(key.keyArn, principals)).not.toThrow();
-    principals[6] = `${principals[6]}z`;
-    expect(() => unexpectedDecryptPattern(LITERAL_KEY_ARN, principals)).toThrow(/is 1025 characters, over the CloudWatch Logs limit of 1024/);
-    expect(() => unexpectedDecryptPattern(key.keyArn, principals)).toThrow(/is 1025 characters/);
-  });
-
-  test("KeyUseAlarms measures with an ARN as long as one in the key's region", () => {
-    // Exactly 1024 characters with a 75-character (eu-west-1) key ARN; ap-southeast-2 ARNs are 5 characters longer.
-    const principals = roles(7, 39);
-    principals[6] += "y".repeat(FILTER_PATTERN_MAX_LENGTH - unexpectedDecryptPattern(LITERAL_KEY_ARN, principals).length);
-    const alarmsFor = (region: string) => {
-      const { stack } = newStack();
-      const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region, aliases: ["lambda-env"] });
-      return () => new KeyUseAlarms(stack, "key-alarms", { key, trailLogGroupName: LOG_GROUP, alarmTopicArn: TOPIC, allowedDecryptPrincipalArns: principals });
-    };
-    expect(alarmsFor("eu-west-1")).not.toThrow();
-    expect(alarmsFor("ap-southeast-2")).toThrow(/for 7 allowed principal\(s\) is 1029 characters, over the CloudWatch Logs limit of 1024/);
+  test("keyChangePattern refuses more aliases than fit in 1,024 characters, measuring a token as a real key ARN", () => {
+    const aliases = Array.from({ length: 12 }, (_, i) => `alias/team-${i}-${"x".repeat(20)}`);
+    expect(() => keyChangePattern(LITERAL_KEY_ARN, REGION, aliases.slice(0, 6))).not.toThrow();
+    expect(() => keyChangePattern(LITERAL_KEY_ARN, REGION, aliases)).toThrow(/with 12 alias\(es\) the pattern is \d+ characters, over the CloudWatch Logs limit of 1024; give the key fewer or shorter aliases/);
+    expect(() => keyChangePattern("${aws_kms_key.k.arn}", REGION, aliases)).toThrow(/with 12 alias\(es\)/);
   });
 });
 
@@ -274,41 +334,26 @@ describe("bad input", () => {
     const key = newKey(stack);
     const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
     expect(
-      () => new KeyUseAlarms(stack, "key-alarms", { key, trailLogGroupName: LOG_GROUP, alarmTopicArn: TOPIC, allowedDecryptPrincipalArns: [EXEC_ROLE, role.roleArn], provider: audit }),
-    ).toThrow(/key use alarms "key-alarms": allowedDecryptPrincipalArns contains an unresolved Terraform reference .*pass literal ARNs such as arn:aws:iam::111111111111:role\//);
+      () => new KeyUseAlarms(stack, "key-alarms", { key, trailLogGroupName: LOG_GROUP, alarmTopicArn: TOPIC, allowedPrincipalArns: [EXEC_ROLE, role.roleArn], provider: audit }),
+    ).toThrow(/allowedPrincipalArns contains an unresolved Terraform reference .*pass literal ARNs such as arn:aws:iam::111111111111:role\//);
   });
-
-  test("fails when there are too many principals for the 1024-character limit, naming the count and the fix", () => {
-    expect(() => build({ allowedDecryptPrincipalArns: roles(14) })).toThrow(
-      /key use alarms "key-alarms": the unexpected-decrypt filter pattern for 14 allowed principal\(s\) is \d+ characters, over the CloudWatch Logs limit of 1024; put the roles that decrypt with this key under a common IAM path and pass it in allowedRoleArnPrefixes/,
-    );
-  });
-
-  test("a role ARN prefix allows every role under the path in one clause, on the session issuer (the role ARN with its path)", () => {
-    const prefix = `arn:aws:iam::${ACCOUNT}:role/payments/eu-west-1/`;
-    const pattern = unexpectedDecryptPattern("KEY", [], [prefix, prefix]);
-    expect(pattern).toBe(
-      '{ ($.eventSource = kms.amazonaws.com) && ($.eventName = Decrypt) && ($.resources[0].ARN = "KEY") && ($.userIdentity.type != "AWSService") && ' +
-        `(($.userIdentity.sessionContext.sessionIssuer.arn NOT EXISTS) || (($.userIdentity.sessionContext.sessionIssuer.arn != "${prefix}*"))) }`,
-    );
-    // Fifty functions cost nothing more than one: the prefix replaces a clause per role.
-    expect(() => build({ allowedDecryptPrincipalArns: roles(3), allowedRoleArnPrefixes: [prefix] })).not.toThrow();
-  });
-
-  test.each([`arn:aws:iam::${ACCOUNT}:role/payments`, `arn:aws:iam::${ACCOUNT}:role/`, `arn:aws:sts::${ACCOUNT}:assumed-role/x/`])(
-    "fails when a role ARN prefix is %p (not arn:...:role/<path>/)",
-    (prefix) => {
-      expect(() => unexpectedDecryptPattern("KEY", [], [prefix])).toThrow(`allowedRoleArnPrefixes contains "${prefix}", which is not a role ARN prefix`);
-    },
-  );
 
   test.each([
     ["a Lambda function ARN", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:orders`],
     ["an STS session ARN", `arn:aws:sts::${ACCOUNT}:assumed-role/orders-eu-west-1/orders`],
     ["a role name", "orders-eu-west-1"],
   ])("fails when an allowed principal is %s", (_what, arn) => {
-    expect(() => build({ allowedDecryptPrincipalArns: [EXEC_ROLE, arn] })).toThrow(
-      `key use alarms "key-alarms": allowedDecryptPrincipalArns contains "${arn}", which is not an IAM principal ARN; use arn:aws:iam::<account-id>:role/<name>, :user/<name> or :root`,
+    expect(() => build({ allowedPrincipalArns: [EXEC_ROLE, arn] })).toThrow(
+      `allowedPrincipalArns contains "${arn}", which is not an IAM principal ARN; use arn:aws:iam::<account-id>:role/<name>, :user/<name> or :root`,
+    );
+  });
+
+  test("fails when the key has too many aliases for the key-change pattern, naming the construct", () => {
+    const { stack } = newStack();
+    const aliases = Array.from({ length: 14 }, (_, i) => `team-${i}-${"x".repeat(24)}`);
+    const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: REGION, aliases });
+    expect(() => new KeyUseAlarms(stack, "key-alarms", { key, trailLogGroupName: LOG_GROUP, alarmTopicArn: TOPIC, allowedPrincipalArns: [] })).toThrow(
+      /^key use alarms "key-alarms": key-change pattern: with 14 alias\(es\)/,
     );
   });
 
@@ -327,20 +372,22 @@ describe("bad input", () => {
 
 describe("terraform", () => {
   test(
-    "validates and plans with the real provider: key, alias, 2 filters and 2 alarms in the audit region",
+    "validates and plans with the real provider: key, alias, and split filters with a metric-math alarm in the audit region",
     async () => {
       const outdir = fs.mkdtempSync(path.join(OUTDIR, "tf-"));
       const app = new App({ outdir });
       const { stack, audit } = newStack(app);
       const key = newKey(stack);
-      new KeyUseAlarms(stack, "key-alarms", {
+      const alarms = new KeyUseAlarms(stack, "key-alarms", {
         key,
         trailLogGroupName: LOG_GROUP,
         alarmTopicArn: TOPIC,
-        allowedDecryptPrincipalArns: [EXEC_ROLE, PATHED_ROLE, USER, ROOT],
+        allowedPrincipalArns: [EXEC_ROLE, PATHED_ROLE, USER, ROOT, ...roles(20)],
         provider: audit,
       });
       app.synth();
+      const filters = alarms.unexpectedKeyUse.filters.length + 2;
+      expect(filters).toBeGreaterThan(4);
 
       const result = await checkStack(path.join(outdir, "stacks", "workload"), { requirePlan: true });
 
@@ -350,16 +397,10 @@ describe("terraform", () => {
         { alias: "audit", region: "us-east-1", assumesRole: false },
       ]);
       if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
-      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 6, resourcesToChange: 0, resourcesToDestroy: 0 });
-      const types = result.plan.changes.map((c) => c.address.split(".")[0]).sort();
-      expect(types).toEqual([
-        "aws_cloudwatch_log_metric_filter",
-        "aws_cloudwatch_log_metric_filter",
-        "aws_cloudwatch_metric_alarm",
-        "aws_cloudwatch_metric_alarm",
-        "aws_kms_alias",
-        "aws_kms_key",
-      ]);
+      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 2 + filters + 3, resourcesToChange: 0, resourcesToDestroy: 0 });
+      const types = result.plan.changes.map((c) => c.address.split(".")[0]);
+      expect(types.filter((t) => t === "aws_cloudwatch_log_metric_filter")).toHaveLength(filters);
+      expect(types.filter((t) => t === "aws_cloudwatch_metric_alarm")).toHaveLength(3);
     },
     120_000,
   );

@@ -86,6 +86,14 @@ function expectedPolicy(trailArn = TRAIL_ARN, partition = "aws", account = ACCOU
         Resource: [`${bucketArn}/AWSLogs/${account}/*`],
         Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn } },
       },
+      // Without break-glass principals nobody deletes log files; without managers no protection Deny.
+      {
+        Sid: "DenyDeletingLogFiles",
+        Effect: "Deny",
+        Principal: { AWS: ["*"] },
+        Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        Resource: [`${bucketArn}/*`],
+      },
     ],
   };
 }
@@ -194,7 +202,7 @@ describe("access logging", () => {
 });
 
 describe("bucket policy", () => {
-  test("holds exactly the TLS deny and the two CloudTrail statements", () => {
+  test("holds exactly the TLS deny, the two CloudTrail statements and the deny of deleting log files", () => {
     const { policy, policyResource, bucketRef } = build();
     expect(policy).toEqual(expectedPolicy());
     expect(policyResource.bucket).toBe(bucketRef);
@@ -229,6 +237,7 @@ describe("bucket policy", () => {
       "DenyInsecureTransport",
       "AWSCloudTrailAclCheck20150319",
       "AWSCloudTrailWrite20150319",
+      "DenyDeletingLogFiles",
     ]);
     expect(construct.policyDocument.toJSON()).toEqual(expectedPolicy());
   });
@@ -274,6 +283,58 @@ describe("s3BucketNameProblem", () => {
     const { stack } = setup();
     const name = new TerraformVariable(stack, "bucket_name", { type: "string" }).stringValue;
     expect(s3BucketNameProblem(name)).toBeUndefined();
+  });
+});
+
+describe("protection of the log files", () => {
+  const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/audit-break-glass`;
+  const PIPELINE = `arn:aws:iam::${ACCOUNT}:role/terraform-deploy`;
+  const bucketArn = `arn:aws:s3:::${BUCKET}`;
+  type Statement = { Sid: string; Resource?: unknown; Condition?: unknown };
+  const statements = (props: Partial<TrailLogBucketProps>) => build(props).policy.Statement as Statement[];
+  const bySid = (list: Statement[], sid: string) => list.find((s) => s.Sid === sid);
+
+  test("break-glass principals are the only ones who may delete log files", () => {
+    expect(bySid(statements({ breakGlassPrincipalArns: [BREAK_GLASS] }), "DenyDeletingLogFiles")).toEqual({
+      Sid: "DenyDeletingLogFiles",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+      Resource: [`${bucketArn}/*`],
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": [BREAK_GLASS] } },
+    });
+  });
+
+  test("managers alone get the protection Deny, which exempts them; they still may not delete log files", () => {
+    const list = statements({ managerPrincipalArns: [PIPELINE] });
+    expect(list.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "AWSCloudTrailAclCheck20150319", "AWSCloudTrailWrite20150319", "DenyDeletingLogFiles", "DenyChangingLogProtection"]);
+    expect(bySid(list, "DenyChangingLogProtection")).toMatchObject({ Effect: "Deny", Resource: [bucketArn], Condition: { ArnNotEquals: { "aws:PrincipalArn": [PIPELINE] } } });
+    expect(bySid(list, "DenyDeletingLogFiles")?.Condition).toBeUndefined();
+  });
+
+  test("objectLock enables Object Lock at creation, after versioning", () => {
+    const { json, bucket } = build({ objectLock: { mode: "GOVERNANCE", retentionDays: 30 } });
+    const resources = json.resource;
+    expect(bucket).toMatchObject({ object_lock_enabled: true });
+    const [[, lock]] = Object.entries(resources.aws_s3_bucket_object_lock_configuration);
+    const [versioningId] = Object.keys(resources.aws_s3_bucket_versioning);
+    expect(lock).toEqual({
+      bucket: expect.stringMatching(/^\$\{aws_s3_bucket\./),
+      rule: { default_retention: { mode: "GOVERNANCE", days: 30 } },
+      depends_on: [`aws_s3_bucket_versioning.${versioningId}`],
+    });
+  });
+
+  test.each([
+    [{ mode: "GOVERNANCE" as const, retentionDays: 400 }, "objectLock.retentionDays 400 is above retentionDays 365; the lifecycle rule could not expire locked versions"],
+    [{ mode: "GOVERNANCE" as const, retentionDays: 0 }, "objectLock.retentionDays"],
+    [{ mode: "LEGAL" as unknown as "GOVERNANCE", retentionDays: 30 }, 'objectLock.mode "LEGAL" is invalid; use "GOVERNANCE" or "COMPLIANCE"'],
+  ])("fails when objectLock is %j", (objectLock, message) => {
+    expect(() => build({ objectLock })).toThrow(message);
+  });
+
+  test("fails when a break-glass principal is not an IAM principal ARN", () => {
+    expect(() => build({ breakGlassPrincipalArns: ["audit-break-glass"] })).toThrow(/breakGlassPrincipalArns/);
   });
 });
 

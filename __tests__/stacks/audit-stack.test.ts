@@ -10,6 +10,7 @@ import * as path from "path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { AppConfig } from "../../config/app-config";
 import { validateConfig } from "../../config/validate-config";
+import { CIS_MONITORING_CONTROLS } from "../../modules/cis-monitoring-controls";
 import { AuditStack } from "../../stacks/audit-stack";
 import { addStacks } from "../../stacks/synthesize-app";
 import { WorkloadStack } from "../../stacks/workload-stack";
@@ -54,9 +55,9 @@ function resourcesOf(json: Json, type: string): Record<string, Json> {
   return json.resource?.[type] ?? {};
 }
 
-/** The single resource of a type: its logical id and its configuration. */
+/** The single resource of a type, leaving out the access-log bucket's (tested on its own): its logical id and its configuration. */
 function only(json: Json, type: string): { id: string; config: Json } {
-  const entries = Object.entries(resourcesOf(json, type));
+  const entries = Object.entries(resourcesOf(json, type)).filter(([id]) => !id.startsWith("audit_access-logs_"));
   expect(entries.map(([id]) => id)).toHaveLength(1);
   return { id: entries[0][0], config: entries[0][1] };
 }
@@ -74,14 +75,9 @@ function keyPolicyStatements(json: Json): Record<string, Json> {
   return Object.fromEntries(policy.Statement.map((s: Json) => [s.Sid, s]));
 }
 
-/** The `$.userIdentity.arn != "…"` values of an unexpected-decrypt pattern, in order. */
+/** The `$.userIdentity.arn != "…"` values of an unexpected-key-use pattern, in order. */
 function allowedPrincipals(pattern: string): string[] {
   return [...pattern.matchAll(/\(\$\.userIdentity\.arn != "([^"]+)"\)/g)].map((m) => m[1]);
-}
-
-/** Role ARN prefixes allowed through `sessionContext.sessionIssuer.arn` (the role ARN with its path). */
-function allowedRolePrefixes(pattern: string): string[] {
-  return [...pattern.matchAll(/\(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "([^"]+)"\)/g)].map((m) => m[1]);
 }
 
 const ACCOUNT_IDS = { staging: "111111111111", production: "222222222222" } as const;
@@ -205,7 +201,10 @@ describe("AuditStack: names and settings from the config defaults", () => {
       expiration: [{ days: 365 }],
       noncurrent_version_expiration: [{ noncurrent_days: 365 }],
     });
-    expect(resourcesOf(stack, "aws_s3_bucket_logging")).toEqual({});
+    // Access logs go to the access-log bucket the stack creates.
+    expect(Object.values(resourcesOf(stack, "aws_s3_bucket_logging"))).toEqual([
+      expect.objectContaining({ target_bucket: `payments-audit-logs-${accountId}-access`, target_prefix: `payments-audit-logs-${accountId}/` }),
+    ]);
 
     expect(logGroup.config).toEqual(
       expect.objectContaining({ name: "/aws/cloudtrail/payments-audit", retention_in_days: 365, kms_key_id: `\${aws_kms_key.${key.id}.arn}` }),
@@ -224,25 +223,27 @@ describe("AuditStack: names and settings from the config defaults", () => {
     expect(write.Resource).toEqual([`arn:aws:s3:::payments-audit-logs-${accountId}/AWSLogs/${accountId}/*`]);
     expect(keyPolicyStatements(stack).CloudTrailEncryptsLogFiles.Condition.StringEquals).toEqual({ "aws:SourceArn": trailArn });
 
-    // Three alarms, each a filter and an alarm named <trail>-…: CIS 4.7, CIS 4.5 and the audit key's policy
-    // change. The filters read the trail's log group, the alarms notify the topic.
-    const alarmNames = ["payments-audit-audit-key-policy-change", "payments-audit-kms-key-disabled-or-scheduled-for-deletion", "payments-audit-trail-configuration-changed"];
+    // Fifteen alarms, each a filter and an alarm named <trail>-…: the fourteen CIS monitoring controls and the
+    // audit key's changes. The filters read the trail's log group, the alarms notify the topic.
+    const alarmNames = ["payments-audit-audit-key-change", ...CIS_MONITORING_CONTROLS.map((control) => `payments-audit-${control.id}`)].sort();
     const filters = Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter"));
     const alarms = Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"));
     expect(filters.map((f) => f.name).sort()).toEqual(alarmNames);
     expect(alarms.map((a) => a.alarm_name).sort()).toEqual(alarmNames);
     for (const filter of filters) expect(filter.log_group_name).toBe(`\${aws_cloudwatch_log_group.${logGroup.id}.name}`);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`\${aws_sns_topic.${topic.id}.arn}`]);
-    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-kms-key-disabled-or-scheduled-for-deletion").config.pattern).toBe(
-      "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
+    // Security Hub's CloudWatch.7 and CloudWatch.5, character for character.
+    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-cmk-disable-or-deletion").config.pattern).toBe(
+      "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion))}",
     );
-    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-trail-configuration-changed").config.pattern).toBe(
-      "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-cloudtrail-changes").config.pattern).toBe(
+      "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}",
     );
-    // The policy-change alarm watches this stack's audit key, not a workload key.
-    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-audit-key-policy-change").config.pattern).toBe(
-      `{ ($.eventSource = kms.amazonaws.com) && ($.eventName = PutKeyPolicy) && ($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}") }`,
-    );
+    // The key-change alarm watches this stack's audit key and its alias in the home region, not a workload key.
+    const keyChange = findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-audit-key-change").config.pattern;
+    expect(keyChange).toContain(`($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}")`);
+    expect(keyChange).toContain('($.awsRegion = "eu-west-1")');
+    expect(keyChange).toContain('($.requestParameters.aliasName = "alias/payments-audit")');
   });
 
   test("the audit key's rotation period and deletion window come from config.key", () => {
@@ -263,7 +264,7 @@ describe("AuditStack: names and settings from the config defaults", () => {
     expect(only(json["production-audit"], "aws_kms_key").config.policy).not.toContain("111111111111");
   });
 
-  test("email subscriptions and readers come from the config: production has one of each, staging none", () => {
+  test("email subscriptions and readers come from the config: production has one of each, staging one email and no reader", () => {
     const { json } = synthesizeDocument(doc());
     const production = json["production-audit"];
     const topic = only(production, "aws_sns_topic");
@@ -275,8 +276,38 @@ describe("AuditStack: names and settings from the config defaults", () => {
     expect(readers.Action).toEqual(["kms:Decrypt"]);
 
     const staging = json["staging-audit"];
-    expect(resourcesOf(staging, "aws_sns_topic_subscription")).toEqual({});
+    expect(Object.values(resourcesOf(staging, "aws_sns_topic_subscription")).map((s) => s.endpoint)).toEqual(["staging-alerts@example.com"]);
     expect(keyPolicyStatements(staging)).not.toHaveProperty("ReadersDecryptLogFiles");
+  });
+
+  test("by default: the access-log bucket <bucketName>-access, the fourteen CIS alarms, no Object Lock, and the deployers as the only managers of the bucket's protections", () => {
+    const { json } = synthesizeDocument(doc());
+    const stack = json["production-audit"];
+    const buckets = Object.values(resourcesOf(stack, "aws_s3_bucket")).map((b) => b.bucket);
+    expect(buckets.sort()).toEqual(["payments-audit-logs-222222222222", "payments-audit-logs-222222222222-access"]);
+    expect(only(stack, "aws_s3_bucket_logging").config).toMatchObject({ target_bucket: "payments-audit-logs-222222222222-access" });
+    const filters = Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter")).map((f) => f.pattern);
+    for (const control of CIS_MONITORING_CONTROLS) expect(filters).toContain(control.pattern);
+    expect(resourcesOf(stack, "aws_s3_bucket_object_lock_configuration")).toEqual({});
+    const policy = JSON.parse(only(stack, "aws_s3_bucket_policy").config.policy);
+    expect(policy.Statement.find((s: Json) => s.Sid === "DenyChangingLogProtection").Condition).toEqual({
+      ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::222222222222:role/terraform-deploy"] },
+    });
+  });
+
+  test("accessLogging, breakGlassRoleArns, objectLock and cisAlarms flow from the config", () => {
+    const document = doc();
+    const breakGlass = "arn:aws:iam::222222222222:role/audit-break-glass";
+    document.accounts[1].audit = { ...document.accounts[1].audit, accessLogging: false, breakGlassRoleArns: [breakGlass], objectLock: { mode: "COMPLIANCE", retentionDays: 30 }, cisAlarms: false };
+    const stack = synthesizeDocument(document).json["production-audit"];
+    expect(Object.keys(resourcesOf(stack, "aws_s3_bucket"))).toHaveLength(1);
+    expect(resourcesOf(stack, "aws_s3_bucket_logging")).toEqual({});
+    expect(only(stack, "aws_s3_bucket").config.object_lock_enabled).toBe(true);
+    expect(only(stack, "aws_s3_bucket_object_lock_configuration").config.rule).toEqual({ default_retention: { mode: "COMPLIANCE", days: 30 } });
+    const policy = JSON.parse(only(stack, "aws_s3_bucket_policy").config.policy);
+    expect(policy.Statement.find((s: Json) => s.Sid === "DenyDeletingLogFiles").Condition).toEqual({ ArnNotEquals: { "aws:PrincipalArn": [breakGlass] } });
+    // CloudWatch.5, CloudWatch.7 and the audit key's change alarm.
+    expect(Object.keys(resourcesOf(stack, "aws_cloudwatch_metric_alarm"))).toHaveLength(3);
   });
 
   test("outputs the trail ARN, the audit key ARN, the bucket, the log group and the alarm topic ARN", () => {
@@ -335,7 +366,7 @@ describe("AuditStack: custom audit values flow through", () => {
     expect(only(stack, "aws_cloudwatch_log_group").config).toMatchObject({ name: "/aws/cloudtrail/org-kms-trail", retention_in_days: 90 });
     expect(only(stack, "aws_iam_role").config.name).toBe("org-kms-trail-to-cloudwatch");
     expect(only(stack, "aws_sns_topic").config.name).toBe("org-kms-trail-alarms");
-    const alarmNames = ["org-kms-trail-audit-key-policy-change", "org-kms-trail-kms-key-disabled-or-scheduled-for-deletion", "org-kms-trail-trail-configuration-changed"];
+    const alarmNames = ["org-kms-trail-audit-key-change", ...CIS_MONITORING_CONTROLS.map((control) => `org-kms-trail-${control.id}`)].sort();
     expect(Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter")).map((f) => f.name).sort()).toEqual(alarmNames);
     expect(Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name).sort()).toEqual(alarmNames);
     expect(only(stack, "aws_s3_bucket_lifecycle_configuration").config.rule[0]).toMatchObject({
@@ -345,6 +376,8 @@ describe("AuditStack: custom audit values flow through", () => {
     expect(only(stack, "aws_s3_bucket_logging").config).toEqual(
       expect.objectContaining({ bucket: `\${aws_s3_bucket.${bucket.id}.id}`, target_bucket: "acme-access-logs", target_prefix: "acme-kms-trail-logs/" }),
     );
+    // An existing access-log bucket is named: the stack creates none.
+    expect(Object.keys(resourcesOf(stack, "aws_s3_bucket"))).toEqual([bucket.id]);
     expect(keyPolicyStatements(stack).ReadersDecryptLogFiles.Principal).toEqual({ AWS: custom.readerArns });
     expect(
       Object.values(resourcesOf(stack, "aws_sns_topic_subscription"))
@@ -378,13 +411,13 @@ describe("AuditStack: custom audit values flow through", () => {
 describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
   const WORKLOADS = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
 
-  test("each workload stack has the 2 filters and 2 alarms, on the aliased audit provider", () => {
+  test("each workload stack has the 3 filters and 3 alarms, on the aliased audit provider", () => {
     const { json } = synthesizeDocument(doc());
     for (const name of WORKLOADS) {
       const filters = Object.values(resourcesOf(json[name], "aws_cloudwatch_log_metric_filter"));
       const alarms = Object.values(resourcesOf(json[name], "aws_cloudwatch_metric_alarm"));
-      expect(filters).toHaveLength(2);
-      expect(alarms).toHaveLength(2);
+      expect(filters).toHaveLength(3);
+      expect(alarms).toHaveLength(3);
       for (const resource of [...filters, ...alarms]) expect(resource.provider).toBe("aws.audit");
       // Nothing else uses the audit provider: the key and the functions stay in the stack's region.
       for (const [type, byId] of Object.entries(json[name].resource as Record<string, Record<string, Json>>)) {
@@ -413,32 +446,39 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     }
   });
 
-  test("the unexpected-decrypt pattern allows exactly the stack's execution roles (by their IAM path), the key users and the deployers", () => {
+  test("the unexpected-key-use pattern lists exactly the stack's execution roles, the key users and the deployers: no path, no other role", () => {
     const { json } = synthesizeDocument(doc());
+    const session = (account: string, role: string) => `arn:aws:sts::${account}:assumed-role/${role}/*`;
     const expected: Record<string, string[]> = {
-      "staging-eu-west-1": ["arn:aws:sts::111111111111:assumed-role/terraform-deploy/*"],
-      "staging-us-east-1": ["arn:aws:sts::111111111111:assumed-role/terraform-deploy/*"],
-      "production-eu-west-1": ["arn:aws:sts::222222222222:assumed-role/incident-responder/*", "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*"],
-      "production-us-east-1": ["arn:aws:sts::222222222222:assumed-role/incident-responder/*", "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*"],
+      "staging-eu-west-1": [session("111111111111", "orders-api-eu-west-1"), session("111111111111", "terraform-deploy")],
+      "staging-us-east-1": [session("111111111111", "orders-api-us-east-1"), session("111111111111", "terraform-deploy")],
+      "production-eu-west-1": [
+        session("222222222222", "orders-api-eu-west-1"),
+        session("222222222222", "nightly-report-eu-west-1"),
+        session("222222222222", "incident-responder"),
+        session("222222222222", "terraform-deploy"),
+      ],
+      "production-us-east-1": [
+        session("222222222222", "orders-api-us-east-1"),
+        session("222222222222", "nightly-report-us-east-1"),
+        session("222222222222", "incident-responder"),
+        session("222222222222", "terraform-deploy"),
+      ],
     };
     for (const [name, principals] of Object.entries(expected)) {
       const key = only(json[name], "aws_kms_key");
       const region = name.replace(/^[a-z]+-/, "");
-      const account = ACCOUNT_IDS[name.split("-")[0] as keyof typeof ACCOUNT_IDS];
-      const filter = findBy(json[name], "aws_cloudwatch_log_metric_filter", "name", `payments-lambda-env-${region}-unexpected-decrypt`).config;
+      const filter = findBy(json[name], "aws_cloudwatch_log_metric_filter", "name", `payments-lambda-env-${region}-unexpected-key-use`).config;
       expect(allowedPrincipals(filter.pattern)).toEqual(principals);
-      expect(allowedRolePrefixes(filter.pattern)).toEqual([`arn:aws:iam::${account}:role/payments/${region}/*`]);
-      // Every execution role of the stack lives under that path, and nothing else of the stack does.
-      for (const role of Object.values(resourcesOf(json[name], "aws_iam_role"))) expect(role.path).toBe(`/payments/${region}/`);
-      // The workload key of this stack, and Decrypt only.
+      expect(filter.pattern).not.toContain("sessionIssuer");
+      // The workload key of this stack.
       expect(filter.pattern).toContain(`($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}")`);
-      expect(filter.pattern).toContain("($.eventName = Decrypt)");
-      // Administrators have no decrypt permission, so they are not allowed decrypters.
+      // Administrators have no key use, so they are not allowed users.
       expect(filter.pattern).not.toContain("platform-key-admin");
-      // The policy-change filter watches the same key.
-      const policyChange = findBy(json[name], "aws_cloudwatch_log_metric_filter", "name", `payments-lambda-env-${name.replace(/^[a-z]+-/, "")}-policy-change`).config;
-      expect(policyChange.pattern).toContain(`($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}")`);
-      expect(policyChange.pattern).toContain("($.eventName = PutKeyPolicy)");
+      // The key-change filter watches the same key.
+      const keyChange = findBy(json[name], "aws_cloudwatch_log_metric_filter", "name", `payments-lambda-env-${region}-key-change`).config;
+      expect(keyChange.pattern).toContain(`($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}")`);
+      expect(keyChange.pattern).toContain(`($.awsRegion = "${region}")`);
     }
   });
 
@@ -447,8 +487,10 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     document.accounts[1].keyUserArns = ["arn:aws:iam::222222222222:role/team/ops/incident-responder", "arn:aws:iam::222222222222:user/break-glass"];
     document.accounts[1].deployerArns = ["arn:aws:iam::222222222222:role/ci/terraform-deploy"];
     const { json } = synthesizeDocument(document);
-    const filter = findBy(json["production-eu-west-1"], "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-eu-west-1-unexpected-decrypt").config;
+    const filter = findBy(json["production-eu-west-1"], "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-eu-west-1-unexpected-key-use").config;
     expect(allowedPrincipals(filter.pattern)).toEqual([
+      "arn:aws:sts::222222222222:assumed-role/orders-api-eu-west-1/*",
+      "arn:aws:sts::222222222222:assumed-role/nightly-report-eu-west-1/*",
       "arn:aws:sts::222222222222:assumed-role/incident-responder/*",
       "arn:aws:iam::222222222222:user/break-glass",
       "arn:aws:sts::222222222222:assumed-role/terraform-deploy/*",
@@ -465,7 +507,7 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     delete document.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-us-east-1"];
     delete document.functions[0].environmentOverrides.staging;
     const { json } = synthesizeDocument(document);
-    const filter = findBy(json["staging-eu-west-1"], "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-eu-west-1-unexpected-decrypt").config;
+    const filter = findBy(json["staging-eu-west-1"], "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-eu-west-1-unexpected-key-use").config;
     expect(allowedPrincipals(filter.pattern)).toEqual([]);
     expect(filter.pattern).toContain('($.userIdentity.type != "AWSService")');
   });
@@ -480,9 +522,8 @@ describe("WorkloadStack: KeyUseAlarms point at the account's trail", () => {
     for (const alarm of Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"))) {
       expect(alarm.alarm_actions).toEqual(["arn:aws-cn:sns:cn-north-1:333333333333:payments-audit-alarms"]);
     }
-    const filter = findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-cn-north-1-unexpected-decrypt").config;
-    expect(allowedPrincipals(filter.pattern)).toEqual(["arn:aws-cn:sts::333333333333:assumed-role/deploy/*"]);
-    expect(allowedRolePrefixes(filter.pattern)).toEqual(["arn:aws-cn:iam::333333333333:role/payments/cn-north-1/*"]);
+    const filter = findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-lambda-env-cn-north-1-unexpected-key-use").config;
+    expect(allowedPrincipals(filter.pattern)).toEqual(["arn:aws-cn:sts::333333333333:assumed-role/orders-api-cn-north-1/*", "arn:aws-cn:sts::333333333333:assumed-role/deploy/*"]);
     expect(json["china-audit"].provider.aws[0]).toMatchObject({ region: "cn-north-1", allowed_account_ids: ["333333333333"] });
   });
 });

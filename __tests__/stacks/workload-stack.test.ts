@@ -714,10 +714,10 @@ describe("WorkloadStack key use alarms", () => {
       expect(topic).toBe(`${trailName}-alarms`);
       for (const name of STACK_NAMES.filter((stack) => stack.startsWith(`${account}-`))) {
         const filters = Object.values(resourcesOf(json[name], "aws_cloudwatch_log_metric_filter"));
-        expect(filters).toHaveLength(2);
+        expect(filters).toHaveLength(3);
         for (const filter of filters) expect(filter).toMatchObject({ log_group_name: logGroup, provider: "aws.audit" });
         const alarms = Object.values(resourcesOf(json[name], "aws_cloudwatch_metric_alarm"));
-        expect(alarms).toHaveLength(2);
+        expect(alarms).toHaveLength(3);
         for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`arn:aws:sns:${homeRegion}:${accountId}:${topic}`]);
       }
     }

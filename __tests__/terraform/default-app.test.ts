@@ -29,8 +29,9 @@ interface SecretCounts {
  * (1 aws_kms_key + 1 aws_kms_alias for the one alias of config/default.json),
  * per function an execution role, its inline policy (one policy, however many
  * statements the secrets add), its log group and the function, the key's
- * KeyUseAlarms (policy change + unexpected decrypt: 2 metric filters + 2
- * alarms, in the audit home region), and the account's secrets (see
+ * KeyUseAlarms (unexpected key use, with few enough principals for one
+ * filter; denied key use; key change: 3 metric filters + 3 alarms, in the
+ * audit home region), and the account's secrets (see
  * {@link SecretCounts}; no rotation is configured, so no
  * aws_secretsmanager_secret_rotation).
  */
@@ -42,8 +43,8 @@ function workloadResources(functions: number, secrets: SecretCounts): ResourceCo
     aws_iam_role_policy: functions,
     aws_cloudwatch_log_group: functions,
     aws_lambda_function: functions,
-    aws_cloudwatch_log_metric_filter: 2,
-    aws_cloudwatch_metric_alarm: 2,
+    aws_cloudwatch_log_metric_filter: 3,
+    aws_cloudwatch_metric_alarm: 3,
   };
   if (secrets.secretsManager > 0) counts.aws_secretsmanager_secret = secrets.secretsManager;
   if (secrets.seeded > 0) counts.aws_secretsmanager_secret_version = secrets.seeded;
@@ -53,34 +54,35 @@ function workloadResources(functions: number, secrets: SecretCounts): ResourceCo
 
 /**
  * Resources of an audit stack (AuditTrail), derived from the constructs: the
- * audit key and its one default alias; the TrailLogBucket's bucket and its 6
+ * audit key and its one default alias; the TrailLogBucket's bucket and its 7
  * sub-resources (public access block, ownership controls, versioning,
- * encryption, lifecycle, policy; aws_s3_bucket_logging only with
- * accessLogBucketName, which the default config does not set); the trail's
- * log group; the delivery role and its policy; the trail; the AlarmTopic's
- * topic, topic policy and one subscription per alarm email; three
- * LogMetricAlarms (CIS 4.7 key disabled/deleted, CIS 4.5 trail configuration
- * changed, audit key policy changed), each 1 metric filter + 1 alarm.
+ * encryption, lifecycle, policy, logging into the access-log bucket); the
+ * AccessLogBucket with the same 6 minus logging; the trail's log group; the
+ * delivery role and its policy; the trail; the AlarmTopic's topic, topic
+ * policy and one subscription per alarm email; fifteen LogMetricAlarms (the
+ * fourteen CIS monitoring controls and the audit key's changes), each 1
+ * metric filter + 1 alarm.
  */
 function auditResources(alarmEmails: number): ResourceCounts {
   const counts: Record<string, number> = {
     aws_kms_key: 1,
     aws_kms_alias: 1,
-    aws_s3_bucket: 1,
-    aws_s3_bucket_public_access_block: 1,
-    aws_s3_bucket_ownership_controls: 1,
-    aws_s3_bucket_versioning: 1,
-    aws_s3_bucket_server_side_encryption_configuration: 1,
-    aws_s3_bucket_lifecycle_configuration: 1,
-    aws_s3_bucket_policy: 1,
+    aws_s3_bucket: 2,
+    aws_s3_bucket_public_access_block: 2,
+    aws_s3_bucket_ownership_controls: 2,
+    aws_s3_bucket_versioning: 2,
+    aws_s3_bucket_server_side_encryption_configuration: 2,
+    aws_s3_bucket_lifecycle_configuration: 2,
+    aws_s3_bucket_policy: 2,
+    aws_s3_bucket_logging: 1,
     aws_cloudwatch_log_group: 1,
     aws_iam_role: 1,
     aws_iam_role_policy: 1,
     aws_cloudtrail: 1,
     aws_sns_topic: 1,
     aws_sns_topic_policy: 1,
-    aws_cloudwatch_log_metric_filter: 3,
-    aws_cloudwatch_metric_alarm: 3,
+    aws_cloudwatch_log_metric_filter: 15,
+    aws_cloudwatch_metric_alarm: 15,
   };
   if (alarmEmails > 0) counts.aws_sns_topic_subscription = alarmEmails;
   return counts;
@@ -95,20 +97,20 @@ function deployerResources(parts: number): ResourceCounts {
   return { aws_iam_role: 1, aws_iam_policy: 1 + parts, aws_iam_role_policy_attachment: parts };
 }
 
-// config/default.json: staging has orders-api and no alarm emails; production has orders-api and
-// nightly-report and one alarm email (security-alerts@example.com). Both secrets have no `accounts`,
+// config/default.json: staging has orders-api and one alarm email (staging-alerts@example.com); production has
+// orders-api and nightly-report and one alarm email (security-alerts@example.com). Both secrets have no `accounts`,
 // so every workload stack gets them: payments/orders-api/db-password (Secrets Manager, seeded from
 // a variable) and /payments/orders-api/partner-webhook-token (SSM, not seeded).
 const DEFAULT_SECRETS: SecretCounts = { secretsManager: 1, seeded: 1, ssm: 1 };
 const EXPECTED: Record<string, ResourceCounts> = {
   "staging-deployer": deployerResources(2), // 6
-  "staging-audit": auditResources(0), // 21
-  "staging-eu-west-1": workloadResources(1, DEFAULT_SECRETS), // 13
-  "staging-us-east-1": workloadResources(1, DEFAULT_SECRETS), // 13
+  "staging-audit": auditResources(1), // 54
+  "staging-eu-west-1": workloadResources(1, DEFAULT_SECRETS), // 15
+  "staging-us-east-1": workloadResources(1, DEFAULT_SECRETS), // 15
   "production-deployer": deployerResources(2), // 6
-  "production-audit": auditResources(1), // 22
-  "production-eu-west-1": workloadResources(2, DEFAULT_SECRETS), // 17
-  "production-us-east-1": workloadResources(2, DEFAULT_SECRETS), // 17
+  "production-audit": auditResources(1), // 54
+  "production-eu-west-1": workloadResources(2, DEFAULT_SECRETS), // 19
+  "production-us-east-1": workloadResources(2, DEFAULT_SECRETS), // 19
 };
 
 /**
@@ -161,12 +163,12 @@ test("the default app has a bootstrap and an audit stack per account and one sta
   expect(Object.fromEntries(Object.entries(EXPECTED).map(([stack, counts]) => [stack, total(counts)]))).toEqual({
     "staging-deployer": 6,
     "production-deployer": 6,
-    "staging-audit": 21,
-    "staging-eu-west-1": 13,
-    "staging-us-east-1": 13,
-    "production-audit": 22,
-    "production-eu-west-1": 17,
-    "production-us-east-1": 17,
+    "staging-audit": 54,
+    "staging-eu-west-1": 15,
+    "staging-us-east-1": 15,
+    "production-audit": 54,
+    "production-eu-west-1": 19,
+    "production-us-east-1": 19,
   });
 });
 

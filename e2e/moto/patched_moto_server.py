@@ -9,6 +9,7 @@ fixed upstream), and pin the newer moto in .ci/run's message and the README.
 Patches change moto's behaviour only for the requests they name; everything
 else is moto as released.
 """
+import json
 import os
 import re
 import sys
@@ -267,6 +268,38 @@ def patch_iam_signature_of_bodyless_requests():
     IAMRequestBase._create_aws_request = _create_aws_request
 
 
+def patch_s3_logging_policy_lists():
+    """Gap: PutBucketLogging checks that the target bucket's policy lets the
+    S3 logging service write, but reads Principal.Service and Resource only
+    as single strings, so a policy that lists them (["logging.s3.amazonaws.com"],
+    [arn]) - valid IAM policy grammar, which S3 accepts - is refused with
+    InvalidTargetBucketForLogging.
+    Fix: check the same statement with each listed service and resource, and
+    accept a resource that covers the target prefix (arn:…:bucket/<prefix>/*).
+    Remove when moto's FakeBucket._log_permissions_enabled_policy reads lists."""
+    from moto.s3.models import FakeBucket
+
+    def as_list(value):
+        return value if isinstance(value, list) else [value]
+
+    def _log_permissions_enabled_policy(target_bucket, target_prefix):
+        if not target_bucket.policy:
+            return False
+        bucket_arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
+        allowed = {f"{bucket_arn}/{target_prefix or ''}*", f"{bucket_arn}/*", bucket_arn}
+        for stmt in json.loads(target_bucket.policy.decode())["Statement"]:
+            services = as_list(stmt.get("Principal", {}).get("Service"))
+            if stmt.get("Effect") != "Allow" or "logging.s3.amazonaws.com" not in services:
+                continue
+            if "s3:PutObject" not in as_list(stmt.get("Action", [])):
+                continue
+            if any(resource in allowed for resource in as_list(stmt.get("Resource"))):
+                return True
+        return False
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)
+
+
 PATCHES = [
     patch_account_from_access_key,
     patch_cloudtrail_trail_arn,
@@ -275,6 +308,7 @@ PATCHES = [
     patch_iam_identity_policy_actions,
     patch_iam_action_names,
     patch_iam_signature_of_bodyless_requests,
+    patch_s3_logging_policy_lists,
 ]
 
 

@@ -1,4 +1,6 @@
 import type { ComplianceRule } from "../compliance-rule";
+import { alarmTopicSubscribers } from "./alarm-topic-subscribers";
+import { cisMonitoringAlarms } from "./cis-monitoring-alarms";
 import { iamSensitiveActionsScoped } from "./iam-sensitive-actions-scoped";
 import { kmsDeletionAlarm } from "./kms-deletion-alarm";
 import { kmsKeyPolicyLockoutSafe } from "./kms-key-policy-lockout-safe";
@@ -15,6 +17,8 @@ import { trailLogFileValidation } from "./trail-log-file-validation";
 import { trailMultiRegionManagementEvents } from "./trail-multi-region";
 
 export {
+  alarmTopicSubscribers,
+  cisMonitoringAlarms,
   iamSensitiveActionsScoped,
   kmsDeletionAlarm,
   kmsKeyPolicyLockoutSafe,
@@ -47,4 +51,6 @@ export const DEFAULT_RULES: readonly ComplianceRule[] = [
   trailBucket,
   secretsCustomerManagedKey,
   kmsDeletionAlarm,
+  cisMonitoringAlarms,
+  alarmTopicSubscribers,
 ];

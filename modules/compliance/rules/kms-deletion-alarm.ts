@@ -1,33 +1,9 @@
 import { CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN } from "../../audit-trail";
-import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
-import { asArray, blocks, isFalse, nonEmptyString, pointsAt, resolveReference } from "./support";
+import type { ComplianceRule, RuleViolation, StackView } from "../compliance-rule";
+import { hasAlarm, readsTrailLogGroup } from "./trail-support";
 
 /** The CIS 4.7 / Security Hub CloudWatch.7 pattern (the one AuditTrail's filter uses); Security Hub requires this exact text. */
 export const CIS_4_7_PATTERN = CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN;
-
-/** Whether a metric filter reads the log group the trail delivers to (unknown delivery: any filter counts). */
-function readsTrailLogGroup(stack: StackView, trail: SynthesizedResource, filter: SynthesizedResource): boolean {
-  const arn = nonEmptyString(trail.config.cloud_watch_logs_group_arn);
-  if (!arn) return false;
-  const logGroup = resolveReference(stack, arn, "aws_cloudwatch_log_group");
-  if (logGroup) return pointsAt(filter.config.log_group_name, logGroup, [logGroup.config.name]);
-  const literal = /:log-group:([^:]+)(:\*)?$/.exec(arn);
-  return literal ? filter.config.log_group_name === literal[1] : true;
-}
-
-function hasAlarm(stack: StackView, filter: SynthesizedResource): boolean {
-  return blocks(filter.config.metric_transformation).some((metric) =>
-    stack
-      .ofType("aws_cloudwatch_metric_alarm")
-      .some(
-        (alarm) =>
-          alarm.config.metric_name === metric.name &&
-          alarm.config.namespace === metric.namespace &&
-          !isFalse(alarm.config.actions_enabled) &&
-          asArray(alarm.config.alarm_actions).some((action) => nonEmptyString(action) !== undefined),
-      ),
-  );
-}
 
 /**
  * ALARM-001: an account with a trail alarms when a KMS key is disabled or scheduled for deletion.

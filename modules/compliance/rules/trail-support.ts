@@ -1,5 +1,5 @@
 import type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "../compliance-rule";
-import { blocks, isFalse, nonEmptyString } from "./support";
+import { asArray, blocks, isFalse, nonEmptyString, pointsAt, resolveReference } from "./support";
 
 /** Why the trail's event selectors drop management events CIS 3.1 / CloudTrail.1 require, or []. */
 export function managementEventProblems(config: Readonly<Record<string, unknown>>): string[] {
@@ -40,4 +40,29 @@ export function trailRule(
       return stack.ofType("aws_cloudtrail").flatMap((resource) => problems(resource).map((problem) => ({ resource, message: `CloudTrail trail ${resource.address} ${problem}` })));
     },
   };
+}
+
+/** Whether a metric filter reads the log group the trail delivers to (unknown delivery: any filter counts). */
+export function readsTrailLogGroup(stack: StackView, trail: SynthesizedResource, filter: SynthesizedResource): boolean {
+  const arn = nonEmptyString(trail.config.cloud_watch_logs_group_arn);
+  if (!arn) return false;
+  const logGroup = resolveReference(stack, arn, "aws_cloudwatch_log_group");
+  if (logGroup) return pointsAt(filter.config.log_group_name, logGroup, [logGroup.config.name]);
+  const literal = /:log-group:([^:]+)(:\*)?$/.exec(arn);
+  return literal ? filter.config.log_group_name === literal[1] : true;
+}
+
+/** Whether an enabled alarm with an action watches the filter's metric. */
+export function hasAlarm(stack: StackView, filter: SynthesizedResource): boolean {
+  return blocks(filter.config.metric_transformation).some((metric) =>
+    stack
+      .ofType("aws_cloudwatch_metric_alarm")
+      .some(
+        (alarm) =>
+          alarm.config.metric_name === metric.name &&
+          alarm.config.namespace === metric.namespace &&
+          !isFalse(alarm.config.actions_enabled) &&
+          asArray(alarm.config.alarm_actions).some((action) => nonEmptyString(action) !== undefined),
+      ),
+  );
 }

@@ -1,0 +1,134 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { AwsEnvironment } from "./aws-environment";
+import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { s3BucketNameProblem } from "./trail-log-bucket";
+import { checkIntegerRange } from "./validation";
+
+export interface AccessLogBucketProps {
+  /** Account, region and partition of the bucket (the same as the source buckets'). */
+  readonly environment: AwsEnvironment;
+  /** Globally unique bucket name (S3 naming rules, see `s3BucketNameProblem`). */
+  readonly bucketName: string;
+  /** Names of the buckets whose S3 server access logs are written here; the bucket policy admits only them. */
+  readonly sourceBucketNames: readonly string[];
+  /** Days to keep access-log objects (current and noncurrent versions), 1–36500. @default 365 */
+  readonly retentionDays?: number;
+  /** Terraform `prevent_destroy` on the bucket: access logs are evidence. @default true */
+  readonly preventDestroy?: boolean;
+  /** Tags of the bucket. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A bucket that receives S3 server access logs: who read, wrote or deleted
+ * which object of the source buckets (a trail records management events
+ * only, so reads and deletes of log objects are recorded nowhere else).
+ * Hardened like the trail's bucket: public access blocked, ACLs disabled,
+ * versioned, TLS only, expiring after `retentionDays`, and a bucket policy
+ * that lets only the S3 logging service write, only for the named source
+ * buckets of this account (`aws:SourceArn`, `aws:SourceAccount`), as
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ * describes. It does not log into itself: that would write a log for every
+ * log delivery.
+ *
+ * Default encryption is SSE-S3: the S3 logging service writes with it
+ * without any key-policy statement (access logs hold request metadata, not
+ * the log files).
+ */
+export class AccessLogBucket extends Construct {
+  /** The underlying `aws_s3_bucket` (escape hatch). */
+  public readonly resource: S3Bucket;
+  public readonly bucketPolicy: S3BucketPolicy;
+  /** The bucket policy as typed statements. */
+  public readonly policyDocument: PolicyDocument;
+
+  constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
+    super(scope, id);
+    const what = `access log bucket "${id}"`;
+    const env = props.environment;
+    const retentionDays = props.retentionDays ?? 365;
+    const nameProblem = s3BucketNameProblem(props.bucketName);
+    if (nameProblem) throw new Error(`${what}: bucketName ${nameProblem}`);
+    checkIntegerRange(`${what}: retentionDays`, retentionDays, 1, 36500);
+    if (props.sourceBucketNames.length === 0) throw new Error(`${what}: sourceBucketNames is empty; name the buckets whose access logs go here`);
+    if (!Token.isUnresolved(props.bucketName) && props.sourceBucketNames.includes(props.bucketName)) {
+      throw new Error(`${what}: sourceBucketNames contains the bucket itself ("${props.bucketName}"); a bucket that logs into itself writes a log for every log delivery`);
+    }
+
+    this.resource = new S3Bucket(this, "bucket", {
+      bucket: props.bucketName,
+      forceDestroy: false,
+      tags: props.tags ? { ...props.tags } : undefined,
+      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+    });
+    const bucket = this.resource.id;
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    // With ACLs disabled, log delivery is granted by the bucket policy below, not by the log-delivery group ACL.
+    new S3BucketOwnershipControls(this, "ownership-controls", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const versioning = new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket,
+      rule: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: [{}],
+          expiration: [{ days: retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: retentionDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+      dependsOn: [versioning],
+    });
+
+    const bucketArn = `arn:${env.partition}:s3:::${props.bucketName}`;
+    this.policyDocument = new PolicyDocument([
+      new PolicyStatement({
+        sid: "DenyInsecureTransport",
+        effect: "Deny",
+        principals: { AWS: ["*"] },
+        actions: ["s3:*"],
+        resources: [bucketArn, `${bucketArn}/*`],
+        conditions: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+      new PolicyStatement({
+        sid: "S3ServerAccessLogsPolicy",
+        principals: { Service: ["logging.s3.amazonaws.com"] },
+        actions: ["s3:PutObject"],
+        resources: props.sourceBucketNames.map((source) => `${bucketArn}/${source}/*`),
+        conditions: {
+          ArnLike: { "aws:SourceArn": props.sourceBucketNames.map((source) => `arn:${env.partition}:s3:::${source}`) },
+          StringEquals: { "aws:SourceAccount": env.accountId },
+        },
+      }),
+    ]);
+    this.bucketPolicy = new S3BucketPolicy(this, "policy", {
+      bucket,
+      policy: this.policyDocument.toJsonString(),
+      dependsOn: [publicAccessBlock],
+    });
+  }
+
+  /** The bucket name, as a reference to the bucket resource (consumers get an implicit dependency). */
+  public get bucketName(): string {
+    return this.resource.bucket;
+  }
+}
