@@ -17,6 +17,7 @@
  */
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { DeleteBucketPolicyCommand, DeleteObjectsCommand, ListObjectVersionsCommand, PutBucketLoggingCommand, S3Client } from "@aws-sdk/client-s3";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
@@ -179,6 +180,7 @@ class EndToEndRun {
     const keptStacks = allStacks.filter((name) => !removedStacks.includes(name));
     for (const account of removed) {
       const { bootstrap, audit, workloads } = accountStacks(account);
+      await step(EMPTY_ACCESS_LOGS, () => this.unenforced(() => this.emptyAccessLogBucket(account)));
       await step(`cdktf destroy ${[...workloads, audit].join(", ")} as ${deployerOf(account)} (IAM enforced)`, () =>
         this.asDeployer(account, (credentials) => this.cdktf("destroy", [...workloads, audit], DEPLOY_FLAGS, credentials)),
       );
@@ -192,6 +194,7 @@ class EndToEndRun {
     });
     await step(`plan the remaining stacks again as ${deployerOf(kept)}: no changes`, () => this.asDeployer(kept, (credentials) => this.planWithoutChanges(keptStacks, credentials)));
     const { bootstrap, audit, workloads } = accountStacks(kept);
+    await step(EMPTY_ACCESS_LOGS, () => this.unenforced(() => this.emptyAccessLogBucket(kept)));
     await step(`cdktf destroy ${[...workloads, audit].join(", ")} as ${deployerOf(kept)} (IAM enforced)`, () =>
       this.asDeployer(kept, (credentials) => this.cdktf("destroy", [...workloads, audit], DEPLOY_FLAGS, credentials)),
     );
@@ -237,6 +240,29 @@ class EndToEndRun {
       return await work();
     } finally {
       await this.enforceIam(true);
+    }
+  }
+
+  /**
+   * What an operator does on purpose before destroying an audit stack: stops
+   * the log bucket's access logging (the emulator, like S3, writes an access
+   * log for every request, Terraform's own included) and deletes every
+   * version in the access-log bucket, which Terraform never empties.
+   * The emulator applies the bucket's TLS-only Deny to its own plain-HTTP
+   * endpoint, so the access-log bucket's policy goes first (destroy would
+   * delete it anyway); over HTTPS, as with S3, it could stay.
+   */
+  private async emptyAccessLogBucket(account: AccountConfig): Promise<void> {
+    const s3 = this.clients!.get(S3Client, account.accountId, account.audit.homeRegion);
+    const bucket = `${account.audit.bucketName}-access`;
+    await s3.send(new PutBucketLoggingCommand({ Bucket: account.audit.bucketName, BucketLoggingStatus: {} }));
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    for (;;) {
+      const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+      const objects = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
+      if (objects.length === 0) return;
+      const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+      if (result.Errors?.length) throw new Error(`emptying ${bucket}: ${result.Errors.length} object versions not deleted, e.g. ${result.Errors[0].Key}: ${result.Errors[0].Code}`);
     }
   }
 
@@ -575,6 +601,8 @@ const MOTO_DEFAULT_ACCOUNT = "123456789012";
 function administrator(account: AccountConfig): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: account.accountId, AWS_SECRET_ACCESS_KEY: "emulator-dummy-secret" };
 }
+
+const EMPTY_ACCESS_LOGS = "stop access logging and empty the access-log bucket as the account's administrator (the deliberate act before destroying an audit stack)";
 
 /** The account's deploy role, created by its bootstrap stack. */
 function deployerOf(account: AccountConfig): string {

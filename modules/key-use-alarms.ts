@@ -51,6 +51,9 @@ const SNS_TOPIC_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-gov)?-[a-z]+
 const LOG_GROUP_NAME_PATTERN = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const METRIC_NAMESPACE_PATTERN = /^[^:*$]{1,255}$/;
 
+/** The KMS calls that read with a key: decrypt, re-encrypt from it, or get a data key. */
+const KEY_READ_EVENTS = "(($.eventName = Decrypt) || ($.eventName = ReEncrypt) || ($.eventName = GenerateDataKey*))";
+
 /** The denied-use alarm counts attempts per hour: routine configuration reads make some (see {@link deniedKeyUsePattern}). */
 const DENIED_USE_PERIOD_SECONDS = 3600;
 
@@ -75,7 +78,7 @@ const DENIED_USE_PERIOD_SECONDS = 3600;
 export function keyUseClauses(keyArn: string): string[] {
   return [
     "($.eventSource = kms.amazonaws.com)",
-    "(($.eventName = Decrypt) || ($.eventName = ReEncrypt) || ($.eventName = GenerateDataKey*))",
+    KEY_READ_EVENTS,
     `($.resources[0].ARN = "${keyArn}")`,
     "($.errorCode NOT EXISTS)",
     '($.userIdentity.type != "AWSService")',
@@ -92,7 +95,7 @@ export function keyUseClauses(keyArn: string): string[] {
  * routine. They are kept apart from successful use so that they cannot drown it.
  */
 export function deniedKeyUsePattern(keyArn: string): string {
-  return `{ ($.eventSource = kms.amazonaws.com) && (($.eventName = Decrypt) || ($.eventName = ReEncrypt) || ($.eventName = GenerateDataKey*)) && ($.resources[0].ARN = "${keyArn}") && ($.errorCode = "*") }`;
+  return `{ ($.eventSource = kms.amazonaws.com) && ${KEY_READ_EVENTS} && ($.resources[0].ARN = "${keyArn}") && ($.errorCode = "*") }`;
 }
 
 /**

@@ -49,7 +49,7 @@ const PERIOD_SECONDS = 300;
  * list of IAM principals, however long the list.
  *
  * One principal costs one `($.userIdentity.arn != "…")` clause, in the form
- * CloudTrail records the caller (see {@link cloudTrailPrincipalPattern}).
+ * CloudTrail records the caller (see `principalPattern`).
  * Up to CloudWatch Logs' 1,024 characters, the alarm watches one filter.
  * Beyond that, the principals are split into k lists, each with its own
  * filter, next to one filter that counts every selected event (`all`). An
@@ -137,7 +137,9 @@ export class UnlistedCallerAlarm extends Construct {
  * - a role `arn:<p>:iam::<acct>:role/<path/>name` calls AWS through a session,
  *   recorded as `arn:<p>:sts::<acct>:assumed-role/<name>/<session>`. The
  *   session ARN carries the role *name only*: the IAM path is dropped (role
- *   names are unique in an account whatever their path). The session name is
+ *   names are unique in an account whatever their path:
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
+ *   The session name is
  *   chosen by the caller (for Lambda it is the function name), so it becomes
  *   a trailing `*` wildcard; CloudWatch Logs filter patterns accept `*` at the
  *   start or end of a string value with `=` and `!=`
@@ -148,10 +150,6 @@ export class UnlistedCallerAlarm extends Construct {
  *   and stays as given;
  * - the account root `arn:<p>:iam::<acct>:root` stays as given.
  */
-export function cloudTrailPrincipalPattern(principalArn: string): string {
-  return principalPattern("cloudTrailPrincipalPattern", principalArn);
-}
-
 function principalPattern(what: string, principalArn: string): string {
   if (Token.isUnresolved(principalArn)) {
     throw new Error(

@@ -1,3 +1,4 @@
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
@@ -54,8 +55,26 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
       stack.addDependency(audit);
       return stack;
     });
+    checkMetricFilterQuota(account, [audit, ...workloads]);
     return [audit, ...workloads];
   });
+}
+
+/**
+ * "The maximum number of metric filters that can be associated with a log
+ * group is 100" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html);
+ * every alarm of an account filters its trail's log group.
+ */
+const METRIC_FILTERS_PER_LOG_GROUP = 100;
+
+function checkMetricFilterQuota(account: AccountConfig, stacks: readonly TerraformStack[]): void {
+  const filters = stacks.reduce((sum, stack) => sum + stack.node.findAll().filter((c) => c instanceof CloudwatchLogMetricFilter).length, 0);
+  if (filters > METRIC_FILTERS_PER_LOG_GROUP) {
+    throw new Error(
+      `account "${account.name}": its alarms need ${filters} metric filters on the trail's log group, over CloudWatch Logs' quota of ${METRIC_FILTERS_PER_LOG_GROUP} per log group; ` +
+        "each region adds 3 plus one per further list of allowed principals, the audit stack 15 — use fewer regions or fewer key users, deployers and functions per account, or set audit.cisAlarms to false (12 fewer)",
+    );
+  }
 }
 
 /**

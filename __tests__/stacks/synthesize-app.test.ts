@@ -244,3 +244,47 @@ test("links terraform.d/plugins of every stack folder to the provider mirror, wh
     expect(fs.readlinkSync(link)).toBe(mirror);
   }
 });
+
+test("a realistic account with 20 key users, 5 deployers and 40 functions synthesizes, with every principal listed exactly in the unexpected-key-use filters", async () => {
+  const out = outdir("many-principals");
+  const keyUsers = Array.from({ length: 20 }, (_, i) => `arn:aws:iam::222222222222:role/people/key-user-${String(i).padStart(2, "0")}`);
+  const deployers = Array.from({ length: 5 }, (_, i) => `arn:aws:iam::222222222222:role/pipelines/deploy-${i}`);
+  const functions = Array.from({ length: 40 }, (_, i) => `report-${String(i).padStart(2, "0")}`);
+  const production = config({ production: ["eu-west-1"] }, (document) => {
+    const account = document.accounts.find((a: Json) => a.name === "production");
+    account.keyUserArns = keyUsers;
+    account.deployerArns = [...account.deployerArns, ...deployers];
+    const template = document.functions.find((f: Json) => f.name === "nightly-report");
+    document.functions.push(...functions.map((name) => ({ ...template, name })));
+  });
+  await synthesizeApp(production, out);
+
+  const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "production-eu-west-1", "cdk.tf.json"), "utf8"));
+  const filters = Object.values(json.resource.aws_cloudwatch_log_metric_filter as Record<string, Json>).filter((f) => String(f.name).includes("unexpected-key-use"));
+  expect(filters.length).toBeGreaterThan(2);
+  const listed = filters.flatMap((f) => [...String(f.pattern).matchAll(/\$\.userIdentity\.arn != "([^"]+)"/g)].map((m) => m[1]));
+  const session = (role: string) => `arn:aws:sts::222222222222:assumed-role/${role}/*`;
+  const roleNames = ["orders-api", "nightly-report", ...functions].map((name) => `${name}-eu-west-1`);
+  const roleName = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
+  // Each once: the execution roles, the key users (replacing the default's), the configured deploy role and the 5 deployers.
+  expect(listed.sort()).toEqual([...roleNames, ...keyUsers.map(roleName), "terraform-deploy", ...deployers.map(roleName)].map(session).sort());
+  for (const filter of filters) expect(String(filter.pattern).replace(/\$\{aws_kms_key\.[^}]+\}/, "arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-0000-0000-000000000000").length).toBeLessThanOrEqual(1024);
+}, 60_000);
+
+test("refuses an account whose alarms would need more than CloudWatch Logs' 100 metric filters on its trail's log group", async () => {
+  const out = outdir("filter-quota");
+  const keyUsers = Array.from({ length: 300 }, (_, i) => `arn:aws:iam::222222222222:user/people/key-user-${String(i).padStart(3, "0")}`);
+  const production = config({ production: ["eu-west-1", "us-east-1"] }, (document) => {
+    const account = document.accounts.find((a: Json) => a.name === "production");
+    account.keyUserArns = keyUsers;
+    account.regions = ["eu-west-1", "us-east-1", "eu-central-1", "ap-southeast-2"];
+    // orders-api needs a ciphertext per stack; the new regions get placeholders.
+    for (const region of ["eu-central-1", "ap-southeast-2"]) {
+      document.functions[0].encryptedEnvironment.PARTNER_API_KEY[`production-${region}`] = Buffer.from(`placeholder ciphertext for production-${region}`).toString("base64");
+    }
+  });
+  await expect(synthesizeApp(production, out)).rejects.toThrow(
+    /^account "production": its alarms need \d{3} metric filters on the trail's log group, over CloudWatch Logs' quota of 100 per log group; .* set audit\.cisAlarms to false/,
+  );
+  expect(fs.existsSync(path.join(out, "stacks"))).toBe(false);
+});
