@@ -9,7 +9,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { s3BucketNameProblem } from "./trail-log-bucket";
+import { denyInsecureTransport, s3BucketNameProblem } from "./trail-log-bucket";
 import { checkIntegerRange } from "./validation";
 
 export interface AccessLogBucketProps {
@@ -101,14 +101,7 @@ export class AccessLogBucket extends Construct {
 
     const bucketArn = `arn:${env.partition}:s3:::${props.bucketName}`;
     this.policyDocument = new PolicyDocument([
-      new PolicyStatement({
-        sid: "DenyInsecureTransport",
-        effect: "Deny",
-        principals: { AWS: ["*"] },
-        actions: ["s3:*"],
-        resources: [bucketArn, `${bucketArn}/*`],
-        conditions: { Bool: { "aws:SecureTransport": "false" } },
-      }),
+      denyInsecureTransport(bucketArn),
       new PolicyStatement({
         sid: "S3ServerAccessLogsPolicy",
         principals: { Service: ["logging.s3.amazonaws.com"] },

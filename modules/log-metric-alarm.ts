@@ -27,6 +27,19 @@ export interface LogMetricAlarmProps {
   readonly periodSeconds?: number;
 }
 
+/**
+ * How every alarm of this library fires: on the first counted event of a
+ * window, treating a window without events as nothing happened (a metric
+ * filter publishes nothing when no event matches).
+ */
+export const FIRE_ON_FIRST_EVENT = {
+  evaluationPeriods: 1,
+  threshold: 1,
+  comparisonOperator: "GreaterThanOrEqualToThreshold",
+  treatMissingData: "notBreaching",
+  actionsEnabled: true,
+} as const;
+
 /** CloudWatch Logs limits a filter pattern to 1024 characters (PutMetricFilter API). */
 export const FILTER_PATTERN_MAX_LENGTH = 1024;
 
@@ -57,12 +70,7 @@ export class LogMetricAlarm extends Construct {
       metricName: props.metricName,
       statistic: "Sum",
       period: props.periodSeconds ?? 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      // No matching event means nothing happened, not missing data.
-      treatMissingData: "notBreaching",
-      actionsEnabled: true,
+      ...FIRE_ON_FIRST_EVENT,
       alarmActions: [props.alarmTopicArn],
     });
   }

@@ -293,14 +293,7 @@ export class TrailLogBucket extends Construct {
     // aws:SourceArn names the one trail allowed to use the bucket (confused-deputy protection).
     const sourceArn = { "aws:SourceArn": props.trailArn };
     this.policyDocument = new PolicyDocument([
-      new PolicyStatement({
-        sid: "DenyInsecureTransport",
-        effect: "Deny",
-        principals: { AWS: ["*"] },
-        actions: ["s3:*"],
-        resources: [bucketArn, `${bucketArn}/*`],
-        conditions: { Bool: { "aws:SecureTransport": "false" } },
-      }),
+      denyInsecureTransport(bucketArn),
       new PolicyStatement({
         sid: "AWSCloudTrailAclCheck20150319",
         principals: cloudTrail,
@@ -356,6 +349,18 @@ export class TrailLogBucket extends Construct {
   public get bucketArn(): string {
     return this.resource.arn;
   }
+}
+
+/** The bucket-policy statement that refuses every request to the bucket and its objects made without TLS. */
+export function denyInsecureTransport(bucketArn: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: "DenyInsecureTransport",
+    effect: "Deny",
+    principals: { AWS: ["*"] },
+    actions: ["s3:*"],
+    resources: [bucketArn, `${bucketArn}/*`],
+    conditions: { Bool: { "aws:SecureTransport": "false" } },
+  });
 }
 
 /** Throws unless `trailArn` is a trail ARN in the key's account and partition. Tokens pass. */

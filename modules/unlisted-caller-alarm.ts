@@ -3,7 +3,7 @@ import { CloudwatchMetricAlarm, CloudwatchMetricAlarmMetricQuery } from "@cdktf/
 import { TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
 import { IAM_PRINCIPAL_ARN_PATTERN } from "./aws-environment";
-import { FILTER_PATTERN_MAX_LENGTH } from "./log-metric-alarm";
+import { FILTER_PATTERN_MAX_LENGTH, FIRE_ON_FIRST_EVENT } from "./log-metric-alarm";
 
 export interface UnlistedCallerAlarmProps {
   /** Log group the filters read (a trail's CloudWatch Logs group). */
@@ -78,12 +78,7 @@ export class UnlistedCallerAlarm extends Construct {
       provider: props.provider,
       alarmName: props.name,
       alarmDescription: props.description,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      // No matching event means nothing happened, not missing data.
-      treatMissingData: "notBreaching",
-      actionsEnabled: true,
+      ...FIRE_ON_FIRST_EVENT,
       alarmActions: [props.alarmTopicArn],
     };
 
