@@ -32,18 +32,18 @@
  */
 import { parseArgs } from "util";
 import type { EncryptCommand, EncryptCommandOutput } from "@aws-sdk/client-kms";
-import { FUNCTION_NAME_CONTEXT_KEY } from "../runtime/encrypted-environment";
+import { ENCRYPT_COMMAND_NAME, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
 import { awsErrorName } from "../runtime/errors";
 
 /** The name users run the command by: the package's bin. */
-const COMMAND = "lambda-kms-encrypt";
+const COMMAND = ENCRYPT_COMMAND_NAME;
 
 const USAGE = `usage: ${COMMAND} --key <key> --function <name> [--region <region>] < plaintext-file
        printf %s "$VALUE" | npx ${COMMAND} --key "$(terraform -chdir=cdktf.out/stacks/production-eu-west-1 output -raw key_arn)" --function orders-api
        npm run encrypt --silent -- --key <key> --function <name> [--region <region>] < plaintext-file   (in the cdktf-lambda-kms repository)
 
 Encrypts the plaintext read from stdin with AWS KMS for one Lambda function
-(encryption context {"LambdaFunctionName": "<name>"}) and prints only the base64
+(encryption context {"${FUNCTION_NAME_CONTEXT_KEY}": "<name>"}) and prints only the base64
 ciphertext, for the function's encryptedEnvironment in the configuration.
 
   --key <key>         The key ARN, arn:<partition>:kms:<region>:<account-id>:key/<key-id>,

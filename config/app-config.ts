@@ -2,6 +2,10 @@
  * The validated, fully defaulted configuration the app builds stacks from.
  * `validateConfig` (config/validate-config.ts) turns the JSON file into this.
  */
+import { stackName } from "../stacks/construct-ids";
+
+// The stack-name and construct-ID rules live with the other Terraform names; re-exported for this module's importers.
+export { auditStackName, secretConstructId, stackName } from "../stacks/construct-ids";
 
 export interface AppConfig {
   /** Short project name; prefixes aliases and appears in tags. */
@@ -187,11 +191,6 @@ export interface SecretConfig {
   readonly accounts: readonly string[];
 }
 
-/** One stack of the app: an account in one region. */
-export function stackName(account: AccountConfig, region: string): string {
-  return `${account.name}-${region}`;
-}
-
 /** The stacks of the accounts a function or a secret targets, in config order. */
 export function targetStacks(accounts: readonly AccountConfig[], target: { readonly accounts: readonly string[] }): { account: AccountConfig; region: string; name: string }[] {
   return accounts.filter((a) => target.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region, name: stackName(account, region) })));
@@ -205,19 +204,4 @@ export function targetStacks(accounts: readonly AccountConfig[], target: { reado
 export function stackEnvironment(fn: FunctionConfig, account: AccountConfig, region: string): Record<string, string> {
   const overridesFor = (key: string) => (Object.hasOwn(fn.environmentOverrides, key) ? fn.environmentOverrides[key] : {});
   return { ...fn.environment, ...overridesFor(account.name), ...overridesFor(stackName(account, region)) };
-}
-
-/**
- * The id of a secret's construct in its workload stacks. It names the
- * secret's Terraform resources and its seed variable (`-` → `_`, plus
- * `_value`), so two secrets, or a secret and a function, with the same id
- * cannot share a stack.
- */
-export function secretConstructId(secretName: string): string {
-  return `secret-${secretName.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
-}
-
-/** The account's audit stack (its name cannot clash with a region stack: "audit" is no region). */
-export function auditStackName(account: AccountConfig): string {
-  return `${account.name}-audit`;
 }

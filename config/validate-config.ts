@@ -1,14 +1,15 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitionForRegion } from "../modules/aws-environment";
-import { FUNCTION_NAME_PATTERN, SUPPORTED_RUNTIMES, logRetentionProblem } from "../modules/encrypted-function";
-import { aliasNameProblem, normalizeAliasName } from "../modules/encryption-key";
-import { EMAIL_PATTERN } from "../modules/alarm-topic";
-import { EXCLUDABLE_EVENT_SOURCES, readWriteTypeProblem, trailNameProblem } from "../modules/audit-trail";
-import { s3BucketNameProblem } from "../modules/trail-log-bucket";
+import { emailSubscriptionId } from "../modules/alarm-topic";
+import { readWriteTypeProblem } from "../modules/audit-trail";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
-import { SECRET_NAME_PATTERN } from "../modules/secrets-manager-secret";
+import { ACCOUNT_ID_PATTERN, LOG_RETENTION, REGION_PATTERN, aliasConstructId, logRetentionProblem, normalizeAliasName, partitionForRegion, s3BucketNameProblem } from "../modules/private/aws-limits";
+import { WORKLOAD_STACK_RESERVED_IDS, functionConstructId, functionOutputIds } from "../stacks/construct-ids";
+import { ACCOUNT_NAME, CONFIG_SPEC, ListSpec, ObjectSpec, PROJECT_NAME, SPEC } from "./config-spec";
+import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
+import { SECURE_STRING_PARAMETER_SETTINGS } from "../modules/secure-string-parameter";
+import { Setting, SettingValue, describeType, settingProblem, show } from "../modules/private/setting";
 import { AccountConfig, AppConfig, AuditConfig, BackendConfig, DeployerConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackEnvironment, targetStacks } from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
@@ -32,12 +33,6 @@ export class ConfigError extends Error {
 type Json = unknown;
 type JsonObject = Record<string, Json>;
 
-const PROJECT_PATTERN = /^[a-z][a-z0-9-]{1,30}$/;
-const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
-const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const OIDC_PROVIDER_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/[\w.-]+(\/[\w./-]+)?$/;
-const ROLE_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
 /** Path reported for the document itself; its fields are reported by their bare names. */
 const ROOT = "(root)";
 
@@ -52,7 +47,8 @@ class Reader {
     this.issues.push({ path: at, message });
   }
 
-  public object(at: string, value: Json, allowed: readonly string[]): JsonObject {
+  public object(at: string, value: Json, spec: ObjectSpec): JsonObject {
+    const allowed = Object.keys(spec.fields);
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       this.fail(at, `expected an object, got ${show(value)}`);
       return {};
@@ -63,6 +59,31 @@ class Reader {
       }
     }
     return value as JsonObject;
+  }
+
+  /** A field's value: the given one when the setting accepts it, else (reported) its default or a placeholder. */
+  public setting<S extends Setting>(at: string, value: Json, setting: S): SettingValue<S> {
+    if (value === undefined && setting.default !== undefined) return setting.default as SettingValue<S>;
+    const problem = settingProblem(setting, value);
+    if (!problem) return value as SettingValue<S>;
+    this.fail(at, problem);
+    // A refused string stays as typed, so later checks (e.g. references to a secret by name) do not report it again.
+    if (setting.kind === "text" && typeof value === "string") return value as SettingValue<S>;
+    return (setting.default ?? placeholder(setting)) as SettingValue<S>;
+  }
+
+  /** Like `setting`, but undefined when the field is left out and the setting has no default. */
+  public optional<S extends Setting>(at: string, value: Json, setting: S): SettingValue<S> | undefined {
+    return value === undefined && setting.default === undefined ? undefined : this.setting(at, value, setting);
+  }
+
+  /** A list of values of one setting, each listed once; `fallback` when left out. */
+  public list<S extends Setting>(at: string, value: Json, spec: ListSpec & { items: S }, fallback: readonly SettingValue<S>[] = []): SettingValue<S>[] {
+    const items = this.array(at, value, fallback, 0).map((item, i) => this.setting(`${at}[${i}]`, item, spec.items));
+    items.forEach((item, i) => {
+      if (items.indexOf(item) !== i) this.fail(`${at}[${i}]`, `${show(item)} is listed twice; list each value once`);
+    });
+    return items;
   }
 
   public string(at: string, value: Json, pattern: RegExp | undefined, hint: string): string {
@@ -138,13 +159,19 @@ class Reader {
   }
 }
 
-function show(value: Json): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+/** What reading goes on with after a refused value that has no default. */
+function placeholder(setting: Setting): unknown {
+  switch (setting.kind) {
+    case "integer":
+      return setting.min;
+    case "boolean":
+      return false;
+    case "choice":
+      return setting.values[0];
+    case "text":
+      return "";
+  }
 }
-
-const PRINCIPAL_HINT = "use an IAM principal ARN such as arn:aws:iam::111111111111:role/platform-admin";
 
 /**
  * Validates a parsed configuration document and fills in defaults. Relative
@@ -154,9 +181,9 @@ const PRINCIPAL_HINT = "use an IAM principal ARN such as arn:aws:iam::1111111111
 export function validateConfig(document: Json, sourceFile: string): AppConfig {
   const r = new Reader();
   const baseDir = path.dirname(path.resolve(sourceFile));
-  const root = r.object(ROOT, document, ["$comment", "project", "defaultTags", "backend", "key", "accounts", "secrets", "functions", "emulator"]);
+  const root = r.object(ROOT, document, CONFIG_SPEC);
 
-  const project = r.string("project", root.project, PROJECT_PATTERN, 'use 2–31 lowercase letters, digits or "-", starting with a letter, e.g. "payments"');
+  const project = r.setting("project", root.project, PROJECT_NAME);
   const defaultTags = r.stringMap("defaultTags", root.defaultTags);
   const backend = readBackend(r, root.backend, baseDir);
   const key = readKey(r, root.key, project);
@@ -205,6 +232,8 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     checkEnvironmentOverrides(r, `functions[${i}]`, fn, accounts, stacksKnown);
   });
   functions.forEach((fn, i) => {
+    const outputOf = functions.find((other) => Object.values(functionOutputIds(functionConstructId(other.name))).includes(functionConstructId(fn.name)));
+    if (outputOf) r.fail(`functions[${i}].name`, `${show(fn.name)} is the name of an output of function ${show(outputOf.name)}; choose another function name`);
     if (functions.findIndex((other) => other.name === fn.name) !== i) {
       r.fail(`functions[${i}].name`, `${show(fn.name)} is used by another function; function names are unique per account and region`);
     }
@@ -222,102 +251,86 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
 }
 
 function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
-  if (raw === undefined) return { type: "local", directory: path.resolve(baseDir, "..", "terraform-state"), stateInStackFolder: false };
+  const L = SPEC.LOCAL_BACKEND.fields;
+  const S = SPEC.S3_BACKEND.fields;
+  if (raw === undefined) return { type: "local", directory: path.resolve(baseDir, r.setting("backend.directory", undefined, L.directory)), stateInStackFolder: false };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     r.fail("backend", `expected an object, got ${show(raw)}; write e.g. {"type": "local"} or {"type": "s3", "bucket": "...", "region": "..."}`);
     return { type: "local", directory: baseDir, stateInStackFolder: false };
   }
   const type = (raw as JsonObject).type;
   if (type === "local") {
-    const o = r.object("backend", raw, ["type", "directory", "stateInStackFolder"]);
-    const directory = r.optionalString("backend.directory", o.directory, /.+/, "give a folder for state files") ?? "../terraform-state";
-    const stateInStackFolder = r.boolean("backend.stateInStackFolder", o.stateInStackFolder, false);
+    const o = r.object("backend", raw, SPEC.LOCAL_BACKEND);
+    const directory = r.setting("backend.directory", o.directory, L.directory);
+    const stateInStackFolder = r.setting("backend.stateInStackFolder", o.stateInStackFolder, L.stateInStackFolder);
     if (stateInStackFolder && o.directory !== undefined) {
       r.fail("backend.directory", `${show(o.directory)} cannot be combined with "stateInStackFolder": true, which keeps each state in its stack folder; remove one of the two`);
     }
     return { type: "local", directory: path.resolve(baseDir, directory), stateInStackFolder };
   }
   if (type === "s3") {
-    const o = r.object("backend", raw, ["type", "bucket", "region", "keyPrefix", "useLockfile", "dynamodbTable", "kmsKeyId", "roleArn"]);
+    const o = r.object("backend", raw, SPEC.S3_BACKEND);
     return {
       type: "s3",
-      bucket: r.string("backend.bucket", o.bucket, BUCKET_PATTERN, "use an S3 bucket name (3–63 lowercase letters, digits, '.' or '-')"),
-      region: r.string("backend.region", o.region, REGION_PATTERN, 'use a region code such as "eu-west-1"'),
-      keyPrefix: r.optionalString("backend.keyPrefix", o.keyPrefix, /^[A-Za-z0-9!_.*'()/-]+$/, "use a plain S3 key prefix such as \"lambda-kms\"") ?? "lambda-kms",
-      useLockfile: r.boolean("backend.useLockfile", o.useLockfile, true),
-      dynamodbTable: r.optionalString("backend.dynamodbTable", o.dynamodbTable, /^[a-zA-Z0-9_.-]{3,255}$/, "use a DynamoDB table name"),
-      kmsKeyId: r.optionalString("backend.kmsKeyId", o.kmsKeyId, /^arn:aws[a-z-]*:kms:/, "use the ARN of the KMS key that encrypts state"),
-      roleArn: r.optionalString("backend.roleArn", o.roleArn, ROLE_ARN_PATTERN, "use an IAM role ARN"),
+      bucket: r.setting("backend.bucket", o.bucket, S.bucket),
+      region: r.setting("backend.region", o.region, S.region),
+      keyPrefix: r.setting("backend.keyPrefix", o.keyPrefix, S.keyPrefix),
+      useLockfile: r.setting("backend.useLockfile", o.useLockfile, S.useLockfile),
+      dynamodbTable: r.optional("backend.dynamodbTable", o.dynamodbTable, S.dynamodbTable),
+      kmsKeyId: r.optional("backend.kmsKeyId", o.kmsKeyId, S.kmsKeyId),
+      roleArn: r.optional("backend.roleArn", o.roleArn, S.roleArn),
     };
   }
   r.fail("backend.type", `${show(type)} is not a backend type; use "local" or "s3"`);
   return { type: "local", directory: baseDir, stateInStackFolder: false };
 }
 
-/** http(s) URL without path, query or credentials: the provider appends nothing, so a path would be lost. */
-const EMULATOR_ENDPOINT_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/;
 
 function readEmulator(r: Reader, raw: Json): EmulatorConfig | undefined {
   if (raw === undefined) return undefined;
-  const o = r.object("emulator", raw, ["endpoint", "credentials"]);
-  const endpoint = r.string("emulator.endpoint", o.endpoint, EMULATOR_ENDPOINT_PATTERN, 'use the base URL of the emulator, such as "http://127.0.0.1:5000", or remove "emulator" to deploy to AWS');
-  const credentials = r.oneOf("emulator.credentials", o.credentials, "account-id", ["account-id", "environment"] as const);
+  const o = r.object("emulator", raw, SPEC.EMULATOR);
+  // An http(s) URL without path, query or credentials: the provider appends nothing, so a path would be lost.
+  const endpoint = r.setting("emulator.endpoint", o.endpoint, SPEC.EMULATOR.fields.endpoint);
+  const credentials = r.setting("emulator.credentials", o.credentials, SPEC.EMULATOR.fields.credentials);
   return { endpoint: endpoint.replace(/\/$/, ""), credentials };
 }
 
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {
-  const o = raw === undefined ? {} : r.object("key", raw, ["aliases", "rotationPeriodDays", "deletionWindowDays", "preventDestroy"]);
-  const aliases = r.strings("key.aliases", o.aliases ?? [`${project}-lambda-env`], /.*/, 'use alias names such as "payments-lambda-env"');
+  const K = SPEC.KEY.fields;
+  const o = raw === undefined ? {} : r.object("key", raw, SPEC.KEY);
+  const aliases = r.list("key.aliases", o.aliases, K.aliases, [`${project}-lambda-env`]);
   if (aliases.length === 0) r.fail("key.aliases", "list is empty; give the key at least one alias");
-  aliases.forEach((alias, i) => {
-    const problem = aliasNameProblem(alias);
-    if (problem) r.fail(`key.aliases[${i}]`, problem);
-  });
-  const normalized = aliases.map(normalizeAliasName);
-  normalized.forEach((name, i) => {
-    if (normalized.indexOf(name) !== i) r.fail(`key.aliases[${i}]`, `${show(aliases[i])} is the same alias as ${show(aliases[normalized.indexOf(name)])}; list each alias once`);
-  });
+  checkAliasesDistinct(r, "key.aliases", aliases);
   return {
     aliases,
-    rotationPeriodDays: r.integer("key.rotationPeriodDays", o.rotationPeriodDays, 365, 90, 2560),
-    deletionWindowDays: r.integer("key.deletionWindowDays", o.deletionWindowDays, 30, 7, 30),
-    preventDestroy: r.boolean("key.preventDestroy", o.preventDestroy, true),
+    rotationPeriodDays: r.setting("key.rotationPeriodDays", o.rotationPeriodDays, K.rotationPeriodDays),
+    deletionWindowDays: r.setting("key.deletionWindowDays", o.deletionWindowDays, K.deletionWindowDays),
+    preventDestroy: r.setting("key.preventDestroy", o.preventDestroy, K.preventDestroy),
   };
 }
 
 function readAccount(r: Reader, at: string, raw: Json, project: string): AccountConfig {
-  const o = r.object(at, raw, [
-    "name",
-    "accountId",
-    "regions",
-    "assumeRole",
-    "tags",
-    "keyAdministratorArns",
-    "keyUserArns",
-    "deployerArns",
-    "helperEncrypterArns",
-    "allowIamToGrantKeyUse",
-    "deployer",
-    "audit",
-  ]);
+  const A = SPEC.ACCOUNT.fields;
+  const o = r.object(at, raw, SPEC.ACCOUNT);
   let assumeRole: AccountConfig["assumeRole"];
   if (o.assumeRole !== undefined) {
-    const a = r.object(`${at}.assumeRole`, o.assumeRole, ["roleArn", "sessionName", "externalId"]);
+    const R = SPEC.ASSUME_ROLE.fields;
+    const a = r.object(`${at}.assumeRole`, o.assumeRole, SPEC.ASSUME_ROLE);
     assumeRole = {
-      roleArn: r.string(`${at}.assumeRole.roleArn`, a.roleArn, ROLE_ARN_PATTERN, "use a role ARN such as arn:aws:iam::111111111111:role/terraform-deploy"),
-      sessionName: r.optionalString(`${at}.assumeRole.sessionName`, a.sessionName, /^[\w+=,.@-]{2,64}$/, "use 2–64 letters, digits or +=,.@_-"),
-      externalId: r.optionalString(`${at}.assumeRole.externalId`, a.externalId, /^[\w+=,.@:/-]{2,1224}$/, "use 2–1224 letters, digits or +=,.@:/_-"),
+      roleArn: r.setting(`${at}.assumeRole.roleArn`, a.roleArn, R.roleArn),
+      sessionName: r.optional(`${at}.assumeRole.sessionName`, a.sessionName, R.sessionName),
+      externalId: r.optional(`${at}.assumeRole.externalId`, a.externalId, R.externalId),
     };
   }
-  const regions = r.strings(`${at}.regions`, o.regions, REGION_PATTERN, 'use region codes such as "eu-west-1"');
+  const regions = r.list(`${at}.regions`, o.regions, A.regions);
   if (regions.length === 0) r.fail(`${at}.regions`, 'list is empty; give at least one region, e.g. ["eu-west-1"]');
-  const accountId = r.string(`${at}.accountId`, o.accountId, ACCOUNT_ID_PATTERN, 'write the 12-digit account ID as a string, e.g. "111111111111"');
-  const name = r.string(`${at}.name`, o.name, ACCOUNT_NAME_PATTERN, 'use 1–31 lowercase letters, digits or "-", starting with a letter, e.g. "prod"');
+  const accountId = r.setting(`${at}.accountId`, o.accountId, A.accountId);
+  const name = r.setting(`${at}.name`, o.name, A.name);
   const tags = r.stringMap(`${at}.tags`, o.tags);
-  const keyAdministratorArns = r.strings(`${at}.keyAdministratorArns`, o.keyAdministratorArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
-  const keyUserArns = r.strings(`${at}.keyUserArns`, o.keyUserArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
-  const deployerArns = r.strings(`${at}.deployerArns`, o.deployerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
-  const helperEncrypterArns = r.strings(`${at}.helperEncrypterArns`, o.helperEncrypterArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
+  const keyAdministratorArns = r.list(`${at}.keyAdministratorArns`, o.keyAdministratorArns, A.keyAdministratorArns);
+  const keyUserArns = r.list(`${at}.keyUserArns`, o.keyUserArns, A.keyUserArns);
+  const deployerArns = r.list(`${at}.deployerArns`, o.deployerArns, A.deployerArns);
+  const helperEncrypterArns = r.list(`${at}.helperEncrypterArns`, o.helperEncrypterArns, A.helperEncrypterArns);
   const deployer = readDeployer(r, `${at}.deployer`, o.deployer, project, accountId, regions[0] ?? "");
   return {
     name,
@@ -331,14 +344,14 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
     deployerArns: deployer && !deployerArns.includes(deployer.roleArn) ? [...deployerArns, deployer.roleArn] : deployerArns,
     helperEncrypterArns,
     deployer,
-    allowIamToGrantKeyUse: r.boolean(`${at}.allowIamToGrantKeyUse`, o.allowIamToGrantKeyUse, false),
+    allowIamToGrantKeyUse: r.setting(`${at}.allowIamToGrantKeyUse`, o.allowIamToGrantKeyUse, A.allowIamToGrantKeyUse),
     audit: readAudit(r, `${at}.audit`, o.audit, {
       project,
       accountId,
       defaultRegion: regions[0] ?? "",
       // Defaults derived from an invalid project name or account ID are not checked again: that
       // problem is already reported once, at its own path.
-      projectValid: PROJECT_PATTERN.test(project),
+      projectValid: settingProblem(PROJECT_NAME, project) === undefined,
       accountIdValid: ACCOUNT_ID_PATTERN.test(accountId),
     }),
   };
@@ -347,18 +360,20 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
 /** `accounts[].deployer`: the bootstrap stack's deploy role; see `DeployerConfig`. */
 function readDeployer(r: Reader, at: string, raw: Json, project: string, accountId: string, region: string): DeployerConfig | undefined {
   if (raw === undefined) return undefined;
-  const o = r.object(at, raw, ["roleName", "trustedPrincipalArns", "oidc"]);
-  const roleName = r.optionalString(`${at}.roleName`, o.roleName, /^[\w+=,.@-]{1,64}$/, 'use 1–64 letters, digits or "+=,.@_-", e.g. "payments-deployer"') ?? `${project}-deployer`;
-  const trustedPrincipalArns = r.strings(`${at}.trustedPrincipalArns`, o.trustedPrincipalArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT);
+  const D = SPEC.DEPLOYER.fields;
+  const o = r.object(at, raw, SPEC.DEPLOYER);
+  const roleName = r.optional(`${at}.roleName`, o.roleName, D.roleName) ?? `${project}-deployer`;
+  const trustedPrincipalArns = r.list(`${at}.trustedPrincipalArns`, o.trustedPrincipalArns, D.trustedPrincipalArns);
   let oidc: DeployerConfig["oidc"];
   if (o.oidc !== undefined) {
-    const x = r.object(`${at}.oidc`, o.oidc, ["providerArn", "subjects", "audience"]);
-    const subjects = r.strings(`${at}.oidc.subjects`, x.subjects, /^[^*\s][^\s]*$/, 'use subject patterns such as "repo:my-org/my-repo:ref:refs/heads/main" (a lone "*" would trust every repository)');
+    const X = D.oidc.fields;
+    const x = r.object(`${at}.oidc`, o.oidc, D.oidc);
+    const subjects = r.list(`${at}.oidc.subjects`, x.subjects, X.subjects);
     if (subjects.length === 0) r.fail(`${at}.oidc.subjects`, 'list is empty; name the CI subjects that may deploy, e.g. ["repo:my-org/my-repo:ref:refs/heads/main"]');
     oidc = {
-      providerArn: r.string(`${at}.oidc.providerArn`, x.providerArn, OIDC_PROVIDER_ARN_PATTERN, "use an IAM OIDC provider ARN such as arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"),
+      providerArn: r.setting(`${at}.oidc.providerArn`, x.providerArn, X.providerArn),
       subjects,
-      audience: r.optionalString(`${at}.oidc.audience`, x.audience, /^\S{1,255}$/, 'use the audience your CI requests, e.g. "sts.amazonaws.com"') ?? "sts.amazonaws.com",
+      audience: r.setting(`${at}.oidc.audience`, x.audience, X.audience),
     };
   }
   if (trustedPrincipalArns.length === 0 && !oidc) {
@@ -377,28 +392,9 @@ interface AuditDefaults {
 }
 
 function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): AuditConfig {
-  const o =
-    raw === undefined
-      ? {}
-      : r.object(at, raw, [
-          "homeRegion",
-          "trailName",
-          "bucketName",
-          "keyAliases",
-          "logRetentionDays",
-          "allowShortLogRetention",
-          "bucketRetentionDays",
-          "accessLogBucketName",
-          "accessLogging",
-          "alarmEmails",
-          "readerArns",
-          "readWriteType",
-          "excludeManagementEventSources",
-          "breakGlassRoleArns",
-          "objectLock",
-          "cisAlarms",
-        ]);
-  const homeRegion = r.optionalString(`${at}.homeRegion`, o.homeRegion, REGION_PATTERN, 'use a region code such as "eu-west-1"') ?? defaults.defaultRegion;
+  const A = SPEC.AUDIT.fields;
+  const o = raw === undefined ? {} : r.object(at, raw, SPEC.AUDIT);
+  const homeRegion = r.optional(`${at}.homeRegion`, o.homeRegion, A.homeRegion) ?? defaults.defaultRegion;
   // An account lives in one partition; the workload stacks build the alarm topic's ARN in their own partition.
   if (o.homeRegion !== undefined && REGION_PATTERN.test(homeRegion) && REGION_PATTERN.test(defaults.defaultRegion)) {
     const expected = partitionForRegion(defaults.defaultRegion);
@@ -406,22 +402,17 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
       r.fail(`${at}.homeRegion`, `${show(homeRegion)} is in partition "${partitionForRegion(homeRegion)}", but the account's regions are in "${expected}"; use a region of the account's partition, e.g. ${show(defaults.defaultRegion)}`);
     }
   }
-  const trailName = r.optionalString(`${at}.trailName`, o.trailName, undefined, 'use a trail name such as "payments-audit"') ?? `${defaults.project}-audit`;
-  // A given name that is not a string is reported by optionalString already.
-  const trailProblem = (o.trailName === undefined ? defaults.projectValid : typeof o.trailName === "string") ? trailNameProblem(trailName) : undefined;
-  if (trailProblem) r.fail(`${at}.trailName`, trailProblem);
-  const bucketName = r.optionalString(`${at}.bucketName`, o.bucketName, undefined, 'use an S3 bucket name such as "payments-audit-logs-111111111111"') ?? `${defaults.project}-audit-logs-${defaults.accountId}`;
-  const bucketNameKnown = o.bucketName === undefined ? defaults.projectValid && defaults.accountIdValid : typeof o.bucketName === "string";
-  const bucketProblem = bucketNameKnown ? s3BucketNameProblem(bucketName) : undefined;
-  if (bucketProblem) r.fail(`${at}.bucketName`, bucketProblem);
-  const accessLogBucketName = r.optionalString(`${at}.accessLogBucketName`, o.accessLogBucketName, undefined, "use the name of an existing S3 bucket");
-  const accessLogProblem = typeof o.accessLogBucketName === "string" ? s3BucketNameProblem(o.accessLogBucketName) : undefined;
-  if (accessLogProblem) r.fail(`${at}.accessLogBucketName`, accessLogProblem);
-  else if (accessLogBucketName !== undefined && accessLogBucketName === bucketName) {
+  // Defaults derived from an invalid project name or account ID are not checked: that problem is reported at its own path.
+  const trailName = r.optional(`${at}.trailName`, o.trailName, A.trailName) ?? derived(r, `${at}.trailName`, `${defaults.project}-audit`, A.trailName, defaults.projectValid);
+  const bucketName =
+    r.optional(`${at}.bucketName`, o.bucketName, A.bucketName) ?? derived(r, `${at}.bucketName`, `${defaults.project}-audit-logs-${defaults.accountId}`, A.bucketName, defaults.projectValid && defaults.accountIdValid);
+  const bucketNameKnown = (o.bucketName === undefined ? defaults.projectValid && defaults.accountIdValid : typeof o.bucketName === "string") && !s3BucketNameProblem(bucketName);
+  const accessLogBucketName = r.optional(`${at}.accessLogBucketName`, o.accessLogBucketName, A.accessLogBucketName);
+  if (accessLogBucketName !== undefined && !s3BucketNameProblem(accessLogBucketName) && accessLogBucketName === bucketName) {
     r.fail(`${at}.accessLogBucketName`, `${show(accessLogBucketName)} is the log bucket itself; a bucket that logs into itself writes a log for every log delivery — name a separate bucket or leave accessLogBucketName out`);
   }
-  const accessLogging = r.boolean(`${at}.accessLogging`, o.accessLogging, true);
-  if (accessLogging && accessLogBucketName === undefined && bucketNameKnown && !bucketProblem) {
+  const accessLogging = r.setting(`${at}.accessLogging`, o.accessLogging, A.accessLogging);
+  if (accessLogging && accessLogBucketName === undefined && bucketNameKnown) {
     // The audit stack creates "<bucketName>-access" for the access logs.
     const createdProblem = s3BucketNameProblem(`${bucketName}-access`);
     if (createdProblem) {
@@ -431,14 +422,15 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
       );
     }
   }
-  const bucketRetentionDays = r.integer(`${at}.bucketRetentionDays`, o.bucketRetentionDays, 365, 1, 36500);
+  const bucketRetentionDays = r.setting(`${at}.bucketRetentionDays`, o.bucketRetentionDays, A.bucketRetentionDays);
   let objectLock: AuditConfig["objectLock"];
   if (o.objectLock !== undefined) {
-    const lock = r.object(`${at}.objectLock`, o.objectLock, ["mode", "retentionDays"]);
+    const L = A.objectLock.fields;
+    const lock = r.object(`${at}.objectLock`, o.objectLock, A.objectLock);
     if (lock.mode === undefined) r.fail(`${at}.objectLock.mode`, 'missing; use "GOVERNANCE" (privileged principals may still delete) or "COMPLIANCE" (nobody may)');
     if (lock.retentionDays === undefined) r.fail(`${at}.objectLock.retentionDays`, "missing; give the days each log file stays locked, e.g. 365");
-    const mode = r.oneOf(`${at}.objectLock.mode`, lock.mode, "GOVERNANCE", ["GOVERNANCE", "COMPLIANCE"] as const);
-    const retentionDays = r.integer(`${at}.objectLock.retentionDays`, lock.retentionDays, 1, 1, 36500);
+    const mode = lock.mode === undefined ? "GOVERNANCE" : r.setting(`${at}.objectLock.mode`, lock.mode, L.mode);
+    const retentionDays = lock.retentionDays === undefined ? L.retentionDays.min : r.setting(`${at}.objectLock.retentionDays`, lock.retentionDays, L.retentionDays);
     if (retentionDays > bucketRetentionDays) {
       r.fail(
         `${at}.objectLock.retentionDays`,
@@ -447,36 +439,20 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
     }
     objectLock = { mode, retentionDays };
   }
-  const keyAliases = r.strings(`${at}.keyAliases`, o.keyAliases ?? [`${defaults.project}-audit`], /.*/, 'use alias names such as "payments-audit"');
-  keyAliases.forEach((alias, i) => {
-    // Items that are not strings are reported by strings() already.
-    const given = Array.isArray(o.keyAliases) ? typeof o.keyAliases[i] === "string" : defaults.projectValid;
-    const problem = given ? aliasNameProblem(alias) : undefined;
-    if (problem) r.fail(`${at}.keyAliases[${i}]`, problem);
-  });
-  const normalizedAliases = keyAliases.map(normalizeAliasName);
-  normalizedAliases.forEach((name, i) => {
-    const first = normalizedAliases.indexOf(name);
-    if (first !== i && keyAliases[first] !== keyAliases[i]) {
-      r.fail(`${at}.keyAliases[${i}]`, `${show(keyAliases[i])} is the same alias as ${show(keyAliases[first])}; list each alias once`);
-    }
-  });
+  const keyAliases =
+    o.keyAliases === undefined
+      ? [derived(r, `${at}.keyAliases[0]`, `${defaults.project}-audit`, A.keyAliases.items, defaults.projectValid)]
+      : r.list(`${at}.keyAliases`, o.keyAliases, A.keyAliases);
+  checkAliasesDistinct(r, `${at}.keyAliases`, keyAliases);
   if (keyAliases.length === 0) r.fail(`${at}.keyAliases`, "list is empty; give the audit key at least one alias");
-  const allowShortLogRetention = r.boolean(`${at}.allowShortLogRetention`, o.allowShortLogRetention, false);
-  const logRetentionDays = r.integer(`${at}.logRetentionDays`, o.logRetentionDays, 365, 0, 3653);
-  const retentionProblem = logRetentionProblem(logRetentionDays, allowShortLogRetention);
-  if (retentionProblem) r.fail(`${at}.logRetentionDays`, retentionProblem);
+  const allowShortLogRetention = r.setting(`${at}.allowShortLogRetention`, o.allowShortLogRetention, A.allowShortLogRetention);
+  const logRetentionDays = readLogRetention(r, `${at}.logRetentionDays`, o.logRetentionDays, allowShortLogRetention);
   const readWriteProblem = typeof o.readWriteType === "string" ? readWriteTypeProblem(o.readWriteType) : undefined;
   if (readWriteProblem) r.fail(`${at}.readWriteType`, `${readWriteProblem} (the default)`);
-  else r.oneOf(`${at}.readWriteType`, o.readWriteType, "All", ["All"] as const);
-  const excluded = r.strings(`${at}.excludeManagementEventSources`, o.excludeManagementEventSources, /.*/, 'use "rdsdata.amazonaws.com" or nothing');
-  excluded.forEach((source, i) => {
-    if (source === "kms.amazonaws.com") {
-      r.fail(`${at}.excludeManagementEventSources[${i}]`, '"kms.amazonaws.com" must not be excluded: the trail exists to record every use of the keys; remove it');
-    } else if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) {
-      r.fail(`${at}.excludeManagementEventSources[${i}]`, `${show(source)} cannot be excluded; CloudTrail only allows "rdsdata.amazonaws.com" here`);
-    }
-  });
+  else r.setting(`${at}.readWriteType`, o.readWriteType, A.readWriteType);
+  const excluded = r.list(`${at}.excludeManagementEventSources`, o.excludeManagementEventSources, A.excludeManagementEventSources);
+  const alarmEmails = r.list(`${at}.alarmEmails`, o.alarmEmails, A.alarmEmails);
+  checkSubscriptionsDistinct(r, `${at}.alarmEmails`, alarmEmails);
   return {
     homeRegion,
     trailName,
@@ -487,18 +463,57 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
     bucketRetentionDays,
     accessLogBucketName,
     accessLogging,
-    alarmEmails: r.strings(`${at}.alarmEmails`, o.alarmEmails, EMAIL_PATTERN, "use an email address such as security@example.com"),
-    readerArns: r.strings(`${at}.readerArns`, o.readerArns, IAM_PRINCIPAL_ARN_PATTERN, PRINCIPAL_HINT),
+    alarmEmails,
+    readerArns: r.list(`${at}.readerArns`, o.readerArns, A.readerArns),
     readWriteType: "All",
     excludeManagementEventSources: excluded,
-    breakGlassRoleArns: r.strings(`${at}.breakGlassRoleArns`, o.breakGlassRoleArns, ROLE_ARN_PATTERN, "use an IAM role ARN such as arn:aws:iam::111111111111:role/audit-break-glass"),
+    breakGlassRoleArns: r.list(`${at}.breakGlassRoleArns`, o.breakGlassRoleArns, A.breakGlassRoleArns),
     objectLock,
-    cisAlarms: r.boolean(`${at}.cisAlarms`, o.cisAlarms, true),
+    cisAlarms: r.setting(`${at}.cisAlarms`, o.cisAlarms, A.cisAlarms),
   };
 }
 
-/** Construct IDs of a workload stack's own resources and outputs: a function with one of these names would clash. */
-const RESERVED_CONSTRUCT_IDS = ["aws", "aws-audit", "workload-key", "key-use-alarms", "key_arn", "key_aliases"];
+/** A log group's retention: a CloudWatch Logs value, and below the default only with allowShortLogRetention. */
+function readLogRetention(r: Reader, at: string, raw: Json, allowShortLogRetention: boolean): number {
+  const fallback = LOG_RETENTION.default ?? 0;
+  const days = raw === undefined ? fallback : raw;
+  const problem = logRetentionProblem(days, allowShortLogRetention);
+  if (problem) r.fail(at, problem);
+  return problem || typeof days !== "number" ? fallback : days;
+}
+
+/** A default built from other fields, checked only when those fields are valid (else their own problem is reported). */
+function derived(r: Reader, at: string, value: string, setting: Setting, sourcesValid: boolean): string {
+  const problem = sourcesValid ? settingProblem(setting, value) : undefined;
+  if (problem) r.fail(at, problem);
+  return value;
+}
+
+/** Aliases of one key: distinct names (with or without `alias/`) and distinct Terraform addresses. */
+function checkAliasesDistinct(r: Reader, at: string, aliases: readonly string[]): void {
+  const normalized = aliases.map(normalizeAliasName);
+  const ids = aliases.map(aliasConstructId);
+  aliases.forEach((alias, i) => {
+    // An exact repeat is reported as listed twice already.
+    if (aliases.indexOf(alias) !== i) return;
+    const same = normalized.indexOf(normalized[i]);
+    const clash = ids.indexOf(ids[i]);
+    if (same !== i) r.fail(`${at}[${i}]`, `${show(alias)} is the same alias as ${show(aliases[same])}; list each alias once`);
+    else if (clash !== i) r.fail(`${at}[${i}]`, `${show(alias)} and ${show(aliases[clash])} would share the Terraform address "${ids[i]}"; rename one of them`);
+  });
+}
+
+/** Alarm e-mails: each subscription's Terraform address derives from the address, so two may not share one. */
+function checkSubscriptionsDistinct(r: Reader, at: string, emails: readonly string[]): void {
+  const ids = emails.map(emailSubscriptionId);
+  emails.forEach((email, i) => {
+    const clash = ids.indexOf(ids[i]);
+    if (emails.indexOf(email) === i && clash !== i) {
+      r.fail(`${at}[${i}]`, `${show(email)} and ${show(emails[clash])} would share the Terraform address "${ids[i]}"; subscribe one of them through a distribution list instead`);
+    }
+  });
+}
+
 
 /** Checks the variable names of `secrets` / `encryptedEnvironment` at load, as `environment` is checked. */
 function checkVariableNames<T>(r: Reader, at: string, variables: Record<string, T>): Record<string, T> {
@@ -510,37 +525,20 @@ function checkVariableNames<T>(r: Reader, at: string, variables: Record<string, 
 }
 
 function readFunction(r: Reader, at: string, raw: Json, baseDir: string, accountNames: readonly string[]): FunctionConfig {
-  const o = r.object(at, raw, [
-    "name",
-    "codeDirectory",
-    "handler",
-    "runtime",
-    "memorySize",
-    "timeout",
-    "architecture",
-    "environment",
-    "environmentOverrides",
-    "logRetentionDays",
-    "allowShortLogRetention",
-    "permissionsBoundaryPolicyName",
-    "secrets",
-    "encryptedEnvironment",
-    "accounts",
-  ]);
-  const name = r.string(`${at}.name`, o.name, FUNCTION_NAME_PATTERN, 'use 1–64 letters, digits, "-" or "_"');
-  if (RESERVED_CONSTRUCT_IDS.includes(name)) {
-    r.fail(`${at}.name`, `${show(name)} is used by the stack itself (${RESERVED_CONSTRUCT_IDS.join(", ")}); choose another function name`);
+  const F = SPEC.FUNCTION.fields;
+  const o = r.object(at, raw, SPEC.FUNCTION);
+  const name = r.setting(`${at}.name`, o.name, F.name);
+  if (WORKLOAD_STACK_RESERVED_IDS.includes(functionConstructId(name))) {
+    r.fail(`${at}.name`, `${show(name)} is used by the stack itself (${WORKLOAD_STACK_RESERVED_IDS.join(", ")}); choose another function name`);
   }
-  const codeDirectory = path.resolve(baseDir, r.string(`${at}.codeDirectory`, o.codeDirectory, /.+/, "give the folder of the function code, relative to this file"));
+  const codeDirectory = path.resolve(baseDir, r.setting(`${at}.codeDirectory`, o.codeDirectory, F.codeDirectory));
   if (typeof o.codeDirectory === "string" && !isDirectory(codeDirectory)) {
     r.fail(`${at}.codeDirectory`, `${show(o.codeDirectory)} resolves to ${codeDirectory}, which is not a folder; paths are relative to the configuration file`);
   }
-  const runtime = r.oneOf(`${at}.runtime`, o.runtime, "nodejs22.x", SUPPORTED_RUNTIMES);
-  const architecture = r.oneOf(`${at}.architecture`, o.architecture, "arm64", ["arm64", "x86_64"] as const);
-  const allowShortLogRetention = r.boolean(`${at}.allowShortLogRetention`, o.allowShortLogRetention, false);
-  const logRetentionDays = r.integer(`${at}.logRetentionDays`, o.logRetentionDays, 365, 0, 3653);
-  const retentionProblem = logRetentionProblem(logRetentionDays, allowShortLogRetention);
-  if (retentionProblem) r.fail(`${at}.logRetentionDays`, retentionProblem);
+  const runtime = r.setting(`${at}.runtime`, o.runtime, F.runtime);
+  const architecture = r.setting(`${at}.architecture`, o.architecture, F.architecture);
+  const allowShortLogRetention = r.setting(`${at}.allowShortLogRetention`, o.allowShortLogRetention, F.allowShortLogRetention);
+  const logRetentionDays = readLogRetention(r, `${at}.logRetentionDays`, o.logRetentionDays, allowShortLogRetention);
   const environment = r.stringMap(`${at}.environment`, o.environment);
   for (const problem of environmentProblems(environment)) {
     r.fail(problem.variable ? `${at}.environment.${problem.variable}` : `${at}.environment`, problem.message);
@@ -549,16 +547,16 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
   return {
     name,
     codeDirectory,
-    handler: r.optionalString(`${at}.handler`, o.handler, /^[^\s]{1,128}$/, 'use "<file>.<export>", e.g. "index.handler"') ?? "index.handler",
+    handler: r.setting(`${at}.handler`, o.handler, F.handler),
     runtime,
-    memorySize: r.integer(`${at}.memorySize`, o.memorySize, 256, 128, 10240),
-    timeout: r.integer(`${at}.timeout`, o.timeout, 10, 1, 900),
+    memorySize: r.setting(`${at}.memorySize`, o.memorySize, F.memorySize),
+    timeout: r.setting(`${at}.timeout`, o.timeout, F.timeout),
     architecture,
     environment,
     environmentOverrides: readEnvironmentOverrides(r, `${at}.environmentOverrides`, o.environmentOverrides),
     logRetentionDays,
     allowShortLogRetention,
-    permissionsBoundaryPolicyName: r.optionalString(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, POLICY_NAME_PATTERN, "use the name (not the ARN) of a managed policy that exists in every target account"),
+    permissionsBoundaryPolicyName: r.optional(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, F.permissionsBoundaryPolicyName),
     secrets: checkVariableNames(r, `${at}.secrets`, r.stringMap(`${at}.secrets`, o.secrets)),
     encryptedEnvironment: checkVariableNames(r, `${at}.encryptedEnvironment`, readEncryptedEnvironment(r, `${at}.encryptedEnvironment`, o.encryptedEnvironment)),
     accounts,
@@ -568,31 +566,28 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
 /** A function's or secret's `accounts`: names from accounts[].name; every account when left out. */
 function readAccountNames(r: Reader, at: string, raw: Json, accountNames: readonly string[]): string[] {
   if (raw === undefined) return [...accountNames];
-  const accounts = r.strings(at, raw, ACCOUNT_NAME_PATTERN, "use account names from accounts[].name");
+  const accounts = r.list(at, raw, SPEC.FUNCTION.fields.accounts);
   accounts.forEach((account, i) => {
     if (!accountNames.includes(account)) r.fail(`${at}[${i}]`, `${show(account)} is not an account in this file; use one of ${accountNames.join(", ")}`);
   });
   return accounts;
 }
 
-const SSM_PARAMETER_NAME_PATTERN = /^\/(?!aws|ssm)[A-Za-z0-9/_.-]{1,1010}$/i;
 
 function readSecret(r: Reader, at: string, raw: Json, accountNames: readonly string[]): SecretConfig {
-  const o = r.object(at, raw, ["name", "type", "description", "recoveryWindowDays", "tier", "seedFromVariable", "accounts"]);
+  const S = SPEC.SECRET.fields;
+  const o = r.object(at, raw, SPEC.SECRET);
   if (o.type === undefined) r.fail(`${at}.type`, 'is missing; use "secretsmanager" or "ssm"');
-  const type = r.oneOf(`${at}.type`, o.type, "secretsmanager", ["secretsmanager", "ssm"] as const);
-  const name =
-    type === "ssm"
-      ? r.string(`${at}.name`, o.name, SSM_PARAMETER_NAME_PATTERN, 'SSM parameter names start with "/" and use letters, digits, "/", "_", ".", "-" (not "/aws" or "/ssm"), e.g. "/payments/orders/api-token"')
-      : r.string(`${at}.name`, o.name, SECRET_NAME_PATTERN, 'use 1–512 letters, digits or "/_+=.@-", e.g. "payments/orders/db-password"');
+  const type = o.type === undefined ? "secretsmanager" : r.setting(`${at}.type`, o.type, S.type);
+  const name = r.setting(`${at}.name`, o.name, type === "ssm" ? SECURE_STRING_PARAMETER_SETTINGS.parameterName : SECRETS_MANAGER_SECRET_SETTINGS.secretName);
   const accounts = readAccountNames(r, `${at}.accounts`, o.accounts, accountNames);
   return {
     name,
     type,
-    description: r.optionalString(`${at}.description`, o.description, /^.{0,2048}$/s, "use at most 2048 characters"),
-    recoveryWindowDays: r.integer(`${at}.recoveryWindowDays`, o.recoveryWindowDays, 30, 7, 30),
-    tier: r.oneOf(`${at}.tier`, o.tier, "Standard", ["Standard", "Advanced"] as const),
-    seedFromVariable: r.boolean(`${at}.seedFromVariable`, o.seedFromVariable, false),
+    description: r.optional(`${at}.description`, o.description, S.description),
+    recoveryWindowDays: r.setting(`${at}.recoveryWindowDays`, o.recoveryWindowDays, S.recoveryWindowDays),
+    tier: r.setting(`${at}.tier`, o.tier, S.tier),
+    seedFromVariable: r.setting(`${at}.seedFromVariable`, o.seedFromVariable, S.seedFromVariable),
     accounts,
   };
 }
@@ -665,7 +660,7 @@ function accountsGiveKnownStacks(accounts: readonly AccountConfig[]): boolean {
   return (
     accounts.length > 0 &&
     new Set(names).size === names.length &&
-    accounts.every((a) => ACCOUNT_NAME_PATTERN.test(a.name) && a.regions.length > 0 && new Set(a.regions).size === a.regions.length && a.regions.every((region) => REGION_PATTERN.test(region)))
+    accounts.every((a) => settingProblem(ACCOUNT_NAME, a.name) === undefined && a.regions.length > 0 && new Set(a.regions).size === a.regions.length && a.regions.every((region) => REGION_PATTERN.test(region)))
   );
 }
 
@@ -757,12 +752,6 @@ function isJsonObject(value: Json): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The kind of a JSON value, for messages that must not echo it. */
-function describeType(value: Json): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return `a ${typeof value}`;
-}
 
 function isDirectory(dir: string): boolean {
   try {

@@ -142,7 +142,7 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const fn = await clients.get(LambdaClient, stack.accountId, r.region).send(new GetFunctionConfigurationCommand({ FunctionName: r.intended.function_name }));
       const variables = fn.Environment?.Variables;
       check.equal("environment variables", variables, r.intended.environment?.variables);
-      // DESIGN fact 9: the key is set whenever there are variables to encrypt, and left out without them.
+      // Lambda stores no key for an empty environment, so the function gets the stack's key whenever it has variables, and none without (docs/security-model.md, "Decisions worth knowing").
       check.equal("KMSKeyArn is the stack's key (none without variables)", fn.KMSKeyArn, variables ? stack.keyArn() : undefined);
       check.equal("KMSKeyArn as synthesized", fn.KMSKeyArn, r.intended.kms_key_arn);
       check.equal("execution role", fn.Role, r.intended.role);

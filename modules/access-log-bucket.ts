@@ -9,8 +9,10 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { denyInsecureTransport, s3BucketNameProblem } from "./trail-log-bucket";
-import { checkIntegerRange } from "./validation";
+import { ACCESS_LOG_WRITE_ACTIONS } from "./private/perms";
+import { s3BucketNameProblem } from "./private/aws-limits";
+import { resolveSetting } from "./private/setting";
+import { TRAIL_LOG_BUCKET_SETTINGS, denyInsecureTransport } from "./trail-log-bucket";
 
 export interface AccessLogBucketProps {
   /** Account, region and partition of the bucket (the same as the source buckets'). */
@@ -19,7 +21,7 @@ export interface AccessLogBucketProps {
   readonly bucketName: string;
   /** Names of the buckets whose S3 server access logs are written here; the bucket policy admits only them. */
   readonly sourceBucketNames: readonly string[];
-  /** Days to keep access-log objects (current and noncurrent versions), 1–36500. @default 365 */
+  /** Days to keep access-log objects (current and noncurrent versions); limits as the trail log bucket's. @default 365 */
   readonly retentionDays?: number;
   /** Terraform `prevent_destroy` on the bucket: access logs are evidence. @default true */
   readonly preventDestroy?: boolean;
@@ -54,10 +56,9 @@ export class AccessLogBucket extends Construct {
     super(scope, id);
     const what = `access log bucket "${id}"`;
     const env = props.environment;
-    const retentionDays = props.retentionDays ?? 365;
+    const retentionDays = resolveSetting(what, "retentionDays", TRAIL_LOG_BUCKET_SETTINGS.retentionDays, props.retentionDays);
     const nameProblem = s3BucketNameProblem(props.bucketName);
     if (nameProblem) throw new Error(`${what}: bucketName ${nameProblem}`);
-    checkIntegerRange(`${what}: retentionDays`, retentionDays, 1, 36500);
     if (props.sourceBucketNames.length === 0) throw new Error(`${what}: sourceBucketNames is empty; name the buckets whose access logs go here`);
     if (!Token.isUnresolved(props.bucketName) && props.sourceBucketNames.includes(props.bucketName)) {
       throw new Error(`${what}: sourceBucketNames contains the bucket itself ("${props.bucketName}"); a bucket that logs into itself writes a log for every log delivery`);
@@ -67,7 +68,7 @@ export class AccessLogBucket extends Construct {
       bucket: props.bucketName,
       forceDestroy: false,
       tags: props.tags ? { ...props.tags } : undefined,
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: resolveSetting(what, "preventDestroy", TRAIL_LOG_BUCKET_SETTINGS.preventDestroy, props.preventDestroy) },
     });
     const bucket = this.resource.id;
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
@@ -105,7 +106,7 @@ export class AccessLogBucket extends Construct {
       new PolicyStatement({
         sid: "S3ServerAccessLogsPolicy",
         principals: { Service: ["logging.s3.amazonaws.com"] },
-        actions: ["s3:PutObject"],
+        actions: ACCESS_LOG_WRITE_ACTIONS,
         resources: props.sourceBucketNames.map((source) => `${bucketArn}/${source}/*`),
         conditions: {
           ArnLike: { "aws:SourceArn": props.sourceBucketNames.map((source) => `arn:${env.partition}:s3:::${source}`) },

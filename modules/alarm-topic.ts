@@ -6,6 +6,8 @@ import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { ALARM_TOPIC_KEY_ACTIONS, TOPIC_PUBLISH_ACTIONS } from "./private/perms";
+import { resolveSetting, textSetting } from "./private/setting";
 
 export interface AlarmTopicProps {
   /** Topic name: 1–256 letters, digits, `-` or `_`. */
@@ -24,6 +26,22 @@ export interface AlarmTopicProps {
 const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
 /** A plausible email address (SNS confirms each subscription, which is the real check). */
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export const ALARM_EMAIL = textSetting({
+  code: "ALARM_EMAIL",
+  doc: "An email address subscribed to the alarm topic; each address confirms its subscription once.",
+  pattern: EMAIL_PATTERN,
+  hint: "use an email address such as security@example.com",
+});
+
+/**
+ * The construct ID (and so the Terraform address) of an address's
+ * subscription: it derives from the address, so reordering the list moves no
+ * subscription; addresses that differ only in punctuation share one.
+ */
+export function emailSubscriptionId(email: string): string {
+  return `email-${email.replace(/[^A-Za-z0-9]/g, "-")}`;
+}
 
 /**
  * An SNS topic for security alarms, encrypted with a customer-managed key:
@@ -47,13 +65,11 @@ export class AlarmTopic extends Construct {
       throw new Error(`alarm topic: topicName "${props.topicName}" is invalid; use 1–256 letters, digits, "-" or "_"`);
     }
     const emails = props.emailAddresses ?? [];
-    for (const email of emails) {
-      if (!EMAIL_PATTERN.test(email)) throw new Error(`alarm topic "${props.topicName}": emailAddresses "${email}" is not an email address; write it as name@example.com`);
-    }
+    for (const email of emails) resolveSetting(`alarm topic "${props.topicName}"`, "emailAddresses", ALARM_EMAIL, email);
     // IDs derive from the address, so reordering the list moves no subscription.
     const subscriptionIds = new Map<string, string>();
     for (const email of new Set(emails)) {
-      const subscriptionId = `email-${email.replace(/[^A-Za-z0-9]/g, "-")}`;
+      const subscriptionId = emailSubscriptionId(email);
       const other = subscriptionIds.get(subscriptionId);
       if (other !== undefined) {
         throw new Error(
@@ -69,7 +85,7 @@ export class AlarmTopic extends Construct {
       new PolicyStatement({
         sid: "CloudWatchAlarmsPublishToEncryptedTopics",
         principals: { Service: ["cloudwatch.amazonaws.com"] },
-        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        actions: ALARM_TOPIC_KEY_ACTIONS,
         resources: ["*"],
         // Only for this topic: SNS encrypts each topic's messages under the context
         // {"aws:sns:topicArn": <topic ARN>} (AWS's key policy for publishers to an encrypted topic:
@@ -88,7 +104,7 @@ export class AlarmTopic extends Construct {
       new PolicyStatement({
         sid: "CloudWatchAlarmsPublish",
         principals: { Service: ["cloudwatch.amazonaws.com"] },
-        actions: ["sns:Publish"],
+        actions: TOPIC_PUBLISH_ACTIONS,
         resources: [this.topicArn],
         conditions: { StringEquals: { "aws:SourceAccount": env.accountId } },
       }),

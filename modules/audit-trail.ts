@@ -2,17 +2,25 @@ import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Token, dependable } from "cdktf";
+import { dependable } from "cdktf";
 import { Construct } from "constructs";
 import { AccessLogBucket } from "./access-log-bucket";
 import { AlarmTopic } from "./alarm-topic";
 import { AwsEnvironment, checkPrincipalArns, formatArn } from "./aws-environment";
 import { CIS_MONITORING_CONTROLS, CisMonitoringControl } from "./cis-monitoring-controls";
-import { logRetentionProblem } from "./encrypted-function";
+import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
+import { booleanSetting, resolveSetting, textSetting } from "./private/setting";
 import { EncryptionKey } from "./encryption-key";
 import { keyChangePattern } from "./key-use-alarms";
 import { LogMetricAlarm } from "./log-metric-alarm";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
+import {
+  ASSUME_ROLE_ACTIONS,
+  KEY_DECRYPT_ACTIONS,
+  KEY_DESCRIBE_ACTIONS,
+  LOG_STREAM_WRITE_ACTIONS,
+  TRAIL_KEY_ENCRYPT_ACTIONS,
+} from "./private/perms";
 import { ObjectLockOptions, TrailLogBucket } from "./trail-log-bucket";
 
 export interface AuditTrailProps extends AwsEnvironment {
@@ -35,9 +43,9 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly readerArns?: readonly string[];
   /** Retention of the trail's CloudWatch Logs group. @default 365 */
   readonly logRetentionDays?: number;
-  /** Allow a log group retention below 365 days (explicit opt-out). @default false */
+  /** Allow a log group retention below the default (explicit opt-out). @default false */
   readonly allowShortLogRetention?: boolean;
-  /** Days log files are kept in the bucket, 1–36500. @default 365 */
+  /** Days log files are kept in the bucket; limits as `TrailLogBucket`'s `retentionDays`. @default 365 */
   readonly bucketRetentionDays?: number;
   /**
    * An existing bucket that receives the log bucket's S3 access logs (same
@@ -90,9 +98,9 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly excludeManagementEventSources?: readonly string[];
   /** Email addresses that receive the alarms. @default none */
   readonly alarmEmails?: readonly string[];
-  /** Rotation period of the audit key, 90–2560 days. @default 365 */
+  /** Rotation period of the audit key; limits as `EncryptionKey`'s. @default 365 */
   readonly keyRotationPeriodDays?: number;
-  /** Deletion window of the audit key, 7–30 days. @default 30 */
+  /** Deletion window of the audit key; limits as `EncryptionKey`'s. @default 30 */
   readonly keyDeletionWindowDays?: number;
   /**
    * Let IAM policies give use of the audit key to principals its policy does
@@ -145,6 +153,41 @@ export function trailNameProblem(name: string): string | undefined {
   return `"${name}" is invalid; use 3–50 letters, digits, "_" or "-", starting and ending with a letter or digit, with no two "_" or "-" in a row, e.g. "payments-audit"`;
 }
 
+/** Why an event source may not be excluded from the trail's management events, or undefined. */
+function excludedEventSourceProblem(source: string): string | undefined {
+  if (source === "kms.amazonaws.com") return '"kms.amazonaws.com" must not be excluded: the trail exists to record every use of the keys; remove it';
+  if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) return `${JSON.stringify(source)} cannot be excluded; CloudTrail only allows "rdsdata.amazonaws.com" here`;
+  return undefined;
+}
+
+/** The trail's own settings; the config file's `audit` section applies the same ones. */
+export const AUDIT_TRAIL_SETTINGS = {
+  trailName: textSetting({
+    code: "TRAIL_NAME",
+    doc: 'Trail name: 3–50 letters, digits, "_" or "-", starting and ending with a letter or digit, no two "_"/"-" in a row (it also names the delivery role `<trail>-to-cloudwatch` and the alarm topic `<trail>-alarms`).',
+    problem: trailNameProblem,
+    hint: 'use a trail name such as "payments-audit"',
+  }),
+  logRetentionDays: LOG_RETENTION,
+  allowShortLogRetention: ALLOW_SHORT_LOG_RETENTION,
+  excludeManagementEventSources: textSetting({
+    code: "EXCLUDED_EVENT_SOURCE",
+    doc: 'A management event source the trail leaves out: only "rdsdata.amazonaws.com"; "kms.amazonaws.com" is refused.',
+    problem: excludedEventSourceProblem,
+    hint: 'use "rdsdata.amazonaws.com" or nothing',
+  }),
+  accessLogging: booleanSetting({
+    code: "ACCESS_LOGGING",
+    doc: "S3 server access logging of the log bucket (who read or deleted which log file, which the trail does not record); `false` is the explicit opt-out.",
+    default: true,
+  }),
+  cisAlarms: booleanSetting({
+    code: "CIS_ALARMS",
+    doc: "All fourteen CIS monitoring alarms (Security Hub CloudWatch.1–14); `false` keeps CloudWatch.5 and .7 only.",
+    default: true,
+  }),
+} as const;
+
 /**
  * One account's audit trail, in its home region, encrypted with a dedicated
  * audit key and correct on the first apply:
@@ -190,23 +233,14 @@ export class AuditTrail extends Construct {
   constructor(scope: Construct, id: string, props: AuditTrailProps) {
     super(scope, id);
     const where = `audit trail "${props.trailName}"`;
-    const problem = Token.isUnresolved(props.trailName) ? undefined : trailNameProblem(props.trailName);
-    if (problem) throw new Error(`${where}: trailName ${problem}`);
+    resolveSetting(where, "trailName", AUDIT_TRAIL_SETTINGS.trailName, props.trailName);
     const readWriteType = props.readWriteType ?? "All";
     const readWriteProblem = readWriteTypeProblem(readWriteType);
     if (readWriteProblem) throw new Error(`${where}: readWriteType ${readWriteProblem}`);
-    for (const source of props.excludeManagementEventSources ?? []) {
-      if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) {
-        throw new Error(
-          source === "kms.amazonaws.com"
-            ? `${where}: excludeManagementEventSources must not contain "kms.amazonaws.com": the trail exists to record every use of the keys; remove it`
-            : `${where}: excludeManagementEventSources "${source}" is not allowed; CloudTrail can only exclude "rdsdata.amazonaws.com" here`,
-        );
-      }
-    }
+    for (const source of props.excludeManagementEventSources ?? []) resolveSetting(where, "excludeManagementEventSources", AUDIT_TRAIL_SETTINGS.excludeManagementEventSources, source);
     checkPrincipalArns(`${where}: readerArns`, props.readerArns ?? []);
-    const logRetentionDays = props.logRetentionDays ?? 365;
-    const retentionProblem = logRetentionProblem(logRetentionDays, props.allowShortLogRetention ?? false);
+    const logRetentionDays = resolveSetting(where, "logRetentionDays", AUDIT_TRAIL_SETTINGS.logRetentionDays, props.logRetentionDays);
+    const retentionProblem = logRetentionProblem(logRetentionDays, resolveSetting(where, "allowShortLogRetention", AUDIT_TRAIL_SETTINGS.allowShortLogRetention, props.allowShortLogRetention));
     if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
 
     this.key = new EncryptionKey(this, "key", {
@@ -229,7 +263,7 @@ export class AuditTrail extends Construct {
     this.addAuditKeyStatements(props.readerArns ?? []);
     this.key.allowCloudWatchLogs(this.logGroupName);
 
-    const createAccessLogBucket = props.accessLogBucketName === undefined && (props.accessLogging ?? true);
+    const createAccessLogBucket = props.accessLogBucketName === undefined && resolveSetting(where, "accessLogging", AUDIT_TRAIL_SETTINGS.accessLogging, props.accessLogging);
     this.bucket = new TrailLogBucket(this, "bucket", {
       bucketName: props.bucketName,
       key: this.key,
@@ -271,7 +305,7 @@ export class AuditTrail extends Construct {
         new PolicyStatement({
           sid: "CloudTrailAssumesRole",
           principals: { Service: ["cloudtrail.amazonaws.com"] },
-          actions: ["sts:AssumeRole"],
+          actions: ASSUME_ROLE_ACTIONS,
           conditions: { StringEquals: { "aws:SourceArn": this.trailArn } },
         }),
       ]).toJsonString(),
@@ -286,7 +320,7 @@ export class AuditTrail extends Construct {
       policy: new PolicyDocument([
         new PolicyStatement({
           sid: "WriteTrailLogStreams",
-          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          actions: LOG_STREAM_WRITE_ACTIONS,
           resources: [formatArn(env, "logs", `log-group:${this.logGroupName}:log-stream:${env.accountId}_CloudTrail_*`)],
         }),
       ]).toJsonString(),
@@ -324,7 +358,7 @@ export class AuditTrail extends Construct {
     const cisAlarms: Record<string, LogMetricAlarm> = {};
     for (const control of CIS_MONITORING_CONTROLS) {
       const alwaysOnId = ALWAYS_ON_CIS_CONTROLS[control.control];
-      if (alwaysOnId === undefined && props.cisAlarms === false) continue;
+      if (alwaysOnId === undefined && !resolveSetting(where, "cisAlarms", AUDIT_TRAIL_SETTINGS.cisAlarms, props.cisAlarms)) continue;
       cisAlarms[control.control] = new LogMetricAlarm(this, alwaysOnId ?? `cis-${control.id}`, {
         logGroupName: this.logGroup.name,
         name: `${props.trailName}-${control.id}`,
@@ -356,7 +390,7 @@ export class AuditTrail extends Construct {
       new PolicyStatement({
         sid: "CloudTrailEncryptsLogFiles",
         principals: { Service: ["cloudtrail.amazonaws.com"] },
-        actions: ["kms:GenerateDataKey*"],
+        actions: TRAIL_KEY_ENCRYPT_ACTIONS,
         resources: ["*"],
         conditions: {
           // Any region: a multi-region trail encrypts the log files of every region.
@@ -367,7 +401,7 @@ export class AuditTrail extends Construct {
       new PolicyStatement({
         sid: "CloudTrailDescribesKey",
         principals: { Service: ["cloudtrail.amazonaws.com"] },
-        actions: ["kms:DescribeKey"],
+        actions: KEY_DESCRIBE_ACTIONS,
         resources: ["*"],
         conditions: { StringEquals: thisTrail },
       }),
@@ -375,7 +409,7 @@ export class AuditTrail extends Construct {
       new PolicyStatement({
         sid: "CloudTrailDecryptsWithBucketKey",
         principals: { Service: ["cloudtrail.amazonaws.com"] },
-        actions: ["kms:Decrypt"],
+        actions: KEY_DECRYPT_ACTIONS,
         resources: ["*"],
         conditions: { StringEquals: thisTrail },
       }),
@@ -386,7 +420,7 @@ export class AuditTrail extends Construct {
         new PolicyStatement({
           sid: "ReadersDecryptLogFiles",
           principals: { AWS: readerArns },
-          actions: ["kms:Decrypt"],
+          actions: KEY_DECRYPT_ACTIONS,
           resources: ["*"],
           // Only through S3, i.e. by reading log files from the bucket. (An encryption-context
           // condition would break with S3 Bucket Keys, which decrypt under the bucket's context.)

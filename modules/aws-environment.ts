@@ -1,4 +1,7 @@
 import { Token } from "cdktf";
+import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitionForRegion } from "./private/aws-limits";
+
+export { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitionForRegion };
 
 /**
  * The account and region a construct deploys into. Taken from configuration,
@@ -14,16 +17,6 @@ export interface AwsEnvironment {
   readonly partition?: string;
 }
 
-export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
-/** Commercial, China and GovCloud regions; the isolated (ISO) partitions are not supported. */
-export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-
-/** The partition a region belongs to; ARNs must use it. */
-export function partitionForRegion(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
 
 /** Checks an environment and fills in the partition. Throws with the field, value and fix. */
 export function resolveEnvironment(env: AwsEnvironment, what: string): Required<AwsEnvironment> {
@@ -43,8 +36,6 @@ export function formatArn(env: Required<AwsEnvironment>, service: string, resour
   return `arn:${env.partition}:${service}:${options.global ? "" : env.region}:${env.accountId}:${resource}`;
 }
 
-/** IAM principals a key or trust policy may name: an account root, a role or a user. */
-export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 
 /** Throws unless every value is an IAM principal ARN (tokens pass; they are checked by Terraform). */
 export function checkPrincipalArns(field: string, arns: readonly string[]): void {

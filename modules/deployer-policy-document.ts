@@ -3,6 +3,14 @@ import { AwsProviderSettings, literalStrings, readAwsProviders } from "./complia
 import { formatArn, partitionForRegion } from "./aws-environment";
 import { DEPLOYER_RESOURCE_TYPES, DeployerResourceType, ResourceArnContext, UnscopedAction } from "./deployer-actions";
 import { PolicyConditions, PolicyStatement, pascalCase } from "./policy-document";
+import {
+  PASS_ROLE_ACTIONS,
+  ROLE_BOUNDARY_ACTIONS,
+  STATE_BUCKET_LIST_ACTIONS,
+  STATE_KEY_ACTIONS,
+  STATE_LOCK_TABLE_ACTIONS,
+  STATE_OBJECT_ACTIONS,
+} from "./private/perms";
 
 /** The deploy pipeline's policy for some stacks, and what a reader needs to know about it. */
 export interface DeployerPolicyDocument {
@@ -32,8 +40,6 @@ interface TypeScope {
 }
 
 const REFERENCE = /^\$\{([a-z0-9_]+)\.([^.}]+)\.[a-z_]+\}$/;
-/** `iam:CreateRole` and `iam:PutRolePermissionsBoundary` carry `iam:PermissionsBoundary`; the other role actions do not. */
-const BOUNDARY_ACTIONS = ["iam:CreateRole", "iam:PutRolePermissionsBoundary"];
 
 /**
  * The IAM policy a deploy pipeline needs to create, read, update and destroy
@@ -122,14 +128,14 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
     const name = pascalCase(type.replace(/^aws_/, ""));
     let actions = [...row.actions];
     if (type === "aws_iam_role" && boundaries.size > 0) {
-      actions = actions.filter((action) => !BOUNDARY_ACTIONS.includes(action));
+      actions = actions.filter((action) => !(ROLE_BOUNDARY_ACTIONS as readonly string[]).includes(action));
       const unbounded = [...scope.arns].filter((arn) => ![...boundaries.values()].some((roles) => roles.has(arn)));
-      if (unbounded.length > 0) statements.push(new PolicyStatement({ sid: "CreateRolesWithoutBoundary", actions: BOUNDARY_ACTIONS, resources: unbounded.sort() }));
+      if (unbounded.length > 0) statements.push(new PolicyStatement({ sid: "CreateRolesWithoutBoundary", actions: ROLE_BOUNDARY_ACTIONS, resources: unbounded.sort() }));
       [...boundaries].forEach(([boundary, roles], i) =>
         statements.push(
           new PolicyStatement({
             sid: `CreateRolesWithBoundary${i === 0 ? "" : i + 1}`,
-            actions: BOUNDARY_ACTIONS,
+            actions: ROLE_BOUNDARY_ACTIONS,
             resources: [...roles].sort(),
             conditions: { StringEquals: { "iam:PermissionsBoundary": boundary } },
           }),
@@ -146,7 +152,7 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
     statements.push(
       new PolicyStatement({
         sid: `PassRolesTo${pascalCase(service.split(".")[0])}`,
-        actions: ["iam:PassRole"],
+        actions: PASS_ROLE_ACTIONS,
         resources: [...roles].sort(),
         conditions: { StringEquals: { "iam:PassedToService": service } },
       }),
@@ -208,11 +214,11 @@ function stateBackendStatements(views: readonly StackView[], partition: string, 
   }
   if (buckets.size === 0) return [];
   const statements = [
-    new PolicyStatement({ sid: "ListStateBucket", actions: ["s3:ListBucket"], resources: [...buckets].sort() }),
-    new PolicyStatement({ sid: "ReadWriteState", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [...objects].sort() }),
+    new PolicyStatement({ sid: "ListStateBucket", actions: STATE_BUCKET_LIST_ACTIONS, resources: [...buckets].sort() }),
+    new PolicyStatement({ sid: "ReadWriteState", actions: STATE_OBJECT_ACTIONS, resources: [...objects].sort() }),
   ];
-  if (tables.size > 0) statements.push(new PolicyStatement({ sid: "LockState", actions: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources: [...tables].sort() }));
-  if (keys.size > 0) statements.push(new PolicyStatement({ sid: "EncryptState", actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], resources: [...keys].sort() }));
+  if (tables.size > 0) statements.push(new PolicyStatement({ sid: "LockState", actions: STATE_LOCK_TABLE_ACTIONS, resources: [...tables].sort() }));
+  if (keys.size > 0) statements.push(new PolicyStatement({ sid: "EncryptState", actions: STATE_KEY_ACTIONS, resources: [...keys].sort() }));
   return statements;
 }
 

@@ -2,16 +2,21 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { ENCRYPTED_VARIABLES_ENV, ENCRYPTED_VARIABLES_SEPARATOR, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
 import { formatArn } from "./aws-environment";
 import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
-import { ENCRYPTED_VARIABLES_LIST_NAME, ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
+import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { LambdaCodeAsset } from "./lambda-code-asset";
 import { LambdaExecutionRole } from "./lambda-execution-role";
 import { PolicyStatement } from "./policy-document";
-import { SECRET_NAME_PATTERN, SecretsManagerSecret } from "./secrets-manager-secret";
+import { SecretsManagerSecret } from "./secrets-manager-secret";
+import { SECRET_NAME_PATTERN } from "./private/aws-limits";
 import { SecureStringParameter } from "./secure-string-parameter";
-import { checkIntegerRange } from "./validation";
+import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, LOG_RETENTION_DAYS, logRetentionProblem } from "./private/aws-limits";
+import { choiceSetting, integerSetting, resolveSetting, textSetting } from "./private/setting";
+
+export { LOG_RETENTION_DAYS, logRetentionProblem };
 
 export interface EncryptedFunctionProps {
   /** Lambda function name: 1–64 letters, digits, `-` or `_`. */
@@ -31,9 +36,9 @@ export interface EncryptedFunctionProps {
   readonly handler?: string;
   /** @default "nodejs22.x" */
   readonly runtime?: string;
-  /** Memory in MB, 128–10240. @default 256 */
+  /** Memory in MB; limits in `FUNCTION_SETTINGS`. @default 256 */
   readonly memorySize?: number;
-  /** Timeout in seconds, 1–900. @default 10 */
+  /** Timeout in seconds; limits in `FUNCTION_SETTINGS`. @default 10 */
   readonly timeout?: number;
   /** @default "arm64" */
   readonly architecture?: "arm64" | "x86_64";
@@ -110,12 +115,38 @@ export const SUPPORTED_RUNTIMES: readonly string[] = [
   "provided.al2023",
 ];
 
-/** Retention values CloudWatch Logs accepts (PutRetentionPolicy); 0 means "never expire". */
-export const LOG_RETENTION_DAYS: readonly number[] = [
-  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
-
 export const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * The function's settings; the config file's `functions[]` entries apply the
+ * same ones (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html).
+ */
+export const FUNCTION_SETTINGS = {
+  functionName: textSetting({
+    code: "FUNCTION_NAME",
+    doc: 'Lambda function name: 1–64 letters, digits, "-" or "_".',
+    pattern: FUNCTION_NAME_PATTERN,
+    hint: 'use 1–64 letters, digits, "-" or "_"',
+  }),
+  handler: textSetting({
+    code: "FUNCTION_HANDLER",
+    doc: "`<file>.<export>` of the handler.",
+    default: "index.handler",
+    pattern: /^[^\s]{1,128}$/,
+    hint: 'use "<file>.<export>", e.g. "index.handler"',
+  }),
+  runtime: choiceSetting({
+    code: "FUNCTION_RUNTIME",
+    doc: "A runtime Lambda supports for new functions and the pinned provider knows.",
+    default: "nodejs22.x",
+    values: SUPPORTED_RUNTIMES,
+  }),
+  memorySize: integerSetting({ code: "FUNCTION_MEMORY", doc: "Memory of the function.", default: 256, min: 128, max: 10240, unit: "MB" }),
+  timeout: integerSetting({ code: "FUNCTION_TIMEOUT", doc: "Timeout of one invocation.", default: 10, min: 1, max: 900, unit: "seconds" }),
+  architecture: choiceSetting({ code: "FUNCTION_ARCHITECTURE", doc: "Instruction set architecture.", default: "arm64", values: ["arm64", "x86_64"] as const }),
+  logRetentionDays: LOG_RETENTION,
+  allowShortLogRetention: ALLOW_SHORT_LOG_RETENTION,
+} as const;
 
 /** Bytes counted for a secret reference whose length is not known at synth (a token). */
 export const SECRET_REFERENCE_BYTES = 100;
@@ -126,20 +157,6 @@ export const SECRET_REFERENCE_BYTES = 100;
 export const UNKNOWN_CIPHERTEXT_BYTES = 256;
 /** Length of the random suffix Secrets Manager appends to a secret's ARN (`-` and 6 characters). */
 const SECRET_ARN_SUFFIX_LENGTH = 7;
-
-/**
- * Why a log retention is refused, or undefined when it is fine: it must be a
- * value CloudWatch Logs accepts, and below 365 days only as an explicit opt-out.
- */
-export function logRetentionProblem(days: number, allowShortLogRetention: boolean): string | undefined {
-  if (!LOG_RETENTION_DAYS.includes(days)) {
-    return `${JSON.stringify(days)} is not a CloudWatch Logs retention value; use one of ${LOG_RETENTION_DAYS.join(", ")}`;
-  }
-  if (days !== 0 && days < 365 && !allowShortLogRetention) {
-    return `${days} is below the 365-day default; set allowShortLogRetention to true to accept shorter retention explicitly`;
-  }
-  return undefined;
-}
 
 /**
  * A Lambda function whose configuration and logs are encrypted with a
@@ -172,29 +189,19 @@ export class EncryptedFunction extends Construct implements IGrantable {
   constructor(scope: Construct, id: string, props: EncryptedFunctionProps) {
     super(scope, id);
     const where = `function "${props.functionName}"`;
-    if (!Token.isUnresolved(props.functionName) && !FUNCTION_NAME_PATTERN.test(props.functionName)) {
-      throw new Error(`${where}: the name is invalid; use 1–64 letters, digits, "-" or "_"`);
-    }
-    const runtime = props.runtime ?? "nodejs22.x";
-    if (!SUPPORTED_RUNTIMES.includes(runtime)) {
-      throw new Error(`${where}: runtime "${runtime}" is not supported; use one of ${SUPPORTED_RUNTIMES.join(", ")}`);
-    }
-    const memorySize = props.memorySize ?? 256;
-    const timeout = props.timeout ?? 10;
-    checkIntegerRange(`${where}: memorySize`, memorySize, 128, 10240);
-    checkIntegerRange(`${where}: timeout`, timeout, 1, 900);
-    const architecture = props.architecture ?? "arm64";
-    if (architecture !== "arm64" && architecture !== "x86_64") {
-      throw new Error(`${where}: architecture "${architecture}" is invalid; use "arm64" or "x86_64"`);
-    }
-    const retention = props.logRetentionDays ?? 365;
-    const retentionProblem = logRetentionProblem(retention, props.allowShortLogRetention ?? false);
+    resolveSetting(where, "functionName", FUNCTION_SETTINGS.functionName, props.functionName);
+    const runtime = resolveSetting(where, "runtime", FUNCTION_SETTINGS.runtime, props.runtime);
+    const memorySize = resolveSetting(where, "memorySize", FUNCTION_SETTINGS.memorySize, props.memorySize);
+    const timeout = resolveSetting(where, "timeout", FUNCTION_SETTINGS.timeout, props.timeout);
+    const architecture = resolveSetting(where, "architecture", FUNCTION_SETTINGS.architecture, props.architecture);
+    const retention = resolveSetting(where, "logRetentionDays", FUNCTION_SETTINGS.logRetentionDays, props.logRetentionDays);
+    const retentionProblem = logRetentionProblem(retention, resolveSetting(where, "allowShortLogRetention", FUNCTION_SETTINGS.allowShortLogRetention, props.allowShortLogRetention));
     if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
     const variables = props.environment ?? {};
     const secrets = props.secrets ?? {};
     const encrypted = props.encryptedEnvironment ?? {};
     const encryptedNames = Object.keys(encrypted).sort();
-    const encryptedList = encryptedNames.join(",");
+    const encryptedList = encryptedNames.join(ENCRYPTED_VARIABLES_SEPARATOR);
     const referenceProblems = [...secretProblems(secrets, props.key, variables), ...encryptedProblems(encrypted, variables, secrets)];
     // Secret references and ciphertexts share Lambda's 4 KB with the plain variables.
     let otherBytes = Object.entries(secrets).reduce((sum, [name, secret]) => sum + Buffer.byteLength(name, "utf8") + secretReferenceBytes(secret), 0);
@@ -202,7 +209,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
       const valueBytes = typeof value !== "string" ? 0 : Token.isUnresolved(value) ? UNKNOWN_CIPHERTEXT_BYTES : Buffer.byteLength(value, "utf8");
       otherBytes += Buffer.byteLength(name, "utf8") + valueBytes;
     }
-    if (encryptedNames.length > 0) otherBytes += ENCRYPTED_VARIABLES_LIST_NAME.length + Buffer.byteLength(encryptedList, "utf8");
+    if (encryptedNames.length > 0) otherBytes += ENCRYPTED_VARIABLES_ENV.length + Buffer.byteLength(encryptedList, "utf8");
     const problems = [...environmentProblems(variables, { additionalBytes: otherBytes }).map((p) => p.message), ...referenceProblems];
     if (problems.length > 0) throw new Error(problems.map((p) => `${where}: ${p}`).join("\n"));
 
@@ -244,7 +251,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
     for (const secret of Object.values(secrets)) secret.grantRead(this.role);
     if (encryptedNames.length > 0) {
       // The context the console's encryption helpers use, and the one the runtime library passes to Decrypt (facts 12–14).
-      props.key.grantDecrypt(this.role, { sid: "DecryptHelperEncryptedValues", encryptionContext: { LambdaFunctionName: props.functionName } });
+      props.key.grantDecrypt(this.role, { sid: "DecryptHelperEncryptedValues", encryptionContext: { [FUNCTION_NAME_CONTEXT_KEY]: props.functionName } });
     }
 
     const finalVariables: Record<string, string> = { ...variables };
@@ -252,14 +259,14 @@ export class EncryptedFunction extends Construct implements IGrantable {
       finalVariables[name] = secret instanceof SecretsManagerSecret ? secret.secretArn : secret.parameterName;
     }
     Object.assign(finalVariables, encrypted);
-    if (encryptedNames.length > 0) finalVariables[ENCRYPTED_VARIABLES_LIST_NAME] = encryptedList;
+    if (encryptedNames.length > 0) finalVariables[ENCRYPTED_VARIABLES_ENV] = encryptedList;
     const hasEnvironment = Object.keys(finalVariables).length > 0;
 
     this.resource = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       description: props.description ?? "Managed by cdktf-lambda-kms",
       role: this.role.roleArn,
-      handler: props.handler ?? "index.handler",
+      handler: resolveSetting(where, "handler", FUNCTION_SETTINGS.handler, props.handler),
       runtime,
       architectures: [architecture],
       memorySize,

@@ -3,6 +3,7 @@ import { IConstruct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { IGrantable } from "./grantable";
 import { PolicyStatement, pascalCase } from "./policy-document";
+import { KEY_DECRYPT_ACTIONS, LOGS_SERVICE_KEY_ACTIONS } from "./private/perms";
 
 export interface GrantDecryptOptions {
   /**
@@ -89,7 +90,7 @@ export function decryptStatement(keyArn: string, sidName: string, options: Grant
   if (options.viaService) equals["kms:ViaService"] = options.viaService;
   return new PolicyStatement({
     sid: options.sid ?? defaultDecryptSid(sidName),
-    actions: ["kms:Decrypt"],
+    actions: KEY_DECRYPT_ACTIONS,
     resources: [keyArn],
     conditions: Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined,
   });
@@ -109,7 +110,7 @@ export function cloudWatchLogsStatement(environment: Required<AwsEnvironment>, l
   return new PolicyStatement({
     sid: CLOUDWATCH_LOGS_SID,
     principals: { Service: [`logs.${environment.region}.amazonaws.com`] },
-    actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+    actions: LOGS_SERVICE_KEY_ACTIONS,
     resources: ["*"],
     conditions: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArns } },
   });

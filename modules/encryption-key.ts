@@ -6,7 +6,25 @@ import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptSt
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { ImportedEncryptionKey, ImportedEncryptionKeyOptions } from "./imported-encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { checkIntegerRange } from "./validation";
+import {
+  DEPLOYER_GRANT_ACTIONS,
+  DEPLOYER_LAMBDA_KEY_ACTIONS,
+  DEPLOYER_LOG_GROUP_KEY_ACTIONS,
+  DEPLOYER_PARAMETER_KEY_ACTIONS,
+  DEPLOYER_SECRET_KEY_ACTIONS,
+  HELPER_ENCRYPTER_ACTIONS,
+  HELPER_ENCRYPTER_DENIED_ACTIONS,
+  KEY_ACCOUNT_ROOT_ACTIONS,
+  KEY_ADMIN_ACTIONS,
+  KEY_DESCRIBE_ACTIONS,
+  KEY_USE_ACTIONS,
+  KEY_USER_ACTIONS,
+} from "./private/perms";
+import { FUNCTION_NAME_CONTEXT_CONDITION_KEY } from "../runtime/contract";
+import { ALIAS_NAME, KEY_DELETION_WINDOW, KEY_ROTATION_PERIOD, aliasConstructId, aliasNameProblem, normalizeAliasName } from "./private/aws-limits";
+import { booleanSetting, resolveSetting } from "./private/setting";
+
+export { aliasNameProblem, normalizeAliasName };
 
 export interface EncryptionKeyProps extends AwsEnvironment {
   /**
@@ -16,9 +34,9 @@ export interface EncryptionKeyProps extends AwsEnvironment {
   readonly aliases: readonly string[];
   /** @default "Customer-managed key for Lambda environment variables and logs" */
   readonly description?: string;
-  /** Days between automatic rotations of the key material, 90–2560. @default 365 */
+  /** Days between automatic rotations of the key material; limits in `ENCRYPTION_KEY_SETTINGS`. @default 365 */
   readonly rotationPeriodDays?: number;
-  /** Waiting period before a scheduled deletion completes, 7–30 days. @default 30 */
+  /** Waiting period before a scheduled deletion completes; limits in `ENCRYPTION_KEY_SETTINGS`. @default 30 */
   readonly deletionWindowDays?: number;
   /**
    * Terraform refuses to destroy the key while this is on. Turn it off only
@@ -61,48 +79,29 @@ export interface EncryptionKeyProps extends AwsEnvironment {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/**
- * Administrative actions, listed one by one so that no wildcard can include a
- * cryptographic operation. (`kms:ListAliases` is left out: it is not a
- * key-scoped action, so a key policy cannot grant it.) Note that
- * `kms:PutKeyPolicy` lets an administrator rewrite the policy, including
- * granting themselves decrypt: that change is audited in CloudTrail.
- * Alias actions are left out too: Terraform owns the aliases, and whoever
- * can repoint an alias can make the next encryption by alias use a key they
- * own (`KeyUseAlarms` alarms on alias changes).
- */
-export const KEY_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion",
-  "kms:DescribeKey",
-  "kms:DisableKey",
-  "kms:DisableKeyRotation",
-  "kms:EnableKey",
-  "kms:EnableKeyRotation",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListGrants",
-  "kms:ListKeyPolicies",
-  "kms:ListKeyRotations",
-  "kms:ListResourceTags",
-  "kms:PutKeyPolicy",
-  "kms:RevokeGrant",
-  "kms:RotateKeyOnDemand",
-  "kms:ScheduleKeyDeletion",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:UpdateKeyDescription",
-] as const;
-
-/**
- * The cryptographic operations the key policy's Deny statements cover: all
- * that a symmetric encryption key supports, for reading or producing
- * ciphertext.
- */
-export const KEY_USE_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] as const;
+// The administrators' actions and the key use the Denies cover: defined with
+// the other action lists (private/perms.ts), exported from here.
+export { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS };
 
 /** Key policies are limited to 32 KB (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
 const KEY_POLICY_MAX_BYTES = 32768;
-const ALIAS_PATTERN = /^alias\/[a-zA-Z0-9/_-]+$/;
+
+/** The key's settings; the config file's `key` section applies the same ones. */
+export const ENCRYPTION_KEY_SETTINGS = {
+  aliases: ALIAS_NAME,
+  rotationPeriodDays: KEY_ROTATION_PERIOD,
+  deletionWindowDays: KEY_DELETION_WINDOW,
+  preventDestroy: booleanSetting({
+    code: "KEY_PREVENT_DESTROY",
+    doc: "Terraform `prevent_destroy` on the key; turn it off only for throw-away environments (tests, emulators).",
+    default: true,
+  }),
+  allowIamToGrantKeyUse: booleanSetting({
+    code: "ALLOW_IAM_TO_GRANT_KEY_USE",
+    doc: "Explicit opt-out: drops `DenyKeyUseByUnlistedPrincipals`, so that IAM policies decide who else may use the key.",
+    default: false,
+  }),
+} as const;
 
 export type { GrantDecryptOptions } from "./encryption-key-interface";
 
@@ -181,32 +180,31 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    this.environment = resolveEnvironment(props, `encryption key "${id}"`);
-    const rotationPeriodDays = props.rotationPeriodDays ?? 365;
-    const deletionWindowDays = props.deletionWindowDays ?? 30;
-    checkIntegerRange(`encryption key "${id}": rotationPeriodDays`, rotationPeriodDays, 90, 2560);
-    checkIntegerRange(`encryption key "${id}": deletionWindowDays`, deletionWindowDays, 7, 30);
-    checkPrincipalArns(`encryption key "${id}": administratorArns`, props.administratorArns ?? []);
-    checkPrincipalArns(`encryption key "${id}": userArns`, props.userArns ?? []);
-    checkPrincipalArns(`encryption key "${id}": deployerArns`, props.deployerArns ?? []);
-    checkPrincipalArns(`encryption key "${id}": helperEncrypterArns`, props.helperEncrypterArns ?? []);
+    const where = `encryption key "${id}"`;
+    this.environment = resolveEnvironment(props, where);
+    const rotationPeriodDays = resolveSetting(where, "rotationPeriodDays", ENCRYPTION_KEY_SETTINGS.rotationPeriodDays, props.rotationPeriodDays);
+    const deletionWindowDays = resolveSetting(where, "deletionWindowDays", ENCRYPTION_KEY_SETTINGS.deletionWindowDays, props.deletionWindowDays);
+    checkPrincipalArns(`${where}: administratorArns`, props.administratorArns ?? []);
+    checkPrincipalArns(`${where}: userArns`, props.userArns ?? []);
+    checkPrincipalArns(`${where}: deployerArns`, props.deployerArns ?? []);
+    checkPrincipalArns(`${where}: helperEncrypterArns`, props.helperEncrypterArns ?? []);
     if (props.aliases.length === 0) {
-      throw new Error(`encryption key "${id}": aliases is empty; give the key at least one alias, e.g. ["lambda-env"]`);
+      throw new Error(`${where}: aliases is empty; give the key at least one alias, e.g. ["lambda-env"]`);
     }
-    this.aliasNames = props.aliases.map((alias) => normalizeAlias(`encryption key "${id}"`, alias));
+    this.aliasNames = props.aliases.map((alias) => normalizeAlias(where, alias));
     const duplicate = this.aliasNames.find((name, i) => this.aliasNames.indexOf(name) !== i);
-    if (duplicate) throw new Error(`encryption key "${id}": alias "${duplicate}" is listed twice; list each alias once`);
+    if (duplicate) throw new Error(`${where}: alias "${duplicate}" is listed twice; list each alias once`);
 
     // Construct IDs are Terraform addresses and must stay stable, so they derive from the alias names.
-    const aliasIds = this.aliasNames.map((name) => `alias-${name.slice("alias/".length).replace(/\//g, "-")}`);
+    const aliasIds = this.aliasNames.map(aliasConstructId);
     aliasIds.forEach((aliasId, i) => {
       const first = aliasIds.indexOf(aliasId);
       if (first !== i) {
-        throw new Error(`encryption key "${id}": aliases "${this.aliasNames[first]}" and "${this.aliasNames[i]}" map to the same Terraform address "${aliasId}"; rename one of them`);
+        throw new Error(`${where}: aliases "${this.aliasNames[first]}" and "${this.aliasNames[i]}" map to the same Terraform address "${aliasId}"; rename one of them`);
       }
     });
 
-    this.allowIamToGrantKeyUse = props.allowIamToGrantKeyUse ?? false;
+    this.allowIamToGrantKeyUse = resolveSetting(where, "allowIamToGrantKeyUse", ENCRYPTION_KEY_SETTINGS.allowIamToGrantKeyUse, props.allowIamToGrantKeyUse);
     this.deployerArns = props.deployerArns ?? [];
     this.listedPrincipalArns.push(...(props.userArns ?? []), ...(props.deployerArns ?? []), ...(props.helperEncrypterArns ?? []));
     this.policy = new PolicyDocument([...this.baseStatements(props), ...this.denyStatements(props)]);
@@ -223,7 +221,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       bypassPolicyLockoutSafetyCheck: false,
       policy: this.policy.toJsonString(),
       tags: props.tags ? { ...props.tags } : undefined,
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: resolveSetting(where, "preventDestroy", ENCRYPTION_KEY_SETTINGS.preventDestroy, props.preventDestroy) },
     });
 
     this.aliases = this.aliasNames.map((name, i) => new KmsAlias(this, aliasIds[i], { name, targetKeyId: this.resource.keyId }));
@@ -290,7 +288,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       new PolicyStatement({
         sid: "DeployPipelineManagesSecrets",
         principals: { AWS: this.deployerArns },
-        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+        actions: DEPLOYER_SECRET_KEY_ACTIONS,
         resources: ["*"],
         conditions: {
           StringEquals: { "kms:ViaService": `secretsmanager.${this.environment.region}.amazonaws.com` },
@@ -315,7 +313,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       new PolicyStatement({
         sid: "DeployPipelineManagesParameters",
         principals: { AWS: this.deployerArns },
-        actions: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+        actions: DEPLOYER_PARAMETER_KEY_ACTIONS,
         resources: ["*"],
         conditions: {
           StringEquals: { "kms:ViaService": `ssm.${this.environment.region}.amazonaws.com`, "kms:EncryptionContext:PARAMETER_ARN": this.parameterArns },
@@ -377,7 +375,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       new PolicyStatement({
         sid: "DeployPipelineCreatesEncryptedLogGroups",
         principals: { AWS: this.deployerArns },
-        actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+        actions: DEPLOYER_LOG_GROUP_KEY_ACTIONS,
         resources: ["*"],
         // The shared array: log groups registered later join the statement.
         conditions: { StringEquals: viaLogs, ArnEquals: { "kms:EncryptionContext:aws:logs:arn": this.logGroupArns } },
@@ -386,7 +384,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       new PolicyStatement({
         sid: "DeployPipelineDescribesKeyForCloudWatchLogs",
         principals: { AWS: this.deployerArns },
-        actions: ["kms:DescribeKey"],
+        actions: KEY_DESCRIBE_ACTIONS,
         resources: ["*"],
         conditions: { StringEquals: viaLogs },
       }),
@@ -409,7 +407,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         sid,
         effect: "Deny",
         principals: { AWS: principals },
-        actions: [...KEY_USE_ACTIONS],
+        actions: KEY_USE_ACTIONS,
         resources: ["*"],
         conditions: { StringNotEquals: { "kms:ViaService": services.map((service) => `${service}.${region}.amazonaws.com`) } },
       });
@@ -422,7 +420,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
           sid: "DenyHelperEncryptersReadingValues",
           effect: "Deny",
           principals: { AWS: encrypters },
-          actions: ["kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+          actions: HELPER_ENCRYPTER_DENIED_ACTIONS,
           resources: ["*"],
         }),
       );
@@ -450,7 +448,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       new PolicyStatement({
         sid: "EnableIamPoliciesForAccount",
         principals: { AWS: [formatArn(this.environment, "iam", "root", { global: true })] },
-        actions: ["kms:*"],
+        actions: KEY_ACCOUNT_ROOT_ACTIONS,
         resources: ["*"],
       }),
     ];
@@ -459,7 +457,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         new PolicyStatement({
           sid: "KeyAdministration",
           principals: { AWS: props.administratorArns },
-          actions: [...KEY_ADMIN_ACTIONS],
+          actions: KEY_ADMIN_ACTIONS,
           resources: ["*"],
         }),
       );
@@ -469,7 +467,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         new PolicyStatement({
           sid: "KeyUsage",
           principals: { AWS: props.userArns },
-          actions: ["kms:Decrypt", "kms:DescribeKey"],
+          actions: KEY_USER_ACTIONS,
           resources: ["*"],
         }),
       );
@@ -479,9 +477,9 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         new PolicyStatement({
           sid: "OperatorsEncryptHelperValues",
           principals: { AWS: props.helperEncrypterArns },
-          actions: ["kms:Encrypt"],
+          actions: HELPER_ENCRYPTER_ACTIONS,
           resources: ["*"],
-          conditions: { Null: { "kms:EncryptionContext:LambdaFunctionName": "false" } },
+          conditions: { Null: { [FUNCTION_NAME_CONTEXT_CONDITION_KEY]: "false" } },
         }),
       );
     }
@@ -493,14 +491,14 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         new PolicyStatement({
           sid: "DeployPipelineConfiguresLambda",
           principals: { AWS: props.deployerArns },
-          actions: ["kms:Encrypt", "kms:Decrypt"],
+          actions: DEPLOYER_LAMBDA_KEY_ACTIONS,
           resources: ["*"],
           conditions: { StringEquals: { "kms:ViaService": viaLambda } },
         }),
         new PolicyStatement({
           sid: "DeployPipelineCreatesGrantsForAwsResources",
           principals: { AWS: props.deployerArns },
-          actions: ["kms:CreateGrant"],
+          actions: DEPLOYER_GRANT_ACTIONS,
           resources: ["*"],
           // Lambda creates the grant on the deployer's behalf; nobody may create grants for themselves.
           conditions: { Bool: { "kms:GrantIsForAWSResource": "true" }, StringEquals: { "kms:ViaService": viaLambda } },
@@ -509,19 +507,6 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     }
     return statements;
   }
-}
-
-/** The alias with its `alias/` prefix. */
-export function normalizeAliasName(alias: string): string {
-  return alias.startsWith("alias/") ? alias : `alias/${alias}`;
-}
-
-/** Why an alias name is refused (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html), or undefined. */
-export function aliasNameProblem(alias: string): string | undefined {
-  const name = normalizeAliasName(alias);
-  if (name.startsWith("alias/aws/")) return `"${alias}" is reserved for AWS managed keys; choose a name that does not start with "aws/"`;
-  if (!ALIAS_PATTERN.test(name) || name.length > 256) return `"${alias}" is invalid; use 1–250 letters, digits, "/", "_" or "-", e.g. "lambda-env"`;
-  return undefined;
 }
 
 function normalizeAlias(what: string, alias: string): string {
@@ -548,7 +533,7 @@ class UnlistedPrincipalsDenyStatement extends PolicyStatement {
       sid: "DenyKeyUseByUnlistedPrincipals",
       effect: "Deny",
       principals: { AWS: ["*"] },
-      actions: [...KEY_USE_ACTIONS],
+      actions: KEY_USE_ACTIONS,
       resources: ["*"],
       conditions: { Bool: { "aws:PrincipalIsAWSService": "false" }, StringNotEquals: notThroughLogs },
     });

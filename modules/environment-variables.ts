@@ -4,6 +4,7 @@
  * at `terraform apply`, or never (a secret in plain text).
  * Source: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
  */
+import { CIPHERTEXT_BASE64_PATTERN, ENCRYPTED_VARIABLES_ENV, ENCRYPT_COMMAND_NAME, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
 
 /** Keys start with a letter, are at least 2 characters, and use letters, digits and `_`. */
 export const ENVIRONMENT_VARIABLE_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]+$/;
@@ -38,9 +39,10 @@ export const RESERVED_ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set([
  * The variable that lists a function's client-side encrypted variables
  * (comma-separated, sorted). `EncryptedFunction` sets it from
  * `encryptedEnvironment`, and the runtime library reads it to know which
- * values to decrypt, so nobody may set it by hand.
+ * values to decrypt, so nobody may set it by hand. The constructs' name for
+ * the runtime contract's `ENCRYPTED_VARIABLES_ENV`.
  */
-export const ENCRYPTED_VARIABLES_LIST_NAME = "LAMBDA_KMS_ENCRYPTED_VARIABLES";
+export const ENCRYPTED_VARIABLES_LIST_NAME = ENCRYPTED_VARIABLES_ENV;
 
 /** Why a variable name is refused (pattern, Lambda-reserved or library-reserved), or undefined. */
 export function environmentVariableNameProblem(name: string): string | undefined {
@@ -60,7 +62,6 @@ export function environmentVariableNameProblem(name: string): string | undefined
  * this; anything shorter was not produced by KMS Encrypt.
  */
 export const MIN_CIPHERTEXT_BYTES = 32;
-const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
  * Why a client-side encrypted value is refused, or undefined when it looks
@@ -72,8 +73,8 @@ export function ciphertextProblem(value: unknown): string | undefined {
   // Only the length: a plaintext pasted here by mistake must not reach logs, not even in part.
   const shown = `${value.length} characters`;
   const fix =
-    `paste the base64 ciphertext printed by the encrypt command ("npx lambda-kms-encrypt", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context LambdaFunctionName=<function name>`;
-  if (!BASE64_PATTERN.test(value) || value.length % 4 !== 0) {
+    `paste the base64 ciphertext printed by the encrypt command ("npx ${ENCRYPT_COMMAND_NAME}", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context ${FUNCTION_NAME_CONTEXT_KEY}=<function name>`;
+  if (!CIPHERTEXT_BASE64_PATTERN.test(value) || value.length % 4 !== 0) {
     return `is not valid base64 (${shown}); ${fix}`;
   }
   const bytes = Buffer.from(value, "base64").length;

@@ -6,6 +6,7 @@ import { formatArn } from "./aws-environment";
 import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS } from "./private/perms";
 
 export interface LambdaExecutionRoleProps {
   /** Name of the one function this role runs; its log group and ARN scope every permission. */
@@ -95,7 +96,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
       new PolicyStatement({
         sid: "LambdaAssumesRole",
         principals: { Service: ["lambda.amazonaws.com"] },
-        actions: ["sts:AssumeRole"],
+        actions: ASSUME_ROLE_ACTIONS,
       }),
     ]);
 
@@ -111,7 +112,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
     this.policyDocument = new PolicyDocument([
       new PolicyStatement({
         sid: "WriteOwnLogStreams",
-        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        actions: LOG_STREAM_WRITE_ACTIONS,
         resources: [formatArn(env, "logs", `log-group:${this.logGroupName}:log-stream:*`)],
       }),
     ]);

@@ -6,10 +6,14 @@ import { Construct } from "constructs";
 import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement, pascalCase } from "./policy-document";
-import { checkIntegerRange } from "./validation";
+import { SECRET_READ_ACTIONS } from "./private/perms";
+import { SECRET_NAME, SECRET_NAME_PATTERN } from "./private/aws-limits";
+import { booleanSetting, integerSetting, resolveSetting } from "./private/setting";
+
+export { SECRET_NAME_PATTERN };
 
 export interface SecretsManagerSecretProps {
-  /** Secret name: 1–512 letters, digits or `/_+=.@-`. */
+  /** Secret name; rules in `SECRETS_MANAGER_SECRET_SETTINGS`. */
   readonly secretName: string;
   /**
    * Customer-managed key that encrypts the secret (`kms_key_id`). Required:
@@ -20,7 +24,7 @@ export interface SecretsManagerSecretProps {
   readonly key: IEncryptionKey;
   /** @default none */
   readonly description?: string;
-  /** Days a deleted secret can still be restored, 7–30. @default 30 */
+  /** Days a deleted secret can still be restored; limits in `SECRETS_MANAGER_SECRET_SETTINGS`. @default 30 */
   readonly recoveryWindowDays?: number;
   /**
    * Seed the value from a Terraform variable supplied at apply time. When
@@ -50,14 +54,32 @@ export interface SecretsManagerSecretProps {
    * @default no rotation
    */
   readonly rotationLambdaArn?: string;
-  /** Days between rotations, 1–1000; only with `rotationLambdaArn`. @default no rotation */
+  /** Days between rotations; only with `rotationLambdaArn`. @default no rotation */
   readonly rotationDays?: number;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** Characters and length Secrets Manager accepts for a secret name (CreateSecret `Name`). */
-export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+/** Whether a secret's value is seeded from an ephemeral Terraform variable; shared by both kinds of secret. */
+export const SEED_FROM_VARIABLE = booleanSetting({
+  code: "SEED_FROM_VARIABLE",
+  doc: "Seed the value at apply time from a sensitive, ephemeral Terraform variable, through a write-only attribute; otherwise the value is set out of band.",
+  default: false,
+});
+
+/**
+ * The secret's settings; the config file's `secrets[]` entries of type
+ * `secretsmanager` apply the same ones
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html,
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html).
+ */
+export const SECRETS_MANAGER_SECRET_SETTINGS = {
+  secretName: SECRET_NAME,
+  recoveryWindowDays: integerSetting({ code: "SECRET_RECOVERY_WINDOW", doc: "Days a deleted secret can still be restored (Secrets Manager).", default: 30, min: 7, max: 30, unit: "days" }),
+  rotationDays: integerSetting({ code: "SECRET_ROTATION_DAYS", doc: "Days between rotations.", min: 1, max: 1000, unit: "days" }),
+  seedFromVariable: SEED_FROM_VARIABLE,
+  seedVersion: integerSetting({ code: "SEED_VERSION", doc: "Version of the seeded value; bump it to write the variable again.", default: 1, min: 1, max: Number.MAX_SAFE_INTEGER }),
+} as const;
 const LAMBDA_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
 
 /**
@@ -91,20 +113,17 @@ export class SecretsManagerSecret extends Construct {
   constructor(scope: Construct, id: string, props: SecretsManagerSecretProps) {
     super(scope, id);
     const where = `secret "${props.secretName}"`;
-    if (!Token.isUnresolved(props.secretName) && !SECRET_NAME_PATTERN.test(props.secretName)) {
-      throw new Error(`${where}: the name is invalid; use 1–512 letters, digits or "/_+=.@-", e.g. "orders/db-password"`);
-    }
-    const recoveryWindowDays = props.recoveryWindowDays ?? 30;
-    checkIntegerRange(`${where}: recoveryWindowDays`, recoveryWindowDays, 7, 30);
+    resolveSetting(where, "secretName", SECRETS_MANAGER_SECRET_SETTINGS.secretName, props.secretName);
+    const recoveryWindowDays = resolveSetting(where, "recoveryWindowDays", SECRETS_MANAGER_SECRET_SETTINGS.recoveryWindowDays, props.recoveryWindowDays);
     const seed = checkSeedProps(where, props);
     if ((props.rotationLambdaArn === undefined) !== (props.rotationDays === undefined)) {
       throw new Error(
         props.rotationLambdaArn === undefined
           ? `${where}: rotationDays is ${props.rotationDays} but rotationLambdaArn is missing; give the ARN of the rotation function too, or remove rotationDays`
-          : `${where}: rotationLambdaArn is set but rotationDays is missing; give the days between rotations (1–1000) too, or remove rotationLambdaArn`,
+          : `${where}: rotationLambdaArn is set but rotationDays is missing; give the days between rotations too, or remove rotationLambdaArn`,
       );
     }
-    if (props.rotationDays !== undefined) checkIntegerRange(`${where}: rotationDays`, props.rotationDays, 1, 1000);
+    if (props.rotationDays !== undefined) resolveSetting(where, "rotationDays", SECRETS_MANAGER_SECRET_SETTINGS.rotationDays, props.rotationDays);
     if (props.rotationLambdaArn !== undefined && !Token.isUnresolved(props.rotationLambdaArn) && !LAMBDA_ARN_PATTERN.test(props.rotationLambdaArn)) {
       throw new Error(`${where}: rotationLambdaArn "${props.rotationLambdaArn}" is not a Lambda function ARN; use arn:aws:lambda:<region>:<account-id>:function:<name>`);
     }
@@ -164,7 +183,7 @@ export class SecretsManagerSecret extends Construct {
     if (existing) return existing;
     const read = new PolicyStatement({
       sid: `ReadSecret${this.sidSuffix}`,
-      actions: ["secretsmanager:GetSecretValue"],
+      actions: SECRET_READ_ACTIONS,
       resources: [this.secretArn],
     });
     principal.addToPrincipalPolicy(read);
@@ -188,12 +207,11 @@ export function checkSeedProps(
   where: string,
   props: { readonly seedFromVariable?: boolean; readonly seedVersion?: number },
 ): { readonly seeded: boolean; readonly version: number } {
-  const seeded = props.seedFromVariable ?? false;
+  const seeded = resolveSetting(where, "seedFromVariable", SEED_FROM_VARIABLE, props.seedFromVariable);
   if (props.seedVersion !== undefined && !seeded) {
     throw new Error(`${where}: seedVersion is ${props.seedVersion} but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion`);
   }
-  const version = props.seedVersion ?? 1;
-  checkIntegerRange(`${where}: seedVersion`, version, 1, Number.MAX_SAFE_INTEGER);
+  const version = resolveSetting(where, "seedVersion", SECRETS_MANAGER_SECRET_SETTINGS.seedVersion, props.seedVersion);
   return { seeded, version };
 }
 

@@ -5,14 +5,13 @@ import { formatArn } from "./aws-environment";
 import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement } from "./policy-document";
-import { checkSeedProps, createSeedVariable, pathPascalCase, seedVariableName } from "./secrets-manager-secret";
+import { PARAMETER_READ_ACTIONS } from "./private/perms";
+import { PARAMETER_ARN_MAX_LENGTH, SSM_PARAMETER_NAME } from "./private/aws-limits";
+import { choiceSetting, resolveSetting } from "./private/setting";
+import { SECRETS_MANAGER_SECRET_SETTINGS, SEED_FROM_VARIABLE, checkSeedProps, createSeedVariable, pathPascalCase, seedVariableName } from "./secrets-manager-secret";
 
 export interface SecureStringParameterProps {
-  /**
-   * Fully qualified name: starts with `/`, letters, digits or `_.-` between
-   * slashes, at most 15 levels, not under `/aws` or `/ssm`. Its full ARN may
-   * have at most 1011 characters.
-   */
+  /** Fully qualified name; rules in `SECURE_STRING_PARAMETER_SETTINGS` (and its full ARN must fit SSM's ARN limit). */
   readonly parameterName: string;
   /**
    * Customer-managed key that encrypts the value (`key_id`). Required: the
@@ -22,7 +21,7 @@ export interface SecureStringParameterProps {
   readonly key: IEncryptionKey;
   /** @default none */
   readonly description?: string;
-  /** Standard (values ≤ 4 KB, no charge) or Advanced (≤ 8 KB, charged). @default "Standard" */
+  /** `Standard` (values up to 4 KB, no charge) or `Advanced` (up to 8 KB, charged). @default "Standard" */
   readonly tier?: "Standard" | "Advanced";
   /**
    * Seed the value from a Terraform variable supplied at apply time: the
@@ -60,11 +59,22 @@ export const PARAMETER_PLACEHOLDER_VALUE = "set-out-of-band";
  */
 export const PARAMETER_PLACEHOLDER_VERSION = 0;
 
-/** Every character of a parameter name (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html). */
-const PARAMETER_NAME_PATTERN = /^(\/[A-Za-z0-9_.-]+)+$/;
-/** Limit on the full ARN, which includes the name (PutParameter `Name`). */
-const PARAMETER_ARN_MAX_LENGTH = 1011;
-const PARAMETER_MAX_LEVELS = 15;
+/**
+ * The parameter's settings; the config file's `secrets[]` entries of type
+ * `ssm` apply the same ones
+ * (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html).
+ */
+export const SECURE_STRING_PARAMETER_SETTINGS = {
+  parameterName: SSM_PARAMETER_NAME,
+  tier: choiceSetting({
+    code: "SSM_TIER",
+    doc: "`Standard` (values up to 4 KB, no charge) or `Advanced` (up to 8 KB, charged).",
+    default: "Standard",
+    values: ["Standard", "Advanced"] as const,
+  }),
+  seedFromVariable: SEED_FROM_VARIABLE,
+  seedVersion: SECRETS_MANAGER_SECRET_SETTINGS.seedVersion,
+} as const;
 
 /**
  * An SSM SecureString parameter encrypted with a customer-managed key. Its
@@ -120,27 +130,12 @@ export class SecureStringParameter extends Construct {
     const name = props.parameterName;
     const arn = formatArn(props.key.environment, "ssm", `parameter/${name.replace(/^\//, "")}`);
     if (!Token.isUnresolved(name)) {
-      if (!name.startsWith("/")) {
-        throw new Error(`${where}: the name must be fully qualified; start it with "/", e.g. "/orders/db-password"`);
-      }
-      if (!PARAMETER_NAME_PATTERN.test(name)) {
-        throw new Error(`${where}: the name is invalid; use letters, digits or "_.-" between single slashes, without a trailing slash, e.g. "/orders/db-password"`);
-      }
-      if (/^\/(aws|ssm)/i.test(name)) {
-        throw new Error(`${where}: names starting with "aws" or "ssm" (any case) are reserved by AWS; choose another first level, e.g. "/orders/..."`);
-      }
-      const levels = name.split("/").length - 1;
-      if (levels > PARAMETER_MAX_LEVELS) {
-        throw new Error(`${where}: the name has ${levels} levels; SSM allows at most ${PARAMETER_MAX_LEVELS}`);
-      }
+      resolveSetting(where, "parameterName", SECURE_STRING_PARAMETER_SETTINGS.parameterName, name);
       if (arn.length > PARAMETER_ARN_MAX_LENGTH) {
         throw new Error(`${where}: the parameter's ARN would have ${arn.length} characters; SSM allows at most ${PARAMETER_ARN_MAX_LENGTH} including the ARN prefix, so shorten the name`);
       }
     }
-    const tier = props.tier ?? "Standard";
-    if (tier !== "Standard" && tier !== "Advanced") {
-      throw new Error(`${where}: tier "${String(tier)}" is not supported; use "Standard" or "Advanced"`);
-    }
+    const tier = resolveSetting(where, "tier", SECURE_STRING_PARAMETER_SETTINGS.tier, props.tier);
     const seed = checkSeedProps(where, props);
     // Checked before anything is added, so a clash leaves nothing half-built.
     const variableName = seed.seeded ? seedVariableName(this, where) : undefined;
@@ -191,7 +186,7 @@ export class SecureStringParameter extends Construct {
     if (existing) return existing;
     const read = new PolicyStatement({
       sid: `ReadParameter${this.sidSuffix}`,
-      actions: ["ssm:GetParameter"],
+      actions: PARAMETER_READ_ACTIONS,
       resources: [this.parameterArn],
     });
     principal.addToPrincipalPolicy(read);

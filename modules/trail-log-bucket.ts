@@ -12,7 +12,16 @@ import { Construct } from "constructs";
 import { checkPrincipalArns, partitionForRegion, REGION_PATTERN } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { checkIntegerRange } from "./validation";
+import {
+  LOG_FILE_DELETE_ACTIONS,
+  LOG_PROTECTION_CHANGE_ACTIONS,
+  TRAIL_BUCKET_ACL_CHECK_ACTIONS,
+  TRAIL_LOG_WRITE_ACTIONS,
+} from "./private/perms";
+import { LIFECYCLE_DAYS, isCloudTrailName, s3BucketNameProblem } from "./private/aws-limits";
+import { booleanSetting, choiceSetting, integerSetting, resolveSetting } from "./private/setting";
+
+export { s3BucketNameProblem };
 
 export interface TrailLogBucketProps {
   /**
@@ -39,7 +48,7 @@ export interface TrailLogBucketProps {
    * both CloudTrail statements.
    */
   readonly trailArn: string;
-  /** Days to keep log objects (current and noncurrent versions), 1–36500. @default 365 */
+  /** Days to keep log objects (current and noncurrent versions); limits in `TRAIL_LOG_BUCKET_SETTINGS`. @default 365 */
   readonly retentionDays?: number;
   /**
    * Name of an existing bucket that receives the S3 server access logs of this
@@ -91,54 +100,31 @@ export interface TrailLogBucketProps {
 
 export interface ObjectLockOptions {
   readonly mode: "GOVERNANCE" | "COMPLIANCE";
-  /** Default retention of each new object version, in days (1–36500). */
+  /** Default retention of each new object version, in days; limits in `TRAIL_LOG_BUCKET_SETTINGS`. */
   readonly retentionDays: number;
 }
-
-/** Object actions that destroy log files; refused to all but the break-glass principals. */
-const DELETE_LOG_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion"];
-/** Bucket settings that protect the log files; refused to all but the managers and break-glass principals. */
-const PROTECTION_CHANGE_ACTIONS = [
-  "s3:DeleteBucketPolicy",
-  "s3:PutBucketLogging",
-  "s3:PutBucketObjectLockConfiguration",
-  "s3:PutBucketPolicy",
-  "s3:PutBucketVersioning",
-  "s3:PutLifecycleConfiguration",
-];
 
 /** Lifecycle rule ID; stable, because changing it replaces the rule in S3. */
 const LIFECYCLE_RULE_ID = "expire-audit-logs";
 /** Incomplete multipart uploads are invisible, billed storage; CloudTrail never resumes them. */
 const ABORT_MULTIPART_AFTER_DAYS = 7;
 
-const BUCKET_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
-const IP_ADDRESS_PATTERN = /^\d+\.\d+\.\d+\.\d+$/;
-const RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
-const RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
-
 /**
- * Why a general purpose bucket name is refused
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html),
- * or undefined when it is valid. Tokens pass: Terraform or S3 checks them.
- * The message quotes the name and says how to fix it; callers prefix the field.
+ * The bucket's settings; the config file's `audit` section applies the same
+ * ones (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html).
  */
-export function s3BucketNameProblem(name: string): string | undefined {
-  if (Token.isUnresolved(name)) return undefined;
-  const fix = 'use 3–63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit, e.g. "acme-audit-logs-111111111111"';
-  if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters; ${fix}`;
-  if (!BUCKET_NAME_PATTERN.test(name)) return `"${name}" is invalid; ${fix}`;
-  if (name.includes("..")) return `"${name}" contains two adjacent periods; remove one of them`;
-  if (IP_ADDRESS_PATTERN.test(name)) return `"${name}" is formatted as an IP address; ${fix}`;
-  const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));
-  if (prefix) return `"${name}" starts with "${prefix}", a prefix reserved by AWS; choose another name`;
-  const suffix = RESERVED_SUFFIXES.find((s) => name.endsWith(s));
-  if (suffix) return `"${name}" ends with "${suffix}", a suffix reserved by AWS; choose another name`;
-  return undefined;
-}
+export const TRAIL_LOG_BUCKET_SETTINGS = {
+  retentionDays: LIFECYCLE_DAYS,
+  objectLockMode: choiceSetting({
+    code: "OBJECT_LOCK_MODE",
+    doc: "`GOVERNANCE` (principals with `s3:BypassGovernanceRetention` may still delete) or `COMPLIANCE` (nobody can delete a locked version before its retention ends).",
+    values: ["GOVERNANCE", "COMPLIANCE"] as const,
+  }),
+  objectLockRetentionDays: integerSetting({ ...LIFECYCLE_DAYS, code: "OBJECT_LOCK_RETENTION", doc: "Default retention of each new log object version; at most the bucket's retention.", default: undefined }),
+  preventDestroy: booleanSetting({ code: "BUCKET_PREVENT_DESTROY", doc: "Terraform `prevent_destroy` on the bucket: logs are evidence.", default: true }),
+} as const;
 
 const TRAIL_ARN_PATTERN = /^arn:([^:]+):cloudtrail:([^:]*):([^:]*):trail\/(.*)$/;
-const TRAIL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
 
 /**
  * A hardened S3 bucket for CloudTrail log files:
@@ -178,11 +164,10 @@ export class TrailLogBucket extends Construct {
     super(scope, id);
     const what = `trail log bucket "${id}"`;
     const env = props.key.environment;
-    const retentionDays = props.retentionDays ?? 365;
+    const retentionDays = resolveSetting(what, "retentionDays", TRAIL_LOG_BUCKET_SETTINGS.retentionDays, props.retentionDays);
 
     const nameProblem = s3BucketNameProblem(props.bucketName);
     if (nameProblem) throw new Error(`${what}: bucketName ${nameProblem}`);
-    checkIntegerRange(`${what}: retentionDays`, retentionDays, 1, 36500);
     if (props.accessLogBucketName !== undefined) {
       const logNameProblem = s3BucketNameProblem(props.accessLogBucketName);
       if (logNameProblem) throw new Error(`${what}: accessLogBucketName ${logNameProblem}`);
@@ -198,10 +183,8 @@ export class TrailLogBucket extends Construct {
     checkPrincipalArns(`${what}: breakGlassPrincipalArns`, breakGlass);
     checkPrincipalArns(`${what}: managerPrincipalArns`, managers);
     if (props.objectLock) {
-      checkIntegerRange(`${what}: objectLock.retentionDays`, props.objectLock.retentionDays, 1, 36500);
-      if (!["GOVERNANCE", "COMPLIANCE"].includes(props.objectLock.mode)) {
-        throw new Error(`${what}: objectLock.mode "${props.objectLock.mode}" is invalid; use "GOVERNANCE" or "COMPLIANCE"`);
-      }
+      resolveSetting(what, "objectLock.retentionDays", TRAIL_LOG_BUCKET_SETTINGS.objectLockRetentionDays, props.objectLock.retentionDays);
+      resolveSetting(what, "objectLock.mode", TRAIL_LOG_BUCKET_SETTINGS.objectLockMode, props.objectLock.mode);
       if (props.objectLock.retentionDays > retentionDays) {
         throw new Error(
           `${what}: objectLock.retentionDays ${props.objectLock.retentionDays} is above retentionDays ${retentionDays}; the lifecycle rule could not expire locked versions — lower objectLock.retentionDays or raise retentionDays`,
@@ -218,7 +201,7 @@ export class TrailLogBucket extends Construct {
       // Object Lock can only be enabled when the bucket is created (the provider replaces the bucket otherwise).
       objectLockEnabled: props.objectLock ? true : undefined,
       tags: props.tags ? { ...props.tags } : undefined,
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: resolveSetting(what, "preventDestroy", TRAIL_LOG_BUCKET_SETTINGS.preventDestroy, props.preventDestroy) },
     });
     const bucket = this.resource.id;
 
@@ -297,14 +280,14 @@ export class TrailLogBucket extends Construct {
       new PolicyStatement({
         sid: "AWSCloudTrailAclCheck20150319",
         principals: cloudTrail,
-        actions: ["s3:GetBucketAcl"],
+        actions: TRAIL_BUCKET_ACL_CHECK_ACTIONS,
         resources: [bucketArn],
         conditions: { StringEquals: sourceArn },
       }),
       new PolicyStatement({
         sid: "AWSCloudTrailWrite20150319",
         principals: cloudTrail,
-        actions: ["s3:PutObject"],
+        actions: TRAIL_LOG_WRITE_ACTIONS,
         // Without a trail S3 key prefix, CloudTrail writes under AWSLogs/<account>/.
         resources: [`${bucketArn}/AWSLogs/${env.accountId}/*`],
         conditions: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", ...sourceArn } },
@@ -314,7 +297,7 @@ export class TrailLogBucket extends Construct {
         sid: "DenyDeletingLogFiles",
         effect: "Deny",
         principals: { AWS: ["*"] },
-        actions: DELETE_LOG_ACTIONS,
+        actions: LOG_FILE_DELETE_ACTIONS,
         resources: [`${bucketArn}/*`],
         conditions: breakGlass.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": breakGlass } } : undefined,
       }),
@@ -324,7 +307,7 @@ export class TrailLogBucket extends Construct {
               sid: "DenyChangingLogProtection",
               effect: "Deny",
               principals: { AWS: ["*"] },
-              actions: PROTECTION_CHANGE_ACTIONS,
+              actions: LOG_PROTECTION_CHANGE_ACTIONS,
               resources: [bucketArn],
               conditions: { ArnNotEquals: { "aws:PrincipalArn": [...new Set([...managers, ...breakGlass])] } },
             }),
@@ -383,9 +366,7 @@ function checkTrailArn(what: string, trailArn: string, env: EncryptionKey["envir
       `${what}: trailArn "${trailArn}" is in account "${account}", but the key and bucket are in account "${env.accountId}"; the bucket policy only admits a trail of its own account — write it as ${expected}`,
     );
   }
-  // Trail names: 3–128 letters, digits, ".", "_" or "-"; start and end with a letter or digit; no
-  // adjacent separators; not an IP address (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html).
-  if (!TRAIL_NAME_PATTERN.test(name) || /[._-]{2}/.test(name) || IP_ADDRESS_PATTERN.test(name)) {
+  if (!isCloudTrailName(name)) {
     throw new Error(
       `${what}: trailArn "${trailArn}" has the trail name "${name}", which CloudTrail refuses; use 3–128 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, e.g. "audit-trail"`,
     );

@@ -23,21 +23,26 @@
  * `kms:EncryptionContext:LambdaFunctionName`.
  */
 import { getKmsClient } from "./clients";
+import {
+  CIPHERTEXT_BASE64_PATTERN,
+  ENCRYPTED_VARIABLES_ENV,
+  ENCRYPTED_VARIABLES_SEPARATOR,
+  ENCRYPT_COMMAND_NAME,
+  FUNCTION_NAME_CONTEXT_CONDITION_KEY,
+  FUNCTION_NAME_CONTEXT_KEY,
+} from "./contract";
 import { RuntimeSecretError, awsErrorName, commonHint, describeCiphertext, sanitizeAwsMessage } from "./errors";
 
-/** Environment variable (set by the infrastructure) listing the encrypted variables, comma-separated. */
-export const ENCRYPTED_VARIABLES_ENV = "LAMBDA_KMS_ENCRYPTED_VARIABLES";
+// The runtime's public names for two of the contract's values (runtime/index.ts exports them from here).
+export { ENCRYPTED_VARIABLES_ENV, FUNCTION_NAME_CONTEXT_KEY } from "./contract";
 
 /** How the messages name the encrypt command: the package's bin, and the script in the repository. */
-const ENCRYPT_COMMAND = '"npx lambda-kms-encrypt" ("npm run encrypt" in the cdktf-lambda-kms repository)';
+const ENCRYPT_COMMAND = `"npx ${ENCRYPT_COMMAND_NAME}" ("npm run encrypt" in the cdktf-lambda-kms repository)`;
 
 /** The encrypt command for one function, as the messages show it. */
 function encryptCommand(functionName: string): string {
-  return `"npx lambda-kms-encrypt --key <key> --function ${functionName}" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)`;
+  return `"npx ${ENCRYPT_COMMAND_NAME} --key <key> --function ${functionName}" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)`;
 }
-
-/** Encryption-context key of the Lambda console's encryption helpers. */
-export const FUNCTION_NAME_CONTEXT_KEY = "LambdaFunctionName";
 
 /** Options of {@link decryptEnvironment}. */
 export interface DecryptEnvironmentOptions {
@@ -114,7 +119,7 @@ export async function getDecryptedVariable(name: string, options: DecryptVariabl
 /** Names listed in `LAMBDA_KMS_ENCRYPTED_VARIABLES` (empty when unset). */
 export function encryptedVariableNames(): string[] {
   return (process.env[ENCRYPTED_VARIABLES_ENV] ?? "")
-    .split(",")
+    .split(ENCRYPTED_VARIABLES_SEPARATOR)
     .map((name) => name.trim())
     .filter((name) => name !== "");
 }
@@ -213,7 +218,7 @@ function decryptHint(code: string, functionName: string): string {
     case "IncorrectKeyException":
       return "the value was encrypted under another KMS key; re-encrypt it with this function's key";
     case "AccessDeniedException":
-      return `the execution role may not decrypt with this key: it needs kms:Decrypt on the key ARN with the condition kms:EncryptionContext:${FUNCTION_NAME_CONTEXT_KEY}=${functionName}, and the key policy must allow the role`;
+      return `the execution role may not decrypt with this key: it needs kms:Decrypt on the key ARN with the condition ${FUNCTION_NAME_CONTEXT_CONDITION_KEY}=${functionName}, and the key policy must allow the role`;
     case "DisabledException":
       return "the KMS key is disabled: enable it (aws kms enable-key --key-id <key>) or re-encrypt the value with an enabled key";
     case "KMSInvalidStateException":
@@ -231,7 +236,7 @@ function decryptHint(code: string, functionName: string): string {
 
 /** Strict base64: the alphabet, correct padding, length a multiple of 4. */
 function isBase64(value: string): boolean {
-  return value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value);
+  return value.length % 4 === 0 && CIPHERTEXT_BASE64_PATTERN.test(value);
 }
 
 function localError(variable: string, code: string, hint: string): RuntimeSecretError {

@@ -2,6 +2,7 @@ import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import * as path from "path";
 import { AccountConfig, AppConfig, EmulatorConfig, STACK_FOLDER_STATE_FILE } from "../config/app-config";
+import { providerConstructId } from "./construct-ids";
 
 export interface AccountStackSettings {
   readonly config: AppConfig;
@@ -19,7 +20,7 @@ export interface AccountStackSettings {
  */
 export function addAccountProvider(stack: TerraformStack, settings: AccountStackSettings, region: string, alias?: string, options: { readonly assumeRole?: boolean } = {}): AwsProvider {
   const { config, account } = settings;
-  return new AwsProvider(stack, alias ? `aws-${alias}` : "aws", {
+  return new AwsProvider(stack, providerConstructId(alias), {
     alias,
     region,
     allowedAccountIds: [account.accountId],

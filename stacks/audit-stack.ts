@@ -1,8 +1,8 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { auditStackName } from "../config/app-config";
 import { AuditTrail } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
+import { AUDIT_STACK_IDS, auditStackName } from "./construct-ids";
 import { deployedRoleBoundaryArn } from "./deployer-stack";
 
 export type AuditStackProps = AccountStackSettings;
@@ -22,7 +22,7 @@ export class AuditStack extends TerraformStack {
     addAccountProvider(this, props, audit.homeRegion);
     addBackend(this, props);
 
-    this.trail = new AuditTrail(this, "audit", {
+    this.trail = new AuditTrail(this, AUDIT_STACK_IDS.trail, {
       accountId: account.accountId,
       region: audit.homeRegion,
       trailName: audit.trailName,
@@ -49,10 +49,10 @@ export class AuditStack extends TerraformStack {
       rolePermissionsBoundaryArn: deployedRoleBoundaryArn(config, account),
     });
 
-    new TerraformOutput(this, "trail_arn", { value: this.trail.resource.arn, description: "ARN of the audit trail" });
-    new TerraformOutput(this, "audit_key_arn", { value: this.trail.key.keyArn, description: "ARN of the audit key" });
-    new TerraformOutput(this, "log_bucket", { value: this.trail.bucket.resource.bucket, description: "Bucket that stores the log files" });
-    new TerraformOutput(this, "log_group", { value: this.trail.logGroup.name, description: "CloudWatch Logs group of the trail" });
-    new TerraformOutput(this, "alarm_topic_arn", { value: this.trail.alarmTopic.resource.arn, description: "SNS topic of the alarms" });
+    new TerraformOutput(this, AUDIT_STACK_IDS.trailArnOutput, { value: this.trail.resource.arn, description: "ARN of the audit trail" });
+    new TerraformOutput(this, AUDIT_STACK_IDS.auditKeyArnOutput, { value: this.trail.key.keyArn, description: "ARN of the audit key" });
+    new TerraformOutput(this, AUDIT_STACK_IDS.logBucketOutput, { value: this.trail.bucket.resource.bucket, description: "Bucket that stores the log files" });
+    new TerraformOutput(this, AUDIT_STACK_IDS.logGroupOutput, { value: this.trail.logGroup.name, description: "CloudWatch Logs group of the trail" });
+    new TerraformOutput(this, AUDIT_STACK_IDS.alarmTopicArnOutput, { value: this.trail.alarmTopic.resource.arn, description: "SNS topic of the alarms" });
   }
 }

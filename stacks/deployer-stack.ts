@@ -6,16 +6,15 @@ import { Construct } from "constructs";
 import { AccountConfig, AppConfig, DeployerConfig } from "../config/app-config";
 import { DeployerPolicy, PolicyDocument, PolicyStatement, formatArn, partitionForRegion, suppressRule } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
+import { DEPLOYER_STACK_IDS, deployerPolicyAttachmentId, deployerStackName } from "./construct-ids";
 
 export interface DeployerStackProps extends AccountStackSettings {
   /** The account's other stacks: the ones the role deploys, complete. */
   readonly deployedStacks: readonly TerraformStack[];
 }
 
-/** The bootstrap stack of an account: `<account>-deployer`. */
-export function deployerStackName(account: AccountConfig): string {
-  return `${account.name}-deployer`;
-}
+// Its name's rule lives with the other stack names; re-exported for the importers of this module.
+export { deployerStackName } from "./construct-ids";
 
 /**
  * The ARN of the permissions boundary every role the deploy role creates
@@ -54,7 +53,7 @@ export class DeployerStack extends TerraformStack {
     // The policy's parts are named <policyName>, <policyName>-2, ...: how many is known only once it is built.
     const policyArns = [formatArn(env, "iam", `policy/${policyName}`, { global: true }), formatArn(env, "iam", `policy/${policyName}-*`, { global: true })];
 
-    this.policy = new DeployerPolicy(this, "policy", {
+    this.policy = new DeployerPolicy(this, DEPLOYER_STACK_IDS.policy, {
       stacks: props.deployedStacks,
       policyName,
       additionalStatements: [
@@ -67,7 +66,7 @@ export class DeployerStack extends TerraformStack {
     });
 
     const tags = this.policy.document.commonTags;
-    this.boundary = new IamPolicy(this, "boundary", {
+    this.boundary = new IamPolicy(this, DEPLOYER_STACK_IDS.boundary, {
       name: boundaryArn.slice(boundaryArn.lastIndexOf("/") + 1),
       description: `The most a role created by ${deployer.roleName} may do: write its logs, decrypt with our keys, read our secrets`,
       policy: JSON.stringify(boundaryDocument(env, tags).toJSON()),
@@ -80,17 +79,17 @@ export class DeployerStack extends TerraformStack {
       );
     }
 
-    this.role = new IamRole(this, "role", {
+    this.role = new IamRole(this, DEPLOYER_STACK_IDS.role, {
       name: deployer.roleName,
       description: `Deploys the stacks of ${config.project} in account ${account.name} (generated least-privilege policy)`,
       assumeRolePolicy: JSON.stringify(trustDocument(deployer).toJSON()),
     });
     this.policy.policies.forEach(
-      (policy, i) => new IamRolePolicyAttachment(this, i === 0 ? "attachment" : `attachment-${i + 1}`, { role: this.role.name, policyArn: policy.arn }),
+      (policy, i) => new IamRolePolicyAttachment(this, deployerPolicyAttachmentId(i), { role: this.role.name, policyArn: policy.arn }),
     );
 
-    new TerraformOutput(this, "deployer_role_arn", { value: this.role.arn, description: "Role the pipeline assumes to deploy" });
-    new TerraformOutput(this, "deployer_policy_arns", { value: this.policy.policyArns, description: "Managed policies of the deploy role" });
+    new TerraformOutput(this, DEPLOYER_STACK_IDS.deployerRoleArnOutput, { value: this.role.arn, description: "Role the pipeline assumes to deploy" });
+    new TerraformOutput(this, DEPLOYER_STACK_IDS.deployerPolicyArnsOutput, { value: this.policy.policyArns, description: "Managed policies of the deploy role" });
   }
 }
 

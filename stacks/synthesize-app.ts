@@ -3,10 +3,11 @@ import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
 import { AccessCheckError, AccessExpectation, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess, writeAccessReports } from "../access";
-import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, auditStackName, stackName } from "../config/app-config";
+import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE } from "../config/app-config";
 import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument, deployerPolicyDocument, stackView, writeComplianceReports } from "../modules";
 import { AuditStack } from "./audit-stack";
-import { DeployerStack, deployerStackName } from "./deployer-stack";
+import { auditStackName, deployerStackName, stackName } from "./construct-ids";
+import { DeployerStack } from "./deployer-stack";
 import {
   STACK_FOLDER_WORKSPACES,
   acquireSynthLock,

@@ -1,8 +1,9 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { secretConstructId, stackEnvironment, stackName } from "../config/app-config";
+import { stackEnvironment } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter, formatArn } from "../modules";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
+import { AUDIT_PROVIDER_ALIAS, WORKLOAD_STACK_IDS, functionConstructId, functionOutputIds, secretConstructId, stackName } from "./construct-ids";
 import { deployedRoleBoundaryArn } from "./deployer-stack";
 
 export interface WorkloadStackProps extends AccountStackSettings {
@@ -29,10 +30,10 @@ export class WorkloadStack extends TerraformStack {
     const name = stackName(account, region);
     super(scope, name);
     addAccountProvider(this, props, region);
-    const auditRegion = addAccountProvider(this, props, account.audit.homeRegion, "audit");
+    const auditRegion = addAccountProvider(this, props, account.audit.homeRegion, AUDIT_PROVIDER_ALIAS);
     addBackend(this, props);
 
-    this.key = new EncryptionKey(this, "workload-key", {
+    this.key = new EncryptionKey(this, WORKLOAD_STACK_IDS.key, {
       accountId: account.accountId,
       region,
       aliases: config.key.aliases,
@@ -78,7 +79,7 @@ export class WorkloadStack extends TerraformStack {
       .filter((fn) => fn.accounts.includes(account.name))
       .map(
         (fn) =>
-          new EncryptedFunction(this, fn.name, {
+          new EncryptedFunction(this, functionConstructId(fn.name), {
             functionName: fn.name,
             key: this.key,
             codeDirectory: fn.codeDirectory,
@@ -99,7 +100,7 @@ export class WorkloadStack extends TerraformStack {
           }),
       );
 
-    this.keyUseAlarms = new KeyUseAlarms(this, "key-use-alarms", {
+    this.keyUseAlarms = new KeyUseAlarms(this, WORKLOAD_STACK_IDS.keyUseAlarms, {
       key: this.key,
       provider: auditRegion,
       trailLogGroupName: props.trailLogGroupName,
@@ -108,11 +109,12 @@ export class WorkloadStack extends TerraformStack {
       allowedPrincipalArns: [...this.functions.map((fn) => fn.role.principalArn), ...account.keyUserArns, ...account.deployerArns],
     });
 
-    new TerraformOutput(this, "key_arn", { value: this.key.keyArn, description: "ARN of the workload key" });
-    new TerraformOutput(this, "key_aliases", { value: this.key.aliasNames, description: "Aliases of the workload key" });
+    new TerraformOutput(this, WORKLOAD_STACK_IDS.keyArnOutput, { value: this.key.keyArn, description: "ARN of the workload key" });
+    new TerraformOutput(this, WORKLOAD_STACK_IDS.keyAliasesOutput, { value: this.key.aliasNames, description: "Aliases of the workload key" });
     for (const fn of this.functions) {
-      new TerraformOutput(this, `${fn.node.id}_function_arn`, { value: fn.functionArn, description: `ARN of function ${fn.node.id}` });
-      new TerraformOutput(this, `${fn.node.id}_role_arn`, { value: fn.role.roleArn, description: `Execution role of function ${fn.node.id}` });
+      const outputs = functionOutputIds(fn.node.id);
+      new TerraformOutput(this, outputs.functionArn, { value: fn.functionArn, description: `ARN of function ${fn.node.id}` });
+      new TerraformOutput(this, outputs.roleArn, { value: fn.role.roleArn, description: `Execution role of function ${fn.node.id}` });
     }
   }
 }

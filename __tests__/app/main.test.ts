@@ -219,7 +219,7 @@ describe("node dist/main.js", () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(`invalid configuration ${config}:`);
-    expect(run.stderr).toContain('accounts[1].regions[0]: "europe-west1" is invalid; use region codes such as "eu-west-1"');
+    expect(run.stderr).toContain('accounts[1].regions[0]: "europe-west1" is invalid; use a region code such as "eu-west-1"');
     expect(run.stderr).toContain('accounts[0].accountId: expected a string, got 111111111111; write the 12-digit account ID as a string, e.g. "111111111111"');
     // A clear message, not a stack trace.
     expect(run.stderr).not.toMatch(/^\s+at /m);

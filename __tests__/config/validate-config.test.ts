@@ -389,7 +389,7 @@ describe("validateConfig: errors", () => {
     document.colour = "blue";
     expect(onlyIssue(document)).toEqual({
       path: "colour",
-      message: "unknown field; allowed fields are $comment, project, defaultTags, backend, key, accounts, secrets, functions, emulator",
+      message: "unknown field; allowed fields are $schema, $comment, project, defaultTags, backend, key, accounts, secrets, functions, emulator",
     });
   });
 
@@ -439,7 +439,7 @@ describe("validateConfig: errors", () => {
     document.accounts[1].regions[0] = "europe-west1";
     const issue = onlyIssue(document);
     expect(issue.path).toBe("accounts[1].regions[0]");
-    expect(issue.message).toBe('"europe-west1" is invalid; use region codes such as "eu-west-1"');
+    expect(issue.message).toBe('"europe-west1" is invalid; use a region code such as "eu-west-1"');
   });
 
   test("fails when a region is listed twice, reported once", () => {
@@ -454,6 +454,22 @@ describe("validateConfig: errors", () => {
     expect(onlyIssue(document)).toEqual({
       path: "key.aliases[1]",
       message: '"alias/payments-lambda-env" is the same alias as "payments-lambda-env"; list each alias once',
+    });
+  });
+
+  // Both passed config load before and failed only in the construct, without a config path.
+  test("fails when two aliases of the workload key would share a Terraform address", () => {
+    const document = doc();
+    document.key.aliases = ["team/app", "team-app"];
+    expect(onlyIssue(document)).toEqual({ path: "key.aliases[1]", message: '"team-app" and "team/app" would share the Terraform address "alias-team-app"; rename one of them' });
+  });
+
+  test("fails when two aliases of an audit key would share a Terraform address", () => {
+    const document = doc();
+    document.accounts[0].audit.keyAliases = ["audit/keys", "audit-keys"];
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[0].audit.keyAliases[1]",
+      message: '"audit-keys" and "audit/keys" would share the Terraform address "alias-audit-keys"; rename one of them',
     });
   });
 
@@ -617,7 +633,7 @@ describe("validateConfig: errors", () => {
     document.backend = { type: "s3", region: "eu-west-1" };
     const issue = onlyIssue(document);
     expect(issue.path).toBe("backend.bucket");
-    expect(issue.message).toBe("expected a string, got nothing; use an S3 bucket name (3–63 lowercase letters, digits, '.' or '-')");
+    expect(issue.message).toBe('expected a string, got nothing; use an S3 bucket name such as "payments-audit-logs-111111111111"');
   });
 
   test("fails when an S3 backend has an unknown field", () => {
@@ -810,7 +826,7 @@ describe("validateConfig: one issue per problem, at the right path", () => {
   test("a logRetentionDays that is not a number is one issue", () => {
     const document = doc();
     document.functions[0].logRetentionDays = "365";
-    expect(onlyIssue(document)).toEqual({ path: "functions[0].logRetentionDays", message: '"365" is out of range; use a whole number from 0 to 3653' });
+    expect(onlyIssue(document)).toEqual({ path: "functions[0].logRetentionDays", message: expect.stringMatching(/^"365" is not a CloudWatch Logs retention value; use one of 0, 1, 3, .*, 3653$/) });
   });
 });
 
@@ -1091,6 +1107,15 @@ describe("validateConfig: accounts[].audit", () => {
     });
   });
 
+  test("fails when two alarm emails would share a Terraform address (it passed config load before, and failed in the construct)", () => {
+    const document = doc();
+    document.accounts[1].audit.alarmEmails = ["sec.ops@example.com", "sec-ops@example.com"];
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[1].audit.alarmEmails[1]",
+      message: '"sec-ops@example.com" and "sec.ops@example.com" would share the Terraform address "email-sec-ops-example-com"; subscribe one of them through a distribution list instead',
+    });
+  });
+
   test("fails when an alarm email is listed twice", () => {
     const document = doc();
     document.accounts[1].audit.alarmEmails.push("security-alerts@example.com");
@@ -1293,20 +1318,22 @@ describe("validateConfig: secrets", () => {
     });
   });
 
+  const BETWEEN_SLASHES = 'is invalid; use letters, digits or "_.-" between single slashes, without a trailing slash, e.g. "/orders/db-password"';
+  const RESERVED = 'starts with "aws" or "ssm" (any case), which AWS reserves; choose another first level, e.g. "/orders/..."';
   test.each([
-    ["payments/orders-api/partner-webhook-token", "no leading /"],
-    ["/aws/partner-webhook-token", "under /aws, reserved"],
-    ["/SSM/partner-webhook-token", "under /ssm (any case), reserved"],
-    ["/payments/partner webhook token", "a space"],
-  ])("fails when an SSM parameter name is invalid: %j (%s)", (name) => {
+    ["payments/orders-api/partner-webhook-token", "no leading /", 'is not fully qualified; start it with "/", e.g. "/orders/db-password"'],
+    ["/aws/partner-webhook-token", "under /aws, reserved", RESERVED],
+    ["/SSM/partner-webhook-token", "under /ssm (any case), reserved", RESERVED],
+    ["/payments/partner webhook token", "a space", BETWEEN_SLASHES],
+    // The next two passed config load before and failed only in the construct, without a config path.
+    ["/payments//partner-webhook-token", "an empty level", BETWEEN_SLASHES],
+    [`/${Array.from({ length: 16 }, (_, i) => `l${i}`).join("/")}`, "16 levels", "has 16 levels; SSM allows at most 15"],
+  ])("fails when an SSM parameter name is invalid: %j (%s)", (name, _why, problem) => {
     const document = doc();
     document.secrets[1].name = name;
     // The function follows the rename, so the name is the only problem.
     document.functions[0].secrets.WEBHOOK_TOKEN_PARAMETER = name;
-    expect(onlyIssue(document)).toEqual({
-      path: "secrets[1].name",
-      message: `${JSON.stringify(name)} is invalid; SSM parameter names start with "/" and use letters, digits, "/", "_", ".", "-" (not "/aws" or "/ssm"), e.g. "/payments/orders/api-token"`,
-    });
+    expect(onlyIssue(document)).toEqual({ path: "secrets[1].name", message: `${JSON.stringify(name)} ${problem}` });
   });
 
   test("fails when a Secrets Manager secret name has a character Secrets Manager refuses", () => {
@@ -1794,12 +1821,22 @@ describe("validateConfig: functions[].environmentOverrides", () => {
 });
 
 describe("validateConfig: names checked at load that would otherwise fail at synth", () => {
-  test.each(["workload-key", "key-use-alarms", "key_arn"])("fails when a function is called %p, a name the stack uses itself", (name) => {
+  // "backend" is cdktf's ID for every stack's state backend: such a function used to crash synth.
+  test.each(["workload-key", "key-use-alarms", "key_arn", "backend"])("fails when a function is called %p, a name the stack uses itself", (name) => {
     const document = doc();
     document.functions[1].name = name;
     const issue = onlyIssue(document);
     expect(issue.path).toBe("functions[1].name");
     expect(issue.message).toContain(`"${name}" is used by the stack itself`);
+  });
+
+  test("fails when a function is called like another function's output (it used to crash synth)", () => {
+    const document = doc();
+    document.functions[1].name = `${document.functions[0].name}_role_arn`;
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[1].name",
+      message: `"${document.functions[0].name}_role_arn" is the name of an output of function "${document.functions[0].name}"; choose another function name`,
+    });
   });
 
   test.each([

@@ -160,7 +160,7 @@ describe("validation", () => {
 
   test.each(["security", "sec@example", "sec @example.com", "@example.com", ""])("fails when an email address is %p", (email) => {
     expect(attempt({ emailAddresses: ["ok@example.com", email] })).toThrow(
-      `alarm topic "${TOPIC}": emailAddresses "${email}" is not an email address; write it as name@example.com`,
+      `alarm topic "${TOPIC}": emailAddresses "${email}" is invalid; use an email address such as security@example.com`,
     );
   });
 

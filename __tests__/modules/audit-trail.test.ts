@@ -205,8 +205,8 @@ describe("audit key", () => {
   });
 
   test.each([
-    [{ keyRotationPeriodDays: 89 }, 'encryption key "key": rotationPeriodDays is 89; it must be a whole number from 90 to 2560'],
-    [{ keyDeletionWindowDays: 31 }, 'encryption key "key": deletionWindowDays is 31; it must be a whole number from 7 to 30'],
+    [{ keyRotationPeriodDays: 89 }, 'encryption key "key": rotationPeriodDays 89 is out of range; use a whole number from 90 to 2560'],
+    [{ keyDeletionWindowDays: 31 }, 'encryption key "key": deletionWindowDays 31 is out of range; use a whole number from 7 to 30'],
   ])("the audit key refuses %p", (overrides, message) => {
     expect(() => new AuditTrail(newStack(), "audit", baseProps(overrides))).toThrow(message);
   });
@@ -715,13 +715,13 @@ describe("validation", () => {
 
   test("fails when excludeManagementEventSources contains kms.amazonaws.com, and says why", () => {
     expect(attempt({ excludeManagementEventSources: ["rdsdata.amazonaws.com", "kms.amazonaws.com"] })).toThrow(
-      `audit trail "${TRAIL}": excludeManagementEventSources must not contain "kms.amazonaws.com": the trail exists to record every use of the keys; remove it`,
+      `audit trail "${TRAIL}": excludeManagementEventSources "kms.amazonaws.com" must not be excluded: the trail exists to record every use of the keys; remove it`,
     );
   });
 
   test("fails when excludeManagementEventSources contains s3.amazonaws.com", () => {
     expect(attempt({ excludeManagementEventSources: ["s3.amazonaws.com"] })).toThrow(
-      `audit trail "${TRAIL}": excludeManagementEventSources "s3.amazonaws.com" is not allowed; CloudTrail can only exclude "rdsdata.amazonaws.com" here`,
+      `audit trail "${TRAIL}": excludeManagementEventSources "s3.amazonaws.com" cannot be excluded; CloudTrail only allows "rdsdata.amazonaws.com" here`,
     );
   });
 
@@ -743,7 +743,7 @@ describe("validation", () => {
 
   test("fails when an alarm email is not an email address", () => {
     expect(attempt({ alarmEmails: ["security"] })).toThrow(
-      `alarm topic "${TRAIL}-alarms": emailAddresses "security" is not an email address; write it as name@example.com`,
+      `alarm topic "${TRAIL}-alarms": emailAddresses "security" is invalid; use an email address such as security@example.com`,
     );
   });
 

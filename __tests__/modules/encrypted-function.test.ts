@@ -209,7 +209,7 @@ describe("log group", () => {
 
 describe("validation", () => {
   test.each(["orders api", "", "f".repeat(65), "orders.api", "orders/api"])("fails when the function name is %p", (functionName) => {
-    expect(attempt({ functionName })).toThrow(`function "${functionName}": the name is invalid; use 1–64 letters, digits, "-" or "_"`);
+    expect(attempt({ functionName })).toThrow(`function "${functionName}": functionName "${functionName}" is invalid; use 1–64 letters, digits, "-" or "_"`);
   });
 
   test.each(["nodejs16.x", "nodejs18.x", "python3.9", "node22", "python2.7"])("fails when the runtime is %p", (runtime) => {
@@ -223,11 +223,11 @@ describe("validation", () => {
     ["timeout", 901, 1, 900],
     ["timeout", 0, 1, 900],
   ])("fails when %s is %p", (field, value, min, max) => {
-    expect(attempt({ [field]: value })).toThrow(`function "orders": ${field} is ${value}; it must be a whole number from ${min} to ${max}`);
+    expect(attempt({ [field]: value })).toThrow(`function "orders": ${field} ${value} is out of range; use a whole number from ${min} to ${max}`);
   });
 
   test("fails when the architecture is not arm64 or x86_64", () => {
-    expect(attempt({ architecture: "arm" as "arm64" })).toThrow('function "orders": architecture "arm" is invalid; use "arm64" or "x86_64"');
+    expect(attempt({ architecture: "arm" as "arm64" })).toThrow('function "orders": architecture "arm" is not supported; use one of arm64, x86_64');
   });
 
   test("fails when retention 7 is asked for without allowShortLogRetention", () => {

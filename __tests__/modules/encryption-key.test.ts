@@ -638,12 +638,12 @@ describe("validation", () => {
 
   test.each([89, 2561, 365.5, 0, -1])("fails when rotationPeriodDays is %p", (days) => {
     expect(create({ rotationPeriodDays: days })).toThrow(
-      `encryption key "key": rotationPeriodDays is ${days}; it must be a whole number from 90 to 2560`,
+      `encryption key "key": rotationPeriodDays ${days} is out of range; use a whole number from 90 to 2560`,
     );
   });
 
   test.each([6, 31, 7.5])("fails when deletionWindowDays is %p", (days) => {
-    expect(create({ deletionWindowDays: days })).toThrow(`encryption key "key": deletionWindowDays is ${days}; it must be a whole number from 7 to 30`);
+    expect(create({ deletionWindowDays: days })).toThrow(`encryption key "key": deletionWindowDays ${days} is out of range; use a whole number from 7 to 30`);
   });
 
   test.each(["alias/aws/foo", "aws/foo"])("fails when an alias is reserved for AWS: %p", (alias) => {

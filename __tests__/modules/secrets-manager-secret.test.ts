@@ -235,11 +235,13 @@ describe("validation", () => {
     ["with *", "orders*"],
     ["not ASCII", "ünïcode"],
   ])("fails when the secret name is %s", (_label, secretName) => {
-    expect(attempt({ secretName })).toThrow(`secret "${secretName}": the name is invalid; use 1–512 letters, digits or "/_+=.@-"`);
+    // The name is quoted again after the field, cut to 80 characters.
+    expect(attempt({ secretName })).toThrow(`secret "${secretName}": secretName "${secretName.slice(0, 76)}`);
+    expect(attempt({ secretName })).toThrow(/is invalid; use 1–512 letters, digits or "\/_\+=\.@-"/);
   });
 
   test.each([6, 31, 0, 7.5])("fails when the recovery window is %p days", (days) => {
-    expect(attempt({ recoveryWindowDays: days })).toThrow(`secret "orders/db-password": recoveryWindowDays is ${days}; it must be a whole number from 7 to 30`);
+    expect(attempt({ recoveryWindowDays: days })).toThrow(`secret "orders/db-password": recoveryWindowDays ${days} is out of range; use a whole number from 7 to 30`);
   });
 
   test("fails when rotationDays is given without rotationLambdaArn", () => {
@@ -250,13 +252,13 @@ describe("validation", () => {
 
   test("fails when rotationLambdaArn is given without rotationDays", () => {
     expect(attempt({ rotationLambdaArn: ROTATION_ARN })).toThrow(
-      'secret "orders/db-password": rotationLambdaArn is set but rotationDays is missing; give the days between rotations (1–1000) too, or remove rotationLambdaArn',
+      'secret "orders/db-password": rotationLambdaArn is set but rotationDays is missing; give the days between rotations too, or remove rotationLambdaArn',
     );
   });
 
   test.each([0, 1001, 2.5])("fails when rotationDays is %p", (days) => {
     expect(attempt({ rotationLambdaArn: ROTATION_ARN, rotationDays: days })).toThrow(
-      `secret "orders/db-password": rotationDays is ${days}; it must be a whole number from 1 to 1000`,
+      `secret "orders/db-password": rotationDays ${days} is out of range; use a whole number from 1 to 1000`,
     );
   });
 
@@ -271,7 +273,7 @@ describe("validation", () => {
   });
 
   test.each([0, -1, 1.5])("fails when seedVersion is %p", (seedVersion) => {
-    expect(attempt({ seedFromVariable: true, seedVersion })).toThrow(`secret "orders/db-password": seedVersion is ${seedVersion}; it must be a whole number from 1 to`);
+    expect(attempt({ seedFromVariable: true, seedVersion })).toThrow(`secret "orders/db-password": seedVersion ${seedVersion} is out of range; use a whole number from 1 to`);
   });
 
   test("a failed secret leaves no resource behind", () => {

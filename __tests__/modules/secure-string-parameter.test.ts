@@ -196,20 +196,20 @@ describe("grantRead", () => {
 
 describe("validation", () => {
   test.each(["orders/api-key", "api-key", ""])("fails when the name %p does not start with /", (parameterName) => {
-    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": the name must be fully qualified; start it with "/"`);
+    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" is not fully qualified; start it with "/"`);
   });
 
   test.each(["/", "/orders//key", "/orders/", "/orders/api key", "/orders/key#1", "/orders/ключ"])("fails when the name %p has invalid characters or empty levels", (parameterName) => {
-    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": the name is invalid; use letters, digits or "_.-" between single slashes`);
+    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" is invalid; use letters, digits or "_.-" between single slashes`);
   });
 
   test.each(["/aws/x", "/AWS-config", "/ssm/x", "/SsmThing", "/awsome"])("fails when the name %p starts with aws or ssm", (parameterName) => {
-    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": names starting with "aws" or "ssm" (any case) are reserved by AWS`);
+    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" starts with "aws" or "ssm" (any case), which AWS reserves`);
   });
 
   test("fails when the name has 16 levels", () => {
     const parameterName = `/${"a/".repeat(15)}a`;
-    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": the name has 16 levels; SSM allows at most 15`);
+    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" has 16 levels; SSM allows at most 15`);
   });
 
   test("fails when the full ARN would exceed 1011 characters", () => {
@@ -220,7 +220,7 @@ describe("validation", () => {
   });
 
   test.each(["Intelligent-Tiering", "standard"])("fails when the tier is %p", (tier) => {
-    expect(attempt({ tier: tier as "Standard" })).toThrow(`parameter "/orders/api-key": tier "${tier}" is not supported; use "Standard" or "Advanced"`);
+    expect(attempt({ tier: tier as "Standard" })).toThrow(`parameter "/orders/api-key": tier "${tier}" is not supported; use one of Standard, Advanced`);
   });
 
   test("fails when seedVersion is given without seedFromVariable", () => {
@@ -228,6 +228,6 @@ describe("validation", () => {
   });
 
   test("fails when seedVersion is 0", () => {
-    expect(attempt({ seedFromVariable: true, seedVersion: 0 })).toThrow('parameter "/orders/api-key": seedVersion is 0; it must be a whole number from 1 to');
+    expect(attempt({ seedFromVariable: true, seedVersion: 0 })).toThrow('parameter "/orders/api-key": seedVersion 0 is out of range; use a whole number from 1 to');
   });
 });

@@ -328,7 +328,7 @@ describe("protection of the log files", () => {
   test.each([
     [{ mode: "GOVERNANCE" as const, retentionDays: 400 }, "objectLock.retentionDays 400 is above retentionDays 365; the lifecycle rule could not expire locked versions"],
     [{ mode: "GOVERNANCE" as const, retentionDays: 0 }, "objectLock.retentionDays"],
-    [{ mode: "LEGAL" as unknown as "GOVERNANCE", retentionDays: 30 }, 'objectLock.mode "LEGAL" is invalid; use "GOVERNANCE" or "COMPLIANCE"'],
+    [{ mode: "LEGAL" as unknown as "GOVERNANCE", retentionDays: 30 }, 'objectLock.mode "LEGAL" is not supported; use one of GOVERNANCE, COMPLIANCE'],
   ])("fails when objectLock is %j", (objectLock, message) => {
     expect(() => build({ objectLock })).toThrow(message);
   });
@@ -357,7 +357,7 @@ describe("validation", () => {
   });
 
   test.each([0, 36501, 1.5, -1])("fails when retentionDays is %p", (retentionDays) => {
-    expect(attempt({ retentionDays })).toThrow(`trail log bucket "logs": retentionDays is ${retentionDays}; it must be a whole number from 1 to 36500`);
+    expect(attempt({ retentionDays })).toThrow(`trail log bucket "logs": retentionDays ${retentionDays} is out of range; use a whole number from 1 to 36500`);
   });
 
   test("fails when accessLogBucketName is the bucket itself", () => {

@@ -24,16 +24,16 @@ test("help names no npm script that does not exist", () => {
   expect(named.filter((name) => !scripts.has(name))).toEqual([]);
 });
 
-test("the README's function table lists exactly the supported runtimes and retention values", () => {
-  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-  // The "### Functions" section only: other tables (e.g. "### Audit") have a logRetentionDays row too.
-  const functions = readme.split(/^### Functions$/m)[1]?.split(/^#{2,3} /m)[0] ?? "";
+test("the configuration reference's function table lists exactly the supported runtimes and retention values", () => {
+  const reference = fs.readFileSync(path.join(root, "docs", "configuration.md"), "utf8");
+  // The "Functions" section only: other tables (e.g. "Audit") have a logRetentionDays row too.
+  const functions = reference.split(/^#{2,3} Functions$/m)[1]?.split(/^#{1,3} /m)[0] ?? "";
   expect(functions).not.toBe("");
   const row = (field: string) => functions.split("\n").find((line) => line.startsWith(`| \`${field}\` |`)) ?? "";
   const runtimes = [...row("runtime").matchAll(/`([a-z0-9.]+)`/g)].map((m) => m[1]).filter((name) => name !== "runtime");
   expect([...new Set(runtimes)].sort()).toEqual([...SUPPORTED_RUNTIMES].sort());
-  const retention = /\(0 = never expire, ([\d, ]+)\)/.exec(row("logRetentionDays"))?.[1].split(", ").map(Number);
-  expect([0, ...(retention ?? [])]).toEqual([...LOG_RETENTION_DAYS]);
+  const retention = /One of ([\d, ]+) days\./.exec(row("logRetentionDays"))?.[1].split(", ").map(Number);
+  expect(retention).toEqual([...LOG_RETENTION_DAYS]);
 });
 
 describe("lint rule against the provider package root", () => {

@@ -1,4 +1,5 @@
 import type { ComplianceRule, RuleViolation, StackView } from "../compliance-rule";
+import { KEY_ROTATION_PERIOD } from "../../private/aws-limits";
 import { isTrue, nonEmptyString } from "./support";
 
 /** KMS-001: symmetric customer-managed keys rotate their key material automatically. */
@@ -9,7 +10,7 @@ export const kmsKeyRotation: ComplianceRule = {
   rationale:
     "Rotating the key material limits how much data one version of the key protects and is required by CIS AWS Foundations and PCI DSS 3.6.4. AWS keeps old key versions, so rotation never breaks decryption.",
   remediation:
-    "Set enable_key_rotation = true on the aws_kms_key (EncryptionKey does this by default; optionally set rotation_period_in_days between 90 and 2560).",
+    `Set enable_key_rotation = true on the aws_kms_key (EncryptionKey does this by default; optionally set rotation_period_in_days between ${KEY_ROTATION_PERIOD.min} and ${KEY_ROTATION_PERIOD.max}).`,
   controls: ["CIS AWS Foundations 1.2 2.8", "CIS AWS Foundations 1.4 3.8", "CIS AWS Foundations 3.0 3.6", "Security Hub KMS.4", "checkov CKV_AWS_7", "cdk-nag KMSBackingKeyRotationEnabled (AwsSolutions-KMS5)"],
   check(stack: StackView): readonly RuleViolation[] {
     return stack.ofType("aws_kms_key").flatMap((resource) => {

@@ -1,4 +1,5 @@
-import { ENCRYPTED_VARIABLES_LIST_NAME, ciphertextProblem, secretLikeReason } from "../../environment-variables";
+import { ENCRYPTED_VARIABLES_ENV, ENCRYPTED_VARIABLES_SEPARATOR } from "../../../runtime/contract";
+import { ciphertextProblem, secretLikeReason } from "../../environment-variables";
 import type { ComplianceRule, RuleViolation, StackView } from "../compliance-rule";
 import { lambdaEnvironmentVariables } from "./lambda-environment-kms-key";
 
@@ -15,11 +16,11 @@ export const lambdaNoPlaintextSecrets: ComplianceRule = {
   check(stack: StackView): readonly RuleViolation[] {
     return stack.ofType("aws_lambda_function").flatMap((resource): RuleViolation[] => {
       const variables = lambdaEnvironmentVariables(resource.config);
-      const listed = variables[ENCRYPTED_VARIABLES_LIST_NAME];
+      const listed = variables[ENCRYPTED_VARIABLES_ENV];
       // Client-side encrypted values are KMS ciphertexts, not plaintext.
-      const encrypted = new Set(typeof listed === "string" ? listed.split(",").map((name) => name.trim()) : []);
+      const encrypted = new Set(typeof listed === "string" ? listed.split(ENCRYPTED_VARIABLES_SEPARATOR).map((name) => name.trim()) : []);
       return Object.entries(variables).flatMap(([name, value]): RuleViolation[] => {
-        if (name === ENCRYPTED_VARIABLES_LIST_NAME || typeof value !== "string") return [];
+        if (name === ENCRYPTED_VARIABLES_ENV || typeof value !== "string") return [];
         // A listed variable is exempt from the name rule only if its value has the shape of a KMS ciphertext;
         // the value patterns (access keys, private keys, ...) still apply to it.
         const exemptName = encrypted.has(name) && ciphertextProblem(value) === undefined;

@@ -1,0 +1,363 @@
+import { ALARM_EMAIL } from "../modules/alarm-topic";
+import { AUDIT_TRAIL_SETTINGS } from "../modules/audit-trail";
+import { FUNCTION_SETTINGS } from "../modules/encrypted-function";
+import { ENCRYPTION_KEY_SETTINGS } from "../modules/encryption-key";
+import { ACCOUNT_ID, ALIAS_NAME, BUCKET_NAME, IAM_PRINCIPAL_ARN, REGION, ROLE_ARN, SECRET_NAME, SSM_PARAMETER_NAME } from "../modules/private/aws-limits";
+import { Setting, booleanSetting, choiceSetting, textSetting } from "../modules/private/setting";
+import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
+import { SECURE_STRING_PARAMETER_SETTINGS } from "../modules/secure-string-parameter";
+import { TRAIL_LOG_BUCKET_SETTINGS } from "../modules/trail-log-bucket";
+
+/**
+ * The configuration file, described once. The validator reads the file with
+ * it (allowed fields, types, defaults, limits), and the JSON Schema and the
+ * configuration reference are generated from it. Leaves are the settings of
+ * the constructs that own them; rules that involve more than one field
+ * (unique names, secrets a function uses, ...) are in the validator.
+ */
+export type FieldSpec = Setting | ObjectSpec | ListSpec | MapSpec;
+
+export interface ObjectSpec {
+  readonly kind: "object";
+  readonly doc: string;
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+  /** Fields that must be given. */
+  readonly required?: readonly string[];
+  /** How the default reads in docs. */
+  readonly defaultText?: string;
+  /** Objects whose fields depend on a discriminator field (the backend's `type`). */
+  readonly variants?: { readonly field: string; readonly cases: Readonly<Record<string, ObjectSpec>> };
+}
+
+export interface ListSpec {
+  readonly kind: "list";
+  readonly doc: string;
+  readonly items: FieldSpec;
+  readonly minItems?: number;
+  /** How the default reads in docs; undefined: `[]` when minItems is 0. */
+  readonly defaultText?: string;
+}
+
+/** An object whose keys the user chooses (tags, variables). */
+export interface MapSpec {
+  readonly kind: "map";
+  readonly doc: string;
+  /** What a key is, for docs. */
+  readonly keys: string;
+  readonly values: FieldSpec;
+  readonly defaultText?: string;
+}
+
+function object<F extends Record<string, FieldSpec>>(doc: string, fields: F, options: Omit<ObjectSpec, "kind" | "doc" | "fields"> = {}): ObjectSpec & { readonly fields: F } {
+  return { kind: "object", doc, fields, ...options };
+}
+
+function list<I extends FieldSpec>(doc: string, items: I, options: Omit<ListSpec, "kind" | "doc" | "items"> = {}): ListSpec & { readonly items: I } {
+  return { kind: "list", doc, items, ...options };
+}
+
+function map(doc: string, keys: string, values: FieldSpec, defaultText?: string): MapSpec {
+  return { kind: "map", doc, keys, values, defaultText };
+}
+
+/** A setting with the doc line (and default) the configuration file gives it. */
+function as<S extends Setting>(setting: S, doc: string, extra: Partial<Setting> = {}): S {
+  return { ...setting, doc, ...extra } as S;
+}
+
+export const PROJECT_NAME = textSetting({
+  code: "PROJECT_NAME",
+  doc: "Short project name: prefixes the default aliases, trail and bucket names, and appears in key descriptions.",
+  pattern: /^[a-z][a-z0-9-]{1,30}$/,
+  hint: 'use 2–31 lowercase letters, digits or "-", starting with a letter, e.g. "payments"',
+});
+
+export const ACCOUNT_NAME = textSetting({
+  code: "ACCOUNT_NAME",
+  doc: "Short account name; stacks are named `<name>-<region>`.",
+  pattern: /^[a-z][a-z0-9-]{0,30}$/,
+  hint: 'use 1–31 lowercase letters, digits or "-", starting with a letter, e.g. "prod"',
+});
+
+const ACCOUNT_REFERENCE = as(ACCOUNT_NAME, "Name of an account of this file (`accounts[].name`).", { hint: "use account names from accounts[].name" });
+const TAG_VALUE = textSetting({ code: "TAG_VALUE", doc: "Tag value.", hint: "quote the value" });
+const PRINCIPALS = (doc: string) => list(doc, IAM_PRINCIPAL_ARN);
+
+const VARIABLE_VALUE = textSetting({ code: "VARIABLE_VALUE", doc: "Plain, non-secret value.", hint: "quote the value", echo: false });
+
+const LOCAL_BACKEND = object(
+  "Local state files.",
+  {
+  type: choiceSetting({ code: "BACKEND_TYPE", doc: "Backend type.", values: ["local"] as const }),
+  directory: textSetting({
+    code: "STATE_DIRECTORY",
+    doc: "Folder for `<stack>.tfstate`, relative to the configuration file. Must be outside `cdktf.out/`, because every synth replaces that folder (synth refuses a folder inside it).",
+    default: "../terraform-state",
+    pattern: /.+/,
+    hint: "give a folder for state files",
+  }),
+  stateInStackFolder: booleanSetting({
+    code: "STATE_IN_STACK_FOLDER",
+    doc: "`true`: each stack keeps its state in its own folder (`cdktf.out/stacks/<stack>/terraform.tfstate`), so a pipeline that ships the stack folder ships its state. Synth carries the state across and never drops a stack folder whose state still holds resources. Not with `directory`.",
+    default: false,
+  }),
+  },
+  { required: ["type"] },
+);
+
+const S3_BACKEND = object(
+  "State in S3.",
+  {
+    type: choiceSetting({ code: "BACKEND_TYPE", doc: "Backend type.", values: ["s3"] as const }),
+    bucket: as(BUCKET_NAME, "The state bucket."),
+    region: as(REGION, "Region of the state bucket."),
+    keyPrefix: textSetting({
+      code: "STATE_KEY_PREFIX",
+      doc: "The state object key is `<keyPrefix>/<stack>.tfstate`.",
+      default: "lambda-kms",
+      pattern: /^[A-Za-z0-9!_.*'()/-]+$/,
+      hint: 'use a plain S3 key prefix such as "lambda-kms"',
+    }),
+    useLockfile: booleanSetting({ code: "STATE_LOCKFILE", doc: "S3-native state locking (Terraform 1.10 and later).", default: true }),
+    dynamodbTable: textSetting({ code: "STATE_LOCK_TABLE", doc: "Legacy DynamoDB state locking.", pattern: /^[a-zA-Z0-9_.-]{3,255}$/, hint: "use a DynamoDB table name" }),
+    kmsKeyId: textSetting({ code: "STATE_KMS_KEY", doc: "ARN of a KMS key that encrypts the state object (`encrypt` is always on).", pattern: /^arn:aws[a-z-]*:kms:/, hint: "use the ARN of the KMS key that encrypts state" }),
+    roleArn: as(ROLE_ARN, "Role Terraform assumes to reach the state bucket.", { hint: "use an IAM role ARN" }),
+  },
+  { required: ["type", "bucket", "region"] },
+);
+
+const BACKEND = object(
+  "Where Terraform keeps the state of each stack: `local` files or `s3`.",
+  {},
+  { defaultText: JSON.stringify({ type: "local", directory: LOCAL_BACKEND.fields.directory.default }), variants: { field: "type", cases: { local: LOCAL_BACKEND, s3: S3_BACKEND } } },
+);
+
+const KEY = object(
+  "The workload key of every stack (the same settings everywhere).",
+  {
+    aliases: list("Aliases of the key; at least one.", as(ALIAS_NAME, ALIAS_NAME.doc), { minItems: 1, defaultText: '["<project>-lambda-env"]' }),
+    rotationPeriodDays: ENCRYPTION_KEY_SETTINGS.rotationPeriodDays,
+    deletionWindowDays: ENCRYPTION_KEY_SETTINGS.deletionWindowDays,
+    preventDestroy: ENCRYPTION_KEY_SETTINGS.preventDestroy,
+  },
+  { defaultText: "the defaults below" },
+);
+
+const ASSUME_ROLE = object(
+  "Provider `assume_role`: the role Terraform assumes in this account.",
+  {
+    roleArn: as(ROLE_ARN, "The role to assume.", { hint: "use a role ARN such as arn:aws:iam::111111111111:role/terraform-deploy" }),
+    sessionName: textSetting({ code: "SESSION_NAME", doc: "Session name.", pattern: /^[\w+=,.@-]{2,64}$/, hint: "use 2–64 letters, digits or +=,.@_-" }),
+    externalId: textSetting({ code: "EXTERNAL_ID", doc: "External ID the role's trust policy asks for.", pattern: /^[\w+=,.@:/-]{2,1224}$/, hint: "use 2–1224 letters, digits or +=,.@:/_-" }),
+  },
+  { required: ["roleArn"] },
+);
+
+const DEPLOYER = object(
+  "The bootstrap stack `<account>-deployer` and its deploy role; the role is added to `deployerArns`.",
+  {
+    roleName: textSetting({ code: "DEPLOYER_ROLE_NAME", doc: "Name of the deploy role.", defaultText: '"<project>-deployer"', pattern: /^[\w+=,.@-]{1,64}$/, hint: 'use 1–64 letters, digits or "+=,.@_-", e.g. "payments-deployer"' }),
+    trustedPrincipalArns: PRINCIPALS("IAM principals (e.g. a CI runner's role) that may assume the deploy role."),
+    oidc: object(
+      "A CI system's OIDC identity provider and the subjects that may assume the deploy role.",
+      {
+        providerArn: textSetting({
+          code: "OIDC_PROVIDER_ARN",
+          doc: "ARN of the IAM OIDC identity provider.",
+          pattern: /^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/[\w.-]+(\/[\w./-]+)?$/,
+          hint: "use an IAM OIDC provider ARN such as arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+        }),
+        subjects: list(
+          "Subject patterns that may deploy; at least one, none a lone `*`.",
+          textSetting({ code: "OIDC_SUBJECT", doc: "A subject pattern.", pattern: /^[^*\s][^\s]*$/, hint: 'use subject patterns such as "repo:my-org/my-repo:ref:refs/heads/main" (a lone "*" would trust every repository)' }),
+          { minItems: 1 },
+        ),
+        audience: textSetting({ code: "OIDC_AUDIENCE", doc: "The audience the CI requests.", default: "sts.amazonaws.com", pattern: /^\S{1,255}$/, hint: 'use the audience your CI requests, e.g. "sts.amazonaws.com"' }),
+      },
+      { required: ["providerArn", "subjects"] },
+    ),
+  },
+);
+
+const OBJECT_LOCK = object(
+  "S3 Object Lock with a default retention, for a new log bucket only.",
+  {
+    mode: TRAIL_LOG_BUCKET_SETTINGS.objectLockMode,
+    retentionDays: as(TRAIL_LOG_BUCKET_SETTINGS.objectLockRetentionDays, "Default retention of each new log file version; at most `bucketRetentionDays`."),
+  },
+  { required: ["mode", "retentionDays"] },
+);
+
+const AUDIT = object(
+  "The account's audit trail, created by the `<account>-audit` stack.",
+  {
+    homeRegion: as(REGION, "Region of the trail, its bucket, log group, alarm topic and alarms.", { defaultText: "the account's first region" }),
+    trailName: as(AUDIT_TRAIL_SETTINGS.trailName, AUDIT_TRAIL_SETTINGS.trailName.doc, { defaultText: '"<project>-audit"' }),
+    bucketName: as(BUCKET_NAME, "The log bucket; S3 bucket naming rules (globally unique).", { defaultText: '"<project>-audit-logs-<accountId>"' }),
+    keyAliases: list("Aliases of the dedicated audit key; same rules as `key.aliases`.", as(ALIAS_NAME, ALIAS_NAME.doc, { hint: 'use alias names such as "payments-audit"' }), {
+      minItems: 1,
+      defaultText: '["<project>-audit"]',
+    }),
+    logRetentionDays: as(AUDIT_TRAIL_SETTINGS.logRetentionDays, "Retention of the trail's CloudWatch Logs group."),
+    allowShortLogRetention: AUDIT_TRAIL_SETTINGS.allowShortLogRetention,
+    bucketRetentionDays: as(
+      TRAIL_LOG_BUCKET_SETTINGS.retentionDays,
+      "A log file becomes a noncurrent version after this many days and is deleted this many days later (versioning keeps it in between).",
+    ),
+    accessLogBucketName: as(
+      BUCKET_NAME,
+      "An existing bucket that receives the access logs instead of `<bucketName>-access` (same account and region; its policy must let `logging.s3.amazonaws.com` write under `<bucketName>/`).",
+      { hint: "use the name of an existing S3 bucket" },
+    ),
+    accessLogging: AUDIT_TRAIL_SETTINGS.accessLogging,
+    alarmEmails: list("Subscribed to the alarm topic (each address confirms once). Without any, every alarm of the account notifies nobody: compliance rule ALARM-003 warns.", ALARM_EMAIL),
+    readerArns: PRINCIPALS("May decrypt the trail's log files with the audit key (they still need `s3:GetObject` on the bucket from their own policies)."),
+    readWriteType: choiceSetting({
+      code: "READ_WRITE_TYPE",
+      doc: 'The only accepted value, stated so that a copied setting fails loudly: "WriteOnly" would drop KMS `Decrypt` (a read event), "ReadOnly" the `DisableKey`/`ScheduleKeyDeletion`/`PutKeyPolicy` events the alarms watch.',
+      default: "All",
+      values: ["All"] as const,
+    }),
+    excludeManagementEventSources: list("Management event sources the trail leaves out.", AUDIT_TRAIL_SETTINGS.excludeManagementEventSources),
+    breakGlassRoleArns: list(
+      "The only principals the bucket policy lets delete log files (`DenyDeletingLogFiles`), and, with `deployerArns`, the only ones who may change the bucket's policy, lifecycle, versioning, Object Lock or logging (`DenyChangingLogProtection`). Without either list that second Deny is left out: it would lock out whoever runs Terraform.",
+      ROLE_ARN,
+    ),
+    objectLock: OBJECT_LOCK,
+    cisAlarms: AUDIT_TRAIL_SETTINGS.cisAlarms,
+  },
+  { defaultText: "the defaults below" },
+);
+
+const ACCOUNT = object(
+  "An AWS account: one workload stack per region, an audit stack, and optionally a deployer stack.",
+  {
+    name: ACCOUNT_NAME,
+    accountId: as(ACCOUNT_ID, "The account ID; becomes `allowed_account_ids` (never looked up through an AWS API)."),
+    regions: list("Regions of the workload stacks; no duplicates.", REGION, { minItems: 1 }),
+    assumeRole: ASSUME_ROLE,
+    tags: map("Tags merged over `defaultTags`.", "tag key", TAG_VALUE, "{}"),
+    keyAdministratorArns: PRINCIPALS(
+      "Key policy `KeyAdministration`: management actions only. `DenyKeyUseByAdministrators` denies them every key use, whatever IAM says (unless the same ARN is also a key user or deployer).",
+    ),
+    keyUserArns: PRINCIPALS("Key policy `KeyUsage`: `kms:Decrypt`, `kms:DescribeKey`."),
+    deployerArns: PRINCIPALS(
+      "Key policy `DeployPipelineConfiguresLambda` (`kms:Encrypt`, `kms:Decrypt`) and `DeployPipelineCreatesGrantsForAwsResources` (`kms:CreateGrant` only when `kms:GrantIsForAWSResource` is true), both only through Lambda; `DeployPipelineCreatesEncryptedLogGroups` through CloudWatch Logs, for the stack's log groups (workload and audit keys); `DeployPipelineManagesSecrets` and `DeployPipelineManagesParameters` through Secrets Manager and SSM, for the stack's secrets and parameters. `DenyDeployPipelineKeyUseOutsideServices` denies every other key use. The `deployer` role is added.",
+    ),
+    helperEncrypterArns: PRINCIPALS(
+      "Operators who encrypt helper values with `npm run encrypt`: key policy `OperatorsEncryptHelperValues` (`kms:Encrypt`, only with a `LambdaFunctionName` encryption context), and `DenyHelperEncryptersReadingValues` (no `kms:Decrypt`, `ReEncrypt*` or `GenerateDataKey*`, whatever IAM says).",
+    ),
+    allowIamToGrantKeyUse: as(
+      ENCRYPTION_KEY_SETTINGS.allowIamToGrantKeyUse,
+      "Explicit opt-out: drops `DenyKeyUseByUnlistedPrincipals` from this account's keys, so IAM policies decide who else may use them. Turn it on only if people outside the config must use the keys, e.g. to read encrypted environment variables in the Lambda console.",
+    ),
+    deployer: DEPLOYER,
+    audit: AUDIT,
+  },
+  { required: ["name", "accountId", "regions"] },
+);
+
+const FUNCTION = object(
+  "A Lambda function, created in every region of its accounts.",
+  {
+    name: as(FUNCTION_SETTINGS.functionName, "Function name; `<name>-<region>` names its role and must fit in 64 characters."),
+    codeDirectory: textSetting({
+      code: "CODE_DIRECTORY",
+      doc: "Folder with the code, relative to the configuration file. It is packaged as a deterministic zip.",
+      pattern: /.+/,
+      hint: "give the folder of the function code, relative to this file",
+    }),
+    handler: FUNCTION_SETTINGS.handler,
+    runtime: FUNCTION_SETTINGS.runtime,
+    memorySize: FUNCTION_SETTINGS.memorySize,
+    timeout: FUNCTION_SETTINGS.timeout,
+    architecture: FUNCTION_SETTINGS.architecture,
+    environment: map("Non-secret configuration only; see the environment variable rules below.", "variable name", VARIABLE_VALUE, "{}"),
+    environmentOverrides: map(
+      "Plain values that replace or add to `environment` in every region of an account (key `<account>`) or in one stack (key `<account>-<region>`). Precedence: `environment` < account < stack. Keys must be accounts or stacks the function runs in; the variables follow the same rules as `environment`, the 4 KB limit applies to each stack's merged environment, and a variable of `secrets` or `encryptedEnvironment` cannot be overridden.",
+      "account or stack name",
+      map("Variables", "variable name", VARIABLE_VALUE),
+      "{}",
+    ),
+    logRetentionDays: FUNCTION_SETTINGS.logRetentionDays,
+    allowShortLogRetention: FUNCTION_SETTINGS.allowShortLogRetention,
+    permissionsBoundaryPolicyName: textSetting({
+      code: "PERMISSIONS_BOUNDARY",
+      doc: "Name of a managed policy in each target account; becomes the role's permissions boundary.",
+      pattern: /^[\w+=,.@-]{1,128}$/,
+      hint: "use the name (not the ARN) of a managed policy that exists in every target account",
+    }),
+    secrets: map(
+      "`{ \"VAR\": \"<secret name>\" }`: the variable holds the ARN (Secrets Manager) or name (SSM) of a secret from `secrets`, and the role may read exactly that secret. The secret must exist in every account the function runs in.",
+      "variable name",
+      textSetting({ code: "SECRET_REFERENCE", doc: "Name of a secret from `secrets`.", hint: "quote the value" }),
+      "{}",
+    ),
+    encryptedEnvironment: map(
+      "`{ \"VAR\": { \"<account>-<region>\": \"<base64 ciphertext>\" } }`: one ciphertext per stack the function runs in, made with that stack's workload key by `npm run encrypt`; decoded at least 32 bytes. The runtime library decrypts them.",
+      "variable name",
+      map("Ciphertext per stack", "stack name (`<account>-<region>`)", textSetting({ code: "CIPHERTEXT", doc: "Base64 ciphertext.", hint: "paste the output of npm run encrypt", echo: false })),
+      "{}",
+    ),
+    accounts: list("Accounts that get the function, in all their regions.", ACCOUNT_REFERENCE, { defaultText: "all accounts" }),
+  },
+  { required: ["name", "codeDirectory"] },
+);
+
+const SECRET = object(
+  "A secret created in every workload stack of its accounts, encrypted with that stack's key.",
+  {
+    name: textSetting({ code: "SECRET_OR_PARAMETER_NAME", doc: `Secrets Manager: ${SECRET_NAME.doc} SSM: ${SSM_PARAMETER_NAME.doc}`, hint: "see the rules of the secret's type" }),
+    type: choiceSetting({ code: "SECRET_TYPE", doc: "Secrets Manager secret or SSM `SecureString` parameter.", values: ["secretsmanager", "ssm"] as const }),
+    description: textSetting({ code: "SECRET_DESCRIPTION", doc: "Description.", pattern: /^.{0,2048}$/s, hint: "use at most 2048 characters" }),
+    recoveryWindowDays: as(SECRETS_MANAGER_SECRET_SETTINGS.recoveryWindowDays, `Secrets Manager only. ${SECRETS_MANAGER_SECRET_SETTINGS.recoveryWindowDays.doc}`),
+    tier: as(SECURE_STRING_PARAMETER_SETTINGS.tier, `SSM only. ${SECURE_STRING_PARAMETER_SETTINGS.tier.doc}`),
+    seedFromVariable: as(
+      SECRETS_MANAGER_SECRET_SETTINGS.seedFromVariable,
+      "`true`: the value comes at apply time from a sensitive, ephemeral Terraform variable through a write-only attribute (the variable's name is in `cdk.tf.json`, e.g. `secret_payments_orders_api_db_password_value`; set `TF_VAR_<name>`); plan needs it then. `false`: set the value out of band.",
+    ),
+    accounts: list("Accounts whose workload stacks get the secret.", ACCOUNT_REFERENCE, { defaultText: "all accounts" }),
+  },
+  { required: ["name", "type"] },
+);
+
+const EMULATOR = object(
+  "Deploy to a local AWS API emulator (moto, LocalStack) instead of AWS. Every provider then sends every service the app uses to `endpoint`, signs with dummy credentials whose access key ID is the account ID (how the emulator tells accounts apart), and skips the checks that need real AWS; `allowed_account_ids` still applies. `config/local.json` uses it. Never set it in a configuration meant for AWS.",
+  {
+    endpoint: textSetting({
+      code: "EMULATOR_ENDPOINT",
+      doc: "Base URL of the emulator, `http(s)://host[:port]` without a path.",
+      pattern: /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/,
+      hint: 'use the base URL of the emulator, such as "http://127.0.0.1:5000", or remove "emulator" to deploy to AWS',
+    }),
+    credentials: choiceSetting({
+      code: "EMULATOR_CREDENTIALS",
+      doc: '`"account-id"`: dummy credentials whose access key ID is the account ID; `"environment"`: the environment\'s credentials (e.g. a deploy-role session the emulator issued).',
+      default: "account-id",
+      values: ["account-id", "environment"] as const,
+    }),
+  },
+  { required: ["endpoint"] },
+);
+
+/** The whole configuration file. */
+export const CONFIG_SPEC = object(
+  "A cdktf-lambda-kms configuration: accounts, regions, functions and secrets.",
+  {
+    $schema: textSetting({ code: "SCHEMA", doc: "The JSON Schema of this file, for editors; ignored.", hint: "give the path or URL of the schema" }),
+    $comment: textSetting({ code: "COMMENT", doc: "Ignored.", hint: "write a string" }),
+    project: PROJECT_NAME,
+    defaultTags: map("Provider `default_tags` in every stack.", "tag key", TAG_VALUE, "{}"),
+    backend: BACKEND,
+    key: KEY,
+    accounts: list("The AWS accounts.", ACCOUNT, { minItems: 1 }),
+    secrets: list("Secrets Manager secrets and SSM SecureString parameters.", SECRET),
+    functions: list("Lambda functions.", FUNCTION),
+    emulator: EMULATOR,
+  },
+  { required: ["project", "accounts"] },
+);
+
+/** The spec of each part of the file, for the validator. */
+export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, AUDIT, FUNCTION, SECRET, EMULATOR } as const;
+

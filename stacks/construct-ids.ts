@@ -1,0 +1,120 @@
+/**
+ * The names Terraform state is keyed by, in one place: stack names (one
+ * state per stack), the construct IDs directly under a stack, and output
+ * names. cdktf derives a resource's Terraform address from its construct
+ * path, so changing any of these renames resources in state: Terraform then
+ * plans to destroy and re-create them, unless the change comes with a
+ * `moved` block or a `terraform state mv` note (and a CHANGELOG entry).
+ * __tests__/stacks/terraform-addresses.test.ts keeps the addresses of the
+ * default configuration's stacks.
+ *
+ * This module imports nothing, so the configuration's validation can check
+ * names against it before any stack exists.
+ */
+
+/** What the stack names need of an account: its short name (`AccountConfig.name`). */
+export interface NamedAccount {
+  readonly name: string;
+}
+
+/** One workload stack of the app: an account in one region, `<account>-<region>`. */
+export function stackName(account: NamedAccount, region: string): string {
+  return `${account.name}-${region}`;
+}
+
+/** The account's audit stack (its name cannot clash with a region stack: "audit" is no region). */
+export function auditStackName(account: NamedAccount): string {
+  return `${account.name}-audit`;
+}
+
+/** The bootstrap stack of an account with a `deployer`: `<account>-deployer` ("deployer" is no region either). */
+export function deployerStackName(account: NamedAccount): string {
+  return `${account.name}-deployer`;
+}
+
+/** The construct ID of the default AWS provider of every stack. */
+const AWS_PROVIDER_ID = "aws";
+
+/** The Terraform alias of a workload stack's provider for the audit home region (`aws.audit`). */
+export const AUDIT_PROVIDER_ALIAS = "audit";
+
+/** The construct ID of a stack's AWS provider: `aws`, or `aws-<alias>` for an aliased one. */
+export function providerConstructId(alias?: string): string {
+  return alias ? `${AWS_PROVIDER_ID}-${alias}` : AWS_PROVIDER_ID;
+}
+
+/**
+ * The construct IDs a workload stack gives its own constructs, directly
+ * under the stack; its functions, their outputs ({@link functionOutputIds})
+ * and its secrets ({@link secretConstructId}) sit beside them.
+ */
+export const WORKLOAD_STACK_IDS = {
+  /** The AWS provider of the stack's region. */
+  provider: AWS_PROVIDER_ID,
+  /** The AWS provider of the account's audit home region, where the key-use alarms live. */
+  auditProvider: `${AWS_PROVIDER_ID}-${AUDIT_PROVIDER_ALIAS}`,
+  /** The state backend: cdktf's LocalBackend and S3Backend always take this ID. */
+  backend: "backend",
+  /** The workload key (EncryptionKey). */
+  key: "workload-key",
+  /** The alarms on the key's use (KeyUseAlarms). */
+  keyUseAlarms: "key-use-alarms",
+  /** Output: the key's ARN, which `npm run encrypt` takes. */
+  keyArnOutput: "key_arn",
+  /** Output: the key's alias names. */
+  keyAliasesOutput: "key_aliases",
+} as const;
+
+/**
+ * The construct IDs a function's or a secret's construct ID must not take in
+ * a workload stack: the stack's own ({@link WORKLOAD_STACK_IDS}).
+ */
+export const WORKLOAD_STACK_RESERVED_IDS: readonly string[] = Object.freeze(Object.values(WORKLOAD_STACK_IDS));
+
+/** The construct ID of a function (EncryptedFunction) in its workload stacks: the function's name. */
+export function functionConstructId(functionName: string): string {
+  return functionName;
+}
+
+/** The IDs of a function's outputs in its workload stacks, beside the function's own construct ID. */
+export function functionOutputIds(functionId: string): { readonly functionArn: string; readonly roleArn: string } {
+  return { functionArn: `${functionId}_function_arn`, roleArn: `${functionId}_role_arn` };
+}
+
+/**
+ * The ID of a secret's construct in its workload stacks. It names the
+ * secret's Terraform resources and its seed variable (`-` → `_`, plus
+ * `_value`), so two secrets, or a secret and a function, with the same ID
+ * cannot share a stack.
+ */
+export function secretConstructId(secretName: string): string {
+  return `secret-${secretName.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
+}
+
+/** The construct IDs of an audit stack (its provider is {@link providerConstructId}()). */
+export const AUDIT_STACK_IDS = {
+  /** The account's audit trail (AuditTrail). */
+  trail: "audit",
+  trailArnOutput: "trail_arn",
+  auditKeyArnOutput: "audit_key_arn",
+  logBucketOutput: "log_bucket",
+  logGroupOutput: "log_group",
+  alarmTopicArnOutput: "alarm_topic_arn",
+} as const;
+
+/** The construct IDs of a bootstrap stack (its provider is {@link providerConstructId}()). */
+export const DEPLOYER_STACK_IDS = {
+  /** The generated deployer policy (DeployerPolicy). */
+  policy: "policy",
+  /** The permissions boundary of the roles the deploy role creates. */
+  boundary: "boundary",
+  /** The deploy role. */
+  role: "role",
+  deployerRoleArnOutput: "deployer_role_arn",
+  deployerPolicyArnsOutput: "deployer_policy_arns",
+} as const;
+
+/** The construct ID of the attachment of the deployer policy's `index`-th part (0-based) to the deploy role. */
+export function deployerPolicyAttachmentId(index: number): string {
+  return index === 0 ? "attachment" : `attachment-${index + 1}`;
+}
