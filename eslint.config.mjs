@@ -1,8 +1,7 @@
 import tseslint from "typescript-eslint";
 
 const rootProviderImport = {
-  message:
-    "Import provider resources by deep path (e.g. @cdktf/provider-aws/lib/kms-key): the package root re-exports ~2,200 resources and costs ~5 s and ~500 MB per process.",
+  message: "Import provider resources by deep path (e.g. @cdktf/provider-aws/lib/kms-key): the package root re-exports ~2,200 resources and costs ~5 s and ~500 MB per process.",
 };
 const rootProviderPaths = ["@cdktf/provider-aws", "@cdktf/provider-aws/lib", "@cdktf/provider-aws/lib/index"].map((name) => ({ name, ...rootProviderImport }));
 
@@ -10,8 +9,7 @@ const rootProviderPaths = ["@cdktf/provider-aws", "@cdktf/provider-aws/lib", "@c
 // cost seconds of cold start if bundled). modules/ and stacks/ import them.
 const runtimeBoundary = {
   group: ["cdktf", "cdktf/*", "constructs", "constructs/*", "@cdktf/*", "../modules", "../modules/*", "../stacks", "../stacks/*", "../config", "../config/*", "../main"],
-  message:
-    "runtime/ runs inside Lambda and may import only the AWS SDK v3 and Node built-ins: never cdktf, constructs, @cdktf/* or the modules/stacks/config that use them.",
+  message: "runtime/ runs inside Lambda and may import only the AWS SDK v3 and Node built-ins: never cdktf, constructs, @cdktf/* or the modules/stacks/config that use them.",
 };
 
 export default tseslint.config(

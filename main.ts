@@ -1,7 +1,7 @@
 import { currentConfigFile, loadConfig } from "./config/load-config";
 import { readProviderMirror } from "./config/provider-mirror";
 import { ConfigError } from "./config/validate-config";
-import { formatFindings } from "./modules";
+import { formatFindings } from "./modules/compliance/report";
 import { synthesizeApp } from "./stacks/synthesize-app";
 
 /**

@@ -175,12 +175,18 @@ type Analysis = Parameters<typeof getDenialReasons>[0];
 function decisiveStatements(analysis: Analysis | undefined, decision: Decision, identityPolicies: readonly IdentityPolicy[]): string[] {
   if (!analysis) return [];
   if (decision === "Allowed") {
-    return getGrantReasons(analysis).map((g) => `${g.policyType === "resource" ? "resource policy" : `${g.policyType} policy ${"policyIdentifier" in g ? g.policyIdentifier : ""}`} statement ${g.statementId ?? `#${g.statementIndex}`} allows`);
+    return getGrantReasons(analysis).map(
+      (g) =>
+        `${g.policyType === "resource" ? "resource policy" : `${g.policyType} policy ${"policyIdentifier" in g ? g.policyIdentifier : ""}`} statement ${g.statementId ?? `#${g.statementIndex}`} allows`,
+    );
   }
   const reasons = getDenialReasons(analysis);
   const explicit = reasons.filter((r) => r.denialType === "Explicit");
   if (explicit.length > 0) {
-    return explicit.map((r) => `${r.policyType === "resource" ? "resource policy" : `${r.policyType} policy`} statement ${"statementId" in r && r.statementId ? r.statementId : `#${"statementIndex" in r ? r.statementIndex : "?"}`} denies`);
+    return explicit.map(
+      (r) =>
+        `${r.policyType === "resource" ? "resource policy" : `${r.policyType} policy`} statement ${"statementId" in r && r.statementId ? r.statementId : `#${"statementIndex" in r ? r.statementIndex : "?"}`} denies`,
+    );
   }
   const identity = identityPolicies.length > 0 ? `identity policies ${identityPolicies.map((p) => p.name).join(", ")}` : "no identity policy";
   return [`no statement allows it (${identity}; ${reasons.map((r) => r.policyType).join(", ")} did not allow)`];

@@ -120,7 +120,12 @@ export function accessMarkdown(stacks: readonly StackAccess[]): string {
     lines.push(`## Account ${account}`, "", "```mermaid", ...mermaid(inAccount), "```", "");
     for (const stack of inAccount) {
       const c = accessCounts(stack.results);
-      lines.push(`### Stack ${stack.model.stackName}`, "", `${c.requests} requests: ${c.allowed} allowed, ${c.denied} denied (${c.explicitlyDenied} explicitly), ${c.unexpected} unexpected.`, "");
+      lines.push(
+        `### Stack ${stack.model.stackName}`,
+        "",
+        `${c.requests} requests: ${c.allowed} allowed, ${c.denied} denied (${c.explicitlyDenied} explicitly), ${c.unexpected} unexpected.`,
+        "",
+      );
       for (const key of stack.model.keys) {
         lines.push(`#### Key ${key.address} (${key.region})`, "", "| Kind | Who | Actions | Conditions | Statement |", "|---|---|---|---|---|");
         for (const e of keyAccess(stack.model, key)) {
@@ -161,7 +166,8 @@ function mermaid(stacks: readonly StackAccess[]): string[] {
       }
       for (const [who, actions] of verbs) edges.add(`  ${node(who, "round")} -->|${[...actions].sort().join(", ")}| ${keyNode}`);
       for (const fn of stack.model.functions.filter((f) => f.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`function ${fn.name} (${stack.model.region})`, "box")}`);
-      for (const secret of stack.model.secrets.filter((s) => s.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`${secret.kind} ${secret.name} (${stack.model.region})`, "box")}`);
+      for (const secret of stack.model.secrets.filter((s) => s.keyArn === key.arn))
+        edges.add(`  ${keyNode} --> ${node(`${secret.kind} ${secret.name} (${stack.model.region})`, "box")}`);
       for (const trail of stack.model.trails.filter((t) => t.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`trail ${trail.name}`, "box")}`);
       for (const topic of stack.model.topics.filter((t) => t.keyArn === key.arn)) edges.add(`  ${keyNode} --> ${node(`topic ${topic.name}`, "box")}`);
     }
@@ -177,7 +183,14 @@ function shortPrincipal(principal: string): string {
 function conditionText(conditions: Readonly<Record<string, unknown>> | undefined): string {
   if (!conditions) return "";
   return Object.entries(conditions)
-    .flatMap(([operator, keys]) => Object.entries(keys as Record<string, unknown>).map(([k, v]) => `${operator} ${code(k)} ${asArray(v).map((x) => code(String(x))).join(", ")}`))
+    .flatMap(([operator, keys]) =>
+      Object.entries(keys as Record<string, unknown>).map(
+        ([k, v]) =>
+          `${operator} ${code(k)} ${asArray(v)
+            .map((x) => code(String(x)))
+            .join(", ")}`,
+      ),
+    )
     .join("<br>");
 }
 

@@ -100,12 +100,17 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
 
     // Functions: their own environment, helper values, secrets and parameters; nobody else's.
     for (const fn of keyed) {
-      add(of(`${fn.name}'s role decrypts its environment at cold start`), "Allowed", "give the execution role kms:Decrypt on the key with the aws:lambda:FunctionArn encryption context", {
-        principal: fn.roleArn,
-        action: "kms:Decrypt",
-        resource: key.arn,
-        context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": fn.arn },
-      });
+      add(
+        of(`${fn.name}'s role decrypts its environment at cold start`),
+        "Allowed",
+        "give the execution role kms:Decrypt on the key with the aws:lambda:FunctionArn encryption context",
+        {
+          principal: fn.roleArn,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": fn.arn },
+        },
+      );
       for (const other of keyed.filter((f) => f !== fn && f.roleArn !== fn.roleArn)) {
         add(of(`${fn.name}'s role decrypts ${other.name}'s environment`), "Denied", `scope ${fn.name}'s decrypt statements to its own encryption context`, {
           principal: fn.roleArn,
@@ -147,18 +152,28 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
           action: readAction,
           resource: secret.arn,
         });
-        add(of(`${fn.name}'s role decrypts ${secret.name} through ${service}`), "Allowed", `give the role kms:Decrypt via ${via(service)} with the ${contextKey} encryption context`, {
-          principal: fn.roleArn,
-          action: "kms:Decrypt",
-          resource: key.arn,
-          context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: secret.arn },
-        });
-        add(of(`${fn.name}'s role decrypts another ${service} value through ${service}`), "Denied", `condition the role's ${service} decrypt statement on the ${contextKey} of ${secret.name}`, {
-          principal: fn.roleArn,
-          action: "kms:Decrypt",
-          resource: key.arn,
-          context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: `${secret.arn}-not-configured` },
-        });
+        add(
+          of(`${fn.name}'s role decrypts ${secret.name} through ${service}`),
+          "Allowed",
+          `give the role kms:Decrypt via ${via(service)} with the ${contextKey} encryption context`,
+          {
+            principal: fn.roleArn,
+            action: "kms:Decrypt",
+            resource: key.arn,
+            context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: secret.arn },
+          },
+        );
+        add(
+          of(`${fn.name}'s role decrypts another ${service} value through ${service}`),
+          "Denied",
+          `condition the role's ${service} decrypt statement on the ${contextKey} of ${secret.name}`,
+          {
+            principal: fn.roleArn,
+            action: "kms:Decrypt",
+            resource: key.arn,
+            context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: `${secret.arn}-not-configured` },
+          },
+        );
       }
     }
 
@@ -198,12 +213,17 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
       }
       for (const deployer of deployers) {
         for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"]) {
-          add(of(`deployer ${deployer} creates the encrypted log group ${group.name} through CloudWatch Logs`), "Allowed", "keep the DeployPipelineCreatesEncryptedLogGroups key-policy statement", {
-            principal: deployer,
-            action,
-            resource: key.arn,
-            context: { "kms:ViaService": logService, "kms:EncryptionContext:aws:logs:arn": group.arn },
-          });
+          add(
+            of(`deployer ${deployer} creates the encrypted log group ${group.name} through CloudWatch Logs`),
+            "Allowed",
+            "keep the DeployPipelineCreatesEncryptedLogGroups key-policy statement",
+            {
+              principal: deployer,
+              action,
+              resource: key.arn,
+              context: { "kms:ViaService": logService, "kms:EncryptionContext:aws:logs:arn": group.arn },
+            },
+          );
         }
       }
     }
@@ -233,11 +253,16 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
         resource: key.arn,
         context: { "kms:EncryptionContext:LambdaFunctionName": fnName },
       });
-      add(of(`helper encrypter ${encrypter} encrypts without the LambdaFunctionName context`), "Denied", "keep OperatorsEncryptHelperValues conditioned on the LambdaFunctionName context", {
-        principal: encrypter,
-        action: "kms:Encrypt",
-        resource: key.arn,
-      });
+      add(
+        of(`helper encrypter ${encrypter} encrypts without the LambdaFunctionName context`),
+        "Denied",
+        "keep OperatorsEncryptHelperValues conditioned on the LambdaFunctionName context",
+        {
+          principal: encrypter,
+          action: "kms:Encrypt",
+          resource: key.arn,
+        },
+      );
       add(of(`helper encrypter ${encrypter} decrypts a helper value, whatever IAM allows`), "ExplicitlyDenied", "keep DenyHelperEncryptersReadingValues", {
         principal: encrypter,
         action: "kms:Decrypt",
@@ -369,7 +394,11 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
         resource: key.arn,
         context: { "kms:ViaService": via("s3") },
       });
-      add(of(`log reader ${reader} decrypts directly`), "Denied", "keep ReadersDecryptLogFiles conditioned on kms:ViaService = s3", { principal: reader, action: "kms:Decrypt", resource: key.arn });
+      add(of(`log reader ${reader} decrypts directly`), "Denied", "keep ReadersDecryptLogFiles conditioned on kms:ViaService = s3", {
+        principal: reader,
+        action: "kms:Decrypt",
+        resource: key.arn,
+      });
     }
   }
 
@@ -400,18 +429,33 @@ function deployerCallExpectations(model: StackModel, deployer: string, policy: P
   const calls = (type: string, what: string, resource: string, context: (action: string) => Record<string, string> = () => ({})) => {
     if (!model.resourceTypes.includes(type)) return;
     for (const action of DEPLOYER_RESOURCE_TYPES[type].actions) {
-      out.push({ description: `the deployer calls ${action} on ${what}`, expect: "Allowed", fix, request: { principal: deployer, action, resource, context: context(action), identityPolicies } });
+      out.push({
+        description: `the deployer calls ${action} on ${what}`,
+        expect: "Allowed",
+        fix,
+        request: { principal: deployer, action, resource, context: context(action), identityPolicies },
+      });
     }
   };
   const denied = (description: string, request: Omit<AccessRequest, "principal" | "identityPolicies">) =>
-    out.push({ description: `the deployer ${description}`, expect: "Denied", fix: "scope the deployer policy to the stacks' resources", request: { ...request, principal: deployer, identityPolicies } });
+    out.push({
+      description: `the deployer ${description}`,
+      expect: "Denied",
+      fix: "scope the deployer policy to the stacks' resources",
+      request: { ...request, principal: deployer, identityPolicies },
+    });
   const atRegion = (service: string, resource: string) => `arn:${model.partition}:${service}:${model.region}:${model.accountId}:${resource}`;
 
   for (const key of model.keys) {
     const tags = Object.fromEntries(Object.entries(key.tags).map(([name, value]) => [`aws:ResourceTag/${name}`, value]));
     calls("aws_kms_key", `key ${key.address}`, key.arn, () => tags);
     const requestTags = Object.fromEntries(Object.entries(key.tags).map(([name, value]) => [`aws:RequestTag/${name}`, value]));
-    out.push({ description: "the deployer creates a key with the stack's tags", expect: "Allowed", fix, request: { principal: deployer, action: "kms:CreateKey", resource: "*", context: requestTags, identityPolicies } });
+    out.push({
+      description: "the deployer creates a key with the stack's tags",
+      expect: "Allowed",
+      fix,
+      request: { principal: deployer, action: "kms:CreateKey", resource: "*", context: requestTags, identityPolicies },
+    });
     denied("creates a key without the stack's tags", { action: "kms:CreateKey", resource: "*" });
     denied(`changes the policy of a key without the stack's tags`, { action: "kms:PutKeyPolicy", resource: key.arn.replace(/key\/.*$/, "key/not-ours") });
   }
@@ -425,7 +469,8 @@ function deployerCallExpectations(model: StackModel, deployer: string, policy: P
     });
     denied(`passes ${fn.name}'s role to another service (EC2)`, { action: "iam:PassRole", resource: fn.roleArn, context: { "iam:PassedToService": "ec2.amazonaws.com" } });
   }
-  if (model.functions.length > 0) denied("updates the code of a function the stack does not have", { action: "lambda:UpdateFunctionCode", resource: atRegion("lambda", "function:not-in-config") });
+  if (model.functions.length > 0)
+    denied("updates the code of a function the stack does not have", { action: "lambda:UpdateFunctionCode", resource: atRegion("lambda", "function:not-in-config") });
   for (const role of model.roles) {
     // Only the calls that set a boundary carry iam:PermissionsBoundary.
     const boundary = (action: string): Record<string, string> =>
@@ -434,7 +479,8 @@ function deployerCallExpectations(model: StackModel, deployer: string, policy: P
     calls("aws_iam_role_policy", `role ${role.name}`, role.arn);
     if (role.boundaryArn) denied(`creates role ${role.name} without its permissions boundary`, { action: "iam:CreateRole", resource: role.arn });
   }
-  if (model.roles.length > 0) denied("creates a role the stack does not have", { action: "iam:CreateRole", resource: `arn:${model.partition}:iam::${model.accountId}:role/not-in-config` });
+  if (model.roles.length > 0)
+    denied("creates a role the stack does not have", { action: "iam:CreateRole", resource: `arn:${model.partition}:iam::${model.accountId}:role/not-in-config` });
   for (const secret of model.secrets) {
     if (secret.kind === "secretsmanager") {
       calls("aws_secretsmanager_secret", `secret ${secret.name}`, secret.arn);
@@ -478,7 +524,12 @@ function trailExpectations(model: StackModel, unlisted: string): AccessExpectati
           description: `CloudTrail encrypts log files of ${trail.name}`,
           expect: "Allowed",
           fix: "keep CloudTrailEncryptsLogFiles in the audit key policy",
-          request: { principal: "cloudtrail.amazonaws.com", action: "kms:GenerateDataKey", resource: trail.keyArn, context: { ...byTrail, "kms:EncryptionContext:aws:cloudtrail:arn": trail.arn } },
+          request: {
+            principal: "cloudtrail.amazonaws.com",
+            action: "kms:GenerateDataKey",
+            resource: trail.keyArn,
+            context: { ...byTrail, "kms:EncryptionContext:aws:cloudtrail:arn": trail.arn },
+          },
         },
         {
           description: `CloudTrail describes the key of ${trail.name}`,
@@ -555,7 +606,12 @@ function trailExpectations(model: StackModel, unlisted: string): AccessExpectati
           description: `CloudTrail assumes the delivery role of ${trail.name} for another trail`,
           expect: "Denied",
           fix: "condition the delivery role's trust on aws:SourceArn = the trail",
-          request: { principal: "cloudtrail.amazonaws.com", action: "sts:AssumeRole", resource: trail.deliveryRoleArn, context: { ...byTrail, "aws:SourceArn": `${trail.arn}-other` } },
+          request: {
+            principal: "cloudtrail.amazonaws.com",
+            action: "sts:AssumeRole",
+            resource: trail.deliveryRoleArn,
+            context: { ...byTrail, "aws:SourceArn": `${trail.arn}-other` },
+          },
         },
         {
           description: `the delivery role writes ${trail.name}'s events to its log group`,
@@ -597,7 +653,12 @@ function topicExpectations(model: StackModel): AccessExpectation[] {
           description: `CloudWatch alarms use the key of ${topic.name} for another topic (${action})`,
           expect: "Denied",
           fix: "condition CloudWatchAlarmsPublishToEncryptedTopics on kms:EncryptionContext:aws:sns:topicArn",
-          request: { principal: "cloudwatch.amazonaws.com", action, resource: topic.keyArn, context: { ...fromAccount, "kms:EncryptionContext:aws:sns:topicArn": `${topic.arn}-other` } },
+          request: {
+            principal: "cloudwatch.amazonaws.com",
+            action,
+            resource: topic.keyArn,
+            context: { ...fromAccount, "kms:EncryptionContext:aws:sns:topicArn": `${topic.arn}-other` },
+          },
         });
       }
     }

@@ -144,7 +144,9 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     if (!resource) throw new Error(`access check, stack ${stackName}: reference to ${address}.${attr}, which is not in the stack`);
     const value = attributeOf(resource, attr);
     if (value === undefined) {
-      throw new Error(`access check, stack ${stackName}: cannot work out ${address}.${attr}; the access check knows the ARNs and names of keys, roles, policies, functions, secrets, parameters, log groups, trails, buckets and topics`);
+      throw new Error(
+        `access check, stack ${stackName}: cannot work out ${address}.${attr}; the access check knows the ARNs and names of keys, roles, policies, functions, secrets, parameters, log groups, trails, buckets and topics`,
+      );
     }
     return value;
   };
@@ -205,9 +207,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
   });
 
   const functions = ofType("aws_lambda_function").map(([address, r]): ModelFunction => {
-    const environment = Object.fromEntries(
-      Object.entries(asRecord(blocks(r.config.environment)[0]?.variables)).map(([k, v]) => [k, String(resolve(v))]),
-    );
+    const environment = Object.fromEntries(Object.entries(asRecord(blocks(r.config.environment)[0]?.variables)).map(([k, v]) => [k, String(resolve(v))]));
     return {
       address,
       name: attribute(address, "function_name"),
@@ -225,10 +225,21 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
       const arn = arnOf(address);
       return { address, kind: "secretsmanager", name: attribute(address, "name"), arn, keyArn: keyArnOf(str(r, "kms_key_id")), policy: secretPolicies.get(arn) };
     }),
-    ...ofType("aws_ssm_parameter").map(([address, r]): ModelSecret => ({ address, kind: "ssm", name: attribute(address, "name"), arn: arnOf(address), keyArn: keyArnOf(str(r, "key_id")) })),
+    ...ofType("aws_ssm_parameter").map(([address, r]): ModelSecret => ({
+      address,
+      kind: "ssm",
+      name: attribute(address, "name"),
+      arn: arnOf(address),
+      keyArn: keyArnOf(str(r, "key_id")),
+    })),
   ];
 
-  const logGroups = ofType("aws_cloudwatch_log_group").map(([address, r]) => ({ address, name: attribute(address, "name"), arn: arnOf(address), keyArn: keyArnOf(str(r, "kms_key_id")) }));
+  const logGroups = ofType("aws_cloudwatch_log_group").map(([address, r]) => ({
+    address,
+    name: attribute(address, "name"),
+    arn: arnOf(address),
+    keyArn: keyArnOf(str(r, "kms_key_id")),
+  }));
   const bucketPolicies = new Map(ofType("aws_s3_bucket_policy").map(([policyAddress, p]) => [str(p, "bucket"), policyOf(policyAddress, p.config.policy)]));
   const bucketSettings = [...resources.values()].filter((r) => r.type.startsWith("aws_s3_bucket_")).map((r) => ({ type: r.type, bucket: str(r, "bucket") }));
   const buckets = ofType("aws_s3_bucket").map(([address]) => {
@@ -252,7 +263,20 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
   });
 
   const resourceTypes = [...new Set([...resources.values()].map((r) => r.type))].sort();
-  return { stackName, ...defaultProvider, partition: partitionForRegion(defaultProvider.region), keys, roles, functions, secrets, logGroups, trails, buckets, topics, resourceTypes };
+  return {
+    stackName,
+    ...defaultProvider,
+    partition: partitionForRegion(defaultProvider.region),
+    keys,
+    roles,
+    functions,
+    secrets,
+    logGroups,
+    trails,
+    buckets,
+    topics,
+    resourceTypes,
+  };
 }
 
 /** What Terraform will report as `attr` of the resource, for the attributes policies refer to. */
@@ -320,4 +344,3 @@ function syntheticKeyId(name: string): string {
 function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
-

@@ -108,7 +108,9 @@ function setPlaceholderVariables(outdir: string, stacks: readonly string[]): str
 
 function formatResult(result: StackCheckResult): string {
   const plan = result.plan;
-  const planned = plan.ran ? `plan: ${plan.resourcesToAdd} to add, ${plan.resourcesToChange} to change, ${plan.resourcesToDestroy} to destroy` : `not planned (${plan.skippedReason})`;
+  const planned = plan.ran
+    ? `plan: ${plan.resourcesToAdd} to add, ${plan.resourcesToChange} to change, ${plan.resourcesToDestroy} to destroy`
+    : `not planned (${plan.skippedReason})`;
   const warnings = [...result.validate.warnings, ...(plan.ran ? plan.warnings : [])];
   const warningLines = warnings.map((w) => `\n      warning: ${w.summary}${w.address ? ` (${w.address})` : ""}${w.detail ? `: ${w.detail.replace(/\s+/g, " ").trim()}` : ""}`);
   return `  ✓ ${result.stack.padEnd(24)} valid · ${planned} (${seconds(result.timings.total)})${warningLines.join("")}`;

@@ -51,7 +51,9 @@ function keep(chunk: Buffer): void {
 function finish(exitCode: number): never {
   if (logDir) {
     const output = Buffer.concat(logged).subarray(-MAX_LOGGED_BYTES);
-    fs.writeFileSync(captureLogPath(logDir), Buffer.concat([Buffer.from(formatCaptureHeader(process.cwd(), args)), output, Buffer.from(formatCaptureFooter(exitCode))]), { mode: 0o600 });
+    fs.writeFileSync(captureLogPath(logDir), Buffer.concat([Buffer.from(formatCaptureHeader(process.cwd(), args)), output, Buffer.from(formatCaptureFooter(exitCode))]), {
+      mode: 0o600,
+    });
   }
   process.exit(exitCode);
 }

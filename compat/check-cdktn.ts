@@ -31,8 +31,11 @@ import { SpecifierProblem, rewriteImports } from "./rewrite-imports";
 const ROOT = path.resolve(__dirname, "..", "..");
 const COMPAT = path.join(ROOT, "compat", "cdktn");
 const COMPAT_MODULES = path.join(COMPAT, "node_modules");
-/** The library and the app; tests, tooling and the Lambda runtime do not import cdktf (runtime/ must not). */
-const SOURCES = ["main.ts", "modules", "stacks", "config", "access"];
+/**
+ * The library and the app; tests, tooling and the Lambda runtime do not import cdktf (runtime/ must not).
+ * The runtime contract is copied too: the constructs import it, and it imports nothing.
+ */
+const SOURCES = ["main.ts", "modules", "stacks", "config", "access", "runtime/contract.ts"];
 const CONFIG_FILE = path.join(ROOT, "config", "default.json");
 /**
  * The Terraform versions the synthesized JSON is for (README: Terraform ≥ 1.11). cdktn validates
@@ -69,7 +72,9 @@ function checkCompatInstall(): Record<string, string> {
     .map(([name, version]) => ({ name, version, installed: installedVersion(COMPAT_MODULES, name) }))
     .filter(({ version, installed }) => version !== installed);
   if (stale.length > 0) {
-    throw new CheckFailure(`compat/cdktn/node_modules does not match compat/cdktn/package.json (${stale.map((s) => `${s.name} ${s.installed}, pinned ${s.version}`).join("; ")}): run npm --prefix compat/cdktn ci --no-audit --no-fund`);
+    throw new CheckFailure(
+      `compat/cdktn/node_modules does not match compat/cdktn/package.json (${stale.map((s) => `${s.name} ${s.installed}, pinned ${s.version}`).join("; ")}): run npm --prefix compat/cdktn ci --no-audit --no-fund`,
+    );
   }
   return pinned;
 }
@@ -80,7 +85,9 @@ function listTsFiles(entry: string): string[] {
   return fs
     .readdirSync(full, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((dirent) => (dirent.isDirectory() ? listTsFiles(path.join(entry, dirent.name)) : dirent.name.endsWith(".ts") && !dirent.name.endsWith(".d.ts") ? [path.join(entry, dirent.name)] : []));
+    .flatMap((dirent) =>
+      dirent.isDirectory() ? listTsFiles(path.join(entry, dirent.name)) : dirent.name.endsWith(".ts") && !dirent.name.endsWith(".d.ts") ? [path.join(entry, dirent.name)] : [],
+    );
 }
 
 interface CopyResult {
@@ -170,9 +177,7 @@ function jsonDifferences(file: string, a: unknown, b: unknown, at: string[] = []
     const recordA = a as Record<string, unknown>;
     const recordB = b as Record<string, unknown>;
     const keys = [...new Set([...Object.keys(recordA), ...Object.keys(recordB)])];
-    return keys.flatMap((key) =>
-      jsonDifferences(file, key in recordA ? recordA[key] : ABSENT, key in recordB ? recordB[key] : ABSENT, [...at, key]),
-    );
+    return keys.flatMap((key) => jsonDifferences(file, key in recordA ? recordA[key] : ABSENT, key in recordB ? recordB[key] : ABSENT, [...at, key]));
   }
   return JSON.stringify(a) === JSON.stringify(b) && typeof a === typeof b ? [] : [{ file, path: here, cdktf: a, cdktn: b }];
 }
@@ -226,9 +231,21 @@ function main(): void {
 
   const STACK = /^stacks\/[^/]+\/cdk\.tf\.json$/;
   const EXPLAINED: Explained[] = [
-    { file: STACK, path: "terraform.required_providers.aws.version", cdktf: awsCdktf, cdktn: awsCdktn, reason: "each provider package pins the hashicorp/aws version it was generated for" },
+    {
+      file: STACK,
+      path: "terraform.required_providers.aws.version",
+      cdktf: awsCdktf,
+      cdktn: awsCdktn,
+      reason: "each provider package pins the hashicorp/aws version it was generated for",
+    },
     // Terraform reads a bare type as the hashicorp namespace: both are registry.terraform.io/hashicorp/aws (`terraform providers` shows the same address).
-    { file: STACK, path: "terraform.required_providers.aws.source", cdktf: "aws", cdktn: "hashicorp/aws", reason: "the two provider packages spell the same source address differently" },
+    {
+      file: STACK,
+      path: "terraform.required_providers.aws.source",
+      cdktf: "aws",
+      cdktn: "hashicorp/aws",
+      reason: "the two provider packages spell the same source address differently",
+    },
     { file: STACK, path: "//.metadata.version", cdktf: cdktfVersion, cdktn: cdktnVersion, reason: "the library version each writes into its metadata" },
     { file: /^manifest\.json$/, path: "version", cdktf: cdktfVersion, cdktn: cdktnVersion, reason: "the library version each writes into the manifest" },
   ];

@@ -76,7 +76,8 @@ export function rewriteImports(fileName: string, text: string): RewriteResult {
   const problems: SpecifierProblem[] = [];
 
   for (const ref of [...source.referencedFiles, ...source.typeReferenceDirectives, ...source.libReferenceDirectives]) {
-    if (CDKTF_SPECIFIER.test(ref.fileName)) problems.push({ line: lineOf(ref.pos), specifier: ref.fileName, reason: "triple-slash reference to a cdktf package: the rewrite covers module specifiers only" });
+    if (CDKTF_SPECIFIER.test(ref.fileName))
+      problems.push({ line: lineOf(ref.pos), specifier: ref.fileName, reason: "triple-slash reference to a cdktf package: the rewrite covers module specifiers only" });
   }
 
   const visit = (node: ts.Node): void => {

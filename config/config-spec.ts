@@ -65,6 +65,20 @@ function as<S extends Setting>(setting: S, doc: string, extra: Partial<Setting> 
   return { ...setting, doc, ...extra } as S;
 }
 
+/**
+ * Defaults built from other fields, written once: the validator calls them
+ * with the file's values, the reference shows them with placeholders.
+ */
+export const DERIVED_DEFAULTS = {
+  keyAlias: (project: string) => `${project}-lambda-env`,
+  deployerRoleName: (project: string) => `${project}-deployer`,
+  trailName: (project: string) => `${project}-audit`,
+  auditKeyAlias: (project: string) => `${project}-audit`,
+  bucketName: (project: string, accountId: string) => `${project}-audit-logs-${accountId}`,
+} as const;
+
+const shown = (value: string) => JSON.stringify(value);
+
 export const PROJECT_NAME = textSetting({
   code: "PROJECT_NAME",
   doc: "Short project name: prefixes the default aliases, trail and bucket names, and appears in key descriptions.",
@@ -88,19 +102,19 @@ const VARIABLE_VALUE = textSetting({ code: "VARIABLE_VALUE", doc: "Plain, non-se
 const LOCAL_BACKEND = object(
   "Local state files.",
   {
-  type: choiceSetting({ code: "BACKEND_TYPE", doc: "Backend type.", values: ["local"] as const }),
-  directory: textSetting({
-    code: "STATE_DIRECTORY",
-    doc: "Folder for `<stack>.tfstate`, relative to the configuration file. Must be outside `cdktf.out/`, because every synth replaces that folder (synth refuses a folder inside it).",
-    default: "../terraform-state",
-    pattern: /.+/,
-    hint: "give a folder for state files",
-  }),
-  stateInStackFolder: booleanSetting({
-    code: "STATE_IN_STACK_FOLDER",
-    doc: "`true`: each stack keeps its state in its own folder (`cdktf.out/stacks/<stack>/terraform.tfstate`), so a pipeline that ships the stack folder ships its state. Synth carries the state across and never drops a stack folder whose state still holds resources. Not with `directory`.",
-    default: false,
-  }),
+    type: choiceSetting({ code: "BACKEND_TYPE", doc: "Backend type.", values: ["local"] as const }),
+    directory: textSetting({
+      code: "STATE_DIRECTORY",
+      doc: "Folder for `<stack>.tfstate`, relative to the configuration file. Must be outside `cdktf.out/`, because every synth replaces that folder (synth refuses a folder inside it).",
+      default: "../terraform-state",
+      pattern: /.+/,
+      hint: "give a folder for state files",
+    }),
+    stateInStackFolder: booleanSetting({
+      code: "STATE_IN_STACK_FOLDER",
+      doc: "`true`: each stack keeps its state in its own folder (`cdktf.out/stacks/<stack>/terraform.tfstate`), so a pipeline that ships the stack folder ships its state. Synth carries the state across and never drops a stack folder whose state still holds resources. Not with `directory`.",
+      default: false,
+    }),
   },
   { required: ["type"] },
 );
@@ -120,7 +134,12 @@ const S3_BACKEND = object(
     }),
     useLockfile: booleanSetting({ code: "STATE_LOCKFILE", doc: "S3-native state locking (Terraform 1.10 and later).", default: true }),
     dynamodbTable: textSetting({ code: "STATE_LOCK_TABLE", doc: "Legacy DynamoDB state locking.", pattern: /^[a-zA-Z0-9_.-]{3,255}$/, hint: "use a DynamoDB table name" }),
-    kmsKeyId: textSetting({ code: "STATE_KMS_KEY", doc: "ARN of a KMS key that encrypts the state object (`encrypt` is always on).", pattern: /^arn:aws[a-z-]*:kms:/, hint: "use the ARN of the KMS key that encrypts state" }),
+    kmsKeyId: textSetting({
+      code: "STATE_KMS_KEY",
+      doc: "ARN of a KMS key that encrypts the state object (`encrypt` is always on).",
+      pattern: /^arn:aws[a-z-]*:kms:/,
+      hint: "use the ARN of the KMS key that encrypts state",
+    }),
     roleArn: as(ROLE_ARN, "Role Terraform assumes to reach the state bucket.", { hint: "use an IAM role ARN" }),
   },
   { required: ["type", "bucket", "region"] },
@@ -129,13 +148,16 @@ const S3_BACKEND = object(
 const BACKEND = object(
   "Where Terraform keeps the state of each stack: `local` files or `s3`.",
   {},
-  { defaultText: JSON.stringify({ type: "local", directory: LOCAL_BACKEND.fields.directory.default }), variants: { field: "type", cases: { local: LOCAL_BACKEND, s3: S3_BACKEND } } },
+  {
+    defaultText: JSON.stringify({ type: "local", directory: LOCAL_BACKEND.fields.directory.default }),
+    variants: { field: "type", cases: { local: LOCAL_BACKEND, s3: S3_BACKEND } },
+  },
 );
 
 const KEY = object(
   "The workload key of every stack (the same settings everywhere).",
   {
-    aliases: list("Aliases of the key; at least one.", as(ALIAS_NAME, ALIAS_NAME.doc), { minItems: 1, defaultText: '["<project>-lambda-env"]' }),
+    aliases: list("Aliases of the key; at least one.", as(ALIAS_NAME, ALIAS_NAME.doc), { minItems: 1, defaultText: `[${shown(DERIVED_DEFAULTS.keyAlias("<project>"))}]` }),
     rotationPeriodDays: ENCRYPTION_KEY_SETTINGS.rotationPeriodDays,
     deletionWindowDays: ENCRYPTION_KEY_SETTINGS.deletionWindowDays,
     preventDestroy: ENCRYPTION_KEY_SETTINGS.preventDestroy,
@@ -148,36 +170,55 @@ const ASSUME_ROLE = object(
   {
     roleArn: as(ROLE_ARN, "The role to assume.", { hint: "use a role ARN such as arn:aws:iam::111111111111:role/terraform-deploy" }),
     sessionName: textSetting({ code: "SESSION_NAME", doc: "Session name.", pattern: /^[\w+=,.@-]{2,64}$/, hint: "use 2–64 letters, digits or +=,.@_-" }),
-    externalId: textSetting({ code: "EXTERNAL_ID", doc: "External ID the role's trust policy asks for.", pattern: /^[\w+=,.@:/-]{2,1224}$/, hint: "use 2–1224 letters, digits or +=,.@:/_-" }),
+    externalId: textSetting({
+      code: "EXTERNAL_ID",
+      doc: "External ID the role's trust policy asks for.",
+      pattern: /^[\w+=,.@:/-]{2,1224}$/,
+      hint: "use 2–1224 letters, digits or +=,.@:/_-",
+    }),
   },
   { required: ["roleArn"] },
 );
 
-const DEPLOYER = object(
-  "The bootstrap stack `<account>-deployer` and its deploy role; the role is added to `deployerArns`.",
-  {
-    roleName: textSetting({ code: "DEPLOYER_ROLE_NAME", doc: "Name of the deploy role.", defaultText: '"<project>-deployer"', pattern: /^[\w+=,.@-]{1,64}$/, hint: 'use 1–64 letters, digits or "+=,.@_-", e.g. "payments-deployer"' }),
-    trustedPrincipalArns: PRINCIPALS("IAM principals (e.g. a CI runner's role) that may assume the deploy role."),
-    oidc: object(
-      "A CI system's OIDC identity provider and the subjects that may assume the deploy role.",
-      {
-        providerArn: textSetting({
-          code: "OIDC_PROVIDER_ARN",
-          doc: "ARN of the IAM OIDC identity provider.",
-          pattern: /^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/[\w.-]+(\/[\w./-]+)?$/,
-          hint: "use an IAM OIDC provider ARN such as arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+const DEPLOYER = object("The bootstrap stack `<account>-deployer` and its deploy role; the role is added to `deployerArns`.", {
+  roleName: textSetting({
+    code: "DEPLOYER_ROLE_NAME",
+    doc: "Name of the deploy role.",
+    defaultText: shown(DERIVED_DEFAULTS.deployerRoleName("<project>")),
+    pattern: /^[\w+=,.@-]{1,64}$/,
+    hint: 'use 1–64 letters, digits or "+=,.@_-", e.g. "payments-deployer"',
+  }),
+  trustedPrincipalArns: PRINCIPALS("IAM principals (e.g. a CI runner's role) that may assume the deploy role."),
+  oidc: object(
+    "A CI system's OIDC identity provider and the subjects that may assume the deploy role.",
+    {
+      providerArn: textSetting({
+        code: "OIDC_PROVIDER_ARN",
+        doc: "ARN of the IAM OIDC identity provider.",
+        pattern: /^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/[\w.-]+(\/[\w./-]+)?$/,
+        hint: "use an IAM OIDC provider ARN such as arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+      }),
+      subjects: list(
+        "Subject patterns that may deploy; at least one, none a lone `*`.",
+        textSetting({
+          code: "OIDC_SUBJECT",
+          doc: "A subject pattern.",
+          pattern: /^[^*\s][^\s]*$/,
+          hint: 'use subject patterns such as "repo:my-org/my-repo:ref:refs/heads/main" (a lone "*" would trust every repository)',
         }),
-        subjects: list(
-          "Subject patterns that may deploy; at least one, none a lone `*`.",
-          textSetting({ code: "OIDC_SUBJECT", doc: "A subject pattern.", pattern: /^[^*\s][^\s]*$/, hint: 'use subject patterns such as "repo:my-org/my-repo:ref:refs/heads/main" (a lone "*" would trust every repository)' }),
-          { minItems: 1 },
-        ),
-        audience: textSetting({ code: "OIDC_AUDIENCE", doc: "The audience the CI requests.", default: "sts.amazonaws.com", pattern: /^\S{1,255}$/, hint: 'use the audience your CI requests, e.g. "sts.amazonaws.com"' }),
-      },
-      { required: ["providerArn", "subjects"] },
-    ),
-  },
-);
+        { minItems: 1 },
+      ),
+      audience: textSetting({
+        code: "OIDC_AUDIENCE",
+        doc: "The audience the CI requests.",
+        default: "sts.amazonaws.com",
+        pattern: /^\S{1,255}$/,
+        hint: 'use the audience your CI requests, e.g. "sts.amazonaws.com"',
+      }),
+    },
+    { required: ["providerArn", "subjects"] },
+  ),
+});
 
 const OBJECT_LOCK = object(
   "S3 Object Lock with a default retention, for a new log bucket only.",
@@ -192,11 +233,11 @@ const AUDIT = object(
   "The account's audit trail, created by the `<account>-audit` stack.",
   {
     homeRegion: as(REGION, "Region of the trail, its bucket, log group, alarm topic and alarms.", { defaultText: "the account's first region" }),
-    trailName: as(AUDIT_TRAIL_SETTINGS.trailName, AUDIT_TRAIL_SETTINGS.trailName.doc, { defaultText: '"<project>-audit"' }),
-    bucketName: as(BUCKET_NAME, "The log bucket; S3 bucket naming rules (globally unique).", { defaultText: '"<project>-audit-logs-<accountId>"' }),
+    trailName: as(AUDIT_TRAIL_SETTINGS.trailName, AUDIT_TRAIL_SETTINGS.trailName.doc, { defaultText: shown(DERIVED_DEFAULTS.trailName("<project>")) }),
+    bucketName: as(BUCKET_NAME, "The log bucket; S3 bucket naming rules (globally unique).", { defaultText: shown(DERIVED_DEFAULTS.bucketName("<project>", "<accountId>")) }),
     keyAliases: list("Aliases of the dedicated audit key; same rules as `key.aliases`.", as(ALIAS_NAME, ALIAS_NAME.doc, { hint: 'use alias names such as "payments-audit"' }), {
       minItems: 1,
-      defaultText: '["<project>-audit"]',
+      defaultText: `[${shown(DERIVED_DEFAULTS.auditKeyAlias("<project>"))}]`,
     }),
     logRetentionDays: as(AUDIT_TRAIL_SETTINGS.logRetentionDays, "Retention of the trail's CloudWatch Logs group."),
     allowShortLogRetention: AUDIT_TRAIL_SETTINGS.allowShortLogRetention,
@@ -210,7 +251,10 @@ const AUDIT = object(
       { hint: "use the name of an existing S3 bucket" },
     ),
     accessLogging: AUDIT_TRAIL_SETTINGS.accessLogging,
-    alarmEmails: list("Subscribed to the alarm topic (each address confirms once). Without any, every alarm of the account notifies nobody: compliance rule ALARM-003 warns.", ALARM_EMAIL),
+    alarmEmails: list(
+      "Subscribed to the alarm topic (each address confirms once). Without any, every alarm of the account notifies nobody: compliance rule ALARM-003 warns.",
+      ALARM_EMAIL,
+    ),
     readerArns: PRINCIPALS("May decrypt the trail's log files with the audit key (they still need `s3:GetObject` on the bucket from their own policies)."),
     readWriteType: choiceSetting({
       code: "READ_WRITE_TYPE",
@@ -288,15 +332,19 @@ const FUNCTION = object(
       hint: "use the name (not the ARN) of a managed policy that exists in every target account",
     }),
     secrets: map(
-      "`{ \"VAR\": \"<secret name>\" }`: the variable holds the ARN (Secrets Manager) or name (SSM) of a secret from `secrets`, and the role may read exactly that secret. The secret must exist in every account the function runs in.",
+      '`{ "VAR": "<secret name>" }`: the variable holds the ARN (Secrets Manager) or name (SSM) of a secret from `secrets`, and the role may read exactly that secret. The secret must exist in every account the function runs in.',
       "variable name",
       textSetting({ code: "SECRET_REFERENCE", doc: "Name of a secret from `secrets`.", hint: "quote the value" }),
       "{}",
     ),
     encryptedEnvironment: map(
-      "`{ \"VAR\": { \"<account>-<region>\": \"<base64 ciphertext>\" } }`: one ciphertext per stack the function runs in, made with that stack's workload key by `npm run encrypt`; decoded at least 32 bytes. The runtime library decrypts them.",
+      '`{ "VAR": { "<account>-<region>": "<base64 ciphertext>" } }`: one ciphertext per stack the function runs in, made with that stack\'s workload key by `npm run encrypt`; decoded at least 32 bytes. The runtime library decrypts them.',
       "variable name",
-      map("Ciphertext per stack", "stack name (`<account>-<region>`)", textSetting({ code: "CIPHERTEXT", doc: "Base64 ciphertext.", hint: "paste the output of npm run encrypt", echo: false })),
+      map(
+        "Ciphertext per stack",
+        "stack name (`<account>-<region>`)",
+        textSetting({ code: "CIPHERTEXT", doc: "Base64 ciphertext.", hint: "paste the output of npm run encrypt", echo: false }),
+      ),
       "{}",
     ),
     accounts: list("Accounts that get the function, in all their regions.", ACCOUNT_REFERENCE, { defaultText: "all accounts" }),
@@ -360,4 +408,3 @@ export const CONFIG_SPEC = object(
 
 /** The spec of each part of the file, for the validator. */
 export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, AUDIT, FUNCTION, SECRET, EMULATOR } as const;
-

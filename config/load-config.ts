@@ -48,7 +48,9 @@ export function loadConfig(file: string): AppConfig {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError(file, [{ path: "(file)", message: `cannot read the file (${(error as NodeJS.ErrnoException).code}); check the path, or unset ${CONFIG_ENV_VAR} to use the default configuration` }]);
+    throw new ConfigError(file, [
+      { path: "(file)", message: `cannot read the file (${(error as NodeJS.ErrnoException).code}); check the path, or unset ${CONFIG_ENV_VAR} to use the default configuration` },
+    ]);
   }
   let document: unknown;
   try {

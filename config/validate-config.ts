@@ -4,13 +4,35 @@ import { emailSubscriptionId } from "../modules/alarm-topic";
 import { readWriteTypeProblem } from "../modules/audit-trail";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
-import { ACCOUNT_ID_PATTERN, LOG_RETENTION, REGION_PATTERN, aliasConstructId, logRetentionProblem, normalizeAliasName, partitionForRegion, s3BucketNameProblem } from "../modules/private/aws-limits";
+import {
+  ACCOUNT_ID_PATTERN,
+  LOG_RETENTION,
+  REGION_PATTERN,
+  aliasConstructId,
+  logRetentionProblem,
+  normalizeAliasName,
+  partitionForRegion,
+  s3BucketNameProblem,
+} from "../modules/private/aws-limits";
 import { WORKLOAD_STACK_RESERVED_IDS, functionConstructId, functionOutputIds } from "../stacks/construct-ids";
-import { ACCOUNT_NAME, CONFIG_SPEC, ListSpec, ObjectSpec, PROJECT_NAME, SPEC } from "./config-spec";
+import { ACCOUNT_NAME, CONFIG_SPEC, DERIVED_DEFAULTS, ListSpec, ObjectSpec, PROJECT_NAME, SPEC } from "./config-spec";
 import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
 import { SECURE_STRING_PARAMETER_SETTINGS } from "../modules/secure-string-parameter";
 import { Setting, SettingValue, describeType, settingProblem, show } from "../modules/private/setting";
-import { AccountConfig, AppConfig, AuditConfig, BackendConfig, DeployerConfig, EmulatorConfig, FunctionConfig, KeyConfig, SecretConfig, secretConstructId, stackEnvironment, targetStacks } from "./app-config";
+import {
+  AccountConfig,
+  AppConfig,
+  AuditConfig,
+  BackendConfig,
+  DeployerConfig,
+  EmulatorConfig,
+  FunctionConfig,
+  KeyConfig,
+  SecretConfig,
+  secretConstructId,
+  stackEnvironment,
+  targetStacks,
+} from "./app-config";
 
 /** A configuration problem: where it is, what was found, how to fix it. */
 export interface ConfigIssue {
@@ -86,46 +108,6 @@ class Reader {
     return items;
   }
 
-  public string(at: string, value: Json, pattern: RegExp | undefined, hint: string): string {
-    if (typeof value !== "string") {
-      this.fail(at, `expected a string, got ${show(value)}; ${hint}`);
-      return "";
-    }
-    if (pattern && !pattern.test(value)) this.fail(at, `${show(value)} is invalid; ${hint}`);
-    return value;
-  }
-
-  public optionalString(at: string, value: Json, pattern: RegExp | undefined, hint: string): string | undefined {
-    return value === undefined ? undefined : this.string(at, value, pattern, hint);
-  }
-
-  public oneOf<T extends string>(at: string, value: Json, fallback: T, allowed: readonly T[]): T {
-    if (value === undefined) return fallback;
-    if (typeof value !== "string" || !allowed.includes(value as T)) {
-      this.fail(at, `${show(value)} is not supported; use one of ${allowed.join(", ")}`);
-      return fallback;
-    }
-    return value as T;
-  }
-
-  public integer(at: string, value: Json, fallback: number, min: number, max: number): number {
-    if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      this.fail(at, `${show(value)} is out of range; use a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  }
-
-  public boolean(at: string, value: Json, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (typeof value !== "boolean") {
-      this.fail(at, `expected true or false, got ${show(value)}`);
-      return fallback;
-    }
-    return value;
-  }
-
   public array(at: string, value: Json, fallback: readonly Json[] | undefined, minItems: number): Json[] {
     if (value === undefined && fallback !== undefined) return [...fallback];
     if (!Array.isArray(value)) {
@@ -134,14 +116,6 @@ class Reader {
     }
     if (value.length < minItems) this.fail(at, `list is empty; give at least ${minItems} item${minItems > 1 ? "s" : ""}`);
     return value;
-  }
-
-  public strings(at: string, value: Json, pattern: RegExp, hint: string): string[] {
-    const items = this.array(at, value, [], 0).map((item, i) => this.string(`${at}[${i}]`, item, pattern, hint));
-    items.forEach((item, i) => {
-      if (items.indexOf(item) !== i) this.fail(`${at}[${i}]`, `${show(item)} is listed twice; list each value once`);
-    });
-    return items;
   }
 
   public stringMap(at: string, value: Json): Record<string, string> {
@@ -197,7 +171,10 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     const workloadAliases = key.aliases.map(normalizeAliasName);
     account.audit.keyAliases.forEach((alias, j) => {
       if (alias && workloadAliases.includes(normalizeAliasName(alias))) {
-        r.fail(`accounts[${i}].audit.keyAliases[${j}]`, `${show(alias)} is also an alias of the workload key (key.aliases); give the audit key its own alias, e.g. "${project}-audit"`);
+        r.fail(
+          `accounts[${i}].audit.keyAliases[${j}]`,
+          `${show(alias)} is also an alias of the workload key (key.aliases); give the audit key its own alias, e.g. "${DERIVED_DEFAULTS.auditKeyAlias(project)}"`,
+        );
       }
     });
   });
@@ -221,9 +198,14 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   });
   if (emulator) {
     // Against an emulator, nothing may reach real AWS: no S3 state (it would use ambient credentials), no role to assume.
-    if (backend.type === "s3") r.fail("backend.type", `"s3" cannot be combined with "emulator": state would be written to a real bucket; use {"type": "local"} for an emulator configuration`);
+    if (backend.type === "s3")
+      r.fail("backend.type", `"s3" cannot be combined with "emulator": state would be written to a real bucket; use {"type": "local"} for an emulator configuration`);
     accounts.forEach((account, i) => {
-      if (account.assumeRole) r.fail(`accounts[${i}].assumeRole`, `${show(account.assumeRole.roleArn)} cannot be combined with "emulator": the emulator selects the account by its ID; remove assumeRole from an emulator configuration`);
+      if (account.assumeRole)
+        r.fail(
+          `accounts[${i}].assumeRole`,
+          `${show(account.assumeRole.roleArn)} cannot be combined with "emulator": the emulator selects the account by its ID; remove assumeRole from an emulator configuration`,
+        );
     });
   }
   const stacksKnown = accountsGiveKnownStacks(accounts);
@@ -242,7 +224,10 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     const longest = regions.reduce((a, b) => (b.length > a.length ? b : a), "");
     const roleName = defaultExecutionRoleName(fn.name, longest);
     if (longest && roleName.length > 64) {
-      r.fail(`functions[${i}].name`, `${show(fn.name)} is too long: its execution role in ${longest} would be "${roleName}" (${roleName.length} characters, IAM allows 64); shorten the name to ${63 - longest.length} characters`);
+      r.fail(
+        `functions[${i}].name`,
+        `${show(fn.name)} is too long: its execution role in ${longest} would be "${roleName}" (${roleName.length} characters, IAM allows 64); shorten the name to ${63 - longest.length} characters`,
+      );
     }
   });
 
@@ -285,7 +270,6 @@ function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
   return { type: "local", directory: baseDir, stateInStackFolder: false };
 }
 
-
 function readEmulator(r: Reader, raw: Json): EmulatorConfig | undefined {
   if (raw === undefined) return undefined;
   const o = r.object("emulator", raw, SPEC.EMULATOR);
@@ -298,7 +282,7 @@ function readEmulator(r: Reader, raw: Json): EmulatorConfig | undefined {
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {
   const K = SPEC.KEY.fields;
   const o = raw === undefined ? {} : r.object("key", raw, SPEC.KEY);
-  const aliases = r.list("key.aliases", o.aliases, K.aliases, [`${project}-lambda-env`]);
+  const aliases = r.list("key.aliases", o.aliases, K.aliases, [DERIVED_DEFAULTS.keyAlias(project)]);
   if (aliases.length === 0) r.fail("key.aliases", "list is empty; give the key at least one alias");
   checkAliasesDistinct(r, "key.aliases", aliases);
   return {
@@ -362,7 +346,7 @@ function readDeployer(r: Reader, at: string, raw: Json, project: string, account
   if (raw === undefined) return undefined;
   const D = SPEC.DEPLOYER.fields;
   const o = r.object(at, raw, SPEC.DEPLOYER);
-  const roleName = r.optional(`${at}.roleName`, o.roleName, D.roleName) ?? `${project}-deployer`;
+  const roleName = r.optional(`${at}.roleName`, o.roleName, D.roleName) ?? DERIVED_DEFAULTS.deployerRoleName(project);
   const trustedPrincipalArns = r.list(`${at}.trustedPrincipalArns`, o.trustedPrincipalArns, D.trustedPrincipalArns);
   let oidc: DeployerConfig["oidc"];
   if (o.oidc !== undefined) {
@@ -399,17 +383,25 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
   if (o.homeRegion !== undefined && REGION_PATTERN.test(homeRegion) && REGION_PATTERN.test(defaults.defaultRegion)) {
     const expected = partitionForRegion(defaults.defaultRegion);
     if (partitionForRegion(homeRegion) !== expected) {
-      r.fail(`${at}.homeRegion`, `${show(homeRegion)} is in partition "${partitionForRegion(homeRegion)}", but the account's regions are in "${expected}"; use a region of the account's partition, e.g. ${show(defaults.defaultRegion)}`);
+      r.fail(
+        `${at}.homeRegion`,
+        `${show(homeRegion)} is in partition "${partitionForRegion(homeRegion)}", but the account's regions are in "${expected}"; use a region of the account's partition, e.g. ${show(defaults.defaultRegion)}`,
+      );
     }
   }
   // Defaults derived from an invalid project name or account ID are not checked: that problem is reported at its own path.
-  const trailName = r.optional(`${at}.trailName`, o.trailName, A.trailName) ?? derived(r, `${at}.trailName`, `${defaults.project}-audit`, A.trailName, defaults.projectValid);
+  const trailName =
+    r.optional(`${at}.trailName`, o.trailName, A.trailName) ?? derived(r, `${at}.trailName`, DERIVED_DEFAULTS.trailName(defaults.project), A.trailName, defaults.projectValid);
   const bucketName =
-    r.optional(`${at}.bucketName`, o.bucketName, A.bucketName) ?? derived(r, `${at}.bucketName`, `${defaults.project}-audit-logs-${defaults.accountId}`, A.bucketName, defaults.projectValid && defaults.accountIdValid);
+    r.optional(`${at}.bucketName`, o.bucketName, A.bucketName) ??
+    derived(r, `${at}.bucketName`, DERIVED_DEFAULTS.bucketName(defaults.project, defaults.accountId), A.bucketName, defaults.projectValid && defaults.accountIdValid);
   const bucketNameKnown = (o.bucketName === undefined ? defaults.projectValid && defaults.accountIdValid : typeof o.bucketName === "string") && !s3BucketNameProblem(bucketName);
   const accessLogBucketName = r.optional(`${at}.accessLogBucketName`, o.accessLogBucketName, A.accessLogBucketName);
   if (accessLogBucketName !== undefined && !s3BucketNameProblem(accessLogBucketName) && accessLogBucketName === bucketName) {
-    r.fail(`${at}.accessLogBucketName`, `${show(accessLogBucketName)} is the log bucket itself; a bucket that logs into itself writes a log for every log delivery — name a separate bucket or leave accessLogBucketName out`);
+    r.fail(
+      `${at}.accessLogBucketName`,
+      `${show(accessLogBucketName)} is the log bucket itself; a bucket that logs into itself writes a log for every log delivery — name a separate bucket or leave accessLogBucketName out`,
+    );
   }
   const accessLogging = r.setting(`${at}.accessLogging`, o.accessLogging, A.accessLogging);
   if (accessLogging && accessLogBucketName === undefined && bucketNameKnown) {
@@ -441,7 +433,7 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
   }
   const keyAliases =
     o.keyAliases === undefined
-      ? [derived(r, `${at}.keyAliases[0]`, `${defaults.project}-audit`, A.keyAliases.items, defaults.projectValid)]
+      ? [derived(r, `${at}.keyAliases[0]`, DERIVED_DEFAULTS.auditKeyAlias(defaults.project), A.keyAliases.items, defaults.projectValid)]
       : r.list(`${at}.keyAliases`, o.keyAliases, A.keyAliases);
   checkAliasesDistinct(r, `${at}.keyAliases`, keyAliases);
   if (keyAliases.length === 0) r.fail(`${at}.keyAliases`, "list is empty; give the audit key at least one alias");
@@ -514,7 +506,6 @@ function checkSubscriptionsDistinct(r: Reader, at: string, emails: readonly stri
   });
 }
 
-
 /** Checks the variable names of `secrets` / `encryptedEnvironment` at load, as `environment` is checked. */
 function checkVariableNames<T>(r: Reader, at: string, variables: Record<string, T>): Record<string, T> {
   for (const variable of Object.keys(variables)) {
@@ -572,7 +563,6 @@ function readAccountNames(r: Reader, at: string, raw: Json, accountNames: readon
   });
   return accounts;
 }
-
 
 function readSecret(r: Reader, at: string, raw: Json, accountNames: readonly string[]): SecretConfig {
   const S = SPEC.SECRET.fields;
@@ -660,7 +650,13 @@ function accountsGiveKnownStacks(accounts: readonly AccountConfig[]): boolean {
   return (
     accounts.length > 0 &&
     new Set(names).size === names.length &&
-    accounts.every((a) => settingProblem(ACCOUNT_NAME, a.name) === undefined && a.regions.length > 0 && new Set(a.regions).size === a.regions.length && a.regions.every((region) => REGION_PATTERN.test(region)))
+    accounts.every(
+      (a) =>
+        settingProblem(ACCOUNT_NAME, a.name) === undefined &&
+        a.regions.length > 0 &&
+        new Set(a.regions).size === a.regions.length &&
+        a.regions.every((region) => REGION_PATTERN.test(region)),
+    )
   );
 }
 
@@ -670,23 +666,34 @@ function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets
   for (const [variable, secretName] of Object.entries(fn.secrets)) {
     const secret = secrets.find((s) => s.name === secretName);
     if (!secret) {
-      r.fail(`${at}.secrets.${variable}`, `${show(secretName)} is not defined in "secrets"; add it there (name, type) or fix the name${secrets.length ? `: defined are ${secrets.map((s) => s.name).join(", ")}` : ""}`);
+      r.fail(
+        `${at}.secrets.${variable}`,
+        `${show(secretName)} is not defined in "secrets"; add it there (name, type) or fix the name${secrets.length ? `: defined are ${secrets.map((s) => s.name).join(", ")}` : ""}`,
+      );
       continue;
     }
     // Accounts not in this file are reported at the function's accounts already.
     const missing = fn.accounts.filter((account) => accountNames.includes(account) && !secret.accounts.includes(account));
-    if (missing.length > 0) r.fail(`${at}.secrets.${variable}`, `secret ${show(secretName)} is not created in account(s) ${missing.join(", ")}, where the function runs; add them to the secret's accounts`);
+    if (missing.length > 0)
+      r.fail(
+        `${at}.secrets.${variable}`,
+        `secret ${show(secretName)} is not created in account(s) ${missing.join(", ")}, where the function runs; add them to the secret's accounts`,
+      );
   }
   const stacks = targetStacks(accounts, fn).map((s) => s.name);
   const checkStacks = stacksKnown && fn.accounts.every((account) => accountNames.includes(account));
   for (const [variable, perStack] of Object.entries(fn.encryptedEnvironment)) {
     const alsoIn = [Object.hasOwn(fn.environment, variable) ? "environment" : "", Object.hasOwn(fn.secrets, variable) ? "secrets" : ""].filter(Boolean);
     if (alsoIn.length > 0) {
-      r.fail(`${at}.encryptedEnvironment.${variable}`, `"${variable}" is also set in ${alsoIn.join(" and ")}; give each variable one source: remove it from ${alsoIn.join(" and ")} or from encryptedEnvironment`);
+      r.fail(
+        `${at}.encryptedEnvironment.${variable}`,
+        `"${variable}" is also set in ${alsoIn.join(" and ")}; give each variable one source: remove it from ${alsoIn.join(" and ")} or from encryptedEnvironment`,
+      );
     }
     if (!checkStacks) continue;
     const missing = stacks.filter((stack) => !Object.hasOwn(perStack, stack));
-    if (missing.length > 0) r.fail(`${at}.encryptedEnvironment.${variable}`, `has no ciphertext for ${missing.join(", ")}; encrypt the value once per stack, with that stack's key`);
+    if (missing.length > 0)
+      r.fail(`${at}.encryptedEnvironment.${variable}`, `has no ciphertext for ${missing.join(", ")}; encrypt the value once per stack, with that stack's key`);
     for (const stack of Object.keys(perStack).filter((s) => !stacks.includes(s))) {
       r.fail(
         `${at}.encryptedEnvironment.${variable}.${stack}`,
@@ -713,7 +720,10 @@ function checkEnvironmentOverrides(r: Reader, at: string, fn: FunctionConfig, ac
     for (const variable of Object.keys(variables)) {
       const alsoIn = [Object.hasOwn(fn.secrets, variable) ? "secrets" : "", Object.hasOwn(fn.encryptedEnvironment, variable) ? "encryptedEnvironment" : ""].filter(Boolean);
       if (alsoIn.length > 0) {
-        r.fail(`${at}.environmentOverrides.${key}.${variable}`, `"${variable}" is also set in ${alsoIn.join(" and ")}; give each variable one source: remove it from ${alsoIn.join(" and ")} or from environmentOverrides`);
+        r.fail(
+          `${at}.environmentOverrides.${key}.${variable}`,
+          `"${variable}" is also set in ${alsoIn.join(" and ")}; give each variable one source: remove it from ${alsoIn.join(" and ")} or from environmentOverrides`,
+        );
       }
     }
   }
@@ -724,7 +734,10 @@ function checkEnvironmentOverrides(r: Reader, at: string, fn: FunctionConfig, ac
   for (const key of Object.keys(overrides)) {
     const stack = stacks.find((s) => s.name === key);
     if (stack && fnAccounts.includes(key)) {
-      r.fail(`${at}.environmentOverrides.${key}`, `names both account "${key}" and the stack "${key}" of account "${stack.account.name}"; rename one of the accounts so that no account name is also a stack name`);
+      r.fail(
+        `${at}.environmentOverrides.${key}`,
+        `names both account "${key}" and the stack "${key}" of account "${stack.account.name}"; rename one of the accounts so that no account name is also a stack name`,
+      );
     } else if (!stack && !fnAccounts.includes(key)) {
       r.fail(
         `${at}.environmentOverrides.${key}`,
@@ -751,7 +764,6 @@ function checkEnvironmentOverrides(r: Reader, at: string, fn: FunctionConfig, ac
 function isJsonObject(value: Json): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-
 
 function isDirectory(dir: string): boolean {
   try {

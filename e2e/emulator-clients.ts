@@ -6,13 +6,7 @@
 
 /** The constructor shape shared by the SDK v3 clients. */
 interface ClientConstructor<T> {
-  new (config: {
-    endpoint: string;
-    region: string;
-    credentials: { accessKeyId: string; secretAccessKey: string };
-    forcePathStyle?: boolean;
-    maxAttempts?: number;
-  }): T;
+  new (config: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string }; forcePathStyle?: boolean; maxAttempts?: number }): T;
 }
 
 interface Destroyable {

@@ -50,9 +50,9 @@ export interface StartMotoOptions {
 }
 
 /** The patched server script (this file runs from e2e/ in tests and from dist/e2e/ when compiled). */
-export const PATCHED_MOTO_SERVER = [path.resolve(__dirname, "moto", "patched_moto_server.py"), path.resolve(__dirname, "..", "..", "e2e", "moto", "patched_moto_server.py")].find((file) =>
-  fs.existsSync(file),
-) ?? path.resolve(__dirname, "moto", "patched_moto_server.py");
+export const PATCHED_MOTO_SERVER =
+  [path.resolve(__dirname, "moto", "patched_moto_server.py"), path.resolve(__dirname, "..", "..", "e2e", "moto", "patched_moto_server.py")].find((file) => fs.existsSync(file)) ??
+  path.resolve(__dirname, "moto", "patched_moto_server.py");
 
 /** A free TCP port on 127.0.0.1 (asked from the OS, then released for moto to bind). */
 export function freePort(): Promise<number> {

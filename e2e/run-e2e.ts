@@ -23,7 +23,16 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteUserCommand, DeleteUserPolicyCommand, IAMClient, ListAccessKeysCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  PutUserPolicyCommand,
+} from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { AccountConfig, AppConfig, FunctionConfig, auditStackName, stackName, targetStacks } from "../config/app-config";
 import { deployerStackName } from "../stacks/deployer-stack";
@@ -126,7 +135,9 @@ class EndToEndRun {
 
     // An administrator bootstraps each account once: the deploy role, its generated policy, the boundary.
     for (const account of config.accounts) {
-      await step(`cdktf deploy ${deployerStackName(account)} as the account's administrator`, () => this.cdktf("deploy", [deployerStackName(account)], DEPLOY_FLAGS, administrator(account)));
+      await step(`cdktf deploy ${deployerStackName(account)} as the account's administrator`, () =>
+        this.cdktf("deploy", [deployerStackName(account)], DEPLOY_FLAGS, administrator(account)),
+      );
     }
     await step(`create the CI identity of each account (user ${PIPELINE_USER}: nothing but sts:AssumeRole on the deploy role)`, () => this.createPipelineUsers(config));
     // From here on, the deploy roles have nothing but the generated policy, and the emulator enforces it.
@@ -140,11 +151,13 @@ class EndToEndRun {
     await deploy("deploy", (account) => [accountStacks(account).audit], [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]);
     await deploy("deploy", (account) => accountStacks(account).workloads, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]);
 
-    // What a user does once the keys exist (README, "Configuration vs secrets"):
+    // What a user does once the keys exist (docs/security-model.md, "Configuration vs secrets"):
     // encrypt each value with its stack's key, and set the SSM values out of band.
     /** `<function>/<variable>` → the plaintext encrypted for it. */
     const plaintexts = new Map<string, string>();
-    const ciphertexts = await step("encrypt the encryptedEnvironment values with each deployed key (npm run encrypt)", () => this.unenforced(() => this.encryptValues(config, plaintexts)));
+    const ciphertexts = await step("encrypt the encryptedEnvironment values with each deployed key (npm run encrypt)", () =>
+      this.unenforced(() => this.encryptValues(config, plaintexts)),
+    );
     const parameterValues = await step("set the SSM SecureString values out of band", () => this.unenforced(() => this.setParameters(config)));
     config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts });
     await step("synthesize again with the real ciphertexts", () => this.cdktf("synth", []));
@@ -184,22 +197,29 @@ class EndToEndRun {
       await step(`cdktf destroy ${[...workloads, audit].join(", ")} as ${deployerOf(account)} (IAM enforced)`, () =>
         this.asDeployer(account, (credentials) => this.cdktf("destroy", [...workloads, audit], DEPLOY_FLAGS, credentials)),
       );
-      await step(`cdktf destroy ${bootstrap} as the account's administrator`, () => this.unenforced(() => this.cdktf("destroy", [bootstrap], BOOTSTRAP_DESTROY_FLAGS, administrator(account))));
+      await step(`cdktf destroy ${bootstrap} as the account's administrator`, () =>
+        this.unenforced(() => this.cdktf("destroy", [bootstrap], BOOTSTRAP_DESTROY_FLAGS, administrator(account))),
+      );
     }
     await step(`cdktf deploy '*' with ${kept.name} as the only account (synthesized anew) as ${deployerOf(kept)} (IAM enforced)`, async () => {
       writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts, accounts: { [kept.name]: kept.regions } });
       await this.asDeployer(kept, (credentials) => this.cdktf("deploy", ["*"], ["--auto-approve"], credentials));
       const folders = fs.readdirSync(path.join(this.outdir, "stacks")).sort();
-      if (JSON.stringify(folders) !== JSON.stringify([...keptStacks].sort())) throw new Error(`stack folders after the deploy: ${folders.join(", ")}; expected ${keptStacks.join(", ")}`);
+      if (JSON.stringify(folders) !== JSON.stringify([...keptStacks].sort()))
+        throw new Error(`stack folders after the deploy: ${folders.join(", ")}; expected ${keptStacks.join(", ")}`);
     });
-    await step(`plan the remaining stacks again as ${deployerOf(kept)}: no changes`, () => this.asDeployer(kept, (credentials) => this.planWithoutChanges(keptStacks, credentials)));
+    await step(`plan the remaining stacks again as ${deployerOf(kept)}: no changes`, () =>
+      this.asDeployer(kept, (credentials) => this.planWithoutChanges(keptStacks, credentials)),
+    );
     const { bootstrap, audit, workloads } = accountStacks(kept);
     await step(EMPTY_ACCESS_LOGS, () => this.unenforced(() => this.emptyAccessLogBucket(kept)));
     await step(`cdktf destroy ${[...workloads, audit].join(", ")} as ${deployerOf(kept)} (IAM enforced)`, () =>
       this.asDeployer(kept, (credentials) => this.cdktf("destroy", [...workloads, audit], DEPLOY_FLAGS, credentials)),
     );
     const enforced = await step("read what the emulator enforced: every call of a deploy role allowed", async () => this.enforcementReport());
-    await step(`cdktf destroy ${bootstrap} as the account's administrator`, () => this.unenforced(() => this.cdktf("destroy", [bootstrap], BOOTSTRAP_DESTROY_FLAGS, administrator(kept))));
+    await step(`cdktf destroy ${bootstrap} as the account's administrator`, () =>
+      this.unenforced(() => this.cdktf("destroy", [bootstrap], BOOTSTRAP_DESTROY_FLAGS, administrator(kept))),
+    );
     await step(`turn IAM enforcement off and delete the CI users`, async () => {
       await this.enforceIam(false);
       await this.deletePipelineUsers(config);
@@ -217,7 +237,9 @@ class EndToEndRun {
     });
 
     say(`PASSED in ${elapsed(started)}`);
-    say(`  stacks deployed with cdktf deploy: ${allStacks.length} (${allStacks.join(", ")}); all but the bootstrap stacks by the deploy roles, with only the generated policy, under IAM enforcement`);
+    say(
+      `  stacks deployed with cdktf deploy: ${allStacks.length} (${allStacks.join(", ")}); all but the bootstrap stacks by the deploy roles, with only the generated policy, under IAM enforcement`,
+    );
     say(`  resources deployed: ${report.resources}; read back and compared through the SDK: ${report.verified.size} (${report.checks} checks)`);
     say(`  deploy roles' calls checked by the emulator: ${enforced.calls} (${enforced.actions.length} distinct actions), none refused`);
     say(`  second plan: no changes in ${allStacks.length} stacks`);
@@ -314,7 +336,12 @@ class EndToEndRun {
    * Terraform tolerated: the policy must allow everything the provider does.
    */
   private enforcementReport(): { calls: number; actions: string[] } {
-    const lines = fs.existsSync(this.enforcementLog) ? fs.readFileSync(this.enforcementLog, "utf8").split("\n").filter((line) => line.startsWith("iam-enforcement: ")) : [];
+    const lines = fs.existsSync(this.enforcementLog)
+      ? fs
+          .readFileSync(this.enforcementLog, "utf8")
+          .split("\n")
+          .filter((line) => line.startsWith("iam-enforcement: "))
+      : [];
     const ofDeployRoles = lines.filter((line) => /:assumed-role\/[^/ ]+\/e2e-deploy /.test(line));
     const denied = ofDeployRoles.filter((line) => line.startsWith("iam-enforcement: denied"));
     if (denied.length > 0) throw new Error(`the emulator refused calls of a deploy role; the generated policy lacks:\n  ${[...new Set(denied)].join("\n  ")}`);
@@ -418,7 +445,7 @@ class EndToEndRun {
 
   /**
    * Runs the project's encrypt command per function, variable and stack; returns the new ciphertexts.
-   * The key is the stack's key_arn output, as the README says: the command refuses aliases.
+   * The key is the stack's key_arn output, as docs/security-model.md says: the command refuses aliases.
    */
   private async encryptValues(config: AppConfig, plaintexts: Map<string, string>): Promise<Ciphertexts> {
     const ciphertexts: Ciphertexts = {};
@@ -461,7 +488,7 @@ class EndToEndRun {
       const value = testValue("parameter");
       values.set(secret.name, value);
       for (const { account, region } of targetStacks(config.accounts, secret)) {
-        // The key ARN, as the README says: Terraform records the parameter's key as an ARN, and
+        // The key ARN, as docs/security-model.md says: Terraform records the parameter's key as an ARN, and
         // SSM keeps the key id as given, so an alias here would show as drift in the next plan.
         const key = await this.clients!.get(KMSClient, account.accountId, region).send(new DescribeKeyCommand({ KeyId: alias }));
         await this.clients!.get(SSMClient, account.accountId, region).send(
@@ -479,7 +506,9 @@ class EndToEndRun {
   private async readStack(config: AppConfig, name: string): Promise<DeployedStack> {
     const result = await this.terraform(name, ["show", "-json", "-no-color"]);
     if (result.code !== 0) throw new Error(`terraform show in ${name} failed:\n${result.tail}`);
-    const account = config.accounts.find((a) => name === auditStackName(a) || name === deployerStackName(a) || a.regions.some((region) => name === stackName(a, region))) as AccountConfig;
+    const account = config.accounts.find(
+      (a) => name === auditStackName(a) || name === deployerStackName(a) || a.regions.some((region) => name === stackName(a, region)),
+    ) as AccountConfig;
     return new DeployedStack(name, account.accountId, this.stackDir(name), JSON.parse(result.stdout));
   }
 
@@ -489,7 +518,9 @@ class EndToEndRun {
     for (let i = 0; i < stacks.length; i += 3) {
       results.push(
         ...(await Promise.all(
-          stacks.slice(i, i + 3).map(async (name) => ({ name, result: await this.terraform(name, ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-no-color"], credentials) })),
+          stacks
+            .slice(i, i + 3)
+            .map(async (name) => ({ name, result: await this.terraform(name, ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-no-color"], credentials) })),
         )),
       );
     }
@@ -565,7 +596,14 @@ class EndToEndRun {
   }
 
   /** Digest of the plaintext each secret path must yield in this stack. */
-  private expectedDigests(config: AppConfig, fn: FunctionConfig, stack: DeployedStack, environment: Record<string, string>, plaintexts: Map<string, string>, parameterValues: Map<string, string>): Record<string, string> {
+  private expectedDigests(
+    config: AppConfig,
+    fn: FunctionConfig,
+    stack: DeployedStack,
+    environment: Record<string, string>,
+    plaintexts: Map<string, string>,
+    parameterValues: Map<string, string>,
+  ): Record<string, string> {
     const expected: Record<string, string> = {};
     for (const variable of Object.keys(fn.encryptedEnvironment)) expected[variable] = digest(plaintexts.get(`${fn.name}/${variable}`) as string);
     for (const [variable, secretName] of Object.entries(fn.secrets)) {

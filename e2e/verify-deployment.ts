@@ -13,7 +13,15 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
@@ -114,7 +122,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const rotation = await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
       check.equal("automatic rotation", rotation.KeyRotationEnabled, true);
       check.equal("rotation period (days)", rotation.RotationPeriodInDays, r.intended.rotation_period_in_days);
-      if (r.address.startsWith("aws_kms_key.workload-key")) check.equal("workload key rotation period = key.rotationPeriodDays", rotation.RotationPeriodInDays, config.key.rotationPeriodDays);
+      if (r.address.startsWith("aws_kms_key.workload-key"))
+        check.equal("workload key rotation period = key.rotationPeriodDays", rotation.RotationPeriodInDays, config.key.rotationPeriodDays);
       const policyText = (await client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }))).Policy;
       check.samePolicy("key policy", policyText, r.intended.policy);
       const statements: Json[] = parse(policyText).Statement ?? [];
@@ -162,10 +171,20 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.equal("permissions boundary", role?.PermissionsBoundary?.PermissionsBoundaryArn, r.intended.permissions_boundary);
       const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.intended.name }));
       // Only the bootstrap stack's deploy role has managed policies: the generated deployer policy.
-      const expectedAttached = stack.ofType("aws_iam_role_policy_attachment").filter((a) => a.intended.role === r.intended.name).map((a) => a.state.policy_arn);
-      check.equal("attached managed policies (as synthesized, none but the deployer policy)", (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn).sort(), expectedAttached.sort());
+      const expectedAttached = stack
+        .ofType("aws_iam_role_policy_attachment")
+        .filter((a) => a.intended.role === r.intended.name)
+        .map((a) => a.state.policy_arn);
+      check.equal(
+        "attached managed policies (as synthesized, none but the deployer policy)",
+        (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn).sort(),
+        expectedAttached.sort(),
+      );
       const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: r.intended.name }));
-      const expected = stack.ofType("aws_iam_role_policy").filter((p) => p.intended.role === r.state.id).map((p) => p.intended.name);
+      const expected = stack
+        .ofType("aws_iam_role_policy")
+        .filter((p) => p.intended.role === r.state.id)
+        .map((p) => p.intended.name);
       check.equal("inline policies", [...(inline.PolicyNames ?? [])].sort(), expected.sort());
     },
 
@@ -190,13 +209,21 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
 
     aws_iam_role_policy_attachment: async (r, check, stack) => {
       const attached = await clients.get(IAMClient, stack.accountId, r.region).send(new ListAttachedRolePoliciesCommand({ RoleName: r.intended.role }));
-      check.ok("attached to its role", (attached.AttachedPolicies ?? []).some((p) => p.PolicyArn === r.state.policy_arn), attached.AttachedPolicies);
+      check.ok(
+        "attached to its role",
+        (attached.AttachedPolicies ?? []).some((p) => p.PolicyArn === r.state.policy_arn),
+        attached.AttachedPolicies,
+      );
     },
 
     aws_cloudwatch_log_group: async (r, check, stack) => {
       const groups = await clients.get(CloudWatchLogsClient, stack.accountId, r.region).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: r.intended.name }));
       const group = groups.logGroups?.find((g) => g.logGroupName === r.intended.name);
-      check.ok("log group exists", group !== undefined, groups.logGroups?.map((g) => g.logGroupName));
+      check.ok(
+        "log group exists",
+        group !== undefined,
+        groups.logGroups?.map((g) => g.logGroupName),
+      );
       check.equal("KMS key as synthesized", group?.kmsKeyId, r.intended.kms_key_id);
       check.equal("KMS key is the stack's key", group?.kmsKeyId, stack.keyArn());
       check.equal("retention (days)", group?.retentionInDays, r.intended.retention_in_days);
@@ -209,7 +236,11 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const filter = filters.metricFilters?.find((f) => f.filterName === r.intended.name);
       check.equal("pattern", filter?.filterPattern, r.intended.pattern);
       const transformation = filter?.metricTransformations?.[0];
-      check.equal("metric", [transformation?.metricNamespace, transformation?.metricName, transformation?.metricValue], [r.intended.metric_transformation.namespace, r.intended.metric_transformation.name, r.intended.metric_transformation.value]);
+      check.equal(
+        "metric",
+        [transformation?.metricNamespace, transformation?.metricName, transformation?.metricValue],
+        [r.intended.metric_transformation.namespace, r.intended.metric_transformation.name, r.intended.metric_transformation.value],
+      );
     },
 
     aws_cloudwatch_metric_alarm: async (r, check, stack) => {
@@ -218,11 +249,19 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       if (r.intended.metric_query) {
         // An unexpected-key-use alarm over several filters: the metric-math expression and the metrics it adds up.
         const queries = [r.intended.metric_query].flat().map((q: Json) => [q.id, q.expression ?? first(q.metric)?.metric_name]);
-        check.equal("metric math", alarm?.Metrics?.map((m) => [m.Id, m.Expression ?? m.MetricStat?.Metric?.MetricName]), queries);
+        check.equal(
+          "metric math",
+          alarm?.Metrics?.map((m) => [m.Id, m.Expression ?? m.MetricStat?.Metric?.MetricName]),
+          queries,
+        );
       } else {
         check.equal("metric", [alarm?.Namespace, alarm?.MetricName], [r.intended.namespace, r.intended.metric_name]);
       }
-      check.equal("threshold", [alarm?.ComparisonOperator, alarm?.Threshold, alarm?.EvaluationPeriods, alarm?.Period], [r.intended.comparison_operator, r.intended.threshold, r.intended.evaluation_periods, r.intended.period]);
+      check.equal(
+        "threshold",
+        [alarm?.ComparisonOperator, alarm?.Threshold, alarm?.EvaluationPeriods, alarm?.Period],
+        [r.intended.comparison_operator, r.intended.threshold, r.intended.evaluation_periods, r.intended.period],
+      );
       check.equal("alarm actions (the encrypted audit topic)", alarm?.AlarmActions, r.intended.alarm_actions);
       check.equal("actions enabled", alarm?.ActionsEnabled, true);
     },
@@ -241,12 +280,21 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
 
     aws_s3_bucket_public_access_block: async (r, check, stack) => {
       const block = await clients.get(S3Client, stack.accountId, r.region).send(new GetPublicAccessBlockCommand({ Bucket: r.state.bucket }));
-      check.equal("public access block", block.PublicAccessBlockConfiguration, { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+      check.equal("public access block", block.PublicAccessBlockConfiguration, {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      });
     },
 
     aws_s3_bucket_ownership_controls: async (r, check, stack) => {
       const controls = await clients.get(S3Client, stack.accountId, r.region).send(new GetBucketOwnershipControlsCommand({ Bucket: r.state.bucket }));
-      check.equal("object ownership (ACLs disabled)", controls.OwnershipControls?.Rules?.map((rule) => rule.ObjectOwnership), ["BucketOwnerEnforced"]);
+      check.equal(
+        "object ownership (ACLs disabled)",
+        controls.OwnershipControls?.Rules?.map((rule) => rule.ObjectOwnership),
+        ["BucketOwnerEnforced"],
+      );
     },
 
     aws_s3_bucket_versioning: async (r, check, stack) => {
@@ -261,7 +309,11 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       const algorithm = first(intended.apply_server_side_encryption_by_default).sse_algorithm;
       check.equal("default encryption as synthesized", rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, algorithm);
       if (algorithm === "aws:kms") {
-        check.equal("default encryption key as synthesized", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, first(intended.apply_server_side_encryption_by_default).kms_master_key_id);
+        check.equal(
+          "default encryption key as synthesized",
+          rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID,
+          first(intended.apply_server_side_encryption_by_default).kms_master_key_id,
+        );
         check.equal("default encryption key is the audit key", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, stack.keyArn());
         check.equal("bucket key", rule?.BucketKeyEnabled, true);
       } else {
@@ -278,7 +330,9 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
     aws_s3_bucket_lifecycle_configuration: async (r, check, stack) => {
       const lifecycle = await clients.get(S3Client, stack.accountId, r.region).send(new GetBucketLifecycleConfigurationCommand({ Bucket: r.state.bucket }));
       const found = (lifecycle.Rules ?? []).map((rule) => [rule.ID, rule.Status, rule.Expiration?.Days, rule.NoncurrentVersionExpiration?.NoncurrentDays]);
-      const intended = [r.intended.rule].flat().map((rule: Json) => [rule.id, rule.status, first(rule.expiration)?.days, first(rule.noncurrent_version_expiration)?.noncurrent_days]);
+      const intended = [r.intended.rule]
+        .flat()
+        .map((rule: Json) => [rule.id, rule.status, first(rule.expiration)?.days, first(rule.noncurrent_version_expiration)?.noncurrent_days]);
       check.equal("lifecycle rules (id, status, expiration, noncurrent expiration)", found, intended);
     },
 
@@ -314,7 +368,11 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
     aws_sns_topic_subscription: async (r, check, stack) => {
       const subscriptions = await clients.get(SNSClient, stack.accountId, r.region).send(new ListSubscriptionsByTopicCommand({ TopicArn: r.intended.topic_arn }));
       const found = subscriptions.Subscriptions?.some((s) => s.Protocol === r.intended.protocol && s.Endpoint === r.intended.endpoint) ?? false;
-      check.ok(`subscription ${r.intended.protocol}:${r.intended.endpoint}`, found, subscriptions.Subscriptions?.map((s) => `${s.Protocol}:${s.Endpoint}`));
+      check.ok(
+        `subscription ${r.intended.protocol}:${r.intended.endpoint}`,
+        found,
+        subscriptions.Subscriptions?.map((s) => `${s.Protocol}:${s.Endpoint}`),
+      );
     },
 
     aws_secretsmanager_secret: async (r, check, stack) => {

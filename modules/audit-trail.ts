@@ -14,15 +14,10 @@ import { EncryptionKey } from "./encryption-key";
 import { keyChangePattern } from "./key-use-alarms";
 import { LogMetricAlarm } from "./log-metric-alarm";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import {
-  ASSUME_ROLE_ACTIONS,
-  KEY_DECRYPT_ACTIONS,
-  KEY_DESCRIBE_ACTIONS,
-  LOG_STREAM_WRITE_ACTIONS,
-  TRAIL_KEY_ENCRYPT_ACTIONS,
-} from "./private/perms";
+import { ASSUME_ROLE_ACTIONS, KEY_DECRYPT_ACTIONS, KEY_DESCRIBE_ACTIONS, LOG_STREAM_WRITE_ACTIONS, TRAIL_KEY_ENCRYPT_ACTIONS } from "./private/perms";
 import { ObjectLockOptions, TrailLogBucket } from "./trail-log-bucket";
 
+/** Props of {@link AuditTrail}: the account and home region, and the trail's settings. */
 export interface AuditTrailProps extends AwsEnvironment {
   /** Trail name (CloudTrail naming rules, 3–128 characters). The `region` is the trail's home region. */
   readonly trailName: string;
@@ -211,11 +206,24 @@ export const AUDIT_TRAIL_SETTINGS = {
 export class AuditTrail extends Construct {
   /** The underlying `aws_cloudtrail` (escape hatch). */
   public readonly resource: Cloudtrail;
+  /** The dedicated audit key (log files, log group, alarm topic). */
   public readonly key: EncryptionKey;
+  /**
+   * The hardened log bucket.
+   * @internal a part of the trail, not in the package's API
+   */
   public readonly bucket: TrailLogBucket;
+  /** The trail's CloudWatch Logs group, encrypted with the audit key. */
   public readonly logGroup: CloudwatchLogGroup;
+  /** The role CloudTrail delivers to the log group with. */
   public readonly deliveryRole: IamRole;
+  /**
+   * The encrypted SNS topic the alarms notify.
+   * @internal a part of the trail, not in the package's API; use `alarmTopicArn`
+   */
   public readonly alarmTopic: AlarmTopic;
+  /** ARN of the SNS topic the alarms notify, built as a string (no reference), e.g. for the `KeyUseAlarms` of other stacks. */
+  public readonly alarmTopicArn: string;
   /** CIS 4.7 / CloudWatch.7: a key was disabled or scheduled for deletion. */
   public readonly keyDeletionAlarm: LogMetricAlarm;
   /** CIS 4.5 / CloudWatch.5: someone changed, stopped or deleted a trail. */
@@ -224,26 +232,61 @@ export class AuditTrail extends Construct {
   public readonly cisAlarms: Readonly<Record<string, LogMetricAlarm>>;
   /** The audit key's policy, rotation, state, grants or aliases changed: whoever can do that can stop log delivery. */
   public readonly auditKeyChangeAlarm: LogMetricAlarm;
-  /** The bucket that receives the log bucket's access logs; undefined with `accessLogBucketName` or `accessLogging: false`. */
+  /**
+   * The bucket that receives the log bucket's access logs; undefined with `accessLogBucketName` or `accessLogging: false`.
+   * @internal a part of the trail, not in the package's API
+   */
   public readonly accessLogBucket?: AccessLogBucket;
-  /** Built as strings, so that other stacks can point at them without references. */
+  /** The trail's ARN, built as a string, so that other stacks can point at it without a reference. */
   public readonly trailArn: string;
+  /** The trail's log group name, `/aws/cloudtrail/<trailName>` (a string, for the `KeyUseAlarms` of other stacks). */
   public readonly logGroupName: string;
 
   constructor(scope: Construct, id: string, props: AuditTrailProps) {
     super(scope, id);
     const where = `audit trail "${props.trailName}"`;
+    const { readWriteType, logRetentionDays } = this.checkProps(where, props);
+    this.key = this.createKey(props);
+    this.trailArn = formatArn(this.key.environment, "cloudtrail", `trail/${props.trailName}`);
+    this.logGroupName = `/aws/cloudtrail/${props.trailName}`;
+    this.addAuditKeyStatements(props.readerArns ?? []);
+    this.key.allowCloudWatchLogs(this.logGroupName);
+    const createAccessLogBucket = props.accessLogBucketName === undefined && resolveSetting(where, "accessLogging", AUDIT_TRAIL_SETTINGS.accessLogging, props.accessLogging);
+    this.bucket = this.createLogBucket(props, createAccessLogBucket);
+    if (createAccessLogBucket) this.accessLogBucket = this.createAccessLogBucket(props);
+    this.logGroup = this.createLogGroup(props, logRetentionDays);
+    this.deliveryRole = this.createDeliveryRole(props);
+    const deliveryPolicy = this.createDeliveryPolicy();
+    this.resource = this.createTrail(props, readWriteType, deliveryPolicy);
+    this.alarmTopic = this.createAlarmTopic(props);
+    this.alarmTopicArn = this.alarmTopic.topicArn;
+    this.cisAlarms = this.createCisAlarms(where, props);
+    this.keyDeletionAlarm = this.cisAlarms["CloudWatch.7"];
+    this.trailChangeAlarm = this.cisAlarms["CloudWatch.5"];
+    this.auditKeyChangeAlarm = this.createAuditKeyChangeAlarm(props);
+  }
+
+  /** Refuses settings that would defeat the trail; returns the management events to record and the log group's retention. */
+  private checkProps(where: string, props: AuditTrailProps): { readonly readWriteType: "All" | "ReadOnly" | "WriteOnly"; readonly logRetentionDays: number } {
     resolveSetting(where, "trailName", AUDIT_TRAIL_SETTINGS.trailName, props.trailName);
     const readWriteType = props.readWriteType ?? "All";
     const readWriteProblem = readWriteTypeProblem(readWriteType);
     if (readWriteProblem) throw new Error(`${where}: readWriteType ${readWriteProblem}`);
-    for (const source of props.excludeManagementEventSources ?? []) resolveSetting(where, "excludeManagementEventSources", AUDIT_TRAIL_SETTINGS.excludeManagementEventSources, source);
+    for (const source of props.excludeManagementEventSources ?? [])
+      resolveSetting(where, "excludeManagementEventSources", AUDIT_TRAIL_SETTINGS.excludeManagementEventSources, source);
     checkPrincipalArns(`${where}: readerArns`, props.readerArns ?? []);
     const logRetentionDays = resolveSetting(where, "logRetentionDays", AUDIT_TRAIL_SETTINGS.logRetentionDays, props.logRetentionDays);
-    const retentionProblem = logRetentionProblem(logRetentionDays, resolveSetting(where, "allowShortLogRetention", AUDIT_TRAIL_SETTINGS.allowShortLogRetention, props.allowShortLogRetention));
+    const retentionProblem = logRetentionProblem(
+      logRetentionDays,
+      resolveSetting(where, "allowShortLogRetention", AUDIT_TRAIL_SETTINGS.allowShortLogRetention, props.allowShortLogRetention),
+    );
     if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
+    return { readWriteType, logRetentionDays };
+  }
 
-    this.key = new EncryptionKey(this, "key", {
+  /** The dedicated audit key: log files, the log group and the alarm topic are encrypted with it, nothing else. */
+  private createKey(props: AuditTrailProps): EncryptionKey {
+    return new EncryptionKey(this, "key", {
       accountId: props.accountId,
       region: props.region,
       partition: props.partition,
@@ -257,14 +300,11 @@ export class AuditTrail extends Construct {
       allowIamToGrantKeyUse: props.allowIamToGrantKeyUse,
       tags: props.tags,
     });
-    const env = this.key.environment;
-    this.trailArn = formatArn(env, "cloudtrail", `trail/${props.trailName}`);
-    this.logGroupName = `/aws/cloudtrail/${props.trailName}`;
-    this.addAuditKeyStatements(props.readerArns ?? []);
-    this.key.allowCloudWatchLogs(this.logGroupName);
+  }
 
-    const createAccessLogBucket = props.accessLogBucketName === undefined && resolveSetting(where, "accessLogging", AUDIT_TRAIL_SETTINGS.accessLogging, props.accessLogging);
-    this.bucket = new TrailLogBucket(this, "bucket", {
+  /** The hardened bucket the trail writes its log files to; with `createAccessLogBucket`, it logs into `<bucketName>-access`. */
+  private createLogBucket(props: AuditTrailProps, createAccessLogBucket: boolean): TrailLogBucket {
+    return new TrailLogBucket(this, "bucket", {
       bucketName: props.bucketName,
       key: this.key,
       trailArn: this.trailArn,
@@ -276,27 +316,35 @@ export class AuditTrail extends Construct {
       preventDestroy: props.preventDestroy,
       tags: props.tags,
     });
-    if (createAccessLogBucket) {
-      this.accessLogBucket = new AccessLogBucket(this, "access-logs", {
-        environment: env,
-        bucketName: `${props.bucketName}-access`,
-        sourceBucketNames: [props.bucketName],
-        retentionDays: props.bucketRetentionDays,
-        preventDestroy: props.preventDestroy,
-        tags: props.tags,
-      });
-      // Logging starts once the target bucket admits the S3 logging service.
-      this.bucket.accessLogging!.dependsOn = [dependable(this.accessLogBucket.bucketPolicy)];
-    }
+  }
 
-    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+  /** The bucket that receives the log bucket's S3 access logs (who read or deleted which log file). */
+  private createAccessLogBucket(props: AuditTrailProps): AccessLogBucket {
+    const accessLogBucket = new AccessLogBucket(this, "access-logs", {
+      environment: this.key.environment,
+      bucketName: `${props.bucketName}-access`,
+      sourceBucketNames: [props.bucketName],
+      retentionDays: props.bucketRetentionDays,
+      preventDestroy: props.preventDestroy,
+      tags: props.tags,
+    });
+    // Logging starts once the target bucket admits the S3 logging service.
+    this.bucket.accessLogging!.dependsOn = [dependable(accessLogBucket.bucketPolicy)];
+    return accessLogBucket;
+  }
+
+  private createLogGroup(props: AuditTrailProps, retentionInDays: number): CloudwatchLogGroup {
+    return new CloudwatchLogGroup(this, "logs", {
       name: this.logGroupName,
       kmsKeyId: this.key.keyArn,
-      retentionInDays: logRetentionDays,
+      retentionInDays,
       tags: props.tags ? { ...props.tags } : undefined,
     });
+  }
 
-    this.deliveryRole = new IamRole(this, "delivery-role", {
+  /** The role CloudTrail delivers to CloudWatch Logs with, trusted by CloudTrail for this trail only. */
+  private createDeliveryRole(props: AuditTrailProps): IamRole {
+    return new IamRole(this, "delivery-role", {
       name: `${props.trailName}-to-cloudwatch`,
       description: `CloudTrail delivers trail ${props.trailName} to CloudWatch Logs`,
       // Only for this trail: "The value of aws:SourceArn must be the ARN of the trail … that is using the resource"
@@ -312,7 +360,12 @@ export class AuditTrail extends Construct {
       permissionsBoundary: props.rolePermissionsBoundaryArn,
       tags: props.tags ? { ...props.tags } : undefined,
     });
-    const deliveryPolicy = new IamRolePolicy(this, "delivery-policy", {
+  }
+
+  /** The delivery role may only write the trail's log streams. */
+  private createDeliveryPolicy(): IamRolePolicy {
+    const env = this.key.environment;
+    return new IamRolePolicy(this, "delivery-policy", {
       name: "write-trail-log-streams",
       role: this.deliveryRole.id,
       // A multi-region trail writes one stream per region, named <account>_CloudTrail_<region>
@@ -325,8 +378,10 @@ export class AuditTrail extends Construct {
         }),
       ]).toJsonString(),
     });
+  }
 
-    this.resource = new Cloudtrail(this, "trail", {
+  private createTrail(props: AuditTrailProps, readWriteType: "All" | "ReadOnly" | "WriteOnly", deliveryPolicy: IamRolePolicy): Cloudtrail {
+    return new Cloudtrail(this, "trail", {
       name: props.trailName,
       s3BucketName: this.bucket.resource.bucket,
       kmsKeyId: this.key.keyArn,
@@ -347,13 +402,19 @@ export class AuditTrail extends Construct {
       // CloudTrail checks the bucket policy and the delivery role when the trail is created.
       dependsOn: [this.bucket.bucketPolicy, deliveryPolicy],
     });
+  }
 
-    this.alarmTopic = new AlarmTopic(this, "alarms", {
+  private createAlarmTopic(props: AuditTrailProps): AlarmTopic {
+    return new AlarmTopic(this, "alarms", {
       topicName: `${props.trailName}-alarms`,
       key: this.key,
       emailAddresses: props.alarmEmails,
       tags: props.tags,
     });
+  }
+
+  /** One alarm per CIS monitoring control: CloudWatch.5 and .7 always, the others unless `cisAlarms` is false. */
+  private createCisAlarms(where: string, props: AuditTrailProps): Record<string, LogMetricAlarm> {
     const alarmTopicArn = this.alarmTopic.resource.arn;
     const cisAlarms: Record<string, LogMetricAlarm> = {};
     for (const control of CIS_MONITORING_CONTROLS) {
@@ -368,18 +429,20 @@ export class AuditTrail extends Construct {
         alarmTopicArn,
       });
     }
-    this.cisAlarms = cisAlarms;
-    this.keyDeletionAlarm = cisAlarms["CloudWatch.7"];
-    this.trailChangeAlarm = cisAlarms["CloudWatch.5"];
-    this.auditKeyChangeAlarm = new LogMetricAlarm(this, "audit-key-change", {
+    return cisAlarms;
+  }
+
+  /** Whoever can change the audit key's policy, state or aliases can stop log delivery. */
+  private createAuditKeyChangeAlarm(props: AuditTrailProps): LogMetricAlarm {
+    return new LogMetricAlarm(this, "audit-key-change", {
       logGroupName: this.logGroup.name,
       name: `${props.trailName}-audit-key-change`,
-      pattern: keyChangePattern(this.key.keyArn, env.region, this.key.aliasNames),
+      pattern: keyChangePattern(this.key.keyArn, this.key.environment.region, this.key.aliasNames),
       metricName: "AuditKeyChange",
       description:
         "The audit key or its aliases changed (PutKeyPolicy, DisableKeyRotation, DisableKey, ScheduleKeyDeletion, a CreateGrant not made by an AWS service, Create/Update/DeleteAlias; attempts included). " +
         "Without its CloudTrail statements the trail cannot write log files. Find the event in CloudTrail, compare with Terraform (terraform plan on the audit stack) and revert unexpected changes.",
-      alarmTopicArn,
+      alarmTopicArn: this.alarmTopic.resource.arn,
     });
   }
 

@@ -17,7 +17,6 @@ export interface AwsEnvironment {
   readonly partition?: string;
 }
 
-
 /** Checks an environment and fills in the partition. Throws with the field, value and fix. */
 export function resolveEnvironment(env: AwsEnvironment, what: string): Required<AwsEnvironment> {
   if (!Token.isUnresolved(env.accountId) && !ACCOUNT_ID_PATTERN.test(env.accountId)) {
@@ -35,7 +34,6 @@ export function resolveEnvironment(env: AwsEnvironment, what: string): Required<
 export function formatArn(env: Required<AwsEnvironment>, service: string, resource: string, options: { global?: boolean } = {}): string {
   return `arn:${env.partition}:${service}:${options.global ? "" : env.region}:${env.accountId}:${resource}`;
 }
-
 
 /** Throws unless every value is an IAM principal ARN (tokens pass; they are checked by Terraform). */
 export function checkPrincipalArns(field: string, arns: readonly string[]): void {

@@ -109,8 +109,7 @@ export const CIS_MONITORING_CONTROLS: readonly CisMonitoringControl[] = [
     id: "console-signin-without-mfa",
     metricName: "ConsoleSigninWithoutMFA",
     title: "Ensure a log metric filter and alarm exist for Management Console sign-in without MFA",
-    pattern:
-      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+    pattern: '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
     description:
       'An IAM user signed in to the console without MFA: a successful ConsoleLogin with userIdentity.type "IAMUser" and additionalEventData.MFAUsed other than "Yes". ' +
       'Misses: root sign-ins without MFA (type "Root": the root usage alarm catches those), IAM Identity Center and other federated sign-ins (MFA is up to the identity provider), failed sign-ins (the authentication failure alarm) and API use with access keys, which never asks for MFA. ' +
@@ -145,8 +144,7 @@ export const CIS_MONITORING_CONTROLS: readonly CisMonitoringControl[] = [
     id: "cloudtrail-changes",
     metricName: "CloudTrailChanges",
     title: "Ensure a log metric filter and alarm exist for CloudTrail AWS Configuration changes",
-    pattern:
-      "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}",
+    pattern: "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}",
     description:
       "A trail was created, updated or deleted, or its logging was started or stopped (CreateTrail, UpdateTrail, DeleteTrail, StartLogging, StopLogging), for any trail, failed attempts included. " +
       "Misses: changes to what a trail records (PutEventSelectors, PutInsightSelectors), to its S3 bucket, bucket policy, KMS key or log group, and CloudTrail Lake event data stores. " +

@@ -95,7 +95,11 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
     ],
     destroyActions: ["kms:ScheduleKeyDeletion"],
     unscoped: [
-      { action: "kms:CreateKey", reason: "the key does not exist yet: CreateKey has no resource (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html); the policy requires the tags the keys are scoped by (aws:RequestTag)" },
+      {
+        action: "kms:CreateKey",
+        reason:
+          "the key does not exist yet: CreateKey has no resource (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html); the policy requires the tags the keys are scoped by (aws:RequestTag)",
+      },
     ],
     source: "internal/service/kms/key.go",
   },
@@ -156,14 +160,7 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
   },
   aws_cloudwatch_log_group: {
     arns: (r) => logGroupArns(r.attribute("name"), r),
-    actions: [
-      "logs:CreateLogGroup",
-      "logs:PutRetentionPolicy",
-      "logs:AssociateKmsKey",
-      "logs:ListTagsForResource",
-      "logs:TagResource",
-      "logs:UntagResource",
-    ],
+    actions: ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:AssociateKmsKey", "logs:ListTagsForResource", "logs:TagResource", "logs:UntagResource"],
     destroyActions: ["logs:DeleteLogGroup"],
     unscoped: [{ action: "logs:DescribeLogGroups", reason: "the provider reads a group by listing the groups with its name as prefix; DescribeLogGroups has no resource" }],
     source: "internal/service/logs/group.go",
@@ -190,7 +187,14 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
   aws_secretsmanager_secret: {
     // The ARN ends in "-" and 6 random characters.
     arns: (r) => [r.arn("secretsmanager", `secret:${r.attribute("name")}-??????`)],
-    actions: ["secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource"],
+    actions: [
+      "secretsmanager:CreateSecret",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetResourcePolicy",
+      "secretsmanager:UpdateSecret",
+      "secretsmanager:TagResource",
+      "secretsmanager:UntagResource",
+    ],
     destroyActions: ["secretsmanager:DeleteSecret"],
     source: "internal/service/secretsmanager/secret.go",
   },

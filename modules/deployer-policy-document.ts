@@ -3,20 +3,14 @@ import { AwsProviderSettings, literalStrings, readAwsProviders } from "./complia
 import { formatArn, partitionForRegion } from "./aws-environment";
 import { DEPLOYER_RESOURCE_TYPES, DeployerResourceType, ResourceArnContext, UnscopedAction } from "./deployer-actions";
 import { PolicyConditions, PolicyStatement, pascalCase } from "./policy-document";
-import {
-  PASS_ROLE_ACTIONS,
-  ROLE_BOUNDARY_ACTIONS,
-  STATE_BUCKET_LIST_ACTIONS,
-  STATE_KEY_ACTIONS,
-  STATE_LOCK_TABLE_ACTIONS,
-  STATE_OBJECT_ACTIONS,
-} from "./private/perms";
+import { PASS_ROLE_ACTIONS, ROLE_BOUNDARY_ACTIONS, STATE_BUCKET_LIST_ACTIONS, STATE_KEY_ACTIONS, STATE_LOCK_TABLE_ACTIONS, STATE_OBJECT_ACTIONS } from "./private/perms";
 
 /** The deploy pipeline's policy for some stacks, and what a reader needs to know about it. */
 export interface DeployerPolicyDocument {
+  /** The policy's statements. */
   readonly statements: readonly PolicyStatement[];
-  /** The actions granted on `Resource: "*"`, each with the reason. */
-  readonly unscopedActions: readonly UnscopedAction[];
+  /** The actions granted on `Resource: "*"`, each with the reason (AWS offers no narrower resource for them). */
+  readonly unscopedActions: readonly { readonly action: string; readonly reason: string }[];
   /**
    * The tags every key, secret and parameter of the stacks carries (their
    * own tags and the provider's default tags); the key statements are scoped
@@ -171,19 +165,31 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
  * KMS checks it against every key of the account and region
  * (https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html).
  */
-function keyStatements(commonTags: Readonly<Record<string, string>>, regions: string[], partition: string, accountId: string, destroyable: boolean, warnings: string[]): PolicyStatement[] {
+function keyStatements(
+  commonTags: Readonly<Record<string, string>>,
+  regions: string[],
+  partition: string,
+  accountId: string,
+  destroyable: boolean,
+  warnings: string[],
+): PolicyStatement[] {
   const common = Object.entries(commonTags);
   const row = DEPLOYER_RESOURCE_TYPES.aws_kms_key;
   const keyArns = regions.sort().map((region) => `arn:${partition}:kms:${region}:${accountId}:key/*`);
   if (common.length === 0) {
     warnings.push(
-      "the keys, secrets and parameters carry no tag in common, so the deploy pipeline may manage every KMS key of the account in these regions; give them a common tag (defaultTags, e.g. {\"Project\": \"payments\"}) to limit it to ours",
+      'the keys, secrets and parameters carry no tag in common, so the deploy pipeline may manage every KMS key of the account in these regions; give them a common tag (defaultTags, e.g. {"Project": "payments"}) to limit it to ours',
     );
   }
   const withTags = (prefix: string): PolicyConditions | undefined =>
     common.length > 0 ? { StringEquals: Object.fromEntries(common.map(([name, value]) => [`${prefix}/${name}`, value])) } : undefined;
   return [
-    new PolicyStatement({ sid: "CreateKmsKeys", actions: [...(row.unscoped ?? []).map((u) => u.action), "kms:TagResource"], resources: ["*"], conditions: withTags("aws:RequestTag") }),
+    new PolicyStatement({
+      sid: "CreateKmsKeys",
+      actions: [...(row.unscoped ?? []).map((u) => u.action), "kms:TagResource"],
+      resources: ["*"],
+      conditions: withTags("aws:RequestTag"),
+    }),
     new PolicyStatement({
       sid: "ManageKmsKeys",
       actions: [...row.actions, ...(destroyable ? (row.destroyActions ?? []) : [])],
@@ -209,7 +215,10 @@ function stateBackendStatements(views: readonly StackView[], partition: string, 
     if (typeof backend.dynamodb_table === "string") tables.add(`arn:${partition}:dynamodb:${String(backend.region)}:*:table/${backend.dynamodb_table}`);
     if (typeof backend.kms_key_id === "string") {
       if (/^arn:[^:]+:kms:[^:]+:\d{12}:key\//.test(backend.kms_key_id)) keys.add(backend.kms_key_id);
-      else warnings.push(`the state backend's kms_key_id "${backend.kms_key_id}" is not a key ARN, so the deployer policy cannot name it; give the pipeline kms:Decrypt, kms:Encrypt and kms:GenerateDataKey on the state key yourself, or configure the key ARN`);
+      else
+        warnings.push(
+          `the state backend's kms_key_id "${backend.kms_key_id}" is not a key ARN, so the deployer policy cannot name it; give the pipeline kms:Decrypt, kms:Encrypt and kms:GenerateDataKey on the state key yourself, or configure the key ARN`,
+        );
     }
   }
   if (buckets.size === 0) return [];
@@ -305,4 +314,3 @@ function referencedArns(resource: SynthesizedResource, attribute: string, { view
   }
   return row.arns(arnContext(view, target, providerOf(view, providers, target)));
 }
-

@@ -5,6 +5,7 @@ import { stackView } from "./compliance/stack-view";
 import { DeployerPolicyDocument, deployerPolicyDocument } from "./deployer-policy-document";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 
+/** Props of {@link DeployerPolicy}. */
 export interface DeployerPolicyProps {
   /**
    * The stacks the pipeline deploys (one account's). Build the policy after
@@ -87,7 +88,8 @@ function splitIntoPolicies(statements: readonly PolicyStatement[]): PolicyStatem
       let count = rest.length;
       while (count > 0 && !fits([...current, cut(count)])) count--;
       if (count === 0) {
-        if (current.length === 0) throw new Error(`deployer policy: statement ${statement.sid ?? ""} with one resource alone is over IAM's ${MANAGED_POLICY_MAX_CHARACTERS}-character limit`);
+        if (current.length === 0)
+          throw new Error(`deployer policy: statement ${statement.sid ?? ""} with one resource alone is over IAM's ${MANAGED_POLICY_MAX_CHARACTERS}-character limit`);
         parts.push([]);
         continue;
       }

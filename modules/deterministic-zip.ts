@@ -111,16 +111,12 @@ export function createDeterministicZip(sourceDirectory: string, options: Determi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new Error(
-        `lambda code directory does not exist: ${root}. create it or fix the path (relative paths resolve against ${process.cwd()}).`,
-      );
+      throw new Error(`lambda code directory does not exist: ${root}. create it or fix the path (relative paths resolve against ${process.cwd()}).`);
     }
     throw new Error(`lambda code directory cannot be read: ${root} (${code ?? String(error)}). check its permissions.`);
   }
   if (!rootStat.isDirectory()) {
-    throw new Error(
-      `lambda code path is not a directory: ${root}. pass the folder that holds the handler files, not a file or an existing zip.`,
-    );
+    throw new Error(`lambda code path is not a directory: ${root}. pass the folder that holds the handler files, not a file or an existing zip.`);
   }
 
   const files = listFiles(root, exclude);
@@ -161,17 +157,13 @@ export function createDeterministicZip(sourceDirectory: string, options: Determi
 
     offset += local.length + compressed.length;
     if (offset > MAX_U32) {
-      throw new Error(
-        `lambda code archive would exceed 4 GiB, which needs ZIP64: ${root}. bundle the code or exclude files.`,
-      );
+      throw new Error(`lambda code archive would exceed 4 GiB, which needs ZIP64: ${root}. bundle the code or exclude files.`);
     }
   }
 
   const centralDirectory = Buffer.concat(centralHeaders);
   if (offset + centralDirectory.length > MAX_U32) {
-    throw new Error(
-      `lambda code archive would exceed 4 GiB, which needs ZIP64: ${root}. bundle the code or exclude files.`,
-    );
+    throw new Error(`lambda code archive would exceed 4 GiB, which needs ZIP64: ${root}. bundle the code or exclude files.`);
   }
   chunks.push(centralDirectory, endOfCentralDirectory(files.length, centralDirectory.length, offset));
   return Buffer.concat(chunks);

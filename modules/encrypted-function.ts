@@ -3,21 +3,19 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { ENCRYPTED_VARIABLES_ENV, ENCRYPTED_VARIABLES_SEPARATOR, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
-import { formatArn } from "./aws-environment";
 import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { LambdaCodeAsset } from "./lambda-code-asset";
 import { LambdaExecutionRole } from "./lambda-execution-role";
 import { PolicyStatement } from "./policy-document";
-import { SecretsManagerSecret } from "./secrets-manager-secret";
-import { SECRET_NAME_PATTERN } from "./private/aws-limits";
-import { SecureStringParameter } from "./secure-string-parameter";
+import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, LOG_RETENTION_DAYS, logRetentionProblem } from "./private/aws-limits";
 import { choiceSetting, integerSetting, resolveSetting, textSetting } from "./private/setting";
 
 export { LOG_RETENTION_DAYS, logRetentionProblem };
 
+/** Props of {@link EncryptedFunction}. */
 export interface EncryptedFunctionProps {
   /** Lambda function name: 1–64 letters, digits, `-` or `_`. */
   readonly functionName: string;
@@ -50,15 +48,16 @@ export interface EncryptedFunctionProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * Secrets the function reads at run time: variable name → secret. The
-   * variable holds the secret's ARN (Secrets Manager) or the parameter's name
-   * (SSM), never the value, and the role gets the secret's `grantRead`
-   * (read on exactly that secret, decrypt on exactly the key via the service
-   * and with the secret's encryption context). Each secret must be encrypted
-   * with this function's key.
+   * Secrets the function reads at run time: variable name → secret
+   * (`ISecret`: a `SecretsManagerSecret` or `SecureStringParameter`). The
+   * variable holds the secret's reference, its ARN (Secrets Manager) or the
+   * parameter's name (SSM), never the value, and the role gets the secret's
+   * `grantRead` (read on exactly that secret, decrypt on exactly the key via
+   * the service and with the secret's encryption context). Each secret must
+   * be encrypted with this function's key.
    * @default none
    */
-  readonly secrets?: Readonly<Record<string, SecretsManagerSecret | SecureStringParameter>>;
+  readonly secrets?: Readonly<Record<string, ISecret>>;
   /**
    * Values encrypted client-side (the Lambda console's "encryption helpers"):
    * variable name → base64 ciphertext made with this function's key and the
@@ -148,15 +147,20 @@ export const FUNCTION_SETTINGS = {
   allowShortLogRetention: ALLOW_SHORT_LOG_RETENTION,
 } as const;
 
-/** Bytes counted for a secret reference whose length is not known at synth (a token). */
-export const SECRET_REFERENCE_BYTES = 100;
 /**
  * Bytes counted for a ciphertext that is a token (e.g. an `aws_kms_ciphertext`
  * reference): a KMS ciphertext of a short value is about 250 base64 characters.
  */
 export const UNKNOWN_CIPHERTEXT_BYTES = 256;
-/** Length of the random suffix Secrets Manager appends to a secret's ARN (`-` and 6 characters). */
-const SECRET_ARN_SUFFIX_LENGTH = 7;
+
+/** The settings of one function, checked, with their defaults applied. */
+interface ResolvedFunctionSettings {
+  readonly runtime: string;
+  readonly memorySize: number;
+  readonly timeout: number;
+  readonly architecture: "arm64" | "x86_64";
+  readonly logRetentionDays: number;
+}
 
 /**
  * A Lambda function whose configuration and logs are encrypted with a
@@ -181,108 +185,35 @@ const SECRET_ARN_SUFFIX_LENGTH = 7;
 export class EncryptedFunction extends Construct implements IGrantable {
   /** The underlying `aws_lambda_function` (escape hatch). */
   public readonly resource: LambdaFunction;
+  /** The function's log group `/aws/lambda/<functionName>`, encrypted with the key. */
   public readonly logGroup: CloudwatchLogGroup;
+  /** The execution role: the one given in `role`, or the one created for this function. */
   public readonly role: LambdaExecutionRole;
+  /**
+   * The packaged code.
+   * @internal a part of the function, not in the package's API; `resource` has the file name and hash
+   */
   public readonly code: LambdaCodeAsset;
+  /** The key that encrypts the environment and the log group. */
   public readonly key: IEncryptionKey;
 
   constructor(scope: Construct, id: string, props: EncryptedFunctionProps) {
     super(scope, id);
     const where = `function "${props.functionName}"`;
-    resolveSetting(where, "functionName", FUNCTION_SETTINGS.functionName, props.functionName);
-    const runtime = resolveSetting(where, "runtime", FUNCTION_SETTINGS.runtime, props.runtime);
-    const memorySize = resolveSetting(where, "memorySize", FUNCTION_SETTINGS.memorySize, props.memorySize);
-    const timeout = resolveSetting(where, "timeout", FUNCTION_SETTINGS.timeout, props.timeout);
-    const architecture = resolveSetting(where, "architecture", FUNCTION_SETTINGS.architecture, props.architecture);
-    const retention = resolveSetting(where, "logRetentionDays", FUNCTION_SETTINGS.logRetentionDays, props.logRetentionDays);
-    const retentionProblem = logRetentionProblem(retention, resolveSetting(where, "allowShortLogRetention", FUNCTION_SETTINGS.allowShortLogRetention, props.allowShortLogRetention));
-    if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
-    const variables = props.environment ?? {};
-    const secrets = props.secrets ?? {};
-    const encrypted = props.encryptedEnvironment ?? {};
-    const encryptedNames = Object.keys(encrypted).sort();
-    const encryptedList = encryptedNames.join(ENCRYPTED_VARIABLES_SEPARATOR);
-    const referenceProblems = [...secretProblems(secrets, props.key, variables), ...encryptedProblems(encrypted, variables, secrets)];
-    // Secret references and ciphertexts share Lambda's 4 KB with the plain variables.
-    let otherBytes = Object.entries(secrets).reduce((sum, [name, secret]) => sum + Buffer.byteLength(name, "utf8") + secretReferenceBytes(secret), 0);
-    for (const [name, value] of Object.entries(encrypted)) {
-      const valueBytes = typeof value !== "string" ? 0 : Token.isUnresolved(value) ? UNKNOWN_CIPHERTEXT_BYTES : Buffer.byteLength(value, "utf8");
-      otherBytes += Buffer.byteLength(name, "utf8") + valueBytes;
-    }
-    if (encryptedNames.length > 0) otherBytes += ENCRYPTED_VARIABLES_ENV.length + Buffer.byteLength(encryptedList, "utf8");
-    const problems = [...environmentProblems(variables, { additionalBytes: otherBytes }).map((p) => p.message), ...referenceProblems];
-    if (problems.length > 0) throw new Error(problems.map((p) => `${where}: ${p}`).join("\n"));
-
     const logGroupName = `/aws/lambda/${props.functionName}`;
-    if (props.role && props.role.logGroupName !== logGroupName) {
-      throw new Error(`${where}: the role given was built for the log group "${props.role.logGroupName}"; build the role with functionName "${props.functionName}"`);
-    }
-    if (props.role && !isSameKey(props.role.key, props.key)) {
-      throw new Error(`${where}: the role given may decrypt with key "${props.role.key.node.path}", not with "${props.key.node.path}"; build the role with this function's key`);
-    }
+    const settings = this.resolveSettings(where, props);
+    this.checkEnvironment(where, props);
+    this.checkRole(where, props, logGroupName);
     // The code is packaged before anything else is added, so a bad folder leaves no half-built function behind.
-    try {
-      this.code = new LambdaCodeAsset(this, "code", { directory: props.codeDirectory });
-    } catch (error) {
-      throw new Error(`${where}: codeDirectory: ${(error as Error).message}`);
-    }
-
+    this.code = this.packageCode(where, props.codeDirectory);
     this.key = props.key;
-    this.role =
-      props.role ??
-      new LambdaExecutionRole(this, "role", {
-        functionName: props.functionName,
-        key: props.key,
-        roleName: props.roleName,
-        path: props.rolePath,
-        permissionsBoundaryArn: props.permissionsBoundaryArn,
-        tags: props.tags,
-      });
-
-    this.logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: logGroupName,
-      kmsKeyId: props.key.keyArn,
-      retentionInDays: retention,
-      tags: props.tags ? { ...props.tags } : undefined,
-    });
-    // The literal name, not `this.logGroup.name`: a reference would make the key depend on the group that depends on the key.
-    props.key.allowCloudWatchLogs(logGroupName);
-
-    for (const secret of Object.values(secrets)) secret.grantRead(this.role);
-    if (encryptedNames.length > 0) {
-      // The context the console's encryption helpers use, and the one the runtime library passes to Decrypt (facts 12–14).
-      props.key.grantDecrypt(this.role, { sid: "DecryptHelperEncryptedValues", encryptionContext: { [FUNCTION_NAME_CONTEXT_KEY]: props.functionName } });
-    }
-
-    const finalVariables: Record<string, string> = { ...variables };
-    for (const [name, secret] of Object.entries(secrets)) {
-      finalVariables[name] = secret instanceof SecretsManagerSecret ? secret.secretArn : secret.parameterName;
-    }
-    Object.assign(finalVariables, encrypted);
-    if (encryptedNames.length > 0) finalVariables[ENCRYPTED_VARIABLES_ENV] = encryptedList;
-    const hasEnvironment = Object.keys(finalVariables).length > 0;
-
-    this.resource = new LambdaFunction(this, "function", {
-      functionName: props.functionName,
-      description: props.description ?? "Managed by cdktf-lambda-kms",
-      role: this.role.roleArn,
-      handler: resolveSetting(where, "handler", FUNCTION_SETTINGS.handler, props.handler),
-      runtime,
-      architectures: [architecture],
-      memorySize,
-      timeout,
-      packageType: "Zip",
-      filename: this.code.path,
-      sourceCodeHash: this.code.sourceCodeHash,
-      environment: hasEnvironment ? { variables: finalVariables } : undefined,
-      kmsKeyArn: hasEnvironment ? props.key.keyArn : undefined,
-      tags: props.tags ? { ...props.tags } : undefined,
-      // The log group and the role's permissions must exist before the first
-      // invocation, or Lambda creates an unencrypted group of its own.
-      dependsOn: [this.logGroup, this.role.policy],
-    });
+    this.role = props.role ?? this.createRole(props);
+    this.logGroup = this.createLogGroup(props, logGroupName, settings.logRetentionDays);
+    this.grantSecretsAndHelperValues(props);
+    this.resource = this.createFunction(where, props, settings);
   }
 
+  /** The function's ARN, a reference resolved by Terraform. */
   public get functionArn(): string {
     return this.resource.arn;
   }
@@ -295,6 +226,124 @@ export class EncryptedFunction extends Construct implements IGrantable {
   /** Adds a statement to the execution role's policy (`IGrantable`). */
   public addToPrincipalPolicy(statement: PolicyStatement): void {
     this.role.addToPrincipalPolicy(statement);
+  }
+
+  /** Checks the function's settings (`FUNCTION_SETTINGS`) and the log retention; the handler is checked when the function is created. */
+  private resolveSettings(where: string, props: EncryptedFunctionProps): ResolvedFunctionSettings {
+    resolveSetting(where, "functionName", FUNCTION_SETTINGS.functionName, props.functionName);
+    const runtime = resolveSetting(where, "runtime", FUNCTION_SETTINGS.runtime, props.runtime);
+    const memorySize = resolveSetting(where, "memorySize", FUNCTION_SETTINGS.memorySize, props.memorySize);
+    const timeout = resolveSetting(where, "timeout", FUNCTION_SETTINGS.timeout, props.timeout);
+    const architecture = resolveSetting(where, "architecture", FUNCTION_SETTINGS.architecture, props.architecture);
+    const logRetentionDays = resolveSetting(where, "logRetentionDays", FUNCTION_SETTINGS.logRetentionDays, props.logRetentionDays);
+    const retentionProblem = logRetentionProblem(
+      logRetentionDays,
+      resolveSetting(where, "allowShortLogRetention", FUNCTION_SETTINGS.allowShortLogRetention, props.allowShortLogRetention),
+    );
+    if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
+    return { runtime, memorySize, timeout, architecture, logRetentionDays };
+  }
+
+  /**
+   * Refuses, all problems in one message: plain variables that look like
+   * secrets or break Lambda's rules, `secrets` under another key,
+   * `encryptedEnvironment` values that are not ciphertext, a variable set
+   * twice, and an environment over Lambda's 4 KB.
+   */
+  private checkEnvironment(where: string, props: EncryptedFunctionProps): void {
+    const variables = props.environment ?? {};
+    const secrets = props.secrets ?? {};
+    const encrypted = props.encryptedEnvironment ?? {};
+    const encryptedNames = Object.keys(encrypted).sort();
+    const referenceProblems = [...secretProblems(secrets, props.key, variables), ...encryptedProblems(encrypted, variables, secrets)];
+    // Secret references and ciphertexts share Lambda's 4 KB with the plain variables.
+    let otherBytes = Object.entries(secrets).reduce((sum, [name, secret]) => sum + Buffer.byteLength(name, "utf8") + secretReferenceBytes(secret), 0);
+    for (const [name, value] of Object.entries(encrypted)) {
+      const valueBytes = typeof value !== "string" ? 0 : Token.isUnresolved(value) ? UNKNOWN_CIPHERTEXT_BYTES : Buffer.byteLength(value, "utf8");
+      otherBytes += Buffer.byteLength(name, "utf8") + valueBytes;
+    }
+    if (encryptedNames.length > 0) otherBytes += ENCRYPTED_VARIABLES_ENV.length + Buffer.byteLength(encryptedNames.join(ENCRYPTED_VARIABLES_SEPARATOR), "utf8");
+    const problems = [...environmentProblems(variables, { additionalBytes: otherBytes }).map((p) => p.message), ...referenceProblems];
+    if (problems.length > 0) throw new Error(problems.map((p) => `${where}: ${p}`).join("\n"));
+  }
+
+  /** A role given in `props` must have been built for this function's log group and key. */
+  private checkRole(where: string, props: EncryptedFunctionProps, logGroupName: string): void {
+    if (props.role && props.role.logGroupName !== logGroupName) {
+      throw new Error(`${where}: the role given was built for the log group "${props.role.logGroupName}"; build the role with functionName "${props.functionName}"`);
+    }
+    if (props.role && !isSameKey(props.role.key, props.key)) {
+      throw new Error(`${where}: the role given may decrypt with key "${props.role.key.node.path}", not with "${props.key.node.path}"; build the role with this function's key`);
+    }
+  }
+
+  private packageCode(where: string, codeDirectory: string): LambdaCodeAsset {
+    try {
+      return new LambdaCodeAsset(this, "code", { directory: codeDirectory });
+    } catch (error) {
+      throw new Error(`${where}: codeDirectory: ${(error as Error).message}`);
+    }
+  }
+
+  /** The default execution role, scoped to this function's log group and key. */
+  private createRole(props: EncryptedFunctionProps): LambdaExecutionRole {
+    return new LambdaExecutionRole(this, "role", {
+      functionName: props.functionName,
+      key: props.key,
+      roleName: props.roleName,
+      path: props.rolePath,
+      permissionsBoundaryArn: props.permissionsBoundaryArn,
+      tags: props.tags,
+    });
+  }
+
+  /**
+   * Creates the function's log group before the function, so that Lambda
+   * never creates an unencrypted one, and lets CloudWatch Logs use the key for it.
+   */
+  private createLogGroup(props: EncryptedFunctionProps, logGroupName: string, retentionInDays: number): CloudwatchLogGroup {
+    const logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: logGroupName,
+      kmsKeyId: props.key.keyArn,
+      retentionInDays,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+    // The literal name, not `logGroup.name`: a reference would make the key depend on the group that depends on the key.
+    props.key.allowCloudWatchLogs(logGroupName);
+    return logGroup;
+  }
+
+  /** The role reads each of `secrets`, and decrypts the `encryptedEnvironment` values with this function's encryption context. */
+  private grantSecretsAndHelperValues(props: EncryptedFunctionProps): void {
+    for (const secret of Object.values(props.secrets ?? {})) secret.grantRead(this.role);
+    if (Object.keys(props.encryptedEnvironment ?? {}).length > 0) {
+      // The context the console's encryption helpers use, and the one the runtime library passes to Decrypt (facts 12–14).
+      props.key.grantDecrypt(this.role, { sid: "DecryptHelperEncryptedValues", encryptionContext: { [FUNCTION_NAME_CONTEXT_KEY]: props.functionName } });
+    }
+  }
+
+  private createFunction(where: string, props: EncryptedFunctionProps, settings: ResolvedFunctionSettings): LambdaFunction {
+    const variables = functionVariables(props);
+    const hasEnvironment = Object.keys(variables).length > 0;
+    return new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: props.description ?? "Managed by cdktf-lambda-kms",
+      role: this.role.roleArn,
+      handler: resolveSetting(where, "handler", FUNCTION_SETTINGS.handler, props.handler),
+      runtime: settings.runtime,
+      architectures: [settings.architecture],
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      packageType: "Zip",
+      filename: this.code.path,
+      sourceCodeHash: this.code.sourceCodeHash,
+      environment: hasEnvironment ? { variables } : undefined,
+      kmsKeyArn: hasEnvironment ? props.key.keyArn : undefined,
+      tags: props.tags ? { ...props.tags } : undefined,
+      // The log group and the role's permissions must exist before the first
+      // invocation, or Lambda creates an unencrypted group of its own.
+      dependsOn: [this.logGroup, this.role.policy],
+    });
   }
 }
 
@@ -309,22 +358,17 @@ function variableProblems(label: string, name: string, others: Readonly<Record<s
   return problems;
 }
 
-/** Problems with `secrets`: names, collisions with `environment`, secrets under another key. */
-function secretProblems(
-  secrets: Readonly<Record<string, SecretsManagerSecret | SecureStringParameter>>,
-  key: IEncryptionKey,
-  environment: Readonly<Record<string, string>>,
-): string[] {
+/** Problems with `secrets`: names, collisions with `environment`, values that are no secret, secrets under another key. */
+function secretProblems(secrets: Readonly<Record<string, ISecret>>, key: IEncryptionKey, environment: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
   for (const [name, secret] of Object.entries(secrets)) {
     const label = `secrets variable "${name}"`;
     problems.push(...variableProblems(label, name, { environment }));
-    if (!(secret instanceof SecretsManagerSecret) && !(secret instanceof SecureStringParameter)) {
+    if (!isSecret(secret)) {
       problems.push(`${label} is not a SecretsManagerSecret or SecureStringParameter; create the secret with one of those constructs`);
     } else if (!isSameKey(secret.key, key)) {
-      const what = secret instanceof SecretsManagerSecret ? `secret "${secret.secretName}"` : `parameter "${secret.parameterName}"`;
       problems.push(
-        `${label}: ${what} is encrypted with key "${secret.key.node.path}", not with the function's key "${key.node.path}"; create the secret with the function's key`,
+        `${label}: ${secret.displayName} is encrypted with key "${secret.key.node.path}", not with the function's key "${key.node.path}"; create the secret with the function's key`,
       );
     }
   }
@@ -332,11 +376,7 @@ function secretProblems(
 }
 
 /** Problems with `encryptedEnvironment`: names, collisions, values that are not KMS ciphertext. Values are never echoed beyond 12 characters. */
-function encryptedProblems(
-  encrypted: Readonly<Record<string, string>>,
-  environment: Readonly<Record<string, string>>,
-  secrets: Readonly<Record<string, unknown>>,
-): string[] {
+function encryptedProblems(encrypted: Readonly<Record<string, string>>, environment: Readonly<Record<string, string>>, secrets: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(encrypted)) {
     const label = `encryptedEnvironment variable "${name}"`;
@@ -349,18 +389,30 @@ function encryptedProblems(
 }
 
 /**
- * Bytes a secret reference takes in the environment. A parameter's name is
- * known; a secret's ARN is known but for its 7-character random suffix.
- * Names that are tokens count as {@link SECRET_REFERENCE_BYTES}.
+ * Whether a `secrets` value is an `ISecret`. Checked at run time as well,
+ * because JavaScript callers and casts can pass anything.
  */
-function secretReferenceBytes(secret: SecretsManagerSecret | SecureStringParameter): number {
-  if (secret instanceof SecureStringParameter) {
-    return Token.isUnresolved(secret.parameterName) ? SECRET_REFERENCE_BYTES : Buffer.byteLength(secret.parameterName, "utf8");
-  }
-  if (!(secret instanceof SecretsManagerSecret)) return SECRET_REFERENCE_BYTES; // refused by secretProblems
-  const env = secret.key.environment;
-  if (![secret.secretName, env.accountId, env.region].some((part) => Token.isUnresolved(part)) && SECRET_NAME_PATTERN.test(secret.secretName)) {
-    return formatArn(env, "secretsmanager", `secret:${secret.secretName}`).length + SECRET_ARN_SUFFIX_LENGTH;
-  }
-  return SECRET_REFERENCE_BYTES;
+function isSecret(value: unknown): value is ISecret {
+  const candidate = value as Partial<ISecret> | null;
+  return typeof candidate === "object" && candidate !== null && typeof candidate.grantRead === "function" && typeof candidate.key === "object" && candidate.key !== null;
+}
+
+/** Bytes a secret reference takes in the environment; a value that is no secret (refused by `secretProblems`) counts as {@link SECRET_REFERENCE_BYTES}. */
+function secretReferenceBytes(secret: ISecret): number {
+  return isSecret(secret) ? secret.referenceBytes : SECRET_REFERENCE_BYTES;
+}
+
+/**
+ * The function's environment variables: the plain ones, each secret's
+ * reference, the helper-encrypted values, and the list of their names for the
+ * runtime library.
+ */
+function functionVariables(props: EncryptedFunctionProps): Record<string, string> {
+  const encrypted = props.encryptedEnvironment ?? {};
+  const encryptedNames = Object.keys(encrypted).sort();
+  const variables: Record<string, string> = { ...(props.environment ?? {}) };
+  for (const [name, secret] of Object.entries(props.secrets ?? {})) variables[name] = secret.reference;
+  Object.assign(variables, encrypted);
+  if (encryptedNames.length > 0) variables[ENCRYPTED_VARIABLES_ENV] = encryptedNames.join(ENCRYPTED_VARIABLES_SEPARATOR);
+  return variables;
 }

@@ -1,10 +1,12 @@
 import { Token } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
+import { Grant } from "./grant";
 import { IGrantable } from "./grantable";
 import { PolicyStatement, pascalCase } from "./policy-document";
 import { KEY_DECRYPT_ACTIONS, LOGS_SERVICE_KEY_ACTIONS } from "./private/perms";
 
+/** Options of `IEncryptionKey.grantDecrypt`: conditions on the `kms:Decrypt` statement, and its ID. */
 export interface GrantDecryptOptions {
   /**
    * Exact encryption context the caller must present, e.g.
@@ -19,7 +21,7 @@ export interface GrantDecryptOptions {
    * @default no service condition
    */
   readonly viaService?: string;
-  /** Statement ID in the grantee's policy. @default "DecryptWith<alias>" (owned key) or "DecryptWith<construct id>" (imported key) */
+  /** Statement ID in the grantee's policy. @default `"DecryptWith<alias>"` (owned key) or `"DecryptWith<construct id>"` (imported key) */
   readonly sid?: string;
 }
 
@@ -68,9 +70,10 @@ export interface IEncryptionKey extends IConstruct {
   allowDeployerToManageParameter(parameterName: string): void;
   /**
    * Writes `kms:Decrypt` on exactly this key's ARN, with the optional
-   * conditions, into the grantee's identity policy, and returns the statement.
+   * conditions, into the grantee's identity policy; the grant holds that
+   * one statement.
    */
-  grantDecrypt(grantee: IGrantable, options?: GrantDecryptOptions): PolicyStatement;
+  grantDecrypt(grantee: IGrantable, options?: GrantDecryptOptions): Grant;
 }
 
 /** The statement ID base used by default for `grantDecrypt`: `DecryptWith` and the name in PascalCase. */

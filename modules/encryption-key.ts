@@ -3,8 +3,9 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { AwsEnvironment, checkPrincipalArns, formatArn, resolveEnvironment } from "./aws-environment";
 import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
+import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
-import { ImportedEncryptionKey, ImportedEncryptionKeyOptions } from "./imported-encryption-key";
+import { ImportedEncryptionKey } from "./imported-encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import {
   DEPLOYER_GRANT_ACTIONS,
@@ -26,6 +27,7 @@ import { booleanSetting, resolveSetting } from "./private/setting";
 
 export { aliasNameProblem, normalizeAliasName };
 
+/** Props of {@link EncryptionKey}: the key's account and region, its aliases, and who may do what with it. */
 export interface EncryptionKeyProps extends AwsEnvironment {
   /**
    * Alias names, with or without the `alias/` prefix. At least one: people and
@@ -152,16 +154,22 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
    * `requiredKeyPolicyStatements` for the key's owner, and named in a
    * warning at synth. Throws, naming the value and the fix, when the ARN is
    * not a key ARN.
+   *
+   * @param options - The key's account, region and partition. Needed (as
+   * literals) only when `keyArn` is a token; with a literal ARN they are read
+   * from it, and any given must match it.
    */
-  public static fromKeyArn(scope: Construct, id: string, keyArn: string, options: ImportedEncryptionKeyOptions = {}): IEncryptionKey {
+  public static fromKeyArn(scope: Construct, id: string, keyArn: string, options: Partial<AwsEnvironment> = {}): IEncryptionKey {
     return new ImportedEncryptionKey(scope, id, { ...options, keyArn });
   }
 
   /** The underlying `aws_kms_key` (escape hatch). */
   public readonly resource: KmsKey;
+  /** The `aws_kms_alias` resources, in the order of `aliasNames`. */
   public readonly aliases: readonly KmsAlias[];
   /** Alias names with the `alias/` prefix, in the order given. */
   public readonly aliasNames: readonly string[];
+  /** The key's account, region and partition. */
   public readonly environment: Required<AwsEnvironment>;
   /** The key policy; add statements with `addToKeyPolicy`. */
   public readonly policy: PolicyDocument;
@@ -229,17 +237,17 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     this.node.addValidation({
       validate: () => {
         const size = Buffer.byteLength(JSON.stringify(this.policy.toJSON()), "utf8");
-        return size > KEY_POLICY_MAX_BYTES
-          ? [`encryption key "${id}": key policy is ${size} bytes, over the 32768-byte limit; use fewer principals or group them in roles`]
-          : [];
+        return size > KEY_POLICY_MAX_BYTES ? [`encryption key "${id}": key policy is ${size} bytes, over the 32768-byte limit; use fewer principals or group them in roles`] : [];
       },
     });
   }
 
+  /** The key's ARN, a reference resolved by Terraform. */
   public get keyArn(): string {
     return this.resource.arn;
   }
 
+  /** The key's ID, a reference resolved by Terraform. */
   public get keyId(): string {
     return this.resource.keyId;
   }
@@ -340,9 +348,11 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
    * such IAM statements effective. The grantee's `principalArn` joins the
    * principals the key policy names (see `addListedPrincipal`); a grantee
    * without one is refused while the key denies unlisted principals.
+   * Returns the grant: the grantable whose policy received the statement, and the statement.
    */
-  public grantDecrypt(grantee: IGrantable, options: GrantDecryptOptions = {}): PolicyStatement {
-    const principalArn = grantPrincipalOf(grantee).principalArn;
+  public grantDecrypt(grantee: IGrantable, options: GrantDecryptOptions = {}): Grant {
+    const principal = grantPrincipalOf(grantee);
+    const principalArn = principal.principalArn;
     if (principalArn !== undefined) {
       this.addListedPrincipal(principalArn);
     } else if (!this.allowIamToGrantKeyUse) {
@@ -352,7 +362,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     }
     const statement = decryptStatement(this.keyArn, this.aliasNames[0].slice("alias/".length), options);
     grantee.addToPrincipalPolicy(statement);
-    return statement;
+    return { grantee: principal, statements: [statement] };
   }
 
   /**

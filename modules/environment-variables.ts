@@ -72,8 +72,7 @@ export function ciphertextProblem(value: unknown): string | undefined {
   if (typeof value !== "string") return `has a ${typeof value} value; paste the base64 ciphertext as a string`;
   // Only the length: a plaintext pasted here by mistake must not reach logs, not even in part.
   const shown = `${value.length} characters`;
-  const fix =
-    `paste the base64 ciphertext printed by the encrypt command ("npx ${ENCRYPT_COMMAND_NAME}", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context ${FUNCTION_NAME_CONTEXT_KEY}=<function name>`;
+  const fix = `paste the base64 ciphertext printed by the encrypt command ("npx ${ENCRYPT_COMMAND_NAME}", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context ${FUNCTION_NAME_CONTEXT_KEY}=<function name>`;
   if (!CIPHERTEXT_BASE64_PATTERN.test(value) || value.length % 4 !== 0) {
     return `is not valid base64 (${shown}); ${fix}`;
   }
@@ -121,7 +120,7 @@ function isReference(value: string): boolean {
 }
 
 const SECRETS_PATH_HINT =
-  "keep secrets out of plain environment variables: declare it in \"secrets\" (Secrets Manager or SSM SecureString) and reference it from the function's \"secrets\", which passes only its ARN or name, or encrypt it client-side with \"npx lambda-kms-encrypt\" (\"npm run encrypt\" in the cdktf-lambda-kms repository) and put the ciphertext in \"encryptedEnvironment\" (see the README section \"Configuration vs secrets\")";
+  'keep secrets out of plain environment variables: declare it in "secrets" (Secrets Manager or SSM SecureString) and reference it from the function\'s "secrets", which passes only its ARN or name, or encrypt it client-side with "npx lambda-kms-encrypt" ("npm run encrypt" in the cdktf-lambda-kms repository) and put the ciphertext in "encryptedEnvironment" (see docs/security-model.md, "Configuration vs secrets")';
 
 /** Why a variable looks like a secret, or undefined when it does not. */
 export function secretLikeReason(name: string, value: string): string | undefined {

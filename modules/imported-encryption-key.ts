@@ -2,7 +2,8 @@ import { AnnotationMetadataEntryType, Annotations, Aspects, Fn, Token } from "cd
 import { Construct } from "constructs";
 import { ACCOUNT_ID_PATTERN, AwsEnvironment, REGION_PATTERN, formatArn, partitionForRegion, resolveEnvironment } from "./aws-environment";
 import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
-import { IGrantable } from "./grantable";
+import { Grant } from "./grant";
+import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement } from "./policy-document";
 
 export interface ImportedEncryptionKeyOptions {
@@ -119,12 +120,13 @@ export class ImportedEncryptionKey extends Construct implements IEncryptionKey {
   /**
    * Writes the least-privilege statement into the grantee's identity policy:
    * `kms:Decrypt` on exactly this key's ARN, optionally bound to an encryption
-   * context and a calling service.
+   * context and a calling service. Returns the grant: the grantable whose
+   * policy received the statement, and the statement.
    */
-  public grantDecrypt(grantee: IGrantable, options: GrantDecryptOptions = {}): PolicyStatement {
+  public grantDecrypt(grantee: IGrantable, options: GrantDecryptOptions = {}): Grant {
     const statement = decryptStatement(this.keyArn, this.node.id, options);
     grantee.addToPrincipalPolicy(statement);
-    return statement;
+    return { grantee: grantPrincipalOf(grantee), statements: [statement] };
   }
 
   private warnAboutRequiredStatements(): void {
@@ -185,7 +187,10 @@ function fromOptions(what: string, options: ImportedEncryptionKeyOptions): Parse
   const why = "the key's account and region cannot be read from it, and the constructs need them as literals to build function, log group and parameter ARNs";
   for (const name of ["accountId", "region"] as const) {
     const value = options[name];
-    if (value === undefined) throw new Error(`${what}: keyArn is a token (known only at apply), so ${why}; give ${name} in the options, e.g. fromKeyArn(scope, id, arn, { accountId: "111111111111", region: "eu-west-1" })`);
+    if (value === undefined)
+      throw new Error(
+        `${what}: keyArn is a token (known only at apply), so ${why}; give ${name} in the options, e.g. fromKeyArn(scope, id, arn, { accountId: "111111111111", region: "eu-west-1" })`,
+      );
     if (Token.isUnresolved(value)) throw new Error(`${what}: ${name} is a token too; with a token keyArn, ${why}: give ${name} as a literal`);
   }
   const environment = resolveEnvironment({ accountId: options.accountId as string, region: options.region as string, partition: options.partition }, what);

@@ -1,24 +1,49 @@
-export * from "./alarm-topic";
-export * from "./audit-trail";
-export * from "./compliance";
-export * from "./aws-environment";
-export * from "./deployer-actions";
-export * from "./deployer-policy";
-export * from "./deployer-policy-document";
-export * from "./deterministic-zip";
-export * from "./encrypted-function";
-export * from "./encryption-key";
-export * from "./encryption-key-interface";
-export * from "./environment-variables";
-export * from "./grantable";
-export * from "./imported-encryption-key";
-export * from "./key-use-alarms";
-export * from "./lambda-code-asset";
-export * from "./lambda-execution-role";
-export * from "./log-metric-alarm";
-export * from "./policy-document";
-export * from "./secrets-manager-secret";
-export * from "./secure-string-parameter";
-export * from "./trail-log-bucket";
-export * from "./unlisted-caller-alarm";
-export * from "./validation";
+/**
+ * CDK for Terraform constructs for Lambda functions whose configuration and
+ * logs are encrypted with a customer-managed KMS key, with least-privilege
+ * IAM, an audit trail with alarms on key use, the deploy pipeline's policy,
+ * and a compliance rule pack that checks the synthesized stacks.
+ *
+ * The package root exports only what an app needs to build stacks; the
+ * runtime helpers for handlers are in `cdktf-lambda-kms/runtime`.
+ *
+ * @packageDocumentation
+ */
+
+// Keys, and who may use them
+export { EncryptionKey, type EncryptionKeyProps } from "./encryption-key";
+export type { GrantDecryptOptions, IEncryptionKey } from "./encryption-key-interface";
+export type { AwsEnvironment } from "./aws-environment";
+export type { IGrantable } from "./grantable";
+export type { Grant } from "./grant";
+export { PolicyDocument, PolicyStatement, type PolicyConditions, type PolicyPrincipals, type PolicyStatementProps } from "./policy-document";
+
+// Functions and their secrets
+export { EncryptedFunction, type EncryptedFunctionProps } from "./encrypted-function";
+export { LambdaExecutionRole, type LambdaExecutionRoleProps } from "./lambda-execution-role";
+export type { ISecret } from "./secret-interface";
+export { SecretsManagerSecret, type SecretsManagerSecretProps } from "./secrets-manager-secret";
+export { SecureStringParameter, type SecureStringParameterProps } from "./secure-string-parameter";
+
+// Audit: the trail, and alarms on key use
+export { AuditTrail, type AuditTrailProps } from "./audit-trail";
+export type { ObjectLockOptions } from "./trail-log-bucket";
+export { KeyUseAlarms, type KeyUseAlarmsProps } from "./key-use-alarms";
+export { LogMetricAlarm, type LogMetricAlarmProps } from "./log-metric-alarm";
+
+// The deploy pipeline's policy
+export { DeployerPolicy, type DeployerPolicyProps } from "./deployer-policy";
+export type { DeployerPolicyDocument } from "./deployer-policy-document";
+
+// Compliance rules, checked at synth
+export {
+  ComplianceChecker,
+  DEFAULT_RULES,
+  suppressRule,
+  type ComplianceCheckerProps,
+  type ComplianceFinding,
+  type ComplianceRule,
+  type RuleViolation,
+  type StackView,
+  type SynthesizedResource,
+} from "./compliance";

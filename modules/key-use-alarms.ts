@@ -5,14 +5,15 @@ import { EncryptionKey } from "./encryption-key";
 import { FILTER_PATTERN_MAX_LENGTH, LogMetricAlarm } from "./log-metric-alarm";
 import { UnlistedCallerAlarm } from "./unlisted-caller-alarm";
 
+/** Props of {@link KeyUseAlarms}. */
 export interface KeyUseAlarmsProps {
   /** The workload key to watch. */
   readonly key: EncryptionKey;
   /**
    * Name of the trail's CloudWatch Logs log group (in the audit home region).
    * CloudWatch Logs allows 100 metric filters per log group; this construct
-   * adds 3 per key, plus 1 for each further list of allowed principals (see
-   * {@link UnlistedCallerAlarm}).
+   * adds 3 per key, plus 1 for each further list of allowed principals (a
+   * long list is split over several filters).
    */
   readonly trailLogGroupName: string;
   /** ARN of the SNS topic alarms notify (built as a string by the caller). */
@@ -76,13 +77,7 @@ const DENIED_USE_PERIOD_SECONDS = 3600;
  *   group, CloudTrail) are expected.
  */
 export function keyUseClauses(keyArn: string): string[] {
-  return [
-    "($.eventSource = kms.amazonaws.com)",
-    KEY_READ_EVENTS,
-    `($.resources[0].ARN = "${keyArn}")`,
-    "($.errorCode NOT EXISTS)",
-    '($.userIdentity.type != "AWSService")',
-  ];
+  return ["($.eventSource = kms.amazonaws.com)", KEY_READ_EVENTS, `($.resources[0].ARN = "${keyArn}")`, "($.errorCode NOT EXISTS)", '($.userIdentity.type != "AWSService")'];
 }
 
 /**
@@ -138,14 +133,14 @@ export function keyChangePattern(keyArn: string, region: string, aliasNames: rea
  * workload key, created in the audit home region (pass that region's aliased
  * provider):
  *
- * - `unexpectedKeyUse` (high severity): a successful `Decrypt`, `ReEncrypt`
+ * - unexpected key use (high severity): a successful `Decrypt`, `ReEncrypt`
  *   from the key, or `GenerateDataKey*` by anyone but the allowed principals
- *   and AWS services ({@link keyUseClauses}); every principal is listed
- *   exactly ({@link UnlistedCallerAlarm});
+ *   and AWS services (`keyUseClauses`); every principal is listed exactly,
+ *   over several filters when the list is long (`UnlistedCallerAlarm`);
  * - `deniedKeyUse` (low severity, counted per hour): refused attempts
- *   ({@link deniedKeyUsePattern});
+ *   (`deniedKeyUsePattern`);
  * - `keyChange`: the key's policy, rotation, state, grants or aliases
- *   changed ({@link keyChangePattern}).
+ *   changed (`keyChangePattern`).
  *
  * Each alarm notifies the SNS topic when it fires. Metric, filter and alarm
  * names carry the key's first alias and region
@@ -153,8 +148,14 @@ export function keyChangePattern(keyArn: string, region: string, aliasNames: rea
  * share one namespace in the audit region without counting each other's events.
  */
 export class KeyUseAlarms extends Construct {
+  /**
+   * High severity: a successful use by a principal that is not allowed.
+   * @internal a part of the alarms, not in the package's API
+   */
   public readonly unexpectedKeyUse: UnlistedCallerAlarm;
+  /** Low severity: refused attempts to use the key, counted per hour. */
   public readonly deniedKeyUse: LogMetricAlarm;
+  /** The key's policy, rotation, state, grants or aliases changed. */
   public readonly keyChange: LogMetricAlarm;
 
   constructor(scope: Construct, id: string, props: KeyUseAlarmsProps) {
@@ -179,9 +180,7 @@ export class KeyUseAlarms extends Construct {
     const alias = key.aliasNames[0].slice("alias/".length);
     const prefix = `${alias}-${region}`;
     // Measure with an ARN of the key's real length when its account and region are known (regions differ in length).
-    const sampleKeyArn = [env.partition, env.region, env.accountId].some((v) => Token.isUnresolved(v))
-      ? SAMPLE_KEY_ARN
-      : formatArn(env, "kms", `key/${SAMPLE_KEY_ID}`);
+    const sampleKeyArn = [env.partition, env.region, env.accountId].some((v) => Token.isUnresolved(v)) ? SAMPLE_KEY_ARN : formatArn(env, "kms", `key/${SAMPLE_KEY_ID}`);
     const logs = `CloudTrail (log group ${props.trailLogGroupName})`;
     const common = { logGroupName: props.trailLogGroupName, metricNamespace: namespace, alarmTopicArn: props.alarmTopicArn, provider: props.provider };
 

@@ -83,9 +83,7 @@ export class LambdaCodeAsset extends Construct {
     super(scope, id);
 
     if (Token.isUnresolved(props.directory)) {
-      throw new Error(
-        `lambda code asset "${this.node.path}": directory must be a plain path known at synth time, got the token ${props.directory}. pass a literal folder path.`,
-      );
+      throw new Error(`lambda code asset "${this.node.path}": directory must be a plain path known at synth time, got the token ${props.directory}. pass a literal folder path.`);
     }
     const directory = path.resolve(process.cwd(), props.directory);
     const zip = createDeterministicZip(directory, { exclude: props.exclude ?? [] });

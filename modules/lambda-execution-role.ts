@@ -8,6 +8,7 @@ import { IGrantable } from "./grantable";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS } from "./private/perms";
 
+/** Props of {@link LambdaExecutionRole}. */
 export interface LambdaExecutionRoleProps {
   /** Name of the one function this role runs; its log group and ARN scope every permission. */
   readonly functionName: string;
@@ -62,9 +63,11 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
   public readonly resource: IamRole;
   /** The inline identity policy that holds every permission of the role. */
   public readonly policy: IamRolePolicy;
+  /** The statements of `policy`; grants add to it (`addToPrincipalPolicy`). */
   public readonly policyDocument: PolicyDocument;
   /** ARN of the function this role serves, built from its name (no dependency cycle). */
   public readonly functionArn: string;
+  /** The function's log group `/aws/lambda/<functionName>`, the only one the role may write to. */
   public readonly logGroupName: string;
   /** The role name, known at synth (unlike the ARN, which is a reference). */
   public readonly roleName: string;
@@ -140,10 +143,12 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
     });
   }
 
+  /** The role's ARN, a reference resolved by Terraform. */
   public get roleArn(): string {
     return this.resource.arn;
   }
 
+  /** Adds a statement to the role's policy (`IGrantable`); a validation refuses wildcard resources. */
   public addToPrincipalPolicy(statement: PolicyStatement): void {
     this.policyDocument.addStatements(statement);
   }

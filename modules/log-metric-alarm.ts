@@ -3,6 +3,7 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 
+/** Props of {@link LogMetricAlarm}. */
 export interface LogMetricAlarmProps {
   /** Log group the filter reads (a trail's CloudWatch Logs group). */
   readonly logGroupName: string;
@@ -10,6 +11,7 @@ export interface LogMetricAlarmProps {
   readonly name: string;
   /** CloudWatch Logs filter pattern, at most 1024 characters. */
   readonly pattern: string;
+  /** Name of the metric the filter publishes. */
   readonly metricName: string;
   /** @default "LambdaKmsAudit" */
   readonly metricNamespace?: string;
@@ -49,7 +51,9 @@ export const FILTER_PATTERN_MAX_LENGTH = 1024;
  * Foundations monitoring control (section 4).
  */
 export class LogMetricAlarm extends Construct {
+  /** The `aws_cloudwatch_log_metric_filter` (escape hatch). */
   public readonly filter: CloudwatchLogMetricFilter;
+  /** The `aws_cloudwatch_metric_alarm` (escape hatch). */
   public readonly alarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: LogMetricAlarmProps) {

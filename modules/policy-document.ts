@@ -14,10 +14,9 @@ export interface PolicyPrincipals {
  * Conditions as IAM writes them: operator → condition key → value(s).
  * Example: `{ StringEquals: { "kms:ViaService": "lambda.eu-west-1.amazonaws.com" } }`.
  */
-export type PolicyConditions = Readonly<
-  Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>
->;
+export type PolicyConditions = Readonly<Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>>;
 
+/** Props of {@link PolicyStatement}. */
 export interface PolicyStatementProps {
   /** Statement ID; letters and digits only (IAM and KMS reject other characters). @default none */
   readonly sid?: string;
@@ -45,11 +44,17 @@ const SID_PATTERN = /^[A-Za-z0-9]*$/;
  * policies without parsing hand-written JSON strings.
  */
 export class PolicyStatement {
+  /** Statement ID; none when not given. */
   public readonly sid?: string;
+  /** `"Allow"` or `"Deny"`. */
   public readonly effect: "Allow" | "Deny";
+  /** The actions, each once. */
   public readonly actions: readonly string[];
+  /** The resource ARNs, each once; empty for a trust policy. */
   public readonly resources: readonly string[];
+  /** The principals of a resource-policy statement; none in an identity policy. */
   public readonly principals?: PolicyPrincipals;
+  /** The conditions; none when not given or empty. */
   public readonly conditions?: PolicyConditions;
 
   constructor(props: PolicyStatementProps) {
@@ -121,10 +126,12 @@ export class PolicyDocument {
     this.addStatements(...statements);
   }
 
+  /** The statements, in the order they were added. */
   public get statements(): readonly PolicyStatement[] {
     return this.statementList;
   }
 
+  /** Adds statements; throws when one has the `sid` of a statement already in the document. */
   public addStatements(...statements: PolicyStatement[]): void {
     for (const statement of statements) {
       if (statement.sid && this.statementList.some((s) => s.sid === statement.sid)) {
@@ -134,6 +141,7 @@ export class PolicyDocument {
     }
   }
 
+  /** The document as IAM JSON (tokens left in place; cdktf resolves them). */
   public toJSON(): Record<string, unknown> {
     return { Version: "2012-10-17", Statement: this.statementList.map((s) => s.toJSON()) };
   }

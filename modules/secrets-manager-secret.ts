@@ -3,15 +3,19 @@ import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsman
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { formatArn } from "./aws-environment";
 import { IEncryptionKey } from "./encryption-key-interface";
+import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement, pascalCase } from "./policy-document";
 import { SECRET_READ_ACTIONS } from "./private/perms";
 import { SECRET_NAME, SECRET_NAME_PATTERN } from "./private/aws-limits";
 import { booleanSetting, integerSetting, resolveSetting } from "./private/setting";
+import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 
 export { SECRET_NAME_PATTERN };
 
+/** Props of {@link SecretsManagerSecret}. */
 export interface SecretsManagerSecretProps {
   /** Secret name; rules in `SECRETS_MANAGER_SECRET_SETTINGS`. */
   readonly secretName: string;
@@ -75,12 +79,21 @@ export const SEED_FROM_VARIABLE = booleanSetting({
  */
 export const SECRETS_MANAGER_SECRET_SETTINGS = {
   secretName: SECRET_NAME,
-  recoveryWindowDays: integerSetting({ code: "SECRET_RECOVERY_WINDOW", doc: "Days a deleted secret can still be restored (Secrets Manager).", default: 30, min: 7, max: 30, unit: "days" }),
+  recoveryWindowDays: integerSetting({
+    code: "SECRET_RECOVERY_WINDOW",
+    doc: "Days a deleted secret can still be restored (Secrets Manager).",
+    default: 30,
+    min: 7,
+    max: 30,
+    unit: "days",
+  }),
   rotationDays: integerSetting({ code: "SECRET_ROTATION_DAYS", doc: "Days between rotations.", min: 1, max: 1000, unit: "days" }),
   seedFromVariable: SEED_FROM_VARIABLE,
   seedVersion: integerSetting({ code: "SEED_VERSION", doc: "Version of the seeded value; bump it to write the variable again.", default: 1, min: 1, max: Number.MAX_SAFE_INTEGER }),
 } as const;
 const LAMBDA_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
+/** Length of the random suffix Secrets Manager appends to a secret's ARN (`-` and 6 characters). */
+const SECRET_ARN_SUFFIX_LENGTH = 7;
 
 /**
  * A Secrets Manager secret encrypted with a customer-managed key. Its value
@@ -94,11 +107,12 @@ const LAMBDA_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:func
  * secret's encryption context
  * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
  */
-export class SecretsManagerSecret extends Construct {
+export class SecretsManagerSecret extends Construct implements ISecret {
   /** The underlying `aws_secretsmanager_secret` (escape hatch). */
   public readonly resource: SecretsmanagerSecret;
   /** The secret name as given. */
   public readonly secretName: string;
+  /** The key that encrypts the value. */
   public readonly key: IEncryptionKey;
   /** The ephemeral variable that seeds the value; only with `seedFromVariable`. */
   public readonly seedVariable?: TerraformVariable;
@@ -107,7 +121,7 @@ export class SecretsManagerSecret extends Construct {
   /** The rotation schedule; only with `rotationLambdaArn`. */
   public readonly rotation?: SecretsmanagerSecretRotation;
 
-  private readonly grants = new Map<IGrantable, readonly PolicyStatement[]>();
+  private readonly grants = new Map<IGrantable, Grant>();
   private readonly sidSuffix: string;
 
   constructor(scope: Construct, id: string, props: SecretsManagerSecretProps) {
@@ -166,6 +180,29 @@ export class SecretsManagerSecret extends Construct {
     return this.resource.arn;
   }
 
+  /** The secret's ARN: what a function's environment variable holds (`ISecret`). */
+  public get reference(): string {
+    return this.secretArn;
+  }
+
+  /** `secret "<secretName>"`, for messages (`ISecret`). */
+  public get displayName(): string {
+    return `secret "${this.secretName}"`;
+  }
+
+  /**
+   * Bytes the ARN takes in a function's environment (`ISecret`): known at
+   * synth but for its 7-character random suffix; 100 when the name, account
+   * or region is a token.
+   */
+  public get referenceBytes(): number {
+    const env = this.key.environment;
+    if (![this.secretName, env.accountId, env.region].some((part) => Token.isUnresolved(part)) && SECRET_NAME_PATTERN.test(this.secretName)) {
+      return formatArn(env, "secretsmanager", `secret:${this.secretName}`).length + SECRET_ARN_SUFFIX_LENGTH;
+    }
+    return SECRET_REFERENCE_BYTES;
+  }
+
   /**
    * Lets the grantee read the value: `secretsmanager:GetSecretValue` on
    * exactly this secret, and `kms:Decrypt` on exactly its key, only through
@@ -173,10 +210,11 @@ export class SecretsManagerSecret extends Construct {
    * `SecretARN` encryption context
    * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
    * The grantee is a role, or a function (its execution role gets the
-   * statements). Calling it again for the same grantee (or the function
-   * after its role) adds nothing.
+   * statements). Returns the grant: the read statement, then the decrypt
+   * statement. Calling it again for the same grantee (or the function after
+   * its role) adds nothing and returns the first grant.
    */
-  public grantRead(grantee: IGrantable): readonly PolicyStatement[] {
+  public grantRead(grantee: IGrantable): Grant {
     // A function and its execution role are one grantee: the statements land in the role's policy.
     const principal = grantPrincipalOf(grantee);
     const existing = this.grants.get(principal);
@@ -192,9 +230,9 @@ export class SecretsManagerSecret extends Construct {
       viaService: `secretsmanager.${this.key.environment.region}.amazonaws.com`,
       encryptionContext: { SecretARN: this.secretArn },
     });
-    const statements = [read, decrypt];
-    this.grants.set(principal, statements);
-    return statements;
+    const grant: Grant = { grantee: principal, statements: [read, ...decrypt.statements] };
+    this.grants.set(principal, grant);
+    return grant;
   }
 }
 
@@ -224,7 +262,9 @@ export function checkSeedProps(
  */
 export function seedVariableName(scope: Construct, where: string): string {
   const stack = TerraformStack.of(scope);
-  let name = `${idsBelowStack(scope).join("_").replace(/[^A-Za-z0-9_]/g, "_")}_value`;
+  let name = `${idsBelowStack(scope)
+    .join("_")
+    .replace(/[^A-Za-z0-9_]/g, "_")}_value`;
   if (!/^[A-Za-z_]/.test(name)) name = `v_${name}`;
   const clash = stack.node.findAll().find((c) => c instanceof TerraformVariable && c.friendlyUniqueId === name);
   if (clash) {

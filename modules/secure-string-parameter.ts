@@ -3,13 +3,16 @@ import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
 import { IEncryptionKey } from "./encryption-key-interface";
+import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement } from "./policy-document";
 import { PARAMETER_READ_ACTIONS } from "./private/perms";
 import { PARAMETER_ARN_MAX_LENGTH, SSM_PARAMETER_NAME } from "./private/aws-limits";
 import { choiceSetting, resolveSetting } from "./private/setting";
 import { SECRETS_MANAGER_SECRET_SETTINGS, SEED_FROM_VARIABLE, checkSeedProps, createSeedVariable, pathPascalCase, seedVariableName } from "./secrets-manager-secret";
+import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 
+/** Props of {@link SecureStringParameter}. */
 export interface SecureStringParameterProps {
   /** Fully qualified name; rules in `SECURE_STRING_PARAMETER_SETTINGS` (and its full ARN must fit SSM's ARN limit). */
   readonly parameterName: string;
@@ -106,7 +109,7 @@ export const SECURE_STRING_PARAMETER_SETTINGS = {
  * with this parameter's `PARAMETER_ARN` encryption context
  * (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html).
  */
-export class SecureStringParameter extends Construct {
+export class SecureStringParameter extends Construct implements ISecret {
   /** The underlying `aws_ssm_parameter` (escape hatch). */
   public readonly resource: SsmParameter;
   /** The parameter name as given, with its leading `/`. */
@@ -117,11 +120,12 @@ export class SecureStringParameter extends Construct {
    * naming it create no dependency).
    */
   public readonly parameterArn: string;
+  /** The key that encrypts the value. */
   public readonly key: IEncryptionKey;
   /** The ephemeral variable that seeds the value; only with `seedFromVariable`. */
   public readonly seedVariable?: TerraformVariable;
 
-  private readonly grants = new Map<IGrantable, readonly PolicyStatement[]>();
+  private readonly grants = new Map<IGrantable, Grant>();
   private readonly sidSuffix: string;
 
   constructor(scope: Construct, id: string, props: SecureStringParameterProps) {
@@ -132,7 +136,9 @@ export class SecureStringParameter extends Construct {
     if (!Token.isUnresolved(name)) {
       resolveSetting(where, "parameterName", SECURE_STRING_PARAMETER_SETTINGS.parameterName, name);
       if (arn.length > PARAMETER_ARN_MAX_LENGTH) {
-        throw new Error(`${where}: the parameter's ARN would have ${arn.length} characters; SSM allows at most ${PARAMETER_ARN_MAX_LENGTH} including the ARN prefix, so shorten the name`);
+        throw new Error(
+          `${where}: the parameter's ARN would have ${arn.length} characters; SSM allows at most ${PARAMETER_ARN_MAX_LENGTH} including the ARN prefix, so shorten the name`,
+        );
       }
     }
     const tier = resolveSetting(where, "tier", SECURE_STRING_PARAMETER_SETTINGS.tier, props.tier);
@@ -169,6 +175,21 @@ export class SecureStringParameter extends Construct {
     });
   }
 
+  /** The parameter's name: what a function's environment variable holds (`ISecret`). */
+  public get reference(): string {
+    return this.parameterName;
+  }
+
+  /** `parameter "<parameterName>"`, for messages (`ISecret`). */
+  public get displayName(): string {
+    return `parameter "${this.parameterName}"`;
+  }
+
+  /** Bytes the name takes in a function's environment (`ISecret`); 100 when the name is a token. */
+  public get referenceBytes(): number {
+    return Token.isUnresolved(this.parameterName) ? SECRET_REFERENCE_BYTES : Buffer.byteLength(this.parameterName, "utf8");
+  }
+
   /**
    * Lets the grantee read the decrypted value: `ssm:GetParameter` on exactly
    * this parameter, and `kms:Decrypt` on exactly its key, only through SSM
@@ -176,10 +197,11 @@ export class SecureStringParameter extends Construct {
    * `PARAMETER_ARN` encryption context
    * (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html).
    * The grantee is a role, or a function (its execution role gets the
-   * statements). Calling it again for the same grantee (or the function
-   * after its role) adds nothing.
+   * statements). Returns the grant: the read statement, then the decrypt
+   * statement. Calling it again for the same grantee (or the function after
+   * its role) adds nothing and returns the first grant.
    */
-  public grantRead(grantee: IGrantable): readonly PolicyStatement[] {
+  public grantRead(grantee: IGrantable): Grant {
     // A function and its execution role are one grantee: the statements land in the role's policy.
     const principal = grantPrincipalOf(grantee);
     const existing = this.grants.get(principal);
@@ -195,8 +217,8 @@ export class SecureStringParameter extends Construct {
       viaService: `ssm.${this.key.environment.region}.amazonaws.com`,
       encryptionContext: { PARAMETER_ARN: this.parameterArn },
     });
-    const statements = [read, decrypt];
-    this.grants.set(principal, statements);
-    return statements;
+    const grant: Grant = { grantee: principal, statements: [read, ...decrypt.statements] };
+    this.grants.set(principal, grant);
+    return grant;
   }
 }

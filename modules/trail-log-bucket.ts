@@ -12,17 +12,13 @@ import { Construct } from "constructs";
 import { checkPrincipalArns, partitionForRegion, REGION_PATTERN } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import {
-  LOG_FILE_DELETE_ACTIONS,
-  LOG_PROTECTION_CHANGE_ACTIONS,
-  TRAIL_BUCKET_ACL_CHECK_ACTIONS,
-  TRAIL_LOG_WRITE_ACTIONS,
-} from "./private/perms";
+import { LOG_FILE_DELETE_ACTIONS, LOG_PROTECTION_CHANGE_ACTIONS, TRAIL_BUCKET_ACL_CHECK_ACTIONS, TRAIL_LOG_WRITE_ACTIONS } from "./private/perms";
 import { LIFECYCLE_DAYS, isCloudTrailName, s3BucketNameProblem } from "./private/aws-limits";
 import { booleanSetting, choiceSetting, integerSetting, resolveSetting } from "./private/setting";
 
 export { s3BucketNameProblem };
 
+/** Props of {@link TrailLogBucket}. */
 export interface TrailLogBucketProps {
   /**
    * Globally unique bucket name. S3 naming rules
@@ -98,7 +94,9 @@ export interface TrailLogBucketProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** S3 Object Lock of the trail's log bucket: a default retention for every new log object version. */
 export interface ObjectLockOptions {
+  /** `GOVERNANCE` (principals with `s3:BypassGovernanceRetention` may still delete) or `COMPLIANCE` (nobody can delete a locked version before its retention ends). */
   readonly mode: "GOVERNANCE" | "COMPLIANCE";
   /** Default retention of each new object version, in days; limits in `TRAIL_LOG_BUCKET_SETTINGS`. */
   readonly retentionDays: number;
@@ -120,7 +118,12 @@ export const TRAIL_LOG_BUCKET_SETTINGS = {
     doc: "`GOVERNANCE` (principals with `s3:BypassGovernanceRetention` may still delete) or `COMPLIANCE` (nobody can delete a locked version before its retention ends).",
     values: ["GOVERNANCE", "COMPLIANCE"] as const,
   }),
-  objectLockRetentionDays: integerSetting({ ...LIFECYCLE_DAYS, code: "OBJECT_LOCK_RETENTION", doc: "Default retention of each new log object version; at most the bucket's retention.", default: undefined }),
+  objectLockRetentionDays: integerSetting({
+    ...LIFECYCLE_DAYS,
+    code: "OBJECT_LOCK_RETENTION",
+    doc: "Default retention of each new log object version; at most the bucket's retention.",
+    default: undefined,
+  }),
   preventDestroy: booleanSetting({ code: "BUCKET_PREVENT_DESTROY", doc: "Terraform `prevent_destroy` on the bucket: logs are evidence.", default: true }),
 } as const;
 
@@ -163,6 +166,21 @@ export class TrailLogBucket extends Construct {
   constructor(scope: Construct, id: string, props: TrailLogBucketProps) {
     super(scope, id);
     const what = `trail log bucket "${id}"`;
+    const retentionDays = this.checkProps(what, props);
+    this.resource = this.createBucket(what, props);
+    this.publicAccessBlock = this.createPublicAccessBlock();
+    this.ownershipControls = this.createOwnershipControls();
+    this.versioning = this.createVersioning();
+    this.encryption = this.createEncryption(props.key);
+    this.lifecycleConfiguration = this.createLifecycle(retentionDays);
+    if (props.accessLogBucketName !== undefined) this.accessLogging = this.createAccessLogging(props.bucketName, props.accessLogBucketName);
+    if (props.objectLock) this.objectLockConfiguration = this.createObjectLock(props.objectLock);
+    this.policyDocument = this.createPolicyDocument(props);
+    this.bucketPolicy = this.createBucketPolicy();
+  }
+
+  /** Checks the names, the trail ARN, the principals and Object Lock against the retention; returns the retention in days. */
+  private checkProps(what: string, props: TrailLogBucketProps): number {
     const env = props.key.environment;
     const retentionDays = resolveSetting(what, "retentionDays", TRAIL_LOG_BUCKET_SETTINGS.retentionDays, props.retentionDays);
 
@@ -178,10 +196,8 @@ export class TrailLogBucket extends Construct {
       }
     }
     checkTrailArn(what, props.trailArn, env);
-    const breakGlass = [...(props.breakGlassPrincipalArns ?? [])];
-    const managers = [...(props.managerPrincipalArns ?? [])];
-    checkPrincipalArns(`${what}: breakGlassPrincipalArns`, breakGlass);
-    checkPrincipalArns(`${what}: managerPrincipalArns`, managers);
+    checkPrincipalArns(`${what}: breakGlassPrincipalArns`, [...(props.breakGlassPrincipalArns ?? [])]);
+    checkPrincipalArns(`${what}: managerPrincipalArns`, [...(props.managerPrincipalArns ?? [])]);
     if (props.objectLock) {
       resolveSetting(what, "objectLock.retentionDays", TRAIL_LOG_BUCKET_SETTINGS.objectLockRetentionDays, props.objectLock.retentionDays);
       resolveSetting(what, "objectLock.mode", TRAIL_LOG_BUCKET_SETTINGS.objectLockMode, props.objectLock.mode);
@@ -191,10 +207,11 @@ export class TrailLogBucket extends Construct {
         );
       }
     }
+    return retentionDays;
+  }
 
-    const bucketArn = `arn:${env.partition}:s3:::${props.bucketName}`;
-
-    this.resource = new S3Bucket(this, "bucket", {
+  private createBucket(what: string, props: TrailLogBucketProps): S3Bucket {
+    return new S3Bucket(this, "bucket", {
       bucket: props.bucketName,
       // Never delete log objects together with the bucket: emptying an audit bucket must be a deliberate act.
       forceDestroy: false,
@@ -203,42 +220,53 @@ export class TrailLogBucket extends Construct {
       tags: props.tags ? { ...props.tags } : undefined,
       lifecycle: { preventDestroy: resolveSetting(what, "preventDestroy", TRAIL_LOG_BUCKET_SETTINGS.preventDestroy, props.preventDestroy) },
     });
-    const bucket = this.resource.id;
+  }
 
-    this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket,
+  private createPublicAccessBlock(): S3BucketPublicAccessBlock {
+    return new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: this.resource.id,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
+  }
 
-    // ACLs disabled: the bucket owner owns every object, whatever ACL the writer sends
-    // (CloudTrail still sends bucket-owner-full-control, which this setting accepts).
-    this.ownershipControls = new S3BucketOwnershipControls(this, "ownership-controls", {
-      bucket,
+  /**
+   * ACLs disabled: the bucket owner owns every object, whatever ACL the writer sends
+   * (CloudTrail still sends bucket-owner-full-control, which this setting accepts).
+   */
+  private createOwnershipControls(): S3BucketOwnershipControls {
+    return new S3BucketOwnershipControls(this, "ownership-controls", {
+      bucket: this.resource.id,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     });
+  }
 
-    // Versions protect log files from being overwritten or deleted unnoticed.
-    this.versioning = new S3BucketVersioningA(this, "versioning", {
-      bucket,
+  /** Versions protect log files from being overwritten or deleted unnoticed. */
+  private createVersioning(): S3BucketVersioningA {
+    return new S3BucketVersioningA(this, "versioning", {
+      bucket: this.resource.id,
       versioningConfiguration: { status: "Enabled" },
     });
+  }
 
-    // Bucket Keys cut KMS requests (and cost) per object; CloudTrail then needs kms:Decrypt on the key.
-    this.encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket,
+  /** Bucket Keys cut KMS requests (and cost) per object; CloudTrail then needs kms:Decrypt on the key. */
+  private createEncryption(key: EncryptionKey): S3BucketServerSideEncryptionConfigurationA {
+    return new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: this.resource.id,
       rule: [
         {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.key.keyArn },
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.keyArn },
           bucketKeyEnabled: true,
         },
       ],
     });
+  }
 
-    this.lifecycleConfiguration = new S3BucketLifecycleConfiguration(this, "lifecycle", {
-      bucket,
+  private createLifecycle(retentionDays: number): S3BucketLifecycleConfiguration {
+    return new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: this.resource.id,
       rule: [
         {
           id: LIFECYCLE_RULE_ID,
@@ -255,27 +283,34 @@ export class TrailLogBucket extends Construct {
       // Noncurrent-version rules need versioning in place first (provider documentation example).
       dependsOn: [this.versioning],
     });
+  }
 
-    if (props.accessLogBucketName !== undefined) {
-      this.accessLogging = new S3BucketLoggingA(this, "logging", {
-        bucket,
-        targetBucket: props.accessLogBucketName,
-        targetPrefix: `${props.bucketName}/`,
-      });
-    }
+  private createAccessLogging(bucketName: string, accessLogBucketName: string): S3BucketLoggingA {
+    return new S3BucketLoggingA(this, "logging", {
+      bucket: this.resource.id,
+      targetBucket: accessLogBucketName,
+      targetPrefix: `${bucketName}/`,
+    });
+  }
 
-    if (props.objectLock) {
-      this.objectLockConfiguration = new S3BucketObjectLockConfigurationA(this, "object-lock", {
-        bucket,
-        rule: { defaultRetention: { mode: props.objectLock.mode, days: props.objectLock.retentionDays } },
-        dependsOn: [this.versioning],
-      });
-    }
+  private createObjectLock(objectLock: ObjectLockOptions): S3BucketObjectLockConfigurationA {
+    return new S3BucketObjectLockConfigurationA(this, "object-lock", {
+      bucket: this.resource.id,
+      rule: { defaultRetention: { mode: objectLock.mode, days: objectLock.retentionDays } },
+      dependsOn: [this.versioning],
+    });
+  }
 
+  /** The bucket policy: TLS only, only the named trail writes, nobody but break-glass principals deletes log files. */
+  private createPolicyDocument(props: TrailLogBucketProps): PolicyDocument {
+    const env = props.key.environment;
+    const bucketArn = `arn:${env.partition}:s3:::${props.bucketName}`;
+    const breakGlass = [...(props.breakGlassPrincipalArns ?? [])];
+    const managers = [...(props.managerPrincipalArns ?? [])];
     const cloudTrail = { Service: ["cloudtrail.amazonaws.com"] };
     // aws:SourceArn names the one trail allowed to use the bucket (confused-deputy protection).
     const sourceArn = { "aws:SourceArn": props.trailArn };
-    this.policyDocument = new PolicyDocument([
+    return new PolicyDocument([
       denyInsecureTransport(bucketArn),
       new PolicyStatement({
         sid: "AWSCloudTrailAclCheck20150319",
@@ -314,9 +349,11 @@ export class TrailLogBucket extends Construct {
           ]
         : []),
     ]);
+  }
 
-    this.bucketPolicy = new S3BucketPolicy(this, "policy", {
-      bucket,
+  private createBucketPolicy(): S3BucketPolicy {
+    return new S3BucketPolicy(this, "policy", {
+      bucket: this.resource.id,
       policy: this.policyDocument.toJsonString(),
       // With the public access block being written at the same time, S3 may reject the policy write.
       dependsOn: [this.publicAccessBlock],

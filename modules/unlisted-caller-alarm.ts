@@ -113,10 +113,19 @@ export class UnlistedCallerAlarm extends Construct {
     ];
     this.patterns = metrics.map((m) => m.pattern);
     this.filters = metrics.map(
-      (m) => new CloudwatchLogMetricFilter(this, `filter-${m.id}`, { ...filterProps, name: m.name, pattern: m.pattern, metricTransformation: { name: m.metricName, namespace, value: "1" } }),
+      (m) =>
+        new CloudwatchLogMetricFilter(this, `filter-${m.id}`, {
+          ...filterProps,
+          name: m.name,
+          pattern: m.pattern,
+          metricTransformation: { name: m.metricName, namespace, value: "1" },
+        }),
     );
     // FILL(…, 0): a filter with no matching event in the window publishes nothing.
-    const listSum = metrics.slice(1).map((m) => `FILL(${m.id}, 0)`).join(" + ");
+    const listSum = metrics
+      .slice(1)
+      .map((m) => `FILL(${m.id}, 0)`)
+      .join(" + ");
     const metricQuery: CloudwatchMetricAlarmMetricQuery[] = [
       { id: "unlisted", expression: `${listSum} - ${lists.length - 1} * FILL(all, 0)`, label: "Events by unlisted callers", returnData: true },
       ...metrics.map((m) => ({ id: m.id, returnData: false, metric: { namespace, metricName: m.metricName, period: PERIOD_SECONDS, stat: "Sum" } })),
@@ -153,7 +162,9 @@ function principalPattern(what: string, principalArn: string): string {
     );
   }
   if (!IAM_PRINCIPAL_ARN_PATTERN.test(principalArn)) {
-    throw new Error(`${what}: allowedPrincipalArns contains "${principalArn}", which is not an IAM principal ARN; use arn:aws:iam::<account-id>:role/<name>, :user/<name> or :root`);
+    throw new Error(
+      `${what}: allowedPrincipalArns contains "${principalArn}", which is not an IAM principal ARN; use arn:aws:iam::<account-id>:role/<name>, :user/<name> or :root`,
+    );
   }
   const [, partition, , , account, resource] = principalArn.split(":");
   if (resource.startsWith("role/")) {
@@ -189,7 +200,9 @@ function splitPrincipals(what: string, eventClauses: readonly string[], principa
   const measured = eventClauses.map((clause) => Object.entries(measureTokensAs).reduce((text, [token, value]) => text.split(token).join(value), clause));
   const fits = (list: readonly string[]) => pattern(measured, list).length <= FILTER_PATTERN_MAX_LENGTH;
   if (!fits([])) {
-    throw new Error(`${what}: the filter pattern is ${pattern(measured, []).length} characters before any principal, over the CloudWatch Logs limit of ${FILTER_PATTERN_MAX_LENGTH}; shorten the selecting clauses`);
+    throw new Error(
+      `${what}: the filter pattern is ${pattern(measured, []).length} characters before any principal, over the CloudWatch Logs limit of ${FILTER_PATTERN_MAX_LENGTH}; shorten the selecting clauses`,
+    );
   }
   const lists: string[][] = [[]];
   for (const principal of principals) {

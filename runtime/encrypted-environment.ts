@@ -151,7 +151,11 @@ function decryptVariable(variable: string, functionName: string): Promise<string
   if (ciphertext === undefined || ciphertext.trim() === "") {
     const state = ciphertext === undefined ? "not set" : "empty";
     return Promise.reject(
-      localError(variable, "MissingVariable", `the variable is listed as encrypted (${ENCRYPTED_VARIABLES_ENV} or options.names) but is ${state}; set it to the output of ${ENCRYPT_COMMAND}`),
+      localError(
+        variable,
+        "MissingVariable",
+        `the variable is listed as encrypted (${ENCRYPTED_VARIABLES_ENV} or options.names) but is ${state}; set it to the output of ${ENCRYPT_COMMAND}`,
+      ),
     );
   }
   const value = ciphertext.trim();

@@ -112,7 +112,10 @@ export function sanitizeAwsMessage(error: unknown, ...secrets: Array<string | un
   for (const secret of secrets) {
     if (secret && secret.length >= 8) message = message.split(secret).join("[redacted]");
   }
-  message = message.replace(/[A-Za-z0-9+/]{64,}={0,2}/g, "[redacted]").replace(/\s+/g, " ").trim();
+  message = message
+    .replace(/[A-Za-z0-9+/]{64,}={0,2}/g, "[redacted]")
+    .replace(/\s+/g, " ")
+    .trim();
   if (message === "" || message === "UnknownError" || message === awsErrorName(error)) return undefined;
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }

@@ -150,7 +150,15 @@ export async function getParameter(name: string, options: GetParameterOptions = 
     } catch (error) {
       throw fetchError("ssm", operation, name, error);
     }
-    throw new RuntimeSecretError({ subject: `cannot read parameter "${name}"`, code: "EmptyValue", fromAws: false, hint: "SSM returned no value", service: "ssm", operation, secretId: name });
+    throw new RuntimeSecretError({
+      subject: `cannot read parameter "${name}"`,
+      code: "EmptyValue",
+      fromAws: false,
+      hint: "SSM returned no value",
+      service: "ssm",
+      operation,
+      secretId: name,
+    });
   });
   return transform(value, options, "ssm", name);
 }

@@ -18,15 +18,22 @@ export interface AccountStackSettings {
  * `assumeRole: false` leaves out the account's `assumeRole` (the bootstrap
  * stack creates that role, so it runs with the caller's own credentials).
  */
-export function addAccountProvider(stack: TerraformStack, settings: AccountStackSettings, region: string, alias?: string, options: { readonly assumeRole?: boolean } = {}): AwsProvider {
+export function addAccountProvider(
+  stack: TerraformStack,
+  settings: AccountStackSettings,
+  region: string,
+  alias?: string,
+  options: { readonly assumeRole?: boolean } = {},
+): AwsProvider {
   const { config, account } = settings;
   return new AwsProvider(stack, providerConstructId(alias), {
     alias,
     region,
     allowedAccountIds: [account.accountId],
-    assumeRole: account.assumeRole && options.assumeRole !== false
-      ? [{ roleArn: account.assumeRole.roleArn, sessionName: account.assumeRole.sessionName, externalId: account.assumeRole.externalId }]
-      : undefined,
+    assumeRole:
+      account.assumeRole && options.assumeRole !== false
+        ? [{ roleArn: account.assumeRole.roleArn, sessionName: account.assumeRole.sessionName, externalId: account.assumeRole.externalId }]
+        : undefined,
     defaultTags: [{ tags: { ...config.defaultTags, ...account.tags } }],
     ...(config.emulator ? emulatorSettings(config.emulator, account) : {}),
   });

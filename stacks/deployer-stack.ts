@@ -4,7 +4,8 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AccountConfig, AppConfig, DeployerConfig } from "../config/app-config";
-import { DeployerPolicy, PolicyDocument, PolicyStatement, formatArn, partitionForRegion, suppressRule } from "../modules";
+import { DeployerPolicy, PolicyDocument, PolicyStatement, suppressRule } from "../modules";
+import { formatArn, partitionForRegion } from "../modules/aws-environment";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { DEPLOYER_STACK_IDS, deployerPolicyAttachmentId, deployerStackName } from "./construct-ids";
 
@@ -84,9 +85,7 @@ export class DeployerStack extends TerraformStack {
       description: `Deploys the stacks of ${config.project} in account ${account.name} (generated least-privilege policy)`,
       assumeRolePolicy: JSON.stringify(trustDocument(deployer).toJSON()),
     });
-    this.policy.policies.forEach(
-      (policy, i) => new IamRolePolicyAttachment(this, deployerPolicyAttachmentId(i), { role: this.role.name, policyArn: policy.arn }),
-    );
+    this.policy.policies.forEach((policy, i) => new IamRolePolicyAttachment(this, deployerPolicyAttachmentId(i), { role: this.role.name, policyArn: policy.arn }));
 
     new TerraformOutput(this, DEPLOYER_STACK_IDS.deployerRoleArnOutput, { value: this.role.arn, description: "Role the pipeline assumes to deploy" });
     new TerraformOutput(this, DEPLOYER_STACK_IDS.deployerPolicyArnsOutput, { value: this.policy.policyArns, description: "Managed policies of the deploy role" });

@@ -4,7 +4,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { AccessCheckError, AccessExpectation, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess, writeAccessReports } from "../access";
 import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE } from "../config/app-config";
-import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument, deployerPolicyDocument, stackView, writeComplianceReports } from "../modules";
+import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument } from "../modules";
+import { stackView } from "../modules/compliance/stack-view";
+import { deployerPolicyDocument } from "../modules/deployer-policy-document";
 import { AuditStack } from "./audit-stack";
 import { auditStackName, deployerStackName, stackName } from "./construct-ids";
 import { DeployerStack } from "./deployer-stack";
@@ -51,7 +53,7 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
         region,
         stackDirectory: stackDirectory(stackName(account, region)),
         trailLogGroupName: audit.trail.logGroupName,
-        alarmTopicArn: audit.trail.alarmTopic.topicArn,
+        alarmTopicArn: audit.trail.alarmTopicArn,
       });
       stack.addDependency(audit);
       return stack;
@@ -193,7 +195,7 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
     const stacks = stackList.map((stack) => stack.node.id);
     app.synth();
-    writeComplianceReports(staging, checker);
+    checker.writeReports(staging);
     const policies = deployerPolicies(config, accountStacks, deployerStacks);
     writeDeployerPolicies(staging, policies);
     const access = await checkAccess(
@@ -220,7 +222,7 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     // The reports are written on every synth; a failed one updates only them, never the stacks.
     if (checker) {
       fs.mkdirSync(finalOutdir, { recursive: true });
-      writeComplianceReports(finalOutdir, checker);
+      checker.writeReports(finalOutdir);
     }
     throw error;
   } finally {

@@ -1,7 +1,8 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { stackEnvironment } from "../config/app-config";
-import { EncryptedFunction, EncryptionKey, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter, formatArn } from "../modules";
+import { EncryptedFunction, EncryptionKey, ISecret, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter } from "../modules";
+import { formatArn } from "../modules/aws-environment";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { AUDIT_PROVIDER_ALIAS, WORKLOAD_STACK_IDS, functionConstructId, functionOutputIds, secretConstructId, stackName } from "./construct-ids";
 import { deployedRoleBoundaryArn } from "./deployer-stack";
@@ -26,14 +27,21 @@ export class WorkloadStack extends TerraformStack {
   public readonly keyUseAlarms: KeyUseAlarms;
 
   constructor(scope: Construct, props: WorkloadStackProps) {
-    const { config, account, region } = props;
+    const { account, region } = props;
     const name = stackName(account, region);
     super(scope, name);
     addAccountProvider(this, props, region);
     const auditRegion = addAccountProvider(this, props, account.audit.homeRegion, AUDIT_PROVIDER_ALIAS);
     addBackend(this, props);
+    this.key = this.createKey(props);
+    const secrets = this.createSecrets(props);
+    this.functions = this.createFunctions(props, secrets);
+    this.keyUseAlarms = this.createKeyUseAlarms(props, auditRegion);
+    this.addOutputs();
+  }
 
-    this.key = new EncryptionKey(this, WORKLOAD_STACK_IDS.key, {
+  private createKey({ config, account, region }: WorkloadStackProps): EncryptionKey {
+    return new EncryptionKey(this, WORKLOAD_STACK_IDS.key, {
       accountId: account.accountId,
       region,
       aliases: config.key.aliases,
@@ -47,12 +55,11 @@ export class WorkloadStack extends TerraformStack {
       helperEncrypterArns: account.helperEncrypterArns,
       allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     });
-    const env = this.key.environment;
-    // One IAM path per stack for its execution roles, so that they are easy to tell apart in IAM.
-    const rolePath = `/${config.project}/${region}/`;
+  }
 
-    // Each stack has its own copy of every secret of its account, encrypted with its own key.
-    const secrets = new Map<string, SecretsManagerSecret | SecureStringParameter>();
+  /** Each stack has its own copy of every secret of its account, encrypted with its own key; by secret name. */
+  private createSecrets({ config, account }: WorkloadStackProps): Map<string, ISecret> {
+    const secrets = new Map<string, ISecret>();
     for (const secret of config.secrets.filter((s) => s.accounts.includes(account.name))) {
       const id = secretConstructId(secret.name);
       secrets.set(
@@ -74,8 +81,15 @@ export class WorkloadStack extends TerraformStack {
             }),
       );
     }
+    return secrets;
+  }
 
-    this.functions = config.functions
+  /** Every function of the config that targets this stack's account. */
+  private createFunctions({ config, account, region }: WorkloadStackProps, secrets: ReadonlyMap<string, ISecret>): EncryptedFunction[] {
+    const env = this.key.environment;
+    // One IAM path per stack for its execution roles, so that they are easy to tell apart in IAM.
+    const rolePath = `/${config.project}/${region}/`;
+    return config.functions
       .filter((fn) => fn.accounts.includes(account.name))
       .map(
         (fn) =>
@@ -96,19 +110,24 @@ export class WorkloadStack extends TerraformStack {
               ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
               : deployedRoleBoundaryArn(config, account),
             secrets: Object.fromEntries(Object.entries(fn.secrets).map(([variable, secretName]) => [variable, secrets.get(secretName)!])),
-            encryptedEnvironment: Object.fromEntries(Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, perStack[name]])),
+            encryptedEnvironment: Object.fromEntries(Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, perStack[this.node.id]])),
           }),
       );
+  }
 
-    this.keyUseAlarms = new KeyUseAlarms(this, WORKLOAD_STACK_IDS.keyUseAlarms, {
+  /** Alarms on this key's use, next to the account's trail log group in the audit home region (through `auditRegion`). */
+  private createKeyUseAlarms({ account, trailLogGroupName, alarmTopicArn }: WorkloadStackProps, auditRegion: TerraformProvider): KeyUseAlarms {
+    return new KeyUseAlarms(this, WORKLOAD_STACK_IDS.keyUseAlarms, {
       key: this.key,
       provider: auditRegion,
-      trailLogGroupName: props.trailLogGroupName,
-      alarmTopicArn: props.alarmTopicArn,
+      trailLogGroupName,
+      alarmTopicArn,
       // Every principal exactly: a path would also admit any role someone creates under it later.
       allowedPrincipalArns: [...this.functions.map((fn) => fn.role.principalArn), ...account.keyUserArns, ...account.deployerArns],
     });
+  }
 
+  private addOutputs(): void {
     new TerraformOutput(this, WORKLOAD_STACK_IDS.keyArnOutput, { value: this.key.keyArn, description: "ARN of the workload key" });
     new TerraformOutput(this, WORKLOAD_STACK_IDS.keyAliasesOutput, { value: this.key.aliasNames, description: "Aliases of the workload key" });
     for (const fn of this.functions) {

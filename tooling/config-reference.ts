@@ -78,7 +78,9 @@ function limitsOf(setting: Setting): string {
       // The hint the validator gives with a refused value, as a sentence: "Use ...".
       return `${setting.hint.charAt(0).toUpperCase()}${setting.hint.slice(1)}.`;
     case "integer":
-      return setting.allowed ? `One of ${setting.allowed.join(", ")}${setting.unit ? ` ${setting.unit}` : ""}.` : `${setting.min}–${setting.max}${setting.unit ? ` ${setting.unit}` : ""}.`;
+      return setting.allowed
+        ? `One of ${setting.allowed.join(", ")}${setting.unit ? ` ${setting.unit}` : ""}.`
+        : `${setting.min}–${setting.max}${setting.unit ? ` ${setting.unit}` : ""}.`;
     case "choice":
       return setting.values.length > 3 ? `One of ${setting.values.map((v) => code(v)).join(", ")}.` : "";
     case "boolean":
@@ -95,6 +97,8 @@ function link(spec: ObjectSpec): string {
   const section = SECTIONS.find((s) => s.spec === spec);
   if (spec === SPEC.BACKEND) return "[Backend: local](#backend-local), [Backend: s3](#backend-s3)";
   if (!section) return "below";
-  return `[${section.heading}](#${section.heading.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")})`;
+  return `[${section.heading}](#${section.heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, "")
+    .replace(/ /g, "-")})`;
 }
-

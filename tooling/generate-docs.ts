@@ -210,7 +210,8 @@ function exportedClasses(file: ts.SourceFile, checker: ts.TypeChecker, seen = ne
     if (ts.isExportDeclaration(statement) && statement.moduleSpecifier) {
       const target = checker.getSymbolAtLocation(statement.moduleSpecifier)?.declarations?.find(ts.isSourceFile);
       if (!target) continue;
-      const named = statement.exportClause && ts.isNamedExports(statement.exportClause) ? new Set(statement.exportClause.elements.map((e) => (e.propertyName ?? e.name).text)) : undefined;
+      const named =
+        statement.exportClause && ts.isNamedExports(statement.exportClause) ? new Set(statement.exportClause.elements.map((e) => (e.propertyName ?? e.name).text)) : undefined;
       classes.push(...exportedClasses(target, checker, seen).filter((c) => !named || named.has(c.name?.text ?? "")));
     } else if (ts.isClassDeclaration(statement) && statement.name && ts.getCombinedModifierFlags(statement) & ts.ModifierFlags.Export) {
       classes.push(statement);

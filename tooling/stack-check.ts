@@ -594,7 +594,8 @@ function dropHarnessDiagnostics(diags: readonly TerraformDiagnostic[]): Terrafor
   return diags.filter((d) => !(d.severity === "warning" && d.range?.filename === OVERRIDE_FILE_NAME));
 }
 
-const NETWORK_PATTERN = /dial tcp|no such host|request send failed|i\/o timeout|connection refused|network is unreachable|Failed to query available provider packages|could not connect to registry/i;
+const NETWORK_PATTERN =
+  /dial tcp|no such host|request send failed|i\/o timeout|connection refused|network is unreachable|Failed to query available provider packages|could not connect to registry/i;
 
 function commandError(stack: string, dir: string, command: string[], result: RunResult, diagnostics: readonly TerraformDiagnostic[]): TerraformCheckError {
   const lines = [

@@ -73,7 +73,12 @@ describe("the policy engine", () => {
   async function decide(functionName: string, keyPolicyStatements: unknown[]) {
     const result = await runSimulation(
       {
-        request: { principal: role, action: "kms:Decrypt", resource: { resource: keyArn, accountId: "111111111111" }, contextVariables: { "kms:EncryptionContext:LambdaFunctionName": functionName } },
+        request: {
+          principal: role,
+          action: "kms:Decrypt",
+          resource: { resource: keyArn, accountId: "111111111111" },
+          contextVariables: { "kms:EncryptionContext:LambdaFunctionName": functionName },
+        },
         identityPolicies: [identity],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
@@ -191,7 +196,8 @@ describe("the check fails when a limit is gone", () => {
   test("without the deployer's CloudWatch Logs statement, creating the encrypted log groups fails", async () => {
     const failures = await failuresOf(changed((keyPolicy) => (keyPolicy.Statement = keyPolicy.Statement.filter((s) => s.Sid !== "DeployPipelineCreatesEncryptedLogGroups"))));
     expect(failures.length).toBeGreaterThan(0);
-    for (const f of failures) expect(f).toMatch(/creates the encrypted log group .* expected Allowed, got ImplicitlyDenied .* fix: keep the DeployPipelineCreatesEncryptedLogGroups/);
+    for (const f of failures)
+      expect(f).toMatch(/creates the encrypted log group .* expected Allowed, got ImplicitlyDenied .* fix: keep the DeployPipelineCreatesEncryptedLogGroups/);
   });
 
   test("one changed encryption-context value breaks exactly the request that needs it", async () => {
@@ -244,9 +250,16 @@ describe("your own expectations", () => {
     await expect(
       synthesizeApp(config, outdir, {
         accessExpectations: (model) =>
-          model.functions.map((fn) => ({ description: `${fn.name} reads everything`, expect: "Allowed" as const, fix: "none", request: { principal: fn.roleArn, action: "s3:GetObject", resource: "arn:aws:s3:::any-bucket/x" } })),
+          model.functions.map((fn) => ({
+            description: `${fn.name} reads everything`,
+            expect: "Allowed" as const,
+            fix: "none",
+            request: { principal: fn.roleArn, action: "s3:GetObject", resource: "arn:aws:s3:::any-bucket/x" },
+          })),
       }),
-    ).rejects.toThrow(/\[staging-eu-west-1\] orders-api reads everything: arn:aws:iam::111111111111:role\/payments\/eu-west-1\/orders-api-eu-west-1 s3:GetObject .*expected Allowed, got ImplicitlyDenied \(no statement allows it/);
+    ).rejects.toThrow(
+      /\[staging-eu-west-1\] orders-api reads everything: arn:aws:iam::111111111111:role\/payments\/eu-west-1\/orders-api-eu-west-1 s3:GetObject .*expected Allowed, got ImplicitlyDenied \(no statement allows it/,
+    );
   });
 });
 
@@ -287,7 +300,12 @@ test("a role of the stack is evaluated with its own identity policies, a boundar
   const role = model.roles.find((r) => r.name === "orders-api-us-east-1")!;
   expect(role.identityPolicies.map((p) => p.name)).toEqual(["aws_iam_role_policy.orders-api_role_policy_67632F8A"]);
   const own = expectedAccess(model, PRODUCTION).find((e) => e.description.startsWith("orders-api's role decrypts its environment"))!;
-  const bounded = { ...model, roles: model.roles.map((r) => (r === role ? { ...r, boundary: { name: "boundary", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] } } } : r)) };
+  const bounded = {
+    ...model,
+    roles: model.roles.map((r) =>
+      r === role ? { ...r, boundary: { name: "boundary", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] } } } : r,
+    ),
+  };
   expect((await evaluate(model, own)).decision).toBe("Allowed");
   expect((await evaluate(bounded, own)).decision).toBe("ImplicitlyDenied");
 });
@@ -296,7 +314,12 @@ describe("policies the model reads", () => {
   test("a role policy from an aws_iam_policy_document data source is read as the compliance rules read it, references resolved", async () => {
     const json = stackJson(STACK) as { resource: Record<string, Record<string, Record<string, unknown>>>; data?: unknown };
     const [name, rolePolicy] = Object.entries(json.resource.aws_iam_role_policy).find(([n]) => n.startsWith("orders-api"))!;
-    const statements = JSON.parse(rolePolicy.policy as string).Statement as { Sid: string; Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string>> }[];
+    const statements = JSON.parse(rolePolicy.policy as string).Statement as {
+      Sid: string;
+      Action: string[];
+      Resource: string[];
+      Condition?: Record<string, Record<string, string>>;
+    }[];
     json.data = {
       aws_iam_policy_document: {
         orders: {

@@ -164,7 +164,10 @@ describe("npm run diff / deploy / destroy against the emulator, without registry
     // Deploy the one resource the refusal needs, the audit key, with plain Terraform in the stack folder.
     const stack = JSON.parse(fs.readFileSync(path.join(auditFolder(), "cdk.tf.json"), "utf8"));
     const keyAddress = `aws_kms_key.${Object.keys(stack.resource.aws_kms_key)[0]}`;
-    for (const args of [["init", "-input=false"], ["apply", "-input=false", "-auto-approve", `-target=${keyAddress}`]]) {
+    for (const args of [
+      ["init", "-input=false"],
+      ["apply", "-input=false", "-auto-approve", `-target=${keyAddress}`],
+    ]) {
       const terraform = spawnSync("terraform", args, {
         cwd: auditFolder(),
         env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: path.join(tmp, "empty.tfrc") },
@@ -174,7 +177,11 @@ describe("npm run diff / deploy / destroy against the emulator, without registry
       expect({ args, status: terraform.status, output: terraform.status === 0 ? "" : `${terraform.stdout}${terraform.stderr}` }).toEqual({ args, status: 0, output: "" });
     }
 
-    const destroy = run(process.execPath, [CDKTF_RUN, "destroy", "production-audit", "--ignore-missing-stack-dependencies", "--auto-approve", ...APP, "--output", outdir()], production);
+    const destroy = run(
+      process.execPath,
+      [CDKTF_RUN, "destroy", "production-audit", "--ignore-missing-stack-dependencies", "--auto-approve", ...APP, "--output", outdir()],
+      production,
+    );
     expect(destroy.status).toBe(1);
     // What the cdktf CLI itself ends with. Whether its log above shows Terraform's reason is a race in
     // the CLI (its pseudo-terminal closes before Terraform's last lines are read; the bug report and its
@@ -189,7 +196,11 @@ describe("npm run diff / deploy / destroy against the emulator, without registry
 
   test("npm run deploy stops with the TF_VAR_ to set when a seeded secret has no value, instead of waiting at Terraform's prompt", () => {
     const production = emulatorConfig({ production: ["eu-west-1"] }, "emulator-production.json");
-    const deploy = run(process.execPath, [CDKTF_RUN, "deploy", "production-eu-west-1", "--ignore-missing-stack-dependencies", "--auto-approve", ...APP, "--output", outdir()], production);
+    const deploy = run(
+      process.execPath,
+      [CDKTF_RUN, "deploy", "production-eu-west-1", "--ignore-missing-stack-dependencies", "--auto-approve", ...APP, "--output", outdir()],
+      production,
+    );
     expect(deploy.status).toBe(1);
     expect(deploy.output).toContain("terraform apply failed in stack production-eu-west-1 (exit code 1).");
     expect(deploy.output).toContain('The root module input variable "secret_payments_orders_api_db_password_value" is not set');

@@ -37,14 +37,16 @@ test.each([
     "LAMBDA-001",
     "raw-function",
     (stack: TerraformStack) =>
-      new LambdaFunction(stack, "raw-function", { functionName: "raw", role: "arn:aws:iam::111111111111:role/raw", handler: "index.handler", runtime: "nodejs22.x", filename: "x.zip", environment: { variables: { MODE: "raw" } } }),
+      new LambdaFunction(stack, "raw-function", {
+        functionName: "raw",
+        role: "arn:aws:iam::111111111111:role/raw",
+        handler: "index.handler",
+        runtime: "nodejs22.x",
+        filename: "x.zip",
+        environment: { variables: { MODE: "raw" } },
+      }),
   ],
-  [
-    "a raw KmsKey without rotation",
-    "KMS-001",
-    "raw-key",
-    (stack: TerraformStack) => new KmsKey(stack, "raw-key", { description: "no rotation" }),
-  ],
+  ["a raw KmsKey without rotation", "KMS-001", "raw-key", (stack: TerraformStack) => new KmsKey(stack, "raw-key", { description: "no rotation" })],
 ])("fails when a stack gets %s: the rule, the path and the fix; the stacks stay unwritten, the reports are written", async (_what, ruleId, id, add) => {
   const outdir = path.join(tmp, ruleId);
   let message = "";

@@ -37,7 +37,7 @@ const NO_SDK_NODE_WARNING = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 
 const CONSUMER_APP = `import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";
-import { EncryptedFunction, EncryptionKey, IEncryptionKey, SecretsManagerSecret } from "${PACKAGE.name}";
+import { EncryptedFunction, EncryptionKey, Grant, IEncryptionKey, SecretsManagerSecret } from "${PACKAGE.name}";
 
 const app = new App({ outdir: process.argv[2] });
 const stack = new TerraformStack(app, "consumer");
@@ -56,7 +56,7 @@ const fn: EncryptedFunction = new EncryptedFunction(stack, "fn", {
 });
 // The function is grantable: its execution role gets the read and decrypt statements.
 const secret = new SecretsManagerSecret(stack, "db-password", { secretName: "consumer/db-password", key });
-secret.grantRead(fn);
+const grant: Grant = secret.grantRead(fn);
 // A key created elsewhere: its policy is not managed here.
 const shared: IEncryptionKey = EncryptionKey.fromKeyArn(stack, "shared-key", "${SHARED_KEY_ARN}");
 new EncryptedFunction(stack, "reporter", {
@@ -66,6 +66,7 @@ new EncryptedFunction(stack, "reporter", {
   environment: { MODE: "report" },
 });
 console.log(fn.node.path);
+console.log(grant.statements.map((statement) => statement.sid).join(","));
 console.log(shared.requiredKeyPolicyStatements.map((statement) => statement.sid).join(","));
 app.synth();
 `;
@@ -298,17 +299,31 @@ describe("the packed package", () => {
     }
   });
 
-  test("the tarball holds only the library, the runtime, the encrypt command, the license and the package metadata, and everything they load", () => {
+  test("the tarball holds only the library, the runtime, the encrypt command, the config schema, the docs, the license and the package metadata, and everything they load", () => {
     // No bundled node_modules: the peers and dependencies come from the consumer's install.
     expect(tarEntries.filter((entry) => entry.includes("node_modules"))).toEqual([]);
     const files: string[] = packed.files.map((f) => f.path);
     expect(tarEntries.map((entry) => entry.replace(/^package\//, "")).sort()).toEqual([...files].sort());
     expect(files).toEqual(
-      expect.arrayContaining(["dist/modules/index.js", "dist/modules/index.d.ts", "dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/bin/encrypt-value.js", "LICENSE", "package.json"]),
+      expect.arrayContaining([
+        "dist/modules/index.js",
+        "dist/modules/index.d.ts",
+        "dist/runtime/index.js",
+        "dist/runtime/index.d.ts",
+        "dist/bin/encrypt-value.js",
+        "config/config.schema.json",
+        "docs/configuration.md",
+        "LICENSE",
+        "package.json",
+      ]),
     );
-    for (const file of files) expect(file).toMatch(/^(dist\/modules\/|dist\/runtime\/|dist\/bin\/encrypt-value\.js$|package\.json$|README\.md$|LICENSE$)/);
+    for (const file of files)
+      expect(file).toMatch(
+        /^(dist\/modules\/|dist\/runtime\/|dist\/bin\/encrypt-value\.js$|config\/config\.schema\.json$|docs\/[a-z0-9-]+\.md$|package\.json$|README\.md$|LICENSE$)/,
+      );
     // The access check's policy engine (AGPL-3.0) is a development dependency: no packed file names it.
-    for (const file of files.filter((f) => f.endsWith(".js"))) expect({ file, simulator: fs.readFileSync(path.join(pkgDir, file), "utf8").includes("@cloud-copilot") }).toEqual({ file, simulator: false });
+    for (const file of files.filter((f) => f.endsWith(".js")))
+      expect({ file, simulator: fs.readFileSync(path.join(pkgDir, file), "utf8").includes("@cloud-copilot") }).toEqual({ file, simulator: false });
 
     const builtins = new Set(builtinModules);
     // The construct library needs only the peers; the runtime (it runs in Lambda) and the encrypt command only the SDK clients.
@@ -351,7 +366,14 @@ describe("the packed package", () => {
     expect(license).toBe(fs.readFileSync(path.join(REPO, "LICENSE"), "utf8"));
     expect(license).toMatch(/^\s+Apache License\n\s+Version 2\.0, January 2004\n\s+http:\/\/www\.apache\.org\/licenses\/\n/);
     // All nine sections and the appendix, not an abbreviated notice.
-    for (const heading of ["1. Definitions.", "2. Grant of Copyright License.", "3. Grant of Patent License.", "9. Accepting Warranty or Additional Liability.", "END OF TERMS AND CONDITIONS", "APPENDIX: How to apply the Apache License to your work."]) {
+    for (const heading of [
+      "1. Definitions.",
+      "2. Grant of Copyright License.",
+      "3. Grant of Patent License.",
+      "9. Accepting Warranty or Additional Liability.",
+      "END OF TERMS AND CONDITIONS",
+      "APPENDIX: How to apply the Apache License to your work.",
+    ]) {
       expect(license).toContain(heading);
     }
   });
@@ -368,8 +390,8 @@ describe("a consumer cdktf app", () => {
     const run = node([path.join(consumer, "out-node16", "app.js"), outdir]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    // The function's path, then the statements the imported key's owner must add.
-    expect(run.stdout.trim().split("\n")).toEqual(["consumer/fn", "CloudWatchLogsEncryptsLogGroups"]);
+    // The function's path, the statements of the secret's grant, then the statements the imported key's owner must add.
+    expect(run.stdout.trim().split("\n")).toEqual(["consumer/fn", "ReadSecretDbPassword,DecryptSecretDbPassword", "CloudWatchLogsEncryptsLogGroups"]);
     expectKeyAndFunction(outdir);
   });
 
@@ -485,8 +507,34 @@ describe("a consumer cdktf app", () => {
       expect(deep.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
     }
 
-    const root = node(["-e", `const m = require("${PACKAGE.name}"); console.log(typeof m.EncryptionKey, typeof m.EncryptedFunction, require("${PACKAGE.name}/package.json").name)`]);
+    const root = node([
+      "-e",
+      `const m = require("${PACKAGE.name}"); console.log(typeof m.EncryptionKey, typeof m.EncryptedFunction, require("${PACKAGE.name}/package.json").name)`,
+    ]);
     expect(root.stderr).toBe("");
     expect(root.stdout.trim()).toBe(`function function ${PACKAGE.name}`);
+  });
+
+  test("the package root exports the constructs, the policy classes and the compliance entry points, and no helper", () => {
+    // The values of the public API (etc/cdktf-lambda-kms.api.md lists its types too); helpers such as
+    // formatArn, KEY_ADMIN_ACTIONS or createDeterministicZip are imported by deep path inside the repository only.
+    const root = node(["-e", `console.log(JSON.stringify(Object.keys(require("${PACKAGE.name}")).sort()))`]);
+    expect(root.stderr).toBe("");
+    expect(JSON.parse(root.stdout)).toEqual([
+      "AuditTrail",
+      "ComplianceChecker",
+      "DEFAULT_RULES",
+      "DeployerPolicy",
+      "EncryptedFunction",
+      "EncryptionKey",
+      "KeyUseAlarms",
+      "LambdaExecutionRole",
+      "LogMetricAlarm",
+      "PolicyDocument",
+      "PolicyStatement",
+      "SecretsManagerSecret",
+      "SecureStringParameter",
+      "suppressRule",
+    ]);
   });
 });

@@ -56,7 +56,9 @@ test("validates and plans every stack without AWS credentials, with a placeholde
   const run = preview([]);
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
-  expect(run.stdout).toContain(`preview of 2 stacks from ${configFile}: terraform init, validate and plan without AWS credentials, from an empty state; providers from the mirror ${resolveProviderMirror()}`);
+  expect(run.stdout).toContain(
+    `preview of 2 stacks from ${configFile}: terraform init, validate and plan without AWS credentials, from an empty state; providers from the mirror ${resolveProviderMirror()}`,
+  );
   for (const stack of ["staging-audit", "staging-eu-west-1"]) {
     expect(run.stdout).toMatch(new RegExp(`✓ ${stack}\\s+valid · plan: [1-9]\\d* to add, 0 to change, 0 to destroy`));
   }

@@ -72,7 +72,11 @@ test.each([
 
 test("the library and the app import nothing from cdktf that the rewrite does not cover", () => {
   const walk = (entry: string): string[] =>
-    fs.statSync(path.join(root, entry)).isDirectory() ? fs.readdirSync(path.join(root, entry)).flatMap((name) => walk(path.join(entry, name))) : entry.endsWith(".ts") ? [entry] : [];
+    fs.statSync(path.join(root, entry)).isDirectory()
+      ? fs.readdirSync(path.join(root, entry)).flatMap((name) => walk(path.join(entry, name)))
+      : entry.endsWith(".ts")
+        ? [entry]
+        : [];
   const files = ["main.ts", "modules", "stacks", "config"].flatMap(walk);
   const results = files.map((file) => ({ file, ...rewriteImports(file, fs.readFileSync(path.join(root, file), "utf8")) }));
   expect(results.flatMap((r) => r.problems.map((p) => `${r.file}:${p.line} ${p.specifier}`))).toEqual([]);

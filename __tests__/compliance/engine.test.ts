@@ -5,15 +5,10 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, Aspects, Lazy, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
-import {
-  ComplianceChecker,
-  ComplianceRule,
-  formatFindings,
-  stackView,
-  suppressionFor,
-  suppressRule,
-  writeComplianceReports,
-} from "../../modules/compliance";
+import { ComplianceChecker, ComplianceRule, suppressRule } from "../../modules/compliance";
+import { formatFindings, writeComplianceReports } from "../../modules/compliance/report";
+import { stackView } from "../../modules/compliance/stack-view";
+import { suppressionFor } from "../../modules/compliance/suppress";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "compliance-engine-test-"));
 afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));

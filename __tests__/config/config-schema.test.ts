@@ -56,31 +56,55 @@ describe("the shipped configurations", () => {
 });
 
 const VALID: readonly [string, (d: Doc) => void][] = [
-  ["no optional section at all", (d) => {
-    for (const field of ["defaultTags", "backend", "key", "secrets", "functions"]) delete d[field];
-    d.accounts = [{ name: "dev", accountId: "333333333333", regions: ["eu-central-1"] }];
-  }],
-  ["an S3 backend with every field", (d) => {
-    d.backend = { type: "s3", bucket: "acme-tf-state", region: "eu-west-1", keyPrefix: "lambda", useLockfile: false, dynamodbTable: "locks", kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab", roleArn: "arn:aws:iam::111111111111:role/state" };
-  }],
-  ["Object Lock, access-log bucket, break-glass roles and every alarm setting", (d) => {
-    d.accounts[0].audit = {
-      objectLock: { mode: "COMPLIANCE", retentionDays: 90 },
-      accessLogBucketName: "acme-access-logs",
-      breakGlassRoleArns: ["arn:aws:iam::111111111111:role/break-glass"],
-      cisAlarms: false,
-      alarmEmails: ["a@example.com"],
-      logRetentionDays: 3653,
-      readWriteType: "All",
-      excludeManagementEventSources: ["rdsdata.amazonaws.com"],
-    };
-  }],
-  ["function limits at their edges", (d) => {
-    Object.assign(d.functions[0], { memorySize: 10240, timeout: 900, runtime: "python3.13", architecture: "x86_64", logRetentionDays: 0 });
-  }],
-  ["an emulator", (d) => {
-    d.emulator = { endpoint: "http://127.0.0.1:5000", credentials: "environment" };
-  }],
+  [
+    "no optional section at all",
+    (d) => {
+      for (const field of ["defaultTags", "backend", "key", "secrets", "functions"]) delete d[field];
+      d.accounts = [{ name: "dev", accountId: "333333333333", regions: ["eu-central-1"] }];
+    },
+  ],
+  [
+    "an S3 backend with every field",
+    (d) => {
+      d.backend = {
+        type: "s3",
+        bucket: "acme-tf-state",
+        region: "eu-west-1",
+        keyPrefix: "lambda",
+        useLockfile: false,
+        dynamodbTable: "locks",
+        kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        roleArn: "arn:aws:iam::111111111111:role/state",
+      };
+    },
+  ],
+  [
+    "Object Lock, access-log bucket, break-glass roles and every alarm setting",
+    (d) => {
+      d.accounts[0].audit = {
+        objectLock: { mode: "COMPLIANCE", retentionDays: 90 },
+        accessLogBucketName: "acme-access-logs",
+        breakGlassRoleArns: ["arn:aws:iam::111111111111:role/break-glass"],
+        cisAlarms: false,
+        alarmEmails: ["a@example.com"],
+        logRetentionDays: 3653,
+        readWriteType: "All",
+        excludeManagementEventSources: ["rdsdata.amazonaws.com"],
+      };
+    },
+  ],
+  [
+    "function limits at their edges",
+    (d) => {
+      Object.assign(d.functions[0], { memorySize: 10240, timeout: 900, runtime: "python3.13", architecture: "x86_64", logRetentionDays: 0 });
+    },
+  ],
+  [
+    "an emulator",
+    (d) => {
+      d.emulator = { endpoint: "http://127.0.0.1:5000", credentials: "environment" };
+    },
+  ],
 ];
 
 describe("a configuration the validator accepts, the schema accepts", () => {

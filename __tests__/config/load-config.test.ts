@@ -78,9 +78,7 @@ describe("loadConfig", () => {
     const file = path.join(tmp, "missing.json");
     const error = loadError(file);
     expect(error.file).toBe(file);
-    expect(error.issues).toEqual([
-      { path: "(file)", message: "cannot read the file (ENOENT); check the path, or unset LAMBDA_KMS_CONFIG to use the default configuration" },
-    ]);
+    expect(error.issues).toEqual([{ path: "(file)", message: "cannot read the file (ENOENT); check the path, or unset LAMBDA_KMS_CONFIG to use the default configuration" }]);
     expect(error.message).toBe(
       `invalid configuration ${file}:\n  - (file): cannot read the file (ENOENT); check the path, or unset LAMBDA_KMS_CONFIG to use the default configuration`,
     );

@@ -197,7 +197,10 @@ describe("validateConfig emulator", () => {
     test("fails when emulator is combined with assumeRole", () => {
       const issues = issuesOf(documentWith(assumeRole, true));
       expect(issues).toEqual([
-        { path: "accounts[0].assumeRole", message: `"${ROLE_ARN}" cannot be combined with "emulator": the emulator selects the account by its ID; remove assumeRole from an emulator configuration` },
+        {
+          path: "accounts[0].assumeRole",
+          message: `"${ROLE_ARN}" cannot be combined with "emulator": the emulator selects the account by its ID; remove assumeRole from an emulator configuration`,
+        },
       ]);
       expect(issues[0].message).toContain(ROLE_ARN);
     });
@@ -297,7 +300,8 @@ describe("synthesized stacks", () => {
     for (const [name, stack] of Object.entries(defaults.stacks)) {
       for (const provider of awsProviders(stack)) {
         providers += 1;
-        for (const key of EMULATOR_PROVIDER_KEYS) expect({ stack: name, alias: provider.alias, key, value: provider[key] }).toEqual({ stack: name, alias: provider.alias, key, value: undefined });
+        for (const key of EMULATOR_PROVIDER_KEYS)
+          expect({ stack: name, alias: provider.alias, key, value: provider[key] }).toEqual({ stack: name, alias: provider.alias, key, value: undefined });
         expect(provider.allowed_account_ids).toEqual([defaults.accountOf[name]]);
       }
     }

@@ -38,7 +38,10 @@ test("without TF_PROVIDER_MIRROR, or with an empty one, there is no mirror", () 
 test("accepts an unpacked mirror and a packed one, as terraform providers mirror writes it", () => {
   const unpacked = mirror("unpacked", [`registry.terraform.io/hashicorp/aws/${AWS_PROVIDER_VERSION}/linux_amd64/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5`]);
   expect(readProviderMirror({ TF_PROVIDER_MIRROR: unpacked })).toBe(unpacked);
-  const packed = mirror("packed", [`registry.terraform.io/hashicorp/aws/terraform-provider-aws_${AWS_PROVIDER_VERSION}_linux_amd64.zip`, "registry.terraform.io/hashicorp/aws/index.json"]);
+  const packed = mirror("packed", [
+    `registry.terraform.io/hashicorp/aws/terraform-provider-aws_${AWS_PROVIDER_VERSION}_linux_amd64.zip`,
+    "registry.terraform.io/hashicorp/aws/index.json",
+  ]);
   expect(readProviderMirror({ TF_PROVIDER_MIRROR: `${packed}/` })).toBe(packed);
 });
 
@@ -48,9 +51,14 @@ test("makes a relative path absolute", () => {
 });
 
 test("fails when the mirror has another version only, naming the value, the version and the fix", () => {
-  const other = mirror("other-version", ["registry.terraform.io/hashicorp/aws/6.0.0/linux_amd64/provider", "registry.terraform.io/hashicorp/aws/terraform-provider-aws_6.0.0_linux_amd64.zip"]);
+  const other = mirror("other-version", [
+    "registry.terraform.io/hashicorp/aws/6.0.0/linux_amd64/provider",
+    "registry.terraform.io/hashicorp/aws/terraform-provider-aws_6.0.0_linux_amd64.zip",
+  ]);
   expect(() => readProviderMirror({ TF_PROVIDER_MIRROR: other })).toThrow(
-    new RegExp(`^TF_PROVIDER_MIRROR=".*other-version" holds no hashicorp/aws ${AWS_PROVIDER_VERSION.replace(/\./g, "\\.")}: looked for the folder .*terraform providers mirror.*unset TF_PROVIDER_MIRROR`),
+    new RegExp(
+      `^TF_PROVIDER_MIRROR=".*other-version" holds no hashicorp/aws ${AWS_PROVIDER_VERSION.replace(/\./g, "\\.")}: looked for the folder .*terraform providers mirror.*unset TF_PROVIDER_MIRROR`,
+    ),
   );
 });
 

@@ -37,17 +37,20 @@ function doc(): Doc {
 
 /** The placeholder ciphertexts of orders-api's PARTNER_API_KEY in config/default.json, one per stack. */
 const DEFAULT_CIPHERTEXTS: Record<string, string> = {
-  "staging-eu-west-1": "AQICAFoxt9I5Ki7ldmw1uiDvFqm/6Jx7rqkqd1lV+kK/IaZLDhFk914L/7fLuhWNoM9giTVgsabk29vl4elTHOMqgFn2A3wuCDvuBLoUj/6Txhp70h4YIzp4h4AwRyRlxe4hG19XNBQK0mJL7Fr9bpsn5UjvKvD9/AI0Jgae1fc=",
-  "staging-us-east-1": "AQICAIqfNPifySvIAAMY0UkB8hrvxRqkIFKVTbWMBvUrd3uDcxiBsOE3dyFB/XpS7xsGaIRpn+uWdRxW39KtUJodU797mBb3e9EmhptlYvEbYIay+N2yRO+7q3mK23VZI5xXluC9sc8VEh6R5OiOzYDuiBFSK5/b7u1UzMaLUqM=",
-  "production-eu-west-1": "AQICALXez7rG7FElEs3TPFFhhKuxOISdB1jbznwC92b2u03XgrumLor4LrduQxtziz2FeuwoNKG2xrGKfw8gFJJgoyGzl1tnX4+lb6Pwi5CfVV+YTPjTu2kH/H7OZ8uOl3Ih0ARUh9ojrHlPDEDkL3BOOn6v5qQgP05Jyp8Jd8M=",
-  "production-us-east-1": "AQICAMvk4vses1MghDmMeAERNwcDMnDW9moB6rCb6PxoaMqvua2hQZ6oh0pkCcL/SkHvqM9Nu9ag9tJguhq5buoUtKJUUDQ7dwWeRD60ar/Frf0BNQxmzgIaQxIn9srN8jTD/dFvnIeCn+V07fUqb9BZdvD86gt+5v7NGGdtsFI=",
+  "staging-eu-west-1":
+    "AQICAFoxt9I5Ki7ldmw1uiDvFqm/6Jx7rqkqd1lV+kK/IaZLDhFk914L/7fLuhWNoM9giTVgsabk29vl4elTHOMqgFn2A3wuCDvuBLoUj/6Txhp70h4YIzp4h4AwRyRlxe4hG19XNBQK0mJL7Fr9bpsn5UjvKvD9/AI0Jgae1fc=",
+  "staging-us-east-1":
+    "AQICAIqfNPifySvIAAMY0UkB8hrvxRqkIFKVTbWMBvUrd3uDcxiBsOE3dyFB/XpS7xsGaIRpn+uWdRxW39KtUJodU797mBb3e9EmhptlYvEbYIay+N2yRO+7q3mK23VZI5xXluC9sc8VEh6R5OiOzYDuiBFSK5/b7u1UzMaLUqM=",
+  "production-eu-west-1":
+    "AQICALXez7rG7FElEs3TPFFhhKuxOISdB1jbznwC92b2u03XgrumLor4LrduQxtziz2FeuwoNKG2xrGKfw8gFJJgoyGzl1tnX4+lb6Pwi5CfVV+YTPjTu2kH/H7OZ8uOl3Ih0ARUh9ojrHlPDEDkL3BOOn6v5qQgP05Jyp8Jd8M=",
+  "production-us-east-1":
+    "AQICAMvk4vses1MghDmMeAERNwcDMnDW9moB6rCb6PxoaMqvua2hQZ6oh0pkCcL/SkHvqM9Nu9ag9tJguhq5buoUtKJUUDQ7dwWeRD60ar/Frf0BNQxmzgIaQxIn9srN8jTD/dFvnIeCn+V07fUqb9BZdvD86gt+5v7NGGdtsFI=",
 };
 /** A well-formed ciphertext (base64 of 48 bytes) for stacks the default configuration has none for. */
 const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");
 const ALL_STACKS = ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1", "production-us-east-1"];
 /** What the thrown messages about a refused ciphertext tell the user to do. */
-const CIPHERTEXT_FIX =
-  `paste the base64 ciphertext printed by the encrypt command ("npx lambda-kms-encrypt", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context LambdaFunctionName=<function name>`;
+const CIPHERTEXT_FIX = `paste the base64 ciphertext printed by the encrypt command ("npx lambda-kms-encrypt", or "npm run encrypt" in the cdktf-lambda-kms repository), made with this function's key and the encryption context LambdaFunctionName=<function name>`;
 
 /**
  * Sets an account's regions, and gives orders-api's encrypted PARTNER_API_KEY
@@ -558,7 +561,12 @@ describe("validateConfig: errors", () => {
       "accounts[0].deployer.oidc.subjects",
       "name the CI subjects that may deploy",
     ],
-    ["has a role name IAM refuses", { roleName: "ci deploy", trustedPrincipalArns: ["arn:aws:iam::333333333333:role/ci-runner"] }, "accounts[0].deployer.roleName", '"ci deploy" is invalid'],
+    [
+      "has a role name IAM refuses",
+      { roleName: "ci deploy", trustedPrincipalArns: ["arn:aws:iam::333333333333:role/ci-runner"] },
+      "accounts[0].deployer.roleName",
+      '"ci deploy" is invalid',
+    ],
   ])("fails when accounts[].deployer %s", (_what, deployer, at, message) => {
     const document = doc();
     document.accounts[0].deployer = deployer;
@@ -826,10 +834,12 @@ describe("validateConfig: one issue per problem, at the right path", () => {
   test("a logRetentionDays that is not a number is one issue", () => {
     const document = doc();
     document.functions[0].logRetentionDays = "365";
-    expect(onlyIssue(document)).toEqual({ path: "functions[0].logRetentionDays", message: expect.stringMatching(/^"365" is not a CloudWatch Logs retention value; use one of 0, 1, 3, .*, 3653$/) });
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].logRetentionDays",
+      message: expect.stringMatching(/^"365" is not a CloudWatch Logs retention value; use one of 0, 1, 3, .*, 3653$/),
+    });
   });
 });
-
 
 describe("validateConfig: accounts[].audit", () => {
   test("an account without audit gets the full default set-up, derived from the project, the account ID and the first region", () => {
@@ -931,7 +941,7 @@ describe("validateConfig: accounts[].audit", () => {
   });
 
   test.each([
-    ["ab", 'has 2 characters'],
+    ["ab", "has 2 characters"],
     ["a".repeat(64), "has 64 characters"],
     ["Audit-Logs", "is invalid"],
     ["audit_logs", "is invalid"],
@@ -1112,7 +1122,8 @@ describe("validateConfig: accounts[].audit", () => {
     document.accounts[1].audit.alarmEmails = ["sec.ops@example.com", "sec-ops@example.com"];
     expect(onlyIssue(document)).toEqual({
       path: "accounts[1].audit.alarmEmails[1]",
-      message: '"sec-ops@example.com" and "sec.ops@example.com" would share the Terraform address "email-sec-ops-example-com"; subscribe one of them through a distribution list instead',
+      message:
+        '"sec-ops@example.com" and "sec.ops@example.com" would share the Terraform address "email-sec-ops-example-com"; subscribe one of them through a distribution list instead',
     });
   });
 
@@ -1273,9 +1284,33 @@ describe("validateConfig: secrets", () => {
     document.functions[1].secrets = { REPORTS_API_KEY_SECRET_ARN: "payments/reports/api-key", SIGNING_KEY_PARAMETER: "/payments/reports/signing-key" };
     const config = validateConfig(document, configFile);
     expect(config.secrets).toEqual([
-      { name: "payments/reports/api-key", type: "secretsmanager", description: "Reports API key", recoveryWindowDays: 7, tier: "Standard", seedFromVariable: true, accounts: ["production"] },
-      { name: "/payments/reports/signing-key", type: "ssm", description: "Signing key", recoveryWindowDays: 30, tier: "Advanced", seedFromVariable: true, accounts: ["production"] },
-      { name: "payments/reports/db", type: "secretsmanager", description: undefined, recoveryWindowDays: 30, tier: "Standard", seedFromVariable: false, accounts: ["staging", "production"] },
+      {
+        name: "payments/reports/api-key",
+        type: "secretsmanager",
+        description: "Reports API key",
+        recoveryWindowDays: 7,
+        tier: "Standard",
+        seedFromVariable: true,
+        accounts: ["production"],
+      },
+      {
+        name: "/payments/reports/signing-key",
+        type: "ssm",
+        description: "Signing key",
+        recoveryWindowDays: 30,
+        tier: "Advanced",
+        seedFromVariable: true,
+        accounts: ["production"],
+      },
+      {
+        name: "payments/reports/db",
+        type: "secretsmanager",
+        description: undefined,
+        recoveryWindowDays: 30,
+        tier: "Standard",
+        seedFromVariable: false,
+        accounts: ["staging", "production"],
+      },
     ]);
     expect(config.functions[1].secrets).toEqual({ REPORTS_API_KEY_SECRET_ARN: "payments/reports/api-key", SIGNING_KEY_PARAMETER: "/payments/reports/signing-key" });
   });
@@ -1557,8 +1592,14 @@ describe("validateConfig: functions[].encryptedEnvironment", () => {
     document.functions[1].encryptedEnvironment = { REPORT_SIGNING_KEY: everyStack() };
     const error = configError(document);
     expect(error.issues).toEqual([
-      { path: "functions[1].encryptedEnvironment.REPORT_SIGNING_KEY.staging-eu-west-1", message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1" },
-      { path: "functions[1].encryptedEnvironment.REPORT_SIGNING_KEY.staging-us-east-1", message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1" },
+      {
+        path: "functions[1].encryptedEnvironment.REPORT_SIGNING_KEY.staging-eu-west-1",
+        message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1",
+      },
+      {
+        path: "functions[1].encryptedEnvironment.REPORT_SIGNING_KEY.staging-us-east-1",
+        message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1",
+      },
     ]);
   });
 
@@ -1631,7 +1672,12 @@ describe("validateConfig: functions[].environmentOverrides", () => {
     const [staging, production] = config.accounts;
     expect(stackEnvironment(fn, staging, "us-east-1")).toEqual({ SERVICE_NAME: "orders-api", LOG_LEVEL: "info", API_BASE_URL: "https://api.staging.example.com" });
     expect(stackEnvironment(fn, production, "eu-west-1")).toEqual({ SERVICE_NAME: "orders-api", LOG_LEVEL: "info", API_BASE_URL: "https://api.example.com" });
-    expect(stackEnvironment(fn, production, "us-east-1")).toEqual({ SERVICE_NAME: "orders-api", LOG_LEVEL: "warn", API_BASE_URL: "https://us.api.example.com", REGION_LABEL: "us" });
+    expect(stackEnvironment(fn, production, "us-east-1")).toEqual({
+      SERVICE_NAME: "orders-api",
+      LOG_LEVEL: "warn",
+      API_BASE_URL: "https://us.api.example.com",
+      REGION_LABEL: "us",
+    });
     // A function without overrides has its environment everywhere.
     expect(stackEnvironment(config.functions[1], production, "us-east-1")).toEqual({});
   });
@@ -1666,7 +1712,10 @@ describe("validateConfig: functions[].environmentOverrides", () => {
   test("fails when an override value is not a string", () => {
     const document = doc();
     document.functions[0].environmentOverrides.staging.PORT = 8080;
-    expect(onlyIssue(document)).toEqual({ path: "functions[0].environmentOverrides.staging.PORT", message: 'environment variable "PORT" has a number value; write it as a string' });
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[0].environmentOverrides.staging.PORT",
+      message: 'environment variable "PORT" has a number value; write it as a string',
+    });
   });
 
   test("fails when a key is neither an account nor a stack of the function, and names the allowed keys", () => {
@@ -1712,14 +1761,18 @@ describe("validateConfig: functions[].environmentOverrides", () => {
     document.functions[0].environmentOverrides["production-eu-west-1"] = { API_BASE_URL: "https://api.example.com" };
     expect(onlyIssue(document)).toEqual({
       path: "functions[0].environmentOverrides.production-eu-west-1",
-      message: 'names both account "production-eu-west-1" and the stack "production-eu-west-1" of account "production"; rename one of the accounts so that no account name is also a stack name',
+      message:
+        'names both account "production-eu-west-1" and the stack "production-eu-west-1" of account "production"; rename one of the accounts so that no account name is also a stack name',
     });
   });
 
   test.each([
     ["AWS_REGION", "is reserved by the Lambda runtime; choose another name"],
     ["1BAD", 'has an invalid name; start with a letter and use at least 2 letters, digits or "_"'],
-    ["LAMBDA_KMS_ENCRYPTED_VARIABLES", "is reserved: the function sets it to the names of its client-side encrypted variables; list encrypted values under encryptedEnvironment and choose another name"],
+    [
+      "LAMBDA_KMS_ENCRYPTED_VARIABLES",
+      "is reserved: the function sets it to the names of its client-side encrypted variables; list encrypted values under encryptedEnvironment and choose another name",
+    ],
   ])("fails when an override variable is named %p, as in environment", (variable, reason) => {
     const document = doc();
     document.functions[0].environmentOverrides["staging-eu-west-1"] = { [variable]: "x1" };
@@ -1731,7 +1784,10 @@ describe("validateConfig: functions[].environmentOverrides", () => {
     document.functions[0].environmentOverrides.production.DB_PASSWORD = "hunter2-correct-horse";
     document.functions[0].environmentOverrides["staging-us-east-1"] = { API_BASE_URL: "https://deploy:hunter3-battery@api.staging.example.com" };
     const error = configError(document);
-    expect(error.issues.map((i) => i.path)).toEqual(["functions[0].environmentOverrides.production.DB_PASSWORD", "functions[0].environmentOverrides.staging-us-east-1.API_BASE_URL"]);
+    expect(error.issues.map((i) => i.path)).toEqual([
+      "functions[0].environmentOverrides.production.DB_PASSWORD",
+      "functions[0].environmentOverrides.staging-us-east-1.API_BASE_URL",
+    ]);
     expect(error.issues[0].message).toContain('environment variable "DB_PASSWORD" looks like a secret (its name says it holds a secret); ');
     expect(error.issues[0].message).toContain(SECRETS_FIX);
     expect(error.issues[1].message).toContain('environment variable "API_BASE_URL" looks like a secret (its value looks like a URL with an embedded password); ');

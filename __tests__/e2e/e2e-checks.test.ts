@@ -91,10 +91,7 @@ const kms = () => clients.get(KMSClient, ACCOUNT, REGION);
 function keyPolicy(extraStatements: Json[] = []): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [
-      { Sid: "EnableIamPoliciesForAccount", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
-      ...extraStatements,
-    ],
+    Statement: [{ Sid: "EnableIamPoliciesForAccount", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }, ...extraStatements],
   });
 }
 
@@ -179,14 +176,16 @@ describe("resolveReferences", () => {
     });
   });
 
-  test("leaves ${var.…} expressions and the \"//\" metadata key untouched", () => {
+  test('leaves ${var.…} expressions and the "//" metadata key untouched', () => {
     const metadata = { metadata: { path: "staging-eu-west-1/workload-key", note: "${aws_kms_key.k.arn}" } };
     const resolved = resolveReferences({ "//": metadata, value_wo: "${var.secret-db_value}", key: "${aws_kms_key.k.arn}" }, state);
     expect(resolved).toEqual({ "//": metadata, value_wo: "${var.secret-db_value}", key: ARN });
   });
 
   test("fails when the referenced resource is not in the state", () => {
-    expect(() => resolveReferences({ list: ["${aws_kms_key.missing.arn}"] }, state)).toThrow("cannot resolve ${aws_kms_key.missing.arn}: aws_kms_key.missing.arn is not a string in the state");
+    expect(() => resolveReferences({ list: ["${aws_kms_key.missing.arn}"] }, state)).toThrow(
+      "cannot resolve ${aws_kms_key.missing.arn}: aws_kms_key.missing.arn is not a string in the state",
+    );
   });
 
   test("fails when the referenced attribute is not in the state", () => {
@@ -215,7 +214,10 @@ describe("DeployedStack", () => {
   test("fails when a stack has two keys", () => {
     const stack = deployedStack({
       resources: { aws_kms_key: { [KEY_NAME]: keyBlock(), other_key_B: keyBlock() } },
-      state: { [KEY_ADDRESS]: { key_id: "k1", arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k1` }, "aws_kms_key.other_key_B": { key_id: "k2", arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k2` } },
+      state: {
+        [KEY_ADDRESS]: { key_id: "k1", arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k1` },
+        "aws_kms_key.other_key_B": { key_id: "k2", arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k2` },
+      },
     });
     // The stack itself reads fine; only the question "which is the stack's key?" has no answer.
     expect(stack.ofType("aws_kms_key")).toHaveLength(2);
@@ -223,7 +225,10 @@ describe("DeployedStack", () => {
   });
 
   test("fails when a stack has no key", () => {
-    const stack = deployedStack({ resources: { aws_kms_alias: { alias_A: { name: "alias/payments-lambda-env" } } }, state: { "aws_kms_alias.alias_A": { name: "alias/payments-lambda-env" } } });
+    const stack = deployedStack({
+      resources: { aws_kms_alias: { alias_A: { name: "alias/payments-lambda-env" } } },
+      state: { "aws_kms_alias.alias_A": { name: "alias/payments-lambda-env" } },
+    });
     expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key with an ARN in state, found none`));
   });
 
@@ -374,7 +379,10 @@ describe("verifyDeployment", () => {
       const { Role } = await clients.get(IAMClient, ACCOUNT, REGION).send(
         new CreateRoleCommand({
           RoleName: `${FUNCTION_NAME}-${REGION}`,
-          AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
         }),
       );
       const variables = { SERVICE_NAME: FUNCTION_NAME, LOG_LEVEL: "info" };
@@ -419,7 +427,9 @@ describe("verifyDeployment", () => {
       // The function is as synthesized and the key_arn output names its key: only the stack's aws_kms_key tells.
       expect(stack.outputs.key_arn).toBe(functionKeyArn);
       const report = await verifyDeployment(config, [stack], clients);
-      expect(report.failures).toEqual([`${STACK}/${FUNCTION_ADDRESS}: KMSKeyArn is the stack's key (none without variables): expected "${stackKeyArn}", found "${functionKeyArn}"`]);
+      expect(report.failures).toEqual([
+        `${STACK}/${FUNCTION_ADDRESS}: KMSKeyArn is the stack's key (none without variables): expected "${stackKeyArn}", found "${functionKeyArn}"`,
+      ]);
     });
   });
 
@@ -458,7 +468,9 @@ describe("verifyDeployment", () => {
        * `trailKey`: the audit key (synthesized as a reference to it), or another key of the account
        * that the stack does not hold (synthesized as that key's literal ARN).
        */
-      async function trailStack(trailKey: "audit key" | "another key" = "audit key"): Promise<{ stack: DeployedStack; auditKeyArn: string; trailKeyArn: string; trailArn: string }> {
+      async function trailStack(
+        trailKey: "audit key" | "another key" = "audit key",
+      ): Promise<{ stack: DeployedStack; auditKeyArn: string; trailKeyArn: string; trailArn: string }> {
         let trailKeyArn = "";
         let trailArn = "";
         const built = await auditStack(async (auditKeyArn) => {
@@ -470,7 +482,10 @@ describe("verifyDeployment", () => {
           const { Role } = await clients.get(IAMClient, ACCOUNT, REGION).send(
             new CreateRoleCommand({
               RoleName: `${TRAIL_NAME}-delivery`,
-              AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+              AssumeRolePolicyDocument: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" }],
+              }),
             }),
           );
           const created = await cloudtrail().send(
@@ -656,7 +671,12 @@ describe("verifyTeardown", () => {
 
     beforeEach(async () => {
       // Signed with moto's documented example access key, not an account ID: moto serves it from its default account.
-      logs = new CloudWatchLogsClient({ endpoint: server.endpoint, region: REGION, credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "emulator-dummy-secret" }, maxAttempts: 2 });
+      logs = new CloudWatchLogsClient({
+        endpoint: server.endpoint,
+        region: REGION,
+        credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "emulator-dummy-secret" },
+        maxAttempts: 2,
+      });
       await logs.send(new CreateLogGroupCommand({ logGroupName: "/aws/lambda/orders-api" }));
     });
 
@@ -664,7 +684,11 @@ describe("verifyTeardown", () => {
 
     test("fails when a log group is left in an unconfigured account that is swept", async () => {
       const report = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
-      expect(report).toEqual({ keysPendingDeletion: 0, secretsPendingDeletion: 0, leftovers: [`unconfigured account (${MOTO_DEFAULT_ACCOUNT}) ${REGION}: log group /aws/lambda/orders-api`] });
+      expect(report).toEqual({
+        keysPendingDeletion: 0,
+        secretsPendingDeletion: 0,
+        leftovers: [`unconfigured account (${MOTO_DEFAULT_ACCOUNT}) ${REGION}: log group /aws/lambda/orders-api`],
+      });
     });
 
     test("does not see it without otherAccountIds", async () => {
@@ -708,7 +732,9 @@ describe("writeRunConfig", () => {
     expect(returned.backend).toEqual({ type: "local", directory: path.join(runDir, "state"), stateInStackFolder: false });
     expect(returned.key.rotationPeriodDays).toBe(180);
     expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"]).toBe(ciphertext);
-    expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]).toBe(LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]);
+    expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]).toBe(
+      LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"],
+    );
   });
 
   test("adds ciphertexts for a function without encryptedEnvironment", () => {
@@ -733,7 +759,9 @@ describe("writeRunConfig", () => {
   test("fails when the source config has no emulator section", () => {
     const source = path.join(runDir, "default-copy.json");
     fs.copyFileSync(DEFAULT_CONFIG_FILE, source);
-    expect(() => writeRunConfig({ endpoint: ENDPOINT, runDir, source })).toThrow(`${source} has no "emulator" section: the end-to-end run deploys only to an emulator, never to AWS`);
+    expect(() => writeRunConfig({ endpoint: ENDPOINT, runDir, source })).toThrow(
+      `${source} has no "emulator" section: the end-to-end run deploys only to an emulator, never to AWS`,
+    );
     expect(fs.existsSync(path.join(runDir, "config.json"))).toBe(false);
   });
 });

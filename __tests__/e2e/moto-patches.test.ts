@@ -15,7 +15,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CloudTrailClient, CreateTrailCommand, DeleteTrailCommand, DescribeTrailsCommand, GetTrailStatusCommand, StartLoggingCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  CloudTrailClient,
+  CreateTrailCommand,
+  DeleteTrailCommand,
+  DescribeTrailsCommand,
+  GetTrailStatusCommand,
+  StartLoggingCommand,
+  StopLoggingCommand,
+} from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import {
@@ -214,7 +222,10 @@ describe("Lambda KMSKeyArn", () => {
   });
 
   /** A role, a key and a function whose environment is encrypted with the key. */
-  async function createFunction(server: MotoServer, name: string): Promise<{ lambda: LambdaClient; keyArn: string; configuration: () => Promise<{ KMSKeyArn?: string; Environment?: unknown }> }> {
+  async function createFunction(
+    server: MotoServer,
+    name: string,
+  ): Promise<{ lambda: LambdaClient; keyArn: string; configuration: () => Promise<{ KMSKeyArn?: string; Environment?: unknown }> }> {
     const iam = track(new IAMClient(config(server)));
     const { Role } = await iam.send(
       new CreateRoleCommand({
@@ -300,7 +311,12 @@ describe("IAM enforcement of identity policies", () => {
       // HeadBucket is authorized as s3:ListBucket.
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::enforced-bucket"] },
       // A condition moto has no value for: the tags of the key the call names.
-      { Effect: "Allow", Action: ["kms:DescribeKey"], Resource: [`arn:aws:kms:${REGION}:${STAGING}:key/*`], Condition: { StringEquals: { "aws:ResourceTag/Project": "payments" } } },
+      {
+        Effect: "Allow",
+        Action: ["kms:DescribeKey"],
+        Resource: [`arn:aws:kms:${REGION}:${STAGING}:key/*`],
+        Condition: { StringEquals: { "aws:ResourceTag/Project": "payments" } },
+      },
     ],
   };
 

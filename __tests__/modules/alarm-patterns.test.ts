@@ -72,13 +72,7 @@ describe("unexpected key use", () => {
   const pattern = (key: string) => `{ ${keyUseClauses(key).join(" && ")} }`;
 
   test("matches successful Decrypt, ReEncrypt from the key and GenerateDataKey by a user or role, and nothing else", () => {
-    expect(matching(pattern(KEY), KMS_FIXTURES)).toEqual([
-      "kms-Decrypt-by-role-via-s3",
-      "kms-Decrypt-by-role",
-      "kms-Decrypt-by-user",
-      "kms-GenerateDataKey",
-      "kms-ReEncrypt",
-    ]);
+    expect(matching(pattern(KEY), KMS_FIXTURES)).toEqual(["kms-Decrypt-by-role-via-s3", "kms-Decrypt-by-role", "kms-Decrypt-by-user", "kms-GenerateDataKey", "kms-ReEncrypt"]);
   });
 
   test("a ReEncrypt counts for its source key only: moving a ciphertext *into* a key is not a read", () => {
@@ -107,7 +101,11 @@ describe("unexpected key use", () => {
     const users = new UnlistedCallerAlarm(s, "users", { ...alarmProps(), eventClauses: keyUseClauses(KEY), allowedPrincipalArns: [ALICE] });
     expect(matching(users.patterns[0], KMS_FIXTURES)).toEqual(["kms-Decrypt-by-role-via-s3", "kms-Decrypt-by-role"]);
     // An execution role of the same name prefix is another role.
-    const other = new UnlistedCallerAlarm(s, "other", { ...alarmProps(), eventClauses: keyUseClauses(LAMBDA_KEY), allowedPrincipalArns: ["arn:aws:iam::123456789012:role/role-name-admin"] });
+    const other = new UnlistedCallerAlarm(s, "other", {
+      ...alarmProps(),
+      eventClauses: keyUseClauses(LAMBDA_KEY),
+      allowedPrincipalArns: ["arn:aws:iam::123456789012:role/role-name-admin"],
+    });
     expect(matching(other.patterns[0], ["kms-Decrypt-by-lambda-execution-role"])).toEqual(["kms-Decrypt-by-lambda-execution-role"]);
   });
 
@@ -118,7 +116,10 @@ describe("unexpected key use", () => {
       // Alice listed (in the last list): only the two role sessions are unexpected.
       [[...many, ALICE], { "kms-Decrypt-by-role-via-s3": 1, "kms-Decrypt-by-role": 1, "kms-Decrypt-by-user": 0, "kms-GenerateDataKey": 0, "kms-ReEncrypt": 0 }],
       // Alice listed first, the Admins role in the middle: only the EC2 infrastructure role is unexpected.
-      [[ALICE, ...many.slice(0, 30), "arn:aws:iam::111122223333:role/Admins", ...many.slice(30)], { "kms-Decrypt-by-role-via-s3": 0, "kms-Decrypt-by-role": 1, "kms-Decrypt-by-user": 0 }],
+      [
+        [ALICE, ...many.slice(0, 30), "arn:aws:iam::111122223333:role/Admins", ...many.slice(30)],
+        { "kms-Decrypt-by-role-via-s3": 0, "kms-Decrypt-by-role": 1, "kms-Decrypt-by-user": 0 },
+      ],
       // Nobody of the fixtures listed: every selected event counts once.
       [many, { "kms-Decrypt-by-role-via-s3": 1, "kms-Decrypt-by-role": 1, "kms-Decrypt-by-user": 1, "kms-GenerateDataKey": 1, "kms-ReEncrypt": 1 }],
     ];
@@ -229,7 +230,12 @@ describe("every emitted pattern", () => {
     new AuditTrail(s, "audit", { accountId: "111122223333", region: "us-west-2", trailName: "audit", bucketName: "audit-logs-111122223333", keyAliases: ["audit"] });
     const key = new EncryptionKey(s, "key", { accountId: "111122223333", region: "us-west-2", aliases: ["lambda-env", "team/orders"] });
     const many = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::111122223333:role/payments/us-west-2/function-${i}`);
-    const alarms = new KeyUseAlarms(s, "alarms", { key, trailLogGroupName: "/aws/cloudtrail/audit", alarmTopicArn: "arn:aws:sns:us-west-2:111122223333:audit-alarms", allowedPrincipalArns: many });
+    const alarms = new KeyUseAlarms(s, "alarms", {
+      key,
+      trailLogGroupName: "/aws/cloudtrail/audit",
+      alarmTopicArn: "arn:aws:sns:us-west-2:111122223333:audit-alarms",
+      allowedPrincipalArns: many,
+    });
     const json = JSON.parse(Testing.synth(s)) as { resource: Record<string, Record<string, { pattern: string }>> };
     const patterns = Object.values(json.resource.aws_cloudwatch_log_metric_filter).map((filter) => filter.pattern.replace(/\$\{aws_kms_key\.[^}]+\}/g, KEY));
     // The trail's 15, the key's denied-use and change filters, and the split unexpected-use filters.

@@ -1,9 +1,14 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { AlarmTopic, AlarmTopicProps } from "../../modules/alarm-topic";
-import { Json, newStackWithKey, PolicyStatementJson as Statement, synthJson } from "../support/synth";
+import { onlyResourceOf, referenceTo, resourcesOf } from "../support/matchers";
+import { Json, newStackWithKey, PolicyStatementJson as Statement } from "../support/synth";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "alarm-topic-test-"));
@@ -18,26 +23,20 @@ function setup(region = REGION) {
   return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region, alias: "audit" });
 }
 
+/** The stack synthesized with validations run (what the matchers take): one key, one topic, one topic policy. */
 function synthesize(stack: TerraformStack) {
-  const resources = synthJson(stack).resource;
-  const only = (type: string): { id: string; body: Json } => {
-    const entries = Object.entries(resources[type] ?? {});
-    expect(entries).toHaveLength(1);
-    return { id: entries[0][0], body: entries[0][1] };
-  };
-  const key = only("aws_kms_key");
-  const topic = only("aws_sns_topic");
-  const topicPolicy = only("aws_sns_topic_policy");
+  const synthesized = Testing.synth(stack, true);
+  // onlyResourceOf throws unless the stack has exactly one resource of the type.
+  const [, key] = onlyResourceOf(synthesized, KmsKey);
+  const [, topicPolicy] = onlyResourceOf(synthesized, SnsTopicPolicy);
   return {
-    resources,
-    keyArnRef: `\${aws_kms_key.${key.id}.arn}`,
-    keyPolicy: JSON.parse(key.body.policy as string) as { Statement: Statement[] },
-    topic,
-    topicArnRef: `\${aws_sns_topic.${topic.id}.arn}`,
-    topicPolicy,
-    topicPolicyJson: JSON.parse(topicPolicy.body.policy as string) as Json,
+    synthesized,
+    keyArnRef: referenceTo(synthesized, KmsKey, "arn"),
+    keyPolicy: JSON.parse(key.policy as string) as { Statement: Statement[] },
+    topicArnRef: referenceTo(synthesized, SnsTopic, "arn"),
+    topicPolicyJson: JSON.parse(topicPolicy.policy as string) as Json,
     /** Subscriptions by Terraform logical ID. */
-    subscriptions: resources.aws_sns_topic_subscription ?? {},
+    subscriptions: Object.fromEntries(resourcesOf(synthesized, SnsTopicSubscription)),
   };
 }
 
@@ -49,13 +48,13 @@ function build(props: Partial<Omit<AlarmTopicProps, "key">> = {}, region = REGIO
 
 describe("aws_sns_topic", () => {
   test("is named as given and encrypted with the key's ARN; no tags by default", () => {
-    const { topic, keyArnRef } = build();
-    expect(topic.body).toEqual({ name: TOPIC, kms_master_key_id: keyArnRef });
+    const { synthesized, keyArnRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(SnsTopic, { name: TOPIC, kms_master_key_id: keyArnRef }, { exhaustive: true });
   });
 
   test("carries tags", () => {
-    const { topic, keyArnRef } = build({ tags: { team: "platform" } });
-    expect(topic.body).toEqual({ name: TOPIC, kms_master_key_id: keyArnRef, tags: { team: "platform" } });
+    const { synthesized, keyArnRef } = build({ tags: { team: "platform" } });
+    expect(synthesized).toHaveResourceWithExactly(SnsTopic, { name: TOPIC, kms_master_key_id: keyArnRef, tags: { team: "platform" } }, { exhaustive: true });
   });
 
   test("topicArn is the literal ARN in the key's environment; resource is the escape hatch", () => {
@@ -68,29 +67,35 @@ describe("aws_sns_topic", () => {
 
 describe("topic policy", () => {
   test("lets CloudWatch alarms of this account publish and refuses plain HTTP, nothing else", () => {
-    const { topicPolicy, topicPolicyJson, topicArnRef } = build();
-    expect(topicPolicy.body).toEqual({ arn: topicArnRef, policy: topicPolicy.body.policy });
-    expect(topicPolicyJson).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "CloudWatchAlarmsPublish",
-          Effect: "Allow",
-          Principal: { Service: ["cloudwatch.amazonaws.com"] },
-          Action: ["sns:Publish"],
-          Resource: [TOPIC_ARN],
-          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    const { synthesized, topicArnRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(
+      SnsTopicPolicy,
+      {
+        arn: topicArnRef,
+        policy: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "CloudWatchAlarmsPublish",
+              Effect: "Allow",
+              Principal: { Service: ["cloudwatch.amazonaws.com"] },
+              Action: ["sns:Publish"],
+              Resource: [TOPIC_ARN],
+              Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+            },
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: { AWS: ["*"] },
+              Action: ["sns:Publish"],
+              Resource: [TOPIC_ARN],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
         },
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: { AWS: ["*"] },
-          Action: ["sns:Publish"],
-          Resource: [TOPIC_ARN],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-      ],
-    });
+      },
+      { exhaustive: true },
+    );
   });
 
   test("uses the key's partition and region (China)", () => {
@@ -119,21 +124,24 @@ describe("key policy", () => {
 
 describe("email subscriptions", () => {
   test("none by default", () => {
-    const { subscriptions } = build();
-    expect(subscriptions).toEqual({});
+    const { synthesized } = build();
+    expect(synthesized).not.toHaveResource(SnsTopicSubscription);
   });
 
   test("one email subscription per unique address", () => {
-    const { subscriptions, topicArnRef } = build({ emailAddresses: ["sec@example.com", "ops+kms@example.co.uk", "sec@example.com"] });
-    expect(Object.values(subscriptions).sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint)))).toEqual([
-      { topic_arn: topicArnRef, protocol: "email", endpoint: "ops+kms@example.co.uk" },
-      { topic_arn: topicArnRef, protocol: "email", endpoint: "sec@example.com" },
-    ]);
+    const { synthesized, subscriptions, topicArnRef } = build({ emailAddresses: ["sec@example.com", "ops+kms@example.co.uk", "sec@example.com"] });
+    expect(Object.keys(subscriptions)).toHaveLength(2);
+    for (const endpoint of ["ops+kms@example.co.uk", "sec@example.com"]) {
+      expect(synthesized).toHaveResourceWithExactly(
+        SnsTopicSubscription,
+        { topic_arn: topicArnRef, protocol: "email", endpoint },
+        { select: (subscription) => subscription.endpoint === endpoint, exhaustive: true },
+      );
+    }
   });
 
   test("construct IDs derive from the address: reordering or adding addresses keeps each Terraform address", () => {
-    const byAddress = (emails: string[]) =>
-      Object.fromEntries(Object.entries(build({ emailAddresses: emails }).subscriptions).map(([id, s]) => [s.endpoint as string, id]));
+    const byAddress = (emails: string[]) => Object.fromEntries(Object.entries(build({ emailAddresses: emails }).subscriptions).map(([id, s]) => [s.endpoint as string, id]));
     const first = byAddress(["sec@example.com", "ops@example.com"]);
     const reordered = byAddress(["ops@example.com", "sec@example.com"]);
     const added = byAddress(["new@example.com", "ops@example.com", "sec@example.com"]);

@@ -130,9 +130,7 @@ describe("aws_cloudtrail", () => {
     expect((build().trail.body.event_selector as Json[])[0]).not.toHaveProperty("exclude_management_event_sources");
     expect((build({ excludeManagementEventSources: [] }).trail.body.event_selector as Json[])[0]).not.toHaveProperty("exclude_management_event_sources");
     const { trail } = build({ excludeManagementEventSources: ["rdsdata.amazonaws.com"] });
-    expect(trail.body.event_selector).toEqual([
-      { read_write_type: "All", include_management_events: true, exclude_management_event_sources: ["rdsdata.amazonaws.com"] },
-    ]);
+    expect(trail.body.event_selector).toEqual([{ read_write_type: "All", include_management_events: true, exclude_management_event_sources: ["rdsdata.amazonaws.com"] }]);
   });
 
   test("carries tags on the trail, the key, the bucket, the log group, the role and the topic", () => {
@@ -154,9 +152,7 @@ describe("aws_cloudtrail", () => {
       expect(text).not.toContain("aws_cloudtrail");
       expect(text).not.toContain("${");
     }
-    const sourceArns = [...keyPolicy.Statement, ...bucketPolicyJson.Statement]
-      .map((s) => s.Condition?.StringEquals?.["aws:SourceArn"])
-      .filter((v) => v !== undefined);
+    const sourceArns = [...keyPolicy.Statement, ...bucketPolicyJson.Statement].map((s) => s.Condition?.StringEquals?.["aws:SourceArn"]).filter((v) => v !== undefined);
     // CloudTrailEncryptsLogFiles, CloudTrailDescribesKey, CloudTrailDecryptsWithBucketKey, AclCheck, Write.
     expect(sourceArns).toEqual([TRAIL_ARN, TRAIL_ARN, TRAIL_ARN, TRAIL_ARN, TRAIL_ARN]);
   });
@@ -172,9 +168,7 @@ describe("aws_cloudtrail", () => {
       StringEquals: { "aws:SourceArn": govTrailArn },
     });
     expect(statement(bucketPolicyJson, "AWSCloudTrailAclCheck20150319").Condition).toEqual({ StringEquals: { "aws:SourceArn": govTrailArn } });
-    expect(rolePolicyJson.Statement[0].Resource).toEqual([
-      `arn:aws-us-gov:logs:us-gov-west-1:${ACCOUNT}:log-group:${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
-    ]);
+    expect(rolePolicyJson.Statement[0].Resource).toEqual([`arn:aws-us-gov:logs:us-gov-west-1:${ACCOUNT}:log-group:${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`]);
   });
 });
 
@@ -385,7 +379,9 @@ describe("log bucket", () => {
     ]);
     expect(forBucket("aws_s3_bucket_ownership_controls")).toEqual([{ bucket: ref, rule: { object_ownership: "BucketOwnerEnforced" } }]);
     expect(forBucket("aws_s3_bucket_versioning")).toEqual([{ bucket: ref, versioning_configuration: { status: "Enabled" } }]);
-    expect(forBucket("aws_s3_bucket_server_side_encryption_configuration")).toEqual([{ bucket: ref, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] }]);
+    expect(forBucket("aws_s3_bucket_server_side_encryption_configuration")).toEqual([
+      { bucket: ref, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] },
+    ]);
     const [lifecycle] = forBucket("aws_s3_bucket_lifecycle_configuration");
     expect((lifecycle.rule as Json[])[0]).toMatchObject({ status: "Enabled", expiration: [{ days: 730 }], noncurrent_version_expiration: [{ noncurrent_days: 730 }] });
     // It does not log into itself.
@@ -607,9 +603,7 @@ describe("alarms and alarm topic", () => {
     const { filters, construct, resources } = build({ cisAlarms: false });
     expect(Object.keys(filters).sort()).toEqual([AUDIT_KEY_CHANGE, CIS_4_7, CIS_4_5].sort());
     expect(Object.keys(construct.cisAlarms).sort()).toEqual(["CloudWatch.5", "CloudWatch.7"]);
-    expect(Object.keys(resources.aws_cloudwatch_log_metric_filter).sort()).toEqual(
-      [filters[CIS_4_7].id, filters[CIS_4_5].id, filters[AUDIT_KEY_CHANGE].id].sort(),
-    );
+    expect(Object.keys(resources.aws_cloudwatch_log_metric_filter).sort()).toEqual([filters[CIS_4_7].id, filters[CIS_4_5].id, filters[AUDIT_KEY_CHANGE].id].sort());
     expect(filters[CIS_4_7].id).toMatch(/^audit_cis-4-7_filter_/);
     expect(filters[CIS_4_5].id).toMatch(/^audit_cis-4-5_filter_/);
   });
@@ -702,9 +696,7 @@ describe("validation", () => {
   });
 
   test('fails when readWriteType is "WriteOnly"', () => {
-    expect(attempt({ readWriteType: "WriteOnly" })).toThrow(
-      `audit trail "${TRAIL}": readWriteType "WriteOnly" would drop KMS Decrypt events, which are read events; use "All"`,
-    );
+    expect(attempt({ readWriteType: "WriteOnly" })).toThrow(`audit trail "${TRAIL}": readWriteType "WriteOnly" would drop KMS Decrypt events, which are read events; use "All"`);
   });
 
   test('fails when readWriteType is "ReadOnly"', () => {

@@ -14,17 +14,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { AppConfig } from "../../config/app-config";
 import { validateConfig } from "../../config/validate-config";
-import {
-  DEPLOYER_RESOURCE_TYPES,
-  DeployerPolicy,
-  MANAGED_POLICY_MAX_CHARACTERS,
-  PolicyDocument,
-  PolicyStatement,
-  SecretsManagerSecret,
-  UNSCOPED_SID,
-  deployerPolicyDocument,
-  stackView,
-} from "../../modules";
+import { DeployerPolicy, PolicyDocument, PolicyStatement, SecretsManagerSecret } from "../../modules";
+import { stackView } from "../../modules/compliance/stack-view";
+import { DEPLOYER_RESOURCE_TYPES } from "../../modules/deployer-actions";
+import { MANAGED_POLICY_MAX_CHARACTERS } from "../../modules/deployer-policy";
+import { UNSCOPED_SID, deployerPolicyDocument } from "../../modules/deployer-policy-document";
 import { DeployerStack } from "../../stacks/deployer-stack";
 import { addDeployerStacks, addStacks } from "../../stacks/synthesize-app";
 import { Json, REPO, defaultConfigDocument, makeStackTestFolder } from "../support/stack-config";
@@ -95,7 +89,10 @@ describe("the action table (DEPLOYER_RESOURCE_TYPES)", () => {
 
   test("has a row, with its provider source file, for every resource type the constructs create", () => {
     // Every provider resource class the deployed stacks import; the bootstrap stack and DeployerPolicy are deployed by an administrator.
-    const sources = [...fs.readdirSync(path.join(REPO, "modules")).map((f) => path.join("modules", f)), ...fs.readdirSync(path.join(REPO, "stacks")).map((f) => path.join("stacks", f))]
+    const sources = [
+      ...fs.readdirSync(path.join(REPO, "modules")).map((f) => path.join("modules", f)),
+      ...fs.readdirSync(path.join(REPO, "stacks")).map((f) => path.join("stacks", f)),
+    ]
       .filter((file) => file.endsWith(".ts") && !/deployer-(stack|policy)\.ts$/.test(file))
       .map((file) => fs.readFileSync(path.join(REPO, file), "utf8"));
     const types = new Set(sources.flatMap((text) => [...text.matchAll(/@cdktf\/provider-aws\/lib\/([a-z0-9-]+)"/g)].map((m) => `aws_${m[1].replace(/-/g, "_")}`)));
@@ -162,7 +159,10 @@ describe("the generated policy of the default configuration (production)", () =>
       "arn:aws:ssm:us-east-1:222222222222:parameter/payments/orders-api/partner-webhook-token",
     ]);
     expect(scopedStatementWith(production, "cloudtrail:StartLogging").Resource).toEqual(["arn:aws:cloudtrail:eu-west-1:222222222222:trail/payments-audit"]);
-    expect(scopedStatementWith(production, "s3:PutBucketPolicy").Resource).toEqual(["arn:aws:s3:::payments-audit-logs-222222222222", "arn:aws:s3:::payments-audit-logs-222222222222-access"]);
+    expect(scopedStatementWith(production, "s3:PutBucketPolicy").Resource).toEqual([
+      "arn:aws:s3:::payments-audit-logs-222222222222",
+      "arn:aws:s3:::payments-audit-logs-222222222222-access",
+    ]);
   });
 
   test("passes the execution roles (the project's IAM path of each region) to Lambda and the delivery role to CloudTrail, nothing else", () => {
@@ -198,7 +198,10 @@ describe("destroy actions follow prevent_destroy", () => {
     for (const fn of document.functions) fn.codeDirectory = path.join(REPO, "functions", "config-reader");
     const local = build(validateConfig(document, path.join(REPO, "config", "local.json"))).policy("production");
     expect(withSid(local, "ManageKmsKeys").Action).toContain("kms:ScheduleKeyDeletion");
-    expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual(["arn:aws:s3:::payments-audit-logs-222222222222", "arn:aws:s3:::payments-audit-logs-222222222222-access"]);
+    expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual([
+      "arn:aws:s3:::payments-audit-logs-222222222222",
+      "arn:aws:s3:::payments-audit-logs-222222222222-access",
+    ]);
   });
 });
 
@@ -292,7 +295,10 @@ describe("DeployerPolicy: IAM's size limits", () => {
   test("refuses more managed policies than a role may have attached", () => {
     const stack = new TerraformStack(Testing.app({ outdir: path.join(folder.tmp, "many") }), "many");
     // Eleven statements of about 6,000 characters: one managed policy each.
-    const big = Array.from({ length: 11 }, (_, i) => new PolicyStatement({ sid: `Big${i}`, actions: ["s3:GetObject"], resources: [`arn:aws:s3:::bucket-${i}/${"x".repeat(5900)}`] }));
+    const big = Array.from(
+      { length: 11 },
+      (_, i) => new PolicyStatement({ sid: `Big${i}`, actions: ["s3:GetObject"], resources: [`arn:aws:s3:::bucket-${i}/${"x".repeat(5900)}`] }),
+    );
     expect(() => new DeployerPolicy(stack, "policy", { stacks: [], policyName: "too-big", additionalStatements: big })).toThrow(
       /the stacks need 11 managed policies of 6144 characters, more than the 10 a role may have attached by default; deploy fewer stacks per pipeline role/,
     );

@@ -118,12 +118,7 @@ describe("createDeterministicZip", () => {
     const zip = createDeterministicZip(a);
     expect(zip.equals(createDeterministicZip(b))).toBe(true);
     // Sorted by UTF-8 bytes of the POSIX path: uppercase before lowercase, "/" before letters.
-    expect(readWithPython(zip).entries.map((e) => e.name)).toEqual([
-      "README.md",
-      "index.js",
-      "lib/deep/data.json",
-      "lib/util.js",
-    ]);
+    expect(readWithPython(zip).entries.map((e) => e.name)).toEqual(["README.md", "index.js", "lib/deep/data.json", "lib/util.js"]);
   });
 
   test("sorts by UTF-8 bytes, not by JavaScript string order", () => {
@@ -131,10 +126,7 @@ describe("createDeterministicZip", () => {
     // U+FF21 (fullwidth A) is EF BC A1 in UTF-8; U+1F600 is F0 9F 98 80. UTF-8 byte
     // order puts U+FF21 first; JavaScript's UTF-16 order (D83D... < FF21) would not.
     writeTree(root, { "\u{1F600}.txt": "emoji", "\uFF21.txt": "fullwidth" });
-    expect(readWithPython(createDeterministicZip(root)).entries.map((e) => e.name)).toEqual([
-      "\uFF21.txt",
-      "\u{1F600}.txt",
-    ]);
+    expect(readWithPython(createDeterministicZip(root)).entries.map((e) => e.name)).toEqual(["\uFF21.txt", "\u{1F600}.txt"]);
   });
 
   test("writes a zip that a real unzip tool reads back, with valid CRCs and fixed metadata", () => {
@@ -146,9 +138,7 @@ describe("createDeterministicZip", () => {
 
     expect(view.badFile).toBeNull();
     const byName = Object.fromEntries(view.entries.map((e) => [e.name, e]));
-    expect(Object.keys(byName).sort()).toEqual(
-      ["README.md", "bootstrap", "empty.txt", "index.js", "lib/deep/data.json", "lib/util.js"].sort(),
-    );
+    expect(Object.keys(byName).sort()).toEqual(["README.md", "bootstrap", "empty.txt", "index.js", "lib/deep/data.json", "lib/util.js"].sort());
     for (const [name, content] of Object.entries(SAMPLE)) expect(byName[name].content).toBe(content);
     expect(byName["empty.txt"].content).toBe("");
 
@@ -191,9 +181,7 @@ describe("createDeterministicZip", () => {
       "lib/deep/skip.txt": "x",
       "libx/keep.txt": "kept",
     });
-    const names = readWithPython(createDeterministicZip(root, { exclude: [".git", "./lib/deep/"] })).entries.map(
-      (e) => e.name,
-    );
+    const names = readWithPython(createDeterministicZip(root, { exclude: [".git", "./lib/deep/"] })).entries.map((e) => e.name);
     expect(names).toEqual(["README.md", "index.js", "lib/util.js", "libx/keep.txt"]);
   });
 
@@ -225,9 +213,7 @@ describe("createDeterministicZip", () => {
   test("fails when every file is excluded", () => {
     const root = tempDir();
     writeTree(root, { "node_modules/a.js": "x" });
-    expect(() => createDeterministicZip(root, { exclude: ["node_modules"] })).toThrow(
-      `lambda code directory is empty: ${root} holds no file after exclusions`,
-    );
+    expect(() => createDeterministicZip(root, { exclude: ["node_modules"] })).toThrow(`lambda code directory is empty: ${root} holds no file after exclusions`);
   });
 
   test("fails when the folder contains a symlink, naming it", () => {
@@ -243,9 +229,7 @@ describe("createDeterministicZip", () => {
     const root = tempDir();
     writeTree(root, SAMPLE);
     for (const bad of ["*.map", "/etc", "../x", "", "a//b"]) {
-      expect(() => createDeterministicZip(root, { exclude: [bad] })).toThrow(
-        `invalid exclude entry ${JSON.stringify(bad)}`,
-      );
+      expect(() => createDeterministicZip(root, { exclude: [bad] })).toThrow(`invalid exclude entry ${JSON.stringify(bad)}`);
     }
   });
 });

@@ -3,14 +3,21 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack, TerraformVariable } from "cdktf";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EncryptedFunction, EncryptedFunctionProps } from "../../modules/encrypted-function";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret } from "../../modules/secrets-manager-secret";
 import { SecureStringParameter } from "../../modules/secure-string-parameter";
-import { newStackWithKey, onlyResource as only, PolicyStatementJson as Statement, Resources, synthJson } from "../support/synth";
+import { ABSENT, onlyResourceOf, referenceTo, resourcesOf } from "../support/matchers";
+import { newStackWithKey, PolicyStatementJson as Statement } from "../support/synth";
 import { CLI_CONFIG_FILE_NAME, checkStack, requireTerraform } from "../../tooling/stack-check";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
@@ -25,14 +32,14 @@ function setup() {
   return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region: REGION, alias: "lambda-env" });
 }
 
+/** The stack synthesized with validations run (what the matchers take), the key's ARN reference and its parsed policy. */
 function synthesize(stack: TerraformStack) {
-  const json = synthJson(stack);
-  const resources = json.resource;
-  const [keyId, kmsKey] = only(resources, "aws_kms_key");
+  const synthesized = Testing.synth(stack, true);
+  // Exactly one aws_kms_key: onlyResourceOf throws otherwise.
+  const [, kmsKey] = onlyResourceOf(synthesized, KmsKey);
   return {
-    json,
-    resources,
-    keyArnRef: `\${aws_kms_key.${keyId}.arn}`,
+    synthesized,
+    keyArnRef: referenceTo(synthesized, KmsKey, "arn"),
     keyPolicy: JSON.parse(kmsKey.policy as string) as { Statement: Statement[] },
   };
 }
@@ -41,9 +48,34 @@ function build(props: Partial<EncryptedFunctionProps> = {}) {
   const { stack, key } = setup();
   const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, ...props });
   const synthesized = synthesize(stack);
-  const [functionId, lambda] = only(synthesized.resources, "aws_lambda_function");
-  const [logGroupId, logGroup] = only(synthesized.resources, "aws_cloudwatch_log_group");
-  return { stack, key, fn, functionId, lambda, logGroupId, logGroup, ...synthesized };
+  // Exactly one function and one log group.
+  const [functionId] = onlyResourceOf(synthesized.synthesized, LambdaFunction);
+  const [logGroupId] = onlyResourceOf(synthesized.synthesized, CloudwatchLogGroup);
+  return { stack, key, fn, functionId, logGroupId, ...synthesized };
+}
+
+/** The statements every execution role starts with: write its function's log streams, decrypt its function's environment. */
+function ownStatements(keyArnRef: string, functionName = "orders"): Statement[] {
+  return [
+    {
+      Sid: "WriteOwnLogStreams",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${functionName}:log-stream:*`],
+    },
+    {
+      Sid: "DecryptOwnEnvironment",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [keyArnRef],
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}` } },
+    },
+  ];
+}
+
+/** The execution role policy as a whole: what toHaveResourceWithExactly compares the synthesized JSON with. */
+function rolePolicy(statements: Statement[]) {
+  return { Version: "2012-10-17", Statement: statements };
 }
 
 function attempt(props: Partial<EncryptedFunctionProps>): () => EncryptedFunction {
@@ -65,41 +97,46 @@ function thrownMessage(fn: () => unknown): string {
 
 describe("aws_lambda_function", () => {
   test("with variables: environment and kms_key_arn (the key's ARN reference) are both set", () => {
-    const { lambda, keyArnRef } = build({ environment: { LOG_LEVEL: "info", SERVICE_NAME: "orders" } });
-    expect(lambda.kms_key_arn).toBe(keyArnRef);
-    expect(lambda.environment).toEqual({ variables: { LOG_LEVEL: "info", SERVICE_NAME: "orders" } });
+    const { synthesized, keyArnRef } = build({ environment: { LOG_LEVEL: "info", SERVICE_NAME: "orders" } });
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, {
+      kms_key_arn: keyArnRef,
+      environment: { variables: { LOG_LEVEL: "info", SERVICE_NAME: "orders" } },
+    });
   });
 
   test.each([[undefined], [{}]])("with no variables (%p): neither environment nor kms_key_arn is emitted", (environment) => {
-    const { lambda } = build({ environment });
-    expect(lambda).not.toHaveProperty("environment");
-    expect(lambda).not.toHaveProperty("kms_key_arn");
+    const { synthesized } = build({ environment });
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, { environment: ABSENT, kms_key_arn: ABSENT });
   });
 
   test("defaults are rendered exactly", () => {
-    const { lambda, fn, resources } = build({ environment: { LOG_LEVEL: "info" } });
-    const [roleId] = only(resources, "aws_iam_role");
-    expect(lambda).toEqual({
-      function_name: "orders",
-      description: "Managed by cdktf-lambda-kms",
-      role: `\${aws_iam_role.${roleId}.arn}`,
-      handler: "index.handler",
-      runtime: "nodejs22.x",
-      architectures: ["arm64"],
-      memory_size: 256,
-      timeout: 10,
-      package_type: "Zip",
-      filename: expect.stringMatching(/^assets\/[A-Za-z0-9_]+\/[0-9a-f]{64}\/[0-9a-f]{64}\.zip$/),
-      source_code_hash: fn.code.sourceCodeHash,
-      environment: { variables: { LOG_LEVEL: "info" } },
-      kms_key_arn: expect.stringMatching(/^\$\{aws_kms_key\.[A-Za-z0-9_]+\.arn\}$/),
-      depends_on: expect.any(Array),
-    });
+    const { synthesized, fn, keyArnRef, logGroupId } = build({ environment: { LOG_LEVEL: "info" } });
+    const [rolePolicyId] = onlyResourceOf(synthesized, IamRolePolicy);
+    expect(synthesized).toHaveResourceWithExactly(
+      LambdaFunction,
+      {
+        function_name: "orders",
+        description: "Managed by cdktf-lambda-kms",
+        role: referenceTo(synthesized, IamRole, "arn"),
+        handler: "index.handler",
+        runtime: "nodejs22.x",
+        architectures: ["arm64"],
+        memory_size: 256,
+        timeout: 10,
+        package_type: "Zip",
+        filename: expect.stringMatching(/^assets\/[A-Za-z0-9_]+\/[0-9a-f]{64}\/[0-9a-f]{64}\.zip$/),
+        source_code_hash: fn.code.sourceCodeHash,
+        environment: { variables: { LOG_LEVEL: "info" } },
+        kms_key_arn: keyArnRef,
+        depends_on: [`aws_cloudwatch_log_group.${logGroupId}`, `aws_iam_role_policy.${rolePolicyId}`],
+      },
+      { exhaustive: true },
+    );
     expect(fn.code.sourceCodeHash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   });
 
   test("overrides are rendered as given", () => {
-    const { lambda } = build({
+    const { synthesized } = build({
       handler: "main.handler",
       runtime: "python3.12",
       memorySize: 1024,
@@ -108,7 +145,7 @@ describe("aws_lambda_function", () => {
       description: "orders API",
       tags: { team: "orders" },
     });
-    expect(lambda).toMatchObject({
+    expect(synthesized).toHaveResourceWithProperties(LambdaFunction, {
       handler: "main.handler",
       runtime: "python3.12",
       memory_size: 1024,
@@ -123,34 +160,25 @@ describe("aws_lambda_function", () => {
     [128, 1],
     [10240, 900],
   ])("memory %p MB and timeout %p s (the limits) are accepted", (memorySize, timeout) => {
-    const { lambda } = build({ memorySize, timeout });
-    expect(lambda.memory_size).toBe(memorySize);
-    expect(lambda.timeout).toBe(timeout);
+    const { synthesized } = build({ memorySize, timeout });
+    expect(synthesized).toHaveResourceWithProperties(LambdaFunction, { memory_size: memorySize, timeout });
   });
 
   test("depends on its log group and its role's policy", () => {
-    const { lambda, logGroupId, resources } = build();
-    const [policyId] = only(resources, "aws_iam_role_policy");
-    expect(lambda.depends_on).toEqual([`aws_cloudwatch_log_group.${logGroupId}`, `aws_iam_role_policy.${policyId}`]);
+    const { synthesized, logGroupId } = build();
+    const [policyId] = onlyResourceOf(synthesized, IamRolePolicy);
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, { depends_on: [`aws_cloudwatch_log_group.${logGroupId}`, `aws_iam_role_policy.${policyId}`] });
   });
 
   test("the execution role is created for this function and key", () => {
-    const { resources, keyArnRef } = build();
-    const [, role] = only(resources, "aws_iam_role");
-    const [, rolePolicy] = only(resources, "aws_iam_role_policy");
-    expect(role.name).toBe("orders-eu-west-1");
-    expect(role).not.toHaveProperty("permissions_boundary");
-    const policy = JSON.parse(rolePolicy.policy as string) as { Statement: Statement[] };
-    expect(policy.Statement.map((s) => s.Resource)).toEqual([
-      [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders:log-stream:*`],
-      [keyArnRef],
-    ]);
+    const { synthesized, keyArnRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(IamRole, { name: "orders-eu-west-1", permissions_boundary: ABSENT });
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, { policy: rolePolicy(ownStatements(keyArnRef)) });
   });
 
   test("the permissions boundary reaches the default role", () => {
     const boundary = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
-    const [, role] = only(build({ permissionsBoundaryArn: boundary }).resources, "aws_iam_role");
-    expect(role.permissions_boundary).toBe(boundary);
+    expect(build({ permissionsBoundaryArn: boundary }).synthesized).toHaveResourceWithExactly(IamRole, { permissions_boundary: boundary });
   });
 
   test("a role built for the same function is used as given, and no other role is created", () => {
@@ -158,25 +186,25 @@ describe("aws_lambda_function", () => {
     const role = new LambdaExecutionRole(stack, "shared-role", { functionName: "orders", key, roleName: "orders-custom" });
     const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, role });
     expect(fn.role).toBe(role);
-    const { resources } = synthesize(stack);
-    const [roleId, rendered] = only(resources, "aws_iam_role");
-    expect(rendered.name).toBe("orders-custom");
-    expect(only(resources, "aws_lambda_function")[1].role).toBe(`\${aws_iam_role.${roleId}.arn}`);
+    const { synthesized } = synthesize(stack);
+    // Without a selector, the matcher requires the stack to have exactly one aws_iam_role.
+    expect(synthesized).toHaveResourceWithExactly(IamRole, { name: "orders-custom" });
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, { role: referenceTo(synthesized, IamRole, "arn") });
   });
 });
 
 describe("log group", () => {
   test("is /aws/lambda/<fn>, encrypted with the key's ARN, kept 365 days by default", () => {
-    const { logGroup, keyArnRef } = build();
-    expect(logGroup).toEqual({ name: "/aws/lambda/orders", kms_key_id: keyArnRef, retention_in_days: 365 });
+    const { synthesized, keyArnRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(CloudwatchLogGroup, { name: "/aws/lambda/orders", kms_key_id: keyArnRef, retention_in_days: 365 }, { exhaustive: true });
   });
 
   test.each([0, 400, 731, 3653])("retention %p is accepted without opting out", (days) => {
-    expect(build({ logRetentionDays: days }).logGroup.retention_in_days).toBe(days);
+    expect(build({ logRetentionDays: days }).synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: days });
   });
 
   test("retention 7 is accepted with allowShortLogRetention", () => {
-    expect(build({ logRetentionDays: 7, allowShortLogRetention: true }).logGroup.retention_in_days).toBe(7);
+    expect(build({ logRetentionDays: 7, allowShortLogRetention: true }).synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 7 });
   });
 
   test("the key policy gains exactly this log group's ARN for CloudWatch Logs", () => {
@@ -198,10 +226,7 @@ describe("log group", () => {
     expect(allows.map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount", "CloudWatchLogsEncryptsLogGroups"]);
     expect(allows[1].Condition).toEqual({
       ArnEquals: {
-        "kms:EncryptionContext:aws:logs:arn": [
-          `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders`,
-          `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/billing`,
-        ],
+        "kms:EncryptionContext:aws:logs:arn": [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders`, `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/billing`],
       },
     });
   });
@@ -251,13 +276,13 @@ describe("validation", () => {
   });
 
   test("fails when the variables total more than 4096 bytes", () => {
-    expect(attempt({ environment: { BIG: "x".repeat(4094) } })).toThrow(
-      `function "orders": environment variables total 4097 bytes, over Lambda's 4096-byte limit`,
-    );
+    expect(attempt({ environment: { BIG: "x".repeat(4094) } })).toThrow(`function "orders": environment variables total 4097 bytes, over Lambda's 4096-byte limit`);
   });
 
   test("accepts variables totalling exactly 4096 bytes", () => {
-    expect(build({ environment: { BIG: "x".repeat(4093) } }).lambda.environment).toEqual({ variables: { BIG: "x".repeat(4093) } });
+    expect(build({ environment: { BIG: "x".repeat(4093) } }).synthesized).toHaveResourceWithExactly(LambdaFunction, {
+      environment: { variables: { BIG: "x".repeat(4093) } },
+    });
   });
 
   test("fails when DB_PASSWORD holds a plaintext value, pointing at Secrets Manager without echoing the value", () => {
@@ -288,11 +313,11 @@ describe("validation", () => {
   test("a failed function leaves no log group registered in the key policy", () => {
     const { stack, key } = setup();
     expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, environment: { DB_PASSWORD: "x-secret" } })).toThrow();
-    const { keyPolicy, resources } = synthesize(stack);
+    const { keyPolicy, synthesized } = synthesize(stack);
     expect(keyPolicy.Statement.filter((s) => s.Effect === "Allow").map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount"]);
-    expect(resources).not.toHaveProperty("aws_lambda_function");
-    expect(resources).not.toHaveProperty("aws_cloudwatch_log_group");
-    expect(resources).not.toHaveProperty("aws_iam_role");
+    expect(synthesized).not.toHaveResource(LambdaFunction);
+    expect(synthesized).not.toHaveResource(CloudwatchLogGroup);
+    expect(synthesized).not.toHaveResource(IamRole);
   });
 
   test("fails when the role was built for another function", () => {
@@ -313,9 +338,8 @@ describe("validation", () => {
   });
 
   test("roleName names the role created by default", () => {
-    const { resources } = build({ roleName: "orders-custom" });
-    const [, role] = only(resources, "aws_iam_role");
-    expect(role.name).toBe("orders-custom");
+    const { synthesized } = build({ roleName: "orders-custom" });
+    expect(synthesized).toHaveResourceWithExactly(IamRole, { name: "orders-custom" });
   });
 });
 
@@ -323,9 +347,9 @@ test("fails when the code folder is missing, naming the function, and registers 
   const { stack, key } = setup();
   const missing = path.join(OUTDIR, "no-such-folder");
   expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: missing })).toThrow(/^function "orders": codeDirectory: /);
-  const { keyPolicy, resources } = synthesize(stack);
+  const { keyPolicy, synthesized } = synthesize(stack);
   expect(keyPolicy.Statement.filter((s) => s.Effect === "Allow").map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount"]);
-  expect(resources).not.toHaveProperty("aws_iam_role");
+  expect(synthesized).not.toHaveResource(IamRole);
 });
 
 // ---------------------------------------------------------------------------
@@ -365,9 +389,10 @@ function secretAndParameterStatements(secretArn: string, parameterArn: string, k
   ];
 }
 
-function roleStatements(resources: Resources): Statement[] {
-  const [, rolePolicy] = only(resources, "aws_iam_role_policy");
-  return (JSON.parse(rolePolicy.policy as string) as { Statement: Statement[] }).Statement;
+/** The statements of the one execution role policy in the synthesized stack, parsed. */
+function roleStatements(synthesized: string): Statement[] {
+  const [, policy] = onlyResourceOf(synthesized, IamRolePolicy);
+  return (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement;
 }
 
 describe("secrets", () => {
@@ -380,44 +405,48 @@ describe("secrets", () => {
       environment: { LOG_LEVEL: "info" },
       secrets: { DB_PASSWORD_SECRET_ARN: dbPassword, API_KEY_PARAMETER: apiKey },
     });
-    const { resources, keyArnRef } = synthesize(stack);
-    const [secretId] = only(resources, "aws_secretsmanager_secret");
-    const [, lambda] = only(resources, "aws_lambda_function");
-    expect(lambda.environment).toEqual({
-      variables: {
-        LOG_LEVEL: "info",
-        DB_PASSWORD_SECRET_ARN: `\${aws_secretsmanager_secret.${secretId}.arn}`,
-        API_KEY_PARAMETER: "/orders/api-key",
+    const { synthesized, keyArnRef } = synthesize(stack);
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, {
+      environment: {
+        variables: {
+          LOG_LEVEL: "info",
+          DB_PASSWORD_SECRET_ARN: referenceTo(synthesized, SecretsmanagerSecret, "arn"),
+          API_KEY_PARAMETER: "/orders/api-key",
+        },
       },
+      kms_key_arn: keyArnRef,
     });
-    expect(lambda.kms_key_arn).toBe(keyArnRef);
   });
 
   test("the role reads exactly these secrets and decrypts only via their services and contexts", () => {
     const { stack, key, dbPassword, apiKey } = secretsSetup();
     new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword, API_KEY: apiKey } });
-    const { resources, keyArnRef } = synthesize(stack);
-    const [secretId] = only(resources, "aws_secretsmanager_secret");
-    const secretArn = `\${aws_secretsmanager_secret.${secretId}.arn}`;
+    const { synthesized, keyArnRef } = synthesize(stack);
+    const secretArn = referenceTo(synthesized, SecretsmanagerSecret, "arn");
     const parameterArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/orders/api-key`;
-    expect(roleStatements(resources).slice(2)).toEqual(secretAndParameterStatements(secretArn, parameterArn, keyArnRef));
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, {
+      policy: rolePolicy([...ownStatements(keyArnRef), ...secretAndParameterStatements(secretArn, parameterArn, keyArnRef)]),
+    });
   });
 
   test("secrets alone make a non-empty environment, so kms_key_arn is set; names that sound secret are fine here", () => {
     const { stack, key, dbPassword } = secretsSetup();
     new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_PASSWORD: dbPassword } });
-    const { resources, keyArnRef } = synthesize(stack);
-    const [, lambda] = only(resources, "aws_lambda_function");
-    expect(Object.keys((lambda.environment as { variables: object }).variables)).toEqual(["DB_PASSWORD"]);
-    expect(lambda.kms_key_arn).toBe(keyArnRef);
+    const { synthesized, keyArnRef } = synthesize(stack);
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, {
+      environment: { variables: { DB_PASSWORD: referenceTo(synthesized, SecretsmanagerSecret, "arn") } },
+      kms_key_arn: keyArnRef,
+    });
   });
 
   test("one secret used by two functions: each role gets its own grant", () => {
     const { stack, key, dbPassword } = secretsSetup();
     new EncryptedFunction(stack, "orders", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword } });
     new EncryptedFunction(stack, "billing", { functionName: "billing", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword } });
-    const { resources } = synthesize(stack);
-    for (const policy of Object.values(resources.aws_iam_role_policy)) {
+    const { synthesized } = synthesize(stack);
+    const policies = resourcesOf(synthesized, IamRolePolicy);
+    expect(policies).toHaveLength(2);
+    for (const [, policy] of policies) {
       const sids = (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement.map((s) => s.Sid);
       expect(sids).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "ReadSecretDbPassword", "DecryptSecretDbPassword"]);
     }
@@ -431,11 +460,10 @@ describe("the function is grantable (IGrantable): grants land in its execution r
     expect(fn.grantPrincipal).toBe(fn.role);
     const secretGrant = dbPassword.grantRead(fn);
     const parameterGrant = apiKey.grantRead(fn);
-    const { resources, keyArnRef } = synthesize(stack);
-    const [secretId] = only(resources, "aws_secretsmanager_secret");
-    const secretArn = `\${aws_secretsmanager_secret.${secretId}.arn}`;
+    const { synthesized, keyArnRef } = synthesize(stack);
+    const secretArn = referenceTo(synthesized, SecretsmanagerSecret, "arn");
     const parameterArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/orders/api-key`;
-    const statements = roleStatements(resources);
+    const statements = roleStatements(synthesized);
     expect(statements.map((s) => s.Sid)).toEqual([
       "WriteOwnLogStreams",
       "DecryptOwnEnvironment",
@@ -444,7 +472,9 @@ describe("the function is grantable (IGrantable): grants land in its execution r
       "ReadParameterApiKey",
       "DecryptParameterApiKey",
     ]);
-    expect(statements.slice(2)).toEqual(secretAndParameterStatements(secretArn, parameterArn, keyArnRef));
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, {
+      policy: rolePolicy([...ownStatements(keyArnRef), ...secretAndParameterStatements(secretArn, parameterArn, keyArnRef)]),
+    });
     // The function and its role are one grantee: granting the role again returns the same grant and adds nothing.
     expect(dbPassword.grantRead(fn.role)).toBe(secretGrant);
     expect(apiKey.grantRead(fn.role)).toBe(parameterGrant);
@@ -455,24 +485,27 @@ describe("the function is grantable (IGrantable): grants land in its execution r
     const { stack, key } = setup();
     const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE });
     const returned = key.grantDecrypt(fn, { sid: "DecryptReports", encryptionContext: { Department: "finance" } });
-    const { resources, keyArnRef } = synthesize(stack);
-    const statements = roleStatements(resources);
-    expect(statements.map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "DecryptReports"]);
-    expect(statements[2]).toEqual({
-      Sid: "DecryptReports",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: [keyArnRef],
-      Condition: { StringEquals: { "kms:EncryptionContext:Department": "finance" } },
+    const { synthesized, keyArnRef } = synthesize(stack);
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, {
+      policy: rolePolicy([
+        ...ownStatements(keyArnRef),
+        {
+          Sid: "DecryptReports",
+          Effect: "Allow",
+          Action: ["kms:Decrypt"],
+          Resource: [keyArnRef],
+          Condition: { StringEquals: { "kms:EncryptionContext:Department": "finance" } },
+        },
+      ]),
     });
-    expect(fn.role.policyDocument.statements).toContain(returned);
+    expect(fn.role.policyDocument.statements).toContain(returned.statements[0]);
   });
 
   test("granting a secret the function already reads through secrets adds nothing (no duplicate statement IDs)", () => {
     const { stack, key, dbPassword } = secretsSetup();
     const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB_SECRET: dbPassword } });
     expect(() => dbPassword.grantRead(fn)).not.toThrow();
-    expect(roleStatements(synthesize(stack).resources).map((s) => s.Sid)).toEqual([
+    expect(roleStatements(synthesize(stack).synthesized).map((s) => s.Sid)).toEqual([
       "WriteOwnLogStreams",
       "DecryptOwnEnvironment",
       "ReadSecretDbPassword",
@@ -483,50 +516,58 @@ describe("the function is grantable (IGrantable): grants land in its execution r
 
 describe("encryptedEnvironment", () => {
   test("ciphertexts are passed as given, LAMBDA_KMS_ENCRYPTED_VARIABLES lists the sorted names, kms_key_arn is set", () => {
-    const { lambda, keyArnRef } = build({ environment: { LOG_LEVEL: "info" }, encryptedEnvironment: { STRIPE_KEY: CIPHERTEXT, API_TOKEN: OTHER_CIPHERTEXT } });
-    expect(lambda.environment).toEqual({
-      variables: { LOG_LEVEL: "info", STRIPE_KEY: CIPHERTEXT, API_TOKEN: OTHER_CIPHERTEXT, LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN,STRIPE_KEY" },
+    const { synthesized, keyArnRef } = build({ environment: { LOG_LEVEL: "info" }, encryptedEnvironment: { STRIPE_KEY: CIPHERTEXT, API_TOKEN: OTHER_CIPHERTEXT } });
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, {
+      environment: {
+        variables: { LOG_LEVEL: "info", STRIPE_KEY: CIPHERTEXT, API_TOKEN: OTHER_CIPHERTEXT, LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN,STRIPE_KEY" },
+      },
+      kms_key_arn: keyArnRef,
     });
-    expect(lambda.kms_key_arn).toBe(keyArnRef);
   });
 
   test("the role may decrypt with the key only under the LambdaFunctionName context (DecryptHelperEncryptedValues)", () => {
-    const { resources, keyArnRef } = build({ encryptedEnvironment: { STRIPE_KEY: CIPHERTEXT } });
-    const statements = roleStatements(resources);
-    expect(statements.map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "DecryptHelperEncryptedValues"]);
-    expect(statements[2]).toEqual({
-      Sid: "DecryptHelperEncryptedValues",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: [keyArnRef],
-      Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "orders" } },
+    const { synthesized, keyArnRef } = build({ encryptedEnvironment: { STRIPE_KEY: CIPHERTEXT } });
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, {
+      policy: rolePolicy([
+        ...ownStatements(keyArnRef),
+        {
+          Sid: "DecryptHelperEncryptedValues",
+          Effect: "Allow",
+          Action: ["kms:Decrypt"],
+          Resource: [keyArnRef],
+          Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "orders" } },
+        },
+      ]),
     });
   });
 
   test.each([[undefined], [{}]])("with no encrypted values (%p): no helper statement and no LAMBDA_KMS_ENCRYPTED_VARIABLES", (encryptedEnvironment) => {
-    const { lambda, resources } = build({ environment: { LOG_LEVEL: "info" }, encryptedEnvironment });
-    expect(lambda.environment).toEqual({ variables: { LOG_LEVEL: "info" } });
-    expect(roleStatements(resources).map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment"]);
+    const { synthesized, keyArnRef } = build({ environment: { LOG_LEVEL: "info" }, encryptedEnvironment });
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, { environment: { variables: { LOG_LEVEL: "info" } } });
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, { policy: rolePolicy(ownStatements(keyArnRef)) });
   });
 
   test("a ciphertext of exactly 32 bytes is accepted", () => {
     const value = Buffer.alloc(32, 7).toString("base64");
-    expect((build({ encryptedEnvironment: { TOKEN: value } }).lambda.environment as { variables: Record<string, string> }).variables.TOKEN).toBe(value);
+    expect(build({ encryptedEnvironment: { TOKEN: value } }).synthesized).toHaveResourceWithExactly(LambdaFunction, {
+      environment: { variables: { TOKEN: value, LAMBDA_KMS_ENCRYPTED_VARIABLES: "TOKEN" } },
+    });
   });
 
   test("a ciphertext that is a token (known only at apply) is passed through unchecked", () => {
     const { stack, key } = setup();
     const ciphertext = new TerraformVariable(stack, "ciphertext", { type: "string" });
     new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, encryptedEnvironment: { TOKEN: ciphertext.stringValue } });
-    const [, lambda] = only(synthesize(stack).resources, "aws_lambda_function");
-    expect(lambda.environment).toEqual({ variables: { TOKEN: "${var.ciphertext}", LAMBDA_KMS_ENCRYPTED_VARIABLES: "TOKEN" } });
+    expect(synthesize(stack).synthesized).toHaveResourceWithExactly(LambdaFunction, {
+      environment: { variables: { TOKEN: "${var.ciphertext}", LAMBDA_KMS_ENCRYPTED_VARIABLES: "TOKEN" } },
+    });
   });
 
   test("a role given by the caller receives the helper statement too", () => {
     const { stack, key } = setup();
     const role = new LambdaExecutionRole(stack, "shared-role", { functionName: "orders", key });
     new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, role, encryptedEnvironment: { TOKEN: CIPHERTEXT } });
-    expect(roleStatements(synthesize(stack).resources).map((s) => s.Sid)).toContain("DecryptHelperEncryptedValues");
+    expect(roleStatements(synthesize(stack).synthesized).map((s) => s.Sid)).toContain("DecryptHelperEncryptedValues");
   });
 });
 
@@ -573,8 +614,7 @@ describe("secrets and encryptedEnvironment: validation", () => {
   test("fails when an encryptedEnvironment variable is also in secrets", () => {
     const { stack, key, apiKey } = secretsSetup();
     expect(
-      () =>
-        new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { API_KEY: apiKey }, encryptedEnvironment: { API_KEY: CIPHERTEXT } }),
+      () => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, secrets: { API_KEY: apiKey }, encryptedEnvironment: { API_KEY: CIPHERTEXT } }),
     ).toThrow('function "orders": encryptedEnvironment variable "API_KEY" is also set in secrets; keep each variable in one place');
   });
 
@@ -651,7 +691,7 @@ describe("secrets and encryptedEnvironment: validation", () => {
   test("ciphertexts and the LAMBDA_KMS_ENCRYPTED_VARIABLES list count toward 4096 bytes", () => {
     const encryptedBytes = "TOKEN".length + CIPHERTEXT.length + "LAMBDA_KMS_ENCRYPTED_VARIABLES".length + "TOKEN".length;
     const fits = 4096 - encryptedBytes - "BIG".length;
-    expect(build({ environment: { BIG: "x".repeat(fits) }, encryptedEnvironment: { TOKEN: CIPHERTEXT } }).lambda).toBeDefined();
+    expect(build({ environment: { BIG: "x".repeat(fits) }, encryptedEnvironment: { TOKEN: CIPHERTEXT } }).synthesized).toHaveResource(LambdaFunction);
     expect(attempt({ environment: { BIG: "x".repeat(fits + 1) }, encryptedEnvironment: { TOKEN: CIPHERTEXT } })).toThrow(
       `function "orders": environment variables total 4097 bytes, over Lambda's 4096-byte limit`,
     );
@@ -682,9 +722,9 @@ describe("secrets and encryptedEnvironment: validation", () => {
     expect(
       () => new EncryptedFunction(stack, "bad", { functionName: "orders", key, codeDirectory: CODE, secrets: { DB: dbPassword }, encryptedEnvironment: { T: "QUJD" } }),
     ).toThrow();
-    const { resources } = synthesize(stack);
-    expect(resources).not.toHaveProperty("aws_iam_role_policy");
-    expect(resources).not.toHaveProperty("aws_lambda_function");
+    const { synthesized } = synthesize(stack);
+    expect(synthesized).not.toHaveResource(IamRolePolicy);
+    expect(synthesized).not.toHaveResource(LambdaFunction);
   });
 });
 

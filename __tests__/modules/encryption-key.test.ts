@@ -2,14 +2,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
-// Types of the cdktf jest matchers (Testing.setupJest() in __tests__/setup.ts registers them at runtime).
-import "cdktf/lib/testing/adapters/jest";
 import { EncryptionKey, EncryptionKeyProps, KEY_ADMIN_ACTIONS } from "../../modules/encryption-key";
 import { IGrantable } from "../../modules/grantable";
 import { PolicyDocument, PolicyStatement } from "../../modules/policy-document";
+import { offlineTerraform, onlyResourceOf, referenceTo, resourcesOf } from "../support/matchers";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "encryption-key-test-"));
@@ -36,6 +36,33 @@ const CRYPTO_ACTIONS = [
   "kms:CreateGrant",
 ];
 
+/** The key-use actions the Denies name. */
+const KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
+
+/** The whole policy of a key that names no principal and has no log group: the account statement and the Denies every key has. */
+const DEFAULT_KEY_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    { Sid: "EnableIamPoliciesForAccount", Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:root`] }, Action: ["kms:*"], Resource: ["*"] },
+    {
+      Sid: "DenyKeyUseByUnlistedPrincipals",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: KEY_USE,
+      Resource: ["*"],
+      Condition: { Bool: { "aws:PrincipalIsAWSService": "false" }, StringNotEquals: { "kms:ViaService": [`logs.${REGION}.amazonaws.com`] } },
+    },
+    {
+      Sid: "DenyGrantsForNonAwsResources",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: ["kms:CreateGrant"],
+      Resource: ["*"],
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "false" } },
+    },
+  ],
+};
+
 interface Statement {
   Sid?: string;
   Effect: string;
@@ -48,11 +75,11 @@ interface Statement {
 interface Synthesized {
   readonly stack: TerraformStack;
   readonly key: EncryptionKey;
-  /** The only aws_kms_key in the stack. */
-  readonly kmsKey: Record<string, unknown>;
-  /** Terraform logical ID of the key, for building expected references. */
+  /** Testing.synth() of the stack, validations run: what the matchers take. */
+  readonly synthesized: string;
+  /** Terraform logical ID of the only aws_kms_key, for building expected references. */
   readonly keyLogicalId: string;
-  readonly aliases: Record<string, { name: string; target_key_id: string }>;
+  /** The key policy, parsed, for walking its statements. */
   readonly policy: { Version: string; Statement: Statement[] };
   readonly json: Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 }
@@ -68,19 +95,10 @@ function baseProps(overrides: Partial<EncryptionKeyProps> = {}): EncryptionKeyPr
 }
 
 function synthesize(stack: TerraformStack, key: EncryptionKey): Synthesized {
-  const json = JSON.parse(Testing.synth(stack, true));
-  const keys = json.resource.aws_kms_key as Record<string, Record<string, unknown>>;
-  expect(Object.keys(keys)).toHaveLength(1);
-  const [keyLogicalId, kmsKey] = Object.entries(keys)[0];
-  return {
-    stack,
-    key,
-    kmsKey,
-    keyLogicalId,
-    aliases: json.resource.aws_kms_alias,
-    policy: JSON.parse(kmsKey.policy as string),
-    json,
-  };
+  const synthesized = Testing.synth(stack, true);
+  // The stack has exactly one aws_kms_key: onlyResourceOf throws otherwise.
+  const [keyLogicalId, kmsKey] = onlyResourceOf(synthesized, KmsKey);
+  return { stack, key, synthesized, keyLogicalId, policy: JSON.parse(kmsKey.policy as string), json: JSON.parse(synthesized) };
 }
 
 function build(overrides: Partial<EncryptionKeyProps> = {}, configure?: (key: EncryptionKey) => void): Synthesized {
@@ -122,51 +140,57 @@ class RecordingGrantee implements IGrantable {
 
 describe("aws_kms_key attributes", () => {
   test("secure defaults are rendered exactly", () => {
-    const { kmsKey } = build();
-    expect(kmsKey).toEqual({
-      description: "Customer-managed key for Lambda environment variables and logs",
-      customer_master_key_spec: "SYMMETRIC_DEFAULT",
-      key_usage: "ENCRYPT_DECRYPT",
-      is_enabled: true,
-      multi_region: false,
-      enable_key_rotation: true,
-      rotation_period_in_days: 365,
-      deletion_window_in_days: 30,
-      bypass_policy_lockout_safety_check: false,
-      policy: expect.any(String),
-      lifecycle: { prevent_destroy: true },
-    });
+    const { synthesized } = build();
+    // Every attribute, the whole key policy included; any other attribute fails.
+    expect(synthesized).toHaveResourceWithExactly(
+      KmsKey,
+      {
+        description: "Customer-managed key for Lambda environment variables and logs",
+        customer_master_key_spec: "SYMMETRIC_DEFAULT",
+        key_usage: "ENCRYPT_DECRYPT",
+        is_enabled: true,
+        multi_region: false,
+        enable_key_rotation: true,
+        rotation_period_in_days: 365,
+        deletion_window_in_days: 30,
+        bypass_policy_lockout_safety_check: false,
+        policy: DEFAULT_KEY_POLICY,
+        lifecycle: { prevent_destroy: true },
+      },
+      { exhaustive: true },
+    );
   });
 
   test("the cdktf matcher agrees on the security-critical subset", () => {
     const stack = newStack();
     new EncryptionKey(stack, "key", baseProps());
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(KmsKey, {
+    const synthesized = Testing.synth(stack);
+    expect(synthesized).toHaveResourceWithProperties(KmsKey, {
       enable_key_rotation: true,
       bypass_policy_lockout_safety_check: false,
       lifecycle: { prevent_destroy: true },
     });
+    expect(synthesized).toHaveResourceWithProperties(KmsAlias, { name: "alias/lambda-env" });
+    expect(synthesized).toHaveProviderWithProperties(AwsProvider, { region: REGION });
   });
 
   test.each([90, 180, 2560])("rotation period %p days is rendered as given", (days) => {
-    const { kmsKey } = build({ rotationPeriodDays: days });
-    expect(kmsKey.rotation_period_in_days).toBe(days);
-    expect(kmsKey.enable_key_rotation).toBe(true);
+    const { synthesized } = build({ rotationPeriodDays: days });
+    expect(synthesized).toHaveResourceWithExactly(KmsKey, { rotation_period_in_days: days, enable_key_rotation: true });
   });
 
   test.each([7, 14, 30])("deletion window %p days is rendered as given", (days) => {
-    expect(build({ deletionWindowDays: days }).kmsKey.deletion_window_in_days).toBe(days);
+    expect(build({ deletionWindowDays: days }).synthesized).toHaveResourceWithExactly(KmsKey, { deletion_window_in_days: days });
   });
 
   test("prevent_destroy is false only when opted out", () => {
-    expect(build({ preventDestroy: false }).kmsKey.lifecycle).toEqual({ prevent_destroy: false });
-    expect(build({ preventDestroy: true }).kmsKey.lifecycle).toEqual({ prevent_destroy: true });
+    expect(build({ preventDestroy: false }).synthesized).toHaveResourceWithExactly(KmsKey, { lifecycle: { prevent_destroy: false } });
+    expect(build({ preventDestroy: true }).synthesized).toHaveResourceWithExactly(KmsKey, { lifecycle: { prevent_destroy: true } });
   });
 
   test("description and tags are passed through", () => {
-    const { kmsKey } = build({ description: "orders key", tags: { team: "orders" } });
-    expect(kmsKey.description).toBe("orders key");
-    expect(kmsKey.tags).toEqual({ team: "orders" });
+    const { synthesized } = build({ description: "orders key", tags: { team: "orders" } });
+    expect(synthesized).toHaveResourceWithProperties(KmsKey, { description: "orders key", tags: { team: "orders" } });
   });
 
   test("exposes key ARN and key ID as references to the resource", () => {
@@ -174,9 +198,9 @@ describe("aws_kms_key attributes", () => {
     const key = new EncryptionKey(stack, "key", baseProps());
     new TerraformOutput(stack, "arn", { value: key.keyArn });
     new TerraformOutput(stack, "id", { value: key.keyId });
-    const { json, keyLogicalId } = synthesize(stack, key);
-    expect(json.output.arn.value).toBe(`\${aws_kms_key.${keyLogicalId}.arn}`);
-    expect(json.output.id.value).toBe(`\${aws_kms_key.${keyLogicalId}.key_id}`);
+    const { json, synthesized } = synthesize(stack, key);
+    expect(json.output.arn.value).toBe(referenceTo(synthesized, KmsKey, "arn"));
+    expect(json.output.id.value).toBe(referenceTo(synthesized, KmsKey, "key_id"));
     expect(key.environment).toEqual({ accountId: ACCOUNT, region: REGION, partition: "aws" });
   });
 
@@ -191,21 +215,14 @@ describe("aws_kms_key attributes", () => {
 
 describe("key policy", () => {
   test("without extra principals it has exactly the account statement and the Denies every key has", () => {
-    const { policy } = build();
-    expect(policy.Version).toBe("2012-10-17");
+    const { synthesized, policy } = build();
     expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount", ...ALWAYS_DENIED]);
-    expect(policy.Statement[0]).toEqual({
-      Sid: "EnableIamPoliciesForAccount",
-      Effect: "Allow",
-      Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:root`] },
-      Action: ["kms:*"],
-      Resource: ["*"],
-    });
+    expect(synthesized).toHaveResourceWithExactly(KmsKey, { policy: DEFAULT_KEY_POLICY });
   });
 
   test("empty principal lists add no statements", () => {
-    const { policy } = build({ administratorArns: [], userArns: [], deployerArns: [] });
-    expect(sids(policy)).toEqual(["EnableIamPoliciesForAccount", ...ALWAYS_DENIED]);
+    const { synthesized } = build({ administratorArns: [], userArns: [], deployerArns: [] });
+    expect(synthesized).toHaveResourceWithExactly(KmsKey, { policy: DEFAULT_KEY_POLICY });
   });
 
   test.each([
@@ -221,9 +238,7 @@ describe("key policy", () => {
   });
 
   test("with every kind of principal and a log group, statements are exactly these, in this order", () => {
-    const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (key) =>
-      key.allowCloudWatchLogs("/aws/lambda/orders"),
-    );
+    const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (key) => key.allowCloudWatchLogs("/aws/lambda/orders"));
     expect(sids(policy)).toEqual([
       "EnableIamPoliciesForAccount",
       "KeyAdministration",
@@ -304,7 +319,9 @@ describe("key policy", () => {
 
   test("CreateGrant appears only in the conditioned deployer statement", () => {
     const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (k) => k.allowCloudWatchLogs("/aws/lambda/a"));
-    const withGrant = policy.Statement.filter((s) => s.Effect === "Allow" && s.Sid !== "EnableIamPoliciesForAccount" && s.Action.some((a) => a === "kms:CreateGrant" || a === "kms:*"));
+    const withGrant = policy.Statement.filter(
+      (s) => s.Effect === "Allow" && s.Sid !== "EnableIamPoliciesForAccount" && s.Action.some((a) => a === "kms:CreateGrant" || a === "kms:*"),
+    );
     expect(withGrant.map((s) => s.Sid)).toEqual(["DeployPipelineCreatesGrantsForAwsResources"]);
   });
 
@@ -330,10 +347,7 @@ describe("key policy", () => {
     expect(logs).toHaveLength(1);
     expect(logs[0].Condition).toEqual({
       ArnEquals: {
-        "kms:EncryptionContext:aws:logs:arn": [
-          `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders`,
-          `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/billing`,
-        ],
+        "kms:EncryptionContext:aws:logs:arn": [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders`, `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/billing`],
       },
     });
   });
@@ -347,7 +361,7 @@ describe("key policy", () => {
     expect(allowSids(policy)).toEqual(["EnableIamPoliciesForAccount", "CloudWatchLogsEncryptsLogGroups"]);
   });
 
-  test("no Allow statement in any configuration names Principal \"*\"", () => {
+  test('no Allow statement in any configuration names Principal "*"', () => {
     const { policy } = build({ administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] }, (k) => k.allowCloudWatchLogs("/aws/lambda/a"));
     for (const s of policy.Statement.filter((x) => x.Effect === "Allow")) {
       expect(s.Principal).toBeDefined();
@@ -366,21 +380,24 @@ describe("key policy", () => {
 
 describe("aliases", () => {
   test("adds the alias/ prefix and points the alias at the key", () => {
-    const { aliases, keyLogicalId } = build({ aliases: ["lambda-env"] });
-    expect(Object.values(aliases)).toEqual([{ name: "alias/lambda-env", target_key_id: `\${aws_kms_key.${keyLogicalId}.key_id}` }]);
+    const { synthesized } = build({ aliases: ["lambda-env"] });
+    expect(synthesized).toHaveResourceWithExactly(KmsAlias, { name: "alias/lambda-env", target_key_id: referenceTo(synthesized, KmsKey, "key_id") }, { exhaustive: true });
   });
 
   test("keeps an existing alias/ prefix", () => {
-    const { aliases, key } = build({ aliases: ["alias/orders/env"] });
-    expect(Object.values(aliases).map((a) => a.name)).toEqual(["alias/orders/env"]);
+    const { synthesized, key } = build({ aliases: ["alias/orders/env"] });
+    expect(synthesized).toHaveResourceWithExactly(KmsAlias, { name: "alias/orders/env" });
     expect(key.aliasNames).toEqual(["alias/orders/env"]);
   });
 
   test("several aliases give several aws_kms_alias resources, all targeting the key", () => {
-    const { aliases, keyLogicalId, key } = build({ aliases: ["lambda-env", "alias/orders", "team/app_1"] });
-    const rendered = Object.values(aliases);
-    expect(rendered.map((a) => a.name).sort()).toEqual(["alias/lambda-env", "alias/orders", "alias/team/app_1"]);
-    for (const alias of rendered) expect(alias.target_key_id).toBe(`\${aws_kms_key.${keyLogicalId}.key_id}`);
+    const { synthesized, key } = build({ aliases: ["lambda-env", "alias/orders", "team/app_1"] });
+    expect(
+      resourcesOf(synthesized, KmsAlias)
+        .map(([, alias]) => alias.name)
+        .sort(),
+    ).toEqual(["alias/lambda-env", "alias/orders", "alias/team/app_1"]);
+    expect(synthesized).toHaveResourceWithExactly(KmsAlias, { target_key_id: referenceTo(synthesized, KmsKey, "key_id") }, { each: true });
     expect(key.aliasNames).toEqual(["alias/lambda-env", "alias/orders", "alias/team/app_1"]);
     expect(key.aliases).toHaveLength(3);
   });
@@ -393,17 +410,17 @@ describe("grantDecrypt", () => {
     const grantee = new RecordingGrantee();
     const returned = key.grantDecrypt(grantee, options);
     new IamPolicy(stack, "grantee", { name: "grantee", policy: grantee.document.toJsonString() });
-    const { json, keyLogicalId } = synthesize(stack, key);
-    const policy = JSON.parse(json.resource.aws_iam_policy.grantee.policy as string) as { Statement: Statement[] };
-    return { policy, keyLogicalId, returned, grantee };
+    const { synthesized } = synthesize(stack, key);
+    const policy = JSON.parse(onlyResourceOf(synthesized, IamPolicy, "grantee")[1].policy as string) as { Statement: Statement[] };
+    return { synthesized, policy, keyArn: referenceTo(synthesized, KmsKey, "arn"), returned, grantee };
   }
 
   test("without options: kms:Decrypt on exactly the key ARN, no condition", () => {
-    const { policy, keyLogicalId, returned, grantee } = grant();
-    expect(policy.Statement).toEqual([
-      { Sid: "DecryptWithLambdaEnv", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [`\${aws_kms_key.${keyLogicalId}.arn}`] },
-    ]);
-    expect(grantee.document.statements).toEqual([returned]);
+    const { synthesized, keyArn, returned, grantee } = grant();
+    expect(synthesized).toHaveResourceWithExactly(IamPolicy, {
+      policy: { Version: "2012-10-17", Statement: [{ Sid: "DecryptWithLambdaEnv", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [keyArn] }] },
+    });
+    expect(grantee.document.statements).toEqual(returned.statements);
   });
 
   test("the default sid is built from the first alias", () => {
@@ -413,36 +430,56 @@ describe("grantDecrypt", () => {
 
   test("encryption context and calling service become StringEquals conditions", () => {
     const fnArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders`;
-    const { policy, keyLogicalId } = grant({
+    const { synthesized, keyArn } = grant({
       sid: "DecryptSecrets",
       encryptionContext: { "aws:lambda:FunctionArn": fnArn, SecretARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf" },
       viaService: `secretsmanager.${REGION}.amazonaws.com`,
     });
-    expect(policy.Statement).toEqual([
-      {
-        Sid: "DecryptSecrets",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [`\${aws_kms_key.${keyLogicalId}.arn}`],
-        Condition: {
-          StringEquals: {
-            "kms:EncryptionContext:aws:lambda:FunctionArn": fnArn,
-            "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf",
-            "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com`,
+    expect(synthesized).toHaveResourceWithExactly(IamPolicy, {
+      policy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DecryptSecrets",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArn],
+            Condition: {
+              StringEquals: {
+                "kms:EncryptionContext:aws:lambda:FunctionArn": fnArn,
+                "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf",
+                "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com`,
+              },
+            },
           },
-        },
+        ],
       },
-    ]);
+    });
   });
 
   test("only a viaService gives only the kms:ViaService condition", () => {
-    const { policy } = grant({ viaService: `ssm.${REGION}.amazonaws.com` });
-    expect(policy.Statement[0].Condition).toEqual({ StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` } });
+    const { synthesized, keyArn } = grant({ viaService: `ssm.${REGION}.amazonaws.com` });
+    expect(synthesized).toHaveResourceWithExactly(IamPolicy, {
+      policy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DecryptWithLambdaEnv",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArn],
+            Condition: { StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` } },
+          },
+        ],
+      },
+    });
   });
 
   test("an empty encryption context adds no condition", () => {
-    const { policy } = grant({ encryptionContext: {} });
-    expect(policy.Statement[0]).not.toHaveProperty("Condition");
+    const { synthesized, keyArn } = grant({ encryptionContext: {} });
+    expect(synthesized).toHaveResourceWithExactly(IamPolicy, {
+      policy: { Version: "2012-10-17", Statement: [{ Sid: "DecryptWithLambdaEnv", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [keyArn] }] },
+    });
   });
 
   test("the grant does not change the key policy", () => {
@@ -534,7 +571,6 @@ describe("what the deploy pipeline and the helper encrypters may do", () => {
 });
 
 describe("explicit Denies (no IAM policy can override them)", () => {
-  const KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
   const ROLE = `arn:aws:iam::${ACCOUNT}:role/app/orders-eu-west-1`;
 
   test("DenyKeyUseByUnlistedPrincipals: every non-service principal but the users, deployers and grantees, except through CloudWatch Logs", () => {
@@ -562,7 +598,11 @@ describe("explicit Denies (no IAM policy can override them)", () => {
 
   test("allowIamToGrantKeyUse drops only DenyKeyUseByUnlistedPrincipals, and then grantees need no principalArn", () => {
     const { policy } = build({ administratorArns: [ADMIN], deployerArns: [DEPLOYER], allowIamToGrantKeyUse: true }, (key) => key.grantDecrypt(new RecordingGrantee(null)));
-    expect(sids(policy).filter((sid) => sid?.startsWith("Deny"))).toEqual(["DenyKeyUseByAdministrators", "DenyDeployPipelineKeyUseOutsideServices", "DenyGrantsForNonAwsResources"]);
+    expect(sids(policy).filter((sid) => sid?.startsWith("Deny"))).toEqual([
+      "DenyKeyUseByAdministrators",
+      "DenyDeployPipelineKeyUseOutsideServices",
+      "DenyGrantsForNonAwsResources",
+    ]);
   });
 
   test("a grantee without principalArn is refused while the key denies unlisted principals", () => {
@@ -637,9 +677,7 @@ describe("validation", () => {
   }
 
   test.each([89, 2561, 365.5, 0, -1])("fails when rotationPeriodDays is %p", (days) => {
-    expect(create({ rotationPeriodDays: days })).toThrow(
-      `encryption key "key": rotationPeriodDays ${days} is out of range; use a whole number from 90 to 2560`,
-    );
+    expect(create({ rotationPeriodDays: days })).toThrow(`encryption key "key": rotationPeriodDays ${days} is out of range; use a whole number from 90 to 2560`);
   });
 
   test.each([6, 31, 7.5])("fails when deletionWindowDays is %p", (days) => {
@@ -661,9 +699,7 @@ describe("validation", () => {
   });
 
   test("fails when the same alias is listed twice (with and without prefix)", () => {
-    expect(create({ aliases: ["lambda-env", "alias/lambda-env"] })).toThrow(
-      'encryption key "key": alias "alias/lambda-env" is listed twice; list each alias once',
-    );
+    expect(create({ aliases: ["lambda-env", "alias/lambda-env"] })).toThrow('encryption key "key": alias "alias/lambda-env" is listed twice; list each alias once');
   });
 
   test("fails when the alias list is empty", () => {
@@ -692,8 +728,8 @@ describe("validation", () => {
     const manyUsers = Array.from({ length: 700 }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/application-reader-role-${String(i).padStart(4, "0")}`);
     const stack = newStack();
     const key = new EncryptionKey(stack, "key", baseProps({ userArns: manyUsers }));
-    const rendered = JSON.parse(Testing.synth(stack)).resource.aws_kms_key;
-    const size = Buffer.byteLength(Object.values(rendered as Record<string, { policy: string }>)[0].policy, "utf8");
+    const [, rendered] = onlyResourceOf(Testing.synth(stack), KmsKey);
+    const size = Buffer.byteLength(rendered.policy as string, "utf8");
     expect(size).toBeGreaterThan(32768);
     expect(() => Testing.synth(stack, true)).toThrow(
       `[stack/key] encryption key "key": key policy is ${size} bytes, over the 32768-byte limit; use fewer principals or group them in roles`,
@@ -726,18 +762,18 @@ describe("guards added for review findings", () => {
     ["arn:aws:iam::*:root", undefined],
     ["*", {}],
   ])("fails when a key-policy statement allows the principal %p without a condition (%p)", (principal, conditions) => {
-    expect(
-      () => new PolicyStatement({ sid: "Open", principals: { AWS: [principal] }, actions: ["kms:Decrypt"], resources: ["*"], conditions }),
-    ).toThrow(`policy statement Open allows the principal "${principal}" without a condition`);
+    expect(() => new PolicyStatement({ sid: "Open", principals: { AWS: [principal] }, actions: ["kms:Decrypt"], resources: ["*"], conditions })).toThrow(
+      `policy statement Open allows the principal "${principal}" without a condition`,
+    );
   });
 
   test("fails when a condition operator has no keys", () => {
-    expect(
-      () => new PolicyStatement({ sid: "Open", principals: { AWS: ["*"] }, actions: ["kms:Decrypt"], resources: ["*"], conditions: { StringEquals: {} } }),
-    ).toThrow('policy statement Open: condition operator "StringEquals" has no keys');
+    expect(() => new PolicyStatement({ sid: "Open", principals: { AWS: ["*"] }, actions: ["kms:Decrypt"], resources: ["*"], conditions: { StringEquals: {} } })).toThrow(
+      'policy statement Open: condition operator "StringEquals" has no keys',
+    );
   });
 
-  test("accepts Principal \"*\" when a condition narrows it, and renders it", () => {
+  test('accepts Principal "*" when a condition narrows it, and renders it', () => {
     const { policy } = build({}, (key) =>
       key.addToKeyPolicy(
         new PolicyStatement({
@@ -753,4 +789,27 @@ describe("guards added for review findings", () => {
       StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "lambda.eu-west-1.amazonaws.com" },
     });
   });
+});
+
+describe("terraform", () => {
+  const terraform = offlineTerraform();
+
+  test("a key with every kind of principal, a log group, several aliases and custom periods is valid Terraform", () => {
+    const stack = newStack();
+    const key = new EncryptionKey(
+      stack,
+      "key",
+      baseProps({
+        administratorArns: [ADMIN],
+        userArns: [USER],
+        deployerArns: [DEPLOYER],
+        helperEncrypterArns: [`arn:aws:iam::${ACCOUNT}:role/platform-operator`],
+        rotationPeriodDays: 90,
+        deletionWindowDays: 7,
+        aliases: ["lambda-env", "team/app_1"],
+      }),
+    );
+    key.allowCloudWatchLogs("/aws/lambda/orders");
+    expect(terraform.fullSynth(stack)).toBeValidTerraform();
+  }, 120_000);
 });

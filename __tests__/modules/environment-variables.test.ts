@@ -121,13 +121,44 @@ describe("ENVIRONMENT_VARIABLE_NAME_PATTERN and reserved names", () => {
   });
 
   test("reserves the keys AWS documents, including AWS_DEFAULT_REGION and TZ", () => {
-    for (const name of ["_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ"]) {
+    for (const name of [
+      "_HANDLER",
+      "_X_AMZN_TRACE_ID",
+      "AWS_REGION",
+      "AWS_DEFAULT_REGION",
+      "AWS_EXECUTION_ENV",
+      "AWS_LAMBDA_FUNCTION_NAME",
+      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+      "AWS_LAMBDA_FUNCTION_VERSION",
+      "AWS_LAMBDA_INITIALIZATION_TYPE",
+      "AWS_LAMBDA_LOG_GROUP_NAME",
+      "AWS_LAMBDA_LOG_STREAM_NAME",
+      "AWS_ACCESS_KEY",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_LAMBDA_RUNTIME_API",
+      "LAMBDA_TASK_ROOT",
+      "LAMBDA_RUNTIME_DIR",
+      "TZ",
+    ]) {
       expect(RESERVED_ENVIRONMENT_VARIABLES.has(name)).toBe(true);
     }
   });
 
   test("keeps the documented settable keys settable", () => {
-    for (const name of ["LANG", "PATH", "LD_LIBRARY_PATH", "NODE_PATH", "PYTHONPATH", "GEM_PATH", "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS", "AWS_LAMBDA_DOTNET_PREJIT", "NODE_OPTIONS"]) {
+    for (const name of [
+      "LANG",
+      "PATH",
+      "LD_LIBRARY_PATH",
+      "NODE_PATH",
+      "PYTHONPATH",
+      "GEM_PATH",
+      "AWS_XRAY_CONTEXT_MISSING",
+      "AWS_XRAY_DAEMON_ADDRESS",
+      "AWS_LAMBDA_DOTNET_PREJIT",
+      "NODE_OPTIONS",
+    ]) {
       expect(RESERVED_ENVIRONMENT_VARIABLES.has(name)).toBe(false);
       expect(problemsAt({ [name]: "1" })).toEqual([]);
     }
@@ -223,7 +254,10 @@ test.each([
   expect(secretLikeReason(name, value)).toBe(reason);
 });
 
-test.each([["PASSENGER_COUNT", "3"], ["BYPASS_CACHE", "yes"], ["AUTH_MODE", "Bearer"]])("does not flag %p = %p", (name, value) => {
+test.each([
+  ["PASSENGER_COUNT", "3"],
+  ["BYPASS_CACHE", "yes"],
+  ["AUTH_MODE", "Bearer"],
+])("does not flag %p = %p", (name, value) => {
   expect(secretLikeReason(name, value)).toBeUndefined();
 });
-

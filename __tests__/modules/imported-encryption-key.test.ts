@@ -237,15 +237,27 @@ describe("failures name the field, the value and the fix", () => {
       aliasArn,
       `imported key "shared-key": keyArn "${aliasArn}" is an alias ARN, not a key ARN: an alias can be moved to another key, and kms_key_arn and IAM statements need the key's own ARN; ${lookUp(aliasArn)}`,
     ],
-    ["an alias name", "alias/orders-lambda-env", `imported key "shared-key": keyArn "alias/orders-lambda-env" is an alias name, not a key ARN; ${lookUp("alias/orders-lambda-env")}`],
+    [
+      "an alias name",
+      "alias/orders-lambda-env",
+      `imported key "shared-key": keyArn "alias/orders-lambda-env" is an alias name, not a key ARN; ${lookUp("alias/orders-lambda-env")}`,
+    ],
     ["a key ID", KEY_ID, `imported key "shared-key": keyArn "${KEY_ID}" is a key ID, not a key ARN; use the full ARN, ${form} (${lookUp(KEY_ID)})`],
     ["no ARN at all", "orders-key", `imported key "shared-key": keyArn "orders-key" is not an ARN; use ${form}`],
-    ["an IAM role ARN", `arn:aws:iam::${ACCOUNT}:role/orders`, `imported key "shared-key": keyArn "arn:aws:iam::${ACCOUNT}:role/orders" is not a KMS key ARN (service "iam"); use ${form}`],
+    [
+      "an IAM role ARN",
+      `arn:aws:iam::${ACCOUNT}:role/orders`,
+      `imported key "shared-key": keyArn "arn:aws:iam::${ACCOUNT}:role/orders" is not a KMS key ARN (service "iam"); use ${form}`,
+    ],
     ["an unsupported partition", `arn:aws-iso:kms:us-iso-east-1:${ACCOUNT}:key/${KEY_ID}`, `has partition "aws-iso"; use one of aws, aws-cn, aws-us-gov`],
     ["a region of another partition", `arn:aws:kms:cn-north-1:${ACCOUNT}:key/${KEY_ID}`, `has partition "aws", but region "cn-north-1" is in partition "aws-cn"; correct the ARN`],
     ["a malformed region", `arn:aws:kms:europe:${ACCOUNT}:key/${KEY_ID}`, `has region "europe", which is not an AWS region code; use one like "eu-west-1"`],
     ["a short account ID", `arn:aws:kms:${REGION}:12345:key/${KEY_ID}`, `has account "12345", which is not a 12-digit AWS account ID; correct the ARN`],
-    ["a malformed key ID", `arn:aws:kms:${REGION}:${ACCOUNT}:key/orders`, "does not end in key/<key-id> with a key ID such as 1234abcd-12ab-34cd-56ef-1234567890ab (or mrk-… for a multi-Region key)"],
+    [
+      "a malformed key ID",
+      `arn:aws:kms:${REGION}:${ACCOUNT}:key/orders`,
+      "does not end in key/<key-id> with a key ID such as 1234abcd-12ab-34cd-56ef-1234567890ab (or mrk-… for a multi-Region key)",
+    ],
     ["no key/ prefix", `arn:aws:kms:${REGION}:${ACCOUNT}:${KEY_ID}`, "does not end in key/<key-id>"],
   ])("fails on %s", (_label, arn, message) => {
     expect(attempt(arn)).toThrow(message);

@@ -205,14 +205,14 @@ describe("any number of principals", () => {
     expect(patterns[0]).toBe(`${keyUseHead(keyArnRef)} }`);
     for (const pattern of patterns) expect(pattern.split(keyArnRef).join(LITERAL_KEY_ARN).length).toBeLessThanOrEqual(FILTER_PATTERN_MAX_LENGTH);
     const listed = patterns.slice(1).flatMap((pattern) => [...pattern.matchAll(/\$\.userIdentity\.arn != "([^"]+)"/g)].map((m) => m[1]));
-    const expected = [
-      ...keyUsers,
-      ...[...deployers, ...executionRoles].map((arn) => `arn:aws:sts::${ACCOUNT}:assumed-role/${arn.slice(arn.lastIndexOf("/") + 1)}/*`),
-    ];
+    const expected = [...keyUsers, ...[...deployers, ...executionRoles].map((arn) => `arn:aws:sts::${ACCOUNT}:assumed-role/${arn.slice(arn.lastIndexOf("/") + 1)}/*`)];
     expect(listed).toEqual(expected);
     // No path or wildcard principal: the only wildcard is the session name of a role.
     for (const principal of listed) expect(principal.replace(/assumed-role\/[^/*]+\/\*$/, "")).not.toContain("*");
-    expect(filters.map((f) => f.name)).toEqual(["lambda-env-eu-west-1-unexpected-key-use-all", ...patterns.slice(1).map((_, i) => `lambda-env-eu-west-1-unexpected-key-use-list-${i + 1}`)]);
+    expect(filters.map((f) => f.name)).toEqual([
+      "lambda-env-eu-west-1-unexpected-key-use-all",
+      ...patterns.slice(1).map((_, i) => `lambda-env-eu-west-1-unexpected-key-use-list-${i + 1}`),
+    ]);
   });
 
   test("the alarm adds the lists up with metric math: l1 + … + lk − (k−1) × all, each metric the one its filter writes", () => {
@@ -261,14 +261,18 @@ describe("alarms", () => {
       period: 300,
       alarm_name: "lambda-env-eu-west-1-unexpected-key-use",
       metric_name: "UnexpectedKeyUse-lambda-env-eu-west-1",
-      alarm_description: expect.stringMatching(/^High severity: a principal outside the allowed list decrypted, re-encrypted from, or generated a data key with KMS key alias\/lambda-env in eu-west-1/),
+      alarm_description: expect.stringMatching(
+        /^High severity: a principal outside the allowed list decrypted, re-encrypted from, or generated a data key with KMS key alias\/lambda-env in eu-west-1/,
+      ),
     });
     expect(resource(resources, "aws_cloudwatch_metric_alarm", "denied-key-use")).toMatchObject({
       ...common,
       period: 3600,
       alarm_name: "lambda-env-eu-west-1-denied-key-use",
       metric_name: "DeniedKeyUse-lambda-env-eu-west-1",
-      alarm_description: expect.stringMatching(/^Low severity: KMS refused .* Reading a function's configuration \(console, AWS Config, scanners\) makes Lambda try to decrypt as the reader/),
+      alarm_description: expect.stringMatching(
+        /^Low severity: KMS refused .* Reading a function's configuration \(console, AWS Config, scanners\) makes Lambda try to decrypt as the reader/,
+      ),
     });
     expect(resource(resources, "aws_cloudwatch_metric_alarm", "key-change")).toMatchObject({
       ...common,
@@ -323,7 +327,9 @@ describe("pattern functions", () => {
   test("keyChangePattern refuses more aliases than fit in 1,024 characters, measuring a token as a real key ARN", () => {
     const aliases = Array.from({ length: 12 }, (_, i) => `alias/team-${i}-${"x".repeat(20)}`);
     expect(() => keyChangePattern(LITERAL_KEY_ARN, REGION, aliases.slice(0, 6))).not.toThrow();
-    expect(() => keyChangePattern(LITERAL_KEY_ARN, REGION, aliases)).toThrow(/with 12 alias\(es\) the pattern is \d+ characters, over the CloudWatch Logs limit of 1024; give the key fewer or shorter aliases/);
+    expect(() => keyChangePattern(LITERAL_KEY_ARN, REGION, aliases)).toThrow(
+      /with 12 alias\(es\) the pattern is \d+ characters, over the CloudWatch Logs limit of 1024; give the key fewer or shorter aliases/,
+    );
     expect(() => keyChangePattern("${aws_kms_key.k.arn}", REGION, aliases)).toThrow(/with 12 alias\(es\)/);
   });
 });
@@ -371,37 +377,33 @@ describe("bad input", () => {
 });
 
 describe("terraform", () => {
-  test(
-    "validates and plans with the real provider: key, alias, and split filters with a metric-math alarm in the audit region",
-    async () => {
-      const outdir = fs.mkdtempSync(path.join(OUTDIR, "tf-"));
-      const app = new App({ outdir });
-      const { stack, audit } = newStack(app);
-      const key = newKey(stack);
-      const alarms = new KeyUseAlarms(stack, "key-alarms", {
-        key,
-        trailLogGroupName: LOG_GROUP,
-        alarmTopicArn: TOPIC,
-        allowedPrincipalArns: [EXEC_ROLE, PATHED_ROLE, USER, ROOT, ...roles(20)],
-        provider: audit,
-      });
-      app.synth();
-      const filters = alarms.unexpectedKeyUse.filters.length + 2;
-      expect(filters).toBeGreaterThan(4);
+  test("validates and plans with the real provider: key, alias, and split filters with a metric-math alarm in the audit region", async () => {
+    const outdir = fs.mkdtempSync(path.join(OUTDIR, "tf-"));
+    const app = new App({ outdir });
+    const { stack, audit } = newStack(app);
+    const key = newKey(stack);
+    const alarms = new KeyUseAlarms(stack, "key-alarms", {
+      key,
+      trailLogGroupName: LOG_GROUP,
+      alarmTopicArn: TOPIC,
+      allowedPrincipalArns: [EXEC_ROLE, PATHED_ROLE, USER, ROOT, ...roles(20)],
+      provider: audit,
+    });
+    app.synth();
+    const filters = alarms.unexpectedKeyUse.filters.length + 2;
+    expect(filters).toBeGreaterThan(4);
 
-      const result = await checkStack(path.join(outdir, "stacks", "workload"), { requirePlan: true });
+    const result = await checkStack(path.join(outdir, "stacks", "workload"), { requirePlan: true });
 
-      expect(result.validate).toEqual({ valid: true, warnings: [] });
-      expect(result.awsProviders).toEqual([
-        { region: REGION, assumesRole: false },
-        { alias: "audit", region: "us-east-1", assumesRole: false },
-      ]);
-      if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
-      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 2 + filters + 3, resourcesToChange: 0, resourcesToDestroy: 0 });
-      const types = result.plan.changes.map((c) => c.address.split(".")[0]);
-      expect(types.filter((t) => t === "aws_cloudwatch_log_metric_filter")).toHaveLength(filters);
-      expect(types.filter((t) => t === "aws_cloudwatch_metric_alarm")).toHaveLength(3);
-    },
-    120_000,
-  );
+    expect(result.validate).toEqual({ valid: true, warnings: [] });
+    expect(result.awsProviders).toEqual([
+      { region: REGION, assumesRole: false },
+      { alias: "audit", region: "us-east-1", assumesRole: false },
+    ]);
+    if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
+    expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 2 + filters + 3, resourcesToChange: 0, resourcesToDestroy: 0 });
+    const types = result.plan.changes.map((c) => c.address.split(".")[0]);
+    expect(types.filter((t) => t === "aws_cloudwatch_log_metric_filter")).toHaveLength(filters);
+    expect(types.filter((t) => t === "aws_cloudwatch_metric_alarm")).toHaveLength(3);
+  }, 120_000);
 });

@@ -199,17 +199,13 @@ describe("LambdaCodeAsset", () => {
   test("fails when the directory does not exist, naming it", () => {
     const missing = path.join(tempDir(), "missing");
     const stack = emptyStack();
-    expect(() => new LambdaCodeAsset(stack, "code", { directory: missing })).toThrow(
-      `lambda code directory does not exist: ${missing}`,
-    );
+    expect(() => new LambdaCodeAsset(stack, "code", { directory: missing })).toThrow(`lambda code directory does not exist: ${missing}`);
   });
 
   test("fails when the directory is empty, naming it", () => {
     const empty = tempDir();
     const stack = emptyStack();
-    expect(() => new LambdaCodeAsset(stack, "code", { directory: empty })).toThrow(
-      `lambda code directory is empty: ${empty}`,
-    );
+    expect(() => new LambdaCodeAsset(stack, "code", { directory: empty })).toThrow(`lambda code directory is empty: ${empty}`);
   });
 
   describe("private cache", () => {
@@ -293,9 +289,7 @@ describe("LambdaCodeAsset", () => {
       const real = tempDir();
       fs.chmodSync(real, 0o700);
       fs.symlinkSync(real, cache);
-      expect(() => new LambdaCodeAsset(emptyStack(), "code", { directory: codeFolder() })).toThrow(
-        `lambda code asset cache folder ${cache} is a symlink; refusing to use it`,
-      );
+      expect(() => new LambdaCodeAsset(emptyStack(), "code", { directory: codeFolder() })).toThrow(`lambda code asset cache folder ${cache} is a symlink; refusing to use it`);
       expect(fs.readdirSync(real)).toEqual([]);
     });
 

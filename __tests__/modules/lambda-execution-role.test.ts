@@ -135,7 +135,7 @@ describe("inline policy", () => {
     });
   });
 
-  test("no statement applies to Resource \"*\" and none has a principal", () => {
+  test('no statement applies to Resource "*" and none has a principal', () => {
     const { policy } = build();
     for (const statement of policy.Statement) {
       expect(statement.Resource).toBeDefined();
@@ -182,32 +182,27 @@ describe("inline policy", () => {
     expect(policy.Statement[2]).toEqual({ Sid: "ReadDbSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secret] });
   });
 
-  test("fails synth validation when a statement with Resource \"*\" is added, naming the statement", () => {
+  test('fails synth validation when a statement with Resource "*" is added, naming the statement', () => {
     const { stack, key } = setup();
     const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
     expect(() => Testing.synth(stack, true)).not.toThrow();
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "TooBroad", actions: ["s3:GetObject"], resources: ["*"] }));
-    expect(() => Testing.synth(stack, true)).toThrow(
-      '[stack/role] execution role of function "orders": statement "TooBroad" applies to "*"; scope it to exact ARNs',
-    );
+    expect(() => Testing.synth(stack, true)).toThrow('[stack/role] execution role of function "orders": statement "TooBroad" applies to "*"; scope it to exact ARNs');
   });
 
-  test("fails synth validation for a sid-less statement with Resource \"*\", naming its actions", () => {
+  test('fails synth validation for a sid-less statement with Resource "*", naming its actions', () => {
     const { stack, key } = setup();
     const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ["kms:Decrypt", "kms:Encrypt"], resources: ["*"] }));
     expect(() => Testing.synth(stack, true)).toThrow('statement "kms:Decrypt,kms:Encrypt" applies to "*"');
   });
 
-  test.each(["arn:aws:kms:*:*:key/*", "arn:aws:s3:::bucket/*", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`])(
-    "fails synth validation for the wildcard ARN %p",
-    (resource) => {
-      const { stack, key } = setup();
-      const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
-      role.addToPrincipalPolicy(new PolicyStatement({ sid: "Wild", actions: ["kms:Decrypt"], resources: [resource] }));
-      expect(() => Testing.synth(stack, true)).toThrow(`statement "Wild" applies to "${resource}"; scope it to exact ARNs`);
-    },
-  );
+  test.each(["arn:aws:kms:*:*:key/*", "arn:aws:s3:::bucket/*", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`])("fails synth validation for the wildcard ARN %p", (resource) => {
+    const { stack, key } = setup();
+    const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "Wild", actions: ["kms:Decrypt"], resources: [resource] }));
+    expect(() => Testing.synth(stack, true)).toThrow(`statement "Wild" applies to "${resource}"; scope it to exact ARNs`);
+  });
 });
 
 test.each(["payments/eu-west-1/", "/payments/eu-west-1", "//"])("fails when the role path is %p (IAM paths start and end with /)", (rolePath) => {

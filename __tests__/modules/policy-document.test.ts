@@ -94,23 +94,16 @@ describe("PolicyStatement rendering", () => {
 
 describe("PolicyStatement validation", () => {
   test.each(["Key-Usage", "key usage", "Key_Usage", "Sid.1"])("fails when the sid is %p (not letters and digits)", (sid) => {
-    expect(() => new PolicyStatement({ sid, actions: ["kms:Decrypt"], resources: [KEY_ARN] })).toThrow(
-      `policy statement sid "${sid}" is invalid: use letters and digits only`,
-    );
+    expect(() => new PolicyStatement({ sid, actions: ["kms:Decrypt"], resources: [KEY_ARN] })).toThrow(`policy statement sid "${sid}" is invalid: use letters and digits only`);
   });
 
   test("fails when actions is empty", () => {
     expect(() => new PolicyStatement({ sid: "Nothing", actions: [], resources: [KEY_ARN] })).toThrow(/policy statement Nothing has no actions/);
   });
 
-  test.each(["Decrypt", "kms Decrypt", "kms:", ":Decrypt", "KMS:Decrypt", "kms:Decrypt:now", "*"])(
-    "fails when an action is malformed: %p",
-    (action) => {
-      expect(() => new PolicyStatement({ actions: ["kms:Encrypt", action], resources: [KEY_ARN] })).toThrow(
-        `policy action "${action}" is invalid: write it as "service:Action"`,
-      );
-    },
-  );
+  test.each(["Decrypt", "kms Decrypt", "kms:", ":Decrypt", "KMS:Decrypt", "kms:Decrypt:now", "*"])("fails when an action is malformed: %p", (action) => {
+    expect(() => new PolicyStatement({ actions: ["kms:Encrypt", action], resources: [KEY_ARN] })).toThrow(`policy action "${action}" is invalid: write it as "service:Action"`);
+  });
 
   test("fails when an identity statement (no principals) has no resources", () => {
     expect(() => new PolicyStatement({ sid: "Orphan", actions: ["kms:Decrypt"] })).toThrow(/policy statement Orphan has no resources/);
@@ -189,9 +182,7 @@ describe("PolicyDocument", () => {
 });
 
 test("fails when principals is given but names nobody", () => {
-  expect(() => new PolicyStatement({ sid: "Empty", principals: {}, actions: ["kms:Decrypt"], resources: ["*"] })).toThrow(
-    "policy statement Empty has an empty principal list",
-  );
+  expect(() => new PolicyStatement({ sid: "Empty", principals: {}, actions: ["kms:Decrypt"], resources: ["*"] })).toThrow("policy statement Empty has an empty principal list");
   expect(() => new PolicyStatement({ principals: { AWS: [] }, actions: ["kms:Decrypt"], resources: ["*"] })).toThrow("empty principal list");
 });
 

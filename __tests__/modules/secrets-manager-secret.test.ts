@@ -1,12 +1,18 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret, SecretsManagerSecretProps } from "../../modules/secrets-manager-secret";
-import { newStackWithKey, onlyResource as only, PolicyStatementJson as Statement, Resources, synthJson } from "../support/synth";
+import { offlineTerraform, onlyResourceOf, referenceTo } from "../support/matchers";
+import { newStackWithKey, PolicyStatementJson as Statement, SynthesizedJson } from "../support/synth";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-manager-secret-test-"));
 afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));
@@ -19,19 +25,20 @@ function setup() {
   return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region: REGION, alias: "lambda-env" });
 }
 
+/** The stack synthesized with validations run (what the matchers take), parsed too, and the key's ARN reference. */
 function synthesize(stack: TerraformStack) {
-  const json = synthJson(stack);
-  const resources = json.resource;
-  const [keyId] = only(resources, "aws_kms_key");
-  return { json, resources, keyArnRef: `\${aws_kms_key.${keyId}.arn}` };
+  const synthesized = Testing.synth(stack, true);
+  // Exactly one aws_kms_key: referenceTo throws otherwise.
+  return { synthesized, json: JSON.parse(synthesized) as SynthesizedJson, keyArnRef: referenceTo(synthesized, KmsKey, "arn") };
 }
 
 function build(props: Partial<SecretsManagerSecretProps> = {}, id = "db-password") {
   const { stack, key } = setup();
   const secret = new SecretsManagerSecret(stack, id, { secretName: "orders/db-password", key, ...props });
   const synthesized = synthesize(stack);
-  const [secretId, rendered] = only(synthesized.resources, "aws_secretsmanager_secret");
-  return { stack, key, secret, secretId, rendered, secretArnRef: `\${aws_secretsmanager_secret.${secretId}.arn}`, ...synthesized };
+  // Exactly one secret.
+  const [secretId] = onlyResourceOf(synthesized.synthesized, SecretsmanagerSecret);
+  return { stack, key, secret, secretId, secretArnRef: `\${aws_secretsmanager_secret.${secretId}.arn}`, ...synthesized };
 }
 
 function attempt(props: Partial<SecretsManagerSecretProps>): () => SecretsManagerSecret {
@@ -46,21 +53,22 @@ function roleFor(stack: TerraformStack, key: EncryptionKey) {
   return new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
 }
 
-function rolePolicy(resources: Resources): Statement[] {
-  const [, policy] = only(resources, "aws_iam_role_policy");
+/** The statements of the one execution role policy, parsed. */
+function rolePolicy(synthesized: string): Statement[] {
+  const [, policy] = onlyResourceOf(synthesized, IamRolePolicy);
   return (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement;
 }
 
 describe("aws_secretsmanager_secret", () => {
   test("defaults: the name, the key's ARN reference as kms_key_id, a 30-day recovery window, nothing else", () => {
-    const { rendered, keyArnRef, secret, secretArnRef, resources } = build();
-    expect(rendered).toEqual({ name: "orders/db-password", kms_key_id: keyArnRef, recovery_window_in_days: 30 });
+    const { synthesized, keyArnRef, secret, secretId, secretArnRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(SecretsmanagerSecret, { name: "orders/db-password", kms_key_id: keyArnRef, recovery_window_in_days: 30 }, { exhaustive: true });
     expect(secret.secretName).toBe("orders/db-password");
-    expect(secret.resource.friendlyUniqueId).toBe(only(resources, "aws_secretsmanager_secret")[0]);
+    expect(secret.resource.friendlyUniqueId).toBe(secretId);
     expect(secret.seedVariable).toBeUndefined();
     expect(secret.rotation).toBeUndefined();
-    expect(resources).not.toHaveProperty("aws_secretsmanager_secret_version");
-    expect(resources).not.toHaveProperty("aws_secretsmanager_secret_rotation");
+    expect(synthesized).not.toHaveResource(SecretsmanagerSecretVersion);
+    expect(synthesized).not.toHaveResource(SecretsmanagerSecretRotation);
     // The ARN is the resource's, resolved by Terraform (it ends in a random suffix).
     expect(secretArnRef).toMatch(/^\$\{aws_secretsmanager_secret\.db-password_secret_[0-9A-F]{8}\.arn\}$/);
   });
@@ -71,18 +79,22 @@ describe("aws_secretsmanager_secret", () => {
   });
 
   test("description, recovery window and tags are rendered as given", () => {
-    const { rendered, keyArnRef } = build({ description: "orders database password", recoveryWindowDays: 7, tags: { team: "orders" } });
-    expect(rendered).toEqual({
-      name: "orders/db-password",
-      description: "orders database password",
-      kms_key_id: keyArnRef,
-      recovery_window_in_days: 7,
-      tags: { team: "orders" },
-    });
+    const { synthesized, keyArnRef } = build({ description: "orders database password", recoveryWindowDays: 7, tags: { team: "orders" } });
+    expect(synthesized).toHaveResourceWithExactly(
+      SecretsmanagerSecret,
+      {
+        name: "orders/db-password",
+        description: "orders database password",
+        kms_key_id: keyArnRef,
+        recovery_window_in_days: 7,
+        tags: { team: "orders" },
+      },
+      { exhaustive: true },
+    );
   });
 
   test.each([7, 30])("recovery window %p (a limit) is accepted", (days) => {
-    expect(build({ recoveryWindowDays: days }).rendered.recovery_window_in_days).toBe(days);
+    expect(build({ recoveryWindowDays: days }).synthesized).toHaveResourceWithExactly(SecretsmanagerSecret, { recovery_window_in_days: days });
   });
 
   test.each([
@@ -91,7 +103,7 @@ describe("aws_secretsmanager_secret", () => {
     ["512 characters", "x".repeat(512)],
     ["every allowed symbol", "A-Za-z0-9/_+=.@-"],
   ])("secret name (%s) is accepted", (_label, secretName) => {
-    expect(build({ secretName }).rendered.name).toBe(secretName);
+    expect(build({ secretName }).synthesized).toHaveResourceWithProperties(SecretsmanagerSecret, { name: secretName });
   });
 
   test("key is exposed as given", () => {
@@ -109,35 +121,37 @@ describe("seedFromVariable", () => {
       sensitive: true,
       ephemeral: true,
       nullable: false,
-      description:
-        "Value of the Secrets Manager secret orders/db-password. Supplied at apply time (-var or TF_VAR_db_password_value); never stored in the plan or the state.",
+      description: "Value of the Secrets Manager secret orders/db-password. Supplied at apply time (-var or TF_VAR_db_password_value); never stored in the plan or the state.",
     });
     expect(json.variable.db_password_value).not.toHaveProperty("default");
     expect(secret.seedVariable).toBeInstanceOf(TerraformVariable);
   });
 
   test("writes the variable through secret_string_wo with version 1, and nothing else", () => {
-    const { resources, secretId } = build({ seedFromVariable: true });
-    const [, version] = only(resources, "aws_secretsmanager_secret_version");
-    expect(version).toEqual({
-      secret_id: `\${aws_secretsmanager_secret.${secretId}.id}`,
-      secret_string_wo: "${var.db_password_value}",
-      secret_string_wo_version: 1,
-    });
+    const { synthesized, secretId } = build({ seedFromVariable: true });
+    expect(synthesized).toHaveResourceWithExactly(
+      SecretsmanagerSecretVersion,
+      {
+        secret_id: `\${aws_secretsmanager_secret.${secretId}.id}`,
+        secret_string_wo: "${var.db_password_value}",
+        secret_string_wo_version: 1,
+      },
+      { exhaustive: true },
+    );
   });
 
   test("seedVersion sets secret_string_wo_version", () => {
-    const { resources } = build({ seedFromVariable: true, seedVersion: 7 });
-    expect(only(resources, "aws_secretsmanager_secret_version")[1].secret_string_wo_version).toBe(7);
+    const { synthesized } = build({ seedFromVariable: true, seedVersion: 7 });
+    expect(synthesized).toHaveResourceWithExactly(SecretsmanagerSecretVersion, { secret_string_wo_version: 7 });
   });
 
   test("a nested construct's variable name joins the path below the stack, with _ for every other character", () => {
     const { stack, key } = setup();
     const group = new Construct(stack, "orders-api");
     new SecretsManagerSecret(group, "db.password", { secretName: "orders/db", key, seedFromVariable: true });
-    const { json, resources } = synthesize(stack);
+    const { json, synthesized } = synthesize(stack);
     expect(Object.keys(json.variable)).toEqual(["orders_api_db_password_value"]);
-    expect(only(resources, "aws_secretsmanager_secret_version")[1].secret_string_wo).toBe("${var.orders_api_db_password_value}");
+    expect(synthesized).toHaveResourceWithExactly(SecretsmanagerSecretVersion, { secret_string_wo: "${var.orders_api_db_password_value}" });
   });
 
   test("an id that starts with a digit gets a v_ prefix (Terraform names start with a letter or _)", () => {
@@ -156,19 +170,22 @@ describe("seedFromVariable", () => {
 
 describe("rotation", () => {
   test("rotationLambdaArn + rotationDays create aws_secretsmanager_secret_rotation on the secret", () => {
-    const { resources, secretId, secret } = build({ rotationLambdaArn: ROTATION_ARN, rotationDays: 30 });
-    const [, rotation] = only(resources, "aws_secretsmanager_secret_rotation");
-    expect(rotation).toEqual({
-      secret_id: `\${aws_secretsmanager_secret.${secretId}.id}`,
-      rotation_lambda_arn: ROTATION_ARN,
-      rotation_rules: { automatically_after_days: 30 },
-    });
+    const { synthesized, secretId, secret } = build({ rotationLambdaArn: ROTATION_ARN, rotationDays: 30 });
+    expect(synthesized).toHaveResourceWithExactly(
+      SecretsmanagerSecretRotation,
+      {
+        secret_id: `\${aws_secretsmanager_secret.${secretId}.id}`,
+        rotation_lambda_arn: ROTATION_ARN,
+        rotation_rules: { automatically_after_days: 30 },
+      },
+      { exhaustive: true },
+    );
     expect(secret.rotation).toBeDefined();
   });
 
   test.each([1, 1000])("rotation every %p days (a limit) is accepted", (days) => {
-    const { resources } = build({ rotationLambdaArn: ROTATION_ARN, rotationDays: days });
-    expect(only(resources, "aws_secretsmanager_secret_rotation")[1].rotation_rules).toEqual({ automatically_after_days: days });
+    const { synthesized } = build({ rotationLambdaArn: ROTATION_ARN, rotationDays: days });
+    expect(synthesized).toHaveResourceWithExactly(SecretsmanagerSecretRotation, { rotation_rules: { automatically_after_days: days } });
   });
 });
 
@@ -178,22 +195,40 @@ describe("grantRead", () => {
     const secret = new SecretsManagerSecret(stack, "db-password", { secretName: "orders/db-password", key });
     const role = roleFor(stack, key);
     secret.grantRead(role);
-    const { resources, keyArnRef } = synthesize(stack);
-    const [secretId] = only(resources, "aws_secretsmanager_secret");
-    const secretArn = `\${aws_secretsmanager_secret.${secretId}.arn}`;
-    const statements = rolePolicy(resources);
-    expect(statements.map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "ReadSecretDbPassword", "DecryptSecretDbPassword"]);
-    expect(statements[2]).toEqual({ Sid: "ReadSecretDbPassword", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] });
-    expect(statements[3]).toEqual({
-      Sid: "DecryptSecretDbPassword",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: [keyArnRef],
-      Condition: {
-        StringEquals: {
-          "kms:EncryptionContext:SecretARN": secretArn,
-          "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com`,
-        },
+    const { synthesized, keyArnRef } = synthesize(stack);
+    const secretArn = referenceTo(synthesized, SecretsmanagerSecret, "arn");
+    // The whole role policy: the role's own two statements, then exactly the two the grant adds.
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, {
+      policy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "WriteOwnLogStreams",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders:log-stream:*`],
+          },
+          {
+            Sid: "DecryptOwnEnvironment",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArnRef],
+            Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders` } },
+          },
+          { Sid: "ReadSecretDbPassword", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] },
+          {
+            Sid: "DecryptSecretDbPassword",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArnRef],
+            Condition: {
+              StringEquals: {
+                "kms:EncryptionContext:SecretARN": secretArn,
+                "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com`,
+              },
+            },
+          },
+        ],
       },
     });
   });
@@ -206,7 +241,7 @@ describe("grantRead", () => {
     const first = a.grantRead(role);
     expect(a.grantRead(role)).toBe(first);
     b.grantRead(role);
-    const sids = rolePolicy(synthesize(stack).resources).map((s) => s.Sid);
+    const sids = rolePolicy(synthesize(stack).synthesized).map((s) => s.Sid);
     expect(sids).toEqual([
       "WriteOwnLogStreams",
       "DecryptOwnEnvironment",
@@ -221,7 +256,7 @@ describe("grantRead", () => {
     const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
     const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: "us-east-1", aliases: ["k"] });
     const secret = new SecretsManagerSecret(stack, "s", { secretName: "s", key });
-    const [, decrypt] = secret.grantRead(roleFor(stack, key));
+    const [, decrypt] = secret.grantRead(roleFor(stack, key)).statements;
     expect(decrypt.conditions?.StringEquals?.["kms:ViaService"]).toBe("secretsmanager.us-east-1.amazonaws.com");
   });
 });
@@ -267,9 +302,7 @@ describe("validation", () => {
   });
 
   test("fails when seedVersion is given without seedFromVariable", () => {
-    expect(attempt({ seedVersion: 2 })).toThrow(
-      'secret "orders/db-password": seedVersion is 2 but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion',
-    );
+    expect(attempt({ seedVersion: 2 })).toThrow('secret "orders/db-password": seedVersion is 2 but seedFromVariable is off; set seedFromVariable to true, or remove seedVersion');
   });
 
   test.each([0, -1, 1.5])("fails when seedVersion is %p", (seedVersion) => {
@@ -279,8 +312,28 @@ describe("validation", () => {
   test("a failed secret leaves no resource behind", () => {
     const { stack, key } = setup();
     expect(() => new SecretsManagerSecret(stack, "s", { secretName: "s", key, seedFromVariable: true, rotationDays: 3 })).toThrow();
-    const { json, resources } = synthesize(stack);
-    expect(resources).not.toHaveProperty("aws_secretsmanager_secret");
+    const { json, synthesized } = synthesize(stack);
+    expect(synthesized).not.toHaveResource(SecretsmanagerSecret);
     expect(json).not.toHaveProperty("variable");
   });
+});
+
+describe("terraform", () => {
+  const terraform = offlineTerraform();
+
+  test("a seeded, rotated secret with every option is valid Terraform", () => {
+    const { stack, key } = setup();
+    new SecretsManagerSecret(stack, "db-password", {
+      secretName: "orders/db-password",
+      key,
+      description: "orders database password",
+      recoveryWindowDays: 7,
+      tags: { team: "orders" },
+      seedFromVariable: true,
+      seedVersion: 2,
+      rotationLambdaArn: ROTATION_ARN,
+      rotationDays: 30,
+    });
+    expect(terraform.fullSynth(stack)).toBeValidTerraform();
+  }, 120_000);
 });

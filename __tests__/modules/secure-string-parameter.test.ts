@@ -1,13 +1,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret } from "../../modules/secrets-manager-secret";
 import { PARAMETER_PLACEHOLDER_VALUE, PARAMETER_PLACEHOLDER_VERSION, SecureStringParameter, SecureStringParameterProps } from "../../modules/secure-string-parameter";
-import { newStackWithKey, onlyResource as only, PolicyStatementJson as Statement, Resources, synthJson } from "../support/synth";
+import { ABSENT, offlineTerraform, onlyResourceOf, referenceTo } from "../support/matchers";
+import { newStackWithKey, PolicyStatementJson as Statement, SynthesizedJson } from "../support/synth";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "secure-string-parameter-test-"));
 afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));
@@ -20,19 +24,20 @@ function setup(region = REGION) {
   return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region, alias: "lambda-env" });
 }
 
+/** The stack synthesized with validations run (what the matchers take), parsed too, and the key's ARN reference. */
 function synthesize(stack: TerraformStack) {
-  const json = synthJson(stack);
-  const resources = json.resource;
-  const [keyId] = only(resources, "aws_kms_key");
-  return { json, resources, keyArnRef: `\${aws_kms_key.${keyId}.arn}` };
+  const synthesized = Testing.synth(stack, true);
+  // Exactly one aws_kms_key: referenceTo throws otherwise.
+  return { synthesized, json: JSON.parse(synthesized) as SynthesizedJson, keyArnRef: referenceTo(synthesized, KmsKey, "arn") };
 }
 
 function build(props: Partial<SecureStringParameterProps> = {}, id = "api-key") {
   const { stack, key } = setup();
   const parameter = new SecureStringParameter(stack, id, { parameterName: "/orders/api-key", key, ...props });
   const synthesized = synthesize(stack);
-  const [, rendered] = only(synthesized.resources, "aws_ssm_parameter");
-  return { stack, key, parameter, rendered, ...synthesized };
+  // Exactly one parameter.
+  onlyResourceOf(synthesized.synthesized, SsmParameter);
+  return { stack, key, parameter, ...synthesized };
 }
 
 function attempt(props: Partial<SecureStringParameterProps>): () => SecureStringParameter {
@@ -42,25 +47,30 @@ function attempt(props: Partial<SecureStringParameterProps>): () => SecureString
   };
 }
 
-function rolePolicy(resources: Resources): Statement[] {
-  const [, policy] = only(resources, "aws_iam_role_policy");
+/** The statements of the one execution role policy, parsed. */
+function rolePolicy(synthesized: string): Statement[] {
+  const [, policy] = onlyResourceOf(synthesized, IamRolePolicy);
   return (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement;
 }
 
 describe("aws_ssm_parameter, not seeded (the default)", () => {
   test("SecureString under the key's ARN, Standard tier, the non-secret placeholder written once through value_wo (version 0, changes ignored)", () => {
-    const { rendered, keyArnRef, json, parameter } = build();
-    expect(rendered).toEqual({
-      name: "/orders/api-key",
-      type: "SecureString",
-      key_id: keyArnRef,
-      tier: "Standard",
-      value_wo: "set-out-of-band",
-      value_wo_version: 0,
-      lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
-    });
-    // Never the plain `value`: the provider would read the real value back into the state on every refresh.
-    expect(rendered).not.toHaveProperty("value");
+    const { synthesized, keyArnRef, json, parameter } = build();
+    expect(synthesized).toHaveResourceWithExactly(
+      SsmParameter,
+      {
+        name: "/orders/api-key",
+        type: "SecureString",
+        key_id: keyArnRef,
+        tier: "Standard",
+        value_wo: "set-out-of-band",
+        value_wo_version: 0,
+        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
+        // Never the plain `value`: the provider would read the real value back into the state on every refresh.
+        value: ABSENT,
+      },
+      { exhaustive: true },
+    );
     expect(PARAMETER_PLACEHOLDER_VALUE).toBe("set-out-of-band");
     expect(PARAMETER_PLACEHOLDER_VERSION).toBe(0);
     expect(json).not.toHaveProperty("variable");
@@ -68,18 +78,22 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
   });
 
   test("description, Advanced tier and tags are rendered as given", () => {
-    const { rendered, keyArnRef } = build({ description: "orders API key", tier: "Advanced", tags: { team: "orders" } });
-    expect(rendered).toEqual({
-      name: "/orders/api-key",
-      type: "SecureString",
-      key_id: keyArnRef,
-      tier: "Advanced",
-      description: "orders API key",
-      value_wo: "set-out-of-band",
-      value_wo_version: 0,
-      lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
-      tags: { team: "orders" },
-    });
+    const { synthesized, keyArnRef } = build({ description: "orders API key", tier: "Advanced", tags: { team: "orders" } });
+    expect(synthesized).toHaveResourceWithExactly(
+      SsmParameter,
+      {
+        name: "/orders/api-key",
+        type: "SecureString",
+        key_id: keyArnRef,
+        tier: "Advanced",
+        description: "orders API key",
+        value_wo: "set-out-of-band",
+        value_wo_version: 0,
+        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
+        tags: { team: "orders" },
+      },
+      { exhaustive: true },
+    );
   });
 
   test("parameterName, key and the literal ARN are exposed", () => {
@@ -99,7 +113,7 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
   test.each(["/a", "/orders/api-key", "/Orders_1/v1.2/x-y", "/x/aws/ssm", `/${"a/".repeat(14)}a`])(
     "parameter name %p is accepted (aws/ssm below the first level are fine)",
     (parameterName) => {
-      expect(build({ parameterName }).rendered.name).toBe(parameterName);
+      expect(build({ parameterName }).synthesized).toHaveResourceWithProperties(SsmParameter, { name: parameterName });
     },
   );
 
@@ -112,29 +126,32 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
 
 describe("seedFromVariable", () => {
   test("value_wo references a sensitive, ephemeral string variable without default; no value, no lifecycle", () => {
-    const { rendered, json, keyArnRef } = build({ seedFromVariable: true });
-    expect(rendered).toEqual({
-      name: "/orders/api-key",
-      type: "SecureString",
-      key_id: keyArnRef,
-      tier: "Standard",
-      value_wo: "${var.api_key_value}",
-      value_wo_version: 1,
-    });
+    const { synthesized, json, keyArnRef } = build({ seedFromVariable: true });
+    expect(synthesized).toHaveResourceWithExactly(
+      SsmParameter,
+      {
+        name: "/orders/api-key",
+        type: "SecureString",
+        key_id: keyArnRef,
+        tier: "Standard",
+        value_wo: "${var.api_key_value}",
+        value_wo_version: 1,
+      },
+      { exhaustive: true },
+    );
     expect(Object.keys(json.variable)).toEqual(["api_key_value"]);
     expect(json.variable.api_key_value).toEqual({
       type: "string",
       sensitive: true,
       ephemeral: true,
       nullable: false,
-      description:
-        "Value of the SSM SecureString parameter /orders/api-key. Supplied at apply time (-var or TF_VAR_api_key_value); never stored in the plan or the state.",
+      description: "Value of the SSM SecureString parameter /orders/api-key. Supplied at apply time (-var or TF_VAR_api_key_value); never stored in the plan or the state.",
     });
     expect(json.variable.api_key_value).not.toHaveProperty("default");
   });
 
   test("seedVersion sets value_wo_version", () => {
-    expect(build({ seedFromVariable: true, seedVersion: 3 }).rendered.value_wo_version).toBe(3);
+    expect(build({ seedFromVariable: true, seedVersion: 3 }).synthesized).toHaveResourceWithExactly(SsmParameter, { value_wo_version: 3 });
   });
 
   test("fails when a parameter and a secret map to the same variable name", () => {
@@ -152,25 +169,44 @@ describe("grantRead", () => {
     const parameter = new SecureStringParameter(stack, "api-key", { parameterName: "/orders/api-key", key });
     const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
     parameter.grantRead(role);
-    const { resources, keyArnRef } = synthesize(stack);
-    const statements = rolePolicy(resources);
-    expect(statements.map((s) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment", "ReadParameterApiKey", "DecryptParameterApiKey"]);
-    expect(statements[2]).toEqual({
-      Sid: "ReadParameterApiKey",
-      Effect: "Allow",
-      Action: ["ssm:GetParameter"],
-      Resource: [`${ARN_PREFIX}orders/api-key`],
-    });
-    expect(statements[3]).toEqual({
-      Sid: "DecryptParameterApiKey",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: [keyArnRef],
-      Condition: {
-        StringEquals: {
-          "kms:EncryptionContext:PARAMETER_ARN": `${ARN_PREFIX}orders/api-key`,
-          "kms:ViaService": `ssm.${REGION}.amazonaws.com`,
-        },
+    const { synthesized, keyArnRef } = synthesize(stack);
+    // The whole role policy: the role's own two statements, then exactly the two the grant adds.
+    expect(synthesized).toHaveResourceWithExactly(IamRolePolicy, {
+      policy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "WriteOwnLogStreams",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders:log-stream:*`],
+          },
+          {
+            Sid: "DecryptOwnEnvironment",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArnRef],
+            Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders` } },
+          },
+          {
+            Sid: "ReadParameterApiKey",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter"],
+            Resource: [`${ARN_PREFIX}orders/api-key`],
+          },
+          {
+            Sid: "DecryptParameterApiKey",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArnRef],
+            Condition: {
+              StringEquals: {
+                "kms:EncryptionContext:PARAMETER_ARN": `${ARN_PREFIX}orders/api-key`,
+                "kms:ViaService": `ssm.${REGION}.amazonaws.com`,
+              },
+            },
+          },
+        ],
       },
     });
   });
@@ -183,7 +219,7 @@ describe("grantRead", () => {
     const first = a.grantRead(role);
     expect(a.grantRead(role)).toBe(first);
     b.grantRead(role);
-    expect(rolePolicy(synthesize(stack).resources).map((s) => s.Sid)).toEqual([
+    expect(rolePolicy(synthesize(stack).synthesized).map((s) => s.Sid)).toEqual([
       "WriteOwnLogStreams",
       "DecryptOwnEnvironment",
       "ReadParameterApiKey",
@@ -199,9 +235,12 @@ describe("validation", () => {
     expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" is not fully qualified; start it with "/"`);
   });
 
-  test.each(["/", "/orders//key", "/orders/", "/orders/api key", "/orders/key#1", "/orders/ключ"])("fails when the name %p has invalid characters or empty levels", (parameterName) => {
-    expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" is invalid; use letters, digits or "_.-" between single slashes`);
-  });
+  test.each(["/", "/orders//key", "/orders/", "/orders/api key", "/orders/key#1", "/orders/ключ"])(
+    "fails when the name %p has invalid characters or empty levels",
+    (parameterName) => {
+      expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" is invalid; use letters, digits or "_.-" between single slashes`);
+    },
+  );
 
   test.each(["/aws/x", "/AWS-config", "/ssm/x", "/SsmThing", "/awsome"])("fails when the name %p starts with aws or ssm", (parameterName) => {
     expect(attempt({ parameterName })).toThrow(`parameter "${parameterName}": parameterName "${parameterName}" starts with "aws" or "ssm" (any case), which AWS reserves`);
@@ -230,4 +269,15 @@ describe("validation", () => {
   test("fails when seedVersion is 0", () => {
     expect(attempt({ seedFromVariable: true, seedVersion: 0 })).toThrow('parameter "/orders/api-key": seedVersion 0 is out of range; use a whole number from 1 to');
   });
+});
+
+describe("terraform", () => {
+  const terraform = offlineTerraform();
+
+  test("an Advanced-tier parameter with description and tags, and a seeded one, are valid Terraform", () => {
+    const { stack, key } = setup();
+    new SecureStringParameter(stack, "api-key", { parameterName: "/orders/api-key", key, description: "orders API key", tier: "Advanced", tags: { team: "orders" } });
+    new SecureStringParameter(stack, "webhook-token", { parameterName: "/orders/webhook-token", key, seedFromVariable: true, seedVersion: 3 });
+    expect(terraform.fullSynth(stack)).toBeValidTerraform();
+  }, 120_000);
 });

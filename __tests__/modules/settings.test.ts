@@ -101,7 +101,9 @@ describe("settingProblem and resolveSetting", () => {
   });
 
   test("a text setting checks its pattern and its further rules", () => {
-    expect(settingProblem(SSM_PARAMETER_NAME, "/a//b")).toBe('"/a//b" is invalid; use letters, digits or "_.-" between single slashes, without a trailing slash, e.g. "/orders/db-password"');
+    expect(settingProblem(SSM_PARAMETER_NAME, "/a//b")).toBe(
+      '"/a//b" is invalid; use letters, digits or "_.-" between single slashes, without a trailing slash, e.g. "/orders/db-password"',
+    );
     expect(settingProblem(SSM_PARAMETER_NAME, `/${"a/".repeat(15)}b`)).toBe(`"/${"a/".repeat(15)}b" has 16 levels; SSM allows at most 15`);
     expect(settingProblem(SSM_PARAMETER_NAME, `/${"a/".repeat(14)}b`)).toBeUndefined();
     expect(settingProblem(ALIAS_NAME, "aws/lambda")).toBe('"aws/lambda" is reserved for AWS managed keys; choose a name that does not start with "aws/"');

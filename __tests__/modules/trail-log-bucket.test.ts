@@ -1,9 +1,21 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { s3BucketNameProblem, TrailLogBucket, TrailLogBucketProps } from "../../modules/trail-log-bucket";
-import { fullSynthStackDir, Json, newStackWithKey, synthJson } from "../support/synth";
+import { offlineTerraform, onlyResourceOf, referenceTo, resourcesOf } from "../support/matchers";
+import { fullSynthStackDir, Json, newStackWithKey, SynthesizedJson } from "../support/synth";
 import { checkStack } from "../../tooling/stack-check";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
@@ -29,31 +41,39 @@ function build(props: Partial<TrailLogBucketProps> = {}) {
   return { stack, key, construct, ...synthesize(stack) };
 }
 
-/** The synthesized stack, with each S3 resource type found exactly once (logging: at most once). */
+/** The stack synthesized with validations run (what the matchers take), parsed too; each S3 resource type is there exactly once (logging: at most once). */
 function synthesize(stack: TerraformStack) {
-  const json = synthJson(stack);
-  const only = (type: string): { id: string; body: Json } => {
-    const entries = Object.entries(json.resource[type] ?? {});
-    expect(entries).toHaveLength(1);
-    return { id: entries[0][0], body: entries[0][1] };
-  };
-  const bucket = only("aws_s3_bucket");
-  const keyId = Object.keys(json.resource.aws_kms_key)[0];
-  const policy = only("aws_s3_bucket_policy");
+  const synthesized = Testing.synth(stack, true);
+  // onlyResourceOf throws unless the stack has exactly one resource of the type.
+  const [bucketId] = onlyResourceOf(synthesized, S3Bucket);
+  const [publicAccessBlockId] = onlyResourceOf(synthesized, S3BucketPublicAccessBlock);
+  const [versioningId] = onlyResourceOf(synthesized, S3BucketVersioningA);
+  for (const type of [S3BucketOwnershipControls, S3BucketServerSideEncryptionConfigurationA, S3BucketLifecycleConfiguration]) onlyResourceOf(synthesized, type);
+  expect(resourcesOf(synthesized, S3BucketLoggingA).length).toBeLessThanOrEqual(1);
+  const [, policyResource] = onlyResourceOf(synthesized, S3BucketPolicy);
   return {
-    json,
-    bucket: bucket.body,
-    bucketRef: `\${aws_s3_bucket.${bucket.id}.id}`,
-    bucketId: bucket.id,
-    keyArnRef: `\${aws_kms_key.${keyId}.arn}`,
-    publicAccessBlock: only("aws_s3_bucket_public_access_block"),
-    ownership: only("aws_s3_bucket_ownership_controls").body,
-    versioning: only("aws_s3_bucket_versioning"),
-    encryption: only("aws_s3_bucket_server_side_encryption_configuration").body,
-    lifecycle: only("aws_s3_bucket_lifecycle_configuration").body,
-    logging: json.resource.aws_s3_bucket_logging,
-    policyResource: policy.body,
-    policy: JSON.parse(policy.body.policy as string) as Json,
+    synthesized,
+    json: JSON.parse(synthesized) as SynthesizedJson,
+    bucketRef: `\${aws_s3_bucket.${bucketId}.id}`,
+    bucketId,
+    keyArnRef: referenceTo(synthesized, KmsKey, "arn"),
+    publicAccessBlockId,
+    versioningId,
+    policyResource,
+    policy: JSON.parse(policyResource.policy as string) as Json,
+  };
+}
+
+/** The one lifecycle rule, over the whole bucket, for this many days of retention. */
+function lifecycleRule(days = 365) {
+  return {
+    id: "expire-audit-logs",
+    status: "Enabled",
+    // An empty filter block: the whole bucket, without the provider's missing-filter warning.
+    filter: [{}],
+    expiration: [{ days }],
+    noncurrent_version_expiration: [{ noncurrent_days: days }],
+    abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
   };
 }
 
@@ -100,13 +120,17 @@ function expectedPolicy(trailArn = TRAIL_ARN, partition = "aws", account = ACCOU
 
 describe("aws_s3_bucket", () => {
   test("is named as given, never force-destroyed, prevent_destroy on, no tags by default", () => {
-    const { bucket } = build();
-    expect(bucket).toEqual({ bucket: BUCKET, force_destroy: false, lifecycle: { prevent_destroy: true } });
+    const { synthesized } = build();
+    expect(synthesized).toHaveResourceWithExactly(S3Bucket, { bucket: BUCKET, force_destroy: false, lifecycle: { prevent_destroy: true } }, { exhaustive: true });
   });
 
   test("carries tags and lets tests turn prevent_destroy off", () => {
-    const { bucket } = build({ tags: { team: "platform" }, preventDestroy: false });
-    expect(bucket).toEqual({ bucket: BUCKET, force_destroy: false, tags: { team: "platform" }, lifecycle: { prevent_destroy: false } });
+    const { synthesized } = build({ tags: { team: "platform" }, preventDestroy: false });
+    expect(synthesized).toHaveResourceWithExactly(
+      S3Bucket,
+      { bucket: BUCKET, force_destroy: false, tags: { team: "platform" }, lifecycle: { prevent_destroy: false } },
+      { exhaustive: true },
+    );
   });
 
   test("bucketName and bucketArn reference the bucket resource; resource is the escape hatch", () => {
@@ -114,10 +138,10 @@ describe("aws_s3_bucket", () => {
     const construct = new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn: TRAIL_ARN });
     new TerraformOutput(stack, "bucket_name", { value: construct.bucketName });
     new TerraformOutput(stack, "bucket_arn", { value: construct.bucketArn });
-    const { json, bucketId } = synthesize(stack);
+    const { json, synthesized } = synthesize(stack);
     expect(json.output).toEqual({
-      bucket_name: { value: `\${aws_s3_bucket.${bucketId}.bucket}` },
-      bucket_arn: { value: `\${aws_s3_bucket.${bucketId}.arn}` },
+      bucket_name: { value: referenceTo(synthesized, S3Bucket, "bucket") },
+      bucket_arn: { value: referenceTo(synthesized, S3Bucket, "arn") },
     });
     expect(construct.resource.terraformResourceType).toBe("aws_s3_bucket");
   });
@@ -125,101 +149,98 @@ describe("aws_s3_bucket", () => {
 
 describe("bucket hardening", () => {
   test("public access block sets all four flags", () => {
-    const { publicAccessBlock, bucketRef } = build();
-    expect(publicAccessBlock.body).toEqual({
-      bucket: bucketRef,
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
+    const { synthesized, bucketRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketPublicAccessBlock,
+      {
+        bucket: bucketRef,
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      },
+      { exhaustive: true },
+    );
   });
 
   test("ACLs are disabled (BucketOwnerEnforced)", () => {
-    const { ownership, bucketRef } = build();
-    expect(ownership).toEqual({ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } });
+    const { synthesized, bucketRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(S3BucketOwnershipControls, { bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } }, { exhaustive: true });
   });
 
   test("versioning is enabled", () => {
-    const { versioning, bucketRef } = build();
-    expect(versioning.body).toEqual({ bucket: bucketRef, versioning_configuration: { status: "Enabled" } });
+    const { synthesized, bucketRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(S3BucketVersioningA, { bucket: bucketRef, versioning_configuration: { status: "Enabled" } }, { exhaustive: true });
   });
 
   test("default encryption is SSE-KMS with the audit key's ARN and S3 Bucket Keys", () => {
-    const { encryption, bucketRef, keyArnRef } = build();
-    expect(encryption).toEqual({
-      bucket: bucketRef,
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: keyArnRef }, bucket_key_enabled: true }],
-    });
+    const { synthesized, bucketRef, keyArnRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketServerSideEncryptionConfigurationA,
+      {
+        bucket: bucketRef,
+        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: keyArnRef }, bucket_key_enabled: true }],
+      },
+      { exhaustive: true },
+    );
   });
 });
 
 describe("lifecycle", () => {
   test("one rule over the whole bucket: 365 days for current and noncurrent versions, multipart uploads aborted after 7 days", () => {
-    const { lifecycle, bucketRef, versioning } = build();
-    expect(lifecycle).toEqual({
-      bucket: bucketRef,
-      rule: [
-        {
-          id: "expire-audit-logs",
-          status: "Enabled",
-          // An empty filter block: the whole bucket, without the provider's missing-filter warning.
-          filter: [{}],
-          expiration: [{ days: 365 }],
-          noncurrent_version_expiration: [{ noncurrent_days: 365 }],
-          abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
-        },
-      ],
-      depends_on: [`aws_s3_bucket_versioning.${versioning.id}`],
-    });
+    const { synthesized, bucketRef, versioningId } = build();
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketLifecycleConfiguration,
+      { bucket: bucketRef, rule: [lifecycleRule(365)], depends_on: [`aws_s3_bucket_versioning.${versioningId}`] },
+      { exhaustive: true },
+    );
   });
 
   test("retentionDays sets both expirations", () => {
-    const { lifecycle } = build({ retentionDays: 2557 });
-    const [rule] = lifecycle.rule as Json[];
-    expect(rule.expiration).toEqual([{ days: 2557 }]);
-    expect(rule.noncurrent_version_expiration).toEqual([{ noncurrent_days: 2557 }]);
-    expect(rule.abort_incomplete_multipart_upload).toEqual([{ days_after_initiation: 7 }]);
+    const { synthesized } = build({ retentionDays: 2557 });
+    expect(synthesized).toHaveResourceWithExactly(S3BucketLifecycleConfiguration, { rule: [lifecycleRule(2557)] });
   });
 
   test.each([1, 36500])("accepts retentionDays %p", (retentionDays) => {
-    const { lifecycle } = build({ retentionDays });
-    expect((lifecycle.rule as Json[])[0].expiration).toEqual([{ days: retentionDays }]);
+    const { synthesized } = build({ retentionDays });
+    expect(synthesized).toHaveResourceWithExactly(S3BucketLifecycleConfiguration, { rule: [lifecycleRule(retentionDays)] });
   });
 });
 
 describe("access logging", () => {
   test("is off by default", () => {
-    const { logging, construct } = build();
-    expect(logging).toBeUndefined();
+    const { synthesized, construct } = build();
+    expect(synthesized).not.toHaveResource(S3BucketLoggingA);
     expect(construct.accessLogging).toBeUndefined();
   });
 
   test("writes to the named bucket under <bucketName>/ when accessLogBucketName is set", () => {
-    const { logging, bucketRef } = build({ accessLogBucketName: "acme-access-logs" });
-    expect(Object.values(logging)).toEqual([{ bucket: bucketRef, target_bucket: "acme-access-logs", target_prefix: `${BUCKET}/` }]);
+    const { synthesized, bucketRef } = build({ accessLogBucketName: "acme-access-logs" });
+    expect(synthesized).toHaveResourceWithExactly(S3BucketLoggingA, { bucket: bucketRef, target_bucket: "acme-access-logs", target_prefix: `${BUCKET}/` }, { exhaustive: true });
   });
 });
 
 describe("bucket policy", () => {
   test("holds exactly the TLS deny, the two CloudTrail statements and the deny of deleting log files", () => {
-    const { policy, policyResource, bucketRef } = build();
-    expect(policy).toEqual(expectedPolicy());
-    expect(policyResource.bucket).toBe(bucketRef);
+    const { synthesized, bucketRef } = build();
+    expect(synthesized).toHaveResourceWithExactly(S3BucketPolicy, { bucket: bucketRef, policy: expectedPolicy() });
   });
 
   test("depends on the public access block and nothing else", () => {
-    const { policyResource, publicAccessBlock } = build();
-    expect(policyResource.depends_on).toEqual([`aws_s3_bucket_public_access_block.${publicAccessBlock.id}`]);
-    expect(Object.keys(policyResource).sort()).toEqual(["bucket", "depends_on", "policy"]);
+    const { synthesized, bucketRef, publicAccessBlockId } = build();
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketPolicy,
+      { bucket: bucketRef, depends_on: [`aws_s3_bucket_public_access_block.${publicAccessBlockId}`], policy: expectedPolicy() },
+      { exhaustive: true },
+    );
   });
 
   test("aws:SourceArn is the literal trail ARN string, not a reference to a trail resource", () => {
-    const { policyResource, json } = build();
+    const { policyResource, synthesized } = build();
     const text = policyResource.policy as string;
     expect(text).not.toContain("${");
     expect(text).not.toContain("aws_cloudtrail");
-    expect(json.resource.aws_cloudtrail).toBeUndefined();
+    expect(synthesized).not.toHaveResource(Cloudtrail);
     const statements = (JSON.parse(text) as { Statement: Array<{ Condition: Record<string, Record<string, string>> }> }).Statement;
     expect(statements[1].Condition.StringEquals["aws:SourceArn"]).toBe(TRAIL_ARN);
     expect(statements[2].Condition.StringEquals["aws:SourceArn"]).toBe(TRAIL_ARN);
@@ -227,8 +248,8 @@ describe("bucket policy", () => {
 
   test("the trail may live in another home region of the same account", () => {
     const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/org.audit_trail-1`;
-    const { policy } = build({ trailArn });
-    expect(policy).toEqual(expectedPolicy(trailArn));
+    const { synthesized } = build({ trailArn });
+    expect(synthesized).toHaveResourceWithExactly(S3BucketPolicy, { policy: expectedPolicy(trailArn) });
   });
 
   test("policyDocument exposes the typed statements", () => {
@@ -246,8 +267,8 @@ describe("bucket policy", () => {
     const { stack, key } = setup("us-gov-west-1");
     const trailArn = `arn:aws-us-gov:cloudtrail:us-gov-west-1:${ACCOUNT}:trail/audit`;
     new TrailLogBucket(stack, "logs", { bucketName: BUCKET, key, trailArn });
-    const { policy } = synthesize(stack);
-    expect(policy).toEqual(expectedPolicy(trailArn, "aws-us-gov"));
+    const { synthesized } = synthesize(stack);
+    expect(synthesized).toHaveResourceWithExactly(S3BucketPolicy, { policy: expectedPolicy(trailArn, "aws-us-gov") });
   });
 });
 
@@ -307,22 +328,29 @@ describe("protection of the log files", () => {
 
   test("managers alone get the protection Deny, which exempts them; they still may not delete log files", () => {
     const list = statements({ managerPrincipalArns: [PIPELINE] });
-    expect(list.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "AWSCloudTrailAclCheck20150319", "AWSCloudTrailWrite20150319", "DenyDeletingLogFiles", "DenyChangingLogProtection"]);
+    expect(list.map((s) => s.Sid)).toEqual([
+      "DenyInsecureTransport",
+      "AWSCloudTrailAclCheck20150319",
+      "AWSCloudTrailWrite20150319",
+      "DenyDeletingLogFiles",
+      "DenyChangingLogProtection",
+    ]);
     expect(bySid(list, "DenyChangingLogProtection")).toMatchObject({ Effect: "Deny", Resource: [bucketArn], Condition: { ArnNotEquals: { "aws:PrincipalArn": [PIPELINE] } } });
     expect(bySid(list, "DenyDeletingLogFiles")?.Condition).toBeUndefined();
   });
 
   test("objectLock enables Object Lock at creation, after versioning", () => {
-    const { json, bucket } = build({ objectLock: { mode: "GOVERNANCE", retentionDays: 30 } });
-    const resources = json.resource;
-    expect(bucket).toMatchObject({ object_lock_enabled: true });
-    const [[, lock]] = Object.entries(resources.aws_s3_bucket_object_lock_configuration);
-    const [versioningId] = Object.keys(resources.aws_s3_bucket_versioning);
-    expect(lock).toEqual({
-      bucket: expect.stringMatching(/^\$\{aws_s3_bucket\./),
-      rule: { default_retention: { mode: "GOVERNANCE", days: 30 } },
-      depends_on: [`aws_s3_bucket_versioning.${versioningId}`],
-    });
+    const { synthesized, bucketRef, versioningId } = build({ objectLock: { mode: "GOVERNANCE", retentionDays: 30 } });
+    expect(synthesized).toHaveResourceWithExactly(S3Bucket, { object_lock_enabled: true });
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketObjectLockConfigurationA,
+      {
+        bucket: bucketRef,
+        rule: { default_retention: { mode: "GOVERNANCE", days: 30 } },
+        depends_on: [`aws_s3_bucket_versioning.${versioningId}`],
+      },
+      { exhaustive: true },
+    );
   });
 
   test.each([
@@ -380,14 +408,12 @@ describe("validation", () => {
     );
   });
 
-  test.each([
-    "audit",
-    `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:audit`,
-    `arn:aws:s3:::${BUCKET}`,
-    `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/`,
-  ])("fails when the trail ARN is not a trail ARN: %p", (trailArn) => {
-    expect(attempt({ trailArn })).toThrow(/trail log bucket "logs": trailArn ".*" (is not a CloudTrail trail ARN|has the trail name "[^"]*", which CloudTrail refuses)/);
-  });
+  test.each(["audit", `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:audit`, `arn:aws:s3:::${BUCKET}`, `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/`])(
+    "fails when the trail ARN is not a trail ARN: %p",
+    (trailArn) => {
+      expect(attempt({ trailArn })).toThrow(/trail log bucket "logs": trailArn ".*" (is not a CloudTrail trail ARN|has the trail name "[^"]*", which CloudTrail refuses)/);
+    },
+  );
 
   test("fails when the trail ARN is in another partition", () => {
     const trailArn = `arn:aws-cn:cloudtrail:cn-north-1:${ACCOUNT}:trail/audit`;
@@ -413,6 +439,26 @@ describe("validation", () => {
 });
 
 describe("terraform", () => {
+  const terraform = offlineTerraform();
+
+  test(
+    "with Object Lock, break-glass and manager principals it is valid Terraform",
+    () => {
+      const { stack, key } = setup();
+      new TrailLogBucket(stack, "logs", {
+        bucketName: BUCKET,
+        key,
+        trailArn: TRAIL_ARN,
+        objectLock: { mode: "COMPLIANCE", retentionDays: 30 },
+        breakGlassPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/audit-break-glass`],
+        managerPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/terraform-deploy`],
+        retentionDays: 2557,
+      });
+      expect(terraform.fullSynth(stack)).toBeValidTerraform();
+    },
+    TERRAFORM_TIMEOUT,
+  );
+
   test(
     "validates and plans offline with provider 5.100.0: 10 resources to add, no warnings",
     async () => {
@@ -441,4 +487,3 @@ describe("terraform", () => {
     TERRAFORM_TIMEOUT,
   );
 });
-

@@ -100,7 +100,17 @@ describe("generated sections", () => {
 
   test("the construct reference covers every exported construct, with its props table", () => {
     const constructs = sections.find((s) => s.name === "constructs")?.content ?? "";
-    for (const name of ["EncryptionKey", "ImportedEncryptionKey", "EncryptedFunction", "LambdaExecutionRole", "LambdaCodeAsset", "SecretsManagerSecret", "SecureStringParameter", "AuditTrail", "KeyUseAlarms"]) {
+    for (const name of [
+      "EncryptionKey",
+      "EncryptedFunction",
+      "LambdaExecutionRole",
+      "SecretsManagerSecret",
+      "SecureStringParameter",
+      "AuditTrail",
+      "KeyUseAlarms",
+      "LogMetricAlarm",
+      "DeployerPolicy",
+    ]) {
       expect(constructs).toContain(`### ${name}\n`);
     }
     // Not constructs: plain classes and an aspect.

@@ -50,11 +50,14 @@ describe("lint rule against the provider package root", () => {
   // Built, not written out: these are probes for ESLint, and a literal root import would trip the
   // repository's own grep for root imports.
   const providerRoot = ["@cdktf", "provider-aws"].join("/");
-  test.each([`import { KmsKey } from "${providerRoot}";`, `import * as aws from "${providerRoot}/lib";`, `import { kmsKey } from "${providerRoot}/lib/index";`])("fails when a file imports %s", (code) => {
-    const messages = lint(`${code}\nexport const x = 1;\n`);
-    expect(messages.map((m) => m.ruleId)).toContain("no-restricted-imports");
-    expect(messages.find((m) => m.ruleId === "no-restricted-imports")?.message).toMatch(/deep path/);
-  });
+  test.each([`import { KmsKey } from "${providerRoot}";`, `import * as aws from "${providerRoot}/lib";`, `import { kmsKey } from "${providerRoot}/lib/index";`])(
+    "fails when a file imports %s",
+    (code) => {
+      const messages = lint(`${code}\nexport const x = 1;\n`);
+      expect(messages.map((m) => m.ruleId)).toContain("no-restricted-imports");
+      expect(messages.find((m) => m.ruleId === "no-restricted-imports")?.message).toMatch(/deep path/);
+    },
+  );
 
   test("accepts a deep import", () => {
     const messages = lint('import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";\nexport const k = KmsKey;\n');

@@ -23,7 +23,7 @@ import {
 import * as runtime from "../../runtime";
 import { clearCaches, decryptEnvironment, encryptedVariableNames, resetClients, setClients } from "../../runtime";
 import { EncryptClient, encryptValue, parseKeyArn } from "../../bin/encrypt-value";
-import * as modules from "../../modules";
+import * as modules from "../../modules/environment-variables";
 import { EncryptedFunction } from "../../modules/encrypted-function";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { ciphertextProblem, environmentVariableNameProblem } from "../../modules/environment-variables";

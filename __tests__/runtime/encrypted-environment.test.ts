@@ -138,7 +138,9 @@ describe("failures", () => {
     expect(error.awsErrorName).toBe("InvalidCiphertextException");
     expect(error.service).toBe("kms");
     expect(error.operation).toBe("Decrypt");
-    expect(error.message).toMatch(/^cannot decrypt environment variable "DB_PASSWORD" \(\d+ base64 chars, sha256 [0-9a-f]{12}…\) for function "orders-api": InvalidCiphertextException/);
+    expect(error.message).toMatch(
+      /^cannot decrypt environment variable "DB_PASSWORD" \(\d+ base64 chars, sha256 [0-9a-f]{12}…\) for function "orders-api": InvalidCiphertextException/,
+    );
     expect(error.hint).toContain("LambdaFunctionName=orders-api");
     // The package's bin first (what a package user has), the repository's script second.
     expect(error.hint).toContain('re-encrypt it with "npx lambda-kms-encrypt --key <key> --function orders-api" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)');
@@ -159,7 +161,9 @@ describe("failures", () => {
     const error = await failure(decryptEnvironment());
     expect(error).toMatchObject({ variable: "API_KEY", code: "InvalidBase64", awsErrorName: undefined });
     expect(error.message).toMatch(/cannot decrypt environment variable "API_KEY": InvalidBase64\. the value \(\d+ base64 chars, sha256 [0-9a-f]{12}…\) is not base64/);
-    expect(error.message).toContain('set it to the exact output of "npx lambda-kms-encrypt --key <key> --function orders-api" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)');
+    expect(error.message).toContain(
+      'set it to the exact output of "npx lambda-kms-encrypt --key <key> --function orders-api" ("npm run encrypt -- …" in the cdktf-lambda-kms repository)',
+    );
     expectNoSecretsIn(error, "sk_live_pasted-the-plaintext-by-mistake!");
     expect(lib.calls.kms.count("DecryptCommand")).toBe(0);
   });

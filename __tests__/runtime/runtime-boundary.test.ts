@@ -44,7 +44,11 @@ describe("lint rule: runtime/ may not import cdktf", () => {
   });
 
   test("the provider-root rule still applies in runtime/", () => {
-    expect(on(6).map((m) => m.message).join("\n")).toMatch(/deep path/);
+    expect(
+      on(6)
+        .map((m) => m.message)
+        .join("\n"),
+    ).toMatch(/deep path/);
   });
 
   test("accepts the AWS SDK v3 and Node built-ins", () => {

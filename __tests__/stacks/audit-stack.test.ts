@@ -171,80 +171,81 @@ describe("AuditStack: the stack", () => {
 });
 
 describe("AuditStack: names and settings from the config defaults", () => {
-  test.each(Object.entries(ACCOUNT_IDS))("%s: trail <project>-audit, bucket <project>-audit-logs-<accountId>, /aws/cloudtrail/<trail>, topic <trail>-alarms", (account, accountId) => {
-    const { json } = synthesizeDocument(doc());
-    const stack = json[`${account}-audit`];
-    const key = only(stack, "aws_kms_key");
-    const bucket = only(stack, "aws_s3_bucket");
-    const logGroup = only(stack, "aws_cloudwatch_log_group");
-    const role = only(stack, "aws_iam_role");
-    const topic = only(stack, "aws_sns_topic");
+  test.each(Object.entries(ACCOUNT_IDS))(
+    "%s: trail <project>-audit, bucket <project>-audit-logs-<accountId>, /aws/cloudtrail/<trail>, topic <trail>-alarms",
+    (account, accountId) => {
+      const { json } = synthesizeDocument(doc());
+      const stack = json[`${account}-audit`];
+      const key = only(stack, "aws_kms_key");
+      const bucket = only(stack, "aws_s3_bucket");
+      const logGroup = only(stack, "aws_cloudwatch_log_group");
+      const role = only(stack, "aws_iam_role");
+      const topic = only(stack, "aws_sns_topic");
 
-    const trail = only(stack, "aws_cloudtrail").config;
-    expect(trail).toMatchObject({
-      name: "payments-audit",
-      s3_bucket_name: `\${aws_s3_bucket.${bucket.id}.bucket}`,
-      kms_key_id: `\${aws_kms_key.${key.id}.arn}`,
-      is_multi_region_trail: true,
-      include_global_service_events: true,
-      enable_log_file_validation: true,
-      enable_logging: true,
-      cloud_watch_logs_group_arn: `\${aws_cloudwatch_log_group.${logGroup.id}.arn}:*`,
-      cloud_watch_logs_role_arn: `\${aws_iam_role.${role.id}.arn}`,
-    });
-    // All management events, none excluded.
-    expect(trail.event_selector).toEqual([{ read_write_type: "All", include_management_events: true }]);
-    expect(trail.depends_on).toContain(`aws_s3_bucket_policy.${only(stack, "aws_s3_bucket_policy").id}`);
+      const trail = only(stack, "aws_cloudtrail").config;
+      expect(trail).toMatchObject({
+        name: "payments-audit",
+        s3_bucket_name: `\${aws_s3_bucket.${bucket.id}.bucket}`,
+        kms_key_id: `\${aws_kms_key.${key.id}.arn}`,
+        is_multi_region_trail: true,
+        include_global_service_events: true,
+        enable_log_file_validation: true,
+        enable_logging: true,
+        cloud_watch_logs_group_arn: `\${aws_cloudwatch_log_group.${logGroup.id}.arn}:*`,
+        cloud_watch_logs_role_arn: `\${aws_iam_role.${role.id}.arn}`,
+      });
+      // All management events, none excluded.
+      expect(trail.event_selector).toEqual([{ read_write_type: "All", include_management_events: true }]);
+      expect(trail.depends_on).toContain(`aws_s3_bucket_policy.${only(stack, "aws_s3_bucket_policy").id}`);
 
-    expect(bucket.config).toMatchObject({ bucket: `payments-audit-logs-${accountId}`, force_destroy: false, lifecycle: { prevent_destroy: true } });
-    expect(only(stack, "aws_s3_bucket_lifecycle_configuration").config.rule[0]).toMatchObject({
-      expiration: [{ days: 365 }],
-      noncurrent_version_expiration: [{ noncurrent_days: 365 }],
-    });
-    // Access logs go to the access-log bucket the stack creates.
-    expect(Object.values(resourcesOf(stack, "aws_s3_bucket_logging"))).toEqual([
-      expect.objectContaining({ target_bucket: `payments-audit-logs-${accountId}-access`, target_prefix: `payments-audit-logs-${accountId}/` }),
-    ]);
+      expect(bucket.config).toMatchObject({ bucket: `payments-audit-logs-${accountId}`, force_destroy: false, lifecycle: { prevent_destroy: true } });
+      expect(only(stack, "aws_s3_bucket_lifecycle_configuration").config.rule[0]).toMatchObject({
+        expiration: [{ days: 365 }],
+        noncurrent_version_expiration: [{ noncurrent_days: 365 }],
+      });
+      // Access logs go to the access-log bucket the stack creates.
+      expect(Object.values(resourcesOf(stack, "aws_s3_bucket_logging"))).toEqual([
+        expect.objectContaining({ target_bucket: `payments-audit-logs-${accountId}-access`, target_prefix: `payments-audit-logs-${accountId}/` }),
+      ]);
 
-    expect(logGroup.config).toEqual(
-      expect.objectContaining({ name: "/aws/cloudtrail/payments-audit", retention_in_days: 365, kms_key_id: `\${aws_kms_key.${key.id}.arn}` }),
-    );
-    expect(role.config.name).toBe("payments-audit-to-cloudwatch");
-    expect(topic.config).toEqual(expect.objectContaining({ name: "payments-audit-alarms", kms_master_key_id: `\${aws_kms_key.${key.id}.arn}` }));
-    expect(only(stack, "aws_kms_alias").config.name).toBe("alias/payments-audit");
-    // Rotation period and deletion window of config.key (365 and 30 in config/default.json).
-    expect(key.config).toMatchObject({ enable_key_rotation: true, rotation_period_in_days: 365, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+      expect(logGroup.config).toEqual(expect.objectContaining({ name: "/aws/cloudtrail/payments-audit", retention_in_days: 365, kms_key_id: `\${aws_kms_key.${key.id}.arn}` }));
+      expect(role.config.name).toBe("payments-audit-to-cloudwatch");
+      expect(topic.config).toEqual(expect.objectContaining({ name: "payments-audit-alarms", kms_master_key_id: `\${aws_kms_key.${key.id}.arn}` }));
+      expect(only(stack, "aws_kms_alias").config.name).toBe("alias/payments-audit");
+      // Rotation period and deletion window of config.key (365 and 30 in config/default.json).
+      expect(key.config).toMatchObject({ enable_key_rotation: true, rotation_period_in_days: 365, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
 
-    // The trail ARN in the bucket policy and key policy is built from the names: home region, account, trail.
-    const trailArn = `arn:aws:cloudtrail:eu-west-1:${accountId}:trail/payments-audit`;
-    const bucketPolicy = JSON.parse(only(stack, "aws_s3_bucket_policy").config.policy);
-    const write = bucketPolicy.Statement.find((s: Json) => s.Sid === "AWSCloudTrailWrite20150319");
-    expect(write.Condition.StringEquals).toEqual({ "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn });
-    expect(write.Resource).toEqual([`arn:aws:s3:::payments-audit-logs-${accountId}/AWSLogs/${accountId}/*`]);
-    expect(keyPolicyStatements(stack).CloudTrailEncryptsLogFiles.Condition.StringEquals).toEqual({ "aws:SourceArn": trailArn });
+      // The trail ARN in the bucket policy and key policy is built from the names: home region, account, trail.
+      const trailArn = `arn:aws:cloudtrail:eu-west-1:${accountId}:trail/payments-audit`;
+      const bucketPolicy = JSON.parse(only(stack, "aws_s3_bucket_policy").config.policy);
+      const write = bucketPolicy.Statement.find((s: Json) => s.Sid === "AWSCloudTrailWrite20150319");
+      expect(write.Condition.StringEquals).toEqual({ "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn });
+      expect(write.Resource).toEqual([`arn:aws:s3:::payments-audit-logs-${accountId}/AWSLogs/${accountId}/*`]);
+      expect(keyPolicyStatements(stack).CloudTrailEncryptsLogFiles.Condition.StringEquals).toEqual({ "aws:SourceArn": trailArn });
 
-    // Fifteen alarms, each a filter and an alarm named <trail>-…: the fourteen CIS monitoring controls and the
-    // audit key's changes. The filters read the trail's log group, the alarms notify the topic.
-    const alarmNames = ["payments-audit-audit-key-change", ...CIS_MONITORING_CONTROLS.map((control) => `payments-audit-${control.id}`)].sort();
-    const filters = Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter"));
-    const alarms = Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"));
-    expect(filters.map((f) => f.name).sort()).toEqual(alarmNames);
-    expect(alarms.map((a) => a.alarm_name).sort()).toEqual(alarmNames);
-    for (const filter of filters) expect(filter.log_group_name).toBe(`\${aws_cloudwatch_log_group.${logGroup.id}.name}`);
-    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`\${aws_sns_topic.${topic.id}.arn}`]);
-    // Security Hub's CloudWatch.7 and CloudWatch.5, character for character.
-    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-cmk-disable-or-deletion").config.pattern).toBe(
-      "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion))}",
-    );
-    expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-cloudtrail-changes").config.pattern).toBe(
-      "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}",
-    );
-    // The key-change alarm watches this stack's audit key and its alias in the home region, not a workload key.
-    const keyChange = findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-audit-key-change").config.pattern;
-    expect(keyChange).toContain(`($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}")`);
-    expect(keyChange).toContain('($.awsRegion = "eu-west-1")');
-    expect(keyChange).toContain('($.requestParameters.aliasName = "alias/payments-audit")');
-  });
+      // Fifteen alarms, each a filter and an alarm named <trail>-…: the fourteen CIS monitoring controls and the
+      // audit key's changes. The filters read the trail's log group, the alarms notify the topic.
+      const alarmNames = ["payments-audit-audit-key-change", ...CIS_MONITORING_CONTROLS.map((control) => `payments-audit-${control.id}`)].sort();
+      const filters = Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter"));
+      const alarms = Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"));
+      expect(filters.map((f) => f.name).sort()).toEqual(alarmNames);
+      expect(alarms.map((a) => a.alarm_name).sort()).toEqual(alarmNames);
+      for (const filter of filters) expect(filter.log_group_name).toBe(`\${aws_cloudwatch_log_group.${logGroup.id}.name}`);
+      for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`\${aws_sns_topic.${topic.id}.arn}`]);
+      // Security Hub's CloudWatch.7 and CloudWatch.5, character for character.
+      expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-cmk-disable-or-deletion").config.pattern).toBe(
+        "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion))}",
+      );
+      expect(findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-cloudtrail-changes").config.pattern).toBe(
+        "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}",
+      );
+      // The key-change alarm watches this stack's audit key and its alias in the home region, not a workload key.
+      const keyChange = findBy(stack, "aws_cloudwatch_log_metric_filter", "name", "payments-audit-audit-key-change").config.pattern;
+      expect(keyChange).toContain(`($.resources[0].ARN = "\${aws_kms_key.${key.id}.arn}")`);
+      expect(keyChange).toContain('($.awsRegion = "eu-west-1")');
+      expect(keyChange).toContain('($.requestParameters.aliasName = "alias/payments-audit")');
+    },
+  );
 
   test("the audit key's rotation period and deletion window come from config.key", () => {
     const document = doc();
@@ -298,7 +299,13 @@ describe("AuditStack: names and settings from the config defaults", () => {
   test("accessLogging, breakGlassRoleArns, objectLock and cisAlarms flow from the config", () => {
     const document = doc();
     const breakGlass = "arn:aws:iam::222222222222:role/audit-break-glass";
-    document.accounts[1].audit = { ...document.accounts[1].audit, accessLogging: false, breakGlassRoleArns: [breakGlass], objectLock: { mode: "COMPLIANCE", retentionDays: 30 }, cisAlarms: false };
+    document.accounts[1].audit = {
+      ...document.accounts[1].audit,
+      accessLogging: false,
+      breakGlassRoleArns: [breakGlass],
+      objectLock: { mode: "COMPLIANCE", retentionDays: 30 },
+      cisAlarms: false,
+    };
     const stack = synthesizeDocument(document).json["production-audit"];
     expect(Object.keys(resourcesOf(stack, "aws_s3_bucket"))).toHaveLength(1);
     expect(resourcesOf(stack, "aws_s3_bucket_logging")).toEqual({});
@@ -353,9 +360,7 @@ describe("AuditStack: custom audit values flow through", () => {
     const bucket = only(stack, "aws_s3_bucket");
     const trail = only(stack, "aws_cloudtrail").config;
     expect(trail.name).toBe("org-kms-trail");
-    expect(trail.event_selector).toEqual([
-      { read_write_type: "All", include_management_events: true, exclude_management_event_sources: ["rdsdata.amazonaws.com"] },
-    ]);
+    expect(trail.event_selector).toEqual([{ read_write_type: "All", include_management_events: true, exclude_management_event_sources: ["rdsdata.amazonaws.com"] }]);
     expect(bucket.config).toMatchObject({ bucket: "acme-kms-trail-logs", lifecycle: { prevent_destroy: false } });
     expect(only(stack, "aws_kms_key").config.lifecycle).toEqual({ prevent_destroy: false });
     expect(
@@ -367,8 +372,16 @@ describe("AuditStack: custom audit values flow through", () => {
     expect(only(stack, "aws_iam_role").config.name).toBe("org-kms-trail-to-cloudwatch");
     expect(only(stack, "aws_sns_topic").config.name).toBe("org-kms-trail-alarms");
     const alarmNames = ["org-kms-trail-audit-key-change", ...CIS_MONITORING_CONTROLS.map((control) => `org-kms-trail-${control.id}`)].sort();
-    expect(Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter")).map((f) => f.name).sort()).toEqual(alarmNames);
-    expect(Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name).sort()).toEqual(alarmNames);
+    expect(
+      Object.values(resourcesOf(stack, "aws_cloudwatch_log_metric_filter"))
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(alarmNames);
+    expect(
+      Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"))
+        .map((a) => a.alarm_name)
+        .sort(),
+    ).toEqual(alarmNames);
     expect(only(stack, "aws_s3_bucket_lifecycle_configuration").config.rule[0]).toMatchObject({
       expiration: [{ days: 2555 }],
       noncurrent_version_expiration: [{ noncurrent_days: 2555 }],

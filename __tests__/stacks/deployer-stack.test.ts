@@ -67,7 +67,12 @@ describe("the deploy role's permissions", () => {
   test("every managed policy of the generated deployer policy is attached to the role, each under 6,144 characters", () => {
     expect(policies.length).toBeGreaterThan(0);
     const attachments = resources(json, "aws_iam_role_policy_attachment");
-    expect(attachments.map((a) => a.policy_arn).sort()).toEqual(Object.keys(json.resource.aws_iam_policy).filter((id) => id.startsWith("policy_")).map((id) => `\${aws_iam_policy.${id}.arn}`).sort());
+    expect(attachments.map((a) => a.policy_arn).sort()).toEqual(
+      Object.keys(json.resource.aws_iam_policy)
+        .filter((id) => id.startsWith("policy_"))
+        .map((id) => `\${aws_iam_policy.${id}.arn}`)
+        .sort(),
+    );
     for (const attachment of attachments) expect(attachment.role).toBe("${aws_iam_role.role.name}");
     for (const document of documents) expect(JSON.stringify(document).length).toBeLessThanOrEqual(6144);
   });
@@ -77,7 +82,11 @@ describe("the deploy role's permissions", () => {
     const read = statementBySid({ Statement: statements }, "ReadOwnBootstrapStack");
     expect(read.Action).toEqual(["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion"]);
     expect(read.Resource).toEqual(expect.arrayContaining(["arn:aws:iam::222222222222:role/terraform-deploy", "arn:aws:iam::222222222222:policy/payments-deployed-role-boundary"]));
-    const own = ["arn:aws:iam::222222222222:role/terraform-deploy", "arn:aws:iam::222222222222:policy/terraform-deploy-policy", "arn:aws:iam::222222222222:policy/payments-deployed-role-boundary"];
+    const own = [
+      "arn:aws:iam::222222222222:role/terraform-deploy",
+      "arn:aws:iam::222222222222:policy/terraform-deploy-policy",
+      "arn:aws:iam::222222222222:policy/payments-deployed-role-boundary",
+    ];
     const writesOwn = statements.filter((s) => s.Sid !== "ReadOwnBootstrapStack" && (s.Resource ?? []).some((r) => own.includes(r)));
     expect(writesOwn).toEqual([]);
   });

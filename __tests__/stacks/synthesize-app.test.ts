@@ -268,7 +268,10 @@ test("a realistic account with 20 key users, 5 deployers and 40 functions synthe
   const roleName = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
   // Each once: the execution roles, the key users (replacing the default's), the configured deploy role and the 5 deployers.
   expect(listed.sort()).toEqual([...roleNames, ...keyUsers.map(roleName), "terraform-deploy", ...deployers.map(roleName)].map(session).sort());
-  for (const filter of filters) expect(String(filter.pattern).replace(/\$\{aws_kms_key\.[^}]+\}/, "arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-0000-0000-000000000000").length).toBeLessThanOrEqual(1024);
+  for (const filter of filters)
+    expect(String(filter.pattern).replace(/\$\{aws_kms_key\.[^}]+\}/, "arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-0000-0000-000000000000").length).toBeLessThanOrEqual(
+      1024,
+    );
 }, 60_000);
 
 test("refuses an account whose alarms would need more than CloudWatch Logs' 100 metric filters on its trail's log group", async () => {

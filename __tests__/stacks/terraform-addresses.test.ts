@@ -64,7 +64,10 @@ const goldenFile = (stack: string) => path.join(GOLDEN_FOLDER, `${stack}.txt`);
 
 function readGolden(stack: string): string[] | undefined {
   if (!fs.existsSync(goldenFile(stack))) return undefined;
-  return fs.readFileSync(goldenFile(stack), "utf8").split("\n").filter((line) => line !== "");
+  return fs
+    .readFileSync(goldenFile(stack), "utf8")
+    .split("\n")
+    .filter((line) => line !== "");
 }
 
 let folder: StackTestFolder;
@@ -89,7 +92,12 @@ describe("the stacks of config/default.json, synthesized", () => {
 
   test("their Terraform addresses match the golden files in __tests__/fixtures/terraform-addresses", () => {
     const actual = new Map(stacks.map((stack) => [stack, terraformAddresses(JSON.parse(fs.readFileSync(path.join(folder.outdir, "stacks", stack, "cdk.tf.json"), "utf8")))]));
-    const goldenStacks = fs.existsSync(GOLDEN_FOLDER) ? fs.readdirSync(GOLDEN_FOLDER).filter((file) => file.endsWith(".txt")).map((file) => file.slice(0, -".txt".length)) : [];
+    const goldenStacks = fs.existsSync(GOLDEN_FOLDER)
+      ? fs
+          .readdirSync(GOLDEN_FOLDER)
+          .filter((file) => file.endsWith(".txt"))
+          .map((file) => file.slice(0, -".txt".length))
+      : [];
 
     if (UPDATE) {
       fs.mkdirSync(GOLDEN_FOLDER, { recursive: true });

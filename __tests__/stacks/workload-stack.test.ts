@@ -307,12 +307,7 @@ describe("WorkloadStack resources", () => {
     for (const secret of document.secrets) secret.accounts = ["production"];
     fitToStacks(document);
     const { json } = synthesizeDocument(document);
-    expect(Object.keys(json["staging-eu-west-1"].resource).sort()).toEqual([
-      "aws_cloudwatch_log_metric_filter",
-      "aws_cloudwatch_metric_alarm",
-      "aws_kms_alias",
-      "aws_kms_key",
-    ]);
+    expect(Object.keys(json["staging-eu-west-1"].resource).sort()).toEqual(["aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_kms_alias", "aws_kms_key"]);
     expect(Object.keys(json["staging-eu-west-1"].output).sort()).toEqual(["key_aliases", "key_arn"]);
   });
 
@@ -623,7 +618,7 @@ describe("WorkloadStack secrets and encrypted values", () => {
     }
   });
 
-  test("grants nothing on Resource \"*\" in any role policy, and nightly-report nothing for secrets it does not use", () => {
+  test('grants nothing on Resource "*" in any role policy, and nightly-report nothing for secrets it does not use', () => {
     const { json } = synthesizeDocument(doc());
     for (const name of STACK_NAMES) {
       const policies = Object.values(resourcesOf(json[name], "aws_iam_role_policy"));

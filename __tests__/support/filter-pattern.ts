@@ -149,9 +149,7 @@ class Parser {
   parse(): Expression {
     this.skipSpaces();
     if (this.text[this.pos] !== "{") {
-      throw new Error(
-        `filter pattern ${JSON.stringify(this.text)}: only JSON filter patterns ("{ … }") are supported by this evaluator, not term or space-delimited patterns`,
-      );
+      throw new Error(`filter pattern ${JSON.stringify(this.text)}: only JSON filter patterns ("{ … }") are supported by this evaluator, not term or space-delimited patterns`);
     }
     this.pos++;
     const expression = this.or();
@@ -257,7 +255,8 @@ class Parser {
     if (steps.length === 0) this.fail("empty property selector");
     const text = this.text.slice(start, this.pos);
     const wildcards = steps.filter((s) => s.kind === "wildcard").length;
-    if (wildcards > MAX_WILDCARDS_PER_SELECTOR) this.fail(`${text} has ${wildcards} wildcard selectors; the documented quota is ${MAX_WILDCARDS_PER_SELECTOR} per property selector`);
+    if (wildcards > MAX_WILDCARDS_PER_SELECTOR)
+      this.fail(`${text} has ${wildcards} wildcard selectors; the documented quota is ${MAX_WILDCARDS_PER_SELECTOR} per property selector`);
     this.wildcards += wildcards;
     return { text, steps, wildcard: wildcards > 0 };
   }
@@ -292,7 +291,7 @@ class Parser {
       return { kind: "regex", text, regex };
     }
     const text = /^[^\s()&|{}]*/.exec(this.text.slice(this.pos))?.[0] ?? "";
-    if (text === "") this.fail("expected a value (a number, a string, \"…\" or %…%)");
+    if (text === "") this.fail('expected a value (a number, a string, "…" or %…%)');
     if (!UNQUOTED_VALUE.test(text)) this.fail(`unquoted value ${text} contains characters other than letters, digits, '_', '.', '-', '+' and '*'; quote it`);
     this.pos += text.length;
     return NUMBER.test(text) ? { kind: "number", value: Number(text), text } : { kind: "string", text };
@@ -391,7 +390,8 @@ function compare(actual: unknown, operator: Operator, value: Value): Truth {
   // the 2020 revision: "both {$.users = 1} and {$.users != 1} will fail to match" when users is an array.
   if (isContainer(actual)) return false;
   // "Value nodes can be strings or numbers": comparisons with true, false or null are not described (IS is).
-  if (typeof actual !== "string" && typeof actual !== "number") return { undetermined: `${operator} on the value ${JSON.stringify(actual)}, which is neither a string nor a number` };
+  if (typeof actual !== "string" && typeof actual !== "number")
+    return { undetermined: `${operator} on the value ${JSON.stringify(actual)}, which is neither a string nor a number` };
 
   if (value.kind === "number") {
     if (typeof actual !== "number") return { undetermined: `the number ${value.text} compared with the string ${JSON.stringify(actual)}` };

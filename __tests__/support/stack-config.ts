@@ -52,5 +52,4 @@ export function makeStackTestFolder(prefix: string): StackTestFolder {
   return { tmp, configFile: path.join(tmp, "config.json"), outdir: path.join(tmp, "cdktf.out") };
 }
 
-
 export { restrictToAccounts } from "../../e2e/local-run-config";

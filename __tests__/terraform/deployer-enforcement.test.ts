@@ -14,7 +14,9 @@ import { TerraformStack, Testing } from "cdktf";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyDocument, PolicyStatement, deployerPolicyDocument, stackView } from "../../modules";
+import { PolicyDocument, PolicyStatement } from "../../modules";
+import { stackView } from "../../modules/compliance/stack-view";
+import { deployerPolicyDocument } from "../../modules/deployer-policy-document";
 import { requireTerraform } from "../../tooling/stack-check";
 import { writeOfflineCliConfig } from "../../tooling/offline-terraform";
 import { MotoServer, startMoto } from "../support/moto";
@@ -98,14 +100,20 @@ test("with the generated policy alone, Terraform creates the stack while every c
   const result = await applyAs(policy, stackDir);
   expect(result.output).toContain("Apply complete! Resources: 1 added");
   expect(result.status).toBe(0);
-  expect(fs.readFileSync(path.join(work, "iam-enforcement.log"), "utf8")).toMatch(/^iam-enforcement: allowed arn:aws:sts::111111111111:assumed-role\/deployer-\d+\/test logs:PutRetentionPolicy$/m);
+  expect(fs.readFileSync(path.join(work, "iam-enforcement.log"), "utf8")).toMatch(
+    /^iam-enforcement: allowed arn:aws:sts::111111111111:assumed-role\/deployer-\d+\/test logs:PutRetentionPolicy$/m,
+  );
 }, 120_000);
 
 test("without logs:PutRetentionPolicy, the apply fails with the 403 that names the missing action", async () => {
   const { stackDir, policy } = logGroupStack("missing");
-  const statements = policy.statements.map((s) => new PolicyStatement({ sid: s.sid, actions: s.actions.filter((a) => a !== "logs:PutRetentionPolicy"), resources: s.resources, conditions: s.conditions }));
+  const statements = policy.statements.map(
+    (s) => new PolicyStatement({ sid: s.sid, actions: s.actions.filter((a) => a !== "logs:PutRetentionPolicy"), resources: s.resources, conditions: s.conditions }),
+  );
   expect(statements.flatMap((s) => s.actions)).not.toContain("logs:PutRetentionPolicy");
   const result = await applyAs(new PolicyDocument(statements), stackDir);
   expect(result.status).toBe(1);
-  expect(result.output).toMatch(/StatusCode: 403.*AccessDeniedException: User: arn:aws:sts::111111111111:assumed-role\/deployer-\d+\/test is not authorized to perform: logs:PutRetentionPolicy/s);
+  expect(result.output).toMatch(
+    /StatusCode: 403.*AccessDeniedException: User: arn:aws:sts::111111111111:assumed-role\/deployer-\d+\/test is not authorized to perform: logs:PutRetentionPolicy/s,
+  );
 }, 120_000);

@@ -229,7 +229,9 @@ describe("checkStack", () => {
     process.env.TF_PROVIDER_MIRROR = empty;
     try {
       expect(() => resolveProviderMirror()).toThrow(path.join(empty, "registry.terraform.io", "hashicorp", "aws"));
-      await expect(checkStack(dir)).rejects.toThrow(/TF_PROVIDER_MIRROR=".*" holds no hashicorp\/aws 5\.100\.0.*Set TF_PROVIDER_MIRROR to the folder that holds registry\.terraform\.io/s);
+      await expect(checkStack(dir)).rejects.toThrow(
+        /TF_PROVIDER_MIRROR=".*" holds no hashicorp\/aws 5\.100\.0.*Set TF_PROVIDER_MIRROR to the folder that holds registry\.terraform\.io/s,
+      );
       expect(fs.existsSync(path.join(dir, OVERRIDE_FILE_NAME))).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.TF_PROVIDER_MIRROR;

@@ -1,5 +1,5 @@
 /**
- * The README promises that an existing pipeline can run plain Terraform in a
+ * The docs (docs/usage.md) promise that an existing pipeline can run plain Terraform in a
  * synthesized stack folder (`terraform -chdir=cdktf.out/stacks/<stack> init|plan`)
  * and that the backend and the code asset work from there. The offline
  * harness swaps the backend for a throw-away one, so this test keeps the

@@ -88,7 +88,12 @@ describe.each(names)("%s.json", (name) => {
     const orDash = (value: string | undefined) => value ?? "—";
     expect(row?.slice(1)).toEqual([
       orDash(r.resources?.[0]?.ARN),
-      r.resources && r.resources.length > 1 ? r.resources.slice(1).map((res) => res.ARN).join(", ") : "—",
+      r.resources && r.resources.length > 1
+        ? r.resources
+            .slice(1)
+            .map((res) => res.ARN)
+            .join(", ")
+        : "—",
       orDash(r.userIdentity.arn ?? r.userIdentity.invokedBy),
       orDash(r.requestParameters?.aliasName),
     ]);

@@ -85,7 +85,12 @@ const documentedResults: Case[] = [
   { example: "current page: NOT EXISTS", pattern: "{ $.SomeOtherObject NOT EXISTS }", event: JSON_EVENT, matches: true },
 
   // Current page, compound expressions on COMPOUND_EVENT.
-  { example: "current page: expression that matches using AND", pattern: '{ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") }', event: COMPOUND_EVENT, matches: true },
+  {
+    example: "current page: expression that matches using AND",
+    pattern: '{ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") }',
+    event: COMPOUND_EVENT,
+    matches: true,
+  },
   {
     example: "current page: expression that matches using OR",
     pattern: '{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch" && $.actions[2] = "nonmatch" }',
@@ -105,8 +110,18 @@ const documentedResults: Case[] = [
     matches: false,
   },
   // The 2020 revision wrote the same four with unquoted "nonmatch"/"nomatch".
-  { example: "2020 revision: OR example, unquoted", pattern: '{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch && $.actions[2] = nomatch }', event: COMPOUND_EVENT, matches: true },
-  { example: "2020 revision: AND example, unquoted", pattern: '{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch) && $.actions[2] = nomatch }', event: COMPOUND_EVENT, matches: false },
+  {
+    example: "2020 revision: OR example, unquoted",
+    pattern: '{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch && $.actions[2] = nomatch }',
+    event: COMPOUND_EVENT,
+    matches: true,
+  },
+  {
+    example: "2020 revision: AND example, unquoted",
+    pattern: '{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch) && $.actions[2] = nomatch }',
+    event: COMPOUND_EVENT,
+    matches: false,
+  },
 
   // Metric filters page.
   { example: "metric filters page: dimensions example", pattern: '{ $.eventType = "*" && $.sourceIPAddress != 123.123.* }', event: DIMENSION_EVENT, matches: true },
@@ -123,12 +138,37 @@ const documentedResults: Case[] = [
 
   // 2020 revision, the rules stated next to those examples.
   { example: '2020 revision: "If arrayKey is not an array this will be false"', pattern: '{ $.arrayKey[0] = "value" }', event: { arrayKey: "value" }, matches: false },
-  { example: '2020 revision: "If objectList is not an array this will be false"', pattern: "{ $.objectList[1].id = 2 }", event: { objectList: { "1": { id: 2 } } }, matches: false },
-  { example: '2020 revision: "If the items in objectList are not objects … this will be false"', pattern: "{ $.objectList[1].id = 2 }", event: { objectList: [{ id: 1 }, 2] }, matches: false },
-  { example: '2020 revision: "… or do not have an id property, this will be false"', pattern: "{ $.objectList[1].id = 2 }", event: { objectList: [{ name: "a" }, { name: "b" }] }, matches: false },
-  { example: '2020 revision: IS NULL "will only be true is the specified object is set to null" (a string)', pattern: "{ $.eventType IS NULL }", event: JSON_EVENT_2020, matches: false },
+  {
+    example: '2020 revision: "If objectList is not an array this will be false"',
+    pattern: "{ $.objectList[1].id = 2 }",
+    event: { objectList: { "1": { id: 2 } } },
+    matches: false,
+  },
+  {
+    example: '2020 revision: "If the items in objectList are not objects … this will be false"',
+    pattern: "{ $.objectList[1].id = 2 }",
+    event: { objectList: [{ id: 1 }, 2] },
+    matches: false,
+  },
+  {
+    example: '2020 revision: "… or do not have an id property, this will be false"',
+    pattern: "{ $.objectList[1].id = 2 }",
+    event: { objectList: [{ name: "a" }, { name: "b" }] },
+    matches: false,
+  },
+  {
+    example: '2020 revision: IS NULL "will only be true is the specified object is set to null" (a string)',
+    pattern: "{ $.eventType IS NULL }",
+    event: JSON_EVENT_2020,
+    matches: false,
+  },
   { example: "2020 revision: IS NULL … (an absent field)", pattern: "{ $.SomeOtherObject IS NULL }", event: JSON_EVENT_2020, matches: false },
-  { example: '2020 revision: NOT EXISTS "will only be true if specified object does not exist" (null exists)', pattern: "{ $.SomeObject NOT EXISTS }", event: JSON_EVENT_2020, matches: false },
+  {
+    example: '2020 revision: NOT EXISTS "will only be true if specified object does not exist" (null exists)',
+    pattern: "{ $.SomeObject NOT EXISTS }",
+    event: JSON_EVENT_2020,
+    matches: false,
+  },
   { example: "2020 revision: NOT EXISTS … (a present string)", pattern: "{ $.eventType NOT EXISTS }", event: JSON_EVENT_2020, matches: false },
   { example: '2020 revision: IS TRUE "also works … for FALSE" (flag is true)', pattern: "{ $.ThisFlag IS FALSE }", event: JSON_EVENT_2020, matches: false },
   { example: '2020 revision: IS TRUE "also works … for FALSE" (flag is false)', pattern: "{ $.ThisFlag IS FALSE }", event: { ThisFlag: false }, matches: true },
@@ -185,7 +225,7 @@ const regexResults: Array<[example: string, regex: string, text: string, matches
   ['.: %.at% matches "#at"', "%.at%", "#at", true],
   ['note: %10.10.0.1% "can match 10010,051"', "%10.10.0.1%", "10010,051", true],
   ["note: %10\\.10\\.0\\.1% is the correct way (not 10010,051)", "%10\\.10\\.0\\.1%", "10010,051", false],
-  ['\\d: %\\d% matches a digit', "%\\d%", "a1", true],
+  ["\\d: %\\d% matches a digit", "%\\d%", "a1", true],
   ["\\D: %\\D% (not all digits)", "%\\D%", "123", false],
   ['\\w: %\\w% … (not "-")', "%\\w%", "-", false],
   ['\\xhh: %\\x3A% matches ":"', "%\\x3A%", "a:b", true],
@@ -256,14 +296,12 @@ describe("documented example patterns without an event", () => {
 });
 
 describe("spaces between tokens are optional", () => {
-  test.each([
-    '{$.eventType="UpdateTrail"}',
-    "{$.eventType=UpdateTrail}",
-    '{($.eventType=UpdateTrail)&&($.arrayKey[1]="another value")}',
-    "{ ( $.objectList[1].id=2 ) }",
-  ])("%s", (pattern) => {
-    expect(matchesFilterPattern(pattern, JSON_EVENT)).toBe(true);
-  });
+  test.each(['{$.eventType="UpdateTrail"}', "{$.eventType=UpdateTrail}", '{($.eventType=UpdateTrail)&&($.arrayKey[1]="another value")}', "{ ( $.objectList[1].id=2 ) }"])(
+    "%s",
+    (pattern) => {
+      expect(matchesFilterPattern(pattern, JSON_EVENT)).toBe(true);
+    },
+  );
 });
 
 describe("syntax the documentation refuses", () => {

@@ -4,7 +4,7 @@ fail or drift. Run it like moto_server:  python3 patched_moto_server.py -H 127.0
 Each patch is proven by __tests__/e2e/moto-patches.test.ts: against plain
 moto_server the test shows the gap, against this server the fix. Remove a
 patch when that test's "gap" half starts failing on a newer moto (the gap is
-fixed upstream), and pin the newer moto in .ci/run's message and the README.
+fixed upstream), and pin the newer moto in .ci/run's message and docs/e2e.md.
 
 Patches change moto's behaviour only for the requests they name; everything
 else is moto as released.

@@ -1,10 +1,12 @@
 import { Annotations, Aspects, IAspect, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { ComplianceRule, Severity } from "./compliance-rule";
+import { ComplianceRule } from "./compliance-rule";
+import { writeComplianceReports } from "./report";
 import { DEFAULT_RULES } from "./rules";
 import { stackView } from "./stack-view";
 import { suppressionFor } from "./suppress";
 
+/** Props of {@link ComplianceChecker}. */
 export interface ComplianceCheckerProps {
   /**
    * The rules to run.
@@ -20,16 +22,21 @@ export interface ComplianceCheckerProps {
 
 /** One rule violation found in one stack. */
 export interface ComplianceFinding {
+  /** The rule's `id`. */
   readonly ruleId: string;
-  readonly severity: Severity;
+  /** The rule's severity. */
+  readonly severity: ComplianceRule["severity"];
   /** Stack name (the stack folder under cdktf.out/stacks/). */
   readonly stack: string;
   /** Terraform address, e.g. "aws_kms_key.key". */
   readonly address: string;
   /** Construct path of the resource. */
   readonly path: string;
+  /** What is wrong with the resource. */
   readonly message: string;
+  /** The rule's remediation. */
   readonly remediation: string;
+  /** The rule's external controls. */
   readonly controls: readonly string[];
   /** Set when a `suppressRule` on the construct or an ancestor covers this finding. */
   readonly suppressed?: { readonly reason: string; readonly path: string };
@@ -59,7 +66,9 @@ export class ComplianceChecker implements IAspect {
     return checker;
   }
 
+  /** The rules this checker runs. */
   public readonly rules: readonly ComplianceRule[];
+  /** Whether warnings fail the synth as errors do. */
   public readonly failOnWarnings: boolean;
   private readonly stacks: TerraformStack[] = [];
   private readonly results = new Map<TerraformStack, ComplianceFinding[]>();
@@ -91,6 +100,7 @@ export class ComplianceChecker implements IAspect {
     }
   }
 
+  /** Registers a stack it visits (`IAspect`): its rules run when the stack's validations run. */
   public visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node) || this.stacks.includes(node)) return;
     const stack = node;
@@ -111,6 +121,17 @@ export class ComplianceChecker implements IAspect {
   /** Names of the stacks this checker visited. */
   public get stackNames(): readonly string[] {
     return this.stacks.map((s) => s.node.id);
+  }
+
+  /**
+   * Writes compliance.json, compliance.sarif (SARIF 2.1.0, what GitHub code
+   * scanning reads) and compliance.md into `outdir` (usually cdktf.out/), and
+   * returns their paths. Call it after `app.synth()`, also when the synth
+   * failed: the reports list every finding, suppressed ones with their reason.
+   * The content is deterministic: no timestamps.
+   */
+  public writeReports(outdir: string): { readonly json: string; readonly sarif: string; readonly markdown: string } {
+    return writeComplianceReports(outdir, this);
   }
 
   private fails(f: ComplianceFinding): boolean {
@@ -151,9 +172,7 @@ export class ComplianceChecker implements IAspect {
         };
         findings.push(finding);
         if (!suppression && rule.severity === "warning") {
-          Annotations.of(constructAt(root, v.resource.path) ?? stack).addWarning(
-            `[${rule.id}] ${v.resource.address}: ${v.message} — fix: ${rule.remediation}`,
-          );
+          Annotations.of(constructAt(root, v.resource.path) ?? stack).addWarning(`[${rule.id}] ${v.resource.address}: ${v.message} — fix: ${rule.remediation}`);
         }
       }
     }

@@ -1,6 +1,4 @@
-export * from "./compliance-rule";
-export * from "./stack-view";
-export * from "./suppress";
-export * from "./compliance-checker";
-export * from "./report";
-export * from "./rules";
+export { ComplianceChecker, type ComplianceCheckerProps, type ComplianceFinding } from "./compliance-checker";
+export type { ComplianceRule, RuleViolation, StackView, SynthesizedResource } from "./compliance-rule";
+export { DEFAULT_RULES } from "./rules";
+export { suppressRule } from "./suppress";

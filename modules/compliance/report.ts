@@ -5,7 +5,7 @@ import { ComplianceChecker, ComplianceFinding } from "./compliance-checker";
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 export const REPORT_TOOL_NAME = "cdktf-lambda-kms compliance";
 /** Where the rules are documented (the package README's rule table). */
-export const REPORT_INFORMATION_URI = "https://www.npmjs.com/package/cdktf-lambda-kms#compliance-rules";
+export const REPORT_INFORMATION_URI = "https://www.npmjs.com/package/cdktf-lambda-kms";
 
 export interface ComplianceReportFiles {
   readonly json: string;
@@ -149,8 +149,5 @@ export function formatFindings(checker: ComplianceChecker): string {
     const tail = f.suppressed ? ` (reason: ${f.suppressed.reason})` : ` — fix: ${f.remediation}`;
     return `${tag} [${f.ruleId}] ${f.path} (${f.address}): ${f.message}${tail}`;
   };
-  return [
-    ...checker.findings.map(line),
-    `compliance: ${c.rules} rules, ${c.stacks} stacks, ${c.errors} errors, ${c.warnings} warnings, ${c.suppressed} suppressed`,
-  ].join("\n");
+  return [...checker.findings.map(line), `compliance: ${c.rules} rules, ${c.stacks} stacks, ${c.errors} errors, ${c.warnings} warnings, ${c.suppressed} suppressed`].join("\n");
 }

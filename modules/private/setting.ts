@@ -61,7 +61,9 @@ export function booleanSetting(spec: Omit<BooleanSetting, "kind">): BooleanSetti
   return { kind: "boolean", ...spec };
 }
 
-export function choiceSetting<const T extends string>(spec: Omit<ChoiceSetting, "kind" | "values" | "default"> & { readonly values: readonly T[]; readonly default?: T }): ChoiceSetting<T> {
+export function choiceSetting<const T extends string>(
+  spec: Omit<ChoiceSetting, "kind" | "values" | "default"> & { readonly values: readonly T[]; readonly default?: T },
+): ChoiceSetting<T> {
   return { kind: "choice", ...spec };
 }
 
@@ -81,7 +83,9 @@ export function settingProblem(setting: Setting, value: unknown): string | undef
   switch (setting.kind) {
     case "integer":
       if (setting.allowed) {
-        return typeof value === "number" && setting.allowed.includes(value) ? undefined : `${show(value)} is not ${setting.allowedName ?? "supported"}; use one of ${setting.allowed.join(", ")}`;
+        return typeof value === "number" && setting.allowed.includes(value)
+          ? undefined
+          : `${show(value)} is not ${setting.allowedName ?? "supported"}; use one of ${setting.allowed.join(", ")}`;
       }
       if (typeof value !== "number" || !Number.isInteger(value) || value < setting.min || value > setting.max) {
         return `${show(value)} is out of range; use a whole number from ${setting.min} to ${setting.max}`;

@@ -14,7 +14,11 @@ function cisAlarms(controls = CIS_MONITORING_CONTROLS, actions: string[] = [TOPI
   const filters: Record<string, Record<string, unknown>> = {};
   const alarms: Record<string, Record<string, unknown>> = {};
   for (const control of controls) {
-    filters[control.id] = { log_group_name: "${aws_cloudwatch_log_group.logs.name}", pattern: control.pattern, metric_transformation: { name: control.metricName, namespace: "Audit", value: "1" } };
+    filters[control.id] = {
+      log_group_name: "${aws_cloudwatch_log_group.logs.name}",
+      pattern: control.pattern,
+      metric_transformation: { name: control.metricName, namespace: "Audit", value: "1" },
+    };
     alarms[control.id] = { metric_name: control.metricName, namespace: "Audit", alarm_actions: actions };
   }
   return { aws_cloudwatch_log_metric_filter: filters, aws_cloudwatch_metric_alarm: alarms };

@@ -11,8 +11,22 @@ describe("DEFAULT_RULES", () => {
     const ids = DEFAULT_RULES.map((rule) => rule.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual([
-      "KMS-001", "KMS-002", "KMS-003", "LAMBDA-001", "LAMBDA-002", "LAMBDA-003", "IAM-001",
-      "TRAIL-001", "TRAIL-002", "TRAIL-003", "TRAIL-004", "S3-001", "SECRET-001", "ALARM-001", "ALARM-002", "ALARM-003",
+      "KMS-001",
+      "KMS-002",
+      "KMS-003",
+      "LAMBDA-001",
+      "LAMBDA-002",
+      "LAMBDA-003",
+      "IAM-001",
+      "TRAIL-001",
+      "TRAIL-002",
+      "TRAIL-003",
+      "TRAIL-004",
+      "S3-001",
+      "SECRET-001",
+      "ALARM-001",
+      "ALARM-002",
+      "ALARM-003",
     ]);
     for (const rule of DEFAULT_RULES) {
       expect(rule.id).toMatch(/^[A-Z0-9]+-\d{3}$/);

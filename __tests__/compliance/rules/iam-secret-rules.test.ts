@@ -31,7 +31,8 @@ describe("IAM-001 KMS/Secrets/SSM actions never on *", () => {
 });
 
 describe("IAM-001 NotResource and wildcard ARNs", () => {
-  const check = (...statements: Record<string, unknown>[]) => findings(iamSensitiveActionsScoped, stackOf({ aws_iam_role_policy: { p: { ...meta("s/role/policy"), policy: policy(...statements) } } }));
+  const check = (...statements: Record<string, unknown>[]) =>
+    findings(iamSensitiveActionsScoped, stackOf({ aws_iam_role_policy: { p: { ...meta("s/role/policy"), policy: policy(...statements) } } }));
 
   it("flags sensitive actions with NotResource and on ARNs whose resource part is only wildcards", () => {
     expect(check({ Sid: "Not", Effect: "Allow", Action: "kms:Decrypt", NotResource: "arn:aws:kms:eu-west-1:111111111111:key/other" })).toEqual([

@@ -31,8 +31,8 @@ describe("KMS-002 no unconditioned * principal", () => {
   });
 
   it.each([
-    ["Principal \"*\"", { Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" }],
-    ["Principal { AWS: \"*\" }", { Sid: "Open", Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:Decrypt", Resource: "*" }],
+    ['Principal "*"', { Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" }],
+    ['Principal { AWS: "*" }', { Sid: "Open", Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:Decrypt", Resource: "*" }],
   ])("flags %s without a Condition", (_, statement) => {
     expect(findings(kmsKeyPolicyNoPublicPrincipal, key({ policy: policy(ROOT_STATEMENT, statement) }))).toEqual([
       { path: "s/key/key", message: 'KMS key aws_kms_key.key: key policy statement "Open" allows the "*" principal without a Condition' },
@@ -46,7 +46,7 @@ describe("KMS-002 no unconditioned * principal", () => {
       },
     };
     const stack = stackOf({ aws_kms_key: { key: { policy: "${data.aws_iam_policy_document.doc.json}" } } }, { data });
-    expect(findings(kmsKeyPolicyNoPublicPrincipal, stack)).toEqual([{ path: "test/key", message: expect.stringContaining("statement 1 allows the \"*\" principal") }]);
+    expect(findings(kmsKeyPolicyNoPublicPrincipal, stack)).toEqual([{ path: "test/key", message: expect.stringContaining('statement 1 allows the "*" principal') }]);
     expect(findings(kmsKeyPolicyNoPublicPrincipal, key({ policy: "${var.key_policy}" }))).toEqual([{ path: "s/key/key", message: expect.stringContaining("cannot be checked") }]);
   });
 });
@@ -72,9 +72,15 @@ describe("KMS-003 lockout-safe key policy", () => {
   it("judges a key by the aws_kms_key_policy that references it, not as the default policy", () => {
     const roleOnly = { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/admin" }, Action: "kms:*", Resource: "*" };
     const withPolicy = (statement: Record<string, unknown>) =>
-      stackOf({ aws_kms_key: { key: {} }, aws_kms_key_policy: { kp: { "//": { metadata: { path: "s/key/policy" } }, key_id: "${aws_kms_key.key.id}", policy: policy(statement) } } });
+      stackOf({
+        aws_kms_key: { key: {} },
+        aws_kms_key_policy: { kp: { "//": { metadata: { path: "s/key/policy" } }, key_id: "${aws_kms_key.key.id}", policy: policy(statement) } },
+      });
     expect(findings(kmsKeyPolicyLockoutSafe, withPolicy(roleOnly))).toEqual([
-      { path: "s/key/policy", message: "KMS key policy aws_kms_key_policy.kp: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable" },
+      {
+        path: "s/key/policy",
+        message: "KMS key policy aws_kms_key_policy.kp: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable",
+      },
     ]);
     expect(findings(kmsKeyPolicyLockoutSafe, withPolicy(ROOT_STATEMENT))).toEqual([]);
   });
@@ -83,7 +89,10 @@ describe("KMS-003 lockout-safe key policy", () => {
 describe("KMS-002 with aws_kms_key_policy", () => {
   it("flags an unconditioned * in an aws_kms_key_policy and passes a named principal", () => {
     const withPolicy = (...statements: Record<string, unknown>[]) =>
-      stackOf({ aws_kms_key: { key: {} }, aws_kms_key_policy: { kp: { "//": { metadata: { path: "s/key/policy" } }, key_id: "${aws_kms_key.key.id}", policy: policy(...statements) } } });
+      stackOf({
+        aws_kms_key: { key: {} },
+        aws_kms_key_policy: { kp: { "//": { metadata: { path: "s/key/policy" } }, key_id: "${aws_kms_key.key.id}", policy: policy(...statements) } },
+      });
     const open = { Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" };
     expect(findings(kmsKeyPolicyNoPublicPrincipal, withPolicy(ROOT_STATEMENT, open))).toEqual([
       { path: "s/key/policy", message: 'KMS key policy aws_kms_key_policy.kp: key policy statement "Open" allows the "*" principal without a Condition' },

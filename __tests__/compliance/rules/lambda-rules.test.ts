@@ -12,13 +12,18 @@ describe("LAMBDA-001 environment encrypted with a customer-managed key", () => {
 
   it("passes a key reference, a key ARN literal, and functions without environment", () => {
     expect(findings(lambdaEnvironmentKmsKey, fn({ environment, kms_key_arn: "${aws_kms_key.k.arn}" }))).toEqual([]);
-    expect(findings(lambdaEnvironmentKmsKey, fn({ environment: [environment], kms_key_arn: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" }))).toEqual([]);
+    expect(
+      findings(lambdaEnvironmentKmsKey, fn({ environment: [environment], kms_key_arn: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" })),
+    ).toEqual([]);
     expect(findings(lambdaEnvironmentKmsKey, fn({}))).toEqual([]);
   });
 
   it("flags a missing key and an AWS managed alias", () => {
     expect(findings(lambdaEnvironmentKmsKey, fn({ environment }))).toEqual([
-      { path: "s/api/function", message: "Lambda function aws_lambda_function.fn has environment variables but no kms_key_arn: they are encrypted with the AWS managed key aws/lambda" },
+      {
+        path: "s/api/function",
+        message: "Lambda function aws_lambda_function.fn has environment variables but no kms_key_arn: they are encrypted with the AWS managed key aws/lambda",
+      },
     ]);
     expect(findings(lambdaEnvironmentKmsKey, fn({ environment, kms_key_arn: "arn:aws:kms:eu-west-1:111111111111:alias/aws/lambda" }))).toEqual([
       { path: "s/api/function", message: expect.stringContaining("not a customer-managed aws_kms_key reference or key ARN") },
@@ -31,7 +36,12 @@ const CIPHERTEXT = Buffer.alloc(48, 7).toString("base64");
 
 describe("LAMBDA-002 no plaintext secrets", () => {
   it("exempts a listed variable from the name rule only if its value is a ciphertext; value patterns still apply", () => {
-    const variables = { LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN,DB_PASSWORD,AWS_SECRET_KEY_ID", API_TOKEN: CIPHERTEXT, DB_PASSWORD: "hunter2hunter2", AWS_SECRET_KEY_ID: "AKIAIOSFODNN7EXAMPLE" };
+    const variables = {
+      LAMBDA_KMS_ENCRYPTED_VARIABLES: "API_TOKEN,DB_PASSWORD,AWS_SECRET_KEY_ID",
+      API_TOKEN: CIPHERTEXT,
+      DB_PASSWORD: "hunter2hunter2",
+      AWS_SECRET_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+    };
     const result = findings(lambdaNoPlaintextSecrets, fn({ environment: { variables } }));
     expect(result).toEqual([
       { path: "s/api/function", message: expect.stringContaining('"DB_PASSWORD" looks like a plaintext secret (its name says it holds a secret)') },
@@ -54,7 +64,10 @@ describe("LAMBDA-002 no plaintext secrets", () => {
     const variables = { DB_PASSWORD: "hunter2hunter2", UPSTREAM: "postgres://app:s3cret@db.example.com/app" };
     const result = findings(lambdaNoPlaintextSecrets, fn({ environment: { variables } }));
     expect(result).toEqual([
-      { path: "s/api/function", message: 'Lambda function aws_lambda_function.fn: environment variable "DB_PASSWORD" looks like a plaintext secret (its name says it holds a secret)' },
+      {
+        path: "s/api/function",
+        message: 'Lambda function aws_lambda_function.fn: environment variable "DB_PASSWORD" looks like a plaintext secret (its name says it holds a secret)',
+      },
       { path: "s/api/function", message: expect.stringContaining('"UPSTREAM" looks like a plaintext secret (its value looks like a URL with an embedded password)') },
     ]);
     expect(JSON.stringify(result)).not.toMatch(/hunter2|s3cret/);
@@ -90,7 +103,10 @@ describe("LAMBDA-003 log group", () => {
   it("flags an unencrypted or short-lived log group on the log group", () => {
     expect(findings(lambdaLogGroup, fn({}, logGroup({ retention_in_days: 30 })))).toEqual([
       { path: "s/api/logs", message: "Log group aws_cloudwatch_log_group.logs of Lambda function aws_lambda_function.fn is not KMS-encrypted (kms_key_id unset)" },
-      { path: "s/api/logs", message: "Log group aws_cloudwatch_log_group.logs of Lambda function aws_lambda_function.fn has retention_in_days 30; set at least 365 (or 0 = never expire)" },
+      {
+        path: "s/api/logs",
+        message: "Log group aws_cloudwatch_log_group.logs of Lambda function aws_lambda_function.fn has retention_in_days 30; set at least 365 (or 0 = never expire)",
+      },
     ]);
     expect(findings(lambdaLogGroup, fn({}, logGroup({ kms_key_id: "k" })))).toEqual([{ path: "s/api/logs", message: expect.stringContaining("retention_in_days unset") }]);
   });

@@ -23,15 +23,22 @@ const GOOD_BUCKET: Resources = {
   aws_s3_bucket: { bucket: { ...meta("s/audit/bucket/bucket"), bucket: "audit-logs" } },
   aws_s3_bucket_public_access_block: { pab: { bucket: ref, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true } },
   aws_s3_bucket_versioning: { v: { bucket: ref, versioning_configuration: { status: "Enabled" } } },
-  aws_s3_bucket_server_side_encryption_configuration: { e: { bucket: ref, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "k" } }] } },
+  aws_s3_bucket_server_side_encryption_configuration: {
+    e: { bucket: ref, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "k" } }] },
+  },
   aws_s3_bucket_ownership_controls: { o: { bucket: "audit-logs", rule: { object_ownership: "BucketOwnerEnforced" } } },
   aws_s3_bucket_policy: {
-    p: { bucket: ref, policy: JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] }) },
+    p: {
+      bucket: ref,
+      policy: JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] }),
+    },
   },
 };
 const ALARM: Resources = {
   aws_cloudwatch_log_group: { logs: { name: "/aws/cloudtrail/audit" } },
-  aws_cloudwatch_log_metric_filter: { f: { log_group_name: "${aws_cloudwatch_log_group.logs.name}", pattern: CIS_4_7_PATTERN, metric_transformation: { name: "KmsKeyGone", namespace: "Audit", value: "1" } } },
+  aws_cloudwatch_log_metric_filter: {
+    f: { log_group_name: "${aws_cloudwatch_log_group.logs.name}", pattern: CIS_4_7_PATTERN, metric_transformation: { name: "KmsKeyGone", namespace: "Audit", value: "1" } },
+  },
   aws_cloudwatch_metric_alarm: { a: { metric_name: "KmsKeyGone", namespace: "Audit", alarm_actions: ["${aws_sns_topic.t.arn}"] } },
 };
 const trailStack = (trail: Record<string, unknown>, others: Resources = { ...GOOD_BUCKET, ...ALARM }) => stackOf({ aws_cloudtrail: { trail }, ...others });
@@ -62,7 +69,9 @@ describe("trail rules TRAIL-001..004", () => {
 
   it("TRAIL-001 reads advanced event selectors", () => {
     const dataOnly = { ...GOOD_TRAIL, event_selector: undefined, advanced_event_selector: [{ field_selector: [{ field: "eventCategory", equals: ["Data"] }] }] };
-    expect(findings(trailMultiRegionManagementEvents, trailStack(dataOnly))).toEqual([{ path: "s/audit/trail", message: expect.stringContaining("no advanced_event_selector records management events") }]);
+    expect(findings(trailMultiRegionManagementEvents, trailStack(dataOnly))).toEqual([
+      { path: "s/audit/trail", message: expect.stringContaining("no advanced_event_selector records management events") },
+    ]);
   });
 
   it.each([
@@ -96,14 +105,23 @@ describe("S3-001 trail bucket", () => {
   it("counts only a Deny for everyone on s3:* (or *) with aws:SecureTransport false as TLS-only", () => {
     const withStatement = (statement: Record<string, unknown>) => ({
       ...GOOD_BUCKET,
-      aws_s3_bucket_policy: { p: { bucket: ref, policy: JSON.stringify({ Statement: [{ Effect: "Deny", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } }, ...statement }] }) } },
+      aws_s3_bucket_policy: {
+        p: { bucket: ref, policy: JSON.stringify({ Statement: [{ Effect: "Deny", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } }, ...statement }] }) },
+      },
     });
-    for (const statement of [{ Principal: "*", Action: "s3:PutObject" }, { Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "s3:*" }, { Effect: "Allow", Principal: "*", Action: "s3:*" }]) {
+    for (const statement of [
+      { Principal: "*", Action: "s3:PutObject" },
+      { Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "s3:*" },
+      { Effect: "Allow", Principal: "*", Action: "s3:*" },
+    ]) {
       expect(findings(trailBucket, trailStack(GOOD_TRAIL, withStatement(statement)))).toEqual([
         { path: "s/audit/bucket/bucket", message: expect.stringContaining("denies requests without TLS") },
       ]);
     }
-    for (const statement of [{ Principal: { AWS: "*" }, Action: "*" }, { Principal: { AWS: ["*"] }, Action: ["s3:*"] }]) {
+    for (const statement of [
+      { Principal: { AWS: "*" }, Action: "*" },
+      { Principal: { AWS: ["*"] }, Action: ["s3:*"] },
+    ]) {
       expect(findings(trailBucket, trailStack(GOOD_TRAIL, withStatement(statement)))).toEqual([]);
     }
   });
@@ -122,7 +140,10 @@ describe("S3-001 trail bucket", () => {
 
   it("flags a trail whose bucket is not in the stack", () => {
     expect(findings(trailBucket, trailStack({ ...GOOD_TRAIL, s3_bucket_name: "central-logs" }, {}))).toEqual([
-      { path: "s/audit/trail", message: 'CloudTrail trail aws_cloudtrail.trail delivers to "central-logs", which is not an aws_s3_bucket of this stack; its bucket settings cannot be checked' },
+      {
+        path: "s/audit/trail",
+        message: 'CloudTrail trail aws_cloudtrail.trail delivers to "central-logs", which is not an aws_s3_bucket of this stack; its bucket settings cannot be checked',
+      },
     ]);
   });
 });
@@ -137,10 +158,15 @@ describe("ALARM-001 CIS 4.7 alarm", () => {
   it("flags a missing filter, a near-miss pattern, and a filter without an alarm action", () => {
     const message = (why: string) => [{ path: "s/audit/trail", message: `Stack test has CloudTrail trail aws_cloudtrail.trail but ${why}` }];
     expect(findings(kmsDeletionAlarm, trailStack(GOOD_TRAIL, GOOD_BUCKET))).toEqual(message("no aws_cloudwatch_log_metric_filter with the exact CIS 4.7 pattern"));
-    const nearMiss = { ...ALARM, aws_cloudwatch_log_metric_filter: { f: { ...ALARM.aws_cloudwatch_log_metric_filter.f, pattern: "{ ($.eventSource = kms.amazonaws.com) && ($.eventName = DisableKey) }" } } };
+    const nearMiss = {
+      ...ALARM,
+      aws_cloudwatch_log_metric_filter: { f: { ...ALARM.aws_cloudwatch_log_metric_filter.f, pattern: "{ ($.eventSource = kms.amazonaws.com) && ($.eventName = DisableKey) }" } },
+    };
     expect(findings(kmsDeletionAlarm, trailStack(GOOD_TRAIL, nearMiss))).toEqual(message("no aws_cloudwatch_log_metric_filter with the exact CIS 4.7 pattern"));
     const silent = { ...ALARM, aws_cloudwatch_metric_alarm: { a: { metric_name: "KmsKeyGone", namespace: "Audit", alarm_actions: [] } } };
-    expect(findings(kmsDeletionAlarm, trailStack(GOOD_TRAIL, silent))).toEqual(message("a CIS 4.7 metric filter but no aws_cloudwatch_metric_alarm with alarm_actions on its metric"));
+    expect(findings(kmsDeletionAlarm, trailStack(GOOD_TRAIL, silent))).toEqual(
+      message("a CIS 4.7 metric filter but no aws_cloudwatch_metric_alarm with alarm_actions on its metric"),
+    );
     const elsewhere = { ...ALARM, aws_cloudwatch_log_metric_filter: { f: { ...ALARM.aws_cloudwatch_log_metric_filter.f, log_group_name: "/other" } } };
     expect(findings(kmsDeletionAlarm, trailStack(GOOD_TRAIL, elsewhere))).toEqual(message("a CIS 4.7 metric filter, but not on the log group a trail delivers to"));
   });

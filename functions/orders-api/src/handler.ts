@@ -1,5 +1,5 @@
 /**
- * Example handler using all three paths of the README's "Configuration vs
+ * Example handler using all three paths of the docs/security-model.md "Configuration vs
  * secrets": a plain variable (LOG_LEVEL), a client-side encrypted variable
  * (PARTNER_API_KEY) and two secrets (DB_PASSWORD_SECRET_ARN in Secrets
  * Manager, WEBHOOK_TOKEN_PARAMETER in SSM). It never returns or logs a secret

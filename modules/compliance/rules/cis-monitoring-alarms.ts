@@ -13,7 +13,8 @@ import { hasAlarm, readsTrailLogGroup } from "./trail-support";
 export const cisMonitoringAlarms: ComplianceRule = {
   id: "ALARM-002",
   severity: "warning",
-  description: "A stack with a CloudTrail trail has a metric filter with each CIS monitoring pattern (Security Hub CloudWatch.1–14) on the trail's log group, and an alarm with an action on each.",
+  description:
+    "A stack with a CloudTrail trail has a metric filter with each CIS monitoring pattern (Security Hub CloudWatch.1–14) on the trail's log group, and an alarm with an action on each.",
   rationale:
     "Auditors check the CIS monitoring controls: root use, refused API calls, sign-in without MFA, IAM, CloudTrail, key, bucket-policy, Config and network changes. Each is how someone would widen access to the keys or hide it; Security Hub accepts only the exact patterns.",
   remediation: 'Keep AuditTrail\'s cisAlarms on (config "audit.cisAlarms": true, the default), or add the missing filters and alarms with the patterns of CIS_MONITORING_CONTROLS.',
@@ -24,9 +25,7 @@ export const cisMonitoringAlarms: ComplianceRule = {
     const filters = stack.ofType("aws_cloudwatch_log_metric_filter");
     const missing = CIS_MONITORING_CONTROLS.filter(
       (control) =>
-        !filters.some(
-          (filter) => filter.config.pattern === control.pattern && trails.some((trail) => readsTrailLogGroup(stack, trail, filter)) && hasAlarm(stack, filter),
-        ),
+        !filters.some((filter) => filter.config.pattern === control.pattern && trails.some((trail) => readsTrailLogGroup(stack, trail, filter)) && hasAlarm(stack, filter)),
     );
     if (missing.length === 0) return [];
     const list = missing.map((control) => `${control.control} (${control.title})`).join(", ");

@@ -9,10 +9,22 @@ const SENSITIVE_SERVICES = ["kms:", "secretsmanager:", "ssm:"];
  */
 const RESOURCELESS_ACTIONS = new Set(
   [
-    "kms:CreateKey", "kms:ListKeys", "kms:ListAliases", "kms:GenerateRandom", "kms:ConnectCustomKeyStore", "kms:CreateCustomKeyStore",
-    "kms:DeleteCustomKeyStore", "kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore", "kms:UpdateCustomKeyStore", "kms:ListRetirableGrants",
-    "secretsmanager:ListSecrets", "secretsmanager:GetRandomPassword", "secretsmanager:BatchGetSecretValue",
-    "ssm:DescribeParameters", "ssm:DescribeDocumentParameters",
+    "kms:CreateKey",
+    "kms:ListKeys",
+    "kms:ListAliases",
+    "kms:GenerateRandom",
+    "kms:ConnectCustomKeyStore",
+    "kms:CreateCustomKeyStore",
+    "kms:DeleteCustomKeyStore",
+    "kms:DescribeCustomKeyStores",
+    "kms:DisconnectCustomKeyStore",
+    "kms:UpdateCustomKeyStore",
+    "kms:ListRetirableGrants",
+    "secretsmanager:ListSecrets",
+    "secretsmanager:GetRandomPassword",
+    "secretsmanager:BatchGetSecretValue",
+    "ssm:DescribeParameters",
+    "ssm:DescribeDocumentParameters",
   ].map((action) => action.toLowerCase()),
 );
 
@@ -50,7 +62,10 @@ function scopedByTags(condition: Readonly<Record<string, unknown>> | undefined):
 
 /** The policies of a resource: `policy` of policy resources, `inline_policy[].policy` of roles. */
 function policiesOf(resource: SynthesizedResource): unknown[] {
-  if (resource.type === "aws_iam_role") return blocks(resource.config.inline_policy).map((block) => block.policy).filter((policy) => policy !== undefined);
+  if (resource.type === "aws_iam_role")
+    return blocks(resource.config.inline_policy)
+      .map((block) => block.policy)
+      .filter((policy) => policy !== undefined);
   return [resource.config.policy];
 }
 
@@ -60,11 +75,11 @@ const IAM_POLICY_TYPES = ["aws_iam_role_policy", "aws_iam_policy", "aws_iam_role
 export const iamSensitiveActionsScoped: ComplianceRule = {
   id: "IAM-001",
   severity: "error",
-  description: "IAM policy statements that allow KMS, Secrets Manager or SSM actions never apply to Resource \"*\" (unless scoped by tags).",
+  description: 'IAM policy statements that allow KMS, Secrets Manager or SSM actions never apply to Resource "*" (unless scoped by tags).',
   rationale:
-    "kms:Decrypt on \"*\" decrypts with every key in the account whose key policy enables IAM, and secretsmanager:GetSecretValue / ssm:GetParameter on \"*\" read every secret; a compromised function then exposes all of them instead of its own.",
+    'kms:Decrypt on "*" decrypts with every key in the account whose key policy enables IAM, and secretsmanager:GetSecretValue / ssm:GetParameter on "*" read every secret; a compromised function then exposes all of them instead of its own.',
   remediation:
-    "List the key, secret or parameter ARNs in Resource (for example \"${aws_kms_key.<name>.arn}\"); LambdaExecutionRole and the grant helpers do this. Keys created by a pipeline, whose ARNs are unknown before they exist, may be scoped by their tags instead (a StringEquals condition on aws:ResourceTag/<key> or aws:RequestTag/<key>). Actions that support no resource-level permission (kms:ListKeys, ssm:DescribeParameters, ...) may stay on \"*\".",
+    'List the key, secret or parameter ARNs in Resource (for example "${aws_kms_key.<name>.arn}"); LambdaExecutionRole and the grant helpers do this. Keys created by a pipeline, whose ARNs are unknown before they exist, may be scoped by their tags instead (a StringEquals condition on aws:ResourceTag/<key> or aws:RequestTag/<key>). Actions that support no resource-level permission (kms:ListKeys, ssm:DescribeParameters, ...) may stay on "*".',
   controls: ["Security Hub KMS.1", "Security Hub KMS.2", "checkov CKV_AWS_355", "cdk-nag IAMNoWildcardPermissions (AwsSolutions-IAM5)"],
   check(stack: StackView): readonly RuleViolation[] {
     return IAM_POLICY_TYPES.flatMap((type) => stack.ofType(type)).flatMap((resource) =>

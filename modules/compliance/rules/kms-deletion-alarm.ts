@@ -16,11 +16,11 @@ export const CIS_4_7_PATTERN = CIS_KMS_KEY_DISABLE_OR_DELETION_PATTERN;
 export const kmsDeletionAlarm: ComplianceRule = {
   id: "ALARM-001",
   severity: "warning",
-  description: "A stack with a CloudTrail trail has the CIS 4.7 metric filter (KMS DisableKey/ScheduleKeyDeletion) on the trail's log group and an alarm with an action on its metric.",
+  description:
+    "A stack with a CloudTrail trail has the CIS 4.7 metric filter (KMS DisableKey/ScheduleKeyDeletion) on the trail's log group and an alarm with an action on its metric.",
   rationale:
     "Disabling or scheduling the deletion of a customer-managed key makes everything encrypted with it — Lambda environments, secrets, logs — unreadable; the alarm gives the 7–30 day deletion window to react. Security Hub accepts only the exact CIS pattern.",
-  remediation:
-    `Add an aws_cloudwatch_log_metric_filter on the trail's log group with pattern ${CIS_4_7_PATTERN} and an aws_cloudwatch_metric_alarm on its metric with alarm_actions (an SNS topic with a subscriber); AuditTrail adds both.`,
+  remediation: `Add an aws_cloudwatch_log_metric_filter on the trail's log group with pattern ${CIS_4_7_PATTERN} and an aws_cloudwatch_metric_alarm on its metric with alarm_actions (an SNS topic with a subscriber); AuditTrail adds both.`,
   controls: ["CIS AWS Foundations 1.2 3.7", "CIS AWS Foundations 1.4 4.7", "CIS AWS Foundations 3.0 4.7", "Security Hub CloudWatch.7", "checkov CKV_AWS_319"],
   check(stack: StackView): readonly RuleViolation[] {
     const trails = stack.ofType("aws_cloudtrail");

@@ -12,13 +12,12 @@ export const kmsKeyPolicyLockoutSafe: ComplianceRule = {
   rationale:
     "If no statement lets the account root change the key policy, deleting or renaming the roles the policy names makes the key unmanageable; only AWS Support can recover it. The root statement also enables IAM policies in the account to grant access to the key.",
   remediation:
-    "Add an Allow statement for Principal { AWS = \"arn:<partition>:iam::<account>:root\" } with Action kms:* (EncryptionKey adds it as EnableIamPoliciesForAccount), or omit policy to use the AWS default key policy. Keep bypass_policy_lockout_safety_check = false.",
+    'Add an Allow statement for Principal { AWS = "arn:<partition>:iam::<account>:root" } with Action kms:* (EncryptionKey adds it as EnableIamPoliciesForAccount), or omit policy to use the AWS default key policy. Keep bypass_policy_lockout_safety_check = false.',
   controls: ["AWS KMS policy lockout safety check (BypassPolicyLockoutSafetyCheck)", "checkov CKV2_AWS_64 (related: key policy defined)"],
   check(stack: StackView): readonly RuleViolation[] {
     const keyPolicies = stack.ofType("aws_kms_key_policy");
     /** Whether an aws_kms_key_policy of the stack sets the policy of `key` (its key_id references the key). */
-    const hasSeparatePolicy = (key: SynthesizedResource): boolean =>
-      keyPolicies.some((keyPolicy) => pointsAt(keyPolicy.config.key_id, key));
+    const hasSeparatePolicy = (key: SynthesizedResource): boolean => keyPolicies.some((keyPolicy) => pointsAt(keyPolicy.config.key_id, key));
     const judge = (resource: SynthesizedResource, what: string): RuleViolation[] => {
       const parsed = parsePolicy(stack, resource.config.policy);
       if ("unreadable" in parsed) {
@@ -30,7 +29,9 @@ export const kmsKeyPolicyLockoutSafe: ComplianceRule = {
           statement.principals.some((principal) => ACCOUNT_ROOT.test(principal)) &&
           statement.actions.some((action) => actionMatches(action, "kms:PutKeyPolicy")),
       );
-      return safe ? [] : [{ resource, message: `${what} ${resource.address}: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable` }];
+      return safe
+        ? []
+        : [{ resource, message: `${what} ${resource.address}: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable` }];
     };
     const keys = stack.ofType("aws_kms_key").flatMap((resource): RuleViolation[] => {
       // An aws_kms_key_policy that references the key replaces its policy: that resource is judged below, not the AWS default.

@@ -7,11 +7,11 @@ const WILDCARD_PRINCIPALS = new Set(["*", "AWS:*"]);
 export const kmsKeyPolicyNoPublicPrincipal: ComplianceRule = {
   id: "KMS-002",
   severity: "error",
-  description: "KMS key policies have no Allow statement for a \"*\" principal without a Condition.",
+  description: 'KMS key policies have no Allow statement for a "*" principal without a Condition.',
   rationale:
-    "A key policy statement that allows Principal \"*\" without a condition lets any AWS account — including accounts outside the organization — use or administer the key, so anyone could decrypt the Lambda environment and logs it protects.",
+    'A key policy statement that allows Principal "*" without a condition lets any AWS account — including accounts outside the organization — use or administer the key, so anyone could decrypt the Lambda environment and logs it protects.',
   remediation:
-    "Name the principals (account root, roles) in the statement, or keep \"*\" only together with a Condition that restricts it (for example aws:PrincipalOrgID, kms:CallerAccount or kms:ViaService).",
+    'Name the principals (account root, roles) in the statement, or keep "*" only together with a Condition that restricts it (for example aws:PrincipalOrgID, kms:CallerAccount or kms:ViaService).',
   controls: ["checkov CKV_AWS_33", "checkov CKV_AWS_283"],
   check(stack: StackView): readonly RuleViolation[] {
     return [...stack.ofType("aws_kms_key"), ...stack.ofType("aws_kms_key_policy")].flatMap((resource): RuleViolation[] => {

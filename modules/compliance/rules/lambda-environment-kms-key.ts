@@ -20,13 +20,14 @@ export const lambdaEnvironmentKmsKey: ComplianceRule = {
   rationale:
     "Without kms_key_arn Lambda encrypts the environment with the AWS managed key aws/lambda, whose key policy you cannot restrict or audit per function: anyone with lambda:GetFunctionConfiguration reads the values in clear.",
   remediation:
-    "Set kms_key_arn to the ARN of a customer-managed aws_kms_key (for example \"${aws_kms_key.<name>.arn}\"); EncryptedFunction does this from its key. Do not use an alias/aws/* key.",
+    'Set kms_key_arn to the ARN of a customer-managed aws_kms_key (for example "${aws_kms_key.<name>.arn}"); EncryptedFunction does this from its key. Do not use an alias/aws/* key.',
   controls: ["checkov CKV_AWS_173"],
   check(stack: StackView): readonly RuleViolation[] {
     return stack.ofType("aws_lambda_function").flatMap((resource): RuleViolation[] => {
       if (Object.keys(lambdaEnvironmentVariables(resource.config)).length === 0) return [];
       const keyArn = nonEmptyString(resource.config.kms_key_arn);
-      if (!keyArn) return [{ resource, message: `Lambda function ${resource.address} has environment variables but no kms_key_arn: they are encrypted with the AWS managed key aws/lambda` }];
+      if (!keyArn)
+        return [{ resource, message: `Lambda function ${resource.address} has environment variables but no kms_key_arn: they are encrypted with the AWS managed key aws/lambda` }];
       if (keyArn.startsWith("${aws_kms_key.") || KEY_ARN.test(keyArn)) return [];
       return [{ resource, message: `Lambda function ${resource.address} sets kms_key_arn to "${keyArn}", which is not a customer-managed aws_kms_key reference or key ARN` }];
     });

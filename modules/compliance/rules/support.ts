@@ -153,7 +153,12 @@ function jsonFromDocumentStatement(raw: Record<string, Json>): Record<string, Js
     else principals[String(block.type)] = [...(principals[String(block.type)] ?? []), ...strings(block.identifiers)];
   }
   if (json.Principal === undefined && Object.keys(principals).length > 0) json.Principal = principals;
-  for (const [key, attribute] of [["Action", "actions"], ["NotAction", "not_actions"], ["Resource", "resources"], ["NotResource", "not_resources"]]) {
+  for (const [key, attribute] of [
+    ["Action", "actions"],
+    ["NotAction", "not_actions"],
+    ["Resource", "resources"],
+    ["NotResource", "not_resources"],
+  ]) {
     if (raw[attribute] !== undefined) json[key] = strings(raw[attribute]);
   }
   const condition: Record<string, Record<string, unknown>> = {};
@@ -212,7 +217,13 @@ function documentObject(document: Json): { readonly document: Record<string, Jso
 
 /** IAM wildcard match (`*` and `?`), case-insensitive as IAM action names are. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  );
   return regex.test(action);
 }
 

@@ -29,10 +29,7 @@ export function managementEventProblems(config: Readonly<Record<string, unknown>
 }
 
 /** A rule that reports each problem `problems` finds on each aws_cloudtrail of the stack. */
-export function trailRule(
-  rule: Omit<ComplianceRule, "check" | "severity">,
-  problems: (trail: SynthesizedResource) => readonly string[],
-): ComplianceRule {
+export function trailRule(rule: Omit<ComplianceRule, "check" | "severity">, problems: (trail: SynthesizedResource) => readonly string[]): ComplianceRule {
   return {
     ...rule,
     severity: "error",
