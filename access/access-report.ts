@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AccessResult, StackAccess } from "./access-checker";
-import { KEY_ADMIN_ACTIONS } from "../modules/encryption-key";
+import { KEY_ADMIN_ACTIONS } from "../modules/private/perms";
 import { PolicyStatement, actionMatches, asArray, policyStatements } from "../modules/compliance/rules/support";
 import { ModelKey, StackModel } from "./stack-model";
 

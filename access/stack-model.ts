@@ -1,4 +1,5 @@
-import { formatArn, partitionForRegion } from "../modules/aws-environment";
+import { formatArn } from "../modules/aws-environment";
+import { partitionForRegion } from "../modules/private/aws-limits";
 import { blocks, literalStrings, readAwsProviders, readPolicyDocument } from "../modules/compliance/rules/support";
 
 /**

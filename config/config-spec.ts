@@ -2,7 +2,18 @@ import { ALARM_EMAIL } from "../modules/alarm-topic";
 import { AUDIT_TRAIL_SETTINGS } from "../modules/audit-trail";
 import { FUNCTION_SETTINGS } from "../modules/encrypted-function";
 import { ENCRYPTION_KEY_SETTINGS } from "../modules/encryption-key";
-import { ACCOUNT_ID, ALIAS_NAME, BUCKET_NAME, IAM_PRINCIPAL_ARN, REGION, ROLE_ARN, SECRET_NAME, SSM_PARAMETER_NAME } from "../modules/private/aws-limits";
+import {
+  ACCOUNT_ID,
+  ALIAS_NAME,
+  BUCKET_NAME,
+  IAM_PRINCIPAL_ARN,
+  REGION,
+  ROLE_ARN,
+  ROLE_NAME_MAX_LENGTH,
+  ROLE_NAME_PATTERN,
+  SECRET_NAME,
+  SSM_PARAMETER_NAME,
+} from "../modules/private/aws-limits";
 import { Setting, booleanSetting, choiceSetting, textSetting } from "../modules/private/setting";
 import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
 import { SECURE_STRING_PARAMETER_SETTINGS } from "../modules/secure-string-parameter";
@@ -185,8 +196,8 @@ const DEPLOYER = object("The bootstrap stack `<account>-deployer` and its deploy
     code: "DEPLOYER_ROLE_NAME",
     doc: "Name of the deploy role.",
     defaultText: shown(DERIVED_DEFAULTS.deployerRoleName("<project>")),
-    pattern: /^[\w+=,.@-]{1,64}$/,
-    hint: 'use 1–64 letters, digits or "+=,.@_-", e.g. "payments-deployer"',
+    pattern: ROLE_NAME_PATTERN,
+    hint: `use 1–${ROLE_NAME_MAX_LENGTH} letters, digits or "+=,.@_-", e.g. "payments-deployer"`,
   }),
   trustedPrincipalArns: PRINCIPALS("IAM principals (e.g. a CI runner's role) that may assume the deploy role."),
   oidc: object(
@@ -304,7 +315,7 @@ const ACCOUNT = object(
 const FUNCTION = object(
   "A Lambda function, created in every region of its accounts.",
   {
-    name: as(FUNCTION_SETTINGS.functionName, "Function name; `<name>-<region>` names its role and must fit in 64 characters."),
+    name: as(FUNCTION_SETTINGS.functionName, `Function name; \`<name>-<region>\` names its role and must fit in ${ROLE_NAME_MAX_LENGTH} characters.`),
     codeDirectory: textSetting({
       code: "CODE_DIRECTORY",
       doc: "Folder with the code, relative to the configuration file. It is packaged as a deterministic zip.",

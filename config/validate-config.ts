@@ -8,6 +8,7 @@ import {
   ACCOUNT_ID_PATTERN,
   LOG_RETENTION,
   REGION_PATTERN,
+  ROLE_NAME_MAX_LENGTH,
   aliasConstructId,
   logRetentionProblem,
   normalizeAliasName,
@@ -219,14 +220,14 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     if (functions.findIndex((other) => other.name === fn.name) !== i) {
       r.fail(`functions[${i}].name`, `${show(fn.name)} is used by another function; function names are unique per account and region`);
     }
-    // IAM role names are global to an account, so each region gets its own role "<function>-<region>" (at most 64 characters).
+    // IAM role names are global to an account, so each region gets its own role "<function>-<region>".
     const regions = accounts.filter((a) => fn.accounts.includes(a.name)).flatMap((a) => a.regions);
     const longest = regions.reduce((a, b) => (b.length > a.length ? b : a), "");
     const roleName = defaultExecutionRoleName(fn.name, longest);
-    if (longest && roleName.length > 64) {
+    if (longest && roleName.length > ROLE_NAME_MAX_LENGTH) {
       r.fail(
         `functions[${i}].name`,
-        `${show(fn.name)} is too long: its execution role in ${longest} would be "${roleName}" (${roleName.length} characters, IAM allows 64); shorten the name to ${63 - longest.length} characters`,
+        `${show(fn.name)} is too long: its execution role in ${longest} would be "${roleName}" (${roleName.length} characters, IAM allows ${ROLE_NAME_MAX_LENGTH}); shorten the name to ${ROLE_NAME_MAX_LENGTH - 1 - longest.length} characters`,
       );
     }
   });

@@ -36,7 +36,7 @@ import {
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { AccountConfig, AppConfig, FunctionConfig, auditStackName, stackName, targetStacks } from "../config/app-config";
 import { deployerStackName } from "../stacks/deployer-stack";
-import { normalizeAliasName } from "../modules/encryption-key";
+import { normalizeAliasName } from "../modules/private/aws-limits";
 import { DeployedStack } from "./deployed-stack";
 import { EmulatorClients } from "./emulator-clients";
 import { InvocationResult, digest } from "./invoke-handler";

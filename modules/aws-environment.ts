@@ -1,8 +1,6 @@
 import { Token } from "cdktf";
 import { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitionForRegion } from "./private/aws-limits";
 
-export { ACCOUNT_ID_PATTERN, IAM_PRINCIPAL_ARN_PATTERN, REGION_PATTERN, partitionForRegion };
-
 /**
  * The account and region a construct deploys into. Taken from configuration,
  * never from an AWS API call, so that synth and plan run without network or

@@ -1,6 +1,7 @@
 import { StackView, SynthesizedResource } from "./compliance/compliance-rule";
 import { AwsProviderSettings, literalStrings, readAwsProviders } from "./compliance/rules/support";
-import { formatArn, partitionForRegion } from "./aws-environment";
+import { formatArn } from "./aws-environment";
+import { partitionForRegion } from "./private/aws-limits";
 import { DEPLOYER_RESOURCE_TYPES, DeployerResourceType, ResourceArnContext, UnscopedAction } from "./deployer-actions";
 import { PolicyConditions, PolicyStatement, pascalCase } from "./policy-document";
 import { PASS_ROLE_ACTIONS, ROLE_BOUNDARY_ACTIONS, STATE_BUCKET_LIST_ACTIONS, STATE_KEY_ACTIONS, STATE_LOCK_TABLE_ACTIONS, STATE_OBJECT_ACTIONS } from "./private/perms";

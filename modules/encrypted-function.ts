@@ -10,10 +10,8 @@ import { LambdaCodeAsset } from "./lambda-code-asset";
 import { LambdaExecutionRole } from "./lambda-execution-role";
 import { PolicyStatement } from "./policy-document";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
-import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, LOG_RETENTION_DAYS, logRetentionProblem } from "./private/aws-limits";
+import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
 import { choiceSetting, integerSetting, resolveSetting, textSetting } from "./private/setting";
-
-export { LOG_RETENTION_DAYS, logRetentionProblem };
 
 /** Props of {@link EncryptedFunction}. */
 export interface EncryptedFunctionProps {

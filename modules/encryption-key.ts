@@ -25,8 +25,6 @@ import { FUNCTION_NAME_CONTEXT_CONDITION_KEY } from "../runtime/contract";
 import { ALIAS_NAME, KEY_DELETION_WINDOW, KEY_ROTATION_PERIOD, aliasConstructId, aliasNameProblem, normalizeAliasName } from "./private/aws-limits";
 import { booleanSetting, resolveSetting } from "./private/setting";
 
-export { aliasNameProblem, normalizeAliasName };
-
 /** Props of {@link EncryptionKey}: the key's account and region, its aliases, and who may do what with it. */
 export interface EncryptionKeyProps extends AwsEnvironment {
   /**
@@ -80,10 +78,6 @@ export interface EncryptionKeyProps extends AwsEnvironment {
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
-
-// The administrators' actions and the key use the Denies cover: defined with
-// the other action lists (private/perms.ts), exported from here.
-export { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS };
 
 /** Key policies are limited to 32 KB (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
 const KEY_POLICY_MAX_BYTES = 32768;

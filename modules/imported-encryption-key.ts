@@ -1,6 +1,7 @@
 import { AnnotationMetadataEntryType, Annotations, Aspects, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { ACCOUNT_ID_PATTERN, AwsEnvironment, REGION_PATTERN, formatArn, partitionForRegion, resolveEnvironment } from "./aws-environment";
+import { AwsEnvironment, formatArn, resolveEnvironment } from "./aws-environment";
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN, partitionForRegion } from "./private/aws-limits";
 import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
 import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";

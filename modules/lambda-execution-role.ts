@@ -6,6 +6,7 @@ import { formatArn } from "./aws-environment";
 import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { ROLE_NAME_PATTERN } from "./private/aws-limits";
 import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS } from "./private/perms";
 
 /** Props of {@link LambdaExecutionRole}. */
@@ -32,8 +33,6 @@ export interface LambdaExecutionRoleProps {
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
-
-const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 
 /**
  * The default role name. IAM role names are global to an account, so it

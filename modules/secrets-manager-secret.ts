@@ -13,8 +13,6 @@ import { SECRET_NAME, SECRET_NAME_PATTERN } from "./private/aws-limits";
 import { booleanSetting, integerSetting, resolveSetting } from "./private/setting";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 
-export { SECRET_NAME_PATTERN };
-
 /** Props of {@link SecretsManagerSecret}. */
 export interface SecretsManagerSecretProps {
   /** Secret name; rules in `SECRETS_MANAGER_SECRET_SETTINGS`. */

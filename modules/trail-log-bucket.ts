@@ -9,14 +9,12 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { checkPrincipalArns, partitionForRegion, REGION_PATTERN } from "./aws-environment";
+import { checkPrincipalArns } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { LOG_FILE_DELETE_ACTIONS, LOG_PROTECTION_CHANGE_ACTIONS, TRAIL_BUCKET_ACL_CHECK_ACTIONS, TRAIL_LOG_WRITE_ACTIONS } from "./private/perms";
-import { LIFECYCLE_DAYS, isCloudTrailName, s3BucketNameProblem } from "./private/aws-limits";
+import { LIFECYCLE_DAYS, REGION_PATTERN, isCloudTrailName, partitionForRegion, s3BucketNameProblem } from "./private/aws-limits";
 import { booleanSetting, choiceSetting, integerSetting, resolveSetting } from "./private/setting";
-
-export { s3BucketNameProblem };
 
 /** Props of {@link TrailLogBucket}. */
 export interface TrailLogBucketProps {

@@ -2,7 +2,7 @@ import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
-import { IAM_PRINCIPAL_ARN_PATTERN } from "./aws-environment";
+import { IAM_PRINCIPAL_ARN_PATTERN } from "./private/aws-limits";
 import { FILTER_PATTERN_MAX_LENGTH, FIRE_ON_FIRST_EVENT } from "./log-metric-alarm";
 
 export interface UnlistedCallerAlarmProps {

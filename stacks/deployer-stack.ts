@@ -5,7 +5,8 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AccountConfig, AppConfig, DeployerConfig } from "../config/app-config";
 import { DeployerPolicy, PolicyDocument, PolicyStatement, suppressRule } from "../modules";
-import { formatArn, partitionForRegion } from "../modules/aws-environment";
+import { formatArn } from "../modules/aws-environment";
+import { partitionForRegion } from "../modules/private/aws-limits";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { DEPLOYER_STACK_IDS, deployerPolicyAttachmentId, deployerStackName } from "./construct-ids";
 

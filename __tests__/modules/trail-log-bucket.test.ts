@@ -13,7 +13,8 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { s3BucketNameProblem, TrailLogBucket, TrailLogBucketProps } from "../../modules/trail-log-bucket";
+import { s3BucketNameProblem } from "../../modules/private/aws-limits";
+import { TrailLogBucket, TrailLogBucketProps } from "../../modules/trail-log-bucket";
 import { offlineTerraform, onlyResourceOf, referenceTo, resourcesOf } from "../support/matchers";
 import { fullSynthStackDir, Json, newStackWithKey, SynthesizedJson } from "../support/synth";
 import { checkStack } from "../../tooling/stack-check";

@@ -6,7 +6,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LOG_RETENTION_DAYS, SUPPORTED_RUNTIMES } from "../../modules/encrypted-function";
+import { SUPPORTED_RUNTIMES } from "../../modules/encrypted-function";
+import { LOG_RETENTION_DAYS } from "../../modules/private/aws-limits";
 
 const root = path.resolve(__dirname, "..", "..");
 

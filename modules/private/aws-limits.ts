@@ -12,6 +12,9 @@ export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** IAM principals a key or trust policy may name: an account root, a role or a user. */
 export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
+/** IAM role names (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
+export const ROLE_NAME_MAX_LENGTH = 64;
+export const ROLE_NAME_PATTERN = new RegExp(`^[\\w+=,.@-]{1,${ROLE_NAME_MAX_LENGTH}}$`);
 export const ROLE_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** The partition a region belongs to; ARNs must use it. */
