@@ -289,7 +289,7 @@ const ACCOUNT = object(
   {
     name: ACCOUNT_NAME,
     accountId: as(ACCOUNT_ID, "The account ID; becomes `allowed_account_ids` (never looked up through an AWS API)."),
-    regions: list("Regions of the workload stacks; no duplicates.", REGION, { minItems: 1 }),
+    regions: list("Regions of the workload stacks.", REGION, { minItems: 1 }),
     assumeRole: ASSUME_ROLE,
     tags: map("Tags merged over `defaultTags`.", "tag key", TAG_VALUE, "{}"),
     keyAdministratorArns: PRINCIPALS(

@@ -68,7 +68,8 @@ function defaultOf(field: FieldSpec, required: boolean): string {
 function notesOf(field: FieldSpec): string {
   if (field.kind === "list" && isSetting(field.items)) return [field.doc, limitsOf(field.items), "No duplicates."].filter(Boolean).join(" ");
   if (!isSetting(field)) return field.doc;
-  return [limitsOf(field), field.doc].filter(Boolean).join(" ");
+  // "128–10240 MB. Memory …", but "Name of … Use …": a range reads best first, a hint last.
+  return (field.kind === "text" ? [field.doc, limitsOf(field)] : [limitsOf(field), field.doc]).filter(Boolean).join(" ");
 }
 
 /** What the setting accepts beyond its type, as a sentence. */
