@@ -40,6 +40,8 @@ export interface ConfigIssue {
   /** Field path such as `accounts[1].regions[0]`. */
   readonly path: string;
   readonly message: string;
+  /** The refused setting's code (see docs/configuration.md); undefined for rules across fields. */
+  readonly code?: string;
 }
 
 /** Thrown with every problem found, so a user fixes the file in one pass. */
@@ -48,7 +50,7 @@ export class ConfigError extends Error {
     public readonly file: string,
     public readonly issues: readonly ConfigIssue[],
   ) {
-    super(`invalid configuration ${file}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}`);
+    super(`invalid configuration ${file}:\n${issues.map((i) => `  - ${i.path}: ${i.message}${i.code ? ` [${i.code}]` : ""}`).join("\n")}`);
     this.name = "ConfigError";
   }
 }
@@ -66,8 +68,8 @@ const ROOT = "(root)";
 class Reader {
   public readonly issues: ConfigIssue[] = [];
 
-  public fail(at: string, message: string): void {
-    this.issues.push({ path: at, message });
+  public fail(at: string, message: string, code?: string): void {
+    this.issues.push(code ? { path: at, message, code } : { path: at, message });
   }
 
   public object(at: string, value: Json, spec: ObjectSpec): JsonObject {
@@ -89,7 +91,7 @@ class Reader {
     if (value === undefined && setting.default !== undefined) return setting.default as SettingValue<S>;
     const problem = settingProblem(setting, value);
     if (!problem) return value as SettingValue<S>;
-    this.fail(at, problem);
+    this.fail(at, problem, setting.code);
     // A refused string stays as typed, so later checks (e.g. references to a secret by name) do not report it again.
     if (setting.kind === "text" && typeof value === "string") return value as SettingValue<S>;
     return (setting.default ?? placeholder(setting)) as SettingValue<S>;

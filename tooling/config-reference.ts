@@ -31,7 +31,7 @@ export function configurationReference(): string {
     lines.push("", `## ${heading}`, "", `${path ? `${code(path)}: ` : ""}${spec.doc}`, "", "| Field | Type | Default | Limits / notes |", "|---|---|---|---|");
     for (const [name, field] of Object.entries(spec.fields)) {
       const required = spec.required?.includes(name) ?? false;
-      lines.push(`| ${code(name)} | ${typeOf(field)} | ${defaultOf(field, required)} | ${cell(notesOf(field))} |`);
+      lines.push(`| ${code(name)} | ${typeOf(field)} | ${defaultOf(field, required)} | ${cell(notesOf(field))}${codeOf(field)} |`);
     }
   }
   return lines.join("\n");
@@ -87,6 +87,12 @@ function limitsOf(setting: Setting): string {
     case "boolean":
       return "";
   }
+}
+
+/** The code a refused value of the field is reported with (`[KEY_ROTATION_PERIOD]`), for searching this page. */
+function codeOf(field: FieldSpec): string {
+  const setting = isSetting(field) ? field : field.kind === "list" && isSetting(field.items) ? field.items : undefined;
+  return setting ? ` Code ${code(setting.code)}.` : "";
 }
 
 function isSetting(field: FieldSpec): field is Setting {

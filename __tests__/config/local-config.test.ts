@@ -102,7 +102,8 @@ describe("validateConfig emulator", () => {
     try {
       validateConfig(document, LOCAL_CONFIG_FILE);
     } catch (error) {
-      if (error instanceof ConfigError) return error.issues;
+      // Path and message; codes are checked in validate-config.test.ts.
+      if (error instanceof ConfigError) return error.issues.map(({ path, message }) => ({ path, message }));
       throw error;
     }
     throw new Error(`expected a ConfigError, but emulator ${JSON.stringify(emulator)} was accepted`);
@@ -175,7 +176,8 @@ describe("validateConfig emulator", () => {
       try {
         validateConfig(document, LOCAL_CONFIG_FILE);
       } catch (error) {
-        if (error instanceof ConfigError) return error.issues;
+        // Path and message; codes are checked in validate-config.test.ts.
+        if (error instanceof ConfigError) return error.issues.map(({ path, message }) => ({ path, message }));
         throw error;
       }
       throw new Error("expected a ConfigError, but the document was accepted");

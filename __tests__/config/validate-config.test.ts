@@ -81,13 +81,18 @@ function configError(document: Doc): ConfigError {
 }
 
 /** The only issue of the error (and checks that it is the only one). */
+/** Path and message of each issue; the code of a refused setting is checked on its own (see "codes"). */
+function withoutCodes(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues.map(({ path, message }) => ({ path, message }));
+}
+
 function onlyIssue(document: Doc): ConfigIssue {
   const error = configError(document);
   expect(error.issues).toHaveLength(1);
   const [issue] = error.issues;
-  // The thrown message carries the same text, prefixed by the field path.
-  expect(error.message).toContain(`  - ${issue.path}: ${issue.message}`);
-  return issue;
+  // The thrown message carries the same text, prefixed by the field path and followed by the code, if any.
+  expect(error.message).toContain(`  - ${issue.path}: ${issue.message}${issue.code ? ` [${issue.code}]` : ""}`);
+  return withoutCodes([issue])[0];
 }
 
 /** The audit settings every account gets when it has no `audit` object (or an empty one). */
@@ -1450,7 +1455,7 @@ describe("validateConfig: functions[].secrets", () => {
     const document = doc();
     delete document.secrets;
     const error = configError(document);
-    expect(error.issues).toEqual([
+    expect(withoutCodes(error.issues)).toEqual([
       {
         path: "functions[0].secrets.DB_PASSWORD_SECRET_ARN",
         message: '"payments/orders-api/db-password" is not defined in "secrets"; add it there (name, type) or fix the name',
@@ -1551,7 +1556,7 @@ describe("validateConfig: functions[].encryptedEnvironment", () => {
     const document = doc();
     document.functions[0].encryptedEnvironment.PARTNER_API_KEY = "pk_live_partner-plaintext-4711";
     const error = configError(document);
-    expect(error.issues).toEqual([
+    expect(withoutCodes(error.issues)).toEqual([
       {
         path: "functions[0].encryptedEnvironment.PARTNER_API_KEY",
         message: 'expected an object, got a string; write {"<VARIABLE>": {"<account>-<region>": "<base64 ciphertext>"}}, one ciphertext per stack, made with that stack\'s key',
@@ -1591,7 +1596,7 @@ describe("validateConfig: functions[].encryptedEnvironment", () => {
     const document = doc();
     document.functions[1].encryptedEnvironment = { REPORT_SIGNING_KEY: everyStack() };
     const error = configError(document);
-    expect(error.issues).toEqual([
+    expect(withoutCodes(error.issues)).toEqual([
       {
         path: "functions[1].encryptedEnvironment.REPORT_SIGNING_KEY.staging-eu-west-1",
         message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1",
@@ -1686,7 +1691,7 @@ describe("validateConfig: functions[].environmentOverrides", () => {
     const document = doc();
     document.functions[0].environmentOverrides = "API_BASE_URL=https://user:hunter2@api.example.com";
     const error = configError(document);
-    expect(error.issues).toEqual([
+    expect(withoutCodes(error.issues)).toEqual([
       {
         path: "functions[0].environmentOverrides",
         message: 'expected an object, got a string; write {"<account>": {"<VARIABLE>": "<value>"}}, or "<account>-<region>" as the key for one stack only',
@@ -1703,7 +1708,7 @@ describe("validateConfig: functions[].environmentOverrides", () => {
     const document = doc();
     document.functions[0].environmentOverrides.production = value;
     const error = configError(document);
-    expect(error.issues).toEqual([
+    expect(withoutCodes(error.issues)).toEqual([
       { path: "functions[0].environmentOverrides.production", message: `expected an object of strings, got ${shown}; write {"<VARIABLE>": "<value>"}` },
     ]);
     expect(error.message).not.toContain("api.example.com");
@@ -1727,7 +1732,7 @@ describe("validateConfig: functions[].environmentOverrides", () => {
     const error = configError(document);
     const ordersKeys = "staging, production, staging-eu-west-1, staging-us-east-1, production-eu-west-1, production-us-east-1";
     const reportKeys = "production, production-eu-west-1, production-us-east-1";
-    expect(error.issues).toEqual([
+    expect(withoutCodes(error.issues)).toEqual([
       { path: "functions[0].environmentOverrides.prod", message: `is not an account or a stack of this function; use one of ${ordersKeys}` },
       { path: "functions[0].environmentOverrides.production-eu-central-1", message: `is not an account or a stack of this function; use one of ${ordersKeys}` },
       { path: "functions[1].environmentOverrides.staging", message: `is not an account or a stack of this function; use one of ${reportKeys}` },
@@ -1906,5 +1911,27 @@ describe("validateConfig: names checked at load that would otherwise fail at syn
     else fn.encryptedEnvironment[variable] = fn.encryptedEnvironment.PARTNER_API_KEY;
     const error = configError(document);
     expect(issueAt(error, `functions[0].${field}.${variable}`).message).toContain(`environment variable "${variable}" ${reason}`);
+  });
+});
+
+describe("validateConfig: codes", () => {
+  test("a refused setting is reported with its code, in the issue and after the message; a rule across fields has none", () => {
+    const document = doc();
+    document.key.rotationPeriodDays = 89;
+    document.functions[0].memorySize = 64;
+    document.accounts[0].regions = ["eu-west-1", "eu-west-1"];
+    const error = configError(document);
+    expect(error.issues.map(({ path, code }) => ({ path, code }))).toEqual([
+      { path: "key.rotationPeriodDays", code: "KEY_ROTATION_PERIOD" },
+      { path: "accounts[0].regions[1]", code: undefined },
+      { path: "functions[0].memorySize", code: "FUNCTION_MEMORY" },
+    ]);
+    expect(error.message).toContain("  - key.rotationPeriodDays: 89 is out of range; use a whole number from 90 to 2560 [KEY_ROTATION_PERIOD]\n");
+    expect(error.message).toContain('  - accounts[0].regions[1]: "eu-west-1" is listed twice; list each value once\n');
+  });
+
+  test("the configuration reference names every code a field is reported with", () => {
+    const reference = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
+    for (const code of ["KEY_ROTATION_PERIOD", "FUNCTION_MEMORY", "LOG_RETENTION", "REGION", "SSM_TIER", "ALARM_EMAIL"]) expect(reference).toContain(`Code \`${code}\`.`);
   });
 });
