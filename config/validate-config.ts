@@ -170,6 +170,15 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   const accountNames = accounts.map((a) => a.name);
   accounts.forEach((account, i) => {
     if (accountNames.indexOf(account.name) !== i) r.fail(`accounts[${i}].name`, `${show(account.name)} is used by another account; give each account its own name`);
+    // Two entries for one AWS account would create the account's audit trail, deploy role and every other
+    // account-wide name twice, and the second apply would fail half-way.
+    const first = accounts.findIndex((other) => other.accountId === account.accountId);
+    if (first !== i && account.accountId) {
+      r.fail(
+        `accounts[${i}].accountId`,
+        `${show(account.accountId)} is also the account ID of accounts[${first}] (${show(accounts[first].name)}); list each AWS account once, with all its regions in one entry`,
+      );
+    }
     // Aliases are unique per account and region: the audit key and the workload key both live in the home region.
     const workloadAliases = key.aliases.map(normalizeAliasName);
     account.audit.keyAliases.forEach((alias, j) => {

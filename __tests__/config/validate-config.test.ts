@@ -481,6 +481,15 @@ describe("validateConfig: errors", () => {
     });
   });
 
+  test("fails when two accounts have the same account ID (their account-wide names would collide at apply)", () => {
+    const document = doc();
+    document.accounts[1].accountId = document.accounts[0].accountId;
+    expect(onlyIssue(document)).toEqual({
+      path: "accounts[1].accountId",
+      message: `"${document.accounts[0].accountId}" is also the account ID of accounts[0] ("${document.accounts[0].name}"); list each AWS account once, with all its regions in one entry`,
+    });
+  });
+
   test("fails when an account ID has the wrong number of digits", () => {
     const document = doc();
     document.accounts[0].accountId = "12345";
