@@ -2,6 +2,7 @@ import { currentConfigFile, loadConfig } from "./config/load-config";
 import { readProviderMirror } from "./config/provider-mirror";
 import { ConfigError } from "./config/validate-config";
 import { formatFindings } from "./modules/compliance/report";
+import { errorText } from "./modules/private/safe-output";
 import { synthesizeApp } from "./stacks/synthesize-app";
 
 /**
@@ -36,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `synthesis failed: ${(error as Error).message}`);
+  console.error(errorText(error, error instanceof ConfigError ? "" : "synthesis failed: "));
   process.exitCode = 1;
 });

@@ -17,6 +17,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { errorText } from "../modules/private/safe-output";
 import { currentConfigFile } from "../config/load-config";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 import { CAPTURE_LOG_DIR_ENV, REAL_TERRAFORM_ENV, exitCodeOf, explainFailures, readCapturedRuns } from "../tooling/terraform-failures";
@@ -34,7 +35,7 @@ let mirror: string | undefined;
 try {
   mirror = readProviderMirror(env);
 } catch (error) {
-  console.error((error as Error).message);
+  console.error(errorText(error));
   process.exit(2);
 }
 if (mirror && !args.includes("--skip-provider-lock")) {
@@ -60,7 +61,7 @@ async function main(): Promise<number> {
     }
     return exitCode;
   } catch (error) {
-    console.error(`npm run ${command}: ${(error as Error).message}`);
+    console.error(errorText(error, `npm run ${command}: `));
     return 1;
   } finally {
     fs.rmSync(logDir, { recursive: true, force: true });

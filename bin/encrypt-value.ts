@@ -34,6 +34,7 @@ import { parseArgs } from "util";
 import type { EncryptCommand, EncryptCommandOutput } from "@aws-sdk/client-kms";
 import { ENCRYPT_COMMAND_NAME, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
 import { awsErrorName } from "../runtime/errors";
+import { errorText, excerpt } from "../modules/private/safe-output";
 
 /** The name users run the command by: the package's bin. */
 const COMMAND = ENCRYPT_COMMAND_NAME;
@@ -121,20 +122,21 @@ export function parseKeyArn(key: string): KeyArn {
   const parts = KEY_ARN.exec(key)?.groups;
   if (parts) return { arn: key, partition: parts.partition, region: parts.region, accountId: parts.accountId, keyId: parts.keyId };
   if (/^(alias\/aws\/|arn:[^:]*:kms:[^:]*:[^:]*:alias\/aws\/)/.test(key)) {
-    throw new CliError(`--key "${key}" is an AWS managed key; use the customer-managed key of the function's stack. ${howToGetKeyArn()}`, 2);
+    throw new CliError(`--key ${excerpt(key)} is an AWS managed key; use the customer-managed key of the function's stack. ${howToGetKeyArn()}`, 2);
   }
   const alias = /^alias\//.test(key) ? "an alias name" : /^arn:[^:]*:kms:[^:]*:[^:]*:alias\//.test(key) ? "an alias ARN" : undefined;
   if (alias) {
     throw new CliError(
-      `--key "${key}" is ${alias}; aliases are refused because anyone with kms:UpdateAlias can repoint an alias to a key they own, ` +
+      `--key ${excerpt(key)} is ${alias}; aliases are refused because anyone with kms:UpdateAlias can repoint an alias to a key they own, ` +
         `and the value would then be sent to, and readable with, their key. ${howToGetKeyArn(key)}`,
       2,
     );
   }
   if (new RegExp(`^(${KEY_ID})$`, "i").test(key)) {
-    throw new CliError(`--key "${key}" is a key ID; a key ID alone does not pin the account and region the value is sent to. ${howToGetKeyArn(key)}`, 2);
+    throw new CliError(`--key ${excerpt(key)} is a key ID; a key ID alone does not pin the account and region the value is sent to. ${howToGetKeyArn(key)}`, 2);
   }
-  throw new CliError(`--key "${key}" is not a KMS key ARN (aliases and key IDs are refused). ${howToGetKeyArn()}`, 2);
+  // Not echoed: a value that is no key reference at all may be the plaintext, pasted into the wrong place.
+  throw new CliError(`--key (${Array.from(key).length} characters, not shown) is not a KMS key ARN (aliases and key IDs are refused). ${howToGetKeyArn()}`, 2);
 }
 
 interface Flags {
@@ -171,7 +173,8 @@ function parseFlags(argv: string[]): Flags | "help" {
   const functionName = values.function as string;
   if (!FUNCTION_NAME.test(functionName)) {
     const arn = functionName.startsWith("arn:") ? "; pass the function name, not its ARN (the runtime uses AWS_LAMBDA_FUNCTION_NAME as context)" : "";
-    throw new CliError(`--function "${functionName}" is not a Lambda function name (1-64 of A-Z a-z 0-9 - _)${arn}`, 2);
+    // Not echoed either, for the same reason as --key.
+    throw new CliError(`--function (${Array.from(functionName).length} characters, not shown) is not a Lambda function name (1-64 of A-Z a-z 0-9 - _)${arn}`, 2);
   }
   if (values.region !== undefined) {
     if (!REGION.test(values.region)) throw new CliError(`--region "${values.region}" is not an AWS region name (e.g. eu-west-1)`, 2);
@@ -295,13 +298,8 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      if (error instanceof CliError) {
-        process.stderr.write(`${COMMAND}: ${error.message}\n`);
-        process.exitCode = error.exitCode;
-      } else {
-        process.stderr.write(`${COMMAND}: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-        process.exitCode = 1;
-      }
+      process.stderr.write(`${errorText(error, error instanceof CliError ? `${COMMAND}: ` : `${COMMAND}: unexpected error: `)}\n`);
+      process.exitCode = error instanceof CliError ? error.exitCode : 1;
     },
   );
 }

@@ -23,6 +23,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
+import { errorText } from "../modules/private/safe-output";
 import { currentConfigFile, loadConfig } from "../config/load-config";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 import { ConfigError } from "../config/validate-config";
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
     console.log(`${stacks.length} stacks valid and planned in ${seconds(Date.now() - started)}. Nothing was deployed.`);
     return 0;
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : `preview failed: ${(error as Error).message}`);
+    console.error(errorText(error, error instanceof ConfigError ? "" : "preview failed: "));
     return 1;
   } finally {
     if (parsed.values.keep) console.log(`kept the preview folder: ${folder}`);
@@ -129,8 +130,8 @@ function indent(text: string): string {
 
 main().then(
   (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`preview failed: ${error.message}`);
+  (error: unknown) => {
+    console.error(errorText(error, "preview failed: "));
     process.exit(1);
   },
 );

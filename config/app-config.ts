@@ -69,6 +69,8 @@ export interface KeyConfig {
 export interface EmulatorConfig {
   /** Base URL of the emulator, e.g. `http://127.0.0.1:5000`. */
   readonly endpoint: string;
+  /** Whether `endpoint` may be plain HTTP to another host (see the configuration reference). */
+  readonly allowPlainHttpToRemoteHost: boolean;
   /**
    * `"account-id"`: the dummy credentials above. `"environment"`: the
    * provider takes credentials from the environment (`AWS_ACCESS_KEY_ID`,

@@ -14,6 +14,7 @@ import {
   SECRET_NAME,
   SSM_PARAMETER_NAME,
 } from "../modules/private/aws-limits";
+import { tagValueProblem } from "../modules/private/aws-tags";
 import { Setting, booleanSetting, choiceSetting, textSetting } from "../modules/private/setting";
 import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
 import { SECURE_STRING_PARAMETER_SETTINGS } from "../modules/secure-string-parameter";
@@ -105,7 +106,13 @@ export const ACCOUNT_NAME = textSetting({
 });
 
 const ACCOUNT_REFERENCE = as(ACCOUNT_NAME, "Name of an account of this file (`accounts[].name`).", { hint: "use account names from accounts[].name" });
-const TAG_VALUE = textSetting({ code: "TAG_VALUE", doc: "Tag value.", hint: "quote the value" });
+const TAG_KEY_DOC = "tag key (1–128 letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`)";
+export const TAG_VALUE = textSetting({
+  code: "TAG_VALUE",
+  doc: "Tag value: up to 256 letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`.",
+  hint: "quote the value",
+  problem: tagValueProblem,
+});
 const PRINCIPALS = (doc: string) => list(doc, IAM_PRINCIPAL_ARN);
 
 const VARIABLE_VALUE = textSetting({ code: "VARIABLE_VALUE", doc: "Plain, non-secret value.", hint: "quote the value", echo: false });
@@ -289,9 +296,9 @@ const ACCOUNT = object(
   {
     name: ACCOUNT_NAME,
     accountId: as(ACCOUNT_ID, "The account ID; becomes `allowed_account_ids` (never looked up through an AWS API)."),
-    regions: list("Regions of the workload stacks.", REGION, { minItems: 1 }),
+    regions: list("Regions of the workload stacks, all in one partition: regions AWS has opened by this release (newer ones: `additionalRegions`).", REGION, { minItems: 1 }),
     assumeRole: ASSUME_ROLE,
-    tags: map("Tags merged over `defaultTags`.", "tag key", TAG_VALUE, "{}"),
+    tags: map("Tags merged over `defaultTags`; with them at most 50 per account.", TAG_KEY_DOC, TAG_VALUE, "{}"),
     keyAdministratorArns: PRINCIPALS(
       "Key policy `KeyAdministration`: management actions only. `DenyKeyUseByAdministrators` denies them every key use, whatever IAM says (unless the same ARN is also a key user or deployer).",
     ),
@@ -322,7 +329,7 @@ const FUNCTION = object(
       pattern: /.+/,
       hint: "give the folder of the function code, relative to this file",
     }),
-    handler: FUNCTION_SETTINGS.handler,
+    handler: as(FUNCTION_SETTINGS.handler, "`<file>.<export>` of the handler; for Node.js, Python and Ruby the file must be in `codeDirectory`."),
     runtime: FUNCTION_SETTINGS.runtime,
     memorySize: FUNCTION_SETTINGS.memorySize,
     timeout: FUNCTION_SETTINGS.timeout,
@@ -389,6 +396,11 @@ const EMULATOR = object(
       pattern: /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/,
       hint: 'use the base URL of the emulator, such as "http://127.0.0.1:5000", or remove "emulator" to deploy to AWS',
     }),
+    allowPlainHttpToRemoteHost: booleanSetting({
+      code: "EMULATOR_PLAIN_HTTP",
+      doc: "Allow an `http://` endpoint on a host other than this machine (`localhost`, `127.x.x.x`). Off by default: plain HTTP to another host sends the seeded secret values and signed requests over the network in the clear; prefer `https://`.",
+      default: false,
+    }),
     credentials: choiceSetting({
       code: "EMULATOR_CREDENTIALS",
       doc: '`"account-id"`: dummy credentials whose access key ID is the account ID; `"environment"`: the environment\'s credentials (e.g. a deploy-role session the emulator issued).',
@@ -406,7 +418,18 @@ export const CONFIG_SPEC = object(
     $schema: textSetting({ code: "SCHEMA", doc: "The JSON Schema of this file, for editors; ignored.", hint: "give the path or URL of the schema" }),
     $comment: textSetting({ code: "COMMENT", doc: "Ignored.", hint: "write a string" }),
     project: PROJECT_NAME,
-    defaultTags: map("Provider `default_tags` in every stack.", "tag key", TAG_VALUE, "{}"),
+    codeRoot: textSetting({
+      code: "CODE_ROOT",
+      doc: "Folder that every `functions[].codeDirectory` must be inside (symbolic links resolved), relative to the configuration file. Keeps a configuration from packaging and deploying files from elsewhere on the machine, such as `../../.aws`.",
+      defaultText: "the Git repository that holds the configuration file (the nearest folder upwards with `.git`), else the configuration file's folder",
+      pattern: /.+/,
+      hint: "give a folder, relative to this file",
+    }),
+    additionalRegions: list(
+      "Regions newer than this release's list of AWS regions; `regions` accepts them as they are. Only for a region that AWS has opened after this release.",
+      REGION,
+    ),
+    defaultTags: map("Provider `default_tags` in every stack.", TAG_KEY_DOC, TAG_VALUE, "{}"),
     backend: BACKEND,
     key: KEY,
     accounts: list("The AWS accounts.", ACCOUNT, { minItems: 1 }),

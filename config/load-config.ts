@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
+import { excerpt } from "../modules/private/safe-output";
 import { AppConfig } from "./app-config";
+import { JsonSyntaxError, parseStrictJson } from "./strict-json";
 import { ConfigError, validateConfig } from "./validate-config";
 
 /** The embedded example configuration: two accounts, two regions, placeholder account IDs. */
@@ -18,12 +20,24 @@ export const CONFIG_ENV_VAR = "LAMBDA_KMS_CONFIG";
 /**
  * Which configuration file to use: the `LAMBDA_KMS_CONFIG` environment
  * variable, else the cdktf context value `config` (see `appContext`), else
- * the embedded default.
+ * the embedded default. An empty value of either is refused.
  */
 export function resolveConfigFile(env: NodeJS.ProcessEnv, context: unknown): string {
-  if (env[CONFIG_ENV_VAR]) return path.resolve(env[CONFIG_ENV_VAR]);
-  if (typeof context === "string" && context.length > 0) return path.resolve(context);
-  return DEFAULT_CONFIG_FILE;
+  const fromEnv = env[CONFIG_ENV_VAR];
+  // An empty value is a mistake (a CI variable that was never filled in), not a request for the example configuration.
+  if (fromEnv !== undefined && fromEnv.trim() === "") {
+    throw new ConfigError("(environment)", [
+      { path: CONFIG_ENV_VAR, message: "is set but empty; set it to your configuration file, or unset it to use cdktf.json's context or the default configuration" },
+    ]);
+  }
+  if (fromEnv !== undefined) return path.resolve(fromEnv);
+  if (context === undefined) return DEFAULT_CONFIG_FILE;
+  if (typeof context !== "string" || context.trim() === "") {
+    throw new ConfigError("cdktf.json", [
+      { path: "context.config", message: `expected the path of a configuration file, got ${excerpt(context)}; set it, or remove the field to use the default configuration` },
+    ]);
+  }
+  return path.resolve(context);
 }
 
 /** The configuration file of the app in this environment: {@link resolveConfigFile} with the {@link appContext} value. */
@@ -42,21 +56,37 @@ export function appContext(env: NodeJS.ProcessEnv, cdktfJson = path.resolve(path
   return (JSON.parse(fs.readFileSync(cdktfJson, "utf8")).context ?? {}) as Record<string, unknown>;
 }
 
-/** Reads, parses and validates a configuration file; throws ConfigError on any problem. */
+/** Larger files are refused before they are read: a configuration of 5,000 functions is about 2 MB. */
+export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads, parses and validates a configuration file; throws ConfigError on any
+ * problem. The file is parsed strictly (see `parseStrictJson`): a syntax
+ * error is reported by line and column, never with the text around it, and
+ * duplicate keys and `__proto__` keys are refused.
+ */
 export function loadConfig(file: string): AppConfig {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigError(file, [
+        { path: "(file)", message: `is ${size} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte limit of a configuration file; check that ${CONFIG_ENV_VAR} names the configuration` },
+      ]);
+    }
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(file, [
       { path: "(file)", message: `cannot read the file (${(error as NodeJS.ErrnoException).code}); check the path, or unset ${CONFIG_ENV_VAR} to use the default configuration` },
     ]);
   }
-  let document: unknown;
+  let parsed: ReturnType<typeof parseStrictJson>;
   try {
-    document = JSON.parse(text);
+    parsed = parseStrictJson(text);
   } catch (error) {
-    throw new ConfigError(file, [{ path: "(file)", message: `is not valid JSON: ${(error as Error).message}` }]);
+    if (error instanceof JsonSyntaxError) throw new ConfigError(file, [{ path: "(file)", message: error.message }]);
+    throw error;
   }
-  return validateConfig(document, file);
+  return validateConfig(parsed.value, file, { parseProblems: parsed.problems });
 }

@@ -16,10 +16,14 @@ import {
   s3BucketNameProblem,
 } from "../modules/private/aws-limits";
 import { WORKLOAD_STACK_RESERVED_IDS, functionConstructId, functionOutputIds } from "../stacks/construct-ids";
-import { ACCOUNT_NAME, CONFIG_SPEC, DERIVED_DEFAULTS, ListSpec, ObjectSpec, PROJECT_NAME, SPEC } from "./config-spec";
+import { scaleProblems } from "./scale-limits";
+import { ACCOUNT_NAME, CONFIG_SPEC, DERIVED_DEFAULTS, ListSpec, ObjectSpec, PROJECT_NAME, SPEC, TAG_VALUE } from "./config-spec";
 import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
 import { SECURE_STRING_PARAMETER_SETTINGS } from "../modules/secure-string-parameter";
-import { Setting, SettingValue, describeType, settingProblem, show } from "../modules/private/setting";
+import { regionProblem } from "../modules/private/aws-regions";
+import { MAX_TAGS_PER_RESOURCE, tagKeyProblem } from "../modules/private/aws-tags";
+import { describeType, formatReport } from "../modules/private/safe-output";
+import { Setting, SettingValue, settingProblem, show } from "../modules/private/setting";
 import {
   AccountConfig,
   AppConfig,
@@ -44,13 +48,25 @@ export interface ConfigIssue {
   readonly code?: string;
 }
 
+export interface ValidateConfigOptions {
+  /** Problems the JSON reader found (duplicate keys, ...), reported first. @default none */
+  readonly parseProblems?: readonly ConfigIssue[];
+  /** Check the AWS limits that grow with the configuration (`scaleProblems`); only their own tests turn this off. @default true */
+  readonly checkScale?: boolean;
+}
+
 /** Thrown with every problem found, so a user fixes the file in one pass. */
 export class ConfigError extends Error {
   constructor(
     public readonly file: string,
     public readonly issues: readonly ConfigIssue[],
   ) {
-    super(`invalid configuration ${file}:\n${issues.map((i) => `  - ${i.path}: ${i.message}${i.code ? ` [${i.code}]` : ""}`).join("\n")}`);
+    super(
+      formatReport(
+        `invalid configuration ${file}:`,
+        issues.map((i) => `  - ${i.path}: ${i.message}${i.code ? ` [${i.code}]` : ""}`),
+      ),
+    );
     this.name = "ConfigError";
   }
 }
@@ -129,11 +145,17 @@ class Reader {
     }
     const result: Record<string, string> = {};
     for (const [key, item] of Object.entries(value)) {
-      if (typeof item !== "string") this.fail(`${at}.${key}`, `expected a string, got ${show(item)}; quote the value`);
+      // Never shown: these are environment variables and tags, where a misplaced secret is likely.
+      if (typeof item !== "string") this.fail(`${at}.${key}`, `expected a string, got ${describeType(item)}; quote the value`);
       else result[key] = item;
     }
     return result;
   }
+}
+
+/** `localhost` and the IPv4 loopback network 127.0.0.0/8 (https://www.rfc-editor.org/rfc/rfc6890#section-2.2.2). */
+function isLoopbackHost(host: string): boolean {
+  return host.toLowerCase() === "localhost" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** What reading goes on with after a refused value that has no default. */
@@ -155,20 +177,34 @@ function placeholder(setting: Setting): unknown {
  * paths are resolved against the folder of `sourceFile`. Throws a
  * `ConfigError` listing every problem.
  */
-export function validateConfig(document: Json, sourceFile: string): AppConfig {
+export function validateConfig(document: Json, sourceFile: string, options: ValidateConfigOptions = {}): AppConfig {
   const r = new Reader();
+  r.issues.push(...(options.parseProblems ?? []));
   const baseDir = path.dirname(path.resolve(sourceFile));
   const root = r.object(ROOT, document, CONFIG_SPEC);
 
   const project = r.setting("project", root.project, PROJECT_NAME);
-  const defaultTags = r.stringMap("defaultTags", root.defaultTags);
+  const additionalRegions = r.list("additionalRegions", root.additionalRegions, CONFIG_SPEC.fields.additionalRegions);
+  const defaultTags = readTags(r, "defaultTags", root.defaultTags);
   const backend = readBackend(r, root.backend, baseDir);
+  const backendRegionProblem = backend.type === "s3" && REGION_PATTERN.test(backend.region) ? regionProblem(backend.region, additionalRegions) : undefined;
+  if (backendRegionProblem) r.fail("backend.region", backendRegionProblem, SPEC.S3_BACKEND.fields.region.code);
   const key = readKey(r, root.key, project);
   const emulator = readEmulator(r, root.emulator);
 
-  const accounts = r.array("accounts", root.accounts, undefined, 1).map((raw, i) => readAccount(r, `accounts[${i}]`, raw, project));
+  const accounts = r.array("accounts", root.accounts, undefined, 1).map((raw, i) => readAccount(r, `accounts[${i}]`, raw, project, additionalRegions));
   const accountNames = accounts.map((a) => a.name);
   accounts.forEach((account, i) => {
+    // The home region defaults to one of the account's regions, checked above; a region named only here is checked now.
+    const homeRegionProblem = account.regions.includes(account.audit.homeRegion) ? undefined : regionProblem(account.audit.homeRegion, additionalRegions);
+    if (homeRegionProblem && REGION_PATTERN.test(account.audit.homeRegion)) r.fail(`accounts[${i}].audit.homeRegion`, homeRegionProblem, SPEC.AUDIT.fields.homeRegion.code);
+    const tagCount = Object.keys({ ...defaultTags, ...account.tags }).length;
+    if (tagCount > MAX_TAGS_PER_RESOURCE) {
+      r.fail(
+        `accounts[${i}].tags`,
+        `with defaultTags, every resource of the account would get ${tagCount} tags; AWS allows ${MAX_TAGS_PER_RESOURCE} per resource, so drop ${tagCount - MAX_TAGS_PER_RESOURCE}`,
+      );
+    }
     if (accountNames.indexOf(account.name) !== i) r.fail(`accounts[${i}].name`, `${show(account.name)} is used by another account; give each account its own name`);
     // Two entries for one AWS account would create the account's audit trail, deploy role and every other
     // account-wide name twice, and the second apply would fail half-way.
@@ -197,7 +233,8 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   secrets.forEach((secret, i) => {
     if (secrets.findIndex((other) => other.name === secret.name) !== i) r.fail(`secrets[${i}].name`, `${show(secret.name)} is defined twice; define each secret once`);
   });
-  const functions = r.array("functions", root.functions, [], 0).map((raw, i) => readFunction(r, `functions[${i}]`, raw, baseDir, accountNames));
+  const codeRoot = readCodeRoot(r, root.codeRoot, baseDir);
+  const functions = r.array("functions", root.functions, [], 0).map((raw, i) => readFunction(r, `functions[${i}]`, raw, baseDir, codeRoot, accountNames));
   // A workload stack holds every secret and function of its account side by side, under these ids.
   secrets.forEach((secret, i) => {
     const id = secretConstructId(secret.name);
@@ -225,10 +262,14 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
     checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown);
     checkEnvironmentOverrides(r, `functions[${i}]`, fn, accounts, stacksKnown);
   });
+  // Indexed once: a configuration may have thousands of functions.
+  const outputOwners = new Map(functions.flatMap((fn) => Object.values(functionOutputIds(functionConstructId(fn.name))).map((id) => [id, fn.name] as const)));
+  const firstByName = new Map<string, number>();
   functions.forEach((fn, i) => {
-    const outputOf = functions.find((other) => Object.values(functionOutputIds(functionConstructId(other.name))).includes(functionConstructId(fn.name)));
-    if (outputOf) r.fail(`functions[${i}].name`, `${show(fn.name)} is the name of an output of function ${show(outputOf.name)}; choose another function name`);
-    if (functions.findIndex((other) => other.name === fn.name) !== i) {
+    if (!firstByName.has(fn.name)) firstByName.set(fn.name, i);
+    const outputOf = outputOwners.get(functionConstructId(fn.name));
+    if (outputOf !== undefined) r.fail(`functions[${i}].name`, `${show(fn.name)} is the name of an output of function ${show(outputOf)}; choose another function name`);
+    if (firstByName.get(fn.name) !== i) {
       r.fail(`functions[${i}].name`, `${show(fn.name)} is used by another function; function names are unique per account and region`);
     }
     // IAM role names are global to an account, so each region gets its own role "<function>-<region>".
@@ -244,7 +285,11 @@ export function validateConfig(document: Json, sourceFile: string): AppConfig {
   });
 
   if (r.issues.length > 0) throw new ConfigError(sourceFile, r.issues);
-  return { project, defaultTags, backend, key, accounts, secrets, functions, emulator, sourceFile: path.resolve(sourceFile) };
+  const config: AppConfig = { project, defaultTags, backend, key, accounts, secrets, functions, emulator, sourceFile: path.resolve(sourceFile) };
+  // Limits AWS sets on what grows with the configuration (key policy size, alarm metrics, metric filters): checked on a valid configuration only.
+  const scale = options.checkScale === false ? [] : scaleProblems(config);
+  if (scale.length > 0) throw new ConfigError(sourceFile, scale);
+  return config;
 }
 
 function readBackend(r: Reader, raw: Json, baseDir: string): BackendConfig {
@@ -286,9 +331,18 @@ function readEmulator(r: Reader, raw: Json): EmulatorConfig | undefined {
   if (raw === undefined) return undefined;
   const o = r.object("emulator", raw, SPEC.EMULATOR);
   // An http(s) URL without path, query or credentials: the provider appends nothing, so a path would be lost.
-  const endpoint = r.setting("emulator.endpoint", o.endpoint, SPEC.EMULATOR.fields.endpoint);
-  const credentials = r.setting("emulator.credentials", o.credentials, SPEC.EMULATOR.fields.credentials);
-  return { endpoint: endpoint.replace(/\/$/, ""), credentials };
+  const E = SPEC.EMULATOR.fields;
+  const endpoint = r.setting("emulator.endpoint", o.endpoint, E.endpoint);
+  const credentials = r.setting("emulator.credentials", o.credentials, E.credentials);
+  const allowPlainHttpToRemoteHost = r.setting("emulator.allowPlainHttpToRemoteHost", o.allowPlainHttpToRemoteHost, E.allowPlainHttpToRemoteHost);
+  const host = /^http:\/\/([^/:]+)/.exec(endpoint)?.[1];
+  if (host !== undefined && !isLoopbackHost(host) && !allowPlainHttpToRemoteHost && !settingProblem(E.endpoint, endpoint)) {
+    r.fail(
+      "emulator.endpoint",
+      `${show(endpoint)} is plain HTTP to another host: the seeded secret values and signed requests would cross the network in the clear; use https://, an emulator on this machine (127.0.0.1), or set "allowPlainHttpToRemoteHost": true for an isolated test network`,
+    );
+  }
+  return { endpoint: endpoint.replace(/\/$/, ""), credentials, allowPlainHttpToRemoteHost };
 }
 
 function readKey(r: Reader, raw: Json, project: string): KeyConfig {
@@ -305,7 +359,52 @@ function readKey(r: Reader, raw: Json, project: string): KeyConfig {
   };
 }
 
-function readAccount(r: Reader, at: string, raw: Json, project: string): AccountConfig {
+/**
+ * Tags as AWS accepts them (key and value rules); the provider applies them
+ * as `default_tags` to every resource.
+ */
+function readTags(r: Reader, at: string, raw: Json): Record<string, string> {
+  const tags = r.stringMap(at, raw);
+  for (const [key, value] of Object.entries(tags)) {
+    const keyProblem = tagKeyProblem(key);
+    if (keyProblem) r.fail(`${at}.${key}`, `tag key ${keyProblem}`, "TAG_KEY");
+    r.setting(`${at}.${key}`, value, TAG_VALUE);
+  }
+  return tags;
+}
+
+/**
+ * An account lives in one partition: its regions, and every ARN in its
+ * entry (principals, roles, providers), must be in the partition of its
+ * first region; AWS refuses ARNs of another partition in its policies.
+ */
+function checkOnePartition(r: Reader, at: string, raw: JsonObject, regions: readonly string[]): void {
+  const partition = regions[0] && REGION_PATTERN.test(regions[0]) ? partitionForRegion(regions[0]) : undefined;
+  if (!partition) return;
+  regions.forEach((region, i) => {
+    if (REGION_PATTERN.test(region) && partitionForRegion(region) !== partition) {
+      r.fail(
+        `${at}.regions[${i}]`,
+        `${show(region)} is in partition "${partitionForRegion(region)}", but ${show(regions[0])} is in "${partition}"; an account lives in one partition, so give this region its own account entry`,
+      );
+    }
+  });
+  const visit = (value: Json, where: string): void => {
+    if (typeof value === "string") {
+      const arnPartition = /^arn:([^:]*):/.exec(value)?.[1];
+      if (arnPartition !== undefined && arnPartition !== partition) {
+        r.fail(where, `${show(value)} is in partition "${arnPartition}", but the account's regions are in "${partition}"; use arn:${partition}:…`);
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, `${where}[${i}]`));
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value)) visit(item, `${where}.${key}`);
+    }
+  };
+  for (const [key, value] of Object.entries(raw)) if (key !== "regions") visit(value, `${at}.${key}`);
+}
+
+function readAccount(r: Reader, at: string, raw: Json, project: string, additionalRegions: readonly string[]): AccountConfig {
   const A = SPEC.ACCOUNT.fields;
   const o = r.object(at, raw, SPEC.ACCOUNT);
   let assumeRole: AccountConfig["assumeRole"];
@@ -320,9 +419,14 @@ function readAccount(r: Reader, at: string, raw: Json, project: string): Account
   }
   const regions = r.list(`${at}.regions`, o.regions, A.regions);
   if (regions.length === 0) r.fail(`${at}.regions`, 'list is empty; give at least one region, e.g. ["eu-west-1"]');
+  regions.forEach((region, i) => {
+    const problem = REGION_PATTERN.test(region) ? regionProblem(region, additionalRegions) : undefined;
+    if (problem) r.fail(`${at}.regions[${i}]`, problem, A.regions.items.code);
+  });
+  checkOnePartition(r, at, o, regions);
   const accountId = r.setting(`${at}.accountId`, o.accountId, A.accountId);
   const name = r.setting(`${at}.name`, o.name, A.name);
-  const tags = r.stringMap(`${at}.tags`, o.tags);
+  const tags = readTags(r, `${at}.tags`, o.tags);
   const keyAdministratorArns = r.list(`${at}.keyAdministratorArns`, o.keyAdministratorArns, A.keyAdministratorArns);
   const keyUserArns = r.list(`${at}.keyUserArns`, o.keyUserArns, A.keyUserArns);
   const deployerArns = r.list(`${at}.deployerArns`, o.deployerArns, A.deployerArns);
@@ -527,7 +631,72 @@ function checkVariableNames<T>(r: Reader, at: string, variables: Record<string, 
   return variables;
 }
 
-function readFunction(r: Reader, at: string, raw: Json, baseDir: string, accountNames: readonly string[]): FunctionConfig {
+/**
+ * The folder every code folder must be inside, symbolic links resolved:
+ * `codeRoot`, else the Git repository of the configuration file, else its folder.
+ */
+function readCodeRoot(r: Reader, raw: Json, baseDir: string): string {
+  if (raw === undefined) return fs.realpathSync(gitRepositoryOf(baseDir) ?? baseDir);
+  const folder = path.resolve(baseDir, r.setting("codeRoot", raw, CONFIG_SPEC.fields.codeRoot));
+  if (isDirectory(folder)) return fs.realpathSync(folder);
+  if (typeof raw === "string") r.fail("codeRoot", `${show(raw)} resolves to ${folder}, which is not a folder; paths are relative to the configuration file`);
+  return folder;
+}
+
+/** The nearest folder from `folder` upwards that holds `.git` (a folder, or a file in a worktree), if any. */
+function gitRepositoryOf(folder: string): string | undefined {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Whether `inner` is `outer` or inside it. */
+function isInside(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+/** File extensions a handler's module may have, per runtime family; other runtimes name classes or binaries, not files. */
+const HANDLER_FILE_EXTENSIONS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ["nodejs", [".js", ".mjs", ".cjs"]],
+  ["python", [".py"]],
+  ["ruby", [".rb"]],
+];
+
+/**
+ * Checks that the code folder is inside the code root and that the handler
+ * names a file in it: a configuration cannot package files from elsewhere on
+ * the machine, and a typo in the handler fails here rather than at the first
+ * invocation.
+ */
+function checkCode(r: Reader, at: string, codeDirectory: string, codeRoot: string, handler: string, runtime: string): void {
+  if (!isDirectory(codeDirectory)) return;
+  const real = fs.realpathSync(codeDirectory);
+  if (!isInside(real, codeRoot)) {
+    r.fail(
+      `${at}.codeDirectory`,
+      `${real} is outside ${codeRoot}, the folder code may come from (codeRoot; by default the configuration file's Git repository); move the code into it, or set codeRoot to a folder that holds it`,
+    );
+    return;
+  }
+  const extensions = HANDLER_FILE_EXTENSIONS.find(([family]) => runtime.startsWith(family))?.[1];
+  const lastDot = handler.lastIndexOf(".");
+  if (!extensions || lastDot <= 0) return;
+  const module = handler.slice(0, lastDot);
+  // Python names modules with dots (package.module.handler); Node.js and Ruby use paths.
+  const modulePath = runtime.startsWith("python") ? module.replace(/\./g, "/") : module;
+  const files = extensions.map((extension) => `${modulePath}${extension}`);
+  const found = files.find((file) => fs.existsSync(path.join(real, file)));
+  if (!found) {
+    const named = files.length === 1 ? files[0] : `${files.slice(0, -1).join(", ")} or ${files[files.length - 1]}`;
+    r.fail(`${at}.handler`, `${show(handler)} names ${named}, which is not in ${real}; give the file and export of the handler, e.g. "index.handler"`);
+  } else if (!isInside(fs.realpathSync(path.join(real, found)), real)) {
+    r.fail(`${at}.handler`, `${show(handler)} names ${found}, a link to a file outside the code folder; put the handler's file itself into ${real}`);
+  }
+}
+
+function readFunction(r: Reader, at: string, raw: Json, baseDir: string, codeRoot: string, accountNames: readonly string[]): FunctionConfig {
   const F = SPEC.FUNCTION.fields;
   const o = r.object(at, raw, SPEC.FUNCTION);
   const name = r.setting(`${at}.name`, o.name, F.name);
@@ -539,6 +708,8 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
     r.fail(`${at}.codeDirectory`, `${show(o.codeDirectory)} resolves to ${codeDirectory}, which is not a folder; paths are relative to the configuration file`);
   }
   const runtime = r.setting(`${at}.runtime`, o.runtime, F.runtime);
+  const handler = r.setting(`${at}.handler`, o.handler, F.handler);
+  if (!settingProblem(F.handler, handler)) checkCode(r, at, codeDirectory, codeRoot, handler, runtime);
   const architecture = r.setting(`${at}.architecture`, o.architecture, F.architecture);
   const allowShortLogRetention = r.setting(`${at}.allowShortLogRetention`, o.allowShortLogRetention, F.allowShortLogRetention);
   const logRetentionDays = readLogRetention(r, `${at}.logRetentionDays`, o.logRetentionDays, allowShortLogRetention);
@@ -550,7 +721,7 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, account
   return {
     name,
     codeDirectory,
-    handler: r.setting(`${at}.handler`, o.handler, F.handler),
+    handler,
     runtime,
     memorySize: r.setting(`${at}.memorySize`, o.memorySize, F.memorySize),
     timeout: r.setting(`${at}.timeout`, o.timeout, F.timeout),

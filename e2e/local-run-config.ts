@@ -58,6 +58,8 @@ export function writeRunConfig(options: RunConfigOptions): AppConfig {
   }
   document.backend = { type: "local", directory: path.join(options.runDir, "state") };
   document.key = { ...document.key, rotationPeriodDays: RUN_ROTATION_PERIOD_DAYS };
+  // The run's configuration lives outside the repository; its code stays where the source configuration's repository has it.
+  document.codeRoot = path.resolve(path.dirname(source), document.codeRoot ?? "..");
   for (const fn of document.functions ?? []) {
     fn.codeDirectory = path.resolve(path.dirname(source), fn.codeDirectory);
     for (const [variable, perStack] of Object.entries(options.ciphertexts?.[fn.name] ?? {})) {

@@ -6,7 +6,7 @@ import { dependable } from "cdktf";
 import { Construct } from "constructs";
 import { AccessLogBucket } from "./access-log-bucket";
 import { AlarmTopic } from "./alarm-topic";
-import { AwsEnvironment, checkPrincipalArns, formatArn } from "./aws-environment";
+import { AwsEnvironment, checkPrincipalArns, checkPrincipalPartitions, formatArn } from "./aws-environment";
 import { CIS_MONITORING_CONTROLS, CisMonitoringControl } from "./cis-monitoring-controls";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
 import { booleanSetting, resolveSetting, textSetting } from "./private/setting";
@@ -275,6 +275,7 @@ export class AuditTrail extends Construct {
     for (const source of props.excludeManagementEventSources ?? [])
       resolveSetting(where, "excludeManagementEventSources", AUDIT_TRAIL_SETTINGS.excludeManagementEventSources, source);
     checkPrincipalArns(`${where}: readerArns`, props.readerArns ?? []);
+    checkPrincipalPartitions(`${where} (${this.node.path}): readerArns`, props.readerArns ?? [], props);
     const logRetentionDays = resolveSetting(where, "logRetentionDays", AUDIT_TRAIL_SETTINGS.logRetentionDays, props.logRetentionDays);
     const retentionProblem = logRetentionProblem(
       logRetentionDays,

@@ -1,6 +1,7 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { Token } from "cdktf";
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformProvider, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ENCRYPTED_VARIABLES_ENV, ENCRYPTED_VARIABLES_SEPARATOR, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
 import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
@@ -11,7 +12,7 @@ import { LambdaExecutionRole } from "./lambda-execution-role";
 import { PolicyStatement } from "./policy-document";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
-import { choiceSetting, integerSetting, resolveSetting, textSetting } from "./private/setting";
+import { choiceSetting, integerSetting, resolveSetting, show, textSetting } from "./private/setting";
 
 /** Props of {@link EncryptedFunction}. */
 export interface EncryptedFunctionProps {
@@ -115,6 +116,25 @@ export const SUPPORTED_RUNTIMES: readonly string[] = [
 export const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
+ * Why a handler is refused, or undefined. The handler names a file of the
+ * function's own code, `path/to/file.export`, which Lambda resolves from the
+ * root of the package
+ * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html#nodejs-handler-naming,
+ * https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html#naming).
+ * A `..` segment or an absolute path would point outside the package, at
+ * code this deployment did not ship (a layer, the runtime's own files);
+ * backslashes are no folder separator on Lambda's Linux. Handlers without
+ * "/" (Java, .NET, `provided` runtimes) pass.
+ */
+export function handlerProblem(handler: string): string | undefined {
+  const fix = 'write it as "<path/to/file>.<export>" inside codeDirectory, e.g. "index.handler" or "src/orders.handler"';
+  if (handler.includes("\\")) return `${show(handler)} contains a backslash; use "/" between folders: ${fix}`;
+  if (handler.startsWith("/")) return `${show(handler)} is an absolute path; ${fix}`;
+  if (handler.split("/").includes("..")) return `${show(handler)} has a ".." segment, which leaves the code directory; ${fix}`;
+  return undefined;
+}
+
+/**
  * The function's settings; the config file's `functions[]` entries apply the
  * same ones (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html).
  */
@@ -130,6 +150,7 @@ export const FUNCTION_SETTINGS = {
     doc: "`<file>.<export>` of the handler.",
     default: "index.handler",
     pattern: /^[^\s]{1,128}$/,
+    problem: handlerProblem,
     hint: 'use "<file>.<export>", e.g. "index.handler"',
   }),
   runtime: choiceSetting({
@@ -153,6 +174,7 @@ export const UNKNOWN_CIPHERTEXT_BYTES = 256;
 
 /** The settings of one function, checked, with their defaults applied. */
 interface ResolvedFunctionSettings {
+  readonly handler: string;
   readonly runtime: string;
   readonly memorySize: number;
   readonly timeout: number;
@@ -198,8 +220,11 @@ export class EncryptedFunction extends Construct implements IGrantable {
   constructor(scope: Construct, id: string, props: EncryptedFunctionProps) {
     super(scope, id);
     const where = `function "${props.functionName}"`;
+    // The rules added later name the construct path too: one id can be used in many stacks.
+    const at = `${where} (${this.node.path})`;
     const logGroupName = `/aws/lambda/${props.functionName}`;
-    const settings = this.resolveSettings(where, props);
+    const settings = this.resolveSettings(where, at, props);
+    this.checkKeyRegion(at, props.key);
     this.checkEnvironment(where, props);
     this.checkRole(where, props, logGroupName);
     // The code is packaged before anything else is added, so a bad folder leaves no half-built function behind.
@@ -208,7 +233,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
     this.role = props.role ?? this.createRole(props);
     this.logGroup = this.createLogGroup(props, logGroupName, settings.logRetentionDays);
     this.grantSecretsAndHelperValues(props);
-    this.resource = this.createFunction(where, props, settings);
+    this.resource = this.createFunction(props, settings);
   }
 
   /** The function's ARN, a reference resolved by Terraform. */
@@ -226,9 +251,10 @@ export class EncryptedFunction extends Construct implements IGrantable {
     this.role.addToPrincipalPolicy(statement);
   }
 
-  /** Checks the function's settings (`FUNCTION_SETTINGS`) and the log retention; the handler is checked when the function is created. */
-  private resolveSettings(where: string, props: EncryptedFunctionProps): ResolvedFunctionSettings {
+  /** Checks the function's settings (`FUNCTION_SETTINGS`) and the log retention. */
+  private resolveSettings(where: string, at: string, props: EncryptedFunctionProps): ResolvedFunctionSettings {
     resolveSetting(where, "functionName", FUNCTION_SETTINGS.functionName, props.functionName);
+    const handler = resolveSetting(at, "handler", FUNCTION_SETTINGS.handler, props.handler);
     const runtime = resolveSetting(where, "runtime", FUNCTION_SETTINGS.runtime, props.runtime);
     const memorySize = resolveSetting(where, "memorySize", FUNCTION_SETTINGS.memorySize, props.memorySize);
     const timeout = resolveSetting(where, "timeout", FUNCTION_SETTINGS.timeout, props.timeout);
@@ -239,7 +265,28 @@ export class EncryptedFunction extends Construct implements IGrantable {
       resolveSetting(where, "allowShortLogRetention", FUNCTION_SETTINGS.allowShortLogRetention, props.allowShortLogRetention),
     );
     if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
-    return { runtime, memorySize, timeout, architecture, logRetentionDays };
+    return { handler, runtime, memorySize, timeout, architecture, logRetentionDays };
+  }
+
+  /**
+   * Refuses a key of another region than the function's: the region of the
+   * stack's default `aws` provider, which deploys the function. A KMS key
+   * is used in its own Region only (a multi-Region key has a replica, with
+   * its own ARN, per Region:
+   * https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html),
+   * and the role's and log group's ARNs are built from the key's region.
+   * Checked now, and again at synth for a provider added later; skipped
+   * while either region is a token.
+   */
+  private checkKeyRegion(at: string, key: IEncryptionKey): void {
+    const problem = keyRegionProblem(this, key);
+    if (problem) throw new Error(`${at}: ${problem}`);
+    this.node.addValidation({
+      validate: () => {
+        const late = keyRegionProblem(this, key);
+        return late ? [`${at}: ${late}`] : [];
+      },
+    });
   }
 
   /**
@@ -320,14 +367,14 @@ export class EncryptedFunction extends Construct implements IGrantable {
     }
   }
 
-  private createFunction(where: string, props: EncryptedFunctionProps, settings: ResolvedFunctionSettings): LambdaFunction {
+  private createFunction(props: EncryptedFunctionProps, settings: ResolvedFunctionSettings): LambdaFunction {
     const variables = functionVariables(props);
     const hasEnvironment = Object.keys(variables).length > 0;
     return new LambdaFunction(this, "function", {
       functionName: props.functionName,
       description: props.description ?? "Managed by cdktf-lambda-kms",
       role: this.role.roleArn,
-      handler: resolveSetting(where, "handler", FUNCTION_SETTINGS.handler, props.handler),
+      handler: settings.handler,
       runtime: settings.runtime,
       architectures: [settings.architecture],
       memorySize: settings.memorySize,
@@ -343,6 +390,26 @@ export class EncryptedFunction extends Construct implements IGrantable {
       dependsOn: [this.logGroup, this.role.policy],
     });
   }
+}
+
+/** Why `key` cannot encrypt a function deployed by `scope`'s stack (see `EncryptedFunction.checkKeyRegion`), or undefined. */
+function keyRegionProblem(scope: Construct, key: IEncryptionKey): string | undefined {
+  const keyRegion = key.environment.region;
+  const stackRegion = stackRegionOf(scope);
+  if (stackRegion === undefined || Token.isUnresolved(keyRegion) || keyRegion === stackRegion) return undefined;
+  return (
+    `key: ${show(key.node.path)} is in region ${show(keyRegion)}, but the function deploys to ${show(stackRegion)} (its stack's aws provider); ` +
+    `a KMS key works in its own region only — give the function a key of ${show(stackRegion)}, e.g. an EncryptionKey with region ${show(stackRegion)}`
+  );
+}
+
+/** The literal region of the default (unaliased) `aws` provider of `scope`'s stack, the one its resources use; undefined if none or a token. */
+function stackRegionOf(scope: Construct): string | undefined {
+  const provider = TerraformStack.of(scope)
+    .node.findAll()
+    .find((node): node is TerraformProvider => TerraformProvider.isTerraformProvider(node) && node.terraformResourceType === "aws" && node.alias === undefined);
+  const region = (provider as AwsProvider | undefined)?.region;
+  return region === undefined || Token.isUnresolved(region) ? undefined : region;
 }
 
 /** Problems with a `secrets` or `encryptedEnvironment` variable's name: invalid, or also set in one of `others` (prop name → variables). */

@@ -1,7 +1,9 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironment, checkPrincipalArns, formatArn, resolveEnvironment } from "./aws-environment";
+import { AwsEnvironment, checkPrincipalArns, checkPrincipalPartitions, formatArn, resolveEnvironment } from "./aws-environment";
+import { actionMatches } from "./compliance/rules/support";
 import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
 import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
@@ -18,12 +20,13 @@ import {
   KEY_ACCOUNT_ROOT_ACTIONS,
   KEY_ADMIN_ACTIONS,
   KEY_DESCRIBE_ACTIONS,
+  KEY_MANAGEMENT_ACTIONS,
   KEY_USE_ACTIONS,
   KEY_USER_ACTIONS,
 } from "./private/perms";
 import { FUNCTION_NAME_CONTEXT_CONDITION_KEY } from "../runtime/contract";
-import { ALIAS_NAME, KEY_DELETION_WINDOW, KEY_ROTATION_PERIOD, aliasConstructId, aliasNameProblem, normalizeAliasName } from "./private/aws-limits";
-import { booleanSetting, resolveSetting } from "./private/setting";
+import { ACCOUNT_ID_PATTERN, ALIAS_NAME, KEY_DELETION_WINDOW, KEY_ROTATION_PERIOD, aliasConstructId, aliasNameProblem, normalizeAliasName } from "./private/aws-limits";
+import { booleanSetting, resolveSetting, show } from "./private/setting";
 
 /** Props of {@link EncryptionKey}: the key's account and region, its aliases, and who may do what with it. */
 export interface EncryptionKeyProps extends AwsEnvironment {
@@ -79,8 +82,8 @@ export interface EncryptionKeyProps extends AwsEnvironment {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** Key policies are limited to 32 KB (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
-const KEY_POLICY_MAX_BYTES = 32768;
+/** "Key policy document size: 32 KB (32,768 bytes)", not adjustable (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit). */
+export const KEY_POLICY_MAX_BYTES = 32_768;
 
 /** The key's settings; the config file's `key` section applies the same ones. */
 export const ENCRYPTION_KEY_SETTINGS = {
@@ -136,6 +139,16 @@ export type { GrantDecryptOptions } from "./encryption-key-interface";
  *   They cover key use only, never key management, so the account can
  *   always manage the key.
  *
+ * Principals are refused at construction (and in `addToKeyPolicy` and
+ * `addListedPrincipal`) when their ARN is in another partition than the
+ * key's region (an account belongs to one partition:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html), and
+ * another account (its root ARN or bare account ID) is refused key
+ * management (`administratorArns`, or `kms:*` and the management actions in
+ * a statement added with `addToKeyPolicy`): KMS honours only key use across
+ * accounts (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html),
+ * which `userArns` gives. The key's own account root keeps `kms:*`.
+ *
  * A key created elsewhere is used through `EncryptionKey.fromKeyArn`.
  */
 export class EncryptionKey extends Construct implements IEncryptionKey {
@@ -171,6 +184,8 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
   public readonly allowIamToGrantKeyUse: boolean;
 
   private readonly deployerArns: readonly string[];
+  /** `encryption key "<id>" (<construct path>)`: the start of the messages of the principal checks. */
+  private readonly at: string;
 
   private readonly logGroupArns: string[] = [];
   /** `SecretARN` patterns (the ARN ends in 6 random characters) of the secrets the deployer writes and reads back. */
@@ -190,6 +205,11 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     checkPrincipalArns(`${where}: userArns`, props.userArns ?? []);
     checkPrincipalArns(`${where}: deployerArns`, props.deployerArns ?? []);
     checkPrincipalArns(`${where}: helperEncrypterArns`, props.helperEncrypterArns ?? []);
+    this.at = `${where} (${this.node.path})`;
+    for (const field of ["administratorArns", "userArns", "deployerArns", "helperEncrypterArns"] as const) {
+      checkPrincipalPartitions(`${this.at}: ${field}`, props[field] ?? [], this.environment);
+    }
+    this.checkForeignAdministrators(props.administratorArns ?? []);
     if (props.aliases.length === 0) {
       throw new Error(`${where}: aliases is empty; give the key at least one alias, e.g. ["lambda-env"]`);
     }
@@ -231,7 +251,12 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     this.node.addValidation({
       validate: () => {
         const size = Buffer.byteLength(JSON.stringify(this.policy.toJSON()), "utf8");
-        return size > KEY_POLICY_MAX_BYTES ? [`encryption key "${id}": key policy is ${size} bytes, over the 32768-byte limit; use fewer principals or group them in roles`] : [];
+        if (size <= KEY_POLICY_MAX_BYTES) return [];
+        // Each registered log group (one per function) is listed by ARN, once for CloudWatch Logs and once for the deployers.
+        const logGroups = this.logGroupArns.length > 0 ? `, ${this.logGroupArns.length} log groups of them listed by ARN` : "";
+        return [
+          `encryption key "${id}": key policy is ${size} bytes, over the ${KEY_POLICY_MAX_BYTES}-byte limit${logGroups}; give fewer functions (log groups) this key, or use fewer principals or group them in roles`,
+        ];
       },
     });
   }
@@ -254,9 +279,16 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
   /**
    * Adds a statement to the key policy (used by other constructs, e.g. service
    * presets). PolicyStatement itself refuses a wildcard principal without a
-   * condition.
+   * condition that restricts the caller. Refused here: an AWS principal ARN
+   * in another partition than the key's, and an `Allow` that gives another
+   * account (its root ARN or bare account ID) `kms:*` or a key management
+   * action (see `KEY_MANAGEMENT_ACTIONS`), which KMS never honours across
+   * accounts; give other accounts key use only.
    */
   public addToKeyPolicy(statement: PolicyStatement): void {
+    const field = `${this.at}: addToKeyPolicy statement ${show(statement.sid ?? "")}`;
+    checkPrincipalPartitions(`${field} principals.AWS`, statement.principals?.AWS ?? [], this.environment);
+    if (statement.effect === "Allow") this.checkForeignManagement(field, statement.principals?.AWS ?? [], statement.actions);
     this.policy.addStatements(statement);
   }
 
@@ -332,6 +364,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
    * `grantDecrypt` calls it for the grantee.
    */
   public addListedPrincipal(principalArn: string): void {
+    checkPrincipalPartitions(`${this.at}: addListedPrincipal`, [principalArn], this.environment);
     if (!this.listedPrincipalArns.includes(principalArn)) this.listedPrincipalArns.push(principalArn);
   }
 
@@ -357,6 +390,49 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     const statement = decryptStatement(this.keyArn, this.aliasNames[0].slice("alias/".length), options);
     grantee.addToPrincipalPolicy(statement);
     return { grantee: principal, statements: [statement] };
+  }
+
+  /**
+   * Refuses the root of another account as an administrator. KMS does not
+   * honour key management across accounts
+   * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html),
+   * and an account root would hand the key's administration to whoever that
+   * account's IAM policies choose. (Bare account IDs are no IAM principal
+   * ARN and are refused before.) Skipped while the key's account is a token.
+   */
+  private checkForeignAdministrators(administratorArns: readonly string[]): void {
+    const own = this.environment.accountId;
+    if (Token.isUnresolved(own)) return;
+    for (const arn of administratorArns) {
+      const account = accountOfPrincipal(arn);
+      if (account !== undefined && account !== own) {
+        throw new Error(
+          `${this.at}: administratorArns: ${show(arn)} is the root of account ${account}, not of the key's account ${own}; KMS does not let another account manage a key — name administrator roles of account ${own}, or give account ${account} key use only, with userArns`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Refuses an `Allow` that gives another account (an account root ARN or a
+   * bare account ID) an action covering key management (`kms:*`,
+   * `kms:Put*`, `kms:PutKeyPolicy`, ...). Roles and users of other accounts
+   * are left to the statement's author.
+   */
+  private checkForeignManagement(field: string, principals: readonly string[], actions: readonly string[]): void {
+    const own = this.environment.accountId;
+    if (Token.isUnresolved(own)) return;
+    const foreign = principals.map((principal) => [principal, accountOfPrincipal(principal)] as const).find(([, account]) => account !== undefined && account !== own);
+    if (foreign === undefined) return;
+    const [principal, account] = foreign;
+    for (const action of actions) {
+      const managed = Token.isUnresolved(action) ? undefined : KEY_MANAGEMENT_ACTIONS.find((name) => actionMatches(action, name));
+      if (managed !== undefined) {
+        throw new Error(
+          `${field}: principal ${show(principal)} is account ${account}, not the key's account ${own}, and the statement gives it ${show(action)}, which covers key management (${managed}); KMS does not let another account manage a key — give account ${account} key use only, e.g. ["kms:Decrypt", "kms:DescribeKey"], or name it in userArns`,
+        );
+      }
+    }
   }
 
   /**
@@ -511,6 +587,18 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     }
     return statements;
   }
+}
+
+/**
+ * The account a principal stands for as a whole: a bare account ID or an
+ * account root ARN (both mean the account:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts);
+ * undefined for roles, users, `"*"` and tokens.
+ */
+function accountOfPrincipal(principal: string): string | undefined {
+  if (Token.isUnresolved(principal)) return undefined;
+  if (ACCOUNT_ID_PATTERN.test(principal)) return principal;
+  return /^arn:[^:]+:iam::(\d{12}):root$/.exec(principal)?.[1];
 }
 
 function normalizeAlias(what: string, alias: string): string {

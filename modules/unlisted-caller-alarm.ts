@@ -45,6 +45,16 @@ export interface UnlistedCallerAlarmProps {
 const PERIOD_SECONDS = 300;
 
 /**
+ * "Alarms based on metric math expressions can reference a maximum of 10
+ * metrics. This is a hard limit that cannot be increased"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
+ */
+export const MAX_METRICS_PER_ALARM = 10;
+
+/** Lists of principals one alarm can watch: one metric per list, and one that counts every selected event. */
+export const MAX_PRINCIPAL_LISTS = MAX_METRICS_PER_ALARM - 1;
+
+/**
  * An alarm on events of a trail's log group whose caller is not one of a
  * list of IAM principals, however long the list.
  *
@@ -60,7 +70,8 @@ const PERIOD_SECONDS = 300;
  * No principal is ever widened to a path or a wildcard.
  *
  * CloudWatch Logs allows 100 metric filters per log group; this adds 1, or
- * k + 1 for k lists.
+ * k + 1 for k lists. A metric-math alarm references at most 10 metrics, so k
+ * is at most 9: more principals than fit in 9 lists are refused.
  */
 export class UnlistedCallerAlarm extends Construct {
   /** The metric filters: one, or `all` followed by one per list. */
@@ -72,7 +83,14 @@ export class UnlistedCallerAlarm extends Construct {
   constructor(scope: Construct, id: string, props: UnlistedCallerAlarmProps) {
     super(scope, id);
     const namespace = props.metricNamespace ?? "LambdaKmsAudit";
-    const lists = splitPrincipals(`unlisted-caller alarm "${props.name}"`, props.eventClauses, props.allowedPrincipalArns, props.measureTokensAs ?? {});
+    const what = `unlisted-caller alarm "${props.name}"`;
+    const lists = splitPrincipals(what, props.eventClauses, props.allowedPrincipalArns, props.measureTokensAs ?? {});
+    if (lists.length > MAX_PRINCIPAL_LISTS) {
+      throw new Error(
+        `${what}: its ${props.allowedPrincipalArns.length} allowed principals need ${lists.length} filter patterns of at most ${FILTER_PATTERN_MAX_LENGTH} characters, and one more counts every event: ` +
+          `${lists.length + 1} metrics, over the ${MAX_METRICS_PER_ALARM} a metric-math alarm may reference; allow fewer principals (group them in roles), or split them over several alarms`,
+      );
+    }
     const filterProps = { provider: props.provider, logGroupName: props.logGroupName };
     const common = {
       provider: props.provider,
@@ -193,9 +211,10 @@ function pattern(eventClauses: readonly string[], principals: readonly string[])
 /**
  * The principals in CloudTrail form, deduplicated and packed in order into
  * as few lists as fit under the pattern limit (measured with the tokens
- * replaced by their realistic values).
+ * replaced by their realistic values): the lists the alarm watches. The
+ * configuration's scale check counts them with this function too.
  */
-function splitPrincipals(what: string, eventClauses: readonly string[], principalArns: readonly string[], measureTokensAs: Readonly<Record<string, string>>): string[][] {
+export function splitPrincipals(what: string, eventClauses: readonly string[], principalArns: readonly string[], measureTokensAs: Readonly<Record<string, string>>): string[][] {
   const principals = [...new Set(principalArns.map((arn) => principalPattern(what, arn)))];
   const measured = eventClauses.map((clause) => Object.entries(measureTokensAs).reduce((text, [token, value]) => text.split(token).join(value), clause));
   const fits = (list: readonly string[]) => pattern(measured, list).length <= FILTER_PATTERN_MAX_LENGTH;

@@ -71,6 +71,11 @@ export const WORKLOAD_STACK_IDS = {
  */
 export const WORKLOAD_STACK_RESERVED_IDS: readonly string[] = Object.freeze(Object.values(WORKLOAD_STACK_IDS));
 
+/** The IAM path of the execution roles of a workload stack: one per stack, so that they are easy to tell apart in IAM. */
+export function executionRolePath(project: string, region: string): string {
+  return `/${project}/${region}/`;
+}
+
 /** The construct ID of a function (EncryptedFunction) in its workload stacks: the function's name. */
 export function functionConstructId(functionName: string): string {
   return functionName;

@@ -31,7 +31,8 @@ export function stackFolders(outdir: string): string[] {
 export function checkStateOutsideOutdir(config: AppConfig, outdir: string): void {
   const backend = config.backend;
   if (backend.type !== "local" || backend.stateInStackFolder) return;
-  const relative = path.relative(outdir, backend.directory);
+  // Through symbolic links too: a link to a folder inside the output folder is inside it.
+  const relative = path.relative(realPath(outdir), realPath(backend.directory));
   if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
     throw new ConfigError(config.sourceFile, [
       {
@@ -42,6 +43,14 @@ export function checkStateOutsideOutdir(config: AppConfig, outdir: string): void
       },
     ]);
   }
+}
+
+/** `file` with symbolic links resolved, for the part of it that exists. */
+function realPath(file: string): string {
+  const absolute = path.resolve(file);
+  if (fs.existsSync(absolute)) return fs.realpathSync(absolute);
+  const parent = path.dirname(absolute);
+  return parent === absolute ? absolute : path.join(realPath(parent), path.basename(absolute));
 }
 
 /**
@@ -115,21 +124,34 @@ export function checkNoTerraformRunning(outdir: string): void {
  */
 export function checkNoStrandedState(outdir: string): void {
   const parent = path.dirname(outdir);
-  if (!fs.existsSync(parent)) return;
   const prefix = `.${path.basename(outdir)}.staging-`;
-  const stranded = fs
-    .readdirSync(parent)
-    .filter((name) => name.startsWith(prefix))
-    .flatMap((name) =>
-      stackFolders(path.join(parent, name))
-        .map((stack) => path.join(parent, name, "stacks", stack))
-        .filter((folder) => fs.existsSync(path.join(folder, STACK_FOLDER_STATE_FILE)) || fs.existsSync(path.join(folder, STACK_FOLDER_WORKSPACES))),
-    );
+  const stranded = stagingFolders(outdir).flatMap((name) =>
+    stackFolders(path.join(parent, name))
+      .map((stack) => path.join(parent, name, "stacks", stack))
+      .filter((folder) => fs.existsSync(path.join(folder, STACK_FOLDER_STATE_FILE)) || fs.existsSync(path.join(folder, STACK_FOLDER_WORKSPACES))),
+  );
   if (stranded.length === 0) return;
   throw new Error(
     `an interrupted synth left Terraform state in ${stranded.join(", ")}. Move each folder's terraform.tfstate* and terraform.tfstate.d back into ` +
       `${path.join(outdir, "stacks")}/<the same stack>/ (if both hold one, keep the one with the higher "serial"), then delete the ${prefix}* folders and synthesize again.`,
   );
+}
+
+/** Names of the staging folders of `outdir` beside it (`.<outdir>.staging-*`, and their `.old` copies). */
+function stagingFolders(outdir: string): string[] {
+  const parent = path.dirname(outdir);
+  if (!fs.existsSync(parent)) return [];
+  const prefix = `.${path.basename(outdir)}.staging-`;
+  return fs.readdirSync(parent).filter((name) => name.startsWith(prefix));
+}
+
+/**
+ * Removes the staging folders a killed synth left behind. Called with the
+ * synth lock held, so no other synth is using them, and after
+ * {@link checkNoStrandedState}, so none holds state.
+ */
+export function removeStaleStaging(outdir: string): void {
+  for (const name of stagingFolders(outdir)) fs.rmSync(path.join(path.dirname(outdir), name), { recursive: true, force: true });
 }
 
 /**

@@ -9,6 +9,7 @@ import { stackView } from "../modules/compliance/stack-view";
 import { deployerPolicyDocument } from "../modules/deployer-policy-document";
 import { AuditStack } from "./audit-stack";
 import { auditStackName, deployerStackName, stackName } from "./construct-ids";
+import { METRIC_FILTERS_PER_LOG_GROUP } from "../config/scale-limits";
 import { DeployerStack } from "./deployer-stack";
 import {
   STACK_FOLDER_WORKSPACES,
@@ -18,6 +19,7 @@ import {
   checkRemovedStacks,
   checkStateOutsideOutdir,
   orphanedStateWarnings,
+  removeStaleStaging,
   stackFolders,
 } from "./state-safety";
 import { WorkloadStack } from "./workload-stack";
@@ -58,24 +60,22 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
       stack.addDependency(audit);
       return stack;
     });
-    checkMetricFilterQuota(account, [audit, ...workloads]);
     return [audit, ...workloads];
   });
 }
 
 /**
- * "The maximum number of metric filters that can be associated with a log
- * group is 100" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html);
- * every alarm of an account filters its trail's log group.
+ * Counts the metric filters of an account's stacks, those added with
+ * `extendStacks` included, against CloudWatch Logs' quota per log group
+ * (every alarm of an account filters its trail's log group). The
+ * configuration's own filters were counted at load (`scaleProblems`).
  */
-const METRIC_FILTERS_PER_LOG_GROUP = 100;
-
 function checkMetricFilterQuota(account: AccountConfig, stacks: readonly TerraformStack[]): void {
   const filters = stacks.reduce((sum, stack) => sum + stack.node.findAll().filter((c) => c instanceof CloudwatchLogMetricFilter).length, 0);
   if (filters > METRIC_FILTERS_PER_LOG_GROUP) {
     throw new Error(
-      `account "${account.name}": its alarms need ${filters} metric filters on the trail's log group, over CloudWatch Logs' quota of ${METRIC_FILTERS_PER_LOG_GROUP} per log group; ` +
-        "each region adds 3 plus one per further list of allowed principals, the audit stack 15 — use fewer regions or fewer key users, deployers and functions per account, or set audit.cisAlarms to false (12 fewer)",
+      `account "${account.name}": its stacks have ${filters} metric filters (those added with extendStacks included), over CloudWatch Logs' quota of ${METRIC_FILTERS_PER_LOG_GROUP} per log group (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html); ` +
+        "the alarms of each region have 3 to 12, those of the audit stack 15 — add fewer filters, use fewer regions, or set audit.cisAlarms to false (12 fewer)",
     );
   }
 }
@@ -159,7 +159,9 @@ export interface SynthesizeAppOptions {
  * writes stacks *before* it runs validations). `.terraform` folders and lock
  * files of stacks already initialized are carried over, so a re-synth does
  * not force a new `terraform init`, and so is state kept in stack folders.
- * One synth at a time writes an output folder (a lock file beside it).
+ * A failed synth writes nothing, reports included (the error lists the
+ * findings). One synth at a time writes an output folder (a lock file beside
+ * it); staging folders left by a synth that was killed are removed by the next.
  * After the compliance rules, the access check evaluates every stack with an
  * IAM policy engine; an unexpected decision fails the synth (AccessCheckError).
  */
@@ -170,6 +172,7 @@ export async function synthesizeApp(config: AppConfig, outdir: string, options: 
   const releaseLock = acquireSynthLock(finalOutdir);
   try {
     checkNoStrandedState(finalOutdir);
+    removeStaleStaging(finalOutdir);
     return await synthesizeLocked(config, finalOutdir, options);
   } finally {
     releaseLock();
@@ -180,11 +183,15 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
   const staging = fs.mkdtempSync(path.join(path.dirname(finalOutdir), `.${path.basename(finalOutdir)}.staging-`));
   // mkdtemp creates 0700; the output is read by other tools and users like any build output.
   fs.chmodSync(staging, 0o755);
-  let checker: ComplianceChecker | undefined;
   try {
     const app = new App({ outdir: staging });
     const accountStacks = addStacks(app, config, finalOutdir);
     options.extendStacks?.(accountStacks);
+    for (const account of config.accounts)
+      checkMetricFilterQuota(
+        account,
+        accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
+      );
     const deployerStacks = addDeployerStacks(app, config, accountStacks, finalOutdir);
     // Account by account, each in deployment order: the deploy role, the trail, the workloads.
     const stackList = config.accounts.flatMap((account) => [
@@ -192,7 +199,7 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
       ...accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
     ]);
     // After every stack exists: the checker covers the stacks present when it is enabled.
-    checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
+    const checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
     const stacks = stackList.map((stack) => stack.node.id);
     app.synth();
     checker.writeReports(staging);
@@ -218,13 +225,6 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     ];
     swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
     return { outdir: finalOutdir, stacks, compliance: checker, access, deployerPolicies: policies, warnings };
-  } catch (error) {
-    // The reports are written on every synth; a failed one updates only them, never the stacks.
-    if (checker) {
-      fs.mkdirSync(finalOutdir, { recursive: true });
-      checker.writeReports(finalOutdir);
-    }
-    throw error;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { stackEnvironment } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, ISecret, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter } from "../modules";
 import { formatArn } from "../modules/aws-environment";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
-import { AUDIT_PROVIDER_ALIAS, WORKLOAD_STACK_IDS, functionConstructId, functionOutputIds, secretConstructId, stackName } from "./construct-ids";
+import { AUDIT_PROVIDER_ALIAS, WORKLOAD_STACK_IDS, executionRolePath, functionConstructId, functionOutputIds, secretConstructId, stackName } from "./construct-ids";
 import { deployedRoleBoundaryArn } from "./deployer-stack";
 
 export interface WorkloadStackProps extends AccountStackSettings {
@@ -87,8 +87,7 @@ export class WorkloadStack extends TerraformStack {
   /** Every function of the config that targets this stack's account. */
   private createFunctions({ config, account, region }: WorkloadStackProps, secrets: ReadonlyMap<string, ISecret>): EncryptedFunction[] {
     const env = this.key.environment;
-    // One IAM path per stack for its execution roles, so that they are easy to tell apart in IAM.
-    const rolePath = `/${config.project}/${region}/`;
+    const rolePath = executionRolePath(config.project, region);
     return config.functions
       .filter((fn) => fn.accounts.includes(account.name))
       .map(

@@ -43,10 +43,11 @@ interface Run {
 function run(command: string, args: string[], config: string | undefined, timeout = 180_000): Run {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("AWS_") && !name.startsWith("TF_VAR_")) env[name] = value;
+  delete env.LAMBDA_KMS_CONFIG;
+  if (config !== undefined) env.LAMBDA_KMS_CONFIG = config;
   Object.assign(env, {
     CHECKPOINT_DISABLE: "1",
     CI: "1",
-    LAMBDA_KMS_CONFIG: config ?? "",
     TF_PROVIDER_MIRROR: resolveProviderMirror(),
     TF_CLI_CONFIG_FILE: path.join(tmp, "empty.tfrc"),
     AWS_EC2_METADATA_DISABLED: "true",
@@ -71,6 +72,7 @@ function writeConfig(name: string, document: Json): string {
 function repoConfig(name: "default" | "local", stateFolder: string): Json {
   const document = JSON.parse(fs.readFileSync(path.join(REPO, "config", `${name}.json`), "utf8"));
   for (const fn of document.functions) fn.codeDirectory = path.resolve(REPO, "config", fn.codeDirectory);
+  document.codeRoot = REPO;
   document.backend.directory = path.join(tmp, stateFolder);
   return document;
 }

@@ -84,6 +84,7 @@ type Doc = any;
 function writeConfig(folder: string, name: string, modify: (document: Doc) => void): string {
   const document: Doc = structuredClone(DEFAULT_DOCUMENT);
   for (const fn of document.functions) fn.codeDirectory = path.join(REPO, "functions", "config-reader");
+  document.codeRoot = REPO;
   document.backend.directory = path.join(folder, "state");
   modify(document);
   const file = path.join(folder, name);
@@ -278,28 +279,30 @@ describe("node dist/main.js", () => {
     expect(stagingLeftovers(folder)).toEqual([]);
   });
 
-  test("fails when a construct validation fails at synth, and writes no stack (only the compliance reports)", () => {
-    const folder = workspace("construct-failure-fresh");
+  test("refuses a configuration whose key policy would exceed KMS's 32 KB at load, with the field, and writes nothing", () => {
+    const folder = workspace("key-policy-too-large");
     const outdir = path.join(folder, "cdktf.out");
     const run = runMain({ outdir, config: oversizedKeyPolicyConfig(folder) });
 
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("synthesis failed:");
-    expect(run.stderr).toMatch(/encryption key "key": key policy is \d+ bytes, over the 32768-byte limit; use fewer principals or group them in roles/);
-    // The compliance reports are written on every synth; the stacks and the manifest are not.
-    expect(fs.readdirSync(outdir).sort()).toEqual(["compliance.json", "compliance.md", "compliance.sarif"]);
+    expect(run.stderr).toMatch(
+      /^invalid configuration .*too-many-admins\.json:\n {2}- accounts\[1\]\.keyAdministratorArns: the workload key policy of stack production-eu-west-1 is [\d,]+ bytes before any function/,
+    );
+    expect(fs.existsSync(outdir)).toBe(false);
     expect(stagingLeftovers(folder)).toEqual([]);
   });
 
-  test("leaves a previous output folder byte-identical when a construct validation fails at synth", () => {
-    const folder = workspace("construct-failure");
+  test("leaves a previous output folder byte-identical, reports included, when synth fails after staging every stack", () => {
+    const folder = workspace("late-failure");
     const outdir = path.join(folder, "cdktf.out");
     expect(runMain({ outdir }).status).toBe(0);
+    // A Terraform command holding a stack's state lock: checked last, just before the staged output would replace this one.
+    fs.writeFileSync(path.join(outdir, "stacks", "staging-audit", ".terraform.tfstate.lock.info"), "{}\n");
     const before = snapshot(outdir);
 
-    const run = runMain({ outdir, config: oversizedKeyPolicyConfig(folder) });
+    const run = runMain({ outdir, config: writeConfig(folder, "changed.json", (document) => (document.key.rotationPeriodDays = 180)) });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("over the 32768-byte limit");
+    expect(run.stderr).toMatch(/^synthesis failed: a Terraform command holds the state lock in /);
 
     expect(snapshot(outdir)).toEqual(before);
     expect(stagingLeftovers(folder)).toEqual([]);

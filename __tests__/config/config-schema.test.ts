@@ -96,7 +96,7 @@ const VALID: readonly [string, (d: Doc) => void][] = [
   [
     "function limits at their edges",
     (d) => {
-      Object.assign(d.functions[0], { memorySize: 10240, timeout: 900, runtime: "python3.13", architecture: "x86_64", logRetentionDays: 0 });
+      Object.assign(d.functions[0], { memorySize: 10240, timeout: 900, runtime: "nodejs20.x", architecture: "x86_64", logRetentionDays: 0 });
     },
   ],
   [

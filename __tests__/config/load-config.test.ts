@@ -37,17 +37,30 @@ describe("resolveConfigFile", () => {
     expect(resolveConfigFile({ LAMBDA_KMS_CONFIG: "/from/env.json" }, "/from/context.json")).toBe("/from/env.json");
   });
 
-  test("uses the context value when the environment variable is unset or empty", () => {
+  test("uses the context value when the environment variable is unset", () => {
     expect(resolveConfigFile({}, "/from/context.json")).toBe("/from/context.json");
-    expect(resolveConfigFile({ LAMBDA_KMS_CONFIG: "" }, "/from/context.json")).toBe("/from/context.json");
   });
 
-  test("falls back to the embedded default", () => {
+  test("refuses an empty LAMBDA_KMS_CONFIG instead of falling back to the example configuration", () => {
+    for (const empty of ["", "  "]) {
+      expect(() => resolveConfigFile({ LAMBDA_KMS_CONFIG: empty }, "/from/context.json")).toThrow(
+        /invalid configuration \(environment\):\n {2}- LAMBDA_KMS_CONFIG: is set but empty; set it to your configuration file, or unset it/,
+      );
+    }
+  });
+
+  test("refuses a context value that is not a file name", () => {
+    for (const [value, shown] of [
+      ["", '""'],
+      [42, "42"],
+      [{ file: "x.json" }, "an object"],
+    ] as const) {
+      expect(() => resolveConfigFile({}, value)).toThrow(`invalid configuration cdktf.json:\n  - context.config: expected the path of a configuration file, got ${shown}; set it`);
+    }
+  });
+
+  test("falls back to the embedded default without a context value", () => {
     expect(resolveConfigFile({}, undefined)).toBe(DEFAULT_CONFIG_FILE);
-    expect(resolveConfigFile({}, "")).toBe(DEFAULT_CONFIG_FILE);
-    // Context values come from JSON; anything but a string is ignored.
-    expect(resolveConfigFile({}, 42)).toBe(DEFAULT_CONFIG_FILE);
-    expect(resolveConfigFile({}, { file: "x.json" })).toBe(DEFAULT_CONFIG_FILE);
     expect(DEFAULT_CONFIG_FILE).toBe(path.join(REPO, "config", "default.json"));
   });
 
@@ -61,6 +74,7 @@ describe("loadConfig", () => {
   test("loads a file and resolves its relative paths against the file's folder", () => {
     const folder = fs.mkdtempSync(path.join(tmp, "valid-"));
     fs.mkdirSync(path.join(folder, "handlers"));
+    fs.writeFileSync(path.join(folder, "handlers", "index.js"), "exports.handler = async () => undefined;\n");
     const document = JSON.parse(DEFAULT_TEXT);
     for (const fn of document.functions) fn.codeDirectory = "handlers";
     document.backend.directory = "state";
@@ -90,23 +104,35 @@ describe("loadConfig", () => {
     expect(error.issues[0].message).toContain("cannot read the file (EISDIR)");
   });
 
-  test("fails when the file is not valid JSON, with the parser's message", () => {
+  test("fails when the file is not valid JSON, by line and column, without the text around the error", () => {
     const file = path.join(tmp, "trailing-comma.json");
-    fs.writeFileSync(file, '{\n  "project": "payments",\n}\n');
+    fs.writeFileSync(file, '{\n  "project": "payments",\n  "token": "hunter2-SECRET",\n}\n');
     const error = loadError(file);
     expect(error.file).toBe(file);
-    expect(error.issues).toHaveLength(1);
-    expect(error.issues[0].path).toBe("(file)");
-    expect(error.issues[0].message).toMatch(/^is not valid JSON: .+/);
-    // The parser's own explanation, so the user can find the spot.
-    let parserMessage = "";
-    try {
-      JSON.parse('{\n  "project": "payments",\n}\n');
-    } catch (e) {
-      parserMessage = (e as Error).message;
-    }
-    expect(error.issues[0].message).toBe(`is not valid JSON: ${parserMessage}`);
+    expect(error.issues).toEqual([{ path: "(file)", message: "is not valid JSON: a comma after the last member; JSON allows none before '}' at line 3, column 28" }]);
     expect(error.message).toContain(file);
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  test("reports duplicate keys and __proto__ keys with their paths, together with the validation issues", () => {
+    const file = path.join(tmp, "duplicates.json");
+    const text = DEFAULT_TEXT.replace('"project": "payments",', '"project": "payments",\n  "project": "billing",\n  "__proto__": { "polluted": true },');
+    fs.writeFileSync(file, text);
+    const error = loadError(file);
+    // The JSON reader's problems come first; the validation issues (here: code folders not found from tmp) follow.
+    expect(error.issues.slice(0, 2).map((issue) => [issue.path, issue.message.replace(/\(lines \d+ and \d+\)/, "(lines …)")])).toEqual([
+      ["project", "is given twice in the same object (lines …); a JSON reader keeps only one of them, so remove one"],
+      ["__proto__", "is not allowed as a key: JavaScript gives it a special meaning; rename it"],
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test("refuses a file over 16 MB before reading it", () => {
+    const file = path.join(tmp, "huge.json");
+    fs.writeFileSync(file, " ".repeat(16 * 1024 * 1024 + 1));
+    expect(loadError(file).issues).toEqual([
+      { path: "(file)", message: "is 16777217 bytes, over the 16777216-byte limit of a configuration file; check that LAMBDA_KMS_CONFIG names the configuration" },
+    ]);
   });
 
   test("fails when the file is empty", () => {

@@ -62,7 +62,7 @@ afterAll(() => {
 describe("config/local.json", () => {
   test("loads, with the emulator endpoint, destroyable keys and its own state folder", () => {
     const config = loadConfig(LOCAL_CONFIG_FILE);
-    expect(config.emulator).toEqual({ endpoint: ENDPOINT, credentials: "account-id" });
+    expect(config.emulator).toEqual({ endpoint: ENDPOINT, credentials: "account-id", allowPlainHttpToRemoteHost: false });
     expect(config.key.preventDestroy).toBe(false);
     expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state", "emulator"), stateInStackFolder: false });
   });
@@ -116,13 +116,32 @@ describe("validateConfig emulator", () => {
   }
 
   test("accepts http and https base URLs, and drops a trailing slash", () => {
-    expect(accepted({ endpoint: "http://localhost:4566" }).emulator).toEqual({ endpoint: "http://localhost:4566", credentials: "account-id" });
-    expect(accepted({ endpoint: "https://moto.internal" }).emulator).toEqual({ endpoint: "https://moto.internal", credentials: "account-id" });
-    expect(accepted({ endpoint: "http://127.0.0.1:5000/" }).emulator).toEqual({ endpoint: "http://127.0.0.1:5000", credentials: "account-id" });
+    expect(accepted({ endpoint: "http://localhost:4566" }).emulator).toEqual({ endpoint: "http://localhost:4566", credentials: "account-id", allowPlainHttpToRemoteHost: false });
+    expect(accepted({ endpoint: "https://moto.internal" }).emulator).toEqual({ endpoint: "https://moto.internal", credentials: "account-id", allowPlainHttpToRemoteHost: false });
+    expect(accepted({ endpoint: "http://127.0.0.1:5000/" }).emulator).toEqual({ endpoint: "http://127.0.0.1:5000", credentials: "account-id", allowPlainHttpToRemoteHost: false });
+  });
+
+  test("refuses plain HTTP to another host unless allowPlainHttpToRemoteHost says so", () => {
+    for (const endpoint of ["http://moto.internal:5000", "http://10.0.0.5", "http://128.0.0.1", "http://127.0.0.1.evil.example"]) {
+      expect(issuesWith({ endpoint })).toEqual([
+        {
+          path: "emulator.endpoint",
+          message: expect.stringMatching(
+            /is plain HTTP to another host: .* use https:\/\/, an emulator on this machine \(127\.0\.0\.1\), or set "allowPlainHttpToRemoteHost": true/,
+          ),
+        },
+      ]);
+    }
+    expect(accepted({ endpoint: "http://moto.internal:5000", allowPlainHttpToRemoteHost: true }).emulator).toEqual({
+      endpoint: "http://moto.internal:5000",
+      credentials: "account-id",
+      allowPlainHttpToRemoteHost: true,
+    });
+    expect(accepted({ endpoint: "http://127.8.9.10:5000" }).emulator?.endpoint).toBe("http://127.8.9.10:5000");
   });
 
   test('takes the credentials from the environment with credentials: "environment", and refuses other values', () => {
-    expect(accepted({ endpoint: ENDPOINT, credentials: "environment" }).emulator).toEqual({ endpoint: ENDPOINT, credentials: "environment" });
+    expect(accepted({ endpoint: ENDPOINT, credentials: "environment" }).emulator).toEqual({ endpoint: ENDPOINT, credentials: "environment", allowPlainHttpToRemoteHost: false });
     const issues = issuesWith({ endpoint: ENDPOINT, credentials: "profile" });
     expect(issues).toEqual([{ path: "emulator.credentials", message: expect.stringContaining('"profile"') }]);
     expect(issues[0].message).toContain("account-id, environment");
@@ -133,7 +152,7 @@ describe("validateConfig emulator", () => {
     ["an ftp URL", "ftp://x", '"ftp://x"'],
     ["a URL with a path", "http://127.0.0.1:5000/path", '"http://127.0.0.1:5000/path"'],
     ["a URL with a query", "http://127.0.0.1:5000?x=1", '"http://127.0.0.1:5000?x=1"'],
-    ["a URL with credentials", "http://user:pass@127.0.0.1:5000", '"http://user:pass@127.0.0.1:5000"'],
+    ["a URL with credentials", "http://user:pass@127.0.0.1:5000", "a string of 31 characters that looks like a URL with an embedded password (not shown)"],
     ["a host name without a scheme", "127.0.0.1:5000", '"127.0.0.1:5000"'],
   ])("fails when emulator.endpoint is %s", (_what, endpoint, shown) => {
     const issues = issuesWith({ endpoint });
@@ -150,7 +169,7 @@ describe("validateConfig emulator", () => {
 
   test("fails when emulator has an unknown field", () => {
     const issues = issuesWith({ endpoint: ENDPOINT, foo: "bar" });
-    expect(issues).toEqual([{ path: "emulator.foo", message: expect.stringContaining("unknown field; allowed fields are endpoint, credentials") }]);
+    expect(issues).toEqual([{ path: "emulator.foo", message: expect.stringContaining("unknown field; allowed fields are endpoint, allowPlainHttpToRemoteHost, credentials") }]);
   });
 
   test("fails when emulator is not an object", () => {

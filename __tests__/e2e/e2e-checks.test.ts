@@ -723,8 +723,12 @@ describe("writeRunConfig", () => {
     expect(RUN_ROTATION_PERIOD_DAYS).toBe(180);
     expect(LOCAL.key.rotationPeriodDays).toBe(365);
     expect(written.key).toEqual({ ...LOCAL.key, rotationPeriodDays: 180 });
+    // The run's configuration is outside the repository; its code stays in it.
+    expect(written.codeRoot).toBe(REPO);
     // Everything else is config/local.json as it is.
-    expect({ ...written, emulator: LOCAL.emulator, backend: LOCAL.backend, key: LOCAL.key, functions: LOCAL.functions, accounts: LOCAL.accounts }).toEqual(LOCAL);
+    expect({ ...written, codeRoot: undefined, emulator: LOCAL.emulator, backend: LOCAL.backend, key: LOCAL.key, functions: LOCAL.functions, accounts: LOCAL.accounts }).toEqual(
+      LOCAL,
+    );
     expect(written.accounts.map((a: Json) => ({ ...a, deployer: undefined }))).toEqual(LOCAL.accounts.map((a: Json) => ({ ...a, deployer: undefined })));
 
     expect(returned.emulator?.endpoint).toBe(ENDPOINT);

@@ -723,6 +723,16 @@ describe("validation", () => {
     );
   });
 
+  test("fails when a reader's ARN is in another partition than the home region, naming the construct path and the fix", () => {
+    const stack = newStack("cn-north-1");
+    expect(() => new AuditTrail(stack, "audit", baseProps({ region: "cn-north-1", readerArns: [READER] }))).toThrow(
+      `audit trail "${TRAIL}" (stack/audit): readerArns: "${READER}" is in partition "aws", but region "cn-north-1" is in partition "aws-cn", and an account belongs to one partition only; write it as "arn:aws-cn:iam::${ACCOUNT}:role/security-auditor"`,
+    );
+    expect(
+      () => new AuditTrail(newStack("cn-north-1"), "audit", baseProps({ region: "cn-north-1", readerArns: [`arn:aws-cn:iam::${ACCOUNT}:role/security-auditor`] })),
+    ).not.toThrow();
+  });
+
   test("fails when logRetentionDays is 7 without allowShortLogRetention", () => {
     expect(attempt({ logRetentionDays: 7 })).toThrow(
       `audit trail "${TRAIL}": logRetentionDays 7 is below the 365-day default; set allowShortLogRetention to true to accept shorter retention explicitly`,

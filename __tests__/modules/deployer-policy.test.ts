@@ -196,6 +196,7 @@ describe("destroy actions follow prevent_destroy", () => {
   test("config/local.json (keys and bucket destroyable) lets the pipeline schedule key deletion and delete the bucket", () => {
     const document = JSON.parse(fs.readFileSync(path.join(REPO, "config", "local.json"), "utf8"));
     for (const fn of document.functions) fn.codeDirectory = path.join(REPO, "functions", "config-reader");
+    document.codeRoot = REPO;
     const local = build(validateConfig(document, path.join(REPO, "config", "local.json"))).policy("production");
     expect(withSid(local, "ManageKmsKeys").Action).toContain("kms:ScheduleKeyDeletion");
     expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual([

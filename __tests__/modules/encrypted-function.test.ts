@@ -11,13 +11,14 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { EncryptedFunction, EncryptedFunctionProps } from "../../modules/encrypted-function";
+import { EncryptedFunction, EncryptedFunctionProps, FUNCTION_SETTINGS } from "../../modules/encrypted-function";
+import { settingProblem } from "../../modules/private/setting";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
 import { SecretsManagerSecret } from "../../modules/secrets-manager-secret";
 import { SecureStringParameter } from "../../modules/secure-string-parameter";
 import { ABSENT, onlyResourceOf, referenceTo, resourcesOf } from "../support/matchers";
-import { newStackWithKey, PolicyStatementJson as Statement } from "../support/synth";
+import { newStack, newStackWithKey, PolicyStatementJson as Statement } from "../support/synth";
 import { CLI_CONFIG_FILE_NAME, checkStack, requireTerraform } from "../../tooling/stack-check";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
@@ -350,6 +351,106 @@ test("fails when the code folder is missing, naming the function, and registers 
   const { keyPolicy, synthesized } = synthesize(stack);
   expect(keyPolicy.Statement.filter((s) => s.Effect === "Allow").map((s) => s.Sid)).toEqual(["EnableIamPoliciesForAccount"]);
   expect(synthesized).not.toHaveResource(IamRole);
+});
+
+describe("handler: a file inside the function's code", () => {
+  const FIX = 'write it as "<path/to/file>.<export>" inside codeDirectory, e.g. "index.handler" or "src/orders.handler"';
+
+  test.each([
+    ["../shared/index.handler", `"../shared/index.handler" has a ".." segment, which leaves the code directory; ${FIX}`],
+    ["src/../../index.handler", `"src/../../index.handler" has a ".." segment, which leaves the code directory; ${FIX}`],
+    ["/opt/nodejs/index.handler", `"/opt/nodejs/index.handler" is an absolute path; ${FIX}`],
+    ["src\\index.handler", `"src\\\\index.handler" contains a backslash; use "/" between folders: ${FIX}`],
+  ])("refuses %p, naming the construct path, the prop, the value and the fix", (handler, problem) => {
+    expect(attempt({ handler })).toThrow(`function "orders" (stack/fn): handler ${problem}`);
+  });
+
+  test("a refused handler leaves no log group registered in the key policy", () => {
+    const { stack, key } = setup();
+    expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, handler: "../index.handler" })).toThrow("handler");
+    expect(synthesize(stack).keyPolicy.Statement.map((s) => s.Sid)).not.toContain("CloudWatchLogsEncryptsLogGroups");
+  });
+
+  test.each([
+    ["index.handler", "nodejs22.x"],
+    ["src/orders.handler", "nodejs22.x"],
+    ["dist/api/v2/main.handler", "nodejs20.x"],
+    ["app/main.lambda_handler", "python3.12"],
+    ["example.Handler::handleRequest", "java21"],
+    ["bootstrap", "provided.al2023"],
+  ])("accepts %p (%s)", (handler, runtime) => {
+    const { synthesized } = build({ handler, runtime });
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, { handler, runtime });
+  });
+
+  test("the config validator applies the same rule (FUNCTION_SETTINGS.handler)", () => {
+    expect(settingProblem(FUNCTION_SETTINGS.handler, "../index.handler")).toBe(`"../index.handler" has a ".." segment, which leaves the code directory; ${FIX}`);
+    expect(settingProblem(FUNCTION_SETTINGS.handler, "src/index.handler")).toBeUndefined();
+  });
+});
+
+describe("key region: a key of the function's own region", () => {
+  const OTHER_REGION = "us-east-1";
+  const fix = (region: string) => `a KMS key works in its own region only — give the function a key of "${region}", e.g. an EncryptionKey with region "${region}"`;
+
+  test("refuses a key of another region, naming the construct path, the prop, both regions and the fix", () => {
+    const stack = newStack(OUTDIR, REGION);
+    const key = new EncryptionKey(stack, "us-key", { accountId: ACCOUNT, region: OTHER_REGION, aliases: ["lambda-env"] });
+    expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE })).toThrow(
+      `function "orders" (stack/fn): key: "stack/us-key" is in region "${OTHER_REGION}", but the function deploys to "${REGION}" (its stack's aws provider); ${fix(REGION)}`,
+    );
+  });
+
+  test("refuses an imported key of another region", () => {
+    const stack = newStack(OUTDIR, REGION);
+    const key = EncryptionKey.fromKeyArn(stack, "shared-key", `arn:aws:kms:${OTHER_REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    expect(() => new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE })).toThrow(
+      `function "orders" (stack/fn): key: "stack/shared-key" is in region "${OTHER_REGION}", but the function deploys to "${REGION}"`,
+    );
+  });
+
+  test("refuses the key of a stack in another region", () => {
+    const app = Testing.app({ outdir: OUTDIR });
+    const keyStack = new TerraformStack(app, "keys-us");
+    new AwsProvider(keyStack, "aws", { region: OTHER_REGION });
+    const key = new EncryptionKey(keyStack, "key", { accountId: ACCOUNT, region: OTHER_REGION, aliases: ["lambda-env"] });
+    const functionStack = new TerraformStack(app, "functions-eu");
+    new AwsProvider(functionStack, "aws", { region: REGION });
+    expect(() => new EncryptedFunction(functionStack, "fn", { functionName: "orders", key, codeDirectory: CODE })).toThrow(
+      `function "orders" (functions-eu/fn): key: "keys-us/key" is in region "${OTHER_REGION}", but the function deploys to "${REGION}"`,
+    );
+  });
+
+  test("checks again at synth when the stack's aws provider is added after the function", () => {
+    const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+    const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: OTHER_REGION, aliases: ["lambda-env"] });
+    new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE });
+    new AwsProvider(stack, "aws", { region: REGION });
+    expect(() => Testing.synth(stack, true)).toThrow(
+      `[stack/fn] function "orders" (stack/fn): key: "stack/key" is in region "${OTHER_REGION}", but the function deploys to "${REGION}" (its stack's aws provider); ${fix(REGION)}`,
+    );
+  });
+
+  test("skips the check while the provider's region is a token, or when the stack has only aliased aws providers", () => {
+    const tokenStack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+    new AwsProvider(tokenStack, "aws", { region: new TerraformVariable(tokenStack, "region", { type: "string" }).stringValue });
+    const tokenKey = new EncryptionKey(tokenStack, "key", { accountId: ACCOUNT, region: OTHER_REGION, aliases: ["lambda-env"] });
+    expect(() => new EncryptedFunction(tokenStack, "fn", { functionName: "orders", key: tokenKey, codeDirectory: CODE })).not.toThrow();
+
+    const aliasedStack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+    new AwsProvider(aliasedStack, "audit", { region: REGION, alias: "audit" });
+    const aliasedKey = new EncryptionKey(aliasedStack, "key", { accountId: ACCOUNT, region: OTHER_REGION, aliases: ["lambda-env"] });
+    expect(() => new EncryptedFunction(aliasedStack, "fn", { functionName: "orders", key: aliasedKey, codeDirectory: CODE })).not.toThrow();
+  });
+
+  test("accepts a key of the stack's region, created here or imported", () => {
+    const stack = newStack(OUTDIR, OTHER_REGION);
+    const own = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: OTHER_REGION, aliases: ["lambda-env"] });
+    const imported = EncryptionKey.fromKeyArn(stack, "shared-key", `arn:aws:kms:${OTHER_REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    new EncryptedFunction(stack, "orders", { functionName: "orders", key: own, codeDirectory: CODE });
+    new EncryptedFunction(stack, "billing", { functionName: "billing", key: imported, codeDirectory: CODE });
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+  });
 });
 
 // ---------------------------------------------------------------------------

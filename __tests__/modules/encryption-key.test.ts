@@ -5,9 +5,9 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EncryptionKey, EncryptionKeyProps } from "../../modules/encryption-key";
-import { KEY_ADMIN_ACTIONS } from "../../modules/private/perms";
+import { KEY_ADMIN_ACTIONS, KEY_MANAGEMENT_ACTIONS } from "../../modules/private/perms";
 import { IGrantable } from "../../modules/grantable";
 import { PolicyDocument, PolicyStatement } from "../../modules/policy-document";
 import { offlineTerraform, onlyResourceOf, referenceTo, resourcesOf } from "../support/matchers";
@@ -733,7 +733,7 @@ describe("validation", () => {
     const size = Buffer.byteLength(rendered.policy as string, "utf8");
     expect(size).toBeGreaterThan(32768);
     expect(() => Testing.synth(stack, true)).toThrow(
-      `[stack/key] encryption key "key": key policy is ${size} bytes, over the 32768-byte limit; use fewer principals or group them in roles`,
+      `[stack/key] encryption key "key": key policy is ${size} bytes, over the 32768-byte limit; give fewer functions (log groups) this key, or use fewer principals or group them in roles`,
     );
     expect(key.policy.statements.map((x) => x.sid)).toEqual(["EnableIamPoliciesForAccount", "KeyUsage", ...ALWAYS_DENIED]);
 
@@ -742,12 +742,14 @@ describe("validation", () => {
     expect(() => Testing.synth(small, true)).not.toThrow();
   });
 
-  test("statements added later count toward the 32 KB limit", () => {
+  test("statements added later count toward the 32 KB limit, and the error says how many log groups the policy lists", () => {
     const stack = newStack();
     const key = new EncryptionKey(stack, "key", baseProps());
     expect(() => Testing.synth(stack, true)).not.toThrow();
     for (let i = 0; i < 400; i++) key.allowCloudWatchLogs(`/aws/lambda/a-rather-long-function-name-number-${i}`);
-    expect(() => Testing.synth(stack, true)).toThrow(/key policy is \d+ bytes, over the 32768-byte limit/);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /key policy is \d+ bytes, over the 32768-byte limit, 400 log groups of them listed by ARN; give fewer functions \(log groups\) this key/,
+    );
   });
 });
 
@@ -760,7 +762,6 @@ describe("guards added for review findings", () => {
 
   test.each([
     ["*", undefined],
-    ["arn:aws:iam::*:root", undefined],
     ["*", {}],
   ])("fails when a key-policy statement allows the principal %p without a condition (%p)", (principal, conditions) => {
     expect(() => new PolicyStatement({ sid: "Open", principals: { AWS: [principal] }, actions: ["kms:Decrypt"], resources: ["*"], conditions })).toThrow(
@@ -788,6 +789,115 @@ describe("guards added for review findings", () => {
     );
     expect(statement(policy, "AccountViaLambda").Condition).toEqual({
       StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "lambda.eu-west-1.amazonaws.com" },
+    });
+  });
+});
+
+describe("principals the key refuses (library users do not go through the config validator)", () => {
+  const OTHER = "222222222222";
+
+  function create(overrides: Partial<EncryptionKeyProps>): () => EncryptionKey {
+    return () => new EncryptionKey(newStack(overrides.region ?? REGION), "key", baseProps(overrides));
+  }
+
+  describe("an ARN in another partition than the key's region", () => {
+    test.each(["administratorArns", "userArns", "deployerArns", "helperEncrypterArns"] as const)(
+      "refuses an aws ARN in %s of a cn-north-1 key, naming the path, the value and the fix",
+      (field) => {
+        expect(create({ region: "cn-north-1", [field]: [ADMIN] })).toThrow(
+          `encryption key "key" (stack/key): ${field}: "${ADMIN}" is in partition "aws", but region "cn-north-1" is in partition "aws-cn", and an account belongs to one partition only; write it as "arn:aws-cn:iam::${ACCOUNT}:role/key-admin"`,
+        );
+      },
+    );
+
+    test.each([
+      ["eu-west-1", `arn:aws-cn:iam::${ACCOUNT}:role/key-admin`, "aws-cn", "aws"],
+      ["us-gov-west-1", ADMIN, "aws", "aws-us-gov"],
+      ["cn-northwest-1", `arn:aws-us-gov:iam::${ACCOUNT}:root`, "aws-us-gov", "aws-cn"],
+    ])("refuses, in region %s, the ARN %p (partition %s, expected %s)", (region, arn, partition, expected) => {
+      expect(create({ region, userArns: [arn] })).toThrow(`userArns: "${arn}" is in partition "${partition}", but region "${region}" is in partition "${expected}"`);
+    });
+
+    test("accepts the ARNs of the region's partition, in every field", () => {
+      const arn = (name: string) => `arn:aws-cn:iam::${ACCOUNT}:role/${name}`;
+      const { key } = build({ region: "cn-north-1", administratorArns: [arn("admin")], userArns: [arn("user")], deployerArns: [arn("deploy")], helperEncrypterArns: [arn("op")] });
+      expect(key.environment.partition).toBe("aws-cn");
+    });
+
+    test("skips the check while the region is a token", () => {
+      const stack = newStack();
+      const region = new TerraformVariable(stack, "region", { type: "string" }).stringValue;
+      expect(() => new EncryptionKey(stack, "key", baseProps({ region, administratorArns: [`arn:aws-cn:iam::${ACCOUNT}:role/admin`] }))).not.toThrow();
+    });
+
+    test("refuses a partition that contradicts the region, before it could hide a wrong ARN", () => {
+      expect(create({ region: "cn-north-1", partition: "aws", administratorArns: [ADMIN] })).toThrow(
+        'encryption key "key": partition "aws" does not match region "cn-north-1", which is in partition "aws-cn"; remove partition (it is derived from the region) or correct it',
+      );
+    });
+
+    test("refuses a principal of another partition in addToKeyPolicy and addListedPrincipal", () => {
+      const key = create({ region: "cn-north-1" })();
+      const statement = new PolicyStatement({ sid: "Readers", principals: { AWS: [USER] }, actions: ["kms:Decrypt"], resources: ["*"] });
+      expect(() => key.addToKeyPolicy(statement)).toThrow(
+        `encryption key "key" (stack/key): addToKeyPolicy statement "Readers" principals.AWS: "${USER}" is in partition "aws", but region "cn-north-1" is in partition "aws-cn"`,
+      );
+      expect(() => key.addListedPrincipal(USER)).toThrow(`encryption key "key" (stack/key): addListedPrincipal: "${USER}" is in partition "aws"`);
+      expect(key.policy.statements.map((s) => s.sid)).not.toContain("Readers");
+    });
+  });
+
+  describe("key management for another account", () => {
+    test("refuses another account's root as an administrator, naming the path, the value and the fix", () => {
+      expect(create({ administratorArns: [ADMIN, `arn:aws:iam::${OTHER}:root`] })).toThrow(
+        `encryption key "key" (stack/key): administratorArns: "arn:aws:iam::${OTHER}:root" is the root of account ${OTHER}, not of the key's account ${ACCOUNT}; KMS does not let another account manage a key — name administrator roles of account ${ACCOUNT}, or give account ${OTHER} key use only, with userArns`,
+      );
+    });
+
+    test("every administrator action is key management, except the four KMS honours across accounts", () => {
+      // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+      const crossAccount = ["kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:ListGrants", "kms:RevokeGrant"];
+      expect(KEY_ADMIN_ACTIONS.filter((action) => !(KEY_MANAGEMENT_ACTIONS as readonly string[]).includes(action))).toEqual(crossAccount);
+    });
+
+    test("refuses a bare account ID as an administrator (it is no IAM principal ARN)", () => {
+      expect(create({ administratorArns: [OTHER] })).toThrow(`encryption key "key": administratorArns: "${OTHER}" is not an IAM principal ARN`);
+    });
+
+    test("accepts the key's own account root as an administrator, another account's root as a key user, and another account's role as an administrator", () => {
+      const { policy } = build({
+        administratorArns: [`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${OTHER}:role/key-admin`],
+        userArns: [`arn:aws:iam::${OTHER}:root`],
+      });
+      expect(statement(policy, "KeyUsage").Principal).toEqual({ AWS: [`arn:aws:iam::${OTHER}:root`] });
+      expect(statement(policy, "KeyAdministration").Principal).toEqual({ AWS: [`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${OTHER}:role/key-admin`] });
+    });
+
+    test.each([
+      [OTHER, "kms:*", "kms:CancelKeyDeletion"],
+      [`arn:aws:iam::${OTHER}:root`, "kms:Put*", "kms:PutKeyPolicy"],
+      [OTHER, "kms:scheduleKeyDeletion", "kms:ScheduleKeyDeletion"],
+      [`arn:aws:iam::${OTHER}:root`, "kms:*Alias", "kms:CreateAlias"],
+    ])("addToKeyPolicy refuses an Allow that gives account %p %p (covers %s)", (principal, action, covered) => {
+      const key = create({})();
+      const statement = new PolicyStatement({ sid: "Partner", principals: { AWS: [principal] }, actions: ["kms:Decrypt", action], resources: ["*"] });
+      expect(() => key.addToKeyPolicy(statement)).toThrow(
+        `encryption key "key" (stack/key): addToKeyPolicy statement "Partner": principal "${principal}" is account ${OTHER}, not the key's account ${ACCOUNT}, and the statement gives it "${action}", which covers key management (${covered}); KMS does not let another account manage a key — give account ${OTHER} key use only, e.g. ["kms:Decrypt", "kms:DescribeKey"], or name it in userArns`,
+      );
+      expect(key.policy.statements.map((s) => s.sid)).not.toContain("Partner");
+    });
+
+    test("addToKeyPolicy accepts key use for another account, kms:* for the key's own account, and a Deny for another account", () => {
+      const { policy } = build({}, (key) => {
+        key.addToKeyPolicy(
+          new PolicyStatement({ sid: "PartnerUse", principals: { AWS: [OTHER] }, actions: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"], resources: ["*"] }),
+        );
+        key.addToKeyPolicy(new PolicyStatement({ sid: "OwnAccount", principals: { AWS: [ACCOUNT] }, actions: ["kms:*"], resources: ["*"] }));
+        key.addToKeyPolicy(new PolicyStatement({ sid: "DenyPartner", effect: "Deny", principals: { AWS: [OTHER] }, actions: ["kms:*"], resources: ["*"] }));
+      });
+      expect(statement(policy, "PartnerUse").Principal).toEqual({ AWS: [OTHER] });
+      expect(statement(policy, "OwnAccount").Action).toEqual(["kms:*"]);
+      expect(statement(policy, "DenyPartner").Effect).toBe("Deny");
     });
   });
 });

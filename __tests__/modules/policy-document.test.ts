@@ -3,8 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformStack, Testing, Token } from "cdktf";
-import { PolicyDocument, PolicyStatement } from "../../modules/policy-document";
+import { TerraformStack, TerraformVariable, Testing, Token } from "cdktf";
+import { PolicyDocument, PolicyStatement, PolicyStatementProps } from "../../modules/policy-document";
 
 // Testing.app() would create a fresh temporary folder per app; share one and remove it.
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "policy-document-test-"));
@@ -188,4 +188,117 @@ test("fails when principals is given but names nobody", () => {
 
 test("accepts the ? wildcard in action names, as IAM does", () => {
   expect(new PolicyStatement({ actions: ["kms:Decryp?"], resources: ["*"] }).actions).toEqual(["kms:Decryp?"]);
+});
+
+describe('principal "*" in an Allow: a condition must restrict the caller', () => {
+  const ACCOUNT = "111111111111";
+  const FIX = 'add a condition that names your account or organization, e.g. { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }';
+
+  function open(conditions: PolicyStatementProps["conditions"], effect: "Allow" | "Deny" = "Allow"): () => PolicyStatement {
+    return () => new PolicyStatement({ sid: "Open", effect, principals: { AWS: ["*"] }, actions: ["kms:Decrypt"], resources: ["*"], conditions });
+  }
+
+  test.each<[string, PolicyStatementProps["conditions"], string]>([
+    [
+      "a key that does not name the caller",
+      { StringEquals: { "kms:ViaService": "lambda.eu-west-1.amazonaws.com" } },
+      'StringEquals "kms:ViaService": not a key that names the caller',
+    ],
+    ["a Bool key", { Bool: { "aws:SecureTransport": "true" } }, 'Bool "aws:SecureTransport": not a key that names the caller'],
+    [
+      "an IfExists operator",
+      { StringEqualsIfExists: { "aws:PrincipalAccount": ACCOUNT } },
+      'StringEqualsIfExists "aws:PrincipalAccount": IfExists is true when the request lacks the key',
+    ],
+    ["a negated operator", { StringNotEquals: { "aws:PrincipalAccount": ACCOUNT } }, 'StringNotEquals "aws:PrincipalAccount": a negated operator matches every other caller'],
+    [
+      "a set operator",
+      { "ForAllValues:StringEquals": { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+      'ForAllValues:StringEquals "aws:PrincipalOrgID": a set operator, for multivalued keys only',
+    ],
+    ["a Null check", { Null: { "aws:PrincipalOrgID": "false" } }, 'Null "aws:PrincipalOrgID": not an equality or pattern match for this key'],
+    ["an ARN operator on an account key", { ArnEquals: { "aws:PrincipalAccount": ACCOUNT } }, 'ArnEquals "aws:PrincipalAccount": not an equality or pattern match for this key'],
+    ["a wildcard-only value", { StringLike: { "aws:PrincipalOrgID": "*" } }, 'StringLike "aws:PrincipalOrgID": "*" is not an organization ID such as "o-a1b2c3d4e5"'],
+    ["one wildcard among the values", { StringLike: { "kms:CallerAccount": [ACCOUNT, "*"] } }, 'StringLike "kms:CallerAccount": "*" is not a 12-digit account ID'],
+    ["a partial account ID", { StringLike: { "aws:PrincipalAccount": "1111*" } }, 'StringLike "aws:PrincipalAccount": "1111*" is not a 12-digit account ID'],
+    [
+      "an ARN of any account",
+      { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/admin" } },
+      'ArnLike "aws:PrincipalArn": "arn:aws:iam::*:role/admin" is not an ARN with a literal 12-digit account ID',
+    ],
+    ["an empty list", { StringEquals: { "aws:PrincipalOrgID": [] } }, 'StringEquals "aws:PrincipalOrgID": no value'],
+  ])("refuses %s, naming the statement, the condition and the fix", (_label, conditions, reason) => {
+    expect(open(conditions)).toThrow(`policy statement Open allows the principal "*", but no condition restricts the caller (${reason}); ${FIX}`);
+  });
+
+  test("lists what is wrong with each condition when none restricts the caller", () => {
+    expect(open({ StringEquals: { "kms:ViaService": "lambda.eu-west-1.amazonaws.com" }, StringNotEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } })).toThrow(
+      'no condition restricts the caller (StringEquals "kms:ViaService": not a key that names the caller; StringNotEquals "aws:PrincipalOrgID": a negated operator matches every other caller)',
+    );
+  });
+
+  test('refuses "*" without any condition, with the same fix', () => {
+    expect(open(undefined)).toThrow(`policy statement Open allows the principal "*" without a condition; ${FIX}`);
+  });
+
+  test.each<[string, PolicyStatementProps["conditions"]]>([
+    ["StringEquals on kms:CallerAccount", { StringEquals: { "kms:CallerAccount": ACCOUNT } }],
+    ["StringEquals on aws:PrincipalAccount, in any case, with two accounts", { StringEquals: { "AWS:PrincipalAccount": [ACCOUNT, "222222222222"] } }],
+    ["StringEquals on aws:PrincipalOrgID", { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }],
+    ["StringLike on aws:PrincipalOrgPaths, a pattern below the organization", { StringLike: { "aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*" } }],
+    ["StringEqualsIgnoreCase on aws:SourceAccount", { StringEqualsIgnoreCase: { "aws:SourceAccount": ACCOUNT } }],
+    ["ArnLike on aws:PrincipalArn, a pattern inside one account", { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/team-*` } }],
+    ["StringEquals on aws:PrincipalArn", { StringEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/reader` } }],
+    ["one restricting condition among others (conditions are ANDed)", { StringEquals: { "kms:ViaService": "lambda.eu-west-1.amazonaws.com", "kms:CallerAccount": ACCOUNT } }],
+  ])("accepts %s", (_label, conditions) => {
+    expect(open(conditions)).not.toThrow();
+    expect(open(conditions)().toJSON().Condition).toEqual(conditions);
+  });
+
+  test("accepts a token value: Terraform resolves it (typically to an account ID)", () => {
+    const stack = new TerraformStack(Testing.app({ outdir: OUTDIR }), "stack");
+    const account = new TerraformVariable(stack, "account", { type: "string" }).stringValue;
+    expect(open({ StringEquals: { "aws:PrincipalAccount": account } })).not.toThrow();
+  });
+
+  test('a Deny for "*" needs no restricting condition', () => {
+    expect(open({ Bool: { "aws:SecureTransport": "false" } }, "Deny")).not.toThrow();
+    expect(open(undefined, "Deny")).not.toThrow();
+  });
+});
+
+describe("principals IAM does not match", () => {
+  test.each(["arn:aws:iam::*:root", "arn:aws:iam::111111111111:role/team-*", "11111111111?"])(
+    "refuses the AWS principal %p, which has a wildcard inside it, whatever the effect and conditions",
+    (principal) => {
+      for (const effect of ["Allow", "Deny"] as const) {
+        expect(
+          () =>
+            new PolicyStatement({
+              sid: "Partial",
+              effect,
+              principals: { AWS: [principal] },
+              actions: ["kms:Decrypt"],
+              resources: ["*"],
+              conditions: { StringEquals: { "kms:CallerAccount": "111111111111" } },
+            }),
+        ).toThrow(
+          `policy statement Partial: AWS principal "${principal}" has a wildcard inside it, which IAM does not match; name each principal exactly, or use "*" with a condition such as { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/team-*" } }`,
+        );
+      }
+    },
+  );
+
+  test.each(["*", "*.amazonaws.com", "logs.*.amazonaws.com"])("refuses the Service principal %p, in an Allow or a Deny", (service) => {
+    for (const effect of ["Allow", "Deny"] as const) {
+      expect(() => new PolicyStatement({ sid: "AnyService", effect, principals: { Service: [service] }, actions: ["kms:Decrypt"], resources: ["*"] })).toThrow(
+        `policy statement AnyService: Service principal "${service}" is a wildcard, which IAM does not support; name the service, e.g. "logs.eu-west-1.amazonaws.com"`,
+      );
+    }
+  });
+
+  test('accepts named service principals and the principal "*" on its own', () => {
+    expect(() => new PolicyStatement({ principals: { Service: ["logs.eu-west-1.amazonaws.com", "lambda.amazonaws.com"] }, actions: ["sts:AssumeRole"] })).not.toThrow();
+    expect(() => new PolicyStatement({ effect: "Deny", principals: { AWS: ["*"] }, actions: ["s3:*"], resources: ["*"] })).not.toThrow();
+  });
 });

@@ -137,7 +137,7 @@ describe("usage errors exit 2 with a clear message on stderr and nothing on stdo
       "a key name without alias/",
       () => ["--key", "payments", "--function", "orders-api"],
       "x",
-      /--key "payments" is not a KMS key ARN \(aliases and key IDs are refused\)\. Pass the key ARN/,
+      /--key \(8 characters, not shown\) is not a KMS key ARN \(aliases and key IDs are refused\)\. Pass the key ARN/,
     ],
     [
       "a key ARN with an uppercase key ID",
@@ -155,6 +155,24 @@ describe("usage errors exit 2 with a clear message on stderr and nothing on stdo
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^lambda-kms-encrypt: /);
     expect(result.stderr).toMatch(message);
+  });
+
+  test.each([
+    ["--key", () => ["--key", "hunter2 plaintext", "--function", "orders-api"], "--key (17 characters, not shown) is not a KMS key ARN"],
+    ["--function", () => ["--key", KEY_ARN, "--function", "hunter2 plaintext"], "--function (17 characters, not shown) is not a Lambda function name"],
+  ])("a plaintext pasted into %s is refused and not echoed", async (_flag, args, message) => {
+    const result = await run(args(), "x");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain("hunter2");
+  });
+
+  test("control characters in an argument never reach the terminal raw", async () => {
+    const result = await run(["--key", "alias/x\u001b]0;owned\u0007", "--function", "orders-api"], "x");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--key "alias/x\\u001b]0;owned\\u0007" is an alias name');
+
+    expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 
   test("a plaintext passed as an argument is refused and not echoed", async () => {

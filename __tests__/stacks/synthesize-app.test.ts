@@ -3,6 +3,8 @@
  * changes: what happens to the folders of removed stacks (with and without
  * the cdktf CLI), and to state kept in stack folders.
  */
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
 import { AppConfig } from "../../config/app-config";
@@ -245,11 +247,12 @@ test("links terraform.d/plugins of every stack folder to the provider mirror, wh
   }
 });
 
-test("a realistic account with 20 key users, 5 deployers and 40 functions synthesizes, with every principal listed exactly in the unexpected-key-use filters", async () => {
+test("a realistic account with 20 key users, 5 deployers and 40 functions (the most its unexpected-key-use alarm holds) synthesizes, with every principal listed exactly in the unexpected-key-use filters", async () => {
   const out = outdir("many-principals");
   const keyUsers = Array.from({ length: 20 }, (_, i) => `arn:aws:iam::222222222222:role/people/key-user-${String(i).padStart(2, "0")}`);
   const deployers = Array.from({ length: 5 }, (_, i) => `arn:aws:iam::222222222222:role/pipelines/deploy-${i}`);
-  const functions = Array.from({ length: 40 }, (_, i) => `report-${String(i).padStart(2, "0")}`);
+  // With orders-api and nightly-report: 40 functions.
+  const functions = Array.from({ length: 38 }, (_, i) => `report-${String(i).padStart(2, "0")}`);
   const production = config({ production: ["eu-west-1"] }, (document) => {
     const account = document.accounts.find((a: Json) => a.name === "production");
     account.keyUserArns = keyUsers;
@@ -274,20 +277,22 @@ test("a realistic account with 20 key users, 5 deployers and 40 functions synthe
     );
 }, 60_000);
 
-test("refuses an account whose alarms would need more than CloudWatch Logs' 100 metric filters on its trail's log group", async () => {
+test("refuses an account whose stacks would have more than CloudWatch Logs' 100 metric filters, counting those added with extendStacks", async () => {
   const out = outdir("filter-quota");
-  const keyUsers = Array.from({ length: 300 }, (_, i) => `arn:aws:iam::222222222222:user/people/key-user-${String(i).padStart(3, "0")}`);
-  const production = config({ production: ["eu-west-1", "us-east-1"] }, (document) => {
-    const account = document.accounts.find((a: Json) => a.name === "production");
-    account.keyUserArns = keyUsers;
-    account.regions = ["eu-west-1", "us-east-1", "eu-central-1", "ap-southeast-2"];
-    // orders-api needs a ciphertext per stack; the new regions get placeholders.
-    for (const region of ["eu-central-1", "ap-southeast-2"]) {
-      document.functions[0].encryptedEnvironment.PARTNER_API_KEY[`production-${region}`] = Buffer.from(`placeholder ciphertext for production-${region}`).toString("base64");
+  const production = config({ production: ["eu-west-1"] });
+  const addFilters = (stacks: readonly TerraformStack[]) => {
+    const stack = stacks.find((s) => s.node.id === "production-eu-west-1")!;
+    for (let i = 0; i < 90; i++) {
+      new CloudwatchLogMetricFilter(stack, `extra-filter-${i}`, {
+        name: `extra-${i}`,
+        logGroupName: "trail",
+        pattern: "{ $.eventName = x }",
+        metricTransformation: { name: "m", namespace: "n", value: "1" },
+      });
     }
-  });
-  await expect(synthesizeApp(production, out)).rejects.toThrow(
-    /^account "production": its alarms need \d{3} metric filters on the trail's log group, over CloudWatch Logs' quota of 100 per log group; .* set audit\.cisAlarms to false/,
+  };
+  await expect(synthesizeApp(production, out, { extendStacks: addFilters })).rejects.toThrow(
+    /^account "production": its stacks have \d{3} metric filters \(those added with extendStacks included\), over CloudWatch Logs' quota of 100 per log group .* set audit\.cisAlarms to false/,
   );
   expect(fs.existsSync(path.join(out, "stacks"))).toBe(false);
 });

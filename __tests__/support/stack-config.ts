@@ -34,6 +34,8 @@ export function defaultConfigDocument(): Json {
   const copy = structuredClone(DEFAULT_DOCUMENT);
   copy.backend.directory = "state";
   for (const fn of copy.functions) fn.codeDirectory = CODE;
+  // The configuration is written outside the repository that holds the code.
+  copy.codeRoot = REPO;
   return copy;
 }
 

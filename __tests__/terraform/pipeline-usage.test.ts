@@ -32,6 +32,7 @@ beforeAll(async () => {
   const document = JSON.parse(fs.readFileSync(path.join(REPO, "config", "default.json"), "utf8"));
   document.backend = { type: "local", directory: "state" };
   for (const fn of document.functions) fn.codeDirectory = path.join(REPO, "config", fn.codeDirectory);
+  document.codeRoot = REPO;
   const configFile = path.join(work, "config.json");
   fs.writeFileSync(configFile, JSON.stringify(document));
 

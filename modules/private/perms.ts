@@ -57,6 +57,43 @@ export const KEY_ADMIN_ACTIONS = [
 ] as const;
 
 /**
+ * Key management: the operations on a key that KMS does not let principals
+ * of another account use, whatever the key policy says. Cross-account
+ * permission is effective only for the cryptographic operations,
+ * CreateGrant, DescribeKey, GetKeyRotationStatus, GetPublicKey, ListGrants,
+ * RetireGrant and RevokeGrant
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
+ * These are the administrators' actions beyond those, and the alias,
+ * key-material and multi-Region actions. `EncryptionKey` refuses to give
+ * them (or `kms:*`) to another account.
+ */
+export const KEY_MANAGEMENT_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DeleteImportedKeyMaterial",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetParametersForImport",
+  "kms:ImportKeyMaterial",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:ReplicateKey",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+  "kms:UpdatePrimaryRegion",
+] as const;
+
+/**
  * The cryptographic operations the key policy's Deny statements cover (all
  * principals the policy does not name, administrators, the deploy pipeline
  * outside its services): all that a symmetric encryption key supports, for

@@ -1,4 +1,5 @@
 import { Token } from "cdktf";
+import { describeType, excerpt } from "./safe-output";
 
 /**
  * One configurable value, defined once: its type, default, limits, a line of
@@ -120,16 +121,7 @@ export function resolveSetting<S extends Setting>(where: string, name: string, s
   return value;
 }
 
-/** A value for a message: JSON, cut to 80 characters. */
+/** A value for a message (see {@link excerpt}). */
 export function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** The kind of a JSON value, for messages that must not echo it. */
-export function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return `a ${typeof value}`;
+  return excerpt(value);
 }
