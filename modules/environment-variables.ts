@@ -5,6 +5,7 @@
  * Source: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
  */
 import { CIPHERTEXT_BASE64_PATTERN, ENCRYPTED_VARIABLES_ENV, ENCRYPT_COMMAND_NAME, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
+import { knownSecretFormat } from "./private/safe-output";
 
 /** Keys start with a letter, are at least 2 characters, and use letters, digits and `_`. */
 export const ENVIRONMENT_VARIABLE_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]+$/;
@@ -99,18 +100,6 @@ const SECRET_NAME_PATTERN =
 const METADATA_SUFFIX_PATTERN =
   /_(ARN|NAME|ID|PATH|PARAMETER|PARAM|TTL|TIMEOUT|SECONDS|MINUTES|HOURS|DAYS|ENABLED|DISABLED|LENGTH|VERSION|URL|ENDPOINT|HEADER|REGION|COUNT|SIZE)$/i;
 
-/** Values that are secrets whatever the variable is called. */
-const SECRET_VALUE_PATTERNS: ReadonlyArray<[string, RegExp]> = [
-  ["an AWS access key ID", /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
-  ["a private key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-  ["a GitHub token", /\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}/],
-  ["a Slack token", /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
-  ["a Stripe secret key", /\b(sk|rk)_live_[A-Za-z0-9]{16,}/],
-  ["a JSON Web Token", /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/],
-  ["a URL with an embedded password", /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i],
-  ["an HTTP Authorization header value", /^(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}$/],
-];
-
 /**
  * Values that cannot be the secret itself: an ARN (the recommended way to
  * point a function at a secret) or a boolean switch.
@@ -124,9 +113,8 @@ const SECRETS_PATH_HINT =
 
 /** Why a variable looks like a secret, or undefined when it does not. */
 export function secretLikeReason(name: string, value: string): string | undefined {
-  for (const [what, pattern] of SECRET_VALUE_PATTERNS) {
-    if (pattern.test(value)) return `its value looks like ${what}`;
-  }
+  const known = knownSecretFormat(value);
+  if (known) return `its value looks like ${known}`;
   if (SECRET_NAME_PATTERN.test(name) && !METADATA_SUFFIX_PATTERN.test(name) && !isReference(value)) {
     return "its name says it holds a secret";
   }

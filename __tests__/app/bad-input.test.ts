@@ -6,11 +6,11 @@
  * folder byte-identical and leave no staging folder behind.
  */
 import { spawn, spawnSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MAX_REPORT_BYTES } from "../../modules/private/safe-output";
+import { snapshot, stagingLeftovers } from "../support/output-folder";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(REPO, "dist", "main.js");
@@ -78,24 +78,6 @@ function run(options: { config?: string; env?: NodeJS.ProcessEnv }): Run {
   Object.assign(env, options.env);
   const result = spawnSync(process.execPath, [MAIN], { cwd: project, env, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** SHA-256 of every file under `root`, by relative path. */
-function snapshot(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files[path.relative(root, full)] = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
-    }
-  };
-  walk(root);
-  return files;
-}
-
-function stagingLeftovers(): string[] {
-  return fs.readdirSync(project).filter((name) => name.includes(".staging-"));
 }
 
 const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
@@ -203,7 +185,7 @@ describe("every bad input exits 1 with the field, safely, and changes nothing", 
     expect(result.stderr).not.toMatch(RAW_UNSAFE);
     expect(Buffer.byteLength(result.stderr)).toBeLessThanOrEqual(MAX_REPORT_BYTES + 1);
     expect(snapshot(outdir)).toEqual(before);
-    expect(stagingLeftovers()).toEqual([]);
+    expect(stagingLeftovers(project)).toEqual([]);
   });
 
   test("a report of more than 200 problems lists 200 and counts the rest", () => {

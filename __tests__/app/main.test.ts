@@ -1,11 +1,11 @@
 import { spawnSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AppConfig } from "../../config/app-config";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../../config/load-config";
 import { synthesizeApp } from "../../stacks/synthesize-app";
+import { snapshot, stagingLeftovers } from "../support/output-folder";
 import { DEFAULT_STACKS, DEFAULT_WORKLOAD_STACKS } from "../support/stack-config";
 
 /**
@@ -56,25 +56,6 @@ function workspace(name: string): string {
   const folder = path.join(tmp, name);
   fs.mkdirSync(folder);
   return folder;
-}
-
-/** Every file under `root` (relative path → SHA-256 of its bytes), including dot folders. */
-function snapshot(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files[path.relative(root, full)] = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
-    }
-  };
-  walk(root);
-  return files;
-}
-
-/** Leftovers of the all-or-nothing swap: `.<outdir>.staging-*` folders (and their `.old` twins). */
-function stagingLeftovers(parent: string): string[] {
-  return fs.readdirSync(parent).filter((name) => name.includes(".staging-"));
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

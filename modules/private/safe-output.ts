@@ -38,11 +38,12 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
 export function secretValueKind(value: string): string | undefined {
   // Bounded: the patterns backtrack, and nothing longer is ever shown anyway.
   const head = value.slice(0, MAX_SCANNED_CHARS);
-  for (const [what, pattern] of SECRET_VALUE_PATTERNS) {
-    if (pattern.test(head)) return what;
-  }
-  if (isRandomLooking(head)) return "a generated key or password";
-  return undefined;
+  return knownSecretFormat(head) ?? (isRandomLooking(head) ? "a generated key or password" : undefined);
+}
+
+/** The known secret format `value` has ("a GitHub token", ...), or undefined; environment variables are refused on these. */
+export function knownSecretFormat(value: string): string | undefined {
+  return SECRET_VALUE_PATTERNS.find(([, pattern]) => pattern.test(value))?.[0];
 }
 
 /** How much of a value {@link secretValueKind} looks at. */
