@@ -51,6 +51,7 @@ const KMS_FIXTURES = [
   "kms-GenerateDataKey",
   "kms-PutKeyPolicy",
   "kms-ReEncrypt",
+  "kms-RotateKeyOnDemand",
   "kms-ScheduleKeyDeletion",
   "kms-UpdateAlias",
   "lambda-GetFunction-denied",
@@ -167,6 +168,11 @@ describe("key change", () => {
     expect(matching(keyChangePattern(KEY, "us-west-2", aliases), ["kms-DeleteAlias"])).toEqual([]);
     expect(matching(keyChangePattern(KEY, "us-east-1", aliases), ["kms-DeleteAlias"])).toEqual(["kms-DeleteAlias"]);
     expect(matching(keyChangePattern(KEY, "us-west-2", ["alias/other"]), ["kms-CreateAlias", "kms-UpdateAlias"])).toEqual([]);
+  });
+
+  test("an on-demand rotation of the key material is not a change (docs/key-rotation.md says no alarm fires)", () => {
+    expect(matching(keyChangePattern(KEY, "us-west-2", aliases), ["kms-RotateKeyOnDemand"])).toEqual([]);
+    expect(loadCloudTrailFixture("kms-RotateKeyOnDemand").eventName).toBe("RotateKeyOnDemand");
   });
 
   test("a grant an AWS service makes on a caller's behalf (invokedBy) is not a change", () => {
