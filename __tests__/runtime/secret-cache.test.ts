@@ -140,6 +140,27 @@ describe("Secrets Manager", () => {
     expect(smCalls()).toBe(2);
   });
 
+  test("the call counter counts a call the SDK retried once, and the retry apart", async () => {
+    const retried = motoClients(moto.endpoint);
+    let throttlesLeft = 1;
+    // Inside the retry loop, after the counter: the first attempt fails as throttled, which the SDK retries.
+    retried.secretsManager.middlewareStack.add(
+      (next) => async (args) => {
+        if (throttlesLeft-- > 0) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+        return next(args);
+      },
+      { step: "deserialize", name: "throttleOnce", priority: "low" },
+    );
+    setClients({ secretsManager: retried.secretsManager });
+    try {
+      await expect(getSecret("orders/not-json")).resolves.toBe(NOT_JSON);
+      expect(retried.calls.secretsManager.count("GetSecretValueCommand")).toBe(1);
+      expect(retried.calls.secretsManager.retries).toBe(1);
+    } finally {
+      retried.destroy();
+    }
+  });
+
   test("maxAgeSeconds per call shortens or disables the window", async () => {
     await getSecret(dbSecretArn, { maxAgeSeconds: 10 });
     at(9);

@@ -2,9 +2,10 @@
  * A real AWS API emulator for the runtime tests: moto on a free loopback
  * port (launcher in e2e/moto-emulator.ts), one per test file (start it in
  * `beforeAll`, stop it in `afterAll`). Calls are counted with an SDK
- * middleware on the clients (see {@link countCalls}): that counts the HTTP
+ * middleware on the clients (see {@link countCalls}): that counts the
  * requests the code under test really sends, which is the honest measure of
- * "one KMS call per variable".
+ * "one KMS call per variable"; the SDK's own retries of a transient failure
+ * are counted apart.
  */
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -22,15 +23,17 @@ export type { MotoServer } from "../../e2e/moto-emulator";
 export const MOTO_REGION = "us-east-1";
 export const MOTO_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
 
-/** Calls sent by one client, counted per HTTP attempt (retries count). */
+/** Calls sent by one client: first attempts by command, and the SDK's retries apart. */
 export interface CallCounter {
   /** Requests by command name, e.g. `{ DecryptCommand: 2 }`. */
   readonly counts: Record<string, number>;
+  /** Retries the SDK made of those requests (a socket the emulator closed under load, a 5xx). */
+  readonly retries: number;
   /** Most requests in flight at the same moment: > 1 proves calls ran in parallel. */
   readonly maxInFlight: number;
   /** Requests of one command. */
   count(commandName: string): number;
-  /** Zeroes the counts and the in-flight maximum. */
+  /** Zeroes the counts, the retries and the in-flight maximum. */
   reset(): void;
 }
 
@@ -45,14 +48,18 @@ interface LooseMiddlewareStack {
 /**
  * Counts the requests a client sends, by command name. The middleware sits
  * in the `deserialize` step, inside the retry loop, so it sees each HTTP
- * request that really leaves the process.
+ * request that really leaves the process; the retry middleware numbers each
+ * attempt in the `amz-sdk-request` header (`attempt=2; max=3`), and a
+ * second or later attempt is the same call again, so it is counted apart.
  */
 export function countCalls(client: KMSClient | SecretsManagerClient | SSMClient): CallCounter {
-  const state = { counts: {} as Record<string, number>, inFlight: 0, maxInFlight: 0 };
+  const state = { counts: {} as Record<string, number>, retries: 0, inFlight: 0, maxInFlight: 0 };
   (client.middlewareStack as unknown as LooseMiddlewareStack).add(
     (next, context) => async (args) => {
       const name = context.commandName ?? "unknown";
-      state.counts[name] = (state.counts[name] ?? 0) + 1;
+      const attempt = Number(/attempt=(\d+)/.exec((args as { request?: { headers?: Record<string, string> } }).request?.headers?.["amz-sdk-request"] ?? "")?.[1] ?? 1);
+      if (attempt > 1) state.retries += 1;
+      else state.counts[name] = (state.counts[name] ?? 0) + 1;
       state.inFlight += 1;
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
       try {
@@ -67,12 +74,16 @@ export function countCalls(client: KMSClient | SecretsManagerClient | SSMClient)
     get counts() {
       return { ...state.counts };
     },
+    get retries() {
+      return state.retries;
+    },
     get maxInFlight() {
       return state.maxInFlight;
     },
     count: (commandName) => state.counts[commandName] ?? 0,
     reset: () => {
       state.counts = {};
+      state.retries = 0;
       state.maxInFlight = 0;
     },
   };
