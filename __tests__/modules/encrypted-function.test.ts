@@ -357,7 +357,7 @@ describe("handler: a file inside the function's code", () => {
   const FIX = 'write it as "<path/to/file>.<export>" inside codeDirectory, e.g. "index.handler" or "src/orders.handler"';
 
   test.each([
-    ["../shared/index.handler", `"../shared/index.handler" has a ".." segment, which leaves the code directory; ${FIX}`],
+    ["../common/index.handler", `"../common/index.handler" has a ".." segment, which leaves the code directory; ${FIX}`],
     ["src/../../index.handler", `"src/../../index.handler" has a ".." segment, which leaves the code directory; ${FIX}`],
     ["/opt/nodejs/index.handler", `"/opt/nodejs/index.handler" is an absolute path; ${FIX}`],
     ["src\\index.handler", `"src\\\\index.handler" contains a backslash; use "/" between folders: ${FIX}`],
