@@ -35,7 +35,7 @@ import { formatArn } from "../modules/aws-environment";
 import { CIS_MONITORING_CONTROLS } from "../modules/cis-monitoring-controls";
 import { EncryptionKey, KEY_POLICY_MAX_BYTES } from "../modules/encryption-key";
 import { keyChangePattern, keyUseClauses } from "../modules/key-use-alarms";
-import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
+import { defaultExecutionRoleName, lambdaLogGroupName } from "../modules/lambda-execution-role";
 import { FILTER_PATTERN_MAX_LENGTH } from "../modules/log-metric-alarm";
 import { MAX_METRICS_PER_ALARM, MAX_PRINCIPAL_LISTS, splitPrincipals } from "../modules/unlisted-caller-alarm";
 import { normalizeAliasName, partitionForRegion } from "../modules/private/aws-limits";
@@ -195,11 +195,6 @@ export function executionRoleArn(config: AppConfig, account: AccountConfig, regi
   return formatArn(environment(account, region), "iam", `role${executionRolePath(config.project, region)}${defaultExecutionRoleName(functionName, region)}`, { global: true });
 }
 
-/** The log group Lambda writes to, which `EncryptedFunction` creates and registers with the key. */
-function logGroupName(functionName: string): string {
-  return `/aws/lambda/${functionName}`;
-}
-
 /**
  * The workload key policy of `account` in `region`, measured on the real
  * `EncryptionKey`: built in a throwaway construct tree with the account's
@@ -235,9 +230,9 @@ function measureFunctionsInKeyPolicy(
   const entry = (value: string) => Buffer.byteLength(JSON.stringify(value), "utf8") + 1;
   for (const fn of functions) {
     const roleArn = executionRoleArn(config, account, region, fn.name);
-    const logGroupArn = formatArn(environment(account, region), "logs", `log-group:${logGroupName(fn.name)}`);
+    const logGroupArn = formatArn(environment(account, region), "logs", `log-group:${lambdaLogGroupName(fn.name)}`);
     key.addListedPrincipal(roleArn);
-    key.allowCloudWatchLogs(logGroupName(fn.name));
+    key.allowCloudWatchLogs(lambdaLogGroupName(fn.name));
     measuredFunctions++;
     const next = serializeEveryStep || measuredFunctions <= 2 ? policyBytes(key) : bytes + copies.logGroupArnCopies * entry(logGroupArn) + copies.roleArnCopies * entry(roleArn);
     if (measuredFunctions === 1) copies = arnCopies(key, logGroupArn, roleArn);

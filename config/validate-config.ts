@@ -651,8 +651,8 @@ function gitRepositoryOf(folder: string): string | undefined {
   }
 }
 
-/** Whether `inner` is `outer` or inside it. */
-function isInside(inner: string, outer: string): boolean {
+/** Whether `inner` is `outer` or inside it (both absolute). */
+export function isInside(inner: string, outer: string): boolean {
   const relative = path.relative(outer, inner);
   return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
 }

@@ -8,7 +8,7 @@ import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { LambdaCodeAsset } from "./lambda-code-asset";
-import { LambdaExecutionRole } from "./lambda-execution-role";
+import { LambdaExecutionRole, lambdaLogGroupName } from "./lambda-execution-role";
 import { PolicyStatement } from "./policy-document";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
@@ -222,7 +222,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
     const where = `function "${props.functionName}"`;
     // The rules added later name the construct path too: one id can be used in many stacks.
     const at = `${where} (${this.node.path})`;
-    const logGroupName = `/aws/lambda/${props.functionName}`;
+    const logGroupName = lambdaLogGroupName(props.functionName);
     const settings = this.resolveSettings(where, at, props);
     this.checkKeyRegion(at, props.key);
     this.checkEnvironment(where, props);

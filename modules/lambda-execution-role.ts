@@ -9,6 +9,11 @@ import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { ROLE_NAME_PATTERN } from "./private/aws-limits";
 import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS } from "./private/perms";
 
+/** The log group Lambda writes a function's logs to (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html). */
+export function lambdaLogGroupName(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
 /** Props of {@link LambdaExecutionRole}. */
 export interface LambdaExecutionRoleProps {
   /** Name of the one function this role runs; its log group and ARN scope every permission. */
@@ -92,7 +97,7 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
     this.roleName = roleName;
     this.principalArn = formatArn(env, "iam", `role${rolePath}${roleName}`, { global: true });
     this.functionArn = formatArn(env, "lambda", `function:${props.functionName}`);
-    this.logGroupName = `/aws/lambda/${props.functionName}`;
+    this.logGroupName = lambdaLogGroupName(props.functionName);
 
     const trust = new PolicyDocument([
       new PolicyStatement({

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AppConfig, STACK_FOLDER_STATE_FILE } from "../config/app-config";
-import { ConfigError } from "../config/validate-config";
+import { ConfigError, isInside } from "../config/validate-config";
 
 /** Terraform's folder for the state of non-default workspaces, next to the default state (its default `workspace_dir`). */
 export const STACK_FOLDER_WORKSPACES = "terraform.tfstate.d";
@@ -32,8 +32,7 @@ export function checkStateOutsideOutdir(config: AppConfig, outdir: string): void
   const backend = config.backend;
   if (backend.type !== "local" || backend.stateInStackFolder) return;
   // Through symbolic links too: a link to a folder inside the output folder is inside it.
-  const relative = path.relative(realPath(outdir), realPath(backend.directory));
-  if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
+  if (isInside(realPath(backend.directory), realPath(outdir))) {
     throw new ConfigError(config.sourceFile, [
       {
         path: "backend.directory",

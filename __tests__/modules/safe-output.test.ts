@@ -6,7 +6,6 @@ import {
   escapeControlCharacters,
   excerpt,
   formatReport,
-  safeName,
   secretValueKind,
 } from "../../modules/private/safe-output";
 
@@ -83,10 +82,10 @@ describe("excerpt", () => {
     expect(excerpt(`x\u001b]0;owned\u0007${"y".repeat(200)}`)).not.toMatch(RAW_UNSAFE);
   });
 
-  test("safeName escapes, cuts and hides names", () => {
-    expect(safeName("DB\u001b[2J")).toBe("DB\\u001b[2J");
-    expect(safeName("n".repeat(500))).toBe(`${"n".repeat(97)}...`);
-    expect(safeName("AKIAIOSFODNN7EXAMPLE")).toBe("<20 characters, not shown>");
+  test("a name in a field path is escaped, cut and hidden by the report that prints it", () => {
+    expect(formatReport("h", ["  - environment.DB\u001b[2J: bad"])).toBe("h\n  - environment.DB\\u001b[2J: bad");
+    expect(formatReport("h", [`  - ${"n".repeat(1500)}`]).split("\n")[1]).toMatch(/^ {2}-? ?n+… \(line cut at 1000 characters\)$/);
+    expect(formatReport("h", ["  - environment.AKIAIOSFODNN7EXAMPLE: bad"])).toBe("h\n  - environment.<20 characters, not shown>: bad");
   });
 });
 

@@ -105,13 +105,6 @@ export function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** A name or key for a message or a field path: escaped and cut, hidden when it looks like a secret. */
-export function safeName(name: string): string {
-  if (secretValueKind(name)) return `<${name.length} characters, not shown>`;
-  const characters = Array.from(name);
-  return escapeControlCharacters(characters.length > MAX_EXCERPT_CHARS ? `${characters.slice(0, MAX_EXCERPT_CHARS - 3).join("")}...` : name);
-}
-
 /**
  * A report: the header, then one line per problem, bounded to
  * {@link MAX_REPORTED_PROBLEMS} lines and {@link MAX_REPORT_BYTES} bytes
@@ -161,5 +154,9 @@ export function errorText(error: unknown, prefix = ""): string {
 
 /** `line` with every word (split at spaces, quotes, brackets and dots, so a field path keeps its parts) that looks like a secret replaced by its length. */
 function hideSecretWords(line: string): string {
-  return line.replace(/[^\s"'`,;()[\]{}<>.]+/g, (word) => (secretValueKind(word) ? `<${word.length} characters, not shown>` : word));
+  return line.replace(/[^\s"'`,;()[\]{}<>.]+/g, (word) => {
+    // A field path ends in ":" before its message; the colon stays.
+    const bare = word.endsWith(":") ? word.slice(0, -1) : word;
+    return secretValueKind(bare) ? `<${bare.length} characters, not shown>${word.slice(bare.length)}` : word;
+  });
 }
