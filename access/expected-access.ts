@@ -1,5 +1,5 @@
 import { DEPLOYER_RESOURCE_TYPES } from "../modules/deployer-actions";
-import { PolicyJson, StackModel } from "./stack-model";
+import { ModelKey, PolicyJson, StackModel } from "./stack-model";
 
 /**
  * "Denied" accepts an implicit or an explicit deny; "ExplicitlyDenied" needs
@@ -68,6 +68,12 @@ export interface NamedPrincipals {
   readonly deployerPolicy?: PolicyJson;
   /** Operators who encrypt helper values (`helperEncrypterArns`). @default none */
   readonly helperEncrypters?: readonly string[];
+  /**
+   * Aliases (`alias/...`) of the keys being retired after a manual rotation
+   * (`retiringKeyGenerations`): a key with one of them must be decrypt-only.
+   * @default none
+   */
+  readonly retiringKeyAliases?: readonly string[];
 }
 
 /** Every cryptographic operation a symmetric encryption key offers, by its IAM action. */
@@ -97,6 +103,8 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
     const keyed = model.functions.filter((f) => f.keyArn === key.arn);
     const helperUsers = keyed.filter((f) => f.helperVariables.length > 0);
     const of = (what: string) => `${what} (key ${key.address})`;
+    const retiring = key.aliases.some((alias) => (principals.retiringKeyAliases ?? []).includes(alias));
+    if (retiring) expectations.push(...retiringKeyExpectations(model, key, principals, unlisted));
 
     // Functions: their own environment, helper values, secrets and parameters; nobody else's.
     for (const fn of keyed) {
@@ -245,7 +253,7 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
     }
 
     // People and pipelines the config names.
-    for (const encrypter of (principals.helperEncrypters ?? []).filter((arn) => !keyUsers.includes(arn) && !deployers.includes(arn))) {
+    for (const encrypter of (principals.helperEncrypters ?? []).filter((arn) => !retiring && !keyUsers.includes(arn) && !deployers.includes(arn))) {
       const fnName = keyed[0]?.name ?? "any-function";
       add(of(`helper encrypter ${encrypter} encrypts a value for ${fnName}`), "Allowed", "list the principal in helperEncrypterArns", {
         principal: encrypter,
@@ -412,6 +420,127 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
     });
   }
   if (principals.deployerPolicy && deployers.length > 0) expectations.push(...deployerCallExpectations(model, deployers[0], principals.deployerPolicy));
+  return expectations;
+}
+
+/**
+ * A key being retired after a manual rotation: nobody encrypts with it any
+ * more, whatever IAM allows, while what it encrypted stays readable by those
+ * who read it before (helper values by their function's role, log events by
+ * CloudWatch Logs, function environments, secrets and parameters by the deploy
+ * pipeline through their services), and key users may move values out of it
+ * (`kms:ReEncryptFrom`) into the stack's current key (`kms:ReEncryptTo`).
+ */
+function retiringKeyExpectations(model: StackModel, key: ModelKey, principals: NamedPrincipals, unlisted: string): AccessExpectation[] {
+  const expectations: AccessExpectation[] = [];
+  const add = (description: string, expect: ExpectedDecision, fix: string, request: AccessRequest) =>
+    expectations.push({ description: `${description} (retiring key ${key.address})`, expect, fix, request });
+  const via = (service: string) => `${service}.${key.region}.amazonaws.com`;
+  const keyUsers = principals.keyUsers ?? [];
+  const deployers = principals.deployers ?? [];
+  const current = model.keys.find((k) => k !== key && !k.aliases.some((alias) => (principals.retiringKeyAliases ?? []).includes(alias)));
+  const callers = new Set([
+    ...keyUsers,
+    ...deployers,
+    ...(principals.helperEncrypters ?? []),
+    ...(principals.keyAdministrators ?? []),
+    ...model.functions.slice(0, 1).map((fn) => fn.roleArn),
+    unlisted,
+  ]);
+  const fnName = model.functions[0]?.name ?? "any-function";
+  for (const caller of callers) {
+    for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo"]) {
+      add(`${caller} calls ${action}, whatever IAM allows`, "ExplicitlyDenied", "keep DenyEncryptionWithRetiringKey (decryptOnly)", {
+        principal: caller,
+        action,
+        resource: key.arn,
+        context: { "kms:EncryptionContext:LambdaFunctionName": fnName },
+        identityPolicies: "allow-all",
+      });
+    }
+  }
+  for (const user of keyUsers) {
+    add(`key user ${user} re-encrypts a value out of the key`, "Allowed", "give key users kms:ReEncryptFrom on a decryptOnly key", {
+      principal: user,
+      action: "kms:ReEncryptFrom",
+      resource: key.arn,
+    });
+    if (current) {
+      add(`key user ${user} re-encrypts a value into the current key ${current.address}`, "Allowed", "call allowReEncryptionInto(keyUsers) on the current key", {
+        principal: user,
+        action: "kms:ReEncryptTo",
+        resource: current.arn,
+      });
+      add(`key user ${user} re-encrypts a value already under the current key ${current.address} onto it`, "Allowed", "keep ReEncryptWithinThisKey on the current key", {
+        principal: user,
+        action: "kms:ReEncryptFrom",
+        resource: current.arn,
+        context: { "kms:ReEncryptOnSameKey": "true" },
+      });
+      add(`key user ${user} re-encrypts a value out of the current key ${current.address} to another key`, "Denied", "condition ReEncryptWithinThisKey on kms:ReEncryptOnSameKey", {
+        principal: user,
+        action: "kms:ReEncryptFrom",
+        resource: current.arn,
+        context: { "kms:ReEncryptOnSameKey": "false" },
+      });
+    }
+  }
+  for (const fn of model.functions.filter((f) => f.helperVariables.length > 0)) {
+    add(`${fn.name}'s runtime still decrypts helper values made with the key`, "Allowed", "pass the retiring keys as previousHelperValueKeys", {
+      principal: fn.roleArn,
+      action: "kms:Decrypt",
+      resource: key.arn,
+      context: { "kms:EncryptionContext:LambdaFunctionName": fn.name },
+    });
+  }
+  for (const fn of model.functions) {
+    for (const parameter of model.secrets.filter((s) => s.kind === "ssm" && Object.values(fn.environment).includes(s.name))) {
+      add(
+        `${fn.name}'s role still reads ${parameter.name} until its value is put again with the current key`,
+        "Allowed",
+        "pass the retiring keys as the parameter's previousKeys",
+        {
+          principal: fn.roleArn,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: { "kms:ViaService": via("ssm"), "kms:EncryptionContext:PARAMETER_ARN": parameter.arn },
+        },
+      );
+    }
+  }
+  for (const group of model.logGroups) {
+    add(`CloudWatch Logs still reads the events of ${group.name} written before the move`, "Allowed", "register the stack's log groups on the retiring key", {
+      principal: via("logs"),
+      action: "kms:Decrypt",
+      resource: key.arn,
+      context: { "kms:EncryptionContext:aws:logs:arn": group.arn },
+    });
+  }
+  for (const deployer of deployers) {
+    for (const fn of model.functions.slice(0, 1)) {
+      add(`deployer ${deployer} reads ${fn.name}'s environment back through Lambda`, "Allowed", "keep DeployPipelineReadsLambdaEnvironments", {
+        principal: deployer,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:ViaService": via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": fn.arn },
+      });
+      add(`deployer ${deployer} lets Lambda create a grant`, "Denied", "give a decryptOnly key no DeployPipelineCreatesGrantsForAwsResources", {
+        principal: deployer,
+        action: "kms:CreateGrant",
+        resource: key.arn,
+        context: { "kms:ViaService": via("lambda"), "kms:GrantIsForAWSResource": "true" },
+      });
+    }
+    for (const secret of model.secrets) {
+      const [service, contextKey] = secret.kind === "secretsmanager" ? ["secretsmanager", "SecretARN"] : ["ssm", "PARAMETER_ARN"];
+      add(`deployer ${deployer} reads ${secret.name} back through ${service}`, "Allowed", "register the stack's secrets and parameters on the retiring key", {
+        principal: deployer,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:ViaService": via(service), [`kms:EncryptionContext:${contextKey}`]: secret.arn },
+      });
+    }
+  }
   return expectations;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { formatArn } from "../modules/aws-environment";
 import { partitionForRegion } from "../modules/private/aws-limits";
 import { blocks, literalStrings, readAwsProviders, readPolicyDocument } from "../modules/compliance/rules/support";
@@ -25,6 +26,8 @@ export interface ModelKey {
   readonly policy: PolicyJson;
   /** The key's tags: the provider's default tags and its own, as `aws:ResourceTag` sees them. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Names (`alias/...`) of the stack's aliases that point at the key. */
+  readonly aliases: readonly string[];
 }
 
 export interface ModelRole {
@@ -178,6 +181,9 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     region: r.region,
     policy: policyOf(address, r.config.policy) ?? {},
     tags: { ...r.defaultTags, ...literalStrings(r.config.tags) },
+    aliases: ofType("aws_kms_alias")
+      .filter(([, alias]) => alias.config.target_key_id === `\${${address}.key_id}` || alias.config.target_key_id === `\${${address}.arn}`)
+      .map(([, alias]) => String(alias.config.name)),
   }));
 
   // Resources name their key by ARN or by key ID.
@@ -337,8 +343,8 @@ function attributeOf(r: RawResource, attr: string): string | undefined {
 
 /** A stable, UUID-shaped key ID derived from the resource name. */
 function syntheticKeyId(name: string): string {
-  let hex = "";
-  for (let i = 0; hex.length < 32; i++) hex += ((name.charCodeAt(i % name.length) * 31 + i) % 256).toString(16).padStart(2, "0");
+  // A hash of the whole name: keys whose names share a long prefix (workload-key-generation-2 and -3) get different IDs.
+  const hex = createHash("sha256").update(name).digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 

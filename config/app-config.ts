@@ -121,6 +121,12 @@ export interface AccountConfig {
    * (explicit opt-out of the Deny that keeps them out).
    */
   readonly allowIamToGrantKeyUse: boolean;
+  /** Manual rotation: the generation of the account's workload keys (1 until the first manual rotation). */
+  readonly keyGeneration: number;
+  /** Earlier generations kept as decrypt-only keys, ascending; the others below `keyGeneration` are retired. */
+  readonly retiringKeyGenerations: readonly number[];
+  /** The generation the account's `encryptedEnvironment` ciphertexts were made with (the earliest, if mixed). */
+  readonly encryptedEnvironmentKeyGeneration: number;
   readonly audit: AuditConfig;
 }
 

@@ -15,7 +15,7 @@ import {
   SSM_PARAMETER_NAME,
 } from "../modules/private/aws-limits";
 import { tagValueProblem } from "../modules/private/aws-tags";
-import { Setting, booleanSetting, choiceSetting, textSetting } from "../modules/private/setting";
+import { Setting, booleanSetting, choiceSetting, integerSetting, textSetting } from "../modules/private/setting";
 import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
 import { SECURE_STRING_PARAMETER_SETTINGS } from "../modules/secure-string-parameter";
 import { TRAIL_LOG_BUCKET_SETTINGS } from "../modules/trail-log-bucket";
@@ -291,6 +291,14 @@ const AUDIT = object(
   { defaultText: "the defaults below" },
 );
 
+/** A key generation: 1 is the key an account starts with, each manual rotation adds one. */
+const KEY_GENERATION = integerSetting({
+  code: "KEY_GENERATION",
+  doc: "A key generation.",
+  min: 1,
+  max: 99,
+});
+
 const ACCOUNT = object(
   "An AWS account: one workload stack per region, an audit stack, and optionally a deployer stack.",
   {
@@ -312,6 +320,20 @@ const ACCOUNT = object(
     allowIamToGrantKeyUse: as(
       ENCRYPTION_KEY_SETTINGS.allowIamToGrantKeyUse,
       "Explicit opt-out: drops `DenyKeyUseByUnlistedPrincipals` from this account's keys, so IAM policies decide who else may use them. Turn it on only if people outside the config must use the keys, e.g. to read encrypted environment variables in the Lambda console.",
+    ),
+    keyGeneration: as(
+      KEY_GENERATION,
+      "Manual rotation: the generation of the account's workload keys. Raise it by one and synth creates a new key per region (`workload-key-generation-<n>`), moves the aliases, functions, log groups, secrets and parameters to it, and keeps the earlier generations listed in `retiringKeyGenerations` as decrypt-only keys.",
+      { default: 1 },
+    ),
+    retiringKeyGenerations: list(
+      "Earlier generations kept as decrypt-only keys (`DenyEncryptionWithRetiringKey`): functions still decrypt helper values made with them, CloudWatch Logs still reads the log events written before the move, and key users may re-encrypt from them (`npm run reencrypt`). A generation below `keyGeneration` that is not listed is retired: its key is scheduled for deletion at the next deploy. Refused while `encryptedEnvironmentKeyGeneration` says ciphertexts still use it.",
+      as(KEY_GENERATION, "An earlier key generation, below `keyGeneration`."),
+    ),
+    encryptedEnvironmentKeyGeneration: as(
+      KEY_GENERATION,
+      "The key generation the `encryptedEnvironment` ciphertexts of this account were made with (the earliest, if some are newer). `npm run reencrypt -- --write` re-encrypts them under `keyGeneration` and sets it. Every generation from this one up to `keyGeneration` must stay in `retiringKeyGenerations`.",
+      { default: 1 },
     ),
     deployer: DEPLOYER,
     audit: AUDIT,

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { excerpt } from "../modules/private/safe-output";
 import { AppConfig } from "./app-config";
-import { JsonSyntaxError, parseStrictJson } from "./strict-json";
+import { JsonSpan, JsonSyntaxError, parseStrictJson } from "./strict-json";
 import { ConfigError, validateConfig } from "./validate-config";
 
 /** The embedded example configuration: two accounts, two regions, placeholder account IDs. */
@@ -66,6 +66,31 @@ export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
  * duplicate keys and `__proto__` keys are refused.
  */
 export function loadConfig(file: string): AppConfig {
+  return parseConfig(readConfigFile(file), file).config;
+}
+
+/**
+ * Parses and validates the text of configuration file `file`; with `spans`,
+ * also where each value is in `text` (see `parseStrictJson`), for a command
+ * that edits the file in place.
+ */
+export function parseConfig(
+  text: string,
+  file: string,
+  options: { readonly spans?: boolean } = {},
+): { readonly config: AppConfig; readonly spans?: ReadonlyMap<string, JsonSpan> } {
+  let parsed: ReturnType<typeof parseStrictJson>;
+  try {
+    parsed = parseStrictJson(text, options);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new ConfigError(file, [{ path: "(file)", message: error.message }]);
+    throw error;
+  }
+  return { config: validateConfig(parsed.value, file, { parseProblems: parsed.problems }), spans: parsed.spans };
+}
+
+/** The text of a configuration file, refused (ConfigError) when it cannot be read or is over the size limit. */
+export function readConfigFile(file: string): string {
   let text: string;
   try {
     const size = fs.statSync(file).size;
@@ -81,12 +106,5 @@ export function loadConfig(file: string): AppConfig {
       { path: "(file)", message: `cannot read the file (${(error as NodeJS.ErrnoException).code}); check the path, or unset ${CONFIG_ENV_VAR} to use the default configuration` },
     ]);
   }
-  let parsed: ReturnType<typeof parseStrictJson>;
-  try {
-    parsed = parseStrictJson(text);
-  } catch (error) {
-    if (error instanceof JsonSyntaxError) throw new ConfigError(file, [{ path: "(file)", message: error.message }]);
-    throw error;
-  }
-  return validateConfig(parsed.value, file, { parseProblems: parsed.problems });
+  return text;
 }

@@ -97,6 +97,10 @@ const SIMPLE_ESCAPES: ReadonlyMap<number, string> = new Map([
  * Syntax errors, and nesting deeper than {@link MAX_JSON_DEPTH}, throw a
  * {@link JsonSyntaxError}. A leading UTF-8 byte order mark (U+FEFF) is skipped.
  *
+ * With `spans`, also where each value is in `text`, for editing a file in
+ * place (only the values changed, every other byte kept), keyed by
+ * {@link jsonSpanKey} of the value's keys and indexes from the root.
+ *
  * Key problems do not stop parsing; they are returned in `problems`, in document order:
  * - a key given twice in one object: the FIRST value is kept, later ones are parsed and dropped;
  * - the keys `__proto__`, `constructor` and `prototype`: left out of the value.
@@ -104,10 +108,24 @@ const SIMPLE_ESCAPES: ReadonlyMap<number, string> = new Map([
  * Objects in the value are plain objects (prototype `Object.prototype`) whose own
  * enumerable keys are exactly the accepted JSON keys.
  */
-export function parseStrictJson(text: string): { readonly value: unknown; readonly problems: readonly JsonKeyProblem[] } {
-  const parser = new Parser(text);
+export function parseStrictJson(
+  text: string,
+  options: { readonly spans?: boolean } = {},
+): { readonly value: unknown; readonly problems: readonly JsonKeyProblem[]; readonly spans?: ReadonlyMap<string, JsonSpan> } {
+  const parser = new Parser(text, options.spans === true);
   const value = parser.document();
-  return { value, problems: parser.problems };
+  return { value, problems: parser.problems, spans: parser.spans };
+}
+
+/** Where a value is in the text: `text.slice(start, end)` is the value's JSON. */
+export interface JsonSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The key of a value's span: its keys and array indexes from the root, e.g. `["accounts", 0, "name"]`. */
+export function jsonSpanKey(segments: readonly (string | number)[]): string {
+  return JSON.stringify(segments);
 }
 
 class Parser {
@@ -118,8 +136,15 @@ class Parser {
   /** Keys and array indexes from the root to the value being parsed; turned into a path only when a problem is recorded. */
   private readonly segments: (string | number)[] = [];
 
-  constructor(private readonly text: string) {
+  /** Where each value is, when asked for (see `parseStrictJson`). */
+  public readonly spans?: Map<string, JsonSpan>;
+
+  constructor(
+    private readonly text: string,
+    recordSpans = false,
+  ) {
     this.pos = text.charCodeAt(0) === BOM ? 1 : 0;
+    if (recordSpans) this.spans = new Map();
   }
 
   public document(): unknown {
@@ -133,6 +158,14 @@ class Parser {
 
   /** A value at `pos` (whitespace already skipped), inside `depth` arrays and objects. */
   private value(depth: number): unknown {
+    if (this.spans === undefined) return this.valueAt(depth);
+    const start = this.pos;
+    const value = this.valueAt(depth);
+    this.spans.set(jsonSpanKey(this.segments), { start, end: this.pos });
+    return value;
+  }
+
+  private valueAt(depth: number): unknown {
     const c = this.text.charCodeAt(this.pos);
     if (c === QUOTE) return this.string();
     if (c === OPEN_BRACE || c === OPEN_BRACKET) {

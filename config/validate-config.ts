@@ -15,7 +15,7 @@ import {
   partitionForRegion,
   s3BucketNameProblem,
 } from "../modules/private/aws-limits";
-import { WORKLOAD_STACK_RESERVED_IDS, functionConstructId, functionOutputIds } from "../stacks/construct-ids";
+import { WORKLOAD_STACK_RESERVED_IDS, functionConstructId, functionOutputIds, isWorkloadStackReservedId } from "../stacks/construct-ids";
 import { scaleProblems } from "./scale-limits";
 import { ACCOUNT_NAME, CONFIG_SPEC, DERIVED_DEFAULTS, ListSpec, ObjectSpec, PROJECT_NAME, SPEC, TAG_VALUE } from "./config-spec";
 import { SECRETS_MANAGER_SECRET_SETTINGS } from "../modules/secrets-manager-secret";
@@ -262,6 +262,7 @@ export function validateConfig(document: Json, sourceFile: string, options: Vali
     checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown);
     checkEnvironmentOverrides(r, `functions[${i}]`, fn, accounts, stacksKnown);
   });
+  accounts.forEach((account, i) => checkRetiredGenerations(r, `accounts[${i}]`, account, functions));
   // Indexed once: a configuration may have thousands of functions.
   const outputOwners = new Map(functions.flatMap((fn) => Object.values(functionOutputIds(functionConstructId(fn.name))).map((id) => [id, fn.name] as const)));
   const firstByName = new Map<string, number>();
@@ -445,6 +446,7 @@ function readAccount(r: Reader, at: string, raw: Json, project: string, addition
     helperEncrypterArns,
     deployer,
     allowIamToGrantKeyUse: r.setting(`${at}.allowIamToGrantKeyUse`, o.allowIamToGrantKeyUse, A.allowIamToGrantKeyUse),
+    ...readKeyGenerations(r, at, o),
     audit: readAudit(r, `${at}.audit`, o.audit, {
       project,
       accountId,
@@ -455,6 +457,55 @@ function readAccount(r: Reader, at: string, raw: Json, project: string, addition
       accountIdValid: ACCOUNT_ID_PATTERN.test(accountId),
     }),
   };
+}
+
+/**
+ * `keyGeneration`, `retiringKeyGenerations` and `encryptedEnvironmentKeyGeneration`:
+ * retiring generations below the current one, each once; the ciphertexts'
+ * generation not above the current one. Whether a retired generation is still
+ * used is checked with the functions ({@link checkRetiredGenerations}).
+ */
+function readKeyGenerations(r: Reader, at: string, o: Record<string, Json>): Pick<AccountConfig, "keyGeneration" | "retiringKeyGenerations" | "encryptedEnvironmentKeyGeneration"> {
+  const A = SPEC.ACCOUNT.fields;
+  const keyGeneration = r.setting(`${at}.keyGeneration`, o.keyGeneration, A.keyGeneration);
+  const retiring = r.list(`${at}.retiringKeyGenerations`, o.retiringKeyGenerations, A.retiringKeyGenerations);
+  retiring.forEach((generation, i) => {
+    if (generation >= keyGeneration) {
+      r.fail(`${at}.retiringKeyGenerations[${i}]`, `${generation} is not below keyGeneration ${keyGeneration}; list only earlier generations, the current one is never retiring`);
+    } else if (retiring.indexOf(generation) !== i) {
+      r.fail(`${at}.retiringKeyGenerations[${i}]`, `${generation} is listed twice; list each generation once`);
+    }
+  });
+  const encryptedEnvironmentKeyGeneration = r.setting(`${at}.encryptedEnvironmentKeyGeneration`, o.encryptedEnvironmentKeyGeneration, A.encryptedEnvironmentKeyGeneration);
+  if (encryptedEnvironmentKeyGeneration > keyGeneration) {
+    r.fail(
+      `${at}.encryptedEnvironmentKeyGeneration`,
+      `${encryptedEnvironmentKeyGeneration} is above keyGeneration ${keyGeneration}; no key of that generation exists yet — give the generation the ciphertexts were made with`,
+    );
+  }
+  return { keyGeneration, retiringKeyGenerations: [...new Set(retiring)].sort((a, b) => a - b), encryptedEnvironmentKeyGeneration };
+}
+
+/**
+ * A key generation that ciphertexts may still use is not retired: every
+ * generation from `encryptedEnvironmentKeyGeneration` up to `keyGeneration`
+ * must stay in `retiringKeyGenerations` while a function of the account has
+ * `encryptedEnvironment` values. A retired key is scheduled for deletion at
+ * the next deploy, and what it encrypted could never be decrypted again.
+ */
+function checkRetiredGenerations(r: Reader, at: string, account: AccountConfig, functions: readonly FunctionConfig[]): void {
+  const users = functions.filter((fn) => fn.accounts.includes(account.name) && Object.keys(fn.encryptedEnvironment).length > 0).map((fn) => fn.name);
+  if (users.length === 0) return;
+  for (let generation = account.encryptedEnvironmentKeyGeneration; generation < account.keyGeneration; generation++) {
+    if (account.retiringKeyGenerations.includes(generation)) continue;
+    const who = users.length > 3 ? `${users.slice(0, 3).join(", ")} and ${users.length - 3} more` : users.join(", ");
+    r.fail(
+      `${at}.retiringKeyGenerations`,
+      `does not list generation ${generation}, so its keys would be scheduled for deletion, but encryptedEnvironmentKeyGeneration is ${account.encryptedEnvironmentKeyGeneration}: ` +
+        `encryptedEnvironment ciphertexts of function(s) ${who} may still be encrypted under generation ${generation} and could never be decrypted again. ` +
+        `Keep ${generation} in retiringKeyGenerations, deploy, and run npm run reencrypt -- --config <file> --account ${account.name} --write (it re-encrypts them under generation ${account.keyGeneration} and sets encryptedEnvironmentKeyGeneration); then retire it`,
+    );
+  }
 }
 
 /** `accounts[].deployer`: the bootstrap stack's deploy role; see `DeployerConfig`. */
@@ -700,8 +751,11 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, codeRoo
   const F = SPEC.FUNCTION.fields;
   const o = r.object(at, raw, SPEC.FUNCTION);
   const name = r.setting(`${at}.name`, o.name, F.name);
-  if (WORKLOAD_STACK_RESERVED_IDS.includes(functionConstructId(name))) {
-    r.fail(`${at}.name`, `${show(name)} is used by the stack itself (${WORKLOAD_STACK_RESERVED_IDS.join(", ")}); choose another function name`);
+  if (isWorkloadStackReservedId(functionConstructId(name))) {
+    r.fail(
+      `${at}.name`,
+      `${show(name)} is used by the stack itself (${WORKLOAD_STACK_RESERVED_IDS.join(", ")}, and the keys and alarms of later key generations); choose another function name`,
+    );
   }
   const codeDirectory = path.resolve(baseDir, r.setting(`${at}.codeDirectory`, o.codeDirectory, F.codeDirectory));
   if (typeof o.codeDirectory === "string" && !isDirectory(codeDirectory)) {

@@ -43,6 +43,15 @@ export interface RunConfigOptions {
   readonly source?: string;
   /** Keep only these accounts, each with these regions (see {@link restrictToAccounts}). @default every account of the source */
   readonly accounts?: Record<string, readonly string[]>;
+  /** Account name → its key generation fields (a manual rotation). @default those of the source */
+  readonly keyGenerations?: Record<string, KeyGenerations>;
+}
+
+/** An account's key generation fields (docs/key-rotation.md). */
+export interface KeyGenerations {
+  readonly keyGeneration: number;
+  readonly retiringKeyGenerations: readonly number[];
+  readonly encryptedEnvironmentKeyGeneration?: number;
 }
 
 /** Writes the run's configuration, validates it with the app's own loader, and returns it. */
@@ -55,6 +64,7 @@ export function writeRunConfig(options: RunConfigOptions): AppConfig {
   document.emulator.credentials = "environment";
   for (const account of document.accounts) {
     if (account.deployer) account.deployer.trustedPrincipalArns = [`arn:aws:iam::${account.accountId}:user/${PIPELINE_USER}`];
+    Object.assign(account, options.keyGenerations?.[account.name] ?? {});
   }
   document.backend = { type: "local", directory: path.join(options.runDir, "state") };
   document.key = { ...document.key, rotationPeriodDays: RUN_ROTATION_PERIOD_DAYS };

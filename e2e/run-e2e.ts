@@ -40,7 +40,7 @@ import { normalizeAliasName } from "../modules/private/aws-limits";
 import { DeployedStack } from "./deployed-stack";
 import { EmulatorClients } from "./emulator-clients";
 import { InvocationResult, digest } from "./invoke-handler";
-import { Ciphertexts, LOCAL_CONFIG_FILE, PIPELINE_USER, writeRunConfig } from "./local-run-config";
+import { Ciphertexts, KeyGenerations, LOCAL_CONFIG_FILE, PIPELINE_USER, writeRunConfig } from "./local-run-config";
 import { MotoServer, startMoto } from "./moto-emulator";
 import { resolveProviderMirror } from "../tooling/offline-terraform";
 import { CommandResult, runCommand, runningChildren } from "./run-command";
@@ -142,7 +142,7 @@ class EndToEndRun {
     await step(`create the CI identity of each account (user ${PIPELINE_USER}: nothing but sts:AssumeRole on the deploy role)`, () => this.createPipelineUsers(config));
     // From here on, the deploy roles have nothing but the generated policy, and the emulator enforces it.
     const deploy = async (what: string, stacksOf: (account: AccountConfig) => readonly string[], flags = DEPLOY_FLAGS) => {
-      for (const account of config.accounts) {
+      for (const account of config.accounts.filter((a) => stacksOf(a).length > 0)) {
         await step(`cdktf ${what} ${stacksOf(account).join(", ")} as ${deployerOf(account)} (IAM enforced)`, async () =>
           this.asDeployer(account, (credentials) => this.cdktf(what.split(" ")[0], stacksOf(account), flags, credentials)),
         );
@@ -158,7 +158,7 @@ class EndToEndRun {
     const ciphertexts = await step("encrypt the encryptedEnvironment values with each deployed key (npm run encrypt)", () =>
       this.unenforced(() => this.encryptValues(config, plaintexts)),
     );
-    const parameterValues = await step("set the SSM SecureString values out of band", () => this.unenforced(() => this.setParameters(config)));
+    let parameterValues = await step("set the SSM SecureString values out of band", () => this.unenforced(() => this.setParameters(config)));
     config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts });
     await step("synthesize again with the real ciphertexts", () => this.cdktf("synth", []));
     await deploy("deploy", (account) => accountStacks(account).workloads, [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]);
@@ -183,6 +183,20 @@ class EndToEndRun {
     const invoked = await step("invoke the example handler locally with each deployed function's environment", () =>
       this.unenforced(() => this.invokeHandlers(config, stacks, plaintexts, parameterValues)),
     );
+
+    // A manual key rotation of the account that leaves next (docs/key-rotation.md), so that the rest of the run is unchanged.
+    const rotation = await this.rotateKeys(config, config.accounts[config.accounts.length - 1], ciphertexts, {
+      apply: async (keyGenerations, newCiphertexts) => {
+        config = writeRunConfig({ endpoint: moto.endpoint, runDir: this.runDir, ciphertexts: newCiphertexts, keyGenerations });
+        await step("synthesize with the account's key generations", () => this.cdktf("synth", []));
+        await deploy("deploy", (account) => (keyGenerations[account.name] ? accountStacks(account).workloads : []), [...DEPLOY_FLAGS, "--ignore-missing-stack-dependencies"]);
+        return this.unenforced(() => this.invokeHandlers(config, stacks, plaintexts, parameterValues));
+      },
+      putParametersAgain: async () => {
+        parameterValues = await this.unenforced(() => this.setParameters(config));
+      },
+    });
+    Object.assign(ciphertexts, rotation.ciphertexts);
 
     // An account leaves the configuration, as users' account lists change: its pipeline destroys its stacks,
     // its administrator the bootstrap stack; then the pipeline deploys everything that is left with the new list
@@ -228,7 +242,8 @@ class EndToEndRun {
       // `config` still has every account deployed, the removed one included.
       const left = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
       const problems = [...left.leftovers];
-      const keys = stacks.flatMap((stack) => stack.ofType("aws_kms_key")).length;
+      // The generation-2 keys of the rotation were deployed after the state was read.
+      const keys = stacks.flatMap((stack) => stack.ofType("aws_kms_key")).length + rotation.stacks.length;
       const secrets = stacks.flatMap((stack) => stack.ofType("aws_secretsmanager_secret")).length;
       if (left.keysPendingDeletion !== keys) problems.push(`${left.keysPendingDeletion} KMS keys pending deletion, but ${keys} were deployed`);
       if (left.secretsPendingDeletion !== secrets) problems.push(`${left.secretsPendingDeletion} secrets pending deletion, but ${secrets} were deployed`);
@@ -244,11 +259,112 @@ class EndToEndRun {
     say(`  deploy roles' calls checked by the emulator: ${enforced.calls} (${enforced.actions.length} distinct actions), none refused`);
     say(`  second plan: no changes in ${allStacks.length} stacks`);
     say(`  account list changed: ${removedStacks.length} stacks destroyed, ${keptStacks.length} deployed again with cdktf deploy '*' and planned without changes`);
+    say(
+      `  manual key rotation of ${rotation.account} in ${rotation.stacks.length} stacks (${rotation.stacks.join(", ")}): keys per stack 1 → 2 → 1; ` +
+        `${rotation.reEncrypted} ciphertexts re-encrypted with npm run reencrypt; handler results equal before, after the switch, after re-encryption and after retirement (${rotation.invocations} invocations); ` +
+        `generation-1 keys ${rotation.oldKeyStates.join(" → ")}`,
+    );
     say(`  handler invoked locally in ${invoked.length} stacks (${invoked.join(", ")}): encrypted variables, secrets and parameters decrypted to the values set`);
     say(`  after destroy: ${teardown.keysPendingDeletion} KMS keys pending deletion, ${teardown.secretsPendingDeletion} secrets in their recovery window, nothing else`);
   }
 
   /** Turns the emulator's IAM enforcement on (every call is checked against its caller's policies) or off. */
+  /**
+   * The manual rotation of docs/key-rotation.md on one account's workload
+   * stacks: generation 2 with generation 1 retiring (deploy, handler); the
+   * SSM parameters put again with the new key; the helper values
+   * re-encrypted with the project's command against each stack's key_arn
+   * output (deploy, handler); generation 1 retired (deploy, handler).
+   * `steps.apply` writes the configuration with the given generations and
+   * ciphertexts, deploys the account's workload stacks and invokes the
+   * handlers; every invocation compares the plaintexts with those set last.
+   * Checks, through the SDK, that each stack has the keys and aliases each
+   * phase should, and that generation 1's keys are scheduled for deletion
+   * only once they are retired.
+   */
+  private async rotateKeys(
+    config: AppConfig,
+    account: AccountConfig,
+    ciphertexts: Ciphertexts,
+    steps: {
+      readonly apply: (keyGenerations: Record<string, KeyGenerations>, ciphertexts: Ciphertexts) => Promise<string[]>;
+      readonly putParametersAgain: () => Promise<void>;
+    },
+  ): Promise<{ account: string; stacks: string[]; reEncrypted: number; invocations: number; oldKeyStates: string[]; ciphertexts: Ciphertexts }> {
+    const stacks = account.regions.map((region) => stackName(account, region));
+    const alias = normalizeAliasName(config.key.aliases[0]);
+    const keyOf = (region: string, keyId: string) =>
+      this.clients!.get(KMSClient, account.accountId, region)
+        .send(new DescribeKeyCommand({ KeyId: keyId }))
+        .then(
+          (r) => r.KeyMetadata!,
+          (error: Error) => ({ Arn: undefined, KeyState: error.name }),
+        );
+    const generation1 = new Map<string, string>();
+    const oldKeyStates: string[] = [];
+    await this.unenforced(async () => {
+      for (const region of account.regions) generation1.set(region, (await keyOf(region, alias)).Arn!);
+      oldKeyStates.push(`${(await keyOf(account.regions[0], alias)).KeyState} (current)`);
+    });
+    const checkKeys = async (phase: string, expectOldKey: "Enabled" | "PendingDeletion") => {
+      const problems: string[] = [];
+      for (const region of account.regions) {
+        const current = await keyOf(region, alias);
+        const byGeneration = await keyOf(region, `${alias}-generation-2`);
+        const retiringAlias = await keyOf(region, `${alias}-generation-1`);
+        const old = await keyOf(region, generation1.get(region)!);
+        if (current.Arn === generation1.get(region) || current.Arn !== byGeneration.Arn)
+          problems.push(`${region}: ${alias} is ${current.Arn}, generation 2's alias ${byGeneration.Arn}`);
+        if (old.KeyState !== expectOldKey) problems.push(`${region}: generation 1's key is ${old.KeyState}, expected ${expectOldKey}`);
+        const retiringAliasExpected = expectOldKey === "Enabled" ? generation1.get(region) : undefined;
+        if (retiringAlias.Arn !== retiringAliasExpected)
+          problems.push(`${region}: ${alias}-generation-1 is ${retiringAlias.Arn ?? retiringAlias.KeyState}, expected ${retiringAliasExpected ?? "none"}`);
+      }
+      if (problems.length > 0) throw new Error(`${phase}:\n  ${problems.join("\n  ")}`);
+      oldKeyStates.push(expectOldKey);
+      say(`  ${stacks.join(", ")}: ${alias} → generation 2; generation 1's keys ${expectOldKey}`);
+    };
+    let invocations = 0;
+    const invoke = async (phase: string, keyGenerations: KeyGenerations, values: Ciphertexts) => {
+      invocations += (await step(`${phase}: deploy ${stacks.join(", ")} and invoke the handlers`, () => steps.apply({ [account.name]: keyGenerations }, values))).length;
+    };
+
+    await invoke("key generation 2, generation 1 retiring (decrypt-only)", { keyGeneration: 2, retiringKeyGenerations: [1] }, ciphertexts);
+    await step("check the keys: the aliases on generation 2, generation 1 decrypt-only and enabled", () => this.unenforced(() => checkKeys("after the switch", "Enabled")));
+
+    // Terraform leaves a parameter's key as it was created: the operator puts each value again with the new key.
+    await step("put the SSM SecureString values again with each stack's new key (aws ssm put-parameter --key-id)", () => steps.putParametersAgain());
+
+    const file = path.join(this.runDir, "config.json");
+    const expectKeys: string[] = [];
+    for (const stack of stacks) {
+      const output = await this.terraform(stack, ["output", "-raw", "key_arn"]);
+      if (output.code !== 0) throw new Error(`terraform output -raw key_arn in ${stack} failed (exit ${output.code}):\n${output.tail}`);
+      expectKeys.push("--expect-key", `${stack}=${output.stdout.trim()}`);
+    }
+    const reEncrypted = await step(`re-encrypt ${account.name}'s helper values under generation 2 (npm run reencrypt -- --write, keys pinned to the key_arn outputs)`, () =>
+      this.unenforced(async () => {
+        const result = await runCommand("node", [path.join(REPO, "dist", "bin", "reencrypt-config.js"), "--config", file, "--account", account.name, "--write", ...expectKeys], {
+          cwd: REPO,
+          env: this.childEnv(this.awsEnv(account, account.regions[0])),
+          logFile: this.commandLog,
+        });
+        if (result.code !== 0) throw new Error(`npm run reencrypt failed (exit ${result.code}):\n${result.tail}`);
+        const count = Number(/re-encrypted (\d+) ciphertext/.exec(result.stdout)?.[1] ?? NaN);
+        say(`  ${result.stdout.trim()}`);
+        return count;
+      }),
+    );
+    // The command rewrote the run's configuration: its ciphertexts are the ones to deploy from now on.
+    const written = JSON.parse(fs.readFileSync(file, "utf8")) as { functions: { name: string; encryptedEnvironment?: Record<string, Record<string, string>> }[] };
+    const reEncryptedValues: Ciphertexts = Object.fromEntries(written.functions.map((fn) => [fn.name, fn.encryptedEnvironment ?? {}]));
+    await invoke("re-encrypted values", { keyGeneration: 2, retiringKeyGenerations: [1], encryptedEnvironmentKeyGeneration: 2 }, reEncryptedValues);
+    await step("check the keys: generation 1 still enabled until it is retired", () => this.unenforced(() => checkKeys("after re-encryption", "Enabled")));
+    await invoke("generation 1 retired", { keyGeneration: 2, retiringKeyGenerations: [], encryptedEnvironmentKeyGeneration: 2 }, reEncryptedValues);
+    await step("check the keys: generation 1 pending deletion, its alias gone", () => this.unenforced(() => checkKeys("after retirement", "PendingDeletion")));
+    return { account: account.name, stacks, reEncrypted, invocations, oldKeyStates, ciphertexts: reEncryptedValues };
+  }
+
   private async enforceIam(on: boolean): Promise<void> {
     // moto counts calls and enforces from the given count on: 0 is at once, Infinity never.
     const response = await fetch(`${this.moto!.endpoint}/moto-api/reset-auth`, { method: "POST", body: on ? "0" : "Infinity" });

@@ -9,7 +9,7 @@ import { IGrantable } from "./grantable";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { LambdaCodeAsset } from "./lambda-code-asset";
 import { LambdaExecutionRole, lambdaLogGroupName } from "./lambda-execution-role";
-import { PolicyStatement } from "./policy-document";
+import { PolicyStatement, pascalCase } from "./policy-document";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
 import { choiceSetting, integerSetting, resolveSetting, show, textSetting } from "./private/setting";
@@ -68,6 +68,15 @@ export interface EncryptedFunctionProps {
    * @default none
    */
   readonly encryptedEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Keys that may have made some `encryptedEnvironment` values besides
+   * `key`: during a manual rotation, the decrypt-only keys of earlier
+   * generations, until every value is re-encrypted under `key`. The role may
+   * decrypt helper values with each of them too, with the same encryption
+   * context (one statement per key). Each must be in the function's region.
+   * @default none
+   */
+  readonly previousHelperValueKeys?: readonly IEncryptionKey[];
   /** Log retention in days, one of CloudWatch's allowed values. @default 365 */
   readonly logRetentionDays?: number;
   /**
@@ -225,6 +234,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
     const logGroupName = lambdaLogGroupName(props.functionName);
     const settings = this.resolveSettings(where, at, props);
     this.checkKeyRegion(at, props.key);
+    (props.previousHelperValueKeys ?? []).forEach((key, i) => this.checkKeyRegion(`${at}: previousHelperValueKeys[${i}]`, key));
     this.checkEnvironment(where, props);
     this.checkRole(where, props, logGroupName);
     // The code is packaged before anything else is added, so a bad folder leaves no half-built function behind.
@@ -358,12 +368,19 @@ export class EncryptedFunction extends Construct implements IGrantable {
     return logGroup;
   }
 
-  /** The role reads each of `secrets`, and decrypts the `encryptedEnvironment` values with this function's encryption context. */
+  /**
+   * The role reads each of `secrets`, and decrypts the `encryptedEnvironment`
+   * values with this function's encryption context, with `key` and with each
+   * of `previousHelperValueKeys`.
+   */
   private grantSecretsAndHelperValues(props: EncryptedFunctionProps): void {
     for (const secret of Object.values(props.secrets ?? {})) secret.grantRead(this.role);
-    if (Object.keys(props.encryptedEnvironment ?? {}).length > 0) {
-      // The context the console's encryption helpers use, and the one the runtime library passes to Decrypt (facts 12–14).
-      props.key.grantDecrypt(this.role, { sid: "DecryptHelperEncryptedValues", encryptionContext: { [FUNCTION_NAME_CONTEXT_KEY]: props.functionName } });
+    if (Object.keys(props.encryptedEnvironment ?? {}).length === 0) return;
+    // The context the console's encryption helpers use, and the one the runtime library passes to Decrypt.
+    const encryptionContext = { [FUNCTION_NAME_CONTEXT_KEY]: props.functionName };
+    props.key.grantDecrypt(this.role, { sid: "DecryptHelperEncryptedValues", encryptionContext });
+    for (const key of (props.previousHelperValueKeys ?? []).filter((k, i, all) => !isSameKey(k, props.key) && all.findIndex((o) => isSameKey(o, k)) === i)) {
+      key.grantDecrypt(this.role, { sid: `DecryptHelperEncryptedValuesWith${pascalCase(key.node.id)}`, encryptionContext });
     }
   }
 

@@ -23,6 +23,11 @@ import {
   KEY_MANAGEMENT_ACTIONS,
   KEY_USE_ACTIONS,
   KEY_USER_ACTIONS,
+  RE_ENCRYPT_FROM_ACTIONS,
+  RE_ENCRYPT_INTO_ACTIONS,
+  RETIRING_KEY_DENIED_ACTIONS,
+  RETIRING_KEY_DEPLOYER_LAMBDA_ACTIONS,
+  RETIRING_KEY_USER_ACTIONS,
 } from "./private/perms";
 import { FUNCTION_NAME_CONTEXT_CONDITION_KEY } from "../runtime/contract";
 import { ACCOUNT_ID_PATTERN, ALIAS_NAME, KEY_DELETION_WINDOW, KEY_ROTATION_PERIOD, aliasConstructId, aliasNameProblem, normalizeAliasName } from "./private/aws-limits";
@@ -78,6 +83,20 @@ export interface EncryptionKeyProps extends AwsEnvironment {
    * @default false
    */
   readonly allowIamToGrantKeyUse?: boolean;
+  /**
+   * A key being retired after a manual rotation: values encrypted under it
+   * can still be decrypted (by the principals and services the policy names,
+   * as before), but no principal may encrypt with it any more, whatever its
+   * IAM policies say (`DenyEncryptionWithRetiringKey`), helper encrypters get
+   * nothing, the deploy pipeline may only read function environments back
+   * through Lambda, and key users may also re-encrypt from it
+   * (`kms:ReEncryptFrom`), to move values to the new key without the
+   * plaintext leaving KMS. AWS services calling as themselves (CloudWatch
+   * Logs for the log groups registered with `allowCloudWatchLogs`) keep
+   * their statements, so no log event is lost while the groups move.
+   * @default false
+   */
+  readonly decryptOnly?: boolean;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -137,7 +156,13 @@ export type { GrantDecryptOptions } from "./encryption-key-interface";
  *   the Allow statements, which the account statement lets IAM widen
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
  *   They cover key use only, never key management, so the account can
- *   always manage the key.
+ *   always manage the key;
+ * - with `decryptOnly` (a key retiring after a manual rotation):
+ *   `DenyEncryptionWithRetiringKey`, `KeyUsage` with `kms:ReEncryptFrom`,
+ *   and `DeployPipelineReadsLambdaEnvironments` instead of the deployer's
+ *   Lambda statements, no `OperatorsEncryptHelperValues`; on the key that
+ *   replaces it, `allowReEncryptionInto` adds `ReEncryptIntoThisKey` and
+ *   `ReEncryptWithinThisKey`.
  *
  * Principals are refused at construction (and in `addToKeyPolicy` and
  * `addListedPrincipal`) when their ARN is in another partition than the
@@ -182,6 +207,8 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
   public readonly policy: PolicyDocument;
   /** Whether IAM policies may give key use to principals the key policy does not name. */
   public readonly allowIamToGrantKeyUse: boolean;
+  /** Whether the key is being retired: decrypt only (see `EncryptionKeyProps.decryptOnly`). */
+  public readonly decryptOnly: boolean;
 
   private readonly deployerArns: readonly string[];
   /** `encryption key "<id>" (<construct path>)`: the start of the messages of the principal checks. */
@@ -227,6 +254,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     });
 
     this.allowIamToGrantKeyUse = resolveSetting(where, "allowIamToGrantKeyUse", ENCRYPTION_KEY_SETTINGS.allowIamToGrantKeyUse, props.allowIamToGrantKeyUse);
+    this.decryptOnly = props.decryptOnly ?? false;
     this.deployerArns = props.deployerArns ?? [];
     this.listedPrincipalArns.push(...(props.userArns ?? []), ...(props.deployerArns ?? []), ...(props.helperEncrypterArns ?? []));
     this.policy = new PolicyDocument([...this.baseStatements(props), ...this.denyStatements(props)]);
@@ -304,7 +332,8 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     // The array is shared, so groups registered later join this statement.
     if (this.logGroupArns.length === 1) {
       this.policy.addStatements(cloudWatchLogsStatement(this.environment, this.logGroupArns));
-      if (this.deployerArns.length > 0) this.policy.addStatements(...this.deployerLogGroupStatements());
+      // A retiring key's groups already exist; the pipeline moves them to the new key.
+      if (this.deployerArns.length > 0 && !this.decryptOnly) this.policy.addStatements(...this.deployerLogGroupStatements());
     }
   }
 
@@ -354,6 +383,38 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         },
       }),
     ]);
+  }
+
+  /**
+   * Lets `principalArns` re-encrypt ciphertexts into this key
+   * (`kms:ReEncryptTo`, statement `ReEncryptIntoThisKey`), as the re-encrypt
+   * command does after a manual rotation: KMS decrypts with the old key and
+   * encrypts with this one, and the plaintext never leaves KMS
+   * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html),
+   * and re-encrypt a value already under this key onto this key only
+   * (`ReEncryptWithinThisKey`, `kms:ReEncryptOnSameKey`:
+   * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+   * The principals join the ones the key policy names. Their permission on
+   * the old key (`kms:ReEncryptFrom`) is the old key's to give: a
+   * `decryptOnly` key gives it to its users.
+   */
+  public allowReEncryptionInto(principalArns: readonly string[]): void {
+    if (this.decryptOnly) throw new Error(`${this.at}: allowReEncryptionInto on a decryptOnly key; values move out of a retiring key, not into it`);
+    checkPrincipalArns(`${this.at}: allowReEncryptionInto`, principalArns);
+    checkPrincipalPartitions(`${this.at}: allowReEncryptionInto`, principalArns, this.environment);
+    if (principalArns.length === 0) return;
+    for (const arn of principalArns) this.addListedPrincipal(arn);
+    this.policy.addStatements(
+      new PolicyStatement({ sid: "ReEncryptIntoThisKey", principals: { AWS: [...principalArns] }, actions: RE_ENCRYPT_INTO_ACTIONS, resources: ["*"] }),
+      // A value already under this key (encrypted after the rotation) can go through the same command, onto this key only.
+      new PolicyStatement({
+        sid: "ReEncryptWithinThisKey",
+        principals: { AWS: [...principalArns] },
+        actions: RE_ENCRYPT_FROM_ACTIONS,
+        resources: ["*"],
+        conditions: { Bool: { "kms:ReEncryptOnSameKey": "true" } },
+      }),
+    );
   }
 
   /**
@@ -508,6 +569,18 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     // The services that use the key as the deployer: Lambda (function environments), CloudWatch Logs
     // (log groups), Secrets Manager and Systems Manager (seeding and reading back secrets).
     if (deployers.length > 0) statements.push(denyKeyUse("DenyDeployPipelineKeyUseOutsideServices", deployers, ["lambda", "logs", "secretsmanager", "ssm"]));
+    if (this.decryptOnly) {
+      statements.push(
+        new PolicyStatement({
+          sid: "DenyEncryptionWithRetiringKey",
+          effect: "Deny",
+          principals: { AWS: ["*"] },
+          actions: RETIRING_KEY_DENIED_ACTIONS,
+          resources: ["*"],
+          conditions: { Bool: { "aws:PrincipalIsAWSService": "false" } },
+        }),
+      );
+    }
     statements.push(
       new PolicyStatement({
         sid: "DenyGrantsForNonAwsResources",
@@ -547,12 +620,12 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         new PolicyStatement({
           sid: "KeyUsage",
           principals: { AWS: props.userArns },
-          actions: KEY_USER_ACTIONS,
+          actions: this.decryptOnly ? RETIRING_KEY_USER_ACTIONS : KEY_USER_ACTIONS,
           resources: ["*"],
         }),
       );
     }
-    if (props.helperEncrypterArns?.length) {
+    if (props.helperEncrypterArns?.length && !this.decryptOnly) {
       statements.push(
         new PolicyStatement({
           sid: "OperatorsEncryptHelperValues",
@@ -563,7 +636,18 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         }),
       );
     }
-    if (props.deployerArns?.length) {
+    if (props.deployerArns?.length && this.decryptOnly) {
+      // Terraform reads a function's environment back (through Lambda, as the deployer) until the function moves to the new key.
+      statements.push(
+        new PolicyStatement({
+          sid: "DeployPipelineReadsLambdaEnvironments",
+          principals: { AWS: props.deployerArns },
+          actions: RETIRING_KEY_DEPLOYER_LAMBDA_ACTIONS,
+          resources: ["*"],
+          conditions: { StringEquals: { "kms:ViaService": viaLambda } },
+        }),
+      );
+    } else if (props.deployerArns?.length) {
       statements.push(
         // Only through Lambda: the pipeline can configure and read function environments. That it cannot
         // decrypt by calling KMS directly is DenyDeployPipelineKeyUseOutsideServices's doing: an Allow's

@@ -2,10 +2,10 @@ import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
-import { IEncryptionKey } from "./encryption-key-interface";
+import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
 import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
-import { PolicyStatement } from "./policy-document";
+import { PolicyStatement, pascalCase } from "./policy-document";
 import { PARAMETER_READ_ACTIONS } from "./private/perms";
 import { PARAMETER_ARN_MAX_LENGTH, SSM_PARAMETER_NAME } from "./private/aws-limits";
 import { choiceSetting, resolveSetting } from "./private/setting";
@@ -49,6 +49,15 @@ export interface SecureStringParameterProps {
    * @default 1
    */
   readonly seedVersion?: number;
+  /**
+   * Keys the value may still be encrypted under besides `key`: during a
+   * manual rotation, the retiring keys, until the value is put again with
+   * `key` (Terraform never changes `key_id` after creation; see the class
+   * comment). `grantRead` lets the grantee decrypt through SSM with each of
+   * them too, and the deploy pipeline may read the value back with them.
+   * @default none
+   */
+  readonly previousKeys?: readonly IEncryptionKey[];
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -100,6 +109,12 @@ export const SECURE_STRING_PARAMETER_SETTINGS = {
  *   the decrypted value into the state: measured with provider 5.100.0
  *   against moto.)
  *
+ * The key (`key_id`) is fixed at creation (`lifecycle.ignore_changes`):
+ * provider 5.100.0 sends an empty value with any update that brings no new
+ * `value_wo_version`, and SSM refuses it. To move a parameter to another key
+ * (a manual rotation), put its value again with that key's ARN, as above,
+ * and list the old key in `previousKeys` until then.
+ *
  * The identity that runs Terraform needs `kms:Decrypt` on the key in both
  * cases: the provider reads SecureString parameters with decryption, even
  * with `value_wo` (https://github.com/hashicorp/terraform-provider-aws/issues/42849).
@@ -120,6 +135,8 @@ export class SecureStringParameter extends Construct implements ISecret {
    * naming it create no dependency).
    */
   public readonly parameterArn: string;
+  /** Keys the value may still be encrypted under (`previousKeys`), without `key`. */
+  public readonly previousKeys: readonly IEncryptionKey[];
   /** The key that encrypts the value. */
   public readonly key: IEncryptionKey;
   /** The ephemeral variable that seeds the value; only with `seedFromVariable`. */
@@ -155,6 +172,8 @@ export class SecureStringParameter extends Construct implements ISecret {
     }
 
     props.key.allowDeployerToManageParameter(name);
+    this.previousKeys = (props.previousKeys ?? []).filter((key) => !isSameKey(key, props.key));
+    for (const key of this.previousKeys) key.allowDeployerToManageParameter(name);
     this.resource = new SsmParameter(this, "parameter", {
       name,
       type: "SecureString",
@@ -162,14 +181,15 @@ export class SecureStringParameter extends Construct implements ISecret {
       tier,
       description: props.description,
       ...(this.seedVariable
-        ? { valueWo: this.seedVariable.stringValue, valueWoVersion: seed.version }
+        ? // The key too is fixed at creation: a new key_id without a new value_wo_version makes provider 5.100 send an empty Value.
+          { valueWo: this.seedVariable.stringValue, valueWoVersion: seed.version, lifecycle: { ignoreChanges: ["key_id"] } }
         : {
             valueWo: PARAMETER_PLACEHOLDER_VALUE,
             valueWoVersion: PARAMETER_PLACEHOLDER_VERSION,
             // Turning seeding off must not write the placeholder over the real value. Provider 5.100
             // sends an empty Value on any update that does not bump value_wo_version (which this
-            // parameter never does), and SSM rejects it: so description and tier are fixed at creation.
-            lifecycle: { ignoreChanges: ["value_wo_version", "description", "tier"] },
+            // parameter never does), and SSM rejects it: so description, tier and key are fixed at creation.
+            lifecycle: { ignoreChanges: ["value_wo_version", "description", "tier", "key_id"] },
           }),
       tags: props.tags ? { ...props.tags } : undefined,
     });
@@ -217,7 +237,15 @@ export class SecureStringParameter extends Construct implements ISecret {
       viaService: `ssm.${this.key.environment.region}.amazonaws.com`,
       encryptionContext: { PARAMETER_ARN: this.parameterArn },
     });
-    const grant: Grant = { grantee: principal, statements: [read, ...decrypt.statements] };
+    const previous = this.previousKeys.flatMap(
+      (key) =>
+        key.grantDecrypt(principal, {
+          sid: `DecryptParameter${this.sidSuffix}With${pascalCase(key.node.id)}`,
+          viaService: `ssm.${key.environment.region}.amazonaws.com`,
+          encryptionContext: { PARAMETER_ARN: this.parameterArn },
+        }).statements,
+    );
+    const grant: Grant = { grantee: principal, statements: [read, ...decrypt.statements, ...previous] };
     this.grants.set(principal, grant);
     return grant;
   }

@@ -63,3 +63,6 @@ export const CIPHERTEXT_BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
  * `npx lambda-kms-encrypt`, and the command names itself by it.
  */
 export const ENCRYPT_COMMAND_NAME = "lambda-kms-encrypt";
+
+/** The name of the package's re-encrypt command (its `bin` in package.json), which moves helper values to a new key generation. */
+export const REENCRYPT_COMMAND_NAME = "lambda-kms-reencrypt";

@@ -71,6 +71,31 @@ export const WORKLOAD_STACK_IDS = {
  */
 export const WORKLOAD_STACK_RESERVED_IDS: readonly string[] = Object.freeze(Object.values(WORKLOAD_STACK_IDS));
 
+/**
+ * The construct ID of the workload key of a generation: generation 1 keeps
+ * the ID the key always had, so that no state moves before the first manual
+ * rotation; each later generation gets its own, so that a rotation creates a
+ * key and never replaces one.
+ */
+export function workloadKeyId(generation: number): string {
+  return generation === 1 ? WORKLOAD_STACK_IDS.key : `${WORKLOAD_STACK_IDS.key}-generation-${generation}`;
+}
+
+/** The alarms on a retiring generation's key; the current key's alarms keep {@link WORKLOAD_STACK_IDS.keyUseAlarms}. */
+export function retiringKeyUseAlarmsId(generation: number): string {
+  return `${WORKLOAD_STACK_IDS.keyUseAlarms}-generation-${generation}`;
+}
+
+/** Whether a construct ID directly under a workload stack is one of the stack's own (a key or alarms of any generation included). */
+export function isWorkloadStackReservedId(id: string): boolean {
+  return WORKLOAD_STACK_RESERVED_IDS.includes(id) || new RegExp(`^(${WORKLOAD_STACK_IDS.key}|${WORKLOAD_STACK_IDS.keyUseAlarms})-generation-\\d+$`).test(id);
+}
+
+/** The alias every key of a generation gets once an account rotates manually: `<first alias>-generation-<n>`, found by the re-encrypt command. */
+export function generationAliasName(firstAlias: string, generation: number): string {
+  return `${firstAlias}-generation-${generation}`;
+}
+
 /** The IAM path of the execution roles of a workload stack: one per stack, so that they are easy to tell apart in IAM. */
 export function executionRolePath(project: string, region: string): string {
   return `/${project}/${region}/`;

@@ -8,7 +8,8 @@ import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument } from "../mo
 import { stackView } from "../modules/compliance/stack-view";
 import { deployerPolicyDocument } from "../modules/deployer-policy-document";
 import { AuditStack } from "./audit-stack";
-import { auditStackName, deployerStackName, stackName } from "./construct-ids";
+import { normalizeAliasName } from "../modules/private/aws-limits";
+import { auditStackName, deployerStackName, generationAliasName, stackName } from "./construct-ids";
 import { METRIC_FILTERS_PER_LOG_GROUP } from "../config/scale-limits";
 import { DeployerStack } from "./deployer-stack";
 import {
@@ -248,6 +249,7 @@ function namedPrincipals(config: AppConfig, stack: string, policies: Map<string,
     deployerPolicy: isAccountStack(account, stack) ? new PolicyDocument([...(policies.get(account.name)?.statements ?? [])]).toJSON() : undefined,
     logReaders: audit ? account.audit.readerArns : [],
     allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
+    retiringKeyAliases: audit ? [] : account.retiringKeyGenerations.map((generation) => normalizeAliasName(generationAliasName(config.key.aliases[0], generation))),
   };
 }
 

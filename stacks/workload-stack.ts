@@ -4,7 +4,19 @@ import { stackEnvironment } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, ISecret, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter } from "../modules";
 import { formatArn } from "../modules/aws-environment";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
-import { AUDIT_PROVIDER_ALIAS, WORKLOAD_STACK_IDS, executionRolePath, functionConstructId, functionOutputIds, secretConstructId, stackName } from "./construct-ids";
+import { aliasConstructId } from "../modules/private/aws-limits";
+import {
+  AUDIT_PROVIDER_ALIAS,
+  WORKLOAD_STACK_IDS,
+  executionRolePath,
+  functionConstructId,
+  functionOutputIds,
+  generationAliasName,
+  retiringKeyUseAlarmsId,
+  secretConstructId,
+  stackName,
+  workloadKeyId,
+} from "./construct-ids";
 import { deployedRoleBoundaryArn } from "./deployer-stack";
 
 export interface WorkloadStackProps extends AccountStackSettings {
@@ -22,9 +34,15 @@ export interface WorkloadStackProps extends AccountStackSettings {
  * account's audit stack).
  */
 export class WorkloadStack extends TerraformStack {
+  /** The key of the account's current generation (`keyGeneration`). */
   public readonly key: EncryptionKey;
+  /** The decrypt-only keys of the generations being retired (`retiringKeyGenerations`), by generation. */
+  public readonly retiringKeys: ReadonlyMap<number, EncryptionKey>;
   public readonly functions: readonly EncryptedFunction[];
+  /** The alarms on the current key's use. */
   public readonly keyUseAlarms: KeyUseAlarms;
+  /** The alarms on each retiring key's use, by generation. */
+  public readonly retiringKeyUseAlarms: ReadonlyMap<number, KeyUseAlarms>;
 
   constructor(scope: Construct, props: WorkloadStackProps) {
     const { account, region } = props;
@@ -33,19 +51,39 @@ export class WorkloadStack extends TerraformStack {
     addAccountProvider(this, props, region);
     const auditRegion = addAccountProvider(this, props, account.audit.homeRegion, AUDIT_PROVIDER_ALIAS);
     addBackend(this, props);
-    this.key = this.createKey(props);
+    this.retiringKeys = new Map(account.retiringKeyGenerations.map((generation) => [generation, this.createKey(props, generation)]));
+    this.key = this.createKey(props, account.keyGeneration);
+    this.moveAliasesToCurrentKey(props);
     const secrets = this.createSecrets(props);
     this.functions = this.createFunctions(props, secrets);
-    this.keyUseAlarms = this.createKeyUseAlarms(props, auditRegion);
+    this.keepRetiringKeysReadable(props);
+    this.allowKeyUsersToReEncrypt(props);
+    this.keyUseAlarms = this.createKeyUseAlarms(props, auditRegion, this.key, WORKLOAD_STACK_IDS.keyUseAlarms);
+    this.retiringKeyUseAlarms = new Map(
+      [...this.retiringKeys].map(([generation, key]) => [generation, this.createKeyUseAlarms(props, auditRegion, key, retiringKeyUseAlarmsId(generation))]),
+    );
     this.addOutputs();
   }
 
-  private createKey({ config, account, region }: WorkloadStackProps): EncryptionKey {
-    return new EncryptionKey(this, WORKLOAD_STACK_IDS.key, {
+  /**
+   * The key of one generation. Until the account's first manual rotation,
+   * the one key has the configured aliases, as it always had. After it, the
+   * current key has them too, plus `<first alias>-generation-<n>`, and each
+   * retiring key only its generation's alias (the re-encrypt command finds
+   * the keys by these names), and is decrypt-only.
+   */
+  private createKey({ config, account, region }: WorkloadStackProps, generation: number): EncryptionKey {
+    const current = generation === account.keyGeneration;
+    const rotated = account.keyGeneration > 1 || account.retiringKeyGenerations.length > 0;
+    const generationAlias = generationAliasName(config.key.aliases[0], generation);
+    const aliases = !rotated ? config.key.aliases : current ? [...config.key.aliases, generationAlias] : [generationAlias];
+    const purpose = current ? "Lambda environment variables and logs" : `decrypt-only (retiring), generation ${generation} of the key for Lambda environment variables and logs`;
+    return new EncryptionKey(this, workloadKeyId(generation), {
       accountId: account.accountId,
       region,
-      aliases: config.key.aliases,
-      description: `${config.project}: Lambda environment variables and logs in ${account.name}/${region}`,
+      aliases,
+      description: `${config.project}: ${purpose} in ${account.name}/${region}`,
+      decryptOnly: !current,
       rotationPeriodDays: config.key.rotationPeriodDays,
       deletionWindowDays: config.key.deletionWindowDays,
       preventDestroy: config.key.preventDestroy,
@@ -55,6 +93,54 @@ export class WorkloadStack extends TerraformStack {
       helperEncrypterArns: account.helperEncrypterArns,
       allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     });
+  }
+
+  /**
+   * The configured aliases belong to the current key, at its address: the
+   * `moved` blocks carry each alias of every earlier generation's address
+   * there, one generation at a time (Terraform follows the chain from
+   * wherever the state has it), so that Terraform updates the alias in place
+   * instead of deleting it and creating it again under the same name.
+   */
+  private moveAliasesToCurrentKey({ config, account }: WorkloadStackProps): void {
+    const moved = [];
+    for (let generation = 2; generation <= account.keyGeneration; generation++) {
+      for (const alias of config.key.aliases) {
+        moved.push({ from: `aws_kms_alias.${this.aliasLogicalId(generation - 1, alias)}`, to: `aws_kms_alias.${this.aliasLogicalId(generation, alias)}` });
+      }
+    }
+    if (moved.length > 0) this.addOverride("moved", moved);
+  }
+
+  /**
+   * The Terraform name of an alias of a generation's key, whether or not
+   * that key exists in this synth: the name cdktf derives from the construct
+   * path, computed on a detached path (a root named "Default" is left out of
+   * names, as cdktf leaves out every "Default").
+   */
+  private aliasLogicalId(generation: number, alias: string): string {
+    const root = new Construct(undefined as unknown as Construct, "Default");
+    return this.getLogicalId(new Construct(new Construct(root, workloadKeyId(generation)), aliasConstructId(alias)).node);
+  }
+
+  /**
+   * What moved to the current key stays readable under each retiring key:
+   * CloudWatch Logs still decrypts the log events written before the move
+   * (they stay encrypted under the key that wrote them), and the deploy
+   * pipeline reads Secrets Manager secrets back until Secrets Manager has
+   * re-encrypted them. (SSM parameters keep their retiring keys themselves:
+   * `SecureStringParameterProps.previousKeys`.)
+   */
+  private keepRetiringKeysReadable({ config, account }: WorkloadStackProps): void {
+    for (const key of this.retiringKeys.values()) {
+      for (const fn of this.functions) key.allowCloudWatchLogs(fn.role.logGroupName);
+      for (const secret of config.secrets.filter((s) => s.accounts.includes(account.name) && s.type !== "ssm")) key.allowDeployerToManageSecret(secret.name);
+    }
+  }
+
+  /** While keys retire, key users may move helper values into the current key (`npm run reencrypt`). */
+  private allowKeyUsersToReEncrypt({ account }: WorkloadStackProps): void {
+    if (this.retiringKeys.size > 0) this.key.allowReEncryptionInto(account.keyUserArns);
   }
 
   /** Each stack has its own copy of every secret of its account, encrypted with its own key; by secret name. */
@@ -71,6 +157,8 @@ export class WorkloadStack extends TerraformStack {
               description: secret.description,
               tier: secret.tier,
               seedFromVariable: secret.seedFromVariable,
+              // Terraform leaves a parameter's key as it was created: its value is put again with the new key by hand.
+              previousKeys: [...this.retiringKeys.values()],
             })
           : new SecretsManagerSecret(this, id, {
               secretName: secret.name,
@@ -110,14 +198,16 @@ export class WorkloadStack extends TerraformStack {
               : deployedRoleBoundaryArn(config, account),
             secrets: Object.fromEntries(Object.entries(fn.secrets).map(([variable, secretName]) => [variable, secrets.get(secretName)!])),
             encryptedEnvironment: Object.fromEntries(Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, perStack[this.node.id]])),
+            // Helper values made with a retiring generation's key still decrypt until they are re-encrypted.
+            previousHelperValueKeys: [...this.retiringKeys.values()],
           }),
       );
   }
 
-  /** Alarms on this key's use, next to the account's trail log group in the audit home region (through `auditRegion`). */
-  private createKeyUseAlarms({ account, trailLogGroupName, alarmTopicArn }: WorkloadStackProps, auditRegion: TerraformProvider): KeyUseAlarms {
-    return new KeyUseAlarms(this, WORKLOAD_STACK_IDS.keyUseAlarms, {
-      key: this.key,
+  /** Alarms on a key's use, next to the account's trail log group in the audit home region (through `auditRegion`). */
+  private createKeyUseAlarms({ account, trailLogGroupName, alarmTopicArn }: WorkloadStackProps, auditRegion: TerraformProvider, key: EncryptionKey, id: string): KeyUseAlarms {
+    return new KeyUseAlarms(this, id, {
+      key,
       provider: auditRegion,
       trailLogGroupName,
       alarmTopicArn,

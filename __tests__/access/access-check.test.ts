@@ -345,3 +345,79 @@ describe("policies the model reads", () => {
     );
   });
 });
+
+describe("a manual rotation: generation 2 current, generation 1 retiring", () => {
+  const operator = "arn:aws:iam::222222222222:role/platform-operator";
+  let rotated: { outdir: string; access: readonly StackAccess[] };
+  const retiringPrincipals = { ...PRODUCTION, helperEncrypters: [operator], retiringKeyAliases: ["alias/payments-lambda-env-generation-1"] };
+
+  beforeAll(async () => {
+    const document = defaultConfigDocument();
+    Object.assign(document.accounts[1], { keyGeneration: 2, retiringKeyGenerations: [1], helperEncrypterArns: [operator] });
+    const file = path.join(tmp, "rotated.json");
+    fs.writeFileSync(file, JSON.stringify(document));
+    const outdir = path.join(tmp, "rotated", "cdktf.out");
+    rotated = { outdir, access: (await synthesizeApp(loadConfig(file), outdir)).access };
+  });
+
+  function rotatedJson(): { resource: Record<string, Record<string, { policy: string }>> } {
+    return JSON.parse(fs.readFileSync(path.join(rotated.outdir, "stacks", STACK, "cdk.tf.json"), "utf8"));
+  }
+
+  test("the retiring key is proven decrypt-only, still readable where it must be, and key users may move values to the new key", () => {
+    const results = rotated.access.find((s) => s.model.stackName === STACK)!.results.filter((r) => r.description.endsWith("(retiring key aws_kms_key.workload-key_7A142891)"));
+    const decided = (start: string) => results.filter((r) => r.description.startsWith(start)).map((r) => [r.request.action, r.decision, r.ok]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(decided(`${operator} calls`)).toEqual([
+      ["kms:Encrypt", "ExplicitlyDenied", true],
+      ["kms:GenerateDataKey", "ExplicitlyDenied", true],
+      ["kms:ReEncryptTo", "ExplicitlyDenied", true],
+    ]);
+    expect(decided("arn:aws:iam::222222222222:role/terraform-deploy calls")).toEqual([
+      ["kms:Encrypt", "ExplicitlyDenied", true],
+      ["kms:GenerateDataKey", "ExplicitlyDenied", true],
+      ["kms:ReEncryptTo", "ExplicitlyDenied", true],
+    ]);
+    expect(decided("key user arn:aws:iam::222222222222:role/incident-responder re-encrypts")).toEqual([
+      ["kms:ReEncryptFrom", "Allowed", true],
+      ["kms:ReEncryptTo", "Allowed", true],
+      ["kms:ReEncryptFrom", "Allowed", true],
+      ["kms:ReEncryptFrom", "ImplicitlyDenied", true],
+    ]);
+    expect(decided("orders-api's runtime still decrypts helper values")).toEqual([["kms:Decrypt", "Allowed", true]]);
+    expect(decided("orders-api's role still reads /payments/orders-api/partner-webhook-token")).toEqual([["kms:Decrypt", "Allowed", true]]);
+    expect(decided("CloudWatch Logs still reads")).toEqual([
+      ["kms:Decrypt", "Allowed", true],
+      ["kms:Decrypt", "Allowed", true],
+    ]);
+    // The helper encrypter encrypts with the new key only.
+    const current = rotated.access
+      .find((s) => s.model.stackName === STACK)!
+      .results.find((r) => r.description.startsWith(`helper encrypter ${operator} encrypts a value for orders-api`))!;
+    expect(current.description).toContain("workload-key-generation-2");
+    expect(current.decision).toBe("Allowed");
+  });
+
+  test("without DenyEncryptionWithRetiringKey, the check fails and names the statement to keep", async () => {
+    const json = rotatedJson();
+    const retiring = json.resource.aws_kms_key["workload-key_7A142891"];
+    const policy = JSON.parse(retiring.policy) as { Statement: Statement[] };
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== "DenyEncryptionWithRetiringKey");
+    retiring.policy = JSON.stringify(policy);
+    const failures = accessFailures(await checkAccess([{ stackName: STACK, json, principals: retiringPrincipals }])).map((f) => new AccessCheckError([f]).message);
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((f) => f.includes("keep DenyEncryptionWithRetiringKey (decryptOnly)"))).toBe(true);
+    // With an IAM policy that allows everything, the key user could encrypt under the retiring key again.
+    expect(failures.join("\n")).toContain("role/incident-responder calls kms:Encrypt, whatever IAM allows (retiring key aws_kms_key.workload-key_7A142891)");
+  });
+
+  test("a role that lost its statement for the retiring key fails the check", async () => {
+    const json = rotatedJson();
+    const [name, rolePolicy] = Object.entries(json.resource.aws_iam_role_policy).find(([n]) => n.startsWith("orders-api"))!;
+    const policy = JSON.parse(rolePolicy.policy) as { Statement: Statement[] };
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== "DecryptHelperEncryptedValuesWithWorkloadKey");
+    json.resource.aws_iam_role_policy[name].policy = JSON.stringify(policy);
+    const failures = accessFailures(await checkAccess([{ stackName: STACK, json, principals: retiringPrincipals }])).map((f) => f.description);
+    expect(failures).toEqual(["orders-api's runtime still decrypts helper values made with the key (retiring key aws_kms_key.workload-key_7A142891)"]);
+  });
+});

@@ -27,6 +27,7 @@ const PEERS = { "@cdktf/provider-aws": "20.1.0", cdktf: "0.21.0", constructs: "^
 /** What the runtime helpers and the encrypt command load: installed with the package (see the dependencies test). */
 const SDK_CLIENTS = ["@aws-sdk/client-kms", "@aws-sdk/client-secrets-manager", "@aws-sdk/client-ssm"];
 const BIN = "lambda-kms-encrypt";
+const REENCRYPT_BIN = "lambda-kms-reencrypt";
 const SHARED_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 /**
  * For runs that load the SDK: on Node < 22 the SDK warns on stderr that its releases after January 2027
@@ -299,7 +300,7 @@ describe("the packed package", () => {
     }
   });
 
-  test("the tarball holds only the library, the runtime, the encrypt command, the config schema, the docs, the license and the package metadata, and everything they load", () => {
+  test("the tarball holds only the library, the runtime, the encrypt and re-encrypt commands, the configuration's schema and validator, the docs, the license and the package metadata, and everything they load", () => {
     // No bundled node_modules: the peers and dependencies come from the consumer's install.
     expect(tarEntries.filter((entry) => entry.includes("node_modules"))).toEqual([]);
     const files: string[] = packed.files.map((f) => f.path);
@@ -311,6 +312,9 @@ describe("the packed package", () => {
         "dist/runtime/index.js",
         "dist/runtime/index.d.ts",
         "dist/bin/encrypt-value.js",
+        "dist/bin/reencrypt-config.js",
+        "dist/config/validate-config.js",
+        "dist/stacks/construct-ids.js",
         "config/config.schema.json",
         "docs/configuration.md",
         "LICENSE",
@@ -319,15 +323,15 @@ describe("the packed package", () => {
     );
     for (const file of files)
       expect(file).toMatch(
-        /^(dist\/modules\/|dist\/runtime\/|dist\/bin\/encrypt-value\.js$|config\/config\.schema\.json$|docs\/[a-z0-9-]+\.md$|package\.json$|README\.md$|LICENSE$)/,
+        /^(dist\/modules\/|dist\/runtime\/|dist\/bin\/(encrypt-value|reencrypt-config)\.js$|dist\/config\/|dist\/stacks\/construct-ids\.(js|d\.ts)$|config\/config\.schema\.json$|docs\/[a-z0-9-]+\.md$|package\.json$|README\.md$|LICENSE$)/,
       );
     // The access check's policy engine (AGPL-3.0) is a development dependency: no packed file names it.
     for (const file of files.filter((f) => f.endsWith(".js")))
       expect({ file, simulator: fs.readFileSync(path.join(pkgDir, file), "utf8").includes("@cloud-copilot") }).toEqual({ file, simulator: false });
 
     const builtins = new Set(builtinModules);
-    // The construct library needs only the peers; the runtime (it runs in Lambda) and the encrypt command only the SDK clients.
-    const allowed = (file: string) => (file.startsWith("dist/modules/") ? Object.keys(PEERS) : SDK_CLIENTS);
+    // The construct library and the configuration's validator need only the peers; the runtime (it runs in Lambda) and the commands only the SDK clients.
+    const allowed = (file: string) => (/^dist\/(modules|config|stacks)\//.test(file) ? Object.keys(PEERS) : SDK_CLIENTS);
     const checked = { relative: 0, packages: new Set<string>() };
     for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f))) {
       const text = fs.readFileSync(path.join(pkgDir, file), "utf8");
@@ -352,7 +356,7 @@ describe("the packed package", () => {
 
   test("ships the encrypt command as an executable bin with a node shebang", () => {
     const shipped = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
-    expect(shipped.bin).toEqual({ [BIN]: "dist/bin/encrypt-value.js" });
+    expect(shipped.bin).toEqual({ [BIN]: "dist/bin/encrypt-value.js", [REENCRYPT_BIN]: "dist/bin/reencrypt-config.js" });
     // Mode as packed: npm keeps the executable bit of the built file.
     const entry = tarListing.filter((line) => line.endsWith(" package/dist/bin/encrypt-value.js"));
     expect(entry).toHaveLength(1);
@@ -487,6 +491,19 @@ describe("a consumer cdktf app", () => {
       `${BIN}: KMS Encrypt with key "${keyArn}" failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1\nhint: the KMS endpoint of eu-west-1 (the key ARN's region) could not be reached; check AWS_ENDPOINT_URL and the network\n`,
     );
     for (const output of [help, invalid, unreachable]) expect(output.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test(`node_modules/.bin/${REENCRYPT_BIN} runs the re-encrypt command: it loads with the configuration's validator, and reports a missing file without a stack trace`, () => {
+    const bin = path.join(consumer, "node_modules", ".bin", REENCRYPT_BIN);
+    expect(tarListing.filter((line) => line.endsWith(" package/dist/bin/reencrypt-config.js"))[0]).toMatch(/^-rwxr-xr-x /);
+    const help = run(bin, ["--help"]);
+    expect(help.stderr).toBe("");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(new RegExp(`^usage: ${REENCRYPT_BIN} --config <file> --account <name> \\[--write\\]`));
+    const missing = run(bin, ["--config", path.join(consumer, "no-such-config.json"), "--account", "production"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("cannot read the file (ENOENT)");
+    expect(missing.stderr).not.toMatch(/^\s+at /m);
   });
 
   test("cannot import a deep path: the exports map rejects it under node16 resolution", () => {

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
-import { JsonKeyProblem, JsonSyntaxError, MAX_JSON_DEPTH, parseStrictJson } from "../../config/strict-json";
+import { JsonKeyProblem, JsonSyntaxError, MAX_JSON_DEPTH, jsonSpanKey, parseStrictJson } from "../../config/strict-json";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const SECRET = "hunter2-SECRET";
@@ -465,5 +465,21 @@ describe("nesting depth", () => {
       expect(thrown).toBeInstanceOf(JsonSyntaxError);
       expect((thrown as JsonSyntaxError).reason).toBe(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
     }
+  });
+});
+
+describe("spans (where each value is, for editing a file in place)", () => {
+  test("give each value's exact text by its keys and indexes, and nothing without the option", () => {
+    const text = '{\n  "accounts": [ { "name": "prod", "keyGeneration": 2 } ],\n  "v": { "a.b": "x\\"y" }\n}\n';
+    const { spans } = parseStrictJson(text, { spans: true });
+    const at = (...segments: (string | number)[]) => {
+      const span = spans!.get(jsonSpanKey(segments))!;
+      return text.slice(span.start, span.end);
+    };
+    expect(at("accounts", 0, "keyGeneration")).toBe("2");
+    expect(at("accounts", 0)).toBe('{ "name": "prod", "keyGeneration": 2 }');
+    expect(at("v", "a.b")).toBe('"x\\"y"');
+    expect(at()).toBe(text.trim());
+    expect(parseStrictJson(text).spans).toBeUndefined();
   });
 });

@@ -25,6 +25,7 @@ import {
   StopLoggingCommand,
 } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { AssociateKmsKeyCommand, CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand, DisassociateKmsKeyCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import {
   CreateKeyCommand,
@@ -446,10 +447,37 @@ describe("S3 access logging into a bucket whose policy lists the logging service
   });
 });
 
+describe("CloudWatch Logs AssociateKmsKey", () => {
+  const logs = (server: MotoServer) => track(new CloudWatchLogsClient(config(server)));
+  const KEY = `arn:aws:kms:${REGION}:${MOTO_DEFAULT_ACCOUNT}:key/00000000-0000-0000-0000-000000000001`;
+  const NEW_KEY = `arn:aws:kms:${REGION}:${MOTO_DEFAULT_ACCOUNT}:key/00000000-0000-0000-0000-000000000002`;
+  const keyOf = async (client: CloudWatchLogsClient, name: string) =>
+    (await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups?.find((g) => g.logGroupName === name)?.kmsKeyId;
+
+  test("plain moto_server has the gap", async () => {
+    const client = logs(plain);
+    await client.send(new CreateLogGroupCommand({ logGroupName: "/gap/rotated", kmsKeyId: KEY }));
+    await expect(client.send(new AssociateKmsKeyCommand({ logGroupName: "/gap/rotated", kmsKeyId: NEW_KEY }))).rejects.toThrow();
+    expect(await keyOf(client, "/gap/rotated")).toBe(KEY);
+  });
+
+  test("the patched server fixes it", async () => {
+    const client = logs(patched);
+    await client.send(new CreateLogGroupCommand({ logGroupName: "/fixed/rotated", kmsKeyId: KEY }));
+    await client.send(new AssociateKmsKeyCommand({ logGroupName: "/fixed/rotated", kmsKeyId: NEW_KEY }));
+    expect(await keyOf(client, "/fixed/rotated")).toBe(NEW_KEY);
+    await client.send(new DisassociateKmsKeyCommand({ logGroupName: "/fixed/rotated" }));
+    expect(await keyOf(client, "/fixed/rotated")).toBeUndefined();
+    await expect(client.send(new AssociateKmsKeyCommand({ logGroupName: "/fixed/missing", kmsKeyId: NEW_KEY }))).rejects.toThrow(
+      expect.objectContaining({ name: "ResourceNotFoundException" }),
+    );
+  });
+});
+
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key",
     );
   });
 

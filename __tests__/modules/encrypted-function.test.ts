@@ -672,6 +672,46 @@ describe("encryptedEnvironment", () => {
   });
 });
 
+describe("previousHelperValueKeys (a manual rotation)", () => {
+  test("the role decrypts helper values with the function's key and each previous key, under its own context only; the environment uses the function's key", () => {
+    const { stack, key } = setup();
+    const previous = new EncryptionKey(stack, "previous-key", { accountId: ACCOUNT, region: REGION, aliases: ["lambda-env-generation-1"], decryptOnly: true });
+    new EncryptedFunction(stack, "fn", {
+      functionName: "orders",
+      key,
+      codeDirectory: CODE,
+      encryptedEnvironment: { TOKEN: CIPHERTEXT },
+      previousHelperValueKeys: [previous, previous, key],
+    });
+    const synthesized = Testing.synth(stack, true);
+    const keyArnRef = `\${aws_kms_key.${Object.keys(JSON.parse(synthesized).resource.aws_kms_key).find((id) => !id.startsWith("previous"))}.arn}`;
+    const previousArnRef = `\${aws_kms_key.${Object.keys(JSON.parse(synthesized).resource.aws_kms_key).find((id) => id.startsWith("previous"))}.arn}`;
+    const helper = roleStatements(synthesized).filter((s) => s.Sid!.startsWith("DecryptHelper"));
+    const context = { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "orders" } };
+    expect(helper).toEqual([
+      { Sid: "DecryptHelperEncryptedValues", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [keyArnRef], Condition: context },
+      { Sid: "DecryptHelperEncryptedValuesWithPreviousKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [previousArnRef], Condition: context },
+    ]);
+    expect(synthesized).toHaveResourceWithExactly(LambdaFunction, { kms_key_arn: keyArnRef });
+  });
+
+  test("without encrypted values, previous keys give the role nothing", () => {
+    const { stack, key } = setup();
+    const previous = new EncryptionKey(stack, "previous-key", { accountId: ACCOUNT, region: REGION, aliases: ["lambda-env-generation-1"], decryptOnly: true });
+    new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, previousHelperValueKeys: [previous] });
+    expect(roleStatements(Testing.synth(stack, true)).map((s) => s.Sid)).not.toContainEqual(expect.stringMatching(/^DecryptHelper/));
+  });
+
+  test("a previous key of another region is refused", () => {
+    const { stack, key } = setup();
+    const elsewhere = new EncryptionKey(stack, "previous-key", { accountId: ACCOUNT, region: "us-east-1", aliases: ["lambda-env-generation-1"], decryptOnly: true });
+    expect(
+      () =>
+        new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, encryptedEnvironment: { TOKEN: CIPHERTEXT }, previousHelperValueKeys: [elsewhere] }),
+    ).toThrow(/previousHelperValueKeys\[0\]: key: .* is in region "us-east-1", but the function deploys to "eu-west-1"/);
+  });
+});
+
 describe("secrets and encryptedEnvironment: validation", () => {
   test.each([
     ["1ABC", 'has an invalid name; start with a letter and use at least 2 letters, digits or "_"'],

@@ -924,3 +924,75 @@ describe("terraform", () => {
     expect(terraform.fullSynth(stack)).toBeValidTerraform();
   }, 120_000);
 });
+
+describe("a key being retired after a manual rotation (decryptOnly)", () => {
+  const ENCRYPTER = `arn:aws:iam::${ACCOUNT}:role/helper-encrypter`;
+  const everyone = { administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER], helperEncrypterArns: [ENCRYPTER] };
+
+  test("nobody but an AWS service calling as itself may encrypt, generate data keys or re-encrypt into it, whatever IAM allows", () => {
+    const { policy } = build({ ...everyone, decryptOnly: true });
+    expect(statement(policy, "DenyEncryptionWithRetiringKey")).toEqual({
+      Sid: "DenyEncryptionWithRetiringKey",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"],
+      Resource: ["*"],
+      Condition: { Bool: { "aws:PrincipalIsAWSService": "false" } },
+    });
+  });
+
+  test("no Allow statement of a principal gives an action that produces ciphertext", () => {
+    const { policy } = build({ ...everyone, decryptOnly: true }, (key) => {
+      key.allowCloudWatchLogs("/aws/lambda/orders-api");
+    });
+    const allowed = policy.Statement.filter(
+      (s) => s.Effect === "Allow" && typeof s.Principal === "object" && s.Principal.AWS !== undefined && s.Sid !== "EnableIamPoliciesForAccount",
+    );
+    expect(allowed.map((s) => s.Sid)).toEqual(["KeyAdministration", "KeyUsage", "DeployPipelineReadsLambdaEnvironments"]);
+    const producing = allowed.flatMap((s) =>
+      s.Action.filter((action) => /^kms:(\*|Encrypt|GenerateDataKey|ReEncryptTo|ReEncrypt\*)/.test(action)).map((action) => `${s.Sid}: ${action}`),
+    );
+    expect(producing).toEqual([]);
+  });
+
+  test("helper encrypters get nothing; key users may decrypt, describe and re-encrypt from it; the deployer may only read environments back through Lambda", () => {
+    const { policy } = build({ ...everyone, decryptOnly: true });
+    expect(sids(policy)).not.toContain("OperatorsEncryptHelperValues");
+    expect(sids(policy)).not.toContain("DeployPipelineConfiguresLambda");
+    expect(sids(policy)).not.toContain("DeployPipelineCreatesGrantsForAwsResources");
+    expect(statement(policy, "KeyUsage")).toEqual({
+      Sid: "KeyUsage",
+      Effect: "Allow",
+      Principal: { AWS: [USER] },
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"],
+      Resource: ["*"],
+    });
+    expect(statement(policy, "DeployPipelineReadsLambdaEnvironments")).toEqual({
+      Sid: "DeployPipelineReadsLambdaEnvironments",
+      Effect: "Allow",
+      Principal: { AWS: [DEPLOYER] },
+      Action: ["kms:Decrypt"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "kms:ViaService": `lambda.${REGION}.amazonaws.com` } },
+    });
+    // The Denies of an ordinary key stay.
+    for (const sid of [...ALWAYS_DENIED, "DenyKeyUseByAdministrators", "DenyHelperEncryptersReadingValues", "DenyDeployPipelineKeyUseOutsideServices"]) {
+      expect(sids(policy)).toContain(sid);
+    }
+  });
+
+  test("CloudWatch Logs keeps its statement for registered log groups: their earlier events stay encrypted under this key", () => {
+    const { policy } = build({ decryptOnly: true }, (key) => key.allowCloudWatchLogs("/aws/lambda/orders-api"));
+    expect(statement(policy, "CloudWatchLogsEncryptsLogGroups").Condition).toEqual({
+      ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders-api`] },
+    });
+  });
+
+  test("an ordinary key has none of this", () => {
+    const { policy, key } = build(everyone);
+    expect(key.decryptOnly).toBe(false);
+    expect(sids(policy)).not.toContain("DenyEncryptionWithRetiringKey");
+    expect(sids(policy)).not.toContain("DeployPipelineReadsLambdaEnvironments");
+    expect(statement(policy, "KeyUsage").Action).toEqual(["kms:Decrypt", "kms:DescribeKey"]);
+  });
+});

@@ -65,7 +65,7 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
         tier: "Standard",
         value_wo: "set-out-of-band",
         value_wo_version: 0,
-        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
+        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier", "key_id"] },
         // Never the plain `value`: the provider would read the real value back into the state on every refresh.
         value: ABSENT,
       },
@@ -89,7 +89,7 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
         description: "orders API key",
         value_wo: "set-out-of-band",
         value_wo_version: 0,
-        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
+        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier", "key_id"] },
         tags: { team: "orders" },
       },
       { exhaustive: true },
@@ -125,7 +125,7 @@ describe("aws_ssm_parameter, not seeded (the default)", () => {
 });
 
 describe("seedFromVariable", () => {
-  test("value_wo references a sensitive, ephemeral string variable without default; no value, no lifecycle", () => {
+  test("value_wo references a sensitive, ephemeral string variable without default; no value; only the key fixed at creation", () => {
     const { synthesized, json, keyArnRef } = build({ seedFromVariable: true });
     expect(synthesized).toHaveResourceWithExactly(
       SsmParameter,
@@ -136,6 +136,7 @@ describe("seedFromVariable", () => {
         tier: "Standard",
         value_wo: "${var.api_key_value}",
         value_wo_version: 1,
+        lifecycle: { ignore_changes: ["key_id"] },
       },
       { exhaustive: true },
     );
@@ -280,4 +281,39 @@ describe("terraform", () => {
     new SecureStringParameter(stack, "webhook-token", { parameterName: "/orders/webhook-token", key, seedFromVariable: true, seedVersion: 3 });
     expect(terraform.fullSynth(stack)).toBeValidTerraform();
   }, 120_000);
+});
+
+describe("previousKeys (a manual rotation)", () => {
+  const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/deploy`;
+
+  test("grantRead also decrypts through SSM with each previous key, for this parameter only; the deploy pipeline may read it back with them", () => {
+    const stack = newStackWithKey(OUTDIR, { accountId: ACCOUNT, region: REGION, alias: "unused" }).stack;
+    const key = new EncryptionKey(stack, "current-key", { accountId: ACCOUNT, region: REGION, aliases: ["orders"], deployerArns: [DEPLOYER] });
+    const previous = new EncryptionKey(stack, "previous-key", {
+      accountId: ACCOUNT,
+      region: REGION,
+      aliases: ["orders-generation-1"],
+      deployerArns: [DEPLOYER],
+      decryptOnly: true,
+    });
+    const parameter = new SecureStringParameter(stack, "api-key", { parameterName: "/orders/api-key", key, previousKeys: [previous, key] });
+    const role = new LambdaExecutionRole(stack, "role", { functionName: "orders", key });
+    const grant = parameter.grantRead(role);
+    expect(parameter.previousKeys).toEqual([previous]);
+    expect(grant.statements.map((s) => s.sid)).toEqual(["ReadParameterApiKey", "DecryptParameterApiKey", "DecryptParameterApiKeyWithPreviousKey"]);
+    const json = JSON.parse(Testing.synth(stack, true)) as SynthesizedJson;
+    const keyRef = (id: string) => `\${aws_kms_key.${Object.keys(json.resource.aws_kms_key).find((name) => name.startsWith(id))}.arn}`;
+    const parameterArn = `${ARN_PREFIX}orders/api-key`;
+    expect(rolePolicy(Testing.synth(stack, true)).find((s) => s.Sid === "DecryptParameterApiKeyWithPreviousKey")).toEqual({
+      Sid: "DecryptParameterApiKeyWithPreviousKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [keyRef("previous-key")],
+      Condition: { StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com`, "kms:EncryptionContext:PARAMETER_ARN": parameterArn } },
+    });
+    const previousPolicy = JSON.parse(json.resource.aws_kms_key[Object.keys(json.resource.aws_kms_key).find((name) => name.startsWith("previous-key"))!].policy as string);
+    expect(previousPolicy.Statement.find((s: Statement) => s.Sid === "DeployPipelineManagesParameters").Condition.StringEquals["kms:EncryptionContext:PARAMETER_ARN"]).toEqual([
+      parameterArn,
+    ]);
+  });
 });

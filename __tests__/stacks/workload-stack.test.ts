@@ -484,7 +484,7 @@ describe("WorkloadStack secrets and encrypted values", () => {
         key_id: keyArn,
         value_wo: "set-out-of-band",
         value_wo_version: 0,
-        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier"] },
+        lifecycle: { ignore_changes: ["value_wo_version", "description", "tier", "key_id"] },
       });
     }
     // The audit stacks hold no secrets.

@@ -300,6 +300,36 @@ def patch_s3_logging_policy_lists():
     FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)
 
 
+def patch_logs_associate_kms_key():
+    """Gap: AssociateKmsKey and DisassociateKmsKey are not implemented (HTTP 500,
+    NotImplementedError), so a change of a log group's kms_key_id, as a manual
+    key rotation makes, never completes: the provider retries until it times out.
+    Fix: set or clear the group's key, which DescribeLogGroups already returns
+    (API reference, AssociateKmsKey), and answer ResourceNotFoundException for
+    an unknown group, as AWS does.
+    Remove when moto implements AssociateKmsKey."""
+    from moto.logs.exceptions import ResourceNotFoundException
+    from moto.logs.responses import LogsResponse
+
+    def group_of(response):
+        groups = response.logs_backend.groups
+        name = response._get_param("logGroupName")
+        if name not in groups:
+            raise ResourceNotFoundException()
+        return groups[name]
+
+    def associate_kms_key(self):
+        group_of(self).kms_key_id = self._get_param("kmsKeyId")
+        return ""
+
+    def disassociate_kms_key(self):
+        group_of(self).kms_key_id = None
+        return ""
+
+    LogsResponse.associate_kms_key = associate_kms_key
+    LogsResponse.disassociate_kms_key = disassociate_kms_key
+
+
 PATCHES = [
     patch_account_from_access_key,
     patch_cloudtrail_trail_arn,
@@ -309,6 +339,7 @@ PATCHES = [
     patch_iam_action_names,
     patch_iam_signature_of_bodyless_requests,
     patch_s3_logging_policy_lists,
+    patch_logs_associate_kms_key,
 ]
 
 

@@ -105,6 +105,31 @@ export const KEY_USE_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataK
 export const KEY_USER_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"] as const;
 
 /**
+ * Key users of a key being retired after a manual rotation (`decryptOnly`):
+ * also re-encrypt from it, so that the re-encrypt command moves values to the
+ * new key without the plaintext leaving KMS
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html:
+ * "kms:ReEncryptFrom permission on the source KMS key").
+ */
+export const RETIRING_KEY_USER_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"] as const;
+
+/**
+ * Denied to every principal that is not an AWS service calling as itself, on
+ * a key being retired: whatever produces ciphertext under it
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html).
+ */
+export const RETIRING_KEY_DENIED_ACTIONS = ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"] as const;
+
+/** Principals moving values into a key after a manual rotation: the destination half of `ReEncrypt`. */
+export const RE_ENCRYPT_INTO_ACTIONS = ["kms:ReEncryptTo"] as const;
+
+/** The source half of `ReEncrypt`, given on a current key only for re-encryption onto the same key. */
+export const RE_ENCRYPT_FROM_ACTIONS = ["kms:ReEncryptFrom"] as const;
+
+/** The deploy pipeline on a key being retired, through Lambda only: read function environments back until they move. */
+export const RETIRING_KEY_DEPLOYER_LAMBDA_ACTIONS = ["kms:Decrypt"] as const;
+
+/**
  * Helper encrypters (`helperEncrypterArns`, the operators who run the encrypt
  * command): encrypt only, and only with the `LambdaFunctionName` context.
  */
