@@ -38,13 +38,14 @@ import { parseArgs } from "util";
 import type { DescribeKeyCommand, DescribeKeyCommandOutput, ReEncryptCommand, ReEncryptCommandOutput } from "@aws-sdk/client-kms";
 import { AccountConfig, AppConfig, targetStacks } from "../config/app-config";
 import { parseConfig, readConfigFile } from "../config/load-config";
-import { jsonSpanKey } from "../config/strict-json";
+import { JsonSpan, jsonSpanKey } from "../config/strict-json";
 import { ConfigError } from "../config/validate-config";
 import { normalizeAliasName } from "../modules/private/aws-limits";
 import { errorText, excerpt } from "../modules/private/safe-output";
 import { FUNCTION_NAME_CONTEXT_KEY, REENCRYPT_COMMAND_NAME } from "../runtime/contract";
 import { awsErrorName } from "../runtime/errors";
 import { generationAliasName } from "../stacks/construct-ids";
+import { CliError } from "./encrypt-value";
 
 const COMMAND = REENCRYPT_COMMAND_NAME;
 
@@ -70,15 +71,8 @@ leaves KMS), then sets the account's encryptedEnvironmentKeyGeneration.
 Exit codes: 0 ok (or nothing to do), 1 AWS error or failed check (nothing written),
 2 usage or configuration error.`;
 
-/** A failure with the exit code it maps to. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-  }
-}
+// The encrypt command's failure type: one exit-code contract for both commands.
+export { CliError };
 
 /** The KMS calls the command makes (a stand-in can answer them in tests). */
 export interface ReEncryptKmsClient {
@@ -115,6 +109,7 @@ interface HelperValue {
   readonly segments: readonly (string | number)[];
   readonly functionName: string;
   readonly stack: string;
+  readonly region: string;
   readonly ciphertext: string;
 }
 
@@ -145,7 +140,7 @@ export async function reencryptConfig(options: ReEncryptOptions): Promise<ReEncr
     );
     return { reEncrypted: 0, alreadyCurrent: 0 };
   }
-  const values = helperValues(config, account);
+  const values = helperValues(config, account, stacks);
 
   const keys = new Map<string, StackKeys>();
   for (const stack of stacks) {
@@ -167,8 +162,7 @@ export async function reencryptConfig(options: ReEncryptOptions): Promise<ReEncr
   const edits: Edit[] = [];
   let alreadyCurrent = 0;
   for (const value of values) {
-    const stack = stacks.find((s) => s.name === value.stack)!;
-    const moved = await reEncrypt(options.kmsFor(stack.region), value, keys.get(value.stack)!);
+    const moved = await reEncrypt(options.kmsFor(value.region), value, keys.get(value.stack)!);
     if (moved === undefined) {
       alreadyCurrent++;
       continue;
@@ -190,16 +184,21 @@ export async function reencryptConfig(options: ReEncryptOptions): Promise<ReEncr
   return { reEncrypted: values.length - alreadyCurrent, alreadyCurrent, backupFile };
 }
 
-/** Every ciphertext of every function of the account, in file order. */
-function helperValues(config: AppConfig, account: AccountConfig): HelperValue[] {
-  const stackNames = new Set(targetStacks(config.accounts, { accounts: [account.name] }).map((s) => s.name));
+/** Every ciphertext of every function of the account (whose stacks are `stacks`), in file order. */
+function helperValues(config: AppConfig, account: AccountConfig, stacks: readonly { name: string; region: string }[]): HelperValue[] {
   return config.functions.flatMap((fn, i) =>
     !fn.accounts.includes(account.name)
       ? []
       : Object.entries(fn.encryptedEnvironment).flatMap(([variable, perStack]) =>
-          Object.entries(perStack)
-            .filter(([stack]) => stackNames.has(stack))
-            .map(([stack, ciphertext]) => ({ segments: ["functions", i, "encryptedEnvironment", variable, stack], functionName: fn.name, stack, ciphertext })),
+          stacks
+            .filter((stack) => Object.hasOwn(perStack, stack.name))
+            .map((stack) => ({
+              segments: ["functions", i, "encryptedEnvironment", variable, stack.name],
+              functionName: fn.name,
+              stack: stack.name,
+              region: stack.region,
+              ciphertext: perStack[stack.name],
+            })),
         ),
   );
 }
@@ -316,7 +315,7 @@ interface Edit {
 }
 
 /** Sets the account's `encryptedEnvironmentKeyGeneration`: its value replaced, or the member added first in the account's object. */
-function generationEdit(text: string, spans: ReadonlyMap<string, { start: number; end: number }>, accountIndex: number, generation: number): Edit {
+function generationEdit(text: string, spans: ReadonlyMap<string, JsonSpan>, accountIndex: number, generation: number): Edit {
   const existing = spans.get(jsonSpanKey(["accounts", accountIndex, "encryptedEnvironmentKeyGeneration"]));
   if (existing) return { ...existing, text: String(generation) };
   const object = spans.get(jsonSpanKey(["accounts", accountIndex]))!;
