@@ -1,5 +1,5 @@
 import { DEPLOYER_RESOURCE_TYPES } from "../modules/deployer-actions";
-import { ModelKey, PolicyJson, StackModel } from "./stack-model";
+import { ModelGrant, ModelKey, PolicyJson, StackModel } from "./stack-model";
 
 /**
  * "Denied" accepts an implicit or an explicit deny; "ExplicitlyDenied" needs
@@ -387,6 +387,11 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
       context: { "kms:GrantIsForAWSResource": "false" },
       identityPolicies: "allow-all",
     });
+    const grants = model.grants.filter((g) => g.keyArn === key.arn);
+    for (const grant of grants) {
+      const granteeOperations = new Set(grants.filter((g) => g.grantee === grant.grantee).flatMap((g) => g.operations));
+      expectations.push(...grantExpectations(key, grant, granteeOperations, deployers, unlisted));
+    }
     for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:PutKeyPolicy"]) {
       add(of(`a role in another account calls ${action}`), "Denied", "never name other accounts in the key policy", {
         principal: otherAccount,
@@ -431,6 +436,117 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
  * pipeline through their services), and key users may move values out of it
  * (`kms:ReEncryptFrom`) into the stack's current key (`kms:ReEncryptTo`).
  */
+/**
+ * A constrained grant (`KeyGrant`): the deploy pipeline can create, list and
+ * revoke it; nobody can create it without its constraint, with another
+ * operation, or for another grantee; and the key policy denies the grantee,
+ * whatever IAM allows, every use outside the grant's operations and
+ * encryption context. The policy engine does not evaluate grants, so the
+ * grantee's use within the grant is checked with an allow-all IAM policy
+ * standing in for the grant: allowed means that no Deny stands in its way.
+ */
+function grantExpectations(key: ModelKey, grant: ModelGrant, granteeOperations: ReadonlySet<string>, deployers: readonly string[], unlisted: string): AccessExpectation[] {
+  const expectations: AccessExpectation[] = [];
+  const add = (description: string, expect: ExpectedDecision, fix: string, request: AccessRequest) =>
+    expectations.push({ description: `${description} (grant ${grant.address} on key ${key.address})`, expect, fix, request });
+  const contextKeys = Object.fromEntries(Object.entries(grant.encryptionContext).map(([name, value]) => [`kms:EncryptionContext:${name}`, value]));
+  const createGrant = (grantee: string, operations: readonly string[], constrained: boolean) => ({
+    "kms:GrantIsForAWSResource": "false",
+    "kms:GranteePrincipal": grantee,
+    "kms:GrantOperations": operations,
+    ...(constrained && grant.constraintType ? { "kms:GrantConstraintType": grant.constraintType, ...contextKeys } : {}),
+  });
+  for (const deployer of deployers.slice(0, 1)) {
+    add(`deployer ${deployer} creates the grant`, "Allowed", "keep DeployPipelineCreatesConstrainedGrants (EncryptionKey.addConstrainedGrant)", {
+      principal: deployer,
+      action: "kms:CreateGrant",
+      resource: key.arn,
+      context: createGrant(grant.grantee, grant.operations, true),
+    });
+    for (const action of ["kms:ListGrants", "kms:RevokeGrant"]) {
+      add(`deployer ${deployer} calls ${action} to read or delete the grant`, "Allowed", "keep DeployPipelineManagesConstrainedGrants", {
+        principal: deployer,
+        action,
+        resource: key.arn,
+      });
+    }
+  }
+  const creator = deployers[0] ?? unlisted;
+  add(`${creator} creates the grant without its encryption-context constraint, whatever IAM allows`, "ExplicitlyDenied", "keep DenyUnconstrainedGrants", {
+    principal: creator,
+    action: "kms:CreateGrant",
+    resource: key.arn,
+    context: createGrant(grant.grantee, grant.operations, false),
+    identityPolicies: "allow-all",
+  });
+  add(`${creator} creates a grant for ${grant.grantee} that also gives kms:ReEncryptFrom, whatever IAM allows`, "ExplicitlyDenied", "keep DenyGrantOperationsNotRegistered", {
+    principal: creator,
+    action: "kms:CreateGrant",
+    resource: key.arn,
+    context: createGrant(grant.grantee, [...grant.operations, "ReEncryptFrom"], true),
+    identityPolicies: "allow-all",
+  });
+  add(`${creator} creates the same grant for a principal that is not a grantee, whatever IAM allows`, "ExplicitlyDenied", "keep DenyGrantsForNonAwsResources", {
+    principal: creator,
+    action: "kms:CreateGrant",
+    resource: key.arn,
+    context: createGrant(unlisted, grant.operations, true),
+    identityPolicies: "allow-all",
+  });
+  for (const operation of grant.operations) {
+    const action = `kms:${operation}`;
+    add(`grantee ${grant.grantee} calls ${action} with the grant's encryption context: no Deny stands in the grant's way`, "Allowed", "keep the grantee listed (registerGrant)", {
+      principal: grant.grantee,
+      action,
+      resource: key.arn,
+      context: contextKeys,
+      identityPolicies: "allow-all",
+    });
+    for (const [name, value] of Object.entries(grant.encryptionContext)) {
+      add(
+        `grantee ${grant.grantee} calls ${action} with ${name}=${value}-other, whatever IAM allows`,
+        "ExplicitlyDenied",
+        "keep the grantee's DenyGrantee<n>ContextOutsideGrants",
+        {
+          principal: grant.grantee,
+          action,
+          resource: key.arn,
+          context: { ...contextKeys, [`kms:EncryptionContext:${name}`]: `${value}-other` },
+          identityPolicies: "allow-all",
+        },
+      );
+    }
+    add(
+      `grantee ${grant.grantee} calls ${action} without an encryption context, whatever IAM allows`,
+      "ExplicitlyDenied",
+      "keep the grantee's DenyGrantee<n>ContextOutsideGrants",
+      {
+        principal: grant.grantee,
+        action,
+        resource: key.arn,
+        identityPolicies: "allow-all",
+      },
+    );
+  }
+  for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:GenerateDataKeyPair"].filter(
+    (a) => !granteeOperations.has(a.slice("kms:".length)),
+  )) {
+    add(
+      `grantee ${grant.grantee} calls ${action}, which its grants do not give, whatever IAM allows`,
+      "ExplicitlyDenied",
+      "keep the grantee's DenyGrantee<n>OperationsOutsideGrants",
+      {
+        principal: grant.grantee,
+        action,
+        resource: key.arn,
+        context: contextKeys,
+        identityPolicies: "allow-all",
+      },
+    );
+  }
+  return expectations;
+}
+
 function retiringKeyExpectations(model: StackModel, key: ModelKey, principals: NamedPrincipals, unlisted: string): AccessExpectation[] {
   const expectations: AccessExpectation[] = [];
   const add = (description: string, expect: ExpectedDecision, fix: string, request: AccessRequest) =>

@@ -30,6 +30,18 @@ export interface ModelKey {
   readonly aliases: readonly string[];
 }
 
+/** A KMS grant (`aws_kms_grant`) on a key of the stack. */
+export interface ModelGrant {
+  readonly address: string;
+  readonly keyArn?: string;
+  readonly grantee: string;
+  /** Grant operations, e.g. `Decrypt`. */
+  readonly operations: readonly string[];
+  /** `EncryptionContextEquals`, `EncryptionContextSubset`, or undefined for a grant without a constraint. */
+  readonly constraintType?: "EncryptionContextEquals" | "EncryptionContextSubset";
+  readonly encryptionContext: Readonly<Record<string, string>>;
+}
+
 export interface ModelRole {
   readonly address: string;
   readonly arn: string;
@@ -106,6 +118,7 @@ export interface StackModel {
   readonly region: string;
   readonly partition: string;
   readonly keys: readonly ModelKey[];
+  readonly grants: readonly ModelGrant[];
   readonly roles: readonly ModelRole[];
   readonly functions: readonly ModelFunction[];
   readonly secrets: readonly ModelSecret[];
@@ -188,6 +201,23 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
 
   // Resources name their key by ARN or by key ID.
   const keyArnOf = (value: string | undefined) => (value === undefined ? undefined : (keys.find((k) => k.arn === value || k.arn.endsWith(`/${value}`))?.arn ?? value));
+
+  const grants = ofType("aws_kms_grant").map(([address, r]): ModelGrant => {
+    const constraint = blocks(r.config.constraints)[0] ?? {};
+    const [constraintType, context] = constraint.encryption_context_equals
+      ? (["EncryptionContextEquals", constraint.encryption_context_equals] as const)
+      : constraint.encryption_context_subset
+        ? (["EncryptionContextSubset", constraint.encryption_context_subset] as const)
+        : [undefined, {}];
+    return {
+      address,
+      keyArn: keyArnOf(str(r, "key_id")),
+      grantee: str(r, "grantee_principal") ?? "",
+      operations: Array.isArray(r.config.operations) ? r.config.operations.map(String) : [],
+      constraintType,
+      encryptionContext: Object.fromEntries(Object.entries(asRecord(context)).map(([k, v]) => [k, String(resolve(v))])),
+    };
+  });
 
   const managedPolicies = new Map(ofType("aws_iam_policy").map(([address, r]) => [arnOf(address), { name: address, policy: policyOf(address, r.config.policy) ?? {} }]));
   const roles = ofType("aws_iam_role").map(([address, r]): ModelRole => {
@@ -275,6 +305,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     ...defaultProvider,
     partition: partitionForRegion(defaultProvider.region),
     keys,
+    grants,
     roles,
     functions,
     secrets,

@@ -35,6 +35,12 @@ export interface DeployerResourceType {
    */
   readonly arns?: (resource: ResourceArnContext) => readonly string[];
   /**
+   * For a resource on a KMS key (a grant): its actions apply to the keys,
+   * scoped by the keys' tags like the keys' own actions.
+   * @default false
+   */
+  readonly onKeys?: boolean;
+  /**
    * For a resource that configures another (a role's policy, a bucket's
    * settings, a topic's policy): the attribute that refers to it. The
    * actions apply to the ARNs of the resource referred to; `literal` builds
@@ -109,6 +115,14 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
     destroyActions: ["kms:DeleteAlias"],
     unscoped: [{ action: "kms:ListAliases", reason: "the provider finds an alias by listing the aliases of the region; ListAliases has no resource" }],
     source: "internal/service/kms/alias.go",
+  },
+  aws_kms_grant: {
+    onKeys: true,
+    // Every attribute forces a replacement, so there is no update call; retire_on_delete uses RetireGrant,
+    // which the grant's retiring principal may call without any policy.
+    actions: ["kms:CreateGrant", "kms:ListGrants"],
+    destroyActions: ["kms:RevokeGrant"],
+    source: "internal/service/kms/grant.go",
   },
   aws_iam_role: {
     // Roles under a path of their own (e.g. /payments/eu-west-1/) are named by the path: the project's IAM path.

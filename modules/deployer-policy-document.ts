@@ -44,7 +44,8 @@ const REFERENCE = /^\$\{([a-z0-9_]+)\.([^.}]+)\.[a-z_]+\}$/;
  *   from the configuration, so they are known before anything exists);
  *   destroy actions only for resources without `prevent_destroy`;
  * - KMS keys, whose ARNs are unknown until they exist, by the tags every key
- *   carries (`aws:ResourceTag`, and `aws:RequestTag` to create them);
+ *   carries (`aws:ResourceTag`, and `aws:RequestTag` to create them), and
+ *   the grants on them the same way;
  * - `iam:PassRole` only for the roles the resources are given, only to the
  *   service that receives them; roles with a permissions boundary may only
  *   be created with it;
@@ -58,6 +59,8 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
   const scopedTags: Record<string, string>[] = [];
   const keyRegions = new Set<string>();
   let keysDestroyable = false;
+  /** Actions of the resources on keys (grants), scoped like the keys. */
+  const keyResourceActions = new Set<string>();
   const passRoles = new Map<string, Set<string>>();
   /** Sid → actions and ARNs of `alsoOn`. */
   const alsoOn = new Map<string, { actions: readonly string[]; arns: Set<string> }>();
@@ -78,6 +81,11 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
       const destroyable = (resource.config.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy !== true;
       for (const action of row.unscoped ?? []) unscoped.set(action.action, action);
       if (TAG_SCOPED_TYPES.includes(resource.type)) scopedTags.push({ ...provider.defaultTags, ...literalStrings(resource.config.tags) });
+      if (row.onKeys) {
+        // A grant has no prevent_destroy, and any change to it is a replacement: always destroyable.
+        for (const action of [...row.actions, ...(row.destroyActions ?? [])]) keyResourceActions.add(action);
+        continue;
+      }
       if (!row.arns && !row.parent) {
         keyRegions.add(provider.region);
         keysDestroyable ||= destroyable;
@@ -116,7 +124,7 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
   const commonTags = Object.fromEntries(
     Object.entries(scopedTags[0] ?? {}).filter(([name, value]) => !name.startsWith("aws:") && scopedTags.every((tags) => tags[name] === value)),
   );
-  if (keyRegions.size > 0) statements.push(...keyStatements(commonTags, [...keyRegions], partition, accountId, keysDestroyable, warnings));
+  if (keyRegions.size > 0) statements.push(...keyStatements(commonTags, [...keyRegions], partition, accountId, keysDestroyable, [...keyResourceActions], warnings));
   for (const type of [...scopes.keys()].sort()) {
     const row = DEPLOYER_RESOURCE_TYPES[type];
     const scope = scopes.get(type)!;
@@ -172,6 +180,8 @@ function keyStatements(
   partition: string,
   accountId: string,
   destroyable: boolean,
+  /** The actions of grants on the keys, which are scoped like the keys. */
+  grantActions: readonly string[],
   warnings: string[],
 ): PolicyStatement[] {
   const common = Object.entries(commonTags);
@@ -193,7 +203,7 @@ function keyStatements(
     }),
     new PolicyStatement({
       sid: "ManageKmsKeys",
-      actions: [...row.actions, ...(destroyable ? (row.destroyActions ?? []) : [])],
+      actions: [...row.actions, ...(destroyable ? (row.destroyActions ?? []) : []), ...grantActions],
       resources: keyArns,
       conditions: withTags("aws:ResourceTag"),
     }),

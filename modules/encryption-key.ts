@@ -8,13 +8,17 @@ import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptSt
 import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { ImportedEncryptionKey } from "./imported-encryption-key";
+import { KeyGrant, KeyGrantProps } from "./key-grant";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import {
   DEPLOYER_GRANT_ACTIONS,
+  DEPLOYER_GRANT_MANAGEMENT_ACTIONS,
   DEPLOYER_LAMBDA_KEY_ACTIONS,
   DEPLOYER_LOG_GROUP_KEY_ACTIONS,
   DEPLOYER_PARAMETER_KEY_ACTIONS,
   DEPLOYER_SECRET_KEY_ACTIONS,
+  GRANTEE_DENIED_ACTIONS,
+  GRANT_OPERATIONS,
   HELPER_ENCRYPTER_ACTIONS,
   HELPER_ENCRYPTER_DENIED_ACTIONS,
   KEY_ACCOUNT_ROOT_ACTIONS,
@@ -221,6 +225,12 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
   private readonly parameterArns: string[] = [];
   /** Principals exempt from `DenyKeyUseByUnlistedPrincipals`; grows as access is granted. */
   private readonly listedPrincipalArns: string[] = [];
+  /** The listed principals that are not grantees of constrained grants: a grantee must not be one of them. */
+  private readonly principalsListedOtherwise = new Set<string>();
+  /** The grantees of constrained grants, in the order registered, each with what its grants give. */
+  private readonly grantees = new Map<string, GranteeScope>();
+  /** The operations of all constrained grants, as `GrantOperations` values; shared with `DenyGrantOperationsNotRegistered`. */
+  private readonly grantOperations: string[] = [];
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -257,6 +267,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     this.decryptOnly = props.decryptOnly ?? false;
     this.deployerArns = props.deployerArns ?? [];
     this.listedPrincipalArns.push(...(props.userArns ?? []), ...(props.deployerArns ?? []), ...(props.helperEncrypterArns ?? []));
+    for (const arn of this.listedPrincipalArns) this.principalsListedOtherwise.add(arn);
     this.policy = new PolicyDocument([...this.baseStatements(props), ...this.denyStatements(props)]);
 
     this.resource = new KmsKey(this, "key", {
@@ -276,6 +287,15 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
 
     this.aliases = this.aliasNames.map((name, i) => new KmsAlias(this, aliasIds[i], { name, targetKeyId: this.resource.keyId }));
 
+    this.node.addValidation({
+      validate: () =>
+        [...this.grantees.keys()]
+          .filter((grantee) => this.principalsListedOtherwise.has(grantee))
+          .map(
+            (grantee) =>
+              `encryption key "${id}": ${show(grantee)} is the grantee of a constrained grant and also a principal the key policy names for other access (a key user, deployer, helper encrypter, grantDecrypt grantee or re-encrypter); the grant's Deny statements would take that access away — give the grant a role of its own`,
+          ),
+    });
     this.node.addValidation({
       validate: () => {
         const size = Buffer.byteLength(JSON.stringify(this.policy.toJSON()), "utf8");
@@ -426,7 +446,51 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
    */
   public addListedPrincipal(principalArn: string): void {
     checkPrincipalPartitions(`${this.at}: addListedPrincipal`, [principalArn], this.environment);
+    this.principalsListedOtherwise.add(principalArn);
     if (!this.listedPrincipalArns.includes(principalArn)) this.listedPrincipalArns.push(principalArn);
+  }
+
+  /**
+   * Adds a KMS grant with an encryption-context constraint (see
+   * {@link KeyGrant}): a narrow, revocable permission for one role or user,
+   * e.g. a batch job that decrypts one function's helper values:
+   * `key.addConstrainedGrant("orders-batch", { granteePrincipalArn, encryptionContextEquals: { LambdaFunctionName: "orders-api" } })`.
+   */
+  public addConstrainedGrant(id: string, options: Omit<KeyGrantProps, "key">): KeyGrant {
+    return new KeyGrant(this, id, { ...options, key: this });
+  }
+
+  /**
+   * Fits the key policy to a constrained grant; `KeyGrant` calls it. Every
+   * grant of one grantee must use the same constraint type and
+   * encryption-context keys, because the grantee's Deny statements bound
+   * each context key to the values of its grants.
+   *
+   * @internal called by KeyGrant, not in the package's API
+   */
+  public registerGrant(grant: KeyGrant): void {
+    const at = `${this.at}: key grant "${grant.node.id}"`;
+    const contextKeys = Object.keys(grant.encryptionContext).sort();
+    let scope = this.grantees.get(grant.granteePrincipalArn);
+    if (scope === undefined) {
+      scope = { constraintType: grant.constraintType, operations: [], contextValues: new Map(contextKeys.map((name) => [name, []])) };
+      this.grantees.set(grant.granteePrincipalArn, scope);
+      this.listedPrincipalArns.push(grant.granteePrincipalArn);
+      if (this.grantees.size === 1) this.policy.addStatements(...this.constrainedGrantStatements());
+      this.policy.addStatements(...granteeDenyStatements(this.grantees.size, grant.granteePrincipalArn, scope));
+    } else if (scope.constraintType !== grant.constraintType || contextKeys.join() !== [...scope.contextValues.keys()].join()) {
+      throw new Error(
+        `${at}: grantee ${show(grant.granteePrincipalArn)} already has a grant on this key with ${scope.constraintType} on ${JSON.stringify([...scope.contextValues.keys()])}, and this one has ${grant.constraintType} on ${JSON.stringify(contextKeys)}; give all grants of one grantee the same constraint type and encryption-context keys, or use another role`,
+      );
+    }
+    for (const op of grant.operations) {
+      if (!scope.operations.includes(op)) scope.operations.push(op);
+      if (!this.grantOperations.includes(op)) this.grantOperations.push(op);
+    }
+    for (const [name, value] of Object.entries(grant.encryptionContext)) {
+      const values = scope.contextValues.get(name)!;
+      if (!values.includes(value)) values.push(value);
+    }
   }
 
   /**
@@ -581,17 +645,50 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         }),
       );
     }
-    statements.push(
+    statements.push(new NonAwsResourceGrantsDenyStatement(this.grantees));
+    return statements;
+  }
+
+  /** Added with the first constrained grant; the lists they condition on grow with later grants. */
+  private constrainedGrantStatements(): PolicyStatement[] {
+    const notForAwsResource = { Bool: { "kms:GrantIsForAWSResource": "false" } };
+    const statements = [
       new PolicyStatement({
-        sid: "DenyGrantsForNonAwsResources",
+        sid: "DenyUnconstrainedGrants",
         effect: "Deny",
         principals: { AWS: ["*"] },
-        actions: ["kms:CreateGrant"],
+        actions: DEPLOYER_GRANT_ACTIONS,
         resources: ["*"],
-        // https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html
-        conditions: { Bool: { "kms:GrantIsForAWSResource": "false" } },
+        // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-constraint-type
+        conditions: { ...notForAwsResource, Null: { "kms:GrantConstraintType": "true" } },
       }),
-    );
+      new PolicyStatement({
+        sid: "DenyGrantOperationsNotRegistered",
+        effect: "Deny",
+        principals: { AWS: ["*"] },
+        actions: DEPLOYER_GRANT_ACTIONS,
+        resources: ["*"],
+        // The shared array: operations of grants registered later join it.
+        conditions: { ...notForAwsResource, "ForAnyValue:StringNotEquals": { "kms:GrantOperations": this.grantOperations } },
+      }),
+    ];
+    if (this.deployerArns.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          sid: "DeployPipelineCreatesConstrainedGrants",
+          principals: { AWS: this.deployerArns },
+          actions: DEPLOYER_GRANT_ACTIONS,
+          resources: ["*"],
+          conditions: { ...notForAwsResource, Null: { "kms:GrantConstraintType": "false" } },
+        }),
+        new PolicyStatement({
+          sid: "DeployPipelineManagesConstrainedGrants",
+          principals: { AWS: this.deployerArns },
+          actions: DEPLOYER_GRANT_MANAGEMENT_ACTIONS,
+          resources: ["*"],
+        }),
+      );
+    }
     return statements;
   }
 
@@ -719,5 +816,81 @@ class UnlistedPrincipalsDenyStatement extends PolicyStatement {
     const json = super.toJSON();
     if (this.listedPrincipalArns.length === 0) return json;
     return { ...json, Condition: { ...this.conditions, ArnNotEquals: { "aws:PrincipalArn": [...this.listedPrincipalArns] } } };
+  }
+}
+
+/** What the constrained grants of one grantee give it; the grantee's Deny statements read it when the policy is rendered. */
+interface GranteeScope {
+  readonly constraintType: KeyGrant["constraintType"];
+  /** Grant operation names (`Decrypt`, ...). */
+  readonly operations: string[];
+  /** Each encryption-context key of the grants, with every value they allow. */
+  readonly contextValues: Map<string, string[]>;
+}
+
+/**
+ * A grantee's Deny statements: every key use its grants do not give
+ * (operations outside them, data key pairs, re-encryption), and every use
+ * with an encryption-context value outside them, one statement per context
+ * key (the keys of one Deny's condition must all match for it to apply).
+ * A key-policy Deny also applies to what a grant allows
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/policy-evaluation.html).
+ */
+function granteeDenyStatements(n: number, grantee: string, scope: GranteeScope): PolicyStatement[] {
+  return [
+    new GranteeOperationsDenyStatement(`DenyGrantee${n}OperationsOutsideGrants`, grantee, scope.operations),
+    ...[...scope.contextValues].map(
+      ([name, values], i) =>
+        new PolicyStatement({
+          sid: `DenyGrantee${n}ContextOutsideGrants${scope.contextValues.size > 1 ? i + 1 : ""}`,
+          effect: "Deny",
+          principals: { AWS: [grantee] },
+          actions: KEY_USE_ACTIONS,
+          resources: ["*"],
+          // A request without the key does not equal any value, so it is denied too; the array is shared.
+          conditions: { StringNotEquals: { [`kms:EncryptionContext:${name}`]: values } },
+        }),
+    ),
+  ];
+}
+
+/** Denies the grantee the cryptographic operations its grants do not give; read when the policy is rendered. */
+class GranteeOperationsDenyStatement extends PolicyStatement {
+  constructor(
+    sid: string,
+    grantee: string,
+    private readonly granted: readonly string[],
+  ) {
+    super({ sid, effect: "Deny", principals: { AWS: [grantee] }, actions: GRANTEE_DENIED_ACTIONS, resources: ["*"] });
+  }
+
+  public override toJSON(): Record<string, unknown> {
+    const notGranted = GRANT_OPERATIONS.filter((op) => !this.granted.includes(op)).map((op) => `kms:${op}`);
+    return { ...super.toJSON(), Action: [...notGranted, ...GRANTEE_DENIED_ACTIONS] };
+  }
+}
+
+/**
+ * `DenyGrantsForNonAwsResources`: nobody may create a grant that is not for
+ * an AWS resource (https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html),
+ * except to the grantees of constrained grants (`kms:GranteePrincipal`),
+ * read when the policy is rendered.
+ */
+class NonAwsResourceGrantsDenyStatement extends PolicyStatement {
+  constructor(private readonly grantees: ReadonlyMap<string, GranteeScope>) {
+    super({
+      sid: "DenyGrantsForNonAwsResources",
+      effect: "Deny",
+      principals: { AWS: ["*"] },
+      actions: DEPLOYER_GRANT_ACTIONS,
+      resources: ["*"],
+      conditions: { Bool: { "kms:GrantIsForAWSResource": "false" } },
+    });
+  }
+
+  public override toJSON(): Record<string, unknown> {
+    const json = super.toJSON();
+    if (this.grantees.size === 0) return json;
+    return { ...json, Condition: { ...this.conditions, StringNotEquals: { "kms:GranteePrincipal": [...this.grantees.keys()] } } };
   }
 }

@@ -16,6 +16,7 @@ export type { GrantDecryptOptions, IEncryptionKey } from "./encryption-key-inter
 export type { AwsEnvironment } from "./aws-environment";
 export type { IGrantable } from "./grantable";
 export type { Grant } from "./grant";
+export { KeyGrant, type KeyGrantProps } from "./key-grant";
 export { PolicyDocument, PolicyStatement, type PolicyConditions, type PolicyPrincipals, type PolicyStatementProps } from "./policy-document";
 
 // Functions and their secrets

@@ -7,9 +7,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
 import { AccessCheckError, StackAccess, accessFailures, checkAccess, evaluate, expectedAccess, readStackModel } from "../../access";
 import { loadConfig } from "../../config/load-config";
-import { PolicyStatement } from "../../modules";
+import { EncryptionKey, PolicyStatement } from "../../modules";
 import { WorkloadStack } from "../../stacks/workload-stack";
 import { synthesizeApp } from "../../stacks/synthesize-app";
 import { DEFAULT_STACKS, REPO, defaultConfigDocument } from "../support/stack-config";
@@ -419,5 +421,69 @@ describe("a manual rotation: generation 2 current, generation 1 retiring", () =>
     json.resource.aws_iam_role_policy[name].policy = JSON.stringify(policy);
     const failures = accessFailures(await checkAccess([{ stackName: STACK, json, principals: retiringPrincipals }])).map((f) => f.description);
     expect(failures).toEqual(["orders-api's runtime still decrypts helper values made with the key (retiring key aws_kms_key.workload-key_7A142891)"]);
+  });
+});
+
+describe("constrained grants (EncryptionKey.addConstrainedGrant)", () => {
+  const ACCOUNT = "333333333333";
+  const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/terraform-deploy`;
+  const BATCH = `arn:aws:iam::${ACCOUNT}:role/orders-batch`;
+
+  function grantStackJson(): Record<string, unknown> {
+    const stack = new TerraformStack(Testing.app({ outdir: tmp }), "grants");
+    new AwsProvider(stack, "aws", { region: "eu-west-1", allowedAccountIds: [ACCOUNT] });
+    const key = new EncryptionKey(stack, "key", { accountId: ACCOUNT, region: "eu-west-1", aliases: ["lambda-env"], deployerArns: [DEPLOYER] });
+    key.addConstrainedGrant("orders-batch", { granteePrincipalArn: BATCH, encryptionContextEquals: { LambdaFunctionName: "orders-api" } });
+    return JSON.parse(Testing.synth(stack)) as Record<string, unknown>;
+  }
+
+  async function grantFailures(json: Record<string, unknown>): Promise<string[]> {
+    return accessFailures(await checkAccess([{ stackName: "grants", json, principals: { deployers: [DEPLOYER] } }])).map((f) => f.description);
+  }
+
+  function withoutStatement(sid: string): Record<string, unknown> {
+    const json = grantStackJson() as { resource: { aws_kms_key: Record<string, { policy: string }> } };
+    const key = Object.values(json.resource.aws_kms_key)[0];
+    const policy = JSON.parse(key.policy) as { Statement: Statement[] };
+    expect(policy.Statement.some((s) => s.Sid === sid)).toBe(true);
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== sid);
+    key.policy = JSON.stringify(policy);
+    return json;
+  }
+
+  test("the pipeline creates, lists and revokes the grant; nobody creates it unconstrained, wider or for someone else; the grantee is held to it", async () => {
+    const json = grantStackJson();
+    const [stack] = await checkAccess([{ stackName: "grants", json, principals: { deployers: [DEPLOYER] } }]);
+    const grantResults = stack.results.filter((r) => r.description.includes("grant aws_kms_grant."));
+    expect(grantResults.filter((r) => !r.ok)).toEqual([]);
+    const decisions = Object.fromEntries(grantResults.map((r) => [r.description.replace(/ \(grant .*$/, ""), r.decision]));
+    expect(decisions).toEqual({
+      [`deployer ${DEPLOYER} creates the grant`]: "Allowed",
+      [`deployer ${DEPLOYER} calls kms:ListGrants to read or delete the grant`]: "Allowed",
+      [`deployer ${DEPLOYER} calls kms:RevokeGrant to read or delete the grant`]: "Allowed",
+      [`${DEPLOYER} creates the grant without its encryption-context constraint, whatever IAM allows`]: "ExplicitlyDenied",
+      [`${DEPLOYER} creates a grant for ${BATCH} that also gives kms:ReEncryptFrom, whatever IAM allows`]: "ExplicitlyDenied",
+      [`${DEPLOYER} creates the same grant for a principal that is not a grantee, whatever IAM allows`]: "ExplicitlyDenied",
+      [`grantee ${BATCH} calls kms:Decrypt with the grant's encryption context: no Deny stands in the grant's way`]: "Allowed",
+      [`grantee ${BATCH} calls kms:Decrypt with LambdaFunctionName=orders-api-other, whatever IAM allows`]: "ExplicitlyDenied",
+      [`grantee ${BATCH} calls kms:Decrypt without an encryption context, whatever IAM allows`]: "ExplicitlyDenied",
+      [`grantee ${BATCH} calls kms:Encrypt, which its grants do not give, whatever IAM allows`]: "ExplicitlyDenied",
+      [`grantee ${BATCH} calls kms:GenerateDataKey, which its grants do not give, whatever IAM allows`]: "ExplicitlyDenied",
+      [`grantee ${BATCH} calls kms:ReEncryptFrom, which its grants do not give, whatever IAM allows`]: "ExplicitlyDenied",
+      [`grantee ${BATCH} calls kms:GenerateDataKeyPair, which its grants do not give, whatever IAM allows`]: "ExplicitlyDenied",
+    });
+    expect(accessFailures([stack])).toEqual([]);
+  });
+
+  test.each([
+    ["DenyUnconstrainedGrants", /creates the grant without its encryption-context constraint/],
+    ["DenyGrantOperationsNotRegistered", /creates a grant for .* that also gives kms:ReEncryptFrom/],
+    ["DenyGrantee1ContextOutsideGrants", /calls kms:Decrypt (with LambdaFunctionName=orders-api-other|without an encryption context)/],
+    ["DenyGrantee1OperationsOutsideGrants", /calls kms:\w+, which its grants do not give/],
+    ["DeployPipelineCreatesConstrainedGrants", /deployer .* creates the grant/],
+  ])("without %s, the check fails on the request it guards", async (sid, description) => {
+    const failures = await grantFailures(withoutStatement(sid));
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) expect(failure).toMatch(description);
   });
 });

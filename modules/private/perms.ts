@@ -155,6 +155,30 @@ export const DEPLOYER_LAMBDA_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt"] as con
 export const DEPLOYER_GRANT_ACTIONS = ["kms:CreateGrant"] as const;
 
 /**
+ * The operations a constrained grant (`KeyGrant`) may give: the
+ * cryptographic operations of a symmetric key that take an encryption
+ * context, so that the grant's constraint applies to each
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html#grant-constraints).
+ */
+export const GRANT_OPERATIONS = ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext"] as const;
+export type KeyGrantOperation = (typeof GRANT_OPERATIONS)[number];
+
+/**
+ * Denied to a grantee whatever its grants give: the key uses no constrained
+ * grant offers (data key pairs, re-encryption).
+ */
+export const GRANTEE_DENIED_ACTIONS = ["kms:GenerateDataKeyPair*", "kms:ReEncrypt*"] as const;
+
+/**
+ * The deploy pipeline on a key with constrained grants: besides CreateGrant,
+ * what the provider's `aws_kms_grant` calls to read and delete one
+ * (ListGrants, RevokeGrant; with `retire_on_delete` it calls RetireGrant,
+ * which no key policy governs:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/grant-manage.html#grant-delete).
+ */
+export const DEPLOYER_GRANT_MANAGEMENT_ACTIONS = ["kms:ListGrants", "kms:RevokeGrant"] as const;
+
+/**
  * The deploy pipeline, through CloudWatch Logs only and for the registered
  * log groups: Logs uses the key as the caller when it creates an encrypted
  * group (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
