@@ -74,6 +74,13 @@ export interface NamedPrincipals {
    * @default none
    */
   readonly retiringKeyAliases?: readonly string[];
+  /**
+   * The regions the multi-Region primary keys of the stack may be
+   * replicated to: the deploy pipeline replicates them there, and nobody
+   * anywhere else.
+   * @default none
+   */
+  readonly keyReplicaRegions?: readonly string[];
 }
 
 /** Every cryptographic operation a symmetric encryption key offers, by its IAM action. */
@@ -387,6 +394,7 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
       context: { "kms:GrantIsForAWSResource": "false" },
       identityPolicies: "allow-all",
     });
+    if (key.multiRegion) expectations.push(...replicationExpectations(key, principals, unlisted));
     const grants = model.grants.filter((g) => g.keyArn === key.arn);
     for (const grant of grants) {
       const granteeOperations = new Set(grants.filter((g) => g.grantee === grant.grantee).flatMap((g) => g.operations));
@@ -436,6 +444,36 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
  * pipeline through their services), and key users may move values out of it
  * (`kms:ReEncryptFrom`) into the stack's current key (`kms:ReEncryptTo`).
  */
+/**
+ * A multi-Region primary key: the deploy pipeline replicates it to the
+ * account's other regions, and nobody, whatever IAM allows, to a region
+ * outside them (its key material would leave the regions the config names).
+ */
+function replicationExpectations(key: ModelKey, principals: NamedPrincipals, unlisted: string): AccessExpectation[] {
+  const regions = principals.keyReplicaRegions ?? [];
+  const elsewhere = ["ap-southeast-2", "sa-east-1", "ca-central-1", "eu-north-1"].find((region) => region !== key.region && !regions.includes(region))!;
+  const expectations: AccessExpectation[] = [];
+  for (const deployer of (principals.deployers ?? []).slice(0, 1)) {
+    for (const region of regions) {
+      expectations.push({
+        description: `deployer ${deployer} replicates key ${key.address} to ${region}`,
+        expect: "Allowed",
+        fix: "keep DeployPipelineReplicatesKey (EncryptionKeyProps.replicaRegions)",
+        request: { principal: deployer, action: "kms:ReplicateKey", resource: key.arn, context: { "kms:ReplicaRegion": region } },
+      });
+    }
+  }
+  for (const principal of [...(principals.deployers ?? []).slice(0, 1), ...(principals.keyAdministrators ?? []).slice(0, 1), unlisted]) {
+    expectations.push({
+      description: `${principal} replicates key ${key.address} to ${elsewhere}, outside the account's regions, whatever IAM allows`,
+      expect: "ExplicitlyDenied",
+      fix: "keep DenyReplicationToOtherRegions",
+      request: { principal, action: "kms:ReplicateKey", resource: key.arn, context: { "kms:ReplicaRegion": elsewhere }, identityPolicies: "allow-all" },
+    });
+  }
+  return expectations;
+}
+
 /**
  * A constrained grant (`KeyGrant`): the deploy pipeline can create, list and
  * revoke it; nobody can create it without its constraint, with another
@@ -693,7 +731,9 @@ function deployerCallExpectations(model: StackModel, deployer: string, policy: P
 
   for (const key of model.keys) {
     const tags = Object.fromEntries(Object.entries(key.tags).map(([name, value]) => [`aws:ResourceTag/${name}`, value]));
-    calls("aws_kms_key", `key ${key.address}`, key.arn, () => tags);
+    // aws_kms_key or aws_kms_replica_key, and the grants on it.
+    calls(key.address.split(".")[0], `key ${key.address}`, key.arn, () => tags);
+    calls("aws_kms_grant", `the grants on key ${key.address}`, key.arn, () => tags);
     const requestTags = Object.fromEntries(Object.entries(key.tags).map(([name, value]) => [`aws:RequestTag/${name}`, value]));
     out.push({
       description: "the deployer creates a key with the stack's tags",

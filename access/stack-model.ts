@@ -28,6 +28,8 @@ export interface ModelKey {
   readonly tags: Readonly<Record<string, string>>;
   /** Names (`alias/...`) of the stack's aliases that point at the key. */
   readonly aliases: readonly string[];
+  /** Whether the key is a multi-Region primary key. */
+  readonly multiRegion: boolean;
 }
 
 /** A KMS grant (`aws_kms_grant`) on a key of the stack. */
@@ -187,13 +189,15 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
   const ofType = (type: string) => [...resources.entries()].filter(([, r]) => r.type === type);
   const arnOf = (address: string) => attribute(address, "arn");
 
-  const keys = ofType("aws_kms_key").map(([address, r]) => ({
+  // A multi-Region key's replica is a key of its region, with a policy of its own.
+  const keys = [...ofType("aws_kms_key"), ...ofType("aws_kms_replica_key")].map(([address, r]) => ({
     address,
     arn: arnOf(address),
     accountId: r.accountId,
     region: r.region,
     policy: policyOf(address, r.config.policy) ?? {},
     tags: { ...r.defaultTags, ...literalStrings(r.config.tags) },
+    multiRegion: r.config.multi_region === true,
     aliases: ofType("aws_kms_alias")
       .filter(([, alias]) => alias.config.target_key_id === `\${${address}.key_id}` || alias.config.target_key_id === `\${${address}.arn}`)
       .map(([, alias]) => String(alias.config.name)),
@@ -324,7 +328,8 @@ function attributeOf(r: RawResource, attr: string): string | undefined {
   const env = { accountId: r.accountId, region: r.region, partition: partitionForRegion(r.region) };
   const regional = (service: string, resource: string) => formatArn(env, service, resource);
   switch (r.type) {
-    case "aws_kms_key": {
+    case "aws_kms_key":
+    case "aws_kms_replica_key": {
       const keyId = syntheticKeyId(r.name);
       return { arn: regional("kms", `key/${keyId}`), key_id: keyId, id: keyId }[attr];
     }

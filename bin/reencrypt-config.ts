@@ -184,20 +184,26 @@ export async function reencryptConfig(options: ReEncryptOptions): Promise<ReEncr
   return { reEncrypted: values.length - alreadyCurrent, alreadyCurrent, backupFile };
 }
 
-/** Every ciphertext of every function of the account (whose stacks are `stacks`), in file order. */
+/**
+ * Every ciphertext of every function of the account (whose stacks are
+ * `stacks`, the first region's first), in file order. A ciphertext for the
+ * whole account (multi-Region keys) is re-encrypted in the first region,
+ * where the primary keys are.
+ */
 function helperValues(config: AppConfig, account: AccountConfig, stacks: readonly { name: string; region: string }[]): HelperValue[] {
+  const entries = [{ key: account.name, stack: stacks[0] }, ...stacks.map((stack) => ({ key: stack.name, stack }))];
   return config.functions.flatMap((fn, i) =>
     !fn.accounts.includes(account.name)
       ? []
       : Object.entries(fn.encryptedEnvironment).flatMap(([variable, perStack]) =>
-          stacks
-            .filter((stack) => Object.hasOwn(perStack, stack.name))
-            .map((stack) => ({
-              segments: ["functions", i, "encryptedEnvironment", variable, stack.name],
+          entries
+            .filter(({ key }) => Object.hasOwn(perStack, key))
+            .map(({ key, stack }) => ({
+              segments: ["functions", i, "encryptedEnvironment", variable, key],
               functionName: fn.name,
               stack: stack.name,
               region: stack.region,
-              ciphertext: perStack[stack.name],
+              ciphertext: perStack[key],
             })),
         ),
   );
@@ -276,7 +282,7 @@ async function resolveStackKeys(
  */
 async function reEncrypt(kms: ReEncryptKmsClient, value: HelperValue, keys: StackKeys): Promise<string | undefined> {
   const { ReEncryptCommand } = await import("@aws-sdk/client-kms");
-  const at = `functions[${value.segments[1]}].encryptedEnvironment.${String(value.segments[3])}.${value.stack}`;
+  const at = `functions[${value.segments[1]}].encryptedEnvironment.${String(value.segments[3])}.${String(value.segments[4])}`;
   const context = { [FUNCTION_NAME_CONTEXT_KEY]: value.functionName };
   let response: ReEncryptCommandOutput;
   try {

@@ -127,6 +127,11 @@ export interface AccountConfig {
   readonly retiringKeyGenerations: readonly number[];
   /** The generation the account's `encryptedEnvironment` ciphertexts were made with (the earliest, if mixed). */
   readonly encryptedEnvironmentKeyGeneration: number;
+  /**
+   * The first key generation whose keys are multi-Region: a primary in the
+   * account's first region, a replica in each other. @default none: every key is single-Region
+   */
+  readonly multiRegionKeysFromGeneration?: number;
   readonly audit: AuditConfig;
 }
 
@@ -202,6 +207,21 @@ export interface SecretConfig {
 /** The stacks of the accounts a function or a secret targets, in config order. */
 export function targetStacks(accounts: readonly AccountConfig[], target: { readonly accounts: readonly string[] }): { account: AccountConfig; region: string; name: string }[] {
   return accounts.filter((a) => target.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region, name: stackName(account, region) })));
+}
+
+/** Whether the account's keys of `generation` are multi-Region (see `multiRegionKeysFromGeneration`). */
+export function isMultiRegionGeneration(account: AccountConfig, generation: number): boolean {
+  return account.multiRegionKeysFromGeneration !== undefined && generation >= account.multiRegionKeysFromGeneration;
+}
+
+/**
+ * A function's ciphertext of one helper variable in one stack: the stack's
+ * own (`<account>-<region>`), or the account's (`<account>`), which a
+ * multi-Region key decrypts in every region; undefined when there is none.
+ */
+export function stackCiphertext(perStack: Readonly<Record<string, string>>, account: AccountConfig, region: string): string | undefined {
+  const own = stackName(account, region);
+  return Object.hasOwn(perStack, own) ? perStack[own] : Object.hasOwn(perStack, account.name) ? perStack[account.name] : undefined;
 }
 
 /**

@@ -335,6 +335,11 @@ const ACCOUNT = object(
       "The key generation the `encryptedEnvironment` ciphertexts of this account were made with (the earliest, if some are newer). `npm run reencrypt -- --write` re-encrypts them under `keyGeneration` and sets it. Every generation from this one up to `keyGeneration` must stay in `retiringKeyGenerations`.",
       { default: 1 },
     ),
+    multiRegionKeysFromGeneration: as(
+      KEY_GENERATION,
+      "The first key generation whose keys are multi-Region: the key of the account's first region is the primary (`multi_region = true`), the key of each other region its replica (`aws_kms_replica_key`, same key material, a policy built for its region), so one `encryptedEnvironment` ciphertext per account (key `<account>`) decrypts in every region. A key cannot become multi-Region: give a generation that does not exist yet (1 for a new account, or the next one, with a manual rotation). The first region's stack must be deployed before the others (the replicas look up their primary by its alias `<first alias>-generation-<n>`).",
+      { defaultText: "none: single-Region keys" },
+    ),
     deployer: DEPLOYER,
     audit: AUDIT,
   },
@@ -378,11 +383,11 @@ const FUNCTION = object(
       "{}",
     ),
     encryptedEnvironment: map(
-      '`{ "VAR": { "<account>-<region>": "<base64 ciphertext>" } }`: one ciphertext per stack the function runs in, made with that stack\'s workload key by `npm run encrypt`; decoded at least 32 bytes. The runtime library decrypts them.',
+      '`{ "VAR": { "<account>-<region>": "<base64 ciphertext>" } }`: one ciphertext per stack the function runs in, made with that stack\'s workload key by `npm run encrypt`; decoded at least 32 bytes. The runtime library decrypts them. For an account whose ciphertexts\' key generation is multi-Region (`multiRegionKeysFromGeneration`), one ciphertext per account instead (key `<account>`, made with the primary key), which every region decrypts.',
       "variable name",
       map(
-        "Ciphertext per stack",
-        "stack name (`<account>-<region>`)",
+        "Ciphertext per stack, or per account with multi-Region keys",
+        "stack name (`<account>-<region>`), or account name with multi-Region keys",
         textSetting({ code: "CIPHERTEXT", doc: "Base64 ciphertext.", hint: "paste the output of npm run encrypt", echo: false }),
       ),
       "{}",

@@ -36,6 +36,7 @@ import {
   SecretConfig,
   secretConstructId,
   stackEnvironment,
+  isMultiRegionGeneration,
   targetStacks,
 } from "./app-config";
 
@@ -465,7 +466,11 @@ function readAccount(r: Reader, at: string, raw: Json, project: string, addition
  * generation not above the current one. Whether a retired generation is still
  * used is checked with the functions ({@link checkRetiredGenerations}).
  */
-function readKeyGenerations(r: Reader, at: string, o: Record<string, Json>): Pick<AccountConfig, "keyGeneration" | "retiringKeyGenerations" | "encryptedEnvironmentKeyGeneration"> {
+function readKeyGenerations(
+  r: Reader,
+  at: string,
+  o: Record<string, Json>,
+): Pick<AccountConfig, "keyGeneration" | "retiringKeyGenerations" | "encryptedEnvironmentKeyGeneration" | "multiRegionKeysFromGeneration"> {
   const A = SPEC.ACCOUNT.fields;
   const keyGeneration = r.setting(`${at}.keyGeneration`, o.keyGeneration, A.keyGeneration);
   const retiring = r.list(`${at}.retiringKeyGenerations`, o.retiringKeyGenerations, A.retiringKeyGenerations);
@@ -483,7 +488,14 @@ function readKeyGenerations(r: Reader, at: string, o: Record<string, Json>): Pic
       `${encryptedEnvironmentKeyGeneration} is above keyGeneration ${keyGeneration}; no key of that generation exists yet — give the generation the ciphertexts were made with`,
     );
   }
-  return { keyGeneration, retiringKeyGenerations: [...new Set(retiring)].sort((a, b) => a - b), encryptedEnvironmentKeyGeneration };
+  const multiRegionKeysFromGeneration = r.optional(`${at}.multiRegionKeysFromGeneration`, o.multiRegionKeysFromGeneration, A.multiRegionKeysFromGeneration);
+  if (multiRegionKeysFromGeneration !== undefined && multiRegionKeysFromGeneration > keyGeneration) {
+    r.fail(
+      `${at}.multiRegionKeysFromGeneration`,
+      `${multiRegionKeysFromGeneration} is above keyGeneration ${keyGeneration}; raise keyGeneration to it in the same change, so that the new generation's keys are created multi-Region`,
+    );
+  }
+  return { keyGeneration, retiringKeyGenerations: [...new Set(retiring)].sort((a, b) => a - b), encryptedEnvironmentKeyGeneration, multiRegionKeysFromGeneration };
 }
 
 /**
@@ -917,7 +929,8 @@ function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets
         `secret ${show(secretName)} is not created in account(s) ${missing.join(", ")}, where the function runs; add them to the secret's accounts`,
       );
   }
-  const stacks = targetStacks(accounts, fn).map((s) => s.name);
+  const targets = targetStacks(accounts, fn);
+  const stacks = targets.map((s) => s.name);
   const checkStacks = stacksKnown && fn.accounts.every((account) => accountNames.includes(account));
   for (const [variable, perStack] of Object.entries(fn.encryptedEnvironment)) {
     const alsoIn = [Object.hasOwn(fn.environment, variable) ? "environment" : "", Object.hasOwn(fn.secrets, variable) ? "secrets" : ""].filter(Boolean);
@@ -928,14 +941,35 @@ function checkFunctionSecrets(r: Reader, at: string, fn: FunctionConfig, secrets
       );
     }
     if (!checkStacks) continue;
-    const missing = stacks.filter((stack) => !Object.hasOwn(perStack, stack));
-    if (missing.length > 0)
-      r.fail(`${at}.encryptedEnvironment.${variable}`, `has no ciphertext for ${missing.join(", ")}; encrypt the value once per stack, with that stack's key`);
-    for (const stack of Object.keys(perStack).filter((s) => !stacks.includes(s))) {
+    // An account whose ciphertexts are made under multi-Region keys may give one for all its stacks.
+    const accountWide = accounts.filter((a) => fn.accounts.includes(a.name) && isMultiRegionGeneration(a, a.encryptedEnvironmentKeyGeneration)).map((a) => a.name);
+    const missing = targets.filter((stack) => !Object.hasOwn(perStack, stack.name) && !(accountWide.includes(stack.account.name) && Object.hasOwn(perStack, stack.account.name)));
+    if (missing.length > 0) {
+      const perAccount = [...new Set(missing.map((stack) => stack.account.name))].filter((name) => accountWide.includes(name));
+      r.fail(
+        `${at}.encryptedEnvironment.${variable}`,
+        `has no ciphertext for ${missing.map((stack) => stack.name).join(", ")}; encrypt the value once per stack, with that stack's key${perAccount.length > 0 ? `, or once for account ${perAccount.join(", ")} (key "<account>"), with the multi-Region primary key` : ""}`,
+      );
+    }
+    for (const stack of Object.keys(perStack).filter((s) => !stacks.includes(s) && !accountWide.includes(s))) {
+      const singleRegion = fn.accounts.includes(stack)
+        ? `account ${stack}'s ciphertexts are made under single-Region keys (generation ${accounts.find((a) => a.name === stack)!.encryptedEnvironmentKeyGeneration}; see multiRegionKeysFromGeneration), so `
+        : "";
       r.fail(
         `${at}.encryptedEnvironment.${variable}.${stack}`,
-        stacks.length > 0 ? `is not a stack of this function; use one of ${stacks.join(", ")}` : "is not a stack of this function, which runs in no account; remove the value",
+        stacks.length > 0
+          ? `${singleRegion}is not a stack of this function; use one of ${stacks.join(", ")}`
+          : "is not a stack of this function, which runs in no account; remove the value",
       );
+    }
+    for (const account of accountWide.filter((name) => Object.hasOwn(perStack, name))) {
+      const alsoPerStack = targets.filter((stack) => stack.account.name === account && Object.hasOwn(perStack, stack.name)).map((stack) => stack.name);
+      if (alsoPerStack.length > 0) {
+        r.fail(
+          `${at}.encryptedEnvironment.${variable}.${account}`,
+          `is given for the whole account and also for ${alsoPerStack.join(", ")}; give one ciphertext for the account, or one per stack`,
+        );
+      }
     }
   }
   for (const variable of Object.keys(fn.secrets)) {

@@ -62,14 +62,14 @@ export class DeployedStack {
 
   /**
    * ARN of the stack's own KMS key (each stack of the app has exactly one:
-   * the workload key or the audit key), taken from state. Everything the
-   * stack encrypts must use it.
+   * the workload key, a replica of a multi-Region one, or the audit key),
+   * taken from state. Everything the stack encrypts must use it.
    */
   public keyArn(): string {
-    const keys = this.ofType("aws_kms_key");
+    const keys = [...this.ofType("aws_kms_key"), ...this.ofType("aws_kms_replica_key")];
     const arn = keys[0]?.state.arn;
     if (keys.length !== 1 || typeof arn !== "string" || !/^arn:aws[a-z-]*:kms:/.test(arn)) {
-      throw new Error(`${this.name}: expected exactly one aws_kms_key with an ARN in state, found ${keys.map((k) => k.address).join(", ") || "none"}`);
+      throw new Error(`${this.name}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found ${keys.map((k) => k.address).join(", ") || "none"}`);
     }
     return arn;
   }

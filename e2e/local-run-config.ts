@@ -107,7 +107,8 @@ export function restrictToAccounts(document: Json, keep: Record<string, readonly
   document.functions = (document.functions ?? []).filter(keepTargets);
   for (const fn of document.functions) {
     for (const perStack of Object.values(fn.encryptedEnvironment ?? {}) as Record<string, string>[]) {
-      for (const stack of Object.keys(perStack)) if (!stacks.has(stack)) delete perStack[stack];
+      // A ciphertext for a whole account (multi-Region keys) stays with its account.
+      for (const stack of Object.keys(perStack)) if (!stacks.has(stack) && !Object.hasOwn(keep, stack)) delete perStack[stack];
     }
     for (const key of Object.keys(fn.environmentOverrides ?? {})) if (!Object.hasOwn(keep, key) && !stacks.has(key)) delete fn.environmentOverrides[key];
   }

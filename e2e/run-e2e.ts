@@ -34,7 +34,7 @@ import {
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { AccountConfig, AppConfig, FunctionConfig, auditStackName, stackName, targetStacks } from "../config/app-config";
+import { AccountConfig, AppConfig, FunctionConfig, auditStackName, isMultiRegionGeneration, stackName, targetStacks } from "../config/app-config";
 import { deployerStackName } from "../stacks/deployer-stack";
 import { normalizeAliasName } from "../modules/private/aws-limits";
 import { DeployedStack } from "./deployed-stack";
@@ -243,7 +243,7 @@ class EndToEndRun {
       const left = await verifyTeardown(config, clients, [MOTO_DEFAULT_ACCOUNT]);
       const problems = [...left.leftovers];
       // The generation-2 keys of the rotation were deployed after the state was read.
-      const keys = stacks.flatMap((stack) => stack.ofType("aws_kms_key")).length + rotation.stacks.length;
+      const keys = stacks.flatMap((stack) => [...stack.ofType("aws_kms_key"), ...stack.ofType("aws_kms_replica_key")]).length + rotation.stacks.length;
       const secrets = stacks.flatMap((stack) => stack.ofType("aws_secretsmanager_secret")).length;
       if (left.keysPendingDeletion !== keys) problems.push(`${left.keysPendingDeletion} KMS keys pending deletion, but ${keys} were deployed`);
       if (left.secretsPendingDeletion !== secrets) problems.push(`${left.secretsPendingDeletion} secrets pending deletion, but ${secrets} were deployed`);
@@ -265,6 +265,15 @@ class EndToEndRun {
         `generation-1 keys ${rotation.oldKeyStates.join(" → ")}`,
     );
     say(`  handler invoked locally in ${invoked.length} stacks (${invoked.join(", ")}): encrypted variables, secrets and parameters decrypted to the values set`);
+    for (const account of config.accounts.filter((a) => isMultiRegionGeneration(a, a.encryptedEnvironmentKeyGeneration))) {
+      const replicas = stacks
+        .filter((s) => s.accountId === account.accountId)
+        .flatMap((s) => s.ofType("aws_kms_replica_key"))
+        .map((r) => r.region);
+      say(
+        `  multi-Region keys of ${account.name}: primary in ${account.regions[0]}, replicas in ${replicas.join(", ")}; one ciphertext per helper value for the account, decrypted by the handler in ${invoked.filter((name) => name.startsWith(`${account.name}-`)).length} regions`,
+      );
+    }
     say(`  after destroy: ${teardown.keysPendingDeletion} KMS keys pending deletion, ${teardown.secretsPendingDeletion} secrets in their recovery window, nothing else`);
   }
 
@@ -580,6 +589,9 @@ class EndToEndRun {
         const plaintext = testValue(variable.toLowerCase());
         plaintexts.set(`${fn.name}/${variable}`, plaintext);
         for (const { account, region } of targets) {
+          // With multi-Region keys, one ciphertext for the account, made with the primary key of its first region.
+          const accountWide = isMultiRegionGeneration(account, account.encryptedEnvironmentKeyGeneration);
+          if (accountWide && region !== account.regions[0]) continue;
           const keyArn = await keyArnOf(stackName(account, region));
           const result = await runCommand("node", [path.join(REPO, "dist", "bin", "encrypt-value.js"), "--key", keyArn, "--function", fn.name, "--region", region], {
             cwd: REPO,
@@ -588,9 +600,12 @@ class EndToEndRun {
             input: plaintext,
           });
           if (result.code !== 0) throw new Error(`encrypting ${variable} for ${fn.name} in ${stackName(account, region)} failed (exit ${result.code}):\n${result.tail}`);
-          ((ciphertexts[fn.name] ??= {})[variable] ??= {})[stackName(account, region)] = result.stdout.trim();
+          ((ciphertexts[fn.name] ??= {})[variable] ??= {})[accountWide ? account.name : stackName(account, region)] = result.stdout.trim();
         }
-        say(`  ${fn.name}: ${variable} encrypted with each stack's key_arn output in ${targets.length} stacks`);
+        const made = Object.keys(ciphertexts[fn.name][variable]);
+        say(
+          `  ${fn.name}: ${variable} encrypted with the key_arn output of ${made.length} stacks (${made.join(", ")}; an account name: one ciphertext for all its regions, multi-Region key)`,
+        );
       }
     }
     return ciphertexts;

@@ -118,7 +118,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.equal("key spec", metadata?.KeySpec, "SYMMETRIC_DEFAULT");
       check.equal("key usage", metadata?.KeyUsage, "ENCRYPT_DECRYPT");
       // moto leaves MultiRegion out for single-Region keys; AWS says false. Either way, not true.
-      check.ok("single-Region key", metadata?.MultiRegion !== true, metadata?.MultiRegion);
+      check.equal("multi-Region as synthesized", metadata?.MultiRegion === true, r.intended.multi_region === true);
+      if (r.intended.multi_region === true) check.equal("multi-Region key type", metadata?.MultiRegionConfiguration?.MultiRegionKeyType, "PRIMARY");
       const rotation = await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
       check.equal("automatic rotation", rotation.KeyRotationEnabled, true);
       check.equal("rotation period (days)", rotation.RotationPeriodInDays, r.intended.rotation_period_in_days);
@@ -139,6 +140,26 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
         check.ok(`key policy statement ${statement.Sid}: a "*" principal needs a condition`, !everyone || statement.Condition !== undefined, statement);
         check.ok(`key policy statement ${statement.Sid}: no NotPrincipal`, statement.NotPrincipal === undefined, statement);
       }
+    },
+
+    aws_kms_replica_key: async (r, check, stack) => {
+      const keyId = r.state.key_id;
+      const client = kms(stack, r);
+      const metadata = (await client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
+      check.equal("key state", metadata?.KeyState, "Enabled");
+      check.equal("key manager", metadata?.KeyManager, "CUSTOMER");
+      check.equal("region", metadata?.Arn?.split(":")[3], r.region);
+      check.equal("multi-Region key type", metadata?.MultiRegionConfiguration?.MultiRegionKeyType, "REPLICA");
+      check.equal("primary key", metadata?.MultiRegionConfiguration?.PrimaryKey?.Arn, r.state.primary_key_arn);
+      check.equal(
+        "primary in the account's first region",
+        metadata?.MultiRegionConfiguration?.PrimaryKey?.Region,
+        config.accounts.find((a) => a.accountId === stack.accountId)?.regions[0],
+      );
+      check.equal("same key ID as the primary", keyId, String(r.state.primary_key_arn).split("/")[1]);
+      const policyText = (await client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }))).Policy;
+      check.samePolicy("replica key policy (its own, built for its region)", policyText, r.intended.policy);
+      check.ok("replica key policy names its own region's services", (policyText ?? "").includes(`logs.${r.region}.amazonaws.com`), r.region);
     },
 
     aws_kms_alias: async (r, check, stack) => {

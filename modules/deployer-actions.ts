@@ -116,6 +116,33 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
     unscoped: [{ action: "kms:ListAliases", reason: "the provider finds an alias by listing the aliases of the region; ListAliases has no resource" }],
     source: "internal/service/kms/alias.go",
   },
+  aws_kms_replica_key: {
+    // The replica's own key (in its region), and ReplicateKey, which is authorized on the primary (in the
+    // account's first region; both are keys of the account, scoped by the same tags).
+    actions: [
+      "kms:ReplicateKey",
+      "kms:DescribeKey",
+      "kms:GetKeyPolicy",
+      "kms:PutKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:UpdateKeyDescription",
+      "kms:ListResourceTags",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:CreateAlias",
+      "kms:UpdateAlias",
+      "kms:DeleteAlias",
+    ],
+    destroyActions: ["kms:ScheduleKeyDeletion"],
+    unscoped: [
+      {
+        action: "kms:CreateKey",
+        reason:
+          "ReplicateKey also needs kms:CreateKey in the replica's region (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html), which has no resource; the policy requires the tags the keys are scoped by (aws:RequestTag)",
+      },
+    ],
+    source: "internal/service/kms/replica_key.go",
+  },
   aws_kms_grant: {
     onKeys: true,
     // Every attribute forces a replacement, so there is no update call; retire_on_delete uses RetireGrant,

@@ -58,8 +58,8 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
   const scopes = new Map<string, TypeScope>();
   const scopedTags: Record<string, string>[] = [];
   const keyRegions = new Set<string>();
-  let keysDestroyable = false;
-  /** Actions of the resources on keys (grants), scoped like the keys. */
+  let multiRegionKeys = false;
+  /** Actions of the keys, replica keys and the resources on them (grants), all scoped by the keys' tags. */
   const keyResourceActions = new Set<string>();
   const passRoles = new Map<string, Set<string>>();
   /** Sid → actions and ARNs of `alsoOn`. */
@@ -79,7 +79,7 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
       accountId = provider.accountId;
       const context = arnContext(view, resource, provider);
       const destroyable = (resource.config.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy !== true;
-      for (const action of row.unscoped ?? []) unscoped.set(action.action, action);
+      for (const action of row.unscoped ?? []) if (!unscoped.has(action.action)) unscoped.set(action.action, action);
       if (TAG_SCOPED_TYPES.includes(resource.type)) scopedTags.push({ ...provider.defaultTags, ...literalStrings(resource.config.tags) });
       if (row.onKeys) {
         // A grant has no prevent_destroy, and any change to it is a replacement: always destroyable.
@@ -87,8 +87,10 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
         continue;
       }
       if (!row.arns && !row.parent) {
+        // A key or a replica key.
         keyRegions.add(provider.region);
-        keysDestroyable ||= destroyable;
+        multiRegionKeys ||= resource.config.multi_region === true;
+        for (const action of [...row.actions, ...(destroyable ? (row.destroyActions ?? []) : [])]) keyResourceActions.add(action);
         continue;
       }
       const references = { view, providers, byAddress: resourcesByAddress };
@@ -124,7 +126,19 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
   const commonTags = Object.fromEntries(
     Object.entries(scopedTags[0] ?? {}).filter(([name, value]) => !name.startsWith("aws:") && scopedTags.every((tags) => tags[name] === value)),
   );
-  if (keyRegions.size > 0) statements.push(...keyStatements(commonTags, [...keyRegions], partition, accountId, keysDestroyable, [...keyResourceActions], warnings));
+  if (keyRegions.size > 0) statements.push(...keyStatements(commonTags, [...keyRegions], partition, accountId, [...keyResourceActions], warnings));
+  if (multiRegionKeys) {
+    // Creating a multi-Region primary key creates KMS's service-linked role, if the account has none yet
+    // (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-auth.html#mrk-auth-create-primary).
+    statements.push(
+      new PolicyStatement({
+        sid: "CreateMultiRegionKeyServiceLinkedRole",
+        actions: ["iam:CreateServiceLinkedRole"],
+        resources: [`arn:${partition}:iam::${accountId}:role/aws-service-role/mrk.kms.amazonaws.com/AWSServiceRoleForKeyManagementServiceMultiRegionKeys`],
+        conditions: { StringEquals: { "iam:AWSServiceName": "mrk.kms.amazonaws.com" } },
+      }),
+    );
+  }
   for (const type of [...scopes.keys()].sort()) {
     const row = DEPLOYER_RESOURCE_TYPES[type];
     const scope = scopes.get(type)!;
@@ -179,9 +193,8 @@ function keyStatements(
   regions: string[],
   partition: string,
   accountId: string,
-  destroyable: boolean,
-  /** The actions of grants on the keys, which are scoped like the keys. */
-  grantActions: readonly string[],
+  /** The actions of the keys, replica keys and grants on them, which are all scoped like the keys. */
+  keyActions: readonly string[],
   warnings: string[],
 ): PolicyStatement[] {
   const common = Object.entries(commonTags);
@@ -203,7 +216,7 @@ function keyStatements(
     }),
     new PolicyStatement({
       sid: "ManageKmsKeys",
-      actions: [...row.actions, ...(destroyable ? (row.destroyActions ?? []) : []), ...grantActions],
+      actions: keyActions,
       resources: keyArns,
       conditions: withTags("aws:ResourceTag"),
     }),

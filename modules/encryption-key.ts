@@ -1,5 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironment, checkPrincipalArns, checkPrincipalPartitions, formatArn, resolveEnvironment } from "./aws-environment";
@@ -26,6 +27,7 @@ import {
   KEY_DESCRIBE_ACTIONS,
   KEY_MANAGEMENT_ACTIONS,
   KEY_USE_ACTIONS,
+  KEY_REPLICATION_ACTIONS,
   KEY_USER_ACTIONS,
   RE_ENCRYPT_FROM_ACTIONS,
   RE_ENCRYPT_INTO_ACTIONS,
@@ -34,7 +36,16 @@ import {
   RETIRING_KEY_USER_ACTIONS,
 } from "./private/perms";
 import { FUNCTION_NAME_CONTEXT_CONDITION_KEY } from "../runtime/contract";
-import { ACCOUNT_ID_PATTERN, ALIAS_NAME, KEY_DELETION_WINDOW, KEY_ROTATION_PERIOD, aliasConstructId, aliasNameProblem, normalizeAliasName } from "./private/aws-limits";
+import {
+  ACCOUNT_ID_PATTERN,
+  ALIAS_NAME,
+  KEY_DELETION_WINDOW,
+  KEY_ROTATION_PERIOD,
+  aliasConstructId,
+  aliasNameProblem,
+  normalizeAliasName,
+  partitionForRegion,
+} from "./private/aws-limits";
 import { booleanSetting, resolveSetting, show } from "./private/setting";
 
 /** Props of {@link EncryptionKey}: the key's account and region, its aliases, and who may do what with it. */
@@ -101,6 +112,35 @@ export interface EncryptionKeyProps extends AwsEnvironment {
    * @default false
    */
   readonly decryptOnly?: boolean;
+  /**
+   * Create the key as the primary key of a multi-Region key
+   * (`multi_region = true`): `replicaOf` keys in other regions share its key
+   * material, so a ciphertext made under it decrypts in each of them
+   * (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html).
+   * A key cannot become multi-Region after it is created: changing this
+   * replaces the key (which `preventDestroy` stops).
+   * @default false
+   */
+  readonly multiRegion?: boolean;
+  /**
+   * The regions a `multiRegion` key may be replicated to. The deploy
+   * pipeline may replicate it there (`DeployPipelineReplicatesKey`), and
+   * nobody may replicate it anywhere else, whatever IAM allows
+   * (`DenyReplicationToOtherRegions`, on `kms:ReplicaRegion`:
+   * https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-auth.html#mrk-auth-replicate):
+   * replicating moves the key material to another region.
+   * @default none: the key may not be replicated
+   */
+  readonly replicaRegions?: readonly string[];
+  /**
+   * Create the key as a replica (`aws_kms_replica_key`) of this multi-Region
+   * primary key, given by its key ARN (`arn:<partition>:kms:<region>:<account-id>:key/mrk-...`,
+   * a literal or a reference), in this key's `region`. The replica has its
+   * own policy, built for its region like any key's, its own aliases and
+   * deletion window; rotation follows the primary.
+   * @default none: a key of its own
+   */
+  readonly replicaOf?: string;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -166,7 +206,10 @@ export type { GrantDecryptOptions } from "./encryption-key-interface";
  *   and `DeployPipelineReadsLambdaEnvironments` instead of the deployer's
  *   Lambda statements, no `OperatorsEncryptHelperValues`; on the key that
  *   replaces it, `allowReEncryptionInto` adds `ReEncryptIntoThisKey` and
- *   `ReEncryptWithinThisKey`.
+ *   `ReEncryptWithinThisKey`;
+ * - on a multi-Region primary (`multiRegion`): `DeployPipelineReplicatesKey`
+ *   and `DenyReplicationToOtherRegions`, on `kms:ReplicaRegion`. A replica
+ *   (`replicaOf`) gets the same statements as any key, built for its region.
  *
  * Principals are refused at construction (and in `addToKeyPolicy` and
  * `addListedPrincipal`) when their ARN is in another partition than the
@@ -199,8 +242,8 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     return new ImportedEncryptionKey(scope, id, { ...options, keyArn });
   }
 
-  /** The underlying `aws_kms_key` (escape hatch). */
-  public readonly resource: KmsKey;
+  /** The underlying `aws_kms_key`, or `aws_kms_replica_key` for a replica (escape hatch). */
+  public readonly resource: KmsKey | KmsReplicaKey;
   /** The `aws_kms_alias` resources, in the order of `aliasNames`. */
   public readonly aliases: readonly KmsAlias[];
   /** Alias names with the `alias/` prefix, in the order given. */
@@ -268,22 +311,31 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     this.deployerArns = props.deployerArns ?? [];
     this.listedPrincipalArns.push(...(props.userArns ?? []), ...(props.deployerArns ?? []), ...(props.helperEncrypterArns ?? []));
     for (const arn of this.listedPrincipalArns) this.principalsListedOtherwise.add(arn);
-    this.policy = new PolicyDocument([...this.baseStatements(props), ...this.denyStatements(props)]);
+    this.policy = new PolicyDocument([...this.baseStatements(props), ...this.denyStatements(props), ...this.replicationStatements(props)]);
 
-    this.resource = new KmsKey(this, "key", {
+    const common = {
       description: props.description ?? "Customer-managed key for Lambda environment variables and logs",
-      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-      keyUsage: "ENCRYPT_DECRYPT",
-      isEnabled: true,
-      multiRegion: false,
-      enableKeyRotation: true,
-      rotationPeriodInDays: rotationPeriodDays,
       deletionWindowInDays: deletionWindowDays,
       bypassPolicyLockoutSafetyCheck: false,
       policy: this.policy.toJsonString(),
       tags: props.tags ? { ...props.tags } : undefined,
       lifecycle: { preventDestroy: resolveSetting(where, "preventDestroy", ENCRYPTION_KEY_SETTINGS.preventDestroy, props.preventDestroy) },
-    });
+    };
+    if (props.replicaOf !== undefined) {
+      this.checkPrimaryKeyArn(props);
+      // Rotation is a property of the primary, which the replicas share (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-manage.html#multi-region-rotate).
+      this.resource = new KmsReplicaKey(this, "key", { ...common, primaryKeyArn: props.replicaOf, enabled: true });
+    } else {
+      this.resource = new KmsKey(this, "key", {
+        ...common,
+        customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+        keyUsage: "ENCRYPT_DECRYPT",
+        isEnabled: true,
+        multiRegion: props.multiRegion ?? false,
+        enableKeyRotation: true,
+        rotationPeriodInDays: rotationPeriodDays,
+      });
+    }
 
     this.aliases = this.aliasNames.map((name, i) => new KmsAlias(this, aliasIds[i], { name, targetKeyId: this.resource.keyId }));
 
@@ -515,6 +567,70 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
     const statement = decryptStatement(this.keyArn, this.aliasNames[0].slice("alias/".length), options);
     grantee.addToPrincipalPolicy(statement);
     return { grantee: principal, statements: [statement] };
+  }
+
+  /** For a multi-Region primary: who may replicate it, and to which regions (see `replicaRegions`). */
+  private replicationStatements(props: EncryptionKeyProps): PolicyStatement[] {
+    const regions = props.replicaRegions ?? [];
+    if (!props.multiRegion) {
+      if (regions.length > 0) throw new Error(`${this.at}: replicaRegions is set but multiRegion is not; only a multi-Region primary key can be replicated`);
+      return [];
+    }
+    for (const region of regions) {
+      if (Token.isUnresolved(region)) continue;
+      if (region === this.environment.region)
+        throw new Error(`${this.at}: replicaRegions lists ${show(region)}, the key's own region; list the other regions the key is replicated to`);
+      if (!Token.isUnresolved(this.environment.partition) && partitionForRegion(region) !== this.environment.partition) {
+        throw new Error(
+          `${this.at}: replicaRegions lists ${show(region)}, which is not in the key's partition "${this.environment.partition}"; a multi-Region key is replicated within its partition`,
+        );
+      }
+    }
+    const statements = [
+      new PolicyStatement({
+        sid: "DenyReplicationToOtherRegions",
+        effect: "Deny",
+        principals: { AWS: ["*"] },
+        actions: KEY_REPLICATION_ACTIONS,
+        resources: ["*"],
+        conditions: regions.length > 0 ? { StringNotEquals: { "kms:ReplicaRegion": [...regions] } } : undefined,
+      }),
+    ];
+    if (this.deployerArns.length > 0 && regions.length > 0) {
+      statements.unshift(
+        new PolicyStatement({
+          sid: "DeployPipelineReplicatesKey",
+          principals: { AWS: this.deployerArns },
+          actions: KEY_REPLICATION_ACTIONS,
+          resources: ["*"],
+          conditions: { StringEquals: { "kms:ReplicaRegion": [...regions] } },
+        }),
+      );
+    }
+    return statements;
+  }
+
+  /**
+   * A replica's primary: not also `multiRegion`, and, when the ARN is a
+   * literal, a multi-Region key ARN (`key/mrk-`) of the key's account and
+   * partition in another region.
+   */
+  private checkPrimaryKeyArn(props: EncryptionKeyProps): void {
+    const arn = props.replicaOf!;
+    if (props.multiRegion) throw new Error(`${this.at}: multiRegion and replicaOf are both set; a key is either a primary (multiRegion) or a replica of one (replicaOf)`);
+    if (Token.isUnresolved(arn)) return;
+    const match = /^arn:([^:]+):kms:([^:]+):(\d{12}):key\/mrk-[0-9a-f]{32}$/.exec(arn);
+    const { accountId, region, partition } = this.environment;
+    const problem = !match
+      ? "is not the key ARN of a multi-Region key (arn:<partition>:kms:<region>:<account-id>:key/mrk-<32 hex digits>)"
+      : match[1] !== partition
+        ? `is in partition "${match[1]}", not the key's "${partition}"`
+        : !Token.isUnresolved(accountId) && match[3] !== accountId
+          ? `is in account ${match[3]}; a replica is created in the primary's account, ${accountId} here`
+          : !Token.isUnresolved(region) && match[2] === region
+            ? `is in region ${region}, the replica's own; a replica goes to another region than its primary`
+            : undefined;
+    if (problem) throw new Error(`${this.at}: replicaOf ${show(arn)} ${problem}`);
   }
 
   /**

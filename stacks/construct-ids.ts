@@ -38,6 +38,9 @@ const AWS_PROVIDER_ID = "aws";
 /** The Terraform alias of a workload stack's provider for the audit home region (`aws.audit`). */
 export const AUDIT_PROVIDER_ALIAS = "audit";
 
+/** The alias of a replica region's extra AWS provider, for the account's first region, where the multi-Region primary keys are. */
+export const PRIMARY_KEY_PROVIDER_ALIAS = "primary-key";
+
 /** The construct ID of a stack's AWS provider: `aws`, or `aws-<alias>` for an aliased one. */
 export function providerConstructId(alias?: string): string {
   return alias ? `${AWS_PROVIDER_ID}-${alias}` : AWS_PROVIDER_ID;
@@ -53,6 +56,8 @@ export const WORKLOAD_STACK_IDS = {
   provider: AWS_PROVIDER_ID,
   /** The AWS provider of the account's audit home region, where the key-use alarms live. */
   auditProvider: `${AWS_PROVIDER_ID}-${AUDIT_PROVIDER_ALIAS}`,
+  /** The AWS provider of the account's first region, in the other regions' stacks when keys are multi-Region. */
+  primaryKeyProvider: `${AWS_PROVIDER_ID}-${PRIMARY_KEY_PROVIDER_ALIAS}`,
   /** The state backend: cdktf's LocalBackend and S3Backend always take this ID. */
   backend: "backend",
   /** The workload key (EncryptionKey). */
@@ -81,14 +86,24 @@ export function workloadKeyId(generation: number): string {
   return generation === 1 ? WORKLOAD_STACK_IDS.key : `${WORKLOAD_STACK_IDS.key}-generation-${generation}`;
 }
 
+/**
+ * The lookup (`data "aws_kms_key"`) of a generation's multi-Region primary
+ * key, in the stacks of the account's other regions, whose replica keys
+ * name it.
+ */
+export function primaryKeyLookupId(generation: number): string {
+  return `${workloadKeyId(generation)}-primary`;
+}
+
 /** The alarms on a retiring generation's key; the current key's alarms keep {@link WORKLOAD_STACK_IDS.keyUseAlarms}. */
 export function retiringKeyUseAlarmsId(generation: number): string {
   return `${WORKLOAD_STACK_IDS.keyUseAlarms}-generation-${generation}`;
 }
 
-/** Whether a construct ID directly under a workload stack is one of the stack's own (a key or alarms of any generation included). */
+/** Whether a construct ID directly under a workload stack is one of the stack's own (a key, its primary's lookup or alarms of any generation included). */
 export function isWorkloadStackReservedId(id: string): boolean {
-  return WORKLOAD_STACK_RESERVED_IDS.includes(id) || new RegExp(`^(${WORKLOAD_STACK_IDS.key}|${WORKLOAD_STACK_IDS.keyUseAlarms})-generation-\\d+$`).test(id);
+  const { key, keyUseAlarms } = WORKLOAD_STACK_IDS;
+  return WORKLOAD_STACK_RESERVED_IDS.includes(id) || new RegExp(`^((${key}|${keyUseAlarms})-generation-\\d+|${key}(-generation-\\d+)?-primary)$`).test(id);
 }
 
 /** The alias every key of a generation gets once an account rotates manually: `<first alias>-generation-<n>`, found by the re-encrypt command. */

@@ -43,7 +43,9 @@ export interface SynthesizeAppResult {
 /**
  * Adds, per account, an AuditStack and one WorkloadStack per region. Each
  * workload stack depends on its account's audit stack (its key alarms read the
- * trail's log group), so `cdktf deploy` orders them.
+ * trail's log group), and, with multi-Region keys, the other regions' stacks
+ * on the first region's (their replicas need its primary keys), so
+ * `cdktf deploy` orders them.
  */
 export function addStacks(app: App, config: AppConfig, finalOutdir: string): TerraformStack[] {
   const stackDirectory = (name: string) => path.join(finalOutdir, "stacks", name);
@@ -61,6 +63,8 @@ export function addStacks(app: App, config: AppConfig, finalOutdir: string): Ter
       stack.addDependency(audit);
       return stack;
     });
+    // Replica keys look up their multi-Region primary, which the first region's stack creates.
+    if (account.multiRegionKeysFromGeneration !== undefined) for (const replicas of workloads.slice(1)) replicas.addDependency(workloads[0]);
     return [audit, ...workloads];
   });
 }
@@ -250,6 +254,7 @@ function namedPrincipals(config: AppConfig, stack: string, policies: Map<string,
     logReaders: audit ? account.audit.readerArns : [],
     allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     retiringKeyAliases: audit ? [] : account.retiringKeyGenerations.map((generation) => normalizeAliasName(generationAliasName(config.key.aliases[0], generation))),
+    keyReplicaRegions: account.regions.slice(1),
   };
 }
 

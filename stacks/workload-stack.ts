@@ -1,17 +1,20 @@
+import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { TerraformOutput, TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { stackEnvironment } from "../config/app-config";
+import { isMultiRegionGeneration, stackCiphertext, stackEnvironment } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, ISecret, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter } from "../modules";
 import { formatArn } from "../modules/aws-environment";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { aliasConstructId } from "../modules/private/aws-limits";
 import {
   AUDIT_PROVIDER_ALIAS,
+  PRIMARY_KEY_PROVIDER_ALIAS,
   WORKLOAD_STACK_IDS,
   executionRolePath,
   functionConstructId,
   functionOutputIds,
   generationAliasName,
+  primaryKeyLookupId,
   retiringKeyUseAlarmsId,
   secretConstructId,
   stackName,
@@ -43,6 +46,8 @@ export class WorkloadStack extends TerraformStack {
   public readonly keyUseAlarms: KeyUseAlarms;
   /** The alarms on each retiring key's use, by generation. */
   public readonly retiringKeyUseAlarms: ReadonlyMap<number, KeyUseAlarms>;
+  /** The provider of the account's first region, where the primaries of this stack's replica keys are; undefined without replicas. */
+  private readonly primaryKeyRegion?: TerraformProvider;
 
   constructor(scope: Construct, props: WorkloadStackProps) {
     const { account, region } = props;
@@ -51,6 +56,8 @@ export class WorkloadStack extends TerraformStack {
     addAccountProvider(this, props, region);
     const auditRegion = addAccountProvider(this, props, account.audit.homeRegion, AUDIT_PROVIDER_ALIAS);
     addBackend(this, props);
+    const replicatesKeys = region !== account.regions[0] && [...account.retiringKeyGenerations, account.keyGeneration].some((g) => isMultiRegionGeneration(account, g));
+    this.primaryKeyRegion = replicatesKeys ? addAccountProvider(this, props, account.regions[0], PRIMARY_KEY_PROVIDER_ALIAS) : undefined;
     this.retiringKeys = new Map(account.retiringKeyGenerations.map((generation) => [generation, this.createKey(props, generation)]));
     this.key = this.createKey(props, account.keyGeneration);
     this.moveAliasesToCurrentKey(props);
@@ -70,13 +77,18 @@ export class WorkloadStack extends TerraformStack {
    * the one key has the configured aliases, as it always had. After it, the
    * current key has them too, plus `<first alias>-generation-<n>`, and each
    * retiring key only its generation's alias (the re-encrypt command finds
-   * the keys by these names), and is decrypt-only.
+   * the keys by these names), and is decrypt-only. A multi-Region
+   * generation's key is the primary in the account's first region and a
+   * replica of it elsewhere; it always has its generation's alias, by which
+   * the replicas find the primary.
    */
   private createKey({ config, account, region }: WorkloadStackProps, generation: number): EncryptionKey {
     const current = generation === account.keyGeneration;
+    const multiRegion = isMultiRegionGeneration(account, generation);
     const rotated = account.keyGeneration > 1 || account.retiringKeyGenerations.length > 0;
     const generationAlias = generationAliasName(config.key.aliases[0], generation);
-    const aliases = !rotated ? config.key.aliases : current ? [...config.key.aliases, generationAlias] : [generationAlias];
+    const aliases = !rotated && !multiRegion ? config.key.aliases : current ? [...config.key.aliases, generationAlias] : [generationAlias];
+    const primary = multiRegion && region === account.regions[0];
     const purpose = current ? "Lambda environment variables and logs" : `decrypt-only (retiring), generation ${generation} of the key for Lambda environment variables and logs`;
     return new EncryptionKey(this, workloadKeyId(generation), {
       accountId: account.accountId,
@@ -84,6 +96,9 @@ export class WorkloadStack extends TerraformStack {
       aliases,
       description: `${config.project}: ${purpose} in ${account.name}/${region}`,
       decryptOnly: !current,
+      multiRegion: primary,
+      replicaRegions: primary ? account.regions.slice(1) : undefined,
+      replicaOf: multiRegion && !primary ? this.primaryKeyArn(generationAlias, generation) : undefined,
       rotationPeriodDays: config.key.rotationPeriodDays,
       deletionWindowDays: config.key.deletionWindowDays,
       preventDestroy: config.key.preventDestroy,
@@ -93,6 +108,28 @@ export class WorkloadStack extends TerraformStack {
       helperEncrypterArns: account.helperEncrypterArns,
       allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     });
+  }
+
+  /**
+   * The ARN of a generation's multi-Region primary key, looked up by its
+   * generation alias in the account's first region, whose stack creates it
+   * (this stack deploys after that one). The lookup fails the plan unless
+   * the alias names an enabled, customer-managed multi-Region primary key.
+   */
+  private primaryKeyArn(generationAlias: string, generation: number): string {
+    const lookup = new DataAwsKmsKey(this, primaryKeyLookupId(generation), {
+      provider: this.primaryKeyRegion,
+      keyId: `alias/${generationAlias}`,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${self.multi_region && self.multi_region_configuration[0].multi_region_key_type == "PRIMARY" && self.key_manager == "CUSTOMER" && self.enabled}`,
+            errorMessage: `alias/${generationAlias} must name the enabled multi-Region primary key of generation ${generation} that the stack of the account's first region creates; deploy that stack first`,
+          },
+        ],
+      },
+    });
+    return lookup.arn;
   }
 
   /**
@@ -197,7 +234,9 @@ export class WorkloadStack extends TerraformStack {
               ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
               : deployedRoleBoundaryArn(config, account),
             secrets: Object.fromEntries(Object.entries(fn.secrets).map(([variable, secretName]) => [variable, secrets.get(secretName)!])),
-            encryptedEnvironment: Object.fromEntries(Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, perStack[this.node.id]])),
+            encryptedEnvironment: Object.fromEntries(
+              Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, stackCiphertext(perStack, account, region)!]),
+            ),
             // Helper values made with a retiring generation's key still decrypt until they are re-encrypted.
             previousHelperValueKeys: [...this.retiringKeys.values()],
           }),

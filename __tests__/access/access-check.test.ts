@@ -162,10 +162,36 @@ describe("the default configuration", () => {
     }
   });
 
-  test("the local (emulator) configuration passes too", async () => {
-    const result = await synthesizeApp(loadConfig(LOCAL_CONFIG), path.join(tmp, "local", "cdktf.out"));
+  test("the local (emulator) configuration passes too, its multi-Region keys included", async () => {
+    const outdir = path.join(tmp, "local", "cdktf.out");
+    const result = await synthesizeApp(loadConfig(LOCAL_CONFIG), outdir);
     expect(accessFailures(result.access)).toEqual([]);
     expect(result.access.reduce((n, s) => n + s.results.length, 0)).toBeGreaterThan(100);
+    // staging's keys are multi-Region: the primary in eu-west-1 may go to us-east-1 only.
+    const primary = result.access.find((s) => s.model.stackName === "staging-eu-west-1")!;
+    const replication = primary.results
+      .filter((r) => r.request.action === "kms:ReplicateKey")
+      .map((r) => [r.request.principal, r.request.context["kms:ReplicaRegion"], r.decision]);
+    expect(replication).toEqual([
+      ["arn:aws:iam::111111111111:role/terraform-deploy", "us-east-1", "Allowed"],
+      ["arn:aws:iam::111111111111:role/terraform-deploy", "ap-southeast-2", "ExplicitlyDenied"],
+      ["arn:aws:iam::111111111111:role/platform-key-admin", "ap-southeast-2", "ExplicitlyDenied"],
+      ["arn:aws:iam::111111111111:role/access-check/not-in-config", "ap-southeast-2", "ExplicitlyDenied"],
+    ]);
+    // The replica's own policy is proven in its region like any key's.
+    const replica = result.access.find((s) => s.model.stackName === "staging-us-east-1")!;
+    expect(replica.model.keys.map((k) => [k.address.split(".")[0], k.region])).toEqual([["aws_kms_replica_key", "us-east-1"]]);
+    expect(replica.results.filter((r) => r.request.resource === replica.model.keys[0].arn).length).toBeGreaterThan(30);
+
+    // Without the Deny, the check fails on the replication to another region.
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "staging-eu-west-1", "cdk.tf.json"), "utf8"));
+    const key = Object.values(json.resource.aws_kms_key as Record<string, { policy: string }>)[0];
+    const policy = JSON.parse(key.policy) as { Statement: Statement[] };
+    policy.Statement = policy.Statement.filter((statement) => statement.Sid !== "DenyReplicationToOtherRegions");
+    key.policy = JSON.stringify(policy);
+    const failures = accessFailures(await checkAccess([{ stackName: "staging-eu-west-1", json, principals: primary.principals }])).map((f) => f.description);
+    expect(failures).toEqual(expect.arrayContaining([expect.stringMatching(/replicates key .* to ap-southeast-2, outside the account's regions/)]));
+    expect(failures.every((f) => f.includes("ap-southeast-2"))).toBe(true);
   });
 
   test("access.json and access.md describe every stack, with a Mermaid diagram per account", () => {

@@ -74,13 +74,17 @@ describe("config/local.json", () => {
     expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state"), stateInStackFolder: false });
   });
 
-  test("differs from config/default.json only in $comment, emulator, key.preventDestroy and backend.directory", () => {
+  test("differs from config/default.json only in $comment, emulator, key.preventDestroy, backend.directory and staging's multi-Region keys", () => {
     const strip = (document: Json): Json => {
       const copy = structuredClone(document);
       delete copy.$comment;
       delete copy.emulator;
       delete copy.key.preventDestroy;
       delete copy.backend.directory;
+      delete copy.accounts[0].multiRegionKeysFromGeneration;
+      // One ciphertext for staging (multi-Region keys) where the default has one per stack.
+      const partnerKey = copy.functions[0].encryptedEnvironment.PARTNER_API_KEY;
+      for (const name of ["staging", "staging-eu-west-1", "staging-us-east-1"]) delete partnerKey[name];
       return copy;
     };
     // A change to default.json that local.json does not mirror (or the reverse) fails here.
@@ -91,6 +95,10 @@ describe("config/local.json", () => {
     expect(DEFAULT_DOCUMENT.emulator).toBeUndefined();
     expect(DEFAULT_DOCUMENT.key.preventDestroy).toBe(true);
     expect(LOCAL_DOCUMENT.key.preventDestroy).toBe(false);
+    // The end-to-end run deploys staging with multi-Region keys: one ciphertext for both regions.
+    expect(LOCAL_DOCUMENT.accounts[0].multiRegionKeysFromGeneration).toBe(1);
+    expect(DEFAULT_DOCUMENT.accounts[0].multiRegionKeysFromGeneration).toBeUndefined();
+    expect(Object.keys(LOCAL_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY)).toEqual(["staging", "production-eu-west-1", "production-us-east-1"]);
   });
 });
 
@@ -329,11 +337,13 @@ describe("synthesized stacks", () => {
     expect(providers).toBeGreaterThan(Object.keys(defaults.stacks).length);
   });
 
-  test("every resource type of the local stacks belongs to an emulated service, and no data source is used", () => {
+  test("every resource type of the local stacks belongs to an emulated service, and the only data source is a replica region's lookup of its KMS primary key", () => {
     const unmapped: string[] = [];
     const used = new Set<string>();
     for (const [name, stack] of Object.entries(local.stacks)) {
-      expect({ stack: name, data: stack.data }).toEqual({ stack: name, data: undefined });
+      // staging's keys are multi-Region: its us-east-1 stack looks the primary up (KMS, emulated).
+      const dataSources = Object.entries(stack.data ?? {}).flatMap(([type, byName]) => Object.keys(byName as Json).map((id) => `${type}.${id}`));
+      expect({ stack: name, dataSources }).toEqual({ stack: name, dataSources: name === "staging-us-east-1" ? ["aws_kms_key.workload-key-primary"] : [] });
       for (const type of Object.keys(stack.resource ?? {})) {
         const service = serviceOf(type);
         if (service === undefined) unmapped.push(`${name}: ${type}`);
@@ -355,8 +365,8 @@ describe("synthesized stacks", () => {
   test("keys and the trail log bucket are destroyable in the local stacks only", () => {
     const preventDestroy = (app: SynthesizedApp, type: string): boolean[] =>
       Object.values(app.stacks).flatMap((stack) => Object.values(stack.resource?.[type] ?? {}).map((resource: Json) => resource.lifecycle?.prevent_destroy));
-    // Two accounts: a workload key per region and an audit key per account, one log bucket per account.
-    expect(preventDestroy(local, "aws_kms_key")).toEqual([false, false, false, false, false, false]);
+    // Two accounts: a workload key per region (staging's us-east-1 key a replica) and an audit key per account, one log bucket per account.
+    expect([...preventDestroy(local, "aws_kms_key"), ...preventDestroy(local, "aws_kms_replica_key")]).toEqual([false, false, false, false, false, false]);
     expect(preventDestroy(defaults, "aws_kms_key")).toEqual([true, true, true, true, true, true]);
     // The trail log bucket and the access-log bucket of each account.
     expect(preventDestroy(local, "aws_s3_bucket")).toEqual([false, false, false, false]);

@@ -221,7 +221,9 @@ describe("DeployedStack", () => {
     });
     // The stack itself reads fine; only the question "which is the stack's key?" has no answer.
     expect(stack.ofType("aws_kms_key")).toHaveLength(2);
-    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key with an ARN in state, found ${KEY_ADDRESS}, aws_kms_key.other_key_B`));
+    expect(() => stack.keyArn()).toThrow(
+      new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found ${KEY_ADDRESS}, aws_kms_key.other_key_B`),
+    );
   });
 
   test("fails when a stack has no key", () => {
@@ -229,12 +231,12 @@ describe("DeployedStack", () => {
       resources: { aws_kms_alias: { alias_A: { name: "alias/payments-lambda-env" } } },
       state: { "aws_kms_alias.alias_A": { name: "alias/payments-lambda-env" } },
     });
-    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key with an ARN in state, found none`));
+    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found none`));
   });
 
   test("fails when the stack's key has no ARN in state", () => {
     const stack = deployedStack({ resources: { aws_kms_key: { [KEY_NAME]: keyBlock() } }, state: { [KEY_ADDRESS]: { key_id: "k1" } } });
-    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key with an ARN in state, found ${KEY_ADDRESS}`));
+    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found ${KEY_ADDRESS}`));
   });
 
   test("fails when a resource of cdk.tf.json is missing from the state", () => {
@@ -708,7 +710,8 @@ describe("writeRunConfig", () => {
 
   test("writes the run's config.json with the endpoint, credentials from the environment, the CI user as the deploy roles' one trusted principal, its own state folder, the run's rotation period, absolute code paths and the given ciphertexts", () => {
     const ciphertext = randomBytes(186).toString("base64");
-    const returned = writeRunConfig({ endpoint: ENDPOINT, runDir, ciphertexts: { "orders-api": { PARTNER_API_KEY: { "staging-eu-west-1": ciphertext } } } });
+    // staging's keys are multi-Region: one ciphertext for the account.
+    const returned = writeRunConfig({ endpoint: ENDPOINT, runDir, ciphertexts: { "orders-api": { PARTNER_API_KEY: { staging: ciphertext } } } });
 
     const written: Json = JSON.parse(fs.readFileSync(path.join(runDir, "config.json"), "utf8"));
     expect(written.emulator).toEqual({ endpoint: ENDPOINT, credentials: "environment" });
@@ -717,8 +720,8 @@ describe("writeRunConfig", () => {
     );
     expect(written.backend).toEqual({ type: "local", directory: path.join(runDir, "state") });
     expect(written.functions.map((fn: Json) => fn.codeDirectory)).toEqual([path.join(REPO, "functions", "orders-api", "dist"), path.join(REPO, "functions", "config-reader")]);
-    expect(written.functions[0].encryptedEnvironment.PARTNER_API_KEY).toEqual({ ...LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY, "staging-eu-west-1": ciphertext });
-    expect(ciphertext).not.toBe(LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"]);
+    expect(written.functions[0].encryptedEnvironment.PARTNER_API_KEY).toEqual({ ...LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY, staging: ciphertext });
+    expect(ciphertext).not.toBe(LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY.staging);
     // A rotation period other than 365 (AWS's default, and moto's answer when none was sent).
     expect(RUN_ROTATION_PERIOD_DAYS).toBe(180);
     expect(LOCAL.key.rotationPeriodDays).toBe(365);
@@ -735,7 +738,7 @@ describe("writeRunConfig", () => {
     expect(returned.sourceFile).toBe(path.join(runDir, "config.json"));
     expect(returned.backend).toEqual({ type: "local", directory: path.join(runDir, "state"), stateInStackFolder: false });
     expect(returned.key.rotationPeriodDays).toBe(180);
-    expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["staging-eu-west-1"]).toBe(ciphertext);
+    expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY.staging).toBe(ciphertext);
     expect(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]).toBe(
       LOCAL.functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"],
     );
@@ -753,9 +756,9 @@ describe("writeRunConfig", () => {
   test("keeps only the accounts asked for, with what config validation needs pruned (the run's changed account list)", () => {
     const returned = writeRunConfig({ endpoint: ENDPOINT, runDir, accounts: { staging: ["eu-west-1", "us-east-1"] } });
     expect(returned.accounts.map((a) => [a.name, a.regions])).toEqual([["staging", ["eu-west-1", "us-east-1"]]]);
-    // nightly-report runs in production only, so it goes; orders-api keeps its staging values only.
+    // nightly-report runs in production only, so it goes; orders-api keeps its staging value only (one for the account: multi-Region keys).
     expect(returned.functions.map((fn) => fn.name)).toEqual(["orders-api"]);
-    expect(Object.keys(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY).sort()).toEqual(["staging-eu-west-1", "staging-us-east-1"]);
+    expect(Object.keys(returned.functions[0].encryptedEnvironment.PARTNER_API_KEY)).toEqual(["staging"]);
     expect(Object.keys(returned.functions[0].environmentOverrides)).toEqual(["staging"]);
     expect(returned.secrets.map((s) => s.accounts)).toEqual([["staging"], ["staging"]]);
   });

@@ -28,13 +28,19 @@ import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwa
 import { AssociateKmsKeyCommand, CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand, DisassociateKmsKeyCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import {
+  CreateAliasCommand,
   CreateKeyCommand,
+  DecryptCommand,
   DescribeKeyCommand,
   DisableKeyRotationCommand,
   EnableKeyRotationCommand,
+  EncryptCommand,
+  GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   KMSClient,
   ListKeysCommand,
+  ListResourceTagsCommand,
+  ReplicateKeyCommand,
 } from "@aws-sdk/client-kms";
 import { CreateFunctionCommand, GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetBucketLoggingCommand, HeadBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
@@ -474,10 +480,85 @@ describe("CloudWatch Logs AssociateKmsKey", () => {
   });
 });
 
+describe("KMS ReplicateKey", () => {
+  const REPLICA_REGION = "us-east-1";
+  const POLICY = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "ReplicaOwn", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOTO_DEFAULT_ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+  });
+  const replicate = async (server: MotoServer, alias: string) => {
+    const primaryClient = kms(server);
+    const replicaClient = track(new KMSClient({ ...config(server), region: REPLICA_REGION }));
+    const { KeyMetadata } = await primaryClient.send(new CreateKeyCommand({ MultiRegion: true, Description: "primary" }));
+    const keyId = KeyMetadata!.KeyId!;
+    await primaryClient.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
+    await primaryClient.send(
+      new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: REPLICA_REGION, Policy: POLICY, Description: "replica", Tags: [{ TagKey: "Region", TagValue: "replica" }] }),
+    );
+    // The replica's own alias of the same name, as a stack in the replica's region creates it.
+    const ownAliasError = await replicaClient.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId })).then(
+      () => undefined,
+      (error: Error) => error.name,
+    );
+    const replica = (await replicaClient.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    const primary = (await primaryClient.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    return {
+      ownAliasError,
+      replicaDescription: replica.Description,
+      primaryType: primary.MultiRegionConfiguration?.MultiRegionKeyType,
+      replicaPolicy: (await replicaClient.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }))).Policy,
+      replicaTags: (await replicaClient.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags,
+    };
+  };
+
+  test("plain moto_server has the gap", async () => {
+    const result = await replicate(plain, "alias/gap-replicated");
+    expect(result.ownAliasError).toBe("AlreadyExistsException");
+    expect(result.replicaDescription).toBe("primary");
+    expect(result.primaryType).toBe("REPLICA");
+    expect(result.replicaPolicy).not.toBe(POLICY);
+    expect(result.replicaTags).toEqual([]);
+  });
+
+  test("the patched server fixes it", async () => {
+    const result = await replicate(patched, "alias/fixed-replicated");
+    expect(result.ownAliasError).toBeUndefined();
+    expect(result.replicaDescription).toBe("replica");
+    expect(result.primaryType).toBe("PRIMARY");
+    expect(result.replicaPolicy).toBe(POLICY);
+    expect(result.replicaTags).toEqual([{ TagKey: "Region", TagValue: "replica" }]);
+  });
+});
+
+describe("KMS ciphertext of a multi-Region key", () => {
+  const CONTEXT = { LambdaFunctionName: "orders-api" };
+  const roundTrip = async (server: MotoServer) => {
+    const primaryClient = kms(server);
+    const replicaClient = track(new KMSClient({ ...config(server), region: "us-east-1" }));
+    const { KeyMetadata } = await primaryClient.send(new CreateKeyCommand({ MultiRegion: true }));
+    await primaryClient.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId!, ReplicaRegion: "us-east-1" }));
+    const { CiphertextBlob } = await primaryClient.send(new EncryptCommand({ KeyId: KeyMetadata!.Arn!, Plaintext: Buffer.from("value"), EncryptionContext: CONTEXT }));
+    const decryptIn = async (client: KMSClient) => Buffer.from((await client.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: CONTEXT }))).Plaintext!).toString();
+    return { inPrimaryRegion: decryptIn(primaryClient), inReplicaRegion: decryptIn(replicaClient) };
+  };
+
+  test("plain moto_server has the gap", async () => {
+    const { inPrimaryRegion, inReplicaRegion } = await roundTrip(plain);
+    await expect(inPrimaryRegion).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
+    await expect(inReplicaRegion).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
+  });
+
+  test("the patched server fixes it: one ciphertext decrypts in the primary's region and the replica's", async () => {
+    const { inPrimaryRegion, inReplicaRegion } = await roundTrip(patched);
+    expect(await inPrimaryRegion).toBe("value");
+    expect(await inReplicaRegion).toBe("value");
+  });
+});
+
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_ciphertext",
     );
   });
 

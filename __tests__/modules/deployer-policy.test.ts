@@ -97,6 +97,8 @@ describe("the action table (DEPLOYER_RESOURCE_TYPES)", () => {
       .map((file) => fs.readFileSync(path.join(REPO, file), "utf8"));
     const types = new Set(sources.flatMap((text) => [...text.matchAll(/@cdktf\/provider-aws\/lib\/([a-z0-9-]+)"/g)].map((m) => `aws_${m[1].replace(/-/g, "_")}`)));
     types.delete("aws_provider");
+    // Data sources only read: the primary key lookup of a replica stack calls DescribeKey, which the keys' statement gives.
+    for (const type of types) if (type.startsWith("aws_data_")) types.delete(type);
     expect(types.size).toBeGreaterThan(20);
     expect([...types].filter((type) => !DEPLOYER_RESOURCE_TYPES[type]).sort()).toEqual([]);
     for (const row of Object.values(DEPLOYER_RESOURCE_TYPES)) expect(row.source).toMatch(/^internal\/service\/[a-z0-9]+\/[a-z0-9_]+\.go$/);

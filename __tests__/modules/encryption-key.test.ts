@@ -4,6 +4,7 @@ import * as path from "path";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EncryptionKey, EncryptionKeyProps } from "../../modules/encryption-key";
@@ -994,5 +995,108 @@ describe("a key being retired after a manual rotation (decryptOnly)", () => {
     expect(sids(policy)).not.toContain("DenyEncryptionWithRetiringKey");
     expect(sids(policy)).not.toContain("DeployPipelineReadsLambdaEnvironments");
     expect(statement(policy, "KeyUsage").Action).toEqual(["kms:Decrypt", "kms:DescribeKey"]);
+  });
+});
+
+describe("multi-Region keys: a primary and its replicas", () => {
+  const PRIMARY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/mrk-1234abcd12ab34cd56ef1234567890ab`;
+  const everyone = { administratorArns: [ADMIN], userArns: [USER], deployerArns: [DEPLOYER] };
+
+  test("multiRegion makes the key a primary that nobody may replicate without replicaRegions; nothing else of it changes", () => {
+    const single = build(everyone);
+    const primary = build({ ...everyone, multiRegion: true });
+    const [, key] = onlyResourceOf(primary.synthesized, KmsKey);
+    expect(key.multi_region).toBe(true);
+    expect(key.enable_key_rotation).toBe(true);
+    expect({ ...key, multi_region: false, policy: undefined }).toEqual({ ...onlyResourceOf(single.synthesized, KmsKey)[1], policy: undefined });
+    expect(primary.policy.Statement.filter((s) => s.Sid !== "DenyReplicationToOtherRegions")).toEqual(single.policy.Statement);
+  });
+
+  test("replicaOf creates an aws_kms_replica_key with the policy built for its own region, its aliases on it, and no aws_kms_key", () => {
+    const stack = newStack("us-east-1");
+    const key = new EncryptionKey(stack, "key", baseProps({ ...everyone, region: "us-east-1", replicaOf: PRIMARY_ARN, deletionWindowDays: 7 }));
+    key.allowCloudWatchLogs("/aws/lambda/orders");
+    const json = JSON.parse(Testing.synth(stack, true)) as Synthesized["json"];
+    expect(resourcesOf(json, KmsKey)).toEqual([]);
+    const [replicaId, replica] = onlyResourceOf(json, KmsReplicaKey);
+    expect(replica).toEqual({
+      primary_key_arn: PRIMARY_ARN,
+      enabled: true,
+      description: "Customer-managed key for Lambda environment variables and logs",
+      deletion_window_in_days: 7,
+      bypass_policy_lockout_safety_check: false,
+      policy: expect.any(String),
+      lifecycle: { prevent_destroy: true },
+    });
+    const [, alias] = onlyResourceOf(json, KmsAlias);
+    expect(alias.target_key_id).toBe(`\${aws_kms_replica_key.${replicaId}.key_id}`);
+
+    // The same principals as the primary's policy, with the conditions of the replica's region.
+    const policy = JSON.parse(replica.policy as string) as { Statement: Statement[] };
+    const primaryPolicy = build(everyone, (k) => k.allowCloudWatchLogs("/aws/lambda/orders")).policy;
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(primaryPolicy.Statement.map((s) => s.Sid));
+    expect(JSON.stringify(policy)).toBe(JSON.stringify(primaryPolicy).replaceAll(REGION, "us-east-1"));
+    expect(statement(policy, "DeployPipelineConfiguresLambda").Condition).toEqual({ StringEquals: { "kms:ViaService": "lambda.us-east-1.amazonaws.com" } });
+    expect(statement(policy, "CloudWatchLogsEncryptsLogGroups").Principal).toEqual({ Service: ["logs.us-east-1.amazonaws.com"] });
+  });
+
+  test.each([
+    ["a primary and a replica at once", { multiRegion: true, replicaOf: PRIMARY_ARN }, /multiRegion and replicaOf are both set/],
+    ["a single-Region key ARN", { replicaOf: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab` }, /is not the key ARN of a multi-Region key/],
+    ["an alias ARN", { replicaOf: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/lambda-env` }, /is not the key ARN of a multi-Region key/],
+    [
+      "a primary in another account",
+      { replicaOf: PRIMARY_ARN.replace(ACCOUNT, "999999999999") },
+      /is in account 999999999999; a replica is created in the primary's account, 111111111111 here/,
+    ],
+    ["a primary in the replica's own region", { region: REGION, replicaOf: PRIMARY_ARN }, /is in region eu-west-1, the replica's own/],
+    ["a primary in another partition", { region: "us-east-1", replicaOf: PRIMARY_ARN.replace("arn:aws:", "arn:aws-cn:") }, /is in partition "aws-cn", not the key's "aws"/],
+  ])("refused: %s", (_what, overrides, message) => {
+    expect(() => new EncryptionKey(newStack(), "key", baseProps({ region: "us-east-1", ...overrides }))).toThrow(message);
+  });
+
+  test("a primary may be replicated by the deploy pipeline to its replicaRegions, and by nobody anywhere else", () => {
+    const { policy } = build({ ...everyone, multiRegion: true, replicaRegions: ["us-east-1", "eu-central-1"] });
+    expect(statement(policy, "DeployPipelineReplicatesKey")).toEqual({
+      Sid: "DeployPipelineReplicatesKey",
+      Effect: "Allow",
+      Principal: { AWS: [DEPLOYER] },
+      Action: ["kms:ReplicateKey"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "kms:ReplicaRegion": ["us-east-1", "eu-central-1"] } },
+    });
+    expect(statement(policy, "DenyReplicationToOtherRegions")).toEqual({
+      Sid: "DenyReplicationToOtherRegions",
+      Effect: "Deny",
+      Principal: { AWS: ["*"] },
+      Action: ["kms:ReplicateKey"],
+      Resource: ["*"],
+      Condition: { StringNotEquals: { "kms:ReplicaRegion": ["us-east-1", "eu-central-1"] } },
+    });
+    // Without replica regions, nobody may replicate it at all; a single-Region key has neither statement.
+    const unreplicated = build({ ...everyone, multiRegion: true }).policy;
+    expect(statement(unreplicated, "DenyReplicationToOtherRegions").Condition).toBeUndefined();
+    expect(unreplicated.Statement.some((s) => s.Sid === "DeployPipelineReplicatesKey")).toBe(false);
+    expect(build(everyone).policy.Statement.filter((s) => s.Sid?.includes("Replicat"))).toEqual([]);
+  });
+
+  test.each([
+    ["replica regions of a single-Region key", { replicaRegions: ["us-east-1"] }, /replicaRegions is set but multiRegion is not/],
+    ["the key's own region as a replica region", { multiRegion: true, replicaRegions: [REGION] }, /replicaRegions lists "eu-west-1", the key's own region/],
+    [
+      "a replica region in another partition",
+      { multiRegion: true, replicaRegions: ["cn-north-1"] },
+      /replicaRegions lists "cn-north-1", which is not in the key's partition "aws"/,
+    ],
+  ])("refused: %s", (_what, overrides, message) => {
+    expect(() => build(overrides)).toThrow(message);
+  });
+
+  test("a replica of a primary given as a reference (another resource's ARN) is not checked at synth", () => {
+    const stack = newStack("us-east-1");
+    const primaryArn = new TerraformVariable(stack, "primary_arn", { type: "string" }).stringValue;
+    new EncryptionKey(stack, "key", baseProps({ region: "us-east-1", replicaOf: primaryArn }));
+    const [, replica] = onlyResourceOf(Testing.synth(stack, true), KmsReplicaKey);
+    expect(replica.primary_key_arn).toBe("${var.primary_arn}");
   });
 });

@@ -21,6 +21,7 @@ import {
   KMSClient,
   ReEncryptCommand,
   ReEncryptCommandOutput,
+  ReplicateKeyCommand,
   UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
 import { CliError, ReEncryptKmsClient, reencryptConfig } from "../../bin/reencrypt-config";
@@ -246,4 +247,57 @@ describe("in process, with KMS answers moto never gives", () => {
     expect(result).toMatchObject({ reEncrypted: 1, alreadyCurrent: 1 });
     expect(JSON.parse(fs.readFileSync(file, "utf8")).functions[0].encryptedEnvironment.PARTNER_API_KEY["production-us-east-1"]).toBe(current);
   });
+});
+
+test("multi-Region keys: one ciphertext for the account is re-encrypted in the first region, under the new primary, and still decrypts in every region", async () => {
+  const STAGING = "111111111111";
+  const clients = new Map(REGIONS.map((region) => [region, new KMSClient({ endpoint: moto.endpoint, region, credentials: { accessKeyId: STAGING, secretAccessKey: "test" } })]));
+  try {
+    const [first, other] = REGIONS;
+    /** A multi-Region primary in the first region, replicated to the other, with the same aliases in both, as the stacks create them. */
+    const multiRegionKey = async (aliases: string[]) => {
+      const arn = (await clients.get(first)!.send(new CreateKeyCommand({ MultiRegion: true }))).KeyMetadata!.Arn!;
+      await clients.get(first)!.send(new ReplicateKeyCommand({ KeyId: arn, ReplicaRegion: other }));
+      for (const client of clients.values()) for (const alias of aliases) await client.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn.split("/")[1] }));
+      return arn;
+    };
+    const generation1Primary = await multiRegionKey([`${ALIAS}-generation-1`]);
+    const generation2Primary = await multiRegionKey([ALIAS, `${ALIAS}-generation-2`]);
+    const context = { LambdaFunctionName: "orders-api" };
+    const { CiphertextBlob } = await clients
+      .get(first)!
+      .send(new EncryptCommand({ KeyId: generation1Primary, Plaintext: Buffer.from("partner key of staging"), EncryptionContext: context }));
+    const document = JSON.parse(original);
+    Object.assign(document.accounts[0], { keyGeneration: 2, retiringKeyGenerations: [1], multiRegionKeysFromGeneration: 1 });
+    document.functions[0].encryptedEnvironment.PARTNER_API_KEY = {
+      staging: Buffer.from(CiphertextBlob!).toString("base64"),
+      ...Object.fromEntries(REGIONS.map((region) => [`production-${region}`, document.functions[0].encryptedEnvironment.PARTNER_API_KEY[`production-${region}`]])),
+    };
+    const file = configCopy("multi-region", `${JSON.stringify(document, null, 2)}\n`);
+    const lines: string[] = [];
+
+    const result = await reencryptConfig({
+      configFile: file,
+      account: "staging",
+      write: true,
+      kmsFor: (region) => clients.get(region as (typeof REGIONS)[number])!,
+      log: (line) => lines.push(line),
+    });
+
+    expect(result).toMatchObject({ reEncrypted: 1, alreadyCurrent: 0 });
+    expect(lines[0]).toBe(`staging-eu-west-1: 1 ciphertext(s) from generation 1 ${generation1Primary} to generation 2 ${generation2Primary}`);
+    const written = JSON.parse(fs.readFileSync(file, "utf8"));
+    expect(Object.keys(written.functions[0].encryptedEnvironment.PARTNER_API_KEY)).toEqual(["staging", "production-eu-west-1", "production-us-east-1"]);
+    expect(written.accounts[0].encryptedEnvironmentKeyGeneration).toBe(2);
+    for (const [region, client] of clients) {
+      const decrypted = await client.send(
+        new DecryptCommand({ CiphertextBlob: Buffer.from(written.functions[0].encryptedEnvironment.PARTNER_API_KEY.staging, "base64"), EncryptionContext: context }),
+      );
+      expect(Buffer.from(decrypted.Plaintext!).toString()).toBe("partner key of staging");
+      expect(decrypted.KeyId).toBe(generation2Primary.replace(first, region));
+    }
+    expect(validateConfig(written, file).accounts[0].encryptedEnvironmentKeyGeneration).toBe(2);
+  } finally {
+    for (const client of clients.values()) client.destroy();
+  }
 });

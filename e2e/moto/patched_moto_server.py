@@ -330,6 +330,79 @@ def patch_logs_associate_kms_key():
     LogsResponse.disassociate_kms_key = disassociate_kms_key
 
 
+def patch_kms_replicate_key():
+    """Gap: ReplicateKey ignores Policy, Description and Tags, and makes the
+    replica a shallow copy of the primary: the replica shares the primary's
+    aliases (creating the replica's own alias of the same name fails with
+    AlreadyExistsException) and its multi-Region configuration (describing
+    the replica turns the primary into a REPLICA as well).
+    Fix: give the replica its own aliases, grants, policy (the one given, or
+    the default key policy), description (the one given, or none: it is not
+    a shared property), tags and multi-Region configuration, as AWS does
+    (API reference, ReplicateKey).
+    Remove when moto's ReplicateKey honours these parameters."""
+    import copy
+
+    from moto.kms.models import KmsBackend, kms_backends
+    from moto.kms.responses import KmsResponse
+
+    def replicate_key(self, key_id, replica_region, policy=None, description=None, tags=None):
+        primary = self.keys[self.get_key_id(key_id)]
+        replica = copy.copy(primary)
+        replica.region = replica_region
+        replica.arn = primary.arn.replace(f":{self.region_name}:", f":{replica_region}:", 1)
+        replica.aliases = {}
+        replica.grants = {}
+        replica.policy = policy or replica.generate_default_policy()
+        replica.description = description or ""
+        replica.multi_region_configuration = copy.deepcopy(primary.multi_region_configuration)
+        replica.multi_region_configuration["MultiRegionKeyType"] = "REPLICA"
+        entry = {"Arn": replica.arn, "Region": replica_region}
+        for configuration in (primary.multi_region_configuration, replica.multi_region_configuration):
+            if entry not in configuration["ReplicaKeys"]:
+                configuration["ReplicaKeys"].append(entry)
+        target = kms_backends[self.account_id][replica_region]
+        target.keys[replica.id] = replica
+        if tags:
+            target.tagger.tag_resource(replica.id, tags)
+        return replica
+
+    def replicate_key_response(self):
+        key_id = self._get_param("KeyId")
+        self._validate_key_id(key_id)
+        tags = self._get_param("Tags") or []
+        replica = self.kms_backend.replicate_key(
+            key_id, self._get_param("ReplicaRegion"), self._get_param("Policy"), self._get_param("Description"), tags
+        )
+        return json.dumps({"ReplicaKeyMetadata": replica.to_dict()["KeyMetadata"], "ReplicaPolicy": replica.policy, "ReplicaTags": tags})
+
+    KmsBackend.replicate_key = replicate_key
+    KmsResponse.replicate_key = replicate_key_response
+
+
+def patch_kms_multi_region_ciphertext():
+    """Gap: a ciphertext records its key ID in a 36-byte field, so the 40
+    characters of a multi-Region key ID (mrk-...) are cut short and no
+    region, not even the primary's, can decrypt it (AccessDeniedException).
+    Fix: a 40-byte field, padded, so that a ciphertext made under a
+    multi-Region key decrypts with the key or any of its replicas, as AWS
+    does (Developer Guide, multi-Region keys).
+    Remove when moto stores the whole key ID."""
+    from moto.kms import utils
+
+    length = 40
+    utils.KEY_ID_LEN = length
+    utils.HEADER_LEN = length + utils.IV_LEN + utils.TAG_LEN
+    utils.CIPHERTEXT_HEADER_FORMAT = f">{length}s{utils.IV_LEN}s{utils.TAG_LEN}s"
+    original_deserialize = utils._deserialize_ciphertext_blob
+
+    def deserialize(ciphertext_blob):
+        ciphertext = original_deserialize(ciphertext_blob)
+        return ciphertext._replace(key_id=ciphertext.key_id.rstrip("\x00"))
+
+    utils._deserialize_ciphertext_blob = deserialize
+
+
 PATCHES = [
     patch_account_from_access_key,
     patch_cloudtrail_trail_arn,
@@ -340,6 +413,8 @@ PATCHES = [
     patch_iam_signature_of_bodyless_requests,
     patch_s3_logging_policy_lists,
     patch_logs_associate_kms_key,
+    patch_kms_replicate_key,
+    patch_kms_multi_region_ciphertext,
 ]
 
 

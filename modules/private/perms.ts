@@ -101,6 +101,13 @@ export const KEY_MANAGEMENT_ACTIONS = [
  */
 export const KEY_USE_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] as const;
 
+/**
+ * Replicating a multi-Region primary key to another region, which moves its
+ * key material there: the deploy pipeline, to the configured regions only
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-auth.html#mrk-auth-replicate).
+ */
+export const KEY_REPLICATION_ACTIONS = ["kms:ReplicateKey"] as const;
+
 /** Key users (`userArns`): decrypt directly, and see the key's metadata. */
 export const KEY_USER_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"] as const;
 

@@ -100,3 +100,19 @@ describe("KMS-002 with aws_kms_key_policy", () => {
     expect(findings(kmsKeyPolicyNoPublicPrincipal, withPolicy(ROOT_STATEMENT))).toEqual([]);
   });
 });
+
+describe("a multi-Region replica key (aws_kms_replica_key) is judged like a key", () => {
+  const replica = (config: Record<string, unknown>) => stackOf({ aws_kms_replica_key: { replica: { "//": { metadata: { path: "s/key/replica" } }, ...config } } });
+  const open = { Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" };
+
+  it("KMS-002 flags an unconditioned * principal in its policy", () => {
+    expect(findings(kmsKeyPolicyNoPublicPrincipal, replica({ policy: policy(ROOT_STATEMENT, open) }))).toEqual([
+      { path: "s/key/replica", message: 'KMS key aws_kms_replica_key.replica: key policy statement "Open" allows the "*" principal without a Condition' },
+    ]);
+  });
+
+  it("KMS-003 flags a policy without the account root, and passes one with it", () => {
+    expect(findings(kmsKeyPolicyLockoutSafe, replica({ policy: policy(open) }))).toHaveLength(1);
+    expect(findings(kmsKeyPolicyLockoutSafe, replica({ policy: policy(ROOT_STATEMENT) }))).toEqual([]);
+  });
+});

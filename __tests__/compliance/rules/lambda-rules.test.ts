@@ -12,6 +12,8 @@ describe("LAMBDA-001 environment encrypted with a customer-managed key", () => {
 
   it("passes a key reference, a key ARN literal, and functions without environment", () => {
     expect(findings(lambdaEnvironmentKmsKey, fn({ environment, kms_key_arn: "${aws_kms_key.k.arn}" }))).toEqual([]);
+    // A multi-Region key's replica is a customer-managed key of the stack too.
+    expect(findings(lambdaEnvironmentKmsKey, fn({ environment, kms_key_arn: "${aws_kms_replica_key.k.arn}" }))).toEqual([]);
     expect(
       findings(lambdaEnvironmentKmsKey, fn({ environment: [environment], kms_key_arn: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" })),
     ).toEqual([]);

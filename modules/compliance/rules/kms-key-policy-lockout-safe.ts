@@ -33,7 +33,7 @@ export const kmsKeyPolicyLockoutSafe: ComplianceRule = {
         ? []
         : [{ resource, message: `${what} ${resource.address}: no key policy statement allows the account root kms:* (or kms:PutKeyPolicy); the key can become unmanageable` }];
     };
-    const keys = stack.ofType("aws_kms_key").flatMap((resource): RuleViolation[] => {
+    const keys = [...stack.ofType("aws_kms_key"), ...stack.ofType("aws_kms_replica_key")].flatMap((resource): RuleViolation[] => {
       // An aws_kms_key_policy that references the key replaces its policy: that resource is judged below, not the AWS default.
       if (hasSeparatePolicy(resource)) return [];
       // Without policy AWS applies its default key policy, which allows the account root kms:*.

@@ -14,7 +14,7 @@ export const kmsKeyPolicyNoPublicPrincipal: ComplianceRule = {
     'Name the principals (account root, roles) in the statement, or keep "*" only together with a Condition that restricts it (for example aws:PrincipalOrgID, kms:CallerAccount or kms:ViaService).',
   controls: ["checkov CKV_AWS_33", "checkov CKV_AWS_283"],
   check(stack: StackView): readonly RuleViolation[] {
-    return [...stack.ofType("aws_kms_key"), ...stack.ofType("aws_kms_key_policy")].flatMap((resource): RuleViolation[] => {
+    return [...stack.ofType("aws_kms_key"), ...stack.ofType("aws_kms_replica_key"), ...stack.ofType("aws_kms_key_policy")].flatMap((resource): RuleViolation[] => {
       if (resource.config.policy === undefined) return []; // the AWS default key policy names the account root only
       const what = resource.type === "aws_kms_key_policy" ? "KMS key policy" : "KMS key";
       const parsed = parsePolicy(stack, resource.config.policy);

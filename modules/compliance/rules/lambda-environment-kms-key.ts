@@ -28,7 +28,8 @@ export const lambdaEnvironmentKmsKey: ComplianceRule = {
       const keyArn = nonEmptyString(resource.config.kms_key_arn);
       if (!keyArn)
         return [{ resource, message: `Lambda function ${resource.address} has environment variables but no kms_key_arn: they are encrypted with the AWS managed key aws/lambda` }];
-      if (keyArn.startsWith("${aws_kms_key.") || KEY_ARN.test(keyArn)) return [];
+      // A multi-Region key's replica is a customer-managed key too.
+      if (keyArn.startsWith("${aws_kms_key.") || keyArn.startsWith("${aws_kms_replica_key.") || KEY_ARN.test(keyArn)) return [];
       return [{ resource, message: `Lambda function ${resource.address} sets kms_key_arn to "${keyArn}", which is not a customer-managed aws_kms_key reference or key ARN` }];
     });
   },
