@@ -143,8 +143,11 @@ class EndToEndRun {
     // From here on, the deploy roles have nothing but the generated policy, and the emulator enforces it.
     const deploy = async (what: string, stacksOf: (account: AccountConfig) => readonly string[], flags = DEPLOY_FLAGS) => {
       for (const account of config.accounts.filter((a) => stacksOf(a).length > 0)) {
+        // With --ignore-missing-stack-dependencies cdktf starts every stack at once; one at a time, in the manifest's
+        // order, the first region's stack (the multi-Region primaries) is applied before the replicas look them up.
+        const oneAtATime = account.multiRegionKeysFromGeneration !== undefined && flags.includes("--ignore-missing-stack-dependencies") ? ["--parallelism", "1"] : [];
         await step(`cdktf ${what} ${stacksOf(account).join(", ")} as ${deployerOf(account)} (IAM enforced)`, async () =>
-          this.asDeployer(account, (credentials) => this.cdktf(what.split(" ")[0], stacksOf(account), flags, credentials)),
+          this.asDeployer(account, (credentials) => this.cdktf(what.split(" ")[0], stacksOf(account), [...flags, ...oneAtATime], credentials)),
         );
       }
     };

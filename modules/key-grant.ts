@@ -85,7 +85,7 @@ const ROLE_OR_USER_ARN = /^arn:[a-z-]+:iam::\d{12}:(role|user)\/.+$/;
  *   `DenyUnconstrainedGrants`, `DenyGrantOperationsNotRegistered`);
  * - the grantee is denied, whatever IAM allows, every key use outside the
  *   operations and encryption-context values of its grants
- *   (`DenyKeyUseOutsideGrants<n>`): a key-policy Deny also applies to
+ *   (`DenyGrantee<n>OperationsOutsideGrants`, `DenyGrantee<n>ContextOutsideGrants`): a key-policy Deny also applies to
  *   permissions that come from a grant
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/policy-evaluation.html);
  * - the deploy pipeline may create grants for registered grantees, list

@@ -530,7 +530,7 @@ describe("KMS ReplicateKey", () => {
   });
 });
 
-describe("KMS ciphertext of a multi-Region key", () => {
+describe("KMS multi-Region key IDs", () => {
   const CONTEXT = { LambdaFunctionName: "orders-api" };
   const roundTrip = async (server: MotoServer) => {
     const primaryClient = kms(server);
@@ -539,26 +539,30 @@ describe("KMS ciphertext of a multi-Region key", () => {
     await primaryClient.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId!, ReplicaRegion: "us-east-1" }));
     const { CiphertextBlob } = await primaryClient.send(new EncryptCommand({ KeyId: KeyMetadata!.Arn!, Plaintext: Buffer.from("value"), EncryptionContext: CONTEXT }));
     const decryptIn = async (client: KMSClient) => Buffer.from((await client.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: CONTEXT }))).Plaintext!).toString();
-    return { inPrimaryRegion: decryptIn(primaryClient), inReplicaRegion: decryptIn(replicaClient) };
+    return { keyId: KeyMetadata!.KeyId!, inPrimaryRegion: decryptIn(primaryClient), inReplicaRegion: decryptIn(replicaClient) };
   };
 
   test("plain moto_server has the gap", async () => {
-    const { inPrimaryRegion, inReplicaRegion } = await roundTrip(plain);
+    const { keyId, inPrimaryRegion, inReplicaRegion } = await roundTrip(plain);
+    expect(keyId).toMatch(/^mrk-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     await expect(inPrimaryRegion).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
     await expect(inReplicaRegion).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
   });
 
-  test("the patched server fixes it: one ciphertext decrypts in the primary's region and the replica's", async () => {
-    const { inPrimaryRegion, inReplicaRegion } = await roundTrip(patched);
+  test("the patched server fixes it: AWS's format, and one ciphertext decrypts in the primary's region and the replica's", async () => {
+    const { keyId, inPrimaryRegion, inReplicaRegion } = await roundTrip(patched);
+    expect(keyId).toMatch(/^mrk-[0-9a-f]{32}$/);
     expect(await inPrimaryRegion).toBe("value");
     expect(await inReplicaRegion).toBe("value");
+    // Single-Region keys keep their UUIDs.
+    expect((await createKey(kms(patched))).keyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 });
 
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_ciphertext",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id",
     );
   });
 

@@ -380,27 +380,35 @@ def patch_kms_replicate_key():
     KmsResponse.replicate_key = replicate_key_response
 
 
-def patch_kms_multi_region_ciphertext():
-    """Gap: a ciphertext records its key ID in a 36-byte field, so the 40
-    characters of a multi-Region key ID (mrk-...) are cut short and no
-    region, not even the primary's, can decrypt it (AccessDeniedException).
-    Fix: a 40-byte field, padded, so that a ciphertext made under a
-    multi-Region key decrypts with the key or any of its replicas, as AWS
-    does (Developer Guide, multi-Region keys).
-    Remove when moto stores the whole key ID."""
-    from moto.kms import utils
+def patch_kms_multi_region_key_id():
+    """Gap: a multi-Region key's ID is mrk- and a dashed UUID (40 characters),
+    where AWS gives mrk- and 32 hex digits (36). A ciphertext records its key
+    ID in a 36-byte field, so nothing encrypted under a multi-Region key
+    decrypts, in any region (AccessDeniedException), and a check of AWS's
+    key ARN format (the encrypt command's) refuses the key.
+    Fix: AWS's format, mrk- and 32 hex digits (Developer Guide, multi-Region
+    keys: "mrk-1234abcd12ab34cd56ef1234567890ab"), which requests may name
+    the key by.
+    Remove when moto generates AWS's format."""
+    from moto.kms import models
+    from moto.kms.exceptions import NotFoundException
+    from moto.kms.responses import KmsResponse
+    from moto.moto_api._internal import mock_random
 
-    length = 40
-    utils.KEY_ID_LEN = length
-    utils.HEADER_LEN = length + utils.IV_LEN + utils.TAG_LEN
-    utils.CIPHERTEXT_HEADER_FORMAT = f">{length}s{utils.IV_LEN}s{utils.TAG_LEN}s"
-    original_deserialize = utils._deserialize_ciphertext_blob
+    original_generate = models.generate_key_id
+    original_validate = KmsResponse._validate_cmk_id
 
-    def deserialize(ciphertext_blob):
-        ciphertext = original_deserialize(ciphertext_blob)
-        return ciphertext._replace(key_id=ciphertext.key_id.rstrip("\x00"))
+    def generate_key_id(multi_region=False):
+        return "mrk-" + mock_random.uuid4().hex if multi_region else original_generate(False)
 
-    utils._deserialize_ciphertext_blob = deserialize
+    def validate_cmk_id(self, key_id):
+        if not re.match(r"^mrk-[0-9a-f]{32}$", key_id, re.IGNORECASE):
+            return original_validate(self, key_id)
+        if key_id not in self.kms_backend.keys:
+            raise NotFoundException(f"Key '{self._display_arn(key_id)}' does not exist")
+
+    models.generate_key_id = generate_key_id
+    KmsResponse._validate_cmk_id = validate_cmk_id
 
 
 PATCHES = [
@@ -414,7 +422,7 @@ PATCHES = [
     patch_s3_logging_policy_lists,
     patch_logs_associate_kms_key,
     patch_kms_replicate_key,
-    patch_kms_multi_region_ciphertext,
+    patch_kms_multi_region_key_id,
 ]
 
 
