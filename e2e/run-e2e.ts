@@ -607,7 +607,7 @@ class EndToEndRun {
         }
         const made = Object.keys(ciphertexts[fn.name][variable]);
         say(
-          `  ${fn.name}: ${variable} encrypted with the key_arn output of ${made.length} stacks (${made.join(", ")}; an account name: one ciphertext for all its regions, multi-Region key)`,
+          `  ${fn.name}: ${variable} encrypted ${made.length} times (${made.join(", ")}), with each stack's key_arn output; an account name is one ciphertext for all its regions, made with the multi-Region primary key`,
         );
       }
     }
