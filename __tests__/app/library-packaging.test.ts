@@ -544,6 +544,7 @@ describe("a consumer cdktf app", () => {
       "DeployerPolicy",
       "EncryptedFunction",
       "EncryptionKey",
+      "KeyGrant",
       "KeyUseAlarms",
       "LambdaExecutionRole",
       "LogMetricAlarm",
