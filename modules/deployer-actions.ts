@@ -82,23 +82,28 @@ const logGroupArns = (name: string, r: ResourceArnContext) => [r.arn("logs", `lo
  * our constructs never make would need (disabling a key or its rotation,
  * removing a permissions boundary) are left out on purpose.
  */
+/**
+ * What the provider calls on a key it manages, a single-Region key or a
+ * multi-Region replica: read it, its policy, description, tags and aliases
+ * (an alias is authorized on the alias and on its target key).
+ */
+const MANAGED_KEY_ACTIONS = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:PutKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:UpdateKeyDescription",
+  "kms:ListResourceTags",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:CreateAlias",
+  "kms:UpdateAlias",
+  "kms:DeleteAlias",
+];
+
 export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceType>> = {
   aws_kms_key: {
-    actions: [
-      "kms:DescribeKey",
-      "kms:GetKeyPolicy",
-      "kms:PutKeyPolicy",
-      "kms:GetKeyRotationStatus",
-      "kms:EnableKeyRotation",
-      "kms:UpdateKeyDescription",
-      "kms:ListResourceTags",
-      "kms:TagResource",
-      "kms:UntagResource",
-      // An alias is authorized on the alias and on its target key.
-      "kms:CreateAlias",
-      "kms:UpdateAlias",
-      "kms:DeleteAlias",
-    ],
+    actions: [...MANAGED_KEY_ACTIONS, "kms:EnableKeyRotation"],
     destroyActions: ["kms:ScheduleKeyDeletion"],
     unscoped: [
       {
@@ -118,21 +123,8 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
   },
   aws_kms_replica_key: {
     // The replica's own key (in its region), and ReplicateKey, which is authorized on the primary (in the
-    // account's first region; both are keys of the account, scoped by the same tags).
-    actions: [
-      "kms:ReplicateKey",
-      "kms:DescribeKey",
-      "kms:GetKeyPolicy",
-      "kms:PutKeyPolicy",
-      "kms:GetKeyRotationStatus",
-      "kms:UpdateKeyDescription",
-      "kms:ListResourceTags",
-      "kms:TagResource",
-      "kms:UntagResource",
-      "kms:CreateAlias",
-      "kms:UpdateAlias",
-      "kms:DeleteAlias",
-    ],
+    // account's first region; both are keys of the account, scoped by the same tags). Rotation follows the primary.
+    actions: [...MANAGED_KEY_ACTIONS, "kms:ReplicateKey"],
     destroyActions: ["kms:ScheduleKeyDeletion"],
     unscoped: [
       {

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import { Testing } from "cdktf";
 
-import { ConfigError, validateConfig } from "../../config/validate-config";
+import { validateConfig } from "../../config/validate-config";
 import { addStacks } from "../../stacks/synthesize-app";
 import { WorkloadStack } from "../../stacks/workload-stack";
-import { defaultConfigDocument as doc, Json, makeStackTestFolder } from "../support/stack-config";
+import { configRefusal, defaultConfigDocument as doc, Json, makeStackTestFolder } from "../support/stack-config";
 
 let tmp: string;
 let configFile: string;
@@ -44,15 +44,7 @@ function synthesize(document: Json): Map<string, { stack: WorkloadStack; json: J
   return new Map(stacks.map((stack) => [stack.node.id, { stack, json: JSON.parse(Testing.synth(stack, true)) }]));
 }
 
-function refusal(document: Json): string {
-  try {
-    validateConfig(document, configFile);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error("the configuration was accepted");
-}
+const refusal = (document: Json): string => configRefusal(document, configFile);
 
 const policyOf = (key: Json) => JSON.parse(key.policy) as { Statement: { Sid: string; Principal?: { AWS?: string[]; Service?: string[] }; Condition?: Json }[] };
 

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ConfigError, validateConfig } from "../../config/validate-config";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
@@ -55,3 +56,14 @@ export function makeStackTestFolder(prefix: string): StackTestFolder {
 }
 
 export { restrictToAccounts } from "../../e2e/local-run-config";
+
+/** The message with which config validation refuses `document` (read as if from `configFile`); fails the test when it is accepted. */
+export function configRefusal(document: Json, configFile: string): string {
+  try {
+    validateConfig(document, configFile);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("the configuration was accepted");
+}
