@@ -15,4 +15,7 @@ module.exports = {
   globalSetup: "<rootDir>/__tests__/global-setup.ts",
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 30000,
+  // One worker per core (jest's default leaves one core free): much of the suite waits on Terraform and
+  // moto processes, so both cores of a 2-core machine stay busy (npm test: 575 s with 1 worker, 430 s with 2).
+  maxWorkers: "100%",
 };
