@@ -192,6 +192,35 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
       }
     }
 
+    for (const fn of model.functions.filter((f) => f.deadLetterQueue?.keyArn === key.arn)) {
+      const queue = fn.deadLetterQueue!.arn;
+      add(`${fn.name}'s role sends a failed event to its dead-letter queue`, "Allowed", "grant the role sqs:SendMessage on the queue (DeadLetterQueue.grantSend)", {
+        principal: fn.roleArn,
+        action: "sqs:SendMessage",
+        resource: queue,
+      });
+      for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+        add(of(`${fn.name}'s role calls ${action} through SQS for its dead-letter queue`), "Allowed", `give the role ${action} on the key via ${via("sqs")}`, {
+          principal: fn.roleArn,
+          action,
+          resource: key.arn,
+          context: { "kms:ViaService": via("sqs") },
+        });
+      }
+      add(of(`${fn.name}'s role calls kms:GenerateDataKey outside SQS`), "Denied", `condition the role's dead-letter statements on kms:ViaService ${via("sqs")}`, {
+        principal: fn.roleArn,
+        action: "kms:GenerateDataKey",
+        resource: key.arn,
+      });
+      for (const other of model.functions.filter((f) => f.roleArn !== fn.roleArn).slice(0, 1)) {
+        add(`${other.name}'s role sends to ${fn.name}'s dead-letter queue`, "Denied", `scope ${other.name}'s sqs:SendMessage to its own queue`, {
+          principal: other.roleArn,
+          action: "sqs:SendMessage",
+          resource: queue,
+        });
+      }
+    }
+
     // The deployer writes secrets and parameters and Terraform reads them back, through their services only.
     for (const secret of model.secrets.filter((s) => s.keyArn === key.arn)) {
       const [service, contextKey, actions] =

@@ -69,6 +69,8 @@ export interface ModelFunction {
   readonly environment: Readonly<Record<string, string>>;
   /** Variables the runtime decrypts itself (`LAMBDA_KMS_ENCRYPTED_VARIABLES`). */
   readonly helperVariables: readonly string[];
+  /** The SQS queue of `dead_letter_config`, and the key that encrypts it; undefined without one. */
+  readonly deadLetterQueue?: { readonly arn: string; readonly keyArn?: string };
 }
 
 export interface ModelSecret {
@@ -247,6 +249,12 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     return { address, arn, name, trustPolicy: policyOf(address, r.config.assume_role_policy) ?? {}, identityPolicies, boundary, externalPolicyArns, boundaryArn };
   });
 
+  const deadLetterQueueOf = (targetArn: unknown): ModelFunction["deadLetterQueue"] => {
+    if (typeof targetArn !== "string") return undefined;
+    const arn = String(resolve(targetArn));
+    const queue = ofType("aws_sqs_queue").find(([address]) => arnOf(address) === arn);
+    return { arn, keyArn: queue ? keyArnOf(str(queue[1], "kms_master_key_id")) : undefined };
+  };
   const functions = ofType("aws_lambda_function").map(([address, r]): ModelFunction => {
     const environment = Object.fromEntries(Object.entries(asRecord(blocks(r.config.environment)[0]?.variables)).map(([k, v]) => [k, String(resolve(v))]));
     return {
@@ -257,6 +265,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
       keyArn: keyArnOf(str(r, "kms_key_arn")),
       environment,
       helperVariables: (environment.LAMBDA_KMS_ENCRYPTED_VARIABLES ?? "").split(",").filter(Boolean),
+      deadLetterQueue: deadLetterQueueOf(blocks(r.config.dead_letter_config)[0]?.target_arn),
     };
   });
 
@@ -366,6 +375,18 @@ function attributeOf(r: RawResource, attr: string): string | undefined {
     case "aws_s3_bucket": {
       const bucket = text("bucket");
       return bucket ? { arn: `arn:${env.partition}:s3:::${bucket}`, bucket, id: bucket }[attr] : undefined;
+    }
+    case "aws_sqs_queue": {
+      const name = text("name");
+      // The queue's ID is its URL.
+      return name
+        ? {
+            arn: regional("sqs", name),
+            name,
+            id: `https://sqs.${r.region}.amazonaws.com/${r.accountId}/${name}`,
+            url: `https://sqs.${r.region}.amazonaws.com/${r.accountId}/${name}`,
+          }[attr]
+        : undefined;
     }
     case "aws_sns_topic": {
       const name = text("name");

@@ -2,6 +2,7 @@
  * The validated, fully defaulted configuration the app builds stacks from.
  * `validateConfig` (config/validate-config.ts) turns the JSON file into this.
  */
+import type { FunctionVpcProps } from "../modules/encrypted-function";
 import { stackName } from "../stacks/construct-ids";
 
 // The stack-name and construct-ID rules live with the other Terraform names; re-exported for this module's importers.
@@ -179,6 +180,12 @@ export interface FunctionConfig {
   readonly environmentOverrides: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly logRetentionDays: number;
   readonly allowShortLogRetention: boolean;
+  /** @default none: the account's unreserved concurrency */
+  readonly reservedConcurrentExecutions?: number;
+  readonly tracing: boolean;
+  readonly deadLetterQueue: boolean;
+  /** Stack name (`<account>-<region>`) → subnets and security groups there; empty: no VPC. */
+  readonly vpc: Readonly<Record<string, FunctionVpcProps>>;
   /** Name of a managed policy in each target account used as permissions boundary. */
   readonly permissionsBoundaryPolicyName?: string;
   /** Environment variable name → name of a secret in `secrets`; the variable holds the secret's ARN (Secrets Manager) or name (SSM). */

@@ -1,6 +1,6 @@
 import { ALARM_EMAIL } from "../modules/alarm-topic";
 import { AUDIT_TRAIL_SETTINGS } from "../modules/audit-trail";
-import { FUNCTION_SETTINGS } from "../modules/encrypted-function";
+import { FUNCTION_SETTINGS, FUNCTION_VPC_LIMITS } from "../modules/encrypted-function";
 import { ENCRYPTION_KEY_SETTINGS } from "../modules/encryption-key";
 import {
   ACCOUNT_ID,
@@ -346,6 +346,28 @@ const ACCOUNT = object(
   { required: ["name", "accountId", "regions"] },
 );
 
+const FUNCTION_VPC = object(
+  "Subnets and security groups of one stack",
+  {
+    subnetIds: list(
+      `Subnet IDs of one VPC, 1 to ${FUNCTION_VPC_LIMITS.subnetIds.max}, in two or more Availability Zones for resilience.`,
+      textSetting({ code: "VPC_SUBNET_ID", doc: "Subnet ID.", pattern: FUNCTION_VPC_LIMITS.subnetIds.pattern, hint: `write it like "${FUNCTION_VPC_LIMITS.subnetIds.example}"` }),
+      { minItems: 1 },
+    ),
+    securityGroupIds: list(
+      `Security group IDs of the same VPC, 1 to ${FUNCTION_VPC_LIMITS.securityGroupIds.max}.`,
+      textSetting({
+        code: "VPC_SECURITY_GROUP_ID",
+        doc: "Security group ID.",
+        pattern: FUNCTION_VPC_LIMITS.securityGroupIds.pattern,
+        hint: `write it like "${FUNCTION_VPC_LIMITS.securityGroupIds.example}"`,
+      }),
+      { minItems: 1 },
+    ),
+  },
+  { required: ["subnetIds", "securityGroupIds"] },
+);
+
 const FUNCTION = object(
   "A Lambda function, created in every region of its accounts.",
   {
@@ -370,6 +392,15 @@ const FUNCTION = object(
     ),
     logRetentionDays: FUNCTION_SETTINGS.logRetentionDays,
     allowShortLogRetention: FUNCTION_SETTINGS.allowShortLogRetention,
+    reservedConcurrentExecutions: FUNCTION_SETTINGS.reservedConcurrentExecutions,
+    tracing: FUNCTION_SETTINGS.tracing,
+    deadLetterQueue: FUNCTION_SETTINGS.deadLetterQueue,
+    vpc: map(
+      '`{ "<account>-<region>": { "subnetIds": [...], "securityGroupIds": [...] } }`: run the function in a VPC, with the subnets and security groups of each stack it runs in (IDs differ per account and region, so every one of its stacks needs an entry). The role gets the network-interface actions Lambda needs (on `"*"`, as AWS documents them) and a Deny that keeps the function\'s own code from changing interfaces.',
+      "stack name (`<account>-<region>`)",
+      FUNCTION_VPC,
+      "none: Lambda's own network",
+    ),
     permissionsBoundaryPolicyName: textSetting({
       code: "PERMISSIONS_BOUNDARY",
       doc: "Name of a managed policy in each target account; becomes the role's permissions boundary.",
@@ -468,4 +499,4 @@ export const CONFIG_SPEC = object(
 );
 
 /** The spec of each part of the file, for the validator. */
-export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, AUDIT, FUNCTION, SECRET, EMULATOR } as const;
+export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, AUDIT, FUNCTION, FUNCTION_VPC, SECRET, EMULATOR } as const;

@@ -3,6 +3,7 @@ import * as path from "path";
 import { emailSubscriptionId } from "../modules/alarm-topic";
 import { readWriteTypeProblem } from "../modules/audit-trail";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "../modules/environment-variables";
+import { FUNCTION_VPC_LIMITS, FunctionVpcProps } from "../modules/encrypted-function";
 import { defaultExecutionRoleName } from "../modules/lambda-execution-role";
 import {
   ACCOUNT_ID_PATTERN,
@@ -262,6 +263,7 @@ export function validateConfig(document: Json, sourceFile: string, options: Vali
   functions.forEach((fn, i) => {
     checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown);
     checkEnvironmentOverrides(r, `functions[${i}]`, fn, accounts, stacksKnown);
+    checkVpcStacks(r, `functions[${i}]`, fn, accounts, stacksKnown);
   });
   accounts.forEach((account, i) => checkRetiredGenerations(r, `accounts[${i}]`, account, functions));
   // Indexed once: a configuration may have thousands of functions.
@@ -796,11 +798,60 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, codeRoo
     environmentOverrides: readEnvironmentOverrides(r, `${at}.environmentOverrides`, o.environmentOverrides),
     logRetentionDays,
     allowShortLogRetention,
+    reservedConcurrentExecutions: r.optional(`${at}.reservedConcurrentExecutions`, o.reservedConcurrentExecutions, F.reservedConcurrentExecutions),
+    tracing: r.setting(`${at}.tracing`, o.tracing, F.tracing),
+    deadLetterQueue: r.setting(`${at}.deadLetterQueue`, o.deadLetterQueue, F.deadLetterQueue),
+    vpc: readVpc(r, `${at}.vpc`, o.vpc),
     permissionsBoundaryPolicyName: r.optional(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, F.permissionsBoundaryPolicyName),
     secrets: checkVariableNames(r, `${at}.secrets`, r.stringMap(`${at}.secrets`, o.secrets)),
     encryptedEnvironment: checkVariableNames(r, `${at}.encryptedEnvironment`, readEncryptedEnvironment(r, `${at}.encryptedEnvironment`, o.encryptedEnvironment)),
     accounts,
   };
+}
+
+/** A function's `vpc`: stack name → subnets and security groups (which stacks it names is checked with the accounts). */
+function readVpc(r: Reader, at: string, raw: Json): Record<string, FunctionVpcProps> {
+  if (raw === undefined) return {};
+  if (!isJsonObject(raw)) {
+    r.fail(at, `expected an object, got ${show(raw)}; write {"<account>-<region>": {"subnetIds": ["subnet-…"], "securityGroupIds": ["sg-…"]}}`);
+    return {};
+  }
+  const V = SPEC.FUNCTION_VPC.fields;
+  const entries: [string, FunctionVpcProps][] = [];
+  for (const [stack, value] of Object.entries(raw)) {
+    const o = r.object(`${at}.${stack}`, value, SPEC.FUNCTION_VPC);
+    const ids = (field: "subnetIds" | "securityGroupIds", what: string): string[] => {
+      const fieldAt = `${at}.${stack}.${field}`;
+      const { max } = FUNCTION_VPC_LIMITS[field];
+      if (o[field] === undefined) {
+        if (isJsonObject(value)) r.fail(fieldAt, `is missing; list the ${what} IDs of this stack`);
+        return [];
+      }
+      const list = r.list(fieldAt, o[field], V[field]);
+      if (Array.isArray(o[field]) && (list.length === 0 || list.length > max)) r.fail(fieldAt, `lists ${list.length} ${what}s; Lambda takes 1 to ${max}`);
+      return list;
+    };
+    entries.push([stack, { subnetIds: ids("subnetIds", "subnet"), securityGroupIds: ids("securityGroupIds", "security group") }]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/**
+ * A function's `vpc` names exactly the stacks it runs in: subnet and
+ * security group IDs belong to one account and region, so a stack without
+ * an entry would run outside the VPC.
+ */
+function checkVpcStacks(r: Reader, at: string, fn: FunctionConfig, accounts: readonly AccountConfig[], stacksKnown: boolean): void {
+  const named = Object.keys(fn.vpc);
+  if (named.length === 0 || !stacksKnown || !fn.accounts.every((account) => accounts.some((a) => a.name === account))) return;
+  const stacks = targetStacks(accounts, fn).map((stack) => stack.name);
+  for (const key of named) {
+    if (!stacks.includes(key)) r.fail(`${at}.vpc.${key}`, `is not a stack of this function; use one of ${stacks.join(", ")}`);
+  }
+  const missing = stacks.filter((stack) => !named.includes(stack));
+  if (missing.length > 0) {
+    r.fail(`${at}.vpc`, `has no entry for ${missing.join(", ")}; give the subnets and security groups of every stack the function runs in, or limit the function's accounts`);
+  }
 }
 
 /** A function's or secret's `accounts`: names from accounts[].name; every account when left out. */

@@ -23,7 +23,7 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
-import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -38,8 +38,10 @@ import {
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DescribeParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { isDeepStrictEqual } from "util";
 import { AppConfig } from "../config/app-config";
+import { ACTIONS_WITHOUT_RESOURCE } from "../modules/lambda-execution-role";
 import { DeployedResource, DeployedStack, Json } from "./deployed-stack";
 import { EmulatorClients } from "./emulator-clients";
 
@@ -182,6 +184,30 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.equal("memory", fn.MemorySize, r.intended.memory_size ?? 128);
       check.equal("timeout", fn.Timeout, r.intended.timeout ?? 3);
       check.equal("architectures", fn.Architectures, r.intended.architectures ?? ["x86_64"]);
+      check.equal("tracing mode", fn.TracingConfig?.Mode, first(r.intended.tracing_config)?.mode ?? "PassThrough");
+      check.equal("dead-letter target as deployed", fn.DeadLetterConfig?.TargetArn, first(r.intended.dead_letter_config)?.target_arn);
+      if (r.intended.dead_letter_config)
+        check.ok(
+          "dead-letter target is the function's own queue",
+          fn.DeadLetterConfig?.TargetArn?.endsWith(`:${r.intended.function_name}-dlq`) === true,
+          fn.DeadLetterConfig?.TargetArn,
+        );
+      const concurrency = await clients.get(LambdaClient, stack.accountId, r.region).send(new GetFunctionConcurrencyCommand({ FunctionName: r.intended.function_name }));
+      check.equal("reserved concurrency", concurrency.ReservedConcurrentExecutions, r.intended.reserved_concurrent_executions);
+    },
+
+    aws_sqs_queue: async (r, check, stack) => {
+      const sqs = clients.get(SQSClient, stack.accountId, r.region);
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: r.state.url, AttributeNames: ["All"] }));
+      check.equal("KMS key as synthesized", Attributes?.KmsMasterKeyId, r.intended.kms_master_key_id);
+      check.equal("KMS key is the stack's key", Attributes?.KmsMasterKeyId, stack.keyArn());
+      check.equal("message retention (seconds)", Number(Attributes?.MessageRetentionPeriod), r.intended.message_retention_seconds);
+    },
+
+    aws_sqs_queue_policy: async (r, check, stack) => {
+      const sqs = clients.get(SQSClient, stack.accountId, r.region);
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: r.state.queue_url, AttributeNames: ["Policy"] }));
+      check.samePolicy("queue policy", Attributes?.Policy, r.intended.policy);
     },
 
     aws_iam_role: async (r, check, stack) => {
@@ -215,7 +241,13 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.samePolicy("policy", document, r.intended.policy);
       for (const statement of parse(document).Statement ?? []) {
         const resources = [statement.Resource ?? []].flat();
-        check.ok(`statement ${statement.Sid} names its resources (no "*")`, resources.length > 0 && !resources.includes("*"), resources);
+        // The actions AWS offers no resource for (X-Ray's, a VPC's network interfaces) are the only ones on "*".
+        const unscopable = [statement.Action].flat().every((action: string) => ACTIONS_WITHOUT_RESOURCE.includes(action));
+        check.ok(
+          `statement ${statement.Sid} names its resources (no "*" but for actions without a resource)`,
+          resources.length > 0 && (unscopable || !resources.includes("*")),
+          resources,
+        );
       }
     },
 

@@ -16,6 +16,12 @@
 export interface UnscopedAction {
   readonly action: string;
   readonly reason: string;
+  /**
+   * Only for resources whose configuration has this attribute (e.g. a
+   * function's `vpc_config`).
+   * @default every resource of the row's type
+   */
+  readonly onlyWith?: string;
 }
 
 /** What a row's ARN functions see of one resource. */
@@ -186,10 +192,33 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
       "lambda:ListTags",
       "lambda:TagResource",
       "lambda:UntagResource",
+      // reserved_concurrent_executions: set, and removed when the setting is taken out.
+      "lambda:PutFunctionConcurrency",
+      "lambda:DeleteFunctionConcurrency",
     ],
     destroyActions: ["lambda:DeleteFunction"],
+    // Lambda checks the network resources of a vpc_config with the caller's permissions
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); EC2's Describe actions have no resource.
+    unscoped: ["ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"].map((action) => ({
+      action,
+      reason: "Lambda checks a function's subnets and security groups with the caller's permissions; EC2's Describe actions have no resource",
+      onlyWith: "vpc_config",
+    })),
     passesRole: { attribute: "role", toService: "lambda.amazonaws.com" },
     source: "internal/service/lambda/function.go",
+  },
+  aws_sqs_queue: {
+    arns: (r) => [r.arn("sqs", r.attribute("name"))],
+    // The queue's ID is its URL: reads are GetQueueAttributes, and the tags' ListQueueTags.
+    actions: ["sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue"],
+    destroyActions: ["sqs:DeleteQueue"],
+    source: "internal/service/sqs/queue.go",
+  },
+  aws_sqs_queue_policy: {
+    parent: { attribute: "queue_url" },
+    // The policy is a queue attribute; deleting it sets the attribute to "".
+    actions: ["sqs:SetQueueAttributes", "sqs:GetQueueAttributes"],
+    source: "internal/service/sqs/queue_policy.go",
   },
   aws_cloudwatch_log_group: {
     arns: (r) => logGroupArns(r.attribute("name"), r),

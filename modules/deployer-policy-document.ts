@@ -79,7 +79,10 @@ export function deployerPolicyDocument(views: readonly StackView[]): DeployerPol
       accountId = provider.accountId;
       const context = arnContext(view, resource, provider);
       const destroyable = (resource.config.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy !== true;
-      for (const action of row.unscoped ?? []) if (!unscoped.has(action.action)) unscoped.set(action.action, action);
+      for (const action of row.unscoped ?? []) {
+        if (action.onlyWith !== undefined && resource.config[action.onlyWith] === undefined) continue;
+        if (!unscoped.has(action.action)) unscoped.set(action.action, action);
+      }
       if (TAG_SCOPED_TYPES.includes(resource.type)) scopedTags.push({ ...provider.defaultTags, ...literalStrings(resource.config.tags) });
       if (row.onKeys) {
         // A grant has no prevent_destroy, and any change to it is a replacement: always destroyable.

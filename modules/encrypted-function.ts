@@ -7,12 +7,14 @@ import { ENCRYPTED_VARIABLES_ENV, ENCRYPTED_VARIABLES_SEPARATOR, FUNCTION_NAME_C
 import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
+import { DeadLetterQueue } from "./dead-letter-queue";
 import { LambdaCodeAsset } from "./lambda-code-asset";
 import { LambdaExecutionRole, lambdaLogGroupName } from "./lambda-execution-role";
 import { PolicyStatement, pascalCase } from "./policy-document";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
-import { choiceSetting, integerSetting, resolveSetting, show, textSetting } from "./private/setting";
+import { VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "./private/perms";
+import { booleanSetting, choiceSetting, integerSetting, resolveSetting, show, textSetting } from "./private/setting";
 
 /** Props of {@link EncryptedFunction}. */
 export interface EncryptedFunctionProps {
@@ -93,10 +95,82 @@ export interface EncryptedFunctionProps {
   readonly rolePath?: string;
   /** Permissions boundary for the role created by default. @default no boundary */
   readonly permissionsBoundaryArn?: string;
+  /**
+   * Concurrent executions reserved for this function, which are also the
+   * most it can run at once (`reserved_concurrent_executions`,
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html):
+   * a flood of requests cannot take the account's whole concurrency, and
+   * other functions cannot starve this one. Lambda refuses more than the
+   * account's limit minus 100 at deploy.
+   * @default none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * X-Ray active tracing (`tracing_config { mode = "Active" }`,
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html): the
+   * role may call `xray:PutTraceSegments` and `xray:PutTelemetryRecords`
+   * (statement `WriteTraces`), which have no resource to scope them to.
+   * Traces hold request metadata and timings, not the environment.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Create a dead-letter queue for events that fail after Lambda's
+   * asynchronous retries (see {@link DeadLetterQueue}): `<functionName>-dlq`,
+   * encrypted with this function's key, and the role may send to it.
+   * Synchronous invocations return their errors to the caller and never
+   * reach it.
+   * @default false
+   */
+  readonly deadLetterQueue?: boolean;
+  /**
+   * Run the function in these subnets with these security groups (see
+   * {@link FunctionVpcProps}). The role gets the network-interface actions
+   * Lambda needs, on `"*"` as AWS documents them, and a Deny that keeps the
+   * function's own code from using them.
+   * @default none: the function runs in Lambda's network, with internet access
+   */
+  readonly vpc?: FunctionVpcProps;
   /** @default "Managed by cdktf-lambda-kms" */
   readonly description?: string;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Where a function runs in a VPC (https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html). */
+export interface FunctionVpcProps {
+  /** 1–16 subnet IDs (`subnet-…`) of one VPC, in the function's account and region; two or more Availability Zones for resilience. */
+  readonly subnetIds: readonly string[];
+  /** 1–5 security group IDs (`sg-…`) of the same VPC. */
+  readonly securityGroupIds: readonly string[];
+}
+
+/** Limits of a function's VPC configuration (https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html). */
+export const FUNCTION_VPC_LIMITS = {
+  subnetIds: { max: 16, pattern: /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, example: "subnet-0123456789abcdef0" },
+  securityGroupIds: { max: 5, pattern: /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, example: "sg-0123456789abcdef0" },
+} as const;
+
+/** Problems with a VPC configuration, each starting with the field name. */
+export function functionVpcProblems(vpc: FunctionVpcProps): string[] {
+  const problems: string[] = [];
+  for (const field of ["subnetIds", "securityGroupIds"] as const) {
+    const ids = vpc[field];
+    const { max, pattern, example } = FUNCTION_VPC_LIMITS[field];
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > max) {
+      problems.push(`${field} must list 1 to ${max} IDs, got ${Array.isArray(ids) ? ids.length : show(ids)}`);
+      continue;
+    }
+    ids.forEach((id, i) => {
+      if (typeof id === "string" && Token.isUnresolved(id)) return;
+      if (typeof id !== "string" || !pattern.test(id))
+        problems.push(
+          `${field}[${i}] ${show(id)} is not an ID like "${example}"; copy the ID from the VPC console or \`aws ec2 describe-${field === "subnetIds" ? "subnets" : "security-groups"}\``,
+        );
+      else if (ids.indexOf(id) !== i) problems.push(`${field}[${i}] ${show(id)} is listed twice; list each once`);
+    });
+  }
+  return problems;
 }
 
 /**
@@ -173,6 +247,23 @@ export const FUNCTION_SETTINGS = {
   architecture: choiceSetting({ code: "FUNCTION_ARCHITECTURE", doc: "Instruction set architecture.", default: "arm64", values: ["arm64", "x86_64"] as const }),
   logRetentionDays: LOG_RETENTION,
   allowShortLogRetention: ALLOW_SHORT_LOG_RETENTION,
+  reservedConcurrentExecutions: integerSetting({
+    code: "FUNCTION_RESERVED_CONCURRENCY",
+    doc: "Concurrent executions reserved for the function, which are also the most it runs at once; Lambda refuses more than the account's limit minus 100.",
+    defaultText: "none: the account's unreserved concurrency",
+    min: 1,
+    max: 1000000,
+  }),
+  tracing: booleanSetting({
+    code: "FUNCTION_TRACING",
+    doc: "X-Ray active tracing; the role may write traces (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`, which have no resource to scope them to).",
+    default: false,
+  }),
+  deadLetterQueue: booleanSetting({
+    code: "FUNCTION_DEAD_LETTER_QUEUE",
+    doc: "An SQS dead-letter queue `<name>-dlq`, encrypted with the workload key, for events that fail after Lambda's asynchronous retries; the role may send to it only.",
+    default: false,
+  }),
 } as const;
 
 /**
@@ -189,6 +280,8 @@ interface ResolvedFunctionSettings {
   readonly timeout: number;
   readonly architecture: "arm64" | "x86_64";
   readonly logRetentionDays: number;
+  readonly tracing: boolean;
+  readonly deadLetterQueue: boolean;
 }
 
 /**
@@ -206,7 +299,10 @@ interface ResolvedFunctionSettings {
  *   read access to exactly those secrets; client-side encrypted values
  *   (`encryptedEnvironment`) as ciphertext the role may decrypt only with the
  *   `LambdaFunctionName` context;
- * - code is a deterministic zip, so unchanged code never shows a plan diff.
+ * - code is a deterministic zip, so unchanged code never shows a plan diff;
+ * - optionally: reserved concurrency, X-Ray tracing, an encrypted
+ *   dead-letter queue and VPC placement, each with exactly the role
+ *   permissions it needs.
  *
  * The function is grantable: `secret.grantRead(fn)`, `parameter.grantRead(fn)`
  * and `key.grantDecrypt(fn, …)` write into its execution role's policy.
@@ -225,6 +321,8 @@ export class EncryptedFunction extends Construct implements IGrantable {
   public readonly code: LambdaCodeAsset;
   /** The key that encrypts the environment and the log group. */
   public readonly key: IEncryptionKey;
+  /** The dead-letter queue, when `deadLetterQueue` is true. */
+  public readonly deadLetterQueue?: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: EncryptedFunctionProps) {
     super(scope, id);
@@ -243,6 +341,9 @@ export class EncryptedFunction extends Construct implements IGrantable {
     this.role = props.role ?? this.createRole(props);
     this.logGroup = this.createLogGroup(props, logGroupName, settings.logRetentionDays);
     this.grantSecretsAndHelperValues(props);
+    this.deadLetterQueue = settings.deadLetterQueue ? this.createDeadLetterQueue(props) : undefined;
+    if (settings.tracing) this.role.addToPrincipalPolicy(new PolicyStatement({ sid: "WriteTraces", actions: XRAY_WRITE_ACTIONS, resources: ["*"] }));
+    if (props.vpc) this.grantNetworkInterfaces();
     this.resource = this.createFunction(props, settings);
   }
 
@@ -275,7 +376,14 @@ export class EncryptedFunction extends Construct implements IGrantable {
       resolveSetting(where, "allowShortLogRetention", FUNCTION_SETTINGS.allowShortLogRetention, props.allowShortLogRetention),
     );
     if (retentionProblem) throw new Error(`${where}: logRetentionDays ${retentionProblem}`);
-    return { handler, runtime, memorySize, timeout, architecture, logRetentionDays };
+    if (props.reservedConcurrentExecutions !== undefined) {
+      resolveSetting(where, "reservedConcurrentExecutions", FUNCTION_SETTINGS.reservedConcurrentExecutions, props.reservedConcurrentExecutions);
+    }
+    const vpcProblems = props.vpc ? functionVpcProblems(props.vpc) : [];
+    if (vpcProblems.length > 0) throw new Error(vpcProblems.map((problem) => `${where}: vpc.${problem}`).join("\n"));
+    const tracing = resolveSetting(where, "tracing", FUNCTION_SETTINGS.tracing, props.tracing);
+    const deadLetterQueue = resolveSetting(where, "deadLetterQueue", FUNCTION_SETTINGS.deadLetterQueue, props.deadLetterQueue);
+    return { handler, runtime, memorySize, timeout, architecture, logRetentionDays, tracing, deadLetterQueue };
   }
 
   /**
@@ -384,6 +492,34 @@ export class EncryptedFunction extends Construct implements IGrantable {
     }
   }
 
+  /** The queue `<functionName>-dlq`, encrypted with the function's key; the role may send to it. */
+  private createDeadLetterQueue(props: EncryptedFunctionProps): DeadLetterQueue {
+    const queue = new DeadLetterQueue(this, "dead-letter-queue", { queueName: `${props.functionName}-dlq`, key: props.key, tags: props.tags });
+    queue.grantSend(this.role);
+    return queue;
+  }
+
+  /**
+   * What Lambda needs to manage the function's network interfaces in its VPC
+   * (`VPC_NETWORK_INTERFACE_ACTIONS`, on `"*"`), and a Deny of the changing
+   * ones to requests made with the function's own credentials: Lambda adds
+   * `lambda:SourceFunctionArn` to the credentials of the execution
+   * environment (https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html),
+   * so the code can read but not create, delete or re-address interfaces.
+   */
+  private grantNetworkInterfaces(): void {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ sid: "ManageNetworkInterfaces", actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: ["*"] }));
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: "DenyNetworkInterfaceChangesFromFunctionCode",
+        effect: "Deny",
+        actions: VPC_NETWORK_INTERFACE_ACTIONS.filter((action) => !action.startsWith("ec2:Describe")),
+        resources: ["*"],
+        conditions: { ArnEquals: { "lambda:SourceFunctionArn": this.role.functionArn } },
+      }),
+    );
+  }
+
   private createFunction(props: EncryptedFunctionProps, settings: ResolvedFunctionSettings): LambdaFunction {
     const variables = functionVariables(props);
     const hasEnvironment = Object.keys(variables).length > 0;
@@ -401,9 +537,15 @@ export class EncryptedFunction extends Construct implements IGrantable {
       sourceCodeHash: this.code.sourceCodeHash,
       environment: hasEnvironment ? { variables } : undefined,
       kmsKeyArn: hasEnvironment ? props.key.keyArn : undefined,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracingConfig: settings.tracing ? { mode: "Active" } : undefined,
+      deadLetterConfig: this.deadLetterQueue ? { targetArn: this.deadLetterQueue.resource.arn } : undefined,
+      vpcConfig: props.vpc ? { subnetIds: [...props.vpc.subnetIds], securityGroupIds: [...props.vpc.securityGroupIds] } : undefined,
       tags: props.tags ? { ...props.tags } : undefined,
       // The log group and the role's permissions must exist before the first
-      // invocation, or Lambda creates an unencrypted group of its own.
+      // invocation, or Lambda creates an unencrypted group of its own; Lambda
+      // also checks the role's dead-letter and network-interface permissions
+      // when the function is created.
       dependsOn: [this.logGroup, this.role.policy],
     });
   }

@@ -20,7 +20,8 @@ export { KeyGrant, type KeyGrantProps } from "./key-grant";
 export { PolicyDocument, PolicyStatement, type PolicyConditions, type PolicyPrincipals, type PolicyStatementProps } from "./policy-document";
 
 // Functions and their secrets
-export { EncryptedFunction, type EncryptedFunctionProps } from "./encrypted-function";
+export { EncryptedFunction, type EncryptedFunctionProps, type FunctionVpcProps } from "./encrypted-function";
+export { DeadLetterQueue, type DeadLetterQueueProps } from "./dead-letter-queue";
 export { LambdaExecutionRole, type LambdaExecutionRoleProps } from "./lambda-execution-role";
 export type { ISecret } from "./secret-interface";
 export { SecretsManagerSecret, type SecretsManagerSecretProps } from "./secrets-manager-secret";

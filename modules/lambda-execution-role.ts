@@ -7,7 +7,7 @@ import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { ROLE_NAME_PATTERN } from "./private/aws-limits";
-import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS } from "./private/perms";
+import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "./private/perms";
 
 /** The log group Lambda writes a function's logs to (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html). */
 export function lambdaLogGroupName(functionName: string): string {
@@ -59,8 +59,11 @@ export function defaultExecutionRoleName(functionName: string, region: string): 
  *   when the role is recreated; this statement keeps invocations working
  *   (https://repost.aws/knowledge-center/lambda-kmsaccessdeniedexception-errors).
  *
- * No statement uses `Resource: "*"` or any other wildcard ARN; a validation
- * refuses one if added later.
+ * No Allow statement uses `Resource: "*"` or any other wildcard ARN; a
+ * validation refuses one if added later. The exceptions are the actions AWS
+ * offers no resource for, which `EncryptedFunction` adds only when asked:
+ * X-Ray's (`tracing`) and the network-interface actions of a function in a
+ * VPC (`vpc`), see `ACTIONS_WITHOUT_RESOURCE`.
  */
 export class LambdaExecutionRole extends Construct implements IGrantable {
   /** The underlying `aws_iam_role` (escape hatch). */
@@ -136,14 +139,16 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
 
     this.node.addValidation({
       validate: () =>
-        this.policyDocument.statements.flatMap((statement) =>
-          statement.resources
-            .filter(isWildcardResource)
-            .map(
-              (resource) =>
-                `execution role of function "${props.functionName}": statement "${statement.sid ?? statement.actions.join(",")}" applies to "${resource}"; scope it to exact ARNs`,
-            ),
-        ),
+        this.policyDocument.statements
+          .filter((statement) => statement.effect === "Allow" && !statement.actions.every((action) => ACTIONS_WITHOUT_RESOURCE.includes(action)))
+          .flatMap((statement) =>
+            statement.resources
+              .filter(isWildcardResource)
+              .map(
+                (resource) =>
+                  `execution role of function "${props.functionName}": statement "${statement.sid ?? statement.actions.join(",")}" applies to "${resource}"; scope it to exact ARNs`,
+              ),
+          ),
     });
   }
 
@@ -157,6 +162,13 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
     this.policyDocument.addStatements(statement);
   }
 }
+
+/**
+ * The actions an execution role may hold on `"*"`: AWS offers no narrower
+ * resource for them (see `XRAY_WRITE_ACTIONS` and
+ * `VPC_NETWORK_INTERFACE_ACTIONS`).
+ */
+export const ACTIONS_WITHOUT_RESOURCE: readonly string[] = [...XRAY_WRITE_ACTIONS, ...VPC_NETWORK_INTERFACE_ACTIONS];
 
 /**
  * A resource with a wildcard, except the streams of one log group

@@ -7,6 +7,7 @@ import { AccountConfig, AppConfig, DeployerConfig } from "../config/app-config";
 import { DeployerPolicy, PolicyDocument, PolicyStatement, suppressRule } from "../modules";
 import { formatArn } from "../modules/aws-environment";
 import { partitionForRegion } from "../modules/private/aws-limits";
+import { DEAD_LETTER_ENCRYPT_ACTIONS, DEAD_LETTER_SEND_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "../modules/private/perms";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { DEPLOYER_STACK_IDS, deployerPolicyAttachmentId, deployerStackName } from "./construct-ids";
 
@@ -71,7 +72,7 @@ export class DeployerStack extends TerraformStack {
     this.boundary = new IamPolicy(this, DEPLOYER_STACK_IDS.boundary, {
       name: boundaryArn.slice(boundaryArn.lastIndexOf("/") + 1),
       description: `The most a role created by ${deployer.roleName} may do: write its logs, decrypt with our keys, read our secrets`,
-      policy: JSON.stringify(boundaryDocument(env, tags).toJSON()),
+      policy: JSON.stringify(boundaryDocument(env, tags, functionOptionsOf(config, account)).toJSON()),
     });
     if (Object.keys(tags).length === 0) {
       suppressRule(
@@ -114,20 +115,52 @@ function trustDocument(deployer: DeployerConfig): PolicyDocument {
   return new PolicyDocument(statements);
 }
 
+/** Which function options the account's functions use: each adds what it needs to the boundary. */
+interface FunctionOptionsInUse {
+  readonly tracing: boolean;
+  readonly deadLetterQueue: boolean;
+  readonly vpc: boolean;
+}
+
+function functionOptionsOf(config: AppConfig, account: AccountConfig): FunctionOptionsInUse {
+  const functions = config.functions.filter((fn) => fn.accounts.includes(account.name));
+  return {
+    tracing: functions.some((fn) => fn.tracing),
+    deadLetterQueue: functions.some((fn) => fn.deadLetterQueue),
+    vpc: functions.some((fn) => Object.keys(fn.vpc).length > 0),
+  };
+}
+
 /**
  * The boundary: what the execution roles and the trail's delivery role do
  * (write their log streams, decrypt with our keys, read our secrets and
- * parameters, all carrying `tags`), in this account only. A role the
+ * parameters, all carrying `tags`; and, only when a function of the
+ * account uses them, write traces, send to our dead-letter queues through
+ * SQS, manage network interfaces), in this account only. A role the
  * pipeline creates can never do more, whatever policy the pipeline writes
  * into it.
  */
-function boundaryDocument(env: { accountId: string; partition: string }, tags: Readonly<Record<string, string>>): PolicyDocument {
+function boundaryDocument(env: { accountId: string; partition: string }, tags: Readonly<Record<string, string>>, options: FunctionOptionsInUse): PolicyDocument {
   const inAccount = (service: string, resource: string) => `arn:${env.partition}:${service}:*:${env.accountId}:${resource}`;
   const tagged = Object.keys(tags).length > 0 ? { StringEquals: Object.fromEntries(Object.entries(tags).map(([name, value]) => [`aws:ResourceTag/${name}`, value])) } : undefined;
-  return new PolicyDocument([
+  const statements = [
     new PolicyStatement({ sid: "WriteLogStreams", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [inAccount("logs", "log-group:*")] }),
     new PolicyStatement({ sid: "DecryptWithOurKeys", actions: ["kms:Decrypt"], resources: [inAccount("kms", "key/*")], conditions: tagged }),
     new PolicyStatement({ sid: "ReadOurSecrets", actions: ["secretsmanager:GetSecretValue"], resources: [inAccount("secretsmanager", "secret:*")], conditions: tagged }),
     new PolicyStatement({ sid: "ReadOurParameters", actions: ["ssm:GetParameter", "ssm:GetParameters"], resources: [inAccount("ssm", "parameter/*")], conditions: tagged }),
-  ]);
+  ];
+  if (options.tracing) statements.push(new PolicyStatement({ sid: "WriteTraces", actions: XRAY_WRITE_ACTIONS, resources: ["*"] }));
+  if (options.deadLetterQueue) {
+    statements.push(
+      new PolicyStatement({ sid: "SendToOurDeadLetterQueues", actions: DEAD_LETTER_SEND_ACTIONS, resources: [inAccount("sqs", "*-dlq")], conditions: tagged }),
+      new PolicyStatement({
+        sid: "EncryptForOurDeadLetterQueues",
+        actions: DEAD_LETTER_ENCRYPT_ACTIONS,
+        resources: [inAccount("kms", "key/*")],
+        conditions: { ...tagged, StringLike: { "kms:ViaService": "sqs.*.amazonaws.com" } },
+      }),
+    );
+  }
+  if (options.vpc) statements.push(new PolicyStatement({ sid: "ManageNetworkInterfaces", actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: ["*"] }));
+  return new PolicyDocument(statements);
 }

@@ -229,6 +229,10 @@ export class WorkloadStack extends TerraformStack {
             environment: stackEnvironment(fn, account, region),
             logRetentionDays: fn.logRetentionDays,
             allowShortLogRetention: fn.allowShortLogRetention,
+            reservedConcurrentExecutions: fn.reservedConcurrentExecutions,
+            tracing: fn.tracing,
+            deadLetterQueue: fn.deadLetterQueue,
+            vpc: fn.vpc[stackName(account, region)],
             rolePath,
             permissionsBoundaryArn: fn.permissionsBoundaryPolicyName
               ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })

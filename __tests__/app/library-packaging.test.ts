@@ -541,6 +541,7 @@ describe("a consumer cdktf app", () => {
       "AuditTrail",
       "ComplianceChecker",
       "DEFAULT_RULES",
+      "DeadLetterQueue",
       "DeployerPolicy",
       "EncryptedFunction",
       "EncryptionKey",

@@ -40,6 +40,7 @@ const SERVICE_BY_TYPE_PREFIX: Readonly<Record<string, (typeof EMULATED_SERVICES)
   aws_s3_: "s3",
   aws_secretsmanager_: "secretsmanager",
   aws_sns_: "sns",
+  aws_sqs_: "sqs",
   aws_ssm_: "ssm",
 };
 

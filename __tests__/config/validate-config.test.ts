@@ -236,6 +236,10 @@ describe("validateConfig: the default configuration", () => {
           environmentOverrides: { staging: { API_BASE_URL: "https://api.staging.example.com" }, production: { API_BASE_URL: "https://api.example.com" } },
           logRetentionDays: 365,
           allowShortLogRetention: false,
+          reservedConcurrentExecutions: 50,
+          tracing: true,
+          deadLetterQueue: true,
+          vpc: {},
           permissionsBoundaryPolicyName: undefined,
           secrets: {
             DB_PASSWORD_SECRET_ARN: "payments/orders-api/db-password",
@@ -256,6 +260,10 @@ describe("validateConfig: the default configuration", () => {
           environmentOverrides: {},
           logRetentionDays: 365,
           allowShortLogRetention: false,
+          reservedConcurrentExecutions: 1,
+          tracing: true,
+          deadLetterQueue: true,
+          vpc: {},
           permissionsBoundaryPolicyName: undefined,
           secrets: {},
           encryptedEnvironment: {},
@@ -323,6 +331,9 @@ describe("validateConfig: defaults and relative paths", () => {
           environmentOverrides: {},
           logRetentionDays: 365,
           allowShortLogRetention: false,
+          tracing: false,
+          deadLetterQueue: false,
+          vpc: {},
           permissionsBoundaryPolicyName: undefined,
           secrets: {},
           encryptedEnvironment: {},
@@ -1951,5 +1962,65 @@ describe("validateConfig: codes", () => {
   test("the configuration reference names every code a field is reported with", () => {
     const reference = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
     for (const code of ["KEY_ROTATION_PERIOD", "FUNCTION_MEMORY", "LOG_RETENTION", "REGION", "SSM_TIER", "ALARM_EMAIL"]) expect(reference).toContain(`Code \`${code}\`.`);
+  });
+});
+
+describe("validateConfig: functions[] hardening options", () => {
+  const SUBNETS = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"];
+  const GROUPS = ["sg-0123456789abcdef0"];
+  /** A VPC entry for each of nightly-report's stacks (it runs in production only). */
+  const productionVpc = () => ({
+    "production-eu-west-1": { subnetIds: SUBNETS, securityGroupIds: GROUPS },
+    "production-us-east-1": { subnetIds: SUBNETS, securityGroupIds: GROUPS },
+  });
+
+  test("reads reservedConcurrentExecutions, tracing, deadLetterQueue and vpc per stack", () => {
+    const document = doc();
+    document.functions[1].vpc = productionVpc();
+    const fn = validateConfig(document, configFile).functions[1];
+    expect([fn.reservedConcurrentExecutions, fn.tracing, fn.deadLetterQueue]).toEqual([1, true, true]);
+    expect(fn.vpc).toEqual(productionVpc());
+  });
+
+  test.each([
+    ["reservedConcurrentExecutions", 0, "0 is out of range; use a whole number from 1 to 1000000"],
+    ["tracing", "Active", 'expected true or false, got "Active"'],
+    ["deadLetterQueue", 1, "expected true or false, got 1"],
+  ])("fails when %s is %p, naming the field", (field, value, message) => {
+    const document = doc();
+    document.functions[0][field] = value;
+    expect(onlyIssue(document)).toEqual({ path: `functions[0].${field}`, message });
+  });
+
+  test("fails when vpc leaves out a stack the function runs in, naming it and the fix", () => {
+    const document = doc();
+    document.functions[1].vpc = { "production-eu-west-1": { subnetIds: SUBNETS, securityGroupIds: GROUPS } };
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[1].vpc",
+      message: "has no entry for production-us-east-1; give the subnets and security groups of every stack the function runs in, or limit the function's accounts",
+    });
+  });
+
+  test("fails when vpc names a stack the function does not run in", () => {
+    const document = doc();
+    document.functions[1].vpc = { ...productionVpc(), "staging-eu-west-1": { subnetIds: SUBNETS, securityGroupIds: GROUPS } };
+    expect(onlyIssue(document)).toEqual({
+      path: "functions[1].vpc.staging-eu-west-1",
+      message: "is not a stack of this function; use one of production-eu-west-1, production-us-east-1",
+    });
+  });
+
+  test("reports every malformed vpc entry at its path: a bad ID, an empty list, a missing list, an unknown field", () => {
+    const document = doc();
+    document.functions[1].vpc = {
+      "production-eu-west-1": { subnetIds: ["subnet-1"], securityGroupIds: [] },
+      "production-us-east-1": { subnetIds: SUBNETS, securityGroups: GROUPS },
+    };
+    expect(withoutCodes(configError(document).issues)).toEqual([
+      { path: "functions[1].vpc.production-eu-west-1.subnetIds[0]", message: '"subnet-1" is invalid; write it like "subnet-0123456789abcdef0"' },
+      { path: "functions[1].vpc.production-eu-west-1.securityGroupIds", message: "lists 0 security groups; Lambda takes 1 to 5" },
+      { path: "functions[1].vpc.production-us-east-1.securityGroups", message: "unknown field; allowed fields are subnetIds, securityGroupIds" },
+      { path: "functions[1].vpc.production-us-east-1.securityGroupIds", message: "is missing; list the security group IDs of this stack" },
+    ]);
   });
 });

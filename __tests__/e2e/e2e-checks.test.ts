@@ -334,12 +334,12 @@ describe("verifyDeployment", () => {
   test("fails when a resource type has no check", async () => {
     const { keyId, arn } = await createKey();
     const stack = deployedStack({
-      resources: { aws_kms_key: { [KEY_NAME]: keyBlock() }, aws_sqs_queue: { queue_Q: { name: "orders" } } },
-      state: { [KEY_ADDRESS]: { key_id: keyId, arn }, "aws_sqs_queue.queue_Q": { id: "orders" } },
+      resources: { aws_kms_key: { [KEY_NAME]: keyBlock() }, aws_dynamodb_table: { table_T: { name: "orders" } } },
+      state: { [KEY_ADDRESS]: { key_id: keyId, arn }, "aws_dynamodb_table.table_T": { id: "orders" } },
     });
     const report = await verifyDeployment(config, [stack], clients);
     expect(report.resources).toBe(2);
-    expect(report.failures).toEqual([`${STACK}/aws_sqs_queue.queue_Q: no check for resource type aws_sqs_queue; add one to e2e/verify-deployment.ts`]);
+    expect(report.failures).toEqual([`${STACK}/aws_dynamodb_table.table_T: no check for resource type aws_dynamodb_table; add one to e2e/verify-deployment.ts`]);
     expect([...report.verified]).toEqual([`${STACK}/${KEY_ADDRESS}`]);
   });
 

@@ -291,6 +291,65 @@ describe("Lambda KMSKeyArn", () => {
   });
 });
 
+describe("Lambda DeadLetterConfig", () => {
+  let codeDir: string;
+  let zip: Buffer;
+
+  beforeAll(() => {
+    codeDir = fs.mkdtempSync(path.join(os.tmpdir(), "moto-patches-dlq-test-"));
+    fs.writeFileSync(path.join(codeDir, "index.js"), "exports.handler = async () => 'ok';\n");
+    zip = createDeterministicZip(codeDir);
+  });
+
+  afterAll(() => {
+    fs.rmSync(codeDir, { recursive: true, force: true });
+  });
+
+  /** A function created with a dead-letter queue; returns its client and how to read its configuration. */
+  async function createFunction(server: MotoServer, name: string) {
+    const iam = track(new IAMClient(config(server)));
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: `${name}-role`,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      }),
+    );
+    const queueArn = `arn:aws:sqs:eu-west-1:111111111111:${name}-dlq`;
+    const lambda = track(new LambdaClient(config(server)));
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Role: Role!.Arn!,
+        Runtime: "nodejs20.x",
+        Handler: "index.handler",
+        Code: { ZipFile: zip },
+        DeadLetterConfig: { TargetArn: queueArn },
+      }),
+    );
+    return { lambda, queueArn, configuration: () => lambda.send(new GetFunctionCommand({ FunctionName: name })).then((r) => r.Configuration!) };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    const fn = await createFunction(plain, "dlq-gap-function");
+    expect((await fn.configuration()).DeadLetterConfig).toBeUndefined();
+  });
+
+  test("the patched server fixes it: kept from create, changed and removed by update, kept by other updates", async () => {
+    const fn = await createFunction(patched, "dlq-fixed-function");
+    expect((await fn.configuration()).DeadLetterConfig).toEqual({ TargetArn: fn.queueArn });
+    await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "dlq-fixed-function", Timeout: 10 }));
+    expect(await fn.configuration()).toMatchObject({ DeadLetterConfig: { TargetArn: fn.queueArn }, Timeout: 10 });
+    const other = `${fn.queueArn}-2`;
+    const changed = await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "dlq-fixed-function", DeadLetterConfig: { TargetArn: other } }));
+    expect(changed.DeadLetterConfig).toEqual({ TargetArn: other });
+    await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "dlq-fixed-function", DeadLetterConfig: { TargetArn: "" } }));
+    expect((await fn.configuration()).DeadLetterConfig).toBeUndefined();
+  });
+});
+
 /** SHA-256 and HMAC-SHA-256 in the shape SignatureV4 expects. */
 class NodeSha256 {
   private readonly hash;
@@ -539,21 +598,22 @@ describe("KMS multi-Region key IDs", () => {
     await primaryClient.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId!, ReplicaRegion: "us-east-1" }));
     const { CiphertextBlob } = await primaryClient.send(new EncryptCommand({ KeyId: KeyMetadata!.Arn!, Plaintext: Buffer.from("value"), EncryptionContext: CONTEXT }));
     const decryptIn = async (client: KMSClient) => Buffer.from((await client.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: CONTEXT }))).Plaintext!).toString();
-    return { keyId: KeyMetadata!.KeyId!, inPrimaryRegion: decryptIn(primaryClient), inReplicaRegion: decryptIn(replicaClient) };
+    // Functions, not promises: a rejected promise nobody awaits yet fails the test run as an unhandled rejection.
+    return { keyId: KeyMetadata!.KeyId!, inPrimaryRegion: () => decryptIn(primaryClient), inReplicaRegion: () => decryptIn(replicaClient) };
   };
 
   test("plain moto_server has the gap", async () => {
     const { keyId, inPrimaryRegion, inReplicaRegion } = await roundTrip(plain);
     expect(keyId).toMatch(/^mrk-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    await expect(inPrimaryRegion).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
-    await expect(inReplicaRegion).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
+    await expect(inPrimaryRegion()).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
+    await expect(inReplicaRegion()).rejects.toThrow(expect.objectContaining({ name: "AccessDeniedException" }));
   });
 
   test("the patched server fixes it: AWS's format, and one ciphertext decrypts in the primary's region and the replica's", async () => {
     const { keyId, inPrimaryRegion, inReplicaRegion } = await roundTrip(patched);
     expect(keyId).toMatch(/^mrk-[0-9a-f]{32}$/);
-    expect(await inPrimaryRegion).toBe("value");
-    expect(await inReplicaRegion).toBe("value");
+    expect(await inPrimaryRegion()).toBe("value");
+    expect(await inReplicaRegion()).toBe("value");
     // Single-Region keys keep their UUIDs.
     expect((await createKey(kms(patched))).keyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
@@ -562,7 +622,7 @@ describe("KMS multi-Region key IDs", () => {
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id",
     );
   });
 

@@ -101,7 +101,44 @@ describe("the boundary of the roles the pipeline creates", () => {
       { Sid: "DecryptWithOurKeys", Effect: "Allow", Action: ["kms:Decrypt"], Resource: ["arn:aws:kms:*:222222222222:key/*"], Condition: tags },
       { Sid: "ReadOurSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: ["arn:aws:secretsmanager:*:222222222222:secret:*"], Condition: tags },
       { Sid: "ReadOurParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: ["arn:aws:ssm:*:222222222222:parameter/*"], Condition: tags },
+      // The default configuration's functions trace and have dead-letter queues.
+      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: ["*"] },
+      { Sid: "SendToOurDeadLetterQueues", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ["arn:aws:sqs:*:222222222222:*-dlq"], Condition: tags },
+      {
+        Sid: "EncryptForOurDeadLetterQueues",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey"],
+        Resource: ["arn:aws:kms:*:222222222222:key/*"],
+        Condition: { ...tags, StringLike: { "kms:ViaService": "sqs.*.amazonaws.com" } },
+      },
     ]);
+  });
+
+  test("allows each function option's actions only when a function of the account uses it", () => {
+    const document = defaultConfigDocument();
+    for (const fn of document.functions) {
+      delete fn.tracing;
+      delete fn.deadLetterQueue;
+    }
+    const sids = (doc: Json) =>
+      JSON.parse(resources(bootstrap(doc), "aws_iam_policy").find((p) => p.name === "payments-deployed-role-boundary").policy).Statement.map((s: Json) => s.Sid);
+    expect(sids(document)).toEqual(["WriteLogStreams", "DecryptWithOurKeys", "ReadOurSecrets", "ReadOurParameters"]);
+    const subnets = { subnetIds: ["subnet-0123456789abcdef0"], securityGroupIds: ["sg-0123456789abcdef0"] };
+    document.functions[1].vpc = { "production-eu-west-1": subnets, "production-us-east-1": subnets };
+    const statements = JSON.parse(resources(bootstrap(document), "aws_iam_policy").find((p) => p.name === "payments-deployed-role-boundary").policy).Statement;
+    expect(statements.at(-1)).toEqual({
+      Sid: "ManageNetworkInterfaces",
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      Resource: ["*"],
+    });
   });
 });
 

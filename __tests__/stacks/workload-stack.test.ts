@@ -613,19 +613,43 @@ describe("WorkloadStack secrets and encrypted values", () => {
             Resource: [keyArn],
             Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "orders-api" } },
           },
+          // deadLetterQueue: true in the default configuration: send to its own queue, use the key through SQS only.
+          { Sid: "SendToDeadLetterQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [`arn:aws:sqs:${region}:${accountId}:orders-api-dlq`] },
+          {
+            Sid: "DecryptForDeadLetterQueue",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [keyArn],
+            Condition: { StringEquals: { "kms:ViaService": `sqs.${region}.amazonaws.com` } },
+          },
+          {
+            Sid: "EncryptForDeadLetterQueue",
+            Effect: "Allow",
+            Action: ["kms:GenerateDataKey"],
+            Resource: [keyArn],
+            Condition: { StringEquals: { "kms:ViaService": `sqs.${region}.amazonaws.com` } },
+          },
+          // tracing: true in the default configuration. X-Ray's write actions have no resource.
+          {
+            Sid: "WriteTraces",
+            Effect: "Allow",
+            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            Resource: ["*"],
+          },
         ],
       });
     }
   });
 
-  test('grants nothing on Resource "*" in any role policy, and nightly-report nothing for secrets it does not use', () => {
+  test('grants nothing on Resource "*" in any role policy but X-Ray\'s write actions, and nightly-report nothing for secrets it does not use', () => {
     const { json } = synthesizeDocument(doc());
     for (const name of STACK_NAMES) {
       const policies = Object.values(resourcesOf(json[name], "aws_iam_role_policy"));
       expect(policies.length).toBeGreaterThan(0);
       for (const policy of policies) {
         for (const statement of JSON.parse(policy.policy).Statement) {
-          expect([statement.Resource].flat()).not.toContain("*");
+          if (statement.Sid !== "WriteTraces") expect([statement.Resource].flat()).not.toContain("*");
+          else expect(statement.Action).toEqual(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
           expect(statement).not.toHaveProperty("NotResource");
           expect(statement).not.toHaveProperty("NotAction");
           expect(statement.Effect).toBe("Allow");
@@ -636,7 +660,14 @@ describe("WorkloadStack secrets and encrypted values", () => {
       const region = envOf(name).region;
       const role = findBy(json[name], "aws_iam_role", "name", `nightly-report-${region}`);
       const policy = JSON.parse(findBy(json[name], "aws_iam_role_policy", "role", `\${aws_iam_role.${role.id}.id}`).config.policy);
-      expect(policy.Statement.map((s: Json) => s.Sid)).toEqual(["WriteOwnLogStreams", "DecryptOwnEnvironment"]);
+      expect(policy.Statement.map((s: Json) => s.Sid)).toEqual([
+        "WriteOwnLogStreams",
+        "DecryptOwnEnvironment",
+        "SendToDeadLetterQueue",
+        "DecryptForDeadLetterQueue",
+        "EncryptForDeadLetterQueue",
+        "WriteTraces",
+      ]);
     }
   });
 

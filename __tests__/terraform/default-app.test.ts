@@ -43,6 +43,9 @@ function workloadResources(functions: number, secrets: SecretCounts): ResourceCo
     aws_iam_role_policy: functions,
     aws_cloudwatch_log_group: functions,
     aws_lambda_function: functions,
+    // Every function of the default configuration has a dead-letter queue: the queue and its policy.
+    aws_sqs_queue: functions,
+    aws_sqs_queue_policy: functions,
     aws_cloudwatch_log_metric_filter: 3,
     aws_cloudwatch_metric_alarm: 3,
   };
@@ -105,12 +108,12 @@ const DEFAULT_SECRETS: SecretCounts = { secretsManager: 1, seeded: 1, ssm: 1 };
 const EXPECTED: Record<string, ResourceCounts> = {
   "staging-deployer": deployerResources(2), // 6
   "staging-audit": auditResources(1), // 54
-  "staging-eu-west-1": workloadResources(1, DEFAULT_SECRETS), // 15
-  "staging-us-east-1": workloadResources(1, DEFAULT_SECRETS), // 15
+  "staging-eu-west-1": workloadResources(1, DEFAULT_SECRETS), // 17
+  "staging-us-east-1": workloadResources(1, DEFAULT_SECRETS), // 17
   "production-deployer": deployerResources(2), // 6
   "production-audit": auditResources(1), // 54
-  "production-eu-west-1": workloadResources(2, DEFAULT_SECRETS), // 19
-  "production-us-east-1": workloadResources(2, DEFAULT_SECRETS), // 19
+  "production-eu-west-1": workloadResources(2, DEFAULT_SECRETS), // 23
+  "production-us-east-1": workloadResources(2, DEFAULT_SECRETS), // 23
 };
 
 /**
@@ -164,11 +167,11 @@ test("the default app has a bootstrap and an audit stack per account and one sta
     "staging-deployer": 6,
     "production-deployer": 6,
     "staging-audit": 54,
-    "staging-eu-west-1": 15,
-    "staging-us-east-1": 15,
+    "staging-eu-west-1": 17,
+    "staging-us-east-1": 17,
     "production-audit": 54,
-    "production-eu-west-1": 19,
-    "production-us-east-1": 19,
+    "production-eu-west-1": 23,
+    "production-us-east-1": 23,
   });
 });
 

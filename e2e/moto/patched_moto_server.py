@@ -140,6 +140,42 @@ def patch_lambda_kms_key_arn():
     LambdaFunction.update_configuration = update_configuration
 
 
+def patch_lambda_dead_letter_config():
+    """Gap: CreateFunction and UpdateFunctionConfiguration drop DeadLetterConfig,
+    and GetFunction never returns it, so the provider reads dead_letter_config
+    back as empty: every plan wants to set it again (drift), and nothing can
+    check the deployed function sends failed events to its queue.
+    Fix: keep DeadLetterConfig from create and update (an empty TargetArn
+    removes it) and return it in the function configuration, as AWS does.
+    Remove when moto's LambdaFunction.get_configuration returns DeadLetterConfig."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self, account_id, spec, region, version=1):
+        original_init(self, account_id, spec, region, version)
+        self.dead_letter_target_arn = (spec.get("DeadLetterConfig") or {}).get("TargetArn") or None
+
+    def get_configuration(self, on_create=False):
+        config = original_get(self, on_create)
+        if getattr(self, "dead_letter_target_arn", None):
+            config["DeadLetterConfig"] = {"TargetArn": self.dead_letter_target_arn}
+        return config
+
+    def update_configuration(self, config_updates):
+        result = original_update(self, config_updates)
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_target_arn = (config_updates["DeadLetterConfig"] or {}).get("TargetArn") or None
+            result = self.get_configuration()
+        return result
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+
 def patch_iam_identity_policy_actions():
     """Gap: with IAM enforcement on (INITIAL_NO_AUTH_ACTION_COUNT, or a POST to
     /moto-api/reset-auth), moto checks each call's action against the
@@ -416,6 +452,7 @@ PATCHES = [
     patch_cloudtrail_trail_arn,
     patch_kms_rotation_period,
     patch_lambda_kms_key_arn,
+    patch_lambda_dead_letter_config,
     patch_iam_identity_policy_actions,
     patch_iam_action_names,
     patch_iam_signature_of_bodyless_requests,

@@ -259,6 +259,44 @@ export const SECRET_READ_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
 /** Readers of a SecureString parameter (`grantRead`): the value, of exactly that parameter. */
 export const PARAMETER_READ_ACTIONS = ["ssm:GetParameter"] as const;
 
+/**
+ * A function's execution role with tracing on: send trace segments and
+ * telemetry to X-Ray (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
+ * Neither action has a resource to scope it to
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html):
+ * the one documented exception, with the VPC actions below, to the role's
+ * exact-ARN rule.
+ */
+export const XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] as const;
+
+/**
+ * A function's execution role with a VPC: what Lambda needs to create and
+ * manage the function's network interfaces
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions;
+ * the same actions as AWS's `AWSLambdaVPCAccessExecutionRole`).
+ * `ec2:DescribeNetworkInterfaces` works only on `"*"`, and the interfaces'
+ * IDs are unknown until Lambda creates them, so the statement applies to
+ * `"*"`.
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+] as const;
+
+/** A function's execution role, to its own dead-letter queue: send the events it failed to process. */
+export const DEAD_LETTER_SEND_ACTIONS = ["sqs:SendMessage"] as const;
+
+/**
+ * A function's execution role, on the key of its dead-letter queue, only
+ * through SQS: SQS generates a data key to encrypt a message sent to an
+ * encrypted queue (with `kms:Decrypt`, which `grantDecrypt` gives)
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+ */
+export const DEAD_LETTER_ENCRYPT_ACTIONS = ["kms:GenerateDataKey"] as const;
 // ---------------------------------------------------------------------------
 // Resource policies: SNS topic, S3 buckets
 // ---------------------------------------------------------------------------

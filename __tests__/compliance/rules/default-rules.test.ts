@@ -24,6 +24,7 @@ describe("DEFAULT_RULES", () => {
       "TRAIL-004",
       "S3-001",
       "SECRET-001",
+      "SQS-001",
       "ALARM-001",
       "ALARM-002",
       "ALARM-003",

@@ -1,5 +1,6 @@
 import { iamSensitiveActionsScoped } from "../../../modules/compliance/rules/iam-sensitive-actions-scoped";
 import { secretsCustomerManagedKey } from "../../../modules/compliance/rules/secrets-customer-managed-key";
+import { sqsCustomerManagedKey } from "../../../modules/compliance/rules/sqs-customer-managed-key";
 import { findings, policy, stackOf } from "./helpers";
 
 const meta = (path: string) => ({ "//": { metadata: { path } } });
@@ -75,6 +76,22 @@ describe("SECRET-001 customer-managed keys for secrets and SecureStrings", () =>
       { path: "s/aliased", message: "Secret aws_secretsmanager_secret.a uses the AWS managed key alias/aws/secretsmanager" },
       { path: "s/param", message: "SecureString parameter aws_ssm_parameter.p uses the AWS managed key alias/aws/ssm" },
       { path: "s/param2", message: "SecureString parameter aws_ssm_parameter.q has no key_id: it is encrypted with the AWS managed key aws/ssm" },
+    ]);
+  });
+});
+
+describe("SQS-001 customer-managed keys for queues", () => {
+  it("passes a queue with a customer-managed key", () => {
+    expect(findings(sqsCustomerManagedKey, stackOf({ aws_sqs_queue: { q: { kms_master_key_id: "${aws_kms_key.k.arn}" } } }))).toEqual([]);
+  });
+
+  it("flags a queue without a key (SSE-SQS or none) and one with the AWS managed key", () => {
+    const stack = stackOf({
+      aws_sqs_queue: { q: { ...meta("s/queue"), sqs_managed_sse_enabled: true }, a: { ...meta("s/aliased"), kms_master_key_id: "alias/aws/sqs" } },
+    });
+    expect(findings(sqsCustomerManagedKey, stack)).toEqual([
+      { path: "s/queue", message: "Queue aws_sqs_queue.q has no kms_master_key_id: it is not encrypted with a customer-managed key" },
+      { path: "s/aliased", message: "Queue aws_sqs_queue.a uses the AWS managed key alias/aws/sqs" },
     ]);
   });
 });

@@ -10,6 +10,7 @@ import { lambdaEnvironmentKmsKey } from "./lambda-environment-kms-key";
 import { lambdaLogGroup } from "./lambda-log-group";
 import { lambdaNoPlaintextSecrets } from "./lambda-no-plaintext-secrets";
 import { secretsCustomerManagedKey } from "./secrets-customer-managed-key";
+import { sqsCustomerManagedKey } from "./sqs-customer-managed-key";
 import { trailBucket } from "./trail-bucket";
 import { trailCloudWatchLogs } from "./trail-cloudwatch-logs";
 import { trailKmsEncryption } from "./trail-kms-encryption";
@@ -28,6 +29,7 @@ export {
   lambdaLogGroup,
   lambdaNoPlaintextSecrets,
   secretsCustomerManagedKey,
+  sqsCustomerManagedKey,
   trailBucket,
   trailCloudWatchLogs,
   trailKmsEncryption,
@@ -50,6 +52,7 @@ export const DEFAULT_RULES: readonly ComplianceRule[] = [
   trailCloudWatchLogs,
   trailBucket,
   secretsCustomerManagedKey,
+  sqsCustomerManagedKey,
   kmsDeletionAlarm,
   cisMonitoringAlarms,
   alarmTopicSubscribers,
