@@ -948,6 +948,11 @@ function trailExpectations(model: StackModel, unlisted: string): AccessExpectati
 function topicExpectations(model: StackModel): AccessExpectation[] {
   const out: AccessExpectation[] = [];
   for (const topic of model.topics) {
+    const trail = model.trails.find((t) => t.snsTopicName === topic.name);
+    if (trail) {
+      out.push(...logDeliveryTopicExpectations(topic, trail));
+      continue;
+    }
     const fromAccount = { "aws:SourceAccount": model.accountId };
     out.push({
       description: `CloudWatch alarms publish to ${topic.name}`,
@@ -975,6 +980,53 @@ function topicExpectations(model: StackModel): AccessExpectation[] {
           },
         });
       }
+    }
+  }
+  return out;
+}
+
+/** A trail's log delivery topic: that trail publishes, and uses the key for this topic only; no other trail, nor CloudWatch, publishes. */
+function logDeliveryTopicExpectations(topic: StackModel["topics"][number], trail: StackModel["trails"][number]): AccessExpectation[] {
+  const out: AccessExpectation[] = [];
+  const publish = (description: string, expect: ExpectedDecision, fix: string, principal: string, sourceArn: string) =>
+    out.push({ description, expect, fix, request: { principal, action: "sns:Publish", resource: topic.arn, context: { "aws:SourceArn": sourceArn } } });
+  publish(
+    `the trail ${trail.name} publishes a log file delivery to ${topic.name}`,
+    "Allowed",
+    "keep CloudTrailPublishes in the topic policy",
+    "cloudtrail.amazonaws.com",
+    trail.arn,
+  );
+  publish(
+    `another trail publishes to ${topic.name}`,
+    "Denied",
+    "condition CloudTrailPublishes on aws:SourceArn = the trail's ARN",
+    "cloudtrail.amazonaws.com",
+    `${trail.arn}-other`,
+  );
+  publish(
+    `CloudWatch alarms publish to the log delivery topic ${topic.name}`,
+    "Denied",
+    "leave CloudWatch out of the log delivery topic's policy",
+    "cloudwatch.amazonaws.com",
+    trail.arn,
+  );
+  if (topic.keyArn) {
+    for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+      const useKey = (description: string, expect: ExpectedDecision, fix: string, topicArn: string) =>
+        out.push({
+          description,
+          expect,
+          fix,
+          request: { principal: "cloudtrail.amazonaws.com", action, resource: topic.keyArn!, context: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+        });
+      useKey(`CloudTrail uses the key of the encrypted topic ${topic.name} (${action})`, "Allowed", "keep CloudTrailPublishesToLogDeliveryTopic in the key policy", topic.arn);
+      useKey(
+        `CloudTrail uses the key of ${topic.name} for another topic (${action})`,
+        "Denied",
+        "condition CloudTrailPublishesToLogDeliveryTopic on kms:EncryptionContext:aws:sns:topicArn",
+        `${topic.arn}-other`,
+      );
     }
   }
   return out;

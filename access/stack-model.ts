@@ -97,6 +97,8 @@ export interface ModelTrail {
   readonly bucketName: string;
   readonly logGroupArn?: string;
   readonly deliveryRoleArn?: string;
+  /** The topic it notifies of each log file it delivers (`sns_topic_name`). */
+  readonly snsTopicName?: string;
 }
 
 export interface ModelBucket {
@@ -305,6 +307,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     bucketName: str(r, "s3_bucket_name") ?? "",
     logGroupArn: str(r, "cloud_watch_logs_group_arn")?.replace(/:\*$/, ""),
     deliveryRoleArn: str(r, "cloud_watch_logs_role_arn"),
+    snsTopicName: str(r, "sns_topic_name"),
   }));
   const topicPolicies = new Map(ofType("aws_sns_topic_policy").map(([policyAddress, p]) => [str(p, "arn"), policyOf(policyAddress, p.config.policy)]));
   const topics = ofType("aws_sns_topic").map(([address, r]) => {

@@ -149,6 +149,10 @@ export interface AuditConfig {
   readonly accessLogBucketName?: string;
   /** S3 server access logging of the log bucket; false is the explicit opt-out. */
   readonly accessLogging: boolean;
+  /** S3 event notifications of the audit buckets to EventBridge; false is the explicit opt-out. */
+  readonly bucketEventNotifications: boolean;
+  /** The trail's SNS topic for log file deliveries; false is the explicit opt-out. */
+  readonly logFileNotifications: boolean;
   readonly alarmEmails: readonly string[];
   /** Roles that may still delete log files and change the log bucket's protections. */
   readonly breakGlassRoleArns: readonly string[];

@@ -269,6 +269,8 @@ const AUDIT = object(
       { hint: "use the name of an existing S3 bucket" },
     ),
     accessLogging: AUDIT_TRAIL_SETTINGS.accessLogging,
+    bucketEventNotifications: AUDIT_TRAIL_SETTINGS.bucketEventNotifications,
+    logFileNotifications: AUDIT_TRAIL_SETTINGS.logFileNotifications,
     alarmEmails: list(
       "Subscribed to the alarm topic (each address confirms once). Without any, every alarm of the account notifies nobody: compliance rule ALARM-003 warns.",
       ALARM_EMAIL,

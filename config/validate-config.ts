@@ -636,6 +636,8 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
     bucketRetentionDays,
     accessLogBucketName,
     accessLogging,
+    bucketEventNotifications: r.setting(`${at}.bucketEventNotifications`, o.bucketEventNotifications, A.bucketEventNotifications),
+    logFileNotifications: r.setting(`${at}.logFileNotifications`, o.logFileNotifications, A.logFileNotifications),
     alarmEmails,
     readerArns: r.list(`${at}.readerArns`, o.readerArns, A.readerArns),
     readWriteType: "All",

@@ -32,6 +32,7 @@ import {
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
+  GetBucketNotificationConfigurationCommand,
   HeadBucketCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -380,6 +381,11 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.equal("access logging target", [logging.LoggingEnabled?.TargetBucket, logging.LoggingEnabled?.TargetPrefix], [r.intended.target_bucket, r.intended.target_prefix]);
     },
 
+    aws_s3_bucket_notification: async (r, check, stack) => {
+      const notification = await clients.get(S3Client, stack.accountId, r.region).send(new GetBucketNotificationConfigurationCommand({ Bucket: r.state.bucket }));
+      check.equal("events sent to EventBridge", notification.EventBridgeConfiguration !== undefined, r.intended.eventbridge === true);
+    },
+
     aws_s3_bucket_lifecycle_configuration: async (r, check, stack) => {
       const lifecycle = await clients.get(S3Client, stack.accountId, r.region).send(new GetBucketLifecycleConfigurationCommand({ Bucket: r.state.bucket }));
       const found = (lifecycle.Rules ?? []).map((rule) => [rule.ID, rule.Status, rule.Expiration?.Days, rule.NoncurrentVersionExpiration?.NoncurrentDays]);
@@ -400,6 +406,7 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.equal("bucket", trail?.S3BucketName, r.intended.s3_bucket_name);
       check.equal("CloudWatch Logs group", trail?.CloudWatchLogsLogGroupArn, r.intended.cloud_watch_logs_group_arn);
       check.equal("CloudWatch Logs role", trail?.CloudWatchLogsRoleArn, r.intended.cloud_watch_logs_role_arn);
+      check.equal("log delivery topic", trail?.SnsTopicName, r.intended.sns_topic_name);
       const status = await client.send(new GetTrailStatusCommand({ Name: r.state.arn }));
       check.equal("logging", status.IsLogging, true);
       const selectors = await client.send(new GetEventSelectorsCommand({ TrailName: r.state.arn }));

@@ -1,5 +1,6 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -25,6 +26,13 @@ export interface AccessLogBucketProps {
   readonly retentionDays?: number;
   /** Terraform `prevent_destroy` on the bucket: access logs are evidence. @default true */
   readonly preventDestroy?: boolean;
+  /**
+   * Send the bucket's S3 event notifications to Amazon EventBridge
+   * (`aws_s3_bucket_notification` with `eventbridge = true`:
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html).
+   * @default false
+   */
+  readonly eventNotifications?: boolean;
   /** Tags of the bucket. @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -51,6 +59,8 @@ export class AccessLogBucket extends Construct {
   public readonly bucketPolicy: S3BucketPolicy;
   /** The bucket policy as typed statements. */
   public readonly policyDocument: PolicyDocument;
+  /** The EventBridge notification configuration; undefined without `eventNotifications`. */
+  public readonly eventNotifications?: S3BucketNotification;
 
   constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
     super(scope, id);
@@ -119,6 +129,7 @@ export class AccessLogBucket extends Construct {
       policy: this.policyDocument.toJsonString(),
       dependsOn: [publicAccessBlock],
     });
+    if (props.eventNotifications) this.eventNotifications = new S3BucketNotification(this, "event-notifications", { bucket, eventbridge: true });
   }
 
   /** The bucket name, as a reference to the bucket resource (consumers get an implicit dependency). */

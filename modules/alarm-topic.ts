@@ -6,7 +6,7 @@ import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { ALARM_TOPIC_KEY_ACTIONS, TOPIC_PUBLISH_ACTIONS } from "./private/perms";
+import { ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS, TOPIC_PUBLISH_ACTIONS } from "./private/perms";
 import { resolveSetting, textSetting } from "./private/setting";
 
 export interface AlarmTopicProps {
@@ -85,7 +85,7 @@ export class AlarmTopic extends Construct {
       new PolicyStatement({
         sid: "CloudWatchAlarmsPublishToEncryptedTopics",
         principals: { Service: ["cloudwatch.amazonaws.com"] },
-        actions: ALARM_TOPIC_KEY_ACTIONS,
+        actions: ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS,
         resources: ["*"],
         // Only for this topic: SNS encrypts each topic's messages under the context
         // {"aws:sns:topicArn": <topic ARN>} (AWS's key policy for publishers to an encrypted topic:

@@ -5,6 +5,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { dependable } from "cdktf";
 import { Construct } from "constructs";
 import { AccessLogBucket } from "./access-log-bucket";
+import { LogDeliveryTopic } from "./log-delivery-topic";
 import { AlarmTopic } from "./alarm-topic";
 import { AwsEnvironment, checkPrincipalArns, checkPrincipalPartitions, formatArn } from "./aws-environment";
 import { CIS_MONITORING_CONTROLS, CisMonitoringControl } from "./cis-monitoring-controls";
@@ -57,6 +58,23 @@ export interface AuditTrailProps extends AwsEnvironment {
    * @default true
    */
   readonly accessLogging?: boolean;
+  /**
+   * S3 event notifications of the log bucket (and of the access-log bucket
+   * this construct creates) to Amazon EventBridge: every object created or
+   * deleted becomes an event on the account's default bus, where a rule can
+   * alert on deleted log files or feed a SIEM
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html).
+   * `false` is an explicit opt-out.
+   * @default true
+   */
+  readonly bucketEventNotifications?: boolean;
+  /**
+   * An SNS topic `<trailName>-log-files`, encrypted with the audit key, that
+   * the trail notifies of every log file it delivers (see
+   * `LogDeliveryTopic`). `false` is an explicit opt-out.
+   * @default true
+   */
+  readonly logFileNotifications?: boolean;
   /**
    * Roles that may still delete log files (break glass); everyone else is
    * refused by the bucket policy (see `TrailLogBucketProps.breakGlassPrincipalArns`).
@@ -176,6 +194,16 @@ export const AUDIT_TRAIL_SETTINGS = {
     doc: "S3 server access logging of the log bucket (who read or deleted which log file, which the trail does not record); `false` is the explicit opt-out.",
     default: true,
   }),
+  bucketEventNotifications: booleanSetting({
+    code: "BUCKET_EVENT_NOTIFICATIONS",
+    doc: "S3 event notifications of the log bucket and the access-log bucket to Amazon EventBridge (each object created or deleted is an event on the default bus, for rules that alert or feed a SIEM); `false` is the explicit opt-out.",
+    default: true,
+  }),
+  logFileNotifications: booleanSetting({
+    code: "LOG_FILE_NOTIFICATIONS",
+    doc: "An SNS topic `<trailName>-log-files`, encrypted with the audit key, that the trail notifies of every log file it delivers (subscribe a queue to ingest them); `false` is the explicit opt-out.",
+    default: true,
+  }),
   cisAlarms: booleanSetting({
     code: "CIS_ALARMS",
     doc: "All fourteen CIS monitoring alarms (Security Hub CloudWatch.1–14); `false` keeps CloudWatch.5 and .7 only.",
@@ -237,6 +265,11 @@ export class AuditTrail extends Construct {
    * @internal a part of the trail, not in the package's API
    */
   public readonly accessLogBucket?: AccessLogBucket;
+  /**
+   * The topic the trail notifies of each log file it delivers; undefined with `logFileNotifications: false`.
+   * @internal a part of the trail, not in the package's API
+   */
+  public readonly logDeliveryTopic?: LogDeliveryTopic;
   /** The trail's ARN, built as a string, so that other stacks can point at it without a reference. */
   public readonly trailArn: string;
   /** The trail's log group name, `/aws/cloudtrail/<trailName>` (a string, for the `KeyUseAlarms` of other stacks). */
@@ -252,11 +285,15 @@ export class AuditTrail extends Construct {
     this.addAuditKeyStatements(props.readerArns ?? []);
     this.key.allowCloudWatchLogs(this.logGroupName);
     const createAccessLogBucket = props.accessLogBucketName === undefined && resolveSetting(where, "accessLogging", AUDIT_TRAIL_SETTINGS.accessLogging, props.accessLogging);
-    this.bucket = this.createLogBucket(props, createAccessLogBucket);
-    if (createAccessLogBucket) this.accessLogBucket = this.createAccessLogBucket(props);
+    const eventNotifications = resolveSetting(where, "bucketEventNotifications", AUDIT_TRAIL_SETTINGS.bucketEventNotifications, props.bucketEventNotifications);
+    this.bucket = this.createLogBucket(props, createAccessLogBucket, eventNotifications);
+    if (createAccessLogBucket) this.accessLogBucket = this.createAccessLogBucket(props, eventNotifications);
     this.logGroup = this.createLogGroup(props, logRetentionDays);
     this.deliveryRole = this.createDeliveryRole(props);
     const deliveryPolicy = this.createDeliveryPolicy();
+    if (resolveSetting(where, "logFileNotifications", AUDIT_TRAIL_SETTINGS.logFileNotifications, props.logFileNotifications)) {
+      this.logDeliveryTopic = new LogDeliveryTopic(this, "log-files", { topicName: `${props.trailName}-log-files`, key: this.key, trailArn: this.trailArn, tags: props.tags });
+    }
     this.resource = this.createTrail(props, readWriteType, deliveryPolicy);
     this.alarmTopic = this.createAlarmTopic(props);
     this.alarmTopicArn = this.alarmTopic.topicArn;
@@ -304,8 +341,9 @@ export class AuditTrail extends Construct {
   }
 
   /** The hardened bucket the trail writes its log files to; with `createAccessLogBucket`, it logs into `<bucketName>-access`. */
-  private createLogBucket(props: AuditTrailProps, createAccessLogBucket: boolean): TrailLogBucket {
+  private createLogBucket(props: AuditTrailProps, createAccessLogBucket: boolean, eventNotifications: boolean): TrailLogBucket {
     return new TrailLogBucket(this, "bucket", {
+      eventNotifications,
       bucketName: props.bucketName,
       key: this.key,
       trailArn: this.trailArn,
@@ -320,8 +358,9 @@ export class AuditTrail extends Construct {
   }
 
   /** The bucket that receives the log bucket's S3 access logs (who read or deleted which log file). */
-  private createAccessLogBucket(props: AuditTrailProps): AccessLogBucket {
+  private createAccessLogBucket(props: AuditTrailProps, eventNotifications: boolean): AccessLogBucket {
     const accessLogBucket = new AccessLogBucket(this, "access-logs", {
+      eventNotifications,
       environment: this.key.environment,
       bucketName: `${props.bucketName}-access`,
       sourceBucketNames: [props.bucketName],
@@ -329,7 +368,9 @@ export class AuditTrail extends Construct {
       preventDestroy: props.preventDestroy,
       tags: props.tags,
     });
-    // Logging starts once the target bucket admits the S3 logging service.
+    // Logging starts once the target bucket admits the S3 logging service. The target is named by
+    // reference, so the logging resource and the bucket it writes into are linked in the Terraform graph.
+    this.bucket.accessLogging!.targetBucket = accessLogBucket.resource.bucket;
     this.bucket.accessLogging!.dependsOn = [dependable(accessLogBucket.bucketPolicy)];
     return accessLogBucket;
   }
@@ -399,9 +440,10 @@ export class AuditTrail extends Construct {
           excludeManagementEventSources: props.excludeManagementEventSources?.length ? [...props.excludeManagementEventSources] : undefined,
         },
       ],
+      snsTopicName: this.logDeliveryTopic?.resource.name,
       tags: props.tags ? { ...props.tags } : undefined,
-      // CloudTrail checks the bucket policy and the delivery role when the trail is created.
-      dependsOn: [this.bucket.bucketPolicy, deliveryPolicy],
+      // CloudTrail checks the bucket policy, the delivery role and the topic policy when the trail is created.
+      dependsOn: [this.bucket.bucketPolicy, deliveryPolicy, ...(this.logDeliveryTopic ? [this.logDeliveryTopic.topicPolicy] : [])],
     });
   }
 

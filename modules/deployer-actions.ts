@@ -341,6 +341,13 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
     actions: ["s3:PutBucketLogging", "s3:GetBucketLogging"],
     source: "internal/service/s3/bucket_logging.go",
   },
+  aws_s3_bucket_notification: {
+    parent: { attribute: "bucket" },
+    // Put/GetBucketNotificationConfiguration are authorized as s3:PutBucketNotification and s3:GetBucketNotification;
+    // deleting the resource puts an empty configuration.
+    actions: ["s3:PutBucketNotification", "s3:GetBucketNotification"],
+    source: "internal/service/s3/bucket_notification.go",
+  },
   aws_cloudtrail: {
     arns: (r) => [r.arn("cloudtrail", `trail/${r.attribute("name")}`)],
     actions: [

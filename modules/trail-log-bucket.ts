@@ -1,5 +1,6 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -88,6 +89,13 @@ export interface TrailLogBucketProps {
    * @default true
    */
   readonly preventDestroy?: boolean;
+  /**
+   * Send the bucket's S3 event notifications to Amazon EventBridge
+   * (`aws_s3_bucket_notification` with `eventbridge = true`:
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html).
+   * @default false
+   */
+  readonly eventNotifications?: boolean;
   /** Tags of the bucket. @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -160,6 +168,8 @@ export class TrailLogBucket extends Construct {
   public readonly accessLogging?: S3BucketLoggingA;
   /** The Object Lock configuration; undefined without `objectLock`. */
   public readonly objectLockConfiguration?: S3BucketObjectLockConfigurationA;
+  /** The EventBridge notification configuration; undefined without `eventNotifications`. */
+  public readonly eventNotifications?: S3BucketNotification;
 
   constructor(scope: Construct, id: string, props: TrailLogBucketProps) {
     super(scope, id);
@@ -175,6 +185,7 @@ export class TrailLogBucket extends Construct {
     if (props.objectLock) this.objectLockConfiguration = this.createObjectLock(props.objectLock);
     this.policyDocument = this.createPolicyDocument(props);
     this.bucketPolicy = this.createBucketPolicy();
+    if (props.eventNotifications) this.eventNotifications = new S3BucketNotification(this, "event-notifications", { bucket: this.resource.id, eventbridge: true });
   }
 
   /** Checks the names, the trail ARN, the principals and Object Lock against the retention; returns the retention in days. */

@@ -36,6 +36,8 @@ export class AuditStack extends TerraformStack {
       bucketRetentionDays: audit.bucketRetentionDays,
       accessLogBucketName: audit.accessLogBucketName,
       accessLogging: audit.accessLogging,
+      bucketEventNotifications: audit.bucketEventNotifications,
+      logFileNotifications: audit.logFileNotifications,
       breakGlassRoleArns: audit.breakGlassRoleArns,
       objectLock: audit.objectLock,
       cisAlarms: audit.cisAlarms,

@@ -107,6 +107,8 @@ function defaultAudit(project: string, accountId: string, homeRegion: string): A
     bucketRetentionDays: 365,
     accessLogBucketName: undefined,
     accessLogging: true,
+    bucketEventNotifications: true,
+    logFileNotifications: true,
     alarmEmails: [],
     readerArns: [],
     readWriteType: "All",
@@ -891,6 +893,8 @@ describe("validateConfig: accounts[].audit", () => {
       bucketRetentionDays: 365,
       accessLogBucketName: undefined,
       accessLogging: true,
+      bucketEventNotifications: true,
+      logFileNotifications: true,
       alarmEmails: [],
       readerArns: [],
       readWriteType: "All",
@@ -929,6 +933,8 @@ describe("validateConfig: accounts[].audit", () => {
       bucketRetentionDays: 36500,
       accessLogBucketName: "acme-access-logs-222222222222",
       accessLogging: true,
+      bucketEventNotifications: false,
+      logFileNotifications: false,
       alarmEmails: ["security@example.com", "oncall+kms@example.org"],
       readerArns: ["arn:aws:iam::222222222222:role/security-auditor", "arn:aws:iam::333333333333:user/external-auditor"],
       readWriteType: "All",
@@ -1173,7 +1179,7 @@ describe("validateConfig: accounts[].audit", () => {
     const issue = onlyIssue(document);
     expect(issue.path).toBe("accounts[1].audit.retentionDays");
     expect(issue.message).toBe(
-      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, accessLogging, alarmEmails, readerArns, readWriteType, excludeManagementEventSources, breakGlassRoleArns, objectLock, cisAlarms",
+      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, accessLogging, bucketEventNotifications, logFileNotifications, alarmEmails, readerArns, readWriteType, excludeManagementEventSources, breakGlassRoleArns, objectLock, cisAlarms",
     );
   });
 

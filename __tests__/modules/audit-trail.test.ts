@@ -50,7 +50,7 @@ function synthesize(stack: TerraformStack) {
   const resources = json.resource;
   // The access-log bucket (its own describe block below) repeats the bucket's resource types.
   const only = (type: string): { id: string; body: Json } => {
-    const entries = Object.entries(resources[type] ?? {}).filter(([id]) => !id.startsWith("audit_access-logs_"));
+    const entries = Object.entries(resources[type] ?? {}).filter(([id]) => !id.startsWith("audit_access-logs_") && !id.startsWith("audit_log-files_"));
     expect(entries).toHaveLength(1);
     return { id: entries[0][0], body: entries[0][1] };
   };
@@ -101,7 +101,9 @@ function build(overrides: Partial<AuditTrailProps> = {}) {
 
 describe("aws_cloudtrail", () => {
   test("is multi-region, records global service events and all management events, validates log files, logs", () => {
-    const { trail, keyArnRef, bucket, logGroup, role, bucketPolicy, rolePolicy } = build();
+    const { trail, keyArnRef, bucket, logGroup, role, bucketPolicy, rolePolicy, resources } = build();
+    const logFilesTopicId = Object.keys(resources.aws_sns_topic).find((id) => id.startsWith("audit_log-files_"));
+    const logFilesPolicyId = Object.keys(resources.aws_sns_topic_policy).find((id) => id.startsWith("audit_log-files_"));
     expect(trail.body).toEqual({
       name: TRAIL,
       is_multi_region_trail: true,
@@ -115,7 +117,8 @@ describe("aws_cloudtrail", () => {
       // The provider's log group ARN has no ":*"; CloudTrail needs it.
       cloud_watch_logs_group_arn: `\${aws_cloudwatch_log_group.${logGroup.id}.arn}:*`,
       cloud_watch_logs_role_arn: `\${aws_iam_role.${role.id}.arn}`,
-      depends_on: [`aws_s3_bucket_policy.${bucketPolicy.id}`, `aws_iam_role_policy.${rolePolicy.id}`],
+      sns_topic_name: `\${aws_sns_topic.${logFilesTopicId}.name}`,
+      depends_on: [`aws_s3_bucket_policy.${bucketPolicy.id}`, `aws_iam_role_policy.${rolePolicy.id}`, `aws_sns_topic_policy.${logFilesPolicyId}`],
     });
   });
 
@@ -214,6 +217,7 @@ describe("audit key", () => {
       "CloudTrailDescribesKey",
       "CloudTrailDecryptsWithBucketKey",
       "CloudWatchLogsEncryptsLogGroups",
+      "CloudTrailPublishesToLogDeliveryTopic",
       "CloudWatchAlarmsPublishToEncryptedTopics",
     ]);
   });
@@ -228,6 +232,7 @@ describe("audit key", () => {
       "CloudTrailDecryptsWithBucketKey",
       "ReadersDecryptLogFiles",
       "CloudWatchLogsEncryptsLogGroups",
+      "CloudTrailPublishesToLogDeliveryTopic",
       "CloudWatchAlarmsPublishToEncryptedTopics",
     ]);
     expect(statement(keyPolicy, "KeyAdministration").Principal).toEqual({ AWS: [ADMIN] });
@@ -351,7 +356,15 @@ describe("log bucket", () => {
     expect(resources.aws_s3_bucket_object_lock_configuration).toBeUndefined();
     const [[, logging]] = Object.entries(resources.aws_s3_bucket_logging);
     const accessPolicyId = Object.keys(resources.aws_s3_bucket_policy).find((id) => id.startsWith("audit_access-logs_"));
-    expect(logging).toEqual({ bucket: bucketRef, target_bucket: `${BUCKET}-access`, target_prefix: `${BUCKET}/`, depends_on: [`aws_s3_bucket_policy.${accessPolicyId}`] });
+    const accessBucketId = Object.keys(resources.aws_s3_bucket).find((id) => id.startsWith("audit_access-logs_"));
+    // The target by reference: the same name, and the logging resource is linked to the bucket it writes into.
+    expect(resources.aws_s3_bucket[accessBucketId!].bucket).toBe(`${BUCKET}-access`);
+    expect(logging).toEqual({
+      bucket: bucketRef,
+      target_bucket: `\${aws_s3_bucket.${accessBucketId}.bucket}`,
+      target_prefix: `${BUCKET}/`,
+      depends_on: [`aws_s3_bucket_policy.${accessPolicyId}`],
+    });
   });
 
   test("bucketRetentionDays and accessLogBucketName reach the bucket", () => {
@@ -477,6 +490,78 @@ describe("log bucket", () => {
       Resource: [`${bucketArn}/AWSLogs/${ACCOUNT}/*`],
       Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": TRAIL_ARN } },
     });
+  });
+});
+
+describe("log delivery topic", () => {
+  const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:${TRAIL}-log-files`;
+  const logFilesTopic = (resources: Json) => Object.entries(resources.aws_sns_topic ?? {}).find(([id]) => id.startsWith("audit_log-files_"));
+
+  test("is <trailName>-log-files, encrypted with the audit key, without subscribers", () => {
+    const { resources, keyArnRef } = build();
+    const [id, topic] = logFilesTopic(resources)!;
+    expect(topic).toEqual({ name: `${TRAIL}-log-files`, kms_master_key_id: keyArnRef });
+    expect(Object.values(resources.aws_sns_topic_subscription ?? {}).filter((s) => (s as Json).topic_arn === `\${aws_sns_topic.${id}.arn}`)).toEqual([]);
+  });
+
+  test("only this trail may publish (aws:SourceArn), and never without TLS", () => {
+    const { resources } = build();
+    const [id] = logFilesTopic(resources)!;
+    const [policy] = Object.values(resources.aws_sns_topic_policy).filter((p) => (p as Json).arn === `\${aws_sns_topic.${id}.arn}`) as Json[];
+    expect(JSON.parse(policy.policy as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "CloudTrailPublishes",
+          Effect: "Allow",
+          Principal: { Service: ["cloudtrail.amazonaws.com"] },
+          Action: ["sns:Publish"],
+          Resource: [TOPIC_ARN],
+          Condition: { StringEquals: { "aws:SourceArn": TRAIL_ARN } },
+        },
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: { AWS: ["*"] },
+          Action: ["sns:Publish"],
+          Resource: [TOPIC_ARN],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+  });
+
+  test("CloudTrail may use the audit key for this topic only (SNS's encryption context names the topic)", () => {
+    const { keyPolicy } = build();
+    expect(statement(keyPolicy, "CloudTrailPublishesToLogDeliveryTopic")).toEqual({
+      Sid: "CloudTrailPublishesToLogDeliveryTopic",
+      Effect: "Allow",
+      Principal: { Service: ["cloudtrail.amazonaws.com"] },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": TOPIC_ARN } },
+    });
+  });
+
+  test("logFileNotifications: false leaves out the topic, its key statement and sns_topic_name (explicit opt-out)", () => {
+    const { resources, trail, keyPolicy } = build({ logFileNotifications: false });
+    expect(logFilesTopic(resources)).toBeUndefined();
+    expect(trail.body).not.toHaveProperty("sns_topic_name");
+    expect(keyPolicy.Statement.map((s) => s.Sid)).not.toContain("CloudTrailPublishesToLogDeliveryTopic");
+  });
+});
+
+describe("bucket event notifications", () => {
+  test("the log bucket and the access-log bucket send their events to EventBridge", () => {
+    const { resources } = build();
+    const bucketIds = Object.keys(resources.aws_s3_bucket);
+    expect(Object.values(resources.aws_s3_bucket_notification).sort((a, b) => String((a as Json).bucket).localeCompare(String((b as Json).bucket)))).toEqual(
+      bucketIds.map((id) => ({ bucket: `\${aws_s3_bucket.${id}.id}`, eventbridge: true })).sort((a, b) => a.bucket.localeCompare(b.bucket)),
+    );
+  });
+
+  test("bucketEventNotifications: false sends nothing (explicit opt-out)", () => {
+    expect(build({ bucketEventNotifications: false }).resources.aws_s3_bucket_notification).toBeUndefined();
   });
 });
 
@@ -765,7 +850,7 @@ describe("validation", () => {
 
 describe("terraform", () => {
   test(
-    "validates and plans offline with provider 5.100.0 (readers, emails, CIS set, created access-log bucket, Object Lock, break glass): 56 resources to add",
+    "validates and plans offline with provider 5.100.0 (readers, emails, CIS set, created access-log bucket, Object Lock, break glass, log delivery topic, bucket event notifications): 60 resources to add",
     async () => {
       const stack = newStack();
       new AuditTrail(
@@ -784,7 +869,7 @@ describe("terraform", () => {
 
       expect(result.validate).toEqual({ valid: true, warnings: [] });
       if (!result.plan.ran) throw new Error(`plan skipped: ${result.plan.skippedReason}`);
-      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 56, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
+      expect(result.plan).toMatchObject({ exitCode: 2, resourcesToAdd: 60, resourcesToChange: 0, resourcesToDestroy: 0, warnings: [] });
       const counts: Record<string, number> = {};
       for (const change of result.plan.changes) counts[change.address.split(".")[0]] = (counts[change.address.split(".")[0]] ?? 0) + 1;
       expect(counts).toEqual({
@@ -801,14 +886,16 @@ describe("terraform", () => {
         aws_s3_bucket: 2,
         aws_s3_bucket_lifecycle_configuration: 2,
         aws_s3_bucket_logging: 1,
+        aws_s3_bucket_notification: 2,
         aws_s3_bucket_object_lock_configuration: 1,
         aws_s3_bucket_ownership_controls: 2,
         aws_s3_bucket_policy: 2,
         aws_s3_bucket_public_access_block: 2,
         aws_s3_bucket_server_side_encryption_configuration: 2,
         aws_s3_bucket_versioning: 2,
-        aws_sns_topic: 1,
-        aws_sns_topic_policy: 1,
+        // The alarm topic and the log delivery topic.
+        aws_sns_topic: 2,
+        aws_sns_topic_policy: 2,
         aws_sns_topic_subscription: 2,
       });
       expect(result.plan.changes.every((c) => c.action === "create")).toBe(true);

@@ -735,7 +735,10 @@ describe("WorkloadStack key use alarms", () => {
       ["production", "production-audit", "org-kms-audit", "eu-central-1", "222222222222"],
     ]) {
       const logGroup = only(json[auditStack], "aws_cloudwatch_log_group").config.name;
-      const topic = only(json[auditStack], "aws_sns_topic").config.name;
+      // The alarm topic (the audit stack also has the trail's log delivery topic, <trail>-log-files).
+      const topic = Object.values(resourcesOf(json[auditStack], "aws_sns_topic"))
+        .map((t) => t.name)
+        .find((name) => name.endsWith("-alarms"));
       expect(logGroup).toBe(`/aws/cloudtrail/${trailName}`);
       expect(topic).toBe(`${trailName}-alarms`);
       for (const name of STACK_NAMES.filter((stack) => stack.startsWith(`${account}-`))) {

@@ -59,10 +59,12 @@ function workloadResources(functions: number, secrets: SecretCounts): ResourceCo
  * Resources of an audit stack (AuditTrail), derived from the constructs: the
  * audit key and its one default alias; the TrailLogBucket's bucket and its 7
  * sub-resources (public access block, ownership controls, versioning,
- * encryption, lifecycle, policy, logging into the access-log bucket); the
- * AccessLogBucket with the same 6 minus logging; the trail's log group; the
- * delivery role and its policy; the trail; the AlarmTopic's topic, topic
- * policy and one subscription per alarm email; fifteen LogMetricAlarms (the
+ * encryption, lifecycle, policy, logging into the access-log bucket) and
+ * its EventBridge notifications; the AccessLogBucket with the same 6 minus
+ * logging, plus notifications; the trail's log group; the delivery role and
+ * its policy; the trail; the LogDeliveryTopic's topic and topic policy; the
+ * AlarmTopic's topic, topic policy and one subscription per alarm email;
+ * fifteen LogMetricAlarms (the
  * fourteen CIS monitoring controls and the audit key's changes), each 1
  * metric filter + 1 alarm.
  */
@@ -78,12 +80,13 @@ function auditResources(alarmEmails: number): ResourceCounts {
     aws_s3_bucket_lifecycle_configuration: 2,
     aws_s3_bucket_policy: 2,
     aws_s3_bucket_logging: 1,
+    aws_s3_bucket_notification: 2,
     aws_cloudwatch_log_group: 1,
     aws_iam_role: 1,
     aws_iam_role_policy: 1,
     aws_cloudtrail: 1,
-    aws_sns_topic: 1,
-    aws_sns_topic_policy: 1,
+    aws_sns_topic: 2,
+    aws_sns_topic_policy: 2,
     aws_cloudwatch_log_metric_filter: 15,
     aws_cloudwatch_metric_alarm: 15,
   };
@@ -107,11 +110,11 @@ function deployerResources(parts: number): ResourceCounts {
 const DEFAULT_SECRETS: SecretCounts = { secretsManager: 1, seeded: 1, ssm: 1 };
 const EXPECTED: Record<string, ResourceCounts> = {
   "staging-deployer": deployerResources(2), // 6
-  "staging-audit": auditResources(1), // 54
+  "staging-audit": auditResources(1), // 58
   "staging-eu-west-1": workloadResources(1, DEFAULT_SECRETS), // 17
   "staging-us-east-1": workloadResources(1, DEFAULT_SECRETS), // 17
   "production-deployer": deployerResources(2), // 6
-  "production-audit": auditResources(1), // 54
+  "production-audit": auditResources(1), // 58
   "production-eu-west-1": workloadResources(2, DEFAULT_SECRETS), // 23
   "production-us-east-1": workloadResources(2, DEFAULT_SECRETS), // 23
 };
@@ -166,10 +169,10 @@ test("the default app has a bootstrap and an audit stack per account and one sta
   expect(Object.fromEntries(Object.entries(EXPECTED).map(([stack, counts]) => [stack, total(counts)]))).toEqual({
     "staging-deployer": 6,
     "production-deployer": 6,
-    "staging-audit": 54,
+    "staging-audit": 58,
     "staging-eu-west-1": 17,
     "staging-us-east-1": 17,
-    "production-audit": 54,
+    "production-audit": 58,
     "production-eu-west-1": 23,
     "production-us-east-1": 23,
   });

@@ -234,10 +234,12 @@ export const KEY_DECRYPT_ACTIONS = ["kms:Decrypt"] as const;
 export const TRAIL_KEY_ENCRYPT_ACTIONS = ["kms:GenerateDataKey*"] as const;
 
 /**
- * CloudWatch alarms, for one topic only: publishing to an SNS topic encrypted
- * with the key needs a data key (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ * A service that publishes to one SNS topic encrypted with the key (CloudWatch
+ * alarms to the alarm topic, CloudTrail to the log delivery topic), for that
+ * topic only: publishing to an encrypted topic needs a data key
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
  */
-export const ALARM_TOPIC_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"] as const;
+export const ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"] as const;
 
 // ---------------------------------------------------------------------------
 // Roles and their identity policies
@@ -301,7 +303,7 @@ export const DEAD_LETTER_ENCRYPT_ACTIONS = ["kms:GenerateDataKey"] as const;
 // Resource policies: SNS topic, S3 buckets
 // ---------------------------------------------------------------------------
 
-/** CloudWatch alarms of the account: publish to the alarm topic. */
+/** CloudWatch alarms of the account to the alarm topic, the trail to its log delivery topic: publish. */
 export const TOPIC_PUBLISH_ACTIONS = ["sns:Publish"] as const;
 
 /**
