@@ -81,6 +81,8 @@ export interface NamedPrincipals {
    * @default none
    */
   readonly keyReplicaRegions?: readonly string[];
+  /** Secret name → the execution role of its rotation function (`secrets[].rotation`). @default none */
+  readonly secretRotationRoles?: Readonly<Record<string, string>>;
 }
 
 /** Every cryptographic operation a symmetric encryption key offers, by its IAM action. */
@@ -219,6 +221,43 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
           resource: queue,
         });
       }
+    }
+
+    // A rotation function's role uses the key through Secrets Manager for its secret only.
+    for (const secret of model.secrets.filter((s) => s.keyArn === key.arn && s.kind === "secretsmanager")) {
+      const role = principals.secretRotationRoles?.[secret.name];
+      if (role === undefined) continue;
+      const through = (secretArn: string) => ({ "kms:ViaService": via("secretsmanager"), "kms:EncryptionContext:SecretARN": secretArn });
+      for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+        add(
+          of(`the rotation function of ${secret.name} calls ${action} through Secrets Manager for it`),
+          "Allowed",
+          `keep RotationOf<SecretName> for ${secret.name} in the key policy`,
+          {
+            principal: role,
+            action,
+            resource: key.arn,
+            context: through(secret.arn),
+          },
+        );
+      }
+      add(
+        of(`the rotation function of ${secret.name} decrypts another secret through Secrets Manager`),
+        "Denied",
+        "condition the rotation statement on the secret's kms:EncryptionContext:SecretARN",
+        {
+          principal: role,
+          action: "kms:Decrypt",
+          resource: key.arn,
+          context: through(`${secret.arn}-not-configured`),
+        },
+      );
+      add(of(`the rotation function of ${secret.name} decrypts outside Secrets Manager`), "Denied", "condition the rotation statement on kms:ViaService", {
+        principal: role,
+        action: "kms:Decrypt",
+        resource: key.arn,
+        context: { "kms:EncryptionContext:SecretARN": secret.arn },
+      });
     }
 
     // The deployer writes secrets and parameters and Terraform reads them back, through their services only.

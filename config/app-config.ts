@@ -212,6 +212,8 @@ export interface SecretConfig {
   readonly tier: "Standard" | "Advanced";
   /** Seed the value from a sensitive, ephemeral Terraform variable at apply time (write-only attribute). */
   readonly seedFromVariable: boolean;
+  /** Secrets Manager only: the rotation function and its role (the same names in every account and region), and the days between rotations. */
+  readonly rotation?: { readonly functionName: string; readonly roleName: string; readonly days: number };
   readonly accounts: readonly string[];
 }
 

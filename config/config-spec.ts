@@ -438,6 +438,20 @@ const SECRET = object(
     description: textSetting({ code: "SECRET_DESCRIPTION", doc: "Description.", pattern: /^.{0,2048}$/s, hint: "use at most 2048 characters" }),
     recoveryWindowDays: as(SECRETS_MANAGER_SECRET_SETTINGS.recoveryWindowDays, `Secrets Manager only. ${SECRETS_MANAGER_SECRET_SETTINGS.recoveryWindowDays.doc}`),
     tier: as(SECURE_STRING_PARAMETER_SETTINGS.tier, `SSM only. ${SECURE_STRING_PARAMETER_SETTINGS.tier.doc}`),
+    rotation: object(
+      "Secrets Manager only: rotate the secret with a rotation function you deploy in every account and region of the secret (AWS's templates for databases, or your own). The key lets the function's execution role decrypt and generate data keys through Secrets Manager for this secret only (key-policy statement `RotationOf<SecretName>`). The function's own IAM policy must let it read and write the secret, and its resource policy let Secrets Manager invoke it.",
+      {
+        functionName: as(FUNCTION_SETTINGS.functionName, "Name of the rotation function; the same name in every account and region of the secret."),
+        roleName: textSetting({
+          code: "ROTATION_ROLE_NAME",
+          doc: "Name of the rotation function's execution role, at IAM path `/`, in every account of the secret.",
+          pattern: ROLE_NAME_PATTERN,
+          hint: 'use the role\'s name (1–64 letters, digits or "+=,.@_-"), not its ARN',
+        }),
+        days: as(SECRETS_MANAGER_SECRET_SETTINGS.rotationDays, "Days between rotations."),
+      },
+      { required: ["functionName", "roleName", "days"], defaultText: "no rotation" },
+    ),
     seedFromVariable: as(
       SECRETS_MANAGER_SECRET_SETTINGS.seedFromVariable,
       "`true`: the value comes at apply time from a sensitive, ephemeral Terraform variable through a write-only attribute (the variable's name is in `cdk.tf.json`, e.g. `secret_payments_orders_api_db_password_value`; set `TF_VAR_<name>`); plan needs it then. `false`: set the value out of band.",

@@ -811,6 +811,27 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, codeRoo
   };
 }
 
+/** A secret's `rotation`: all three fields, and only for a Secrets Manager secret. */
+function readRotation(r: Reader, at: string, raw: Json, type: SecretConfig["type"]): SecretConfig["rotation"] {
+  if (raw === undefined) return undefined;
+  if (type === "ssm") {
+    r.fail(at, "SSM parameters have no rotation; remove rotation, or make the secret a Secrets Manager secret");
+    return undefined;
+  }
+  const R = SPEC.SECRET.fields.rotation.fields;
+  const o = r.object(at, raw, SPEC.SECRET.fields.rotation);
+  if (!isJsonObject(raw)) return undefined;
+  for (const field of ["functionName", "roleName", "days"] as const) {
+    if (o[field] === undefined) r.fail(`${at}.${field}`, "is missing; give the rotation function's name, its execution role's name and the days between rotations");
+  }
+  if (o.functionName === undefined || o.roleName === undefined || o.days === undefined) return undefined;
+  return {
+    functionName: r.setting(`${at}.functionName`, o.functionName, R.functionName),
+    roleName: r.setting(`${at}.roleName`, o.roleName, R.roleName),
+    days: r.setting(`${at}.days`, o.days, R.days),
+  };
+}
+
 /** A function's `vpc`: stack name → subnets and security groups (which stacks it names is checked with the accounts). */
 function readVpc(r: Reader, at: string, raw: Json): Record<string, FunctionVpcProps> {
   if (raw === undefined) return {};
@@ -880,6 +901,7 @@ function readSecret(r: Reader, at: string, raw: Json, accountNames: readonly str
     recoveryWindowDays: r.setting(`${at}.recoveryWindowDays`, o.recoveryWindowDays, S.recoveryWindowDays),
     tier: r.setting(`${at}.tier`, o.tier, S.tier),
     seedFromVariable: r.setting(`${at}.seedFromVariable`, o.seedFromVariable, S.seedFromVariable),
+    rotation: readRotation(r, `${at}.rotation`, o.rotation, type),
     accounts,
   };
 }

@@ -1,10 +1,10 @@
 import { Token } from "cdktf";
 import { IConstruct } from "constructs";
-import { AwsEnvironment } from "./aws-environment";
+import { AwsEnvironment, formatArn } from "./aws-environment";
 import { Grant } from "./grant";
 import { IGrantable } from "./grantable";
 import { PolicyStatement, pascalCase } from "./policy-document";
-import { KEY_DECRYPT_ACTIONS, LOGS_SERVICE_KEY_ACTIONS } from "./private/perms";
+import { KEY_DECRYPT_ACTIONS, LOGS_SERVICE_KEY_ACTIONS, SECRET_ROTATION_KEY_ACTIONS } from "./private/perms";
 
 /** Options of `IEncryptionKey.grantDecrypt`: conditions on the `kms:Decrypt` statement, and its ID. */
 export interface GrantDecryptOptions {
@@ -69,6 +69,15 @@ export interface IEncryptionKey extends IConstruct {
    */
   allowDeployerToManageParameter(parameterName: string): void;
   /**
+   * Lets a secret's rotation function, by its execution role
+   * (`rotationRoleArn`), use the key through Secrets Manager for that secret
+   * only (`kms:Decrypt` and `kms:GenerateDataKey`, conditioned on
+   * `kms:EncryptionContext:SecretARN`): a key-policy statement, added to the
+   * policy of a key this app creates (the role joins the principals it
+   * names), listed in `requiredKeyPolicyStatements` for an imported key.
+   */
+  allowSecretRotation(secretName: string, rotationRoleArn: string): void;
+  /**
    * Writes `kms:Decrypt` on exactly this key's ARN, with the optional
    * conditions, into the grantee's identity policy; the grant holds that
    * one statement.
@@ -96,6 +105,25 @@ export function decryptStatement(keyArn: string, sidName: string, options: Grant
     actions: KEY_DECRYPT_ACTIONS,
     resources: [keyArn],
     conditions: Object.keys(equals).length > 0 ? { StringEquals: equals } : undefined,
+  });
+}
+
+/**
+ * The key-policy statement that lets a secret's rotation function (its role)
+ * use the key through Secrets Manager for that secret only.
+ * @internal shared by the key constructs
+ */
+export function secretRotationStatement(environment: Required<AwsEnvironment>, secretName: string, rotationRoleArn: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: `RotationOf${pascalCase(secretName)}`,
+    principals: { AWS: [rotationRoleArn] },
+    actions: SECRET_ROTATION_KEY_ACTIONS,
+    resources: ["*"],
+    conditions: {
+      StringEquals: { "kms:ViaService": `secretsmanager.${environment.region}.amazonaws.com` },
+      // The secret's ARN ends in "-" and 6 random characters.
+      StringLike: { "kms:EncryptionContext:SecretARN": `${formatArn(environment, "secretsmanager", `secret:${secretName}`)}-??????` },
+    },
   });
 }
 

@@ -5,7 +5,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironment, checkPrincipalArns, checkPrincipalPartitions, formatArn, resolveEnvironment } from "./aws-environment";
 import { actionMatches } from "./compliance/rules/support";
-import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
+import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement, secretRotationStatement } from "./encryption-key-interface";
 import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { ImportedEncryptionKey } from "./imported-encryption-key";
@@ -455,6 +455,18 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
         },
       }),
     ]);
+  }
+
+  /**
+   * Lets a secret's rotation function, by its execution role, use the key
+   * through Secrets Manager for that secret only (statement
+   * `RotationOf<SecretName>`); the role joins the principals the key policy
+   * names, so `DenyKeyUseByUnlistedPrincipals` does not stop the rotation.
+   */
+  public allowSecretRotation(secretName: string, rotationRoleArn: string): void {
+    checkPrincipalArns(`${this.at}: allowSecretRotation`, [rotationRoleArn]);
+    this.addListedPrincipal(rotationRoleArn);
+    this.policy.addStatements(secretRotationStatement(this.environment, secretName, rotationRoleArn));
   }
 
   /**

@@ -2,7 +2,7 @@ import { AnnotationMetadataEntryType, Annotations, Aspects, Fn, Token } from "cd
 import { Construct } from "constructs";
 import { AwsEnvironment, formatArn, resolveEnvironment } from "./aws-environment";
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, partitionForRegion } from "./private/aws-limits";
-import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement } from "./encryption-key-interface";
+import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement, secretRotationStatement } from "./encryption-key-interface";
 import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
 import { PolicyStatement } from "./policy-document";
@@ -68,6 +68,7 @@ export class ImportedEncryptionKey extends Construct implements IEncryptionKey {
   public readonly environment: Required<AwsEnvironment>;
 
   private readonly logGroupNames: string[] = [];
+  private readonly rotationStatements: PolicyStatement[] = [];
   private readonly what: string;
 
   constructor(scope: Construct, id: string, props: ImportedEncryptionKeyProps) {
@@ -88,14 +89,24 @@ export class ImportedEncryptionKey extends Construct implements IEncryptionKey {
 
   /**
    * The key-policy statements the key's owner must add for the constructs
-   * using this key: today the `CloudWatchLogsEncryptsLogGroups` statement for
-   * every log group registered with `allowCloudWatchLogs`, or none.
+   * using this key: the `CloudWatchLogsEncryptsLogGroups` statement for
+   * every log group registered with `allowCloudWatchLogs`, and a
+   * `RotationOf<SecretName>` statement per secret registered with
+   * `allowSecretRotation`, or none.
    * `JSON.stringify(statements, null, 2)` renders them as policy JSON.
    */
   public get requiredKeyPolicyStatements(): readonly PolicyStatement[] {
-    if (this.logGroupNames.length === 0) return [];
     const arns = this.logGroupNames.map((name) => formatArn(this.environment, "logs", `log-group:${name}`));
-    return [cloudWatchLogsStatement(this.environment, arns)];
+    return [...(arns.length > 0 ? [cloudWatchLogsStatement(this.environment, arns)] : []), ...this.rotationStatements];
+  }
+
+  /**
+   * Registers a secret's rotation function for the `RotationOf<SecretName>`
+   * statement of `requiredKeyPolicyStatements`; this app cannot add it to the
+   * key policy.
+   */
+  public allowSecretRotation(secretName: string, rotationRoleArn: string): void {
+    this.rotationStatements.push(secretRotationStatement(this.environment, secretName, rotationRoleArn));
   }
 
   /**

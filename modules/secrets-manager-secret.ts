@@ -3,7 +3,7 @@ import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsman
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { formatArn } from "./aws-environment";
+import { checkPrincipalArns, formatArn } from "./aws-environment";
 import { IEncryptionKey } from "./encryption-key-interface";
 import { Grant } from "./grant";
 import { IGrantable, grantPrincipalOf } from "./grantable";
@@ -50,14 +50,25 @@ export interface SecretsManagerSecretProps {
   readonly seedVersion?: number;
   /**
    * ARN of the Lambda function that rotates the secret. Give it together with
-   * `rotationDays`. The rotation function needs its own permissions on the
-   * secret and the key, and Secrets Manager needs permission to invoke it:
+   * `rotationDays` and `rotationRoleArn`. The function's own IAM policy must
+   * let it read and write the secret, and its resource policy let Secrets
+   * Manager invoke it
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html):
    * neither is created here.
    * @default no rotation
    */
   readonly rotationLambdaArn?: string;
   /** Days between rotations; only with `rotationLambdaArn`. @default no rotation */
   readonly rotationDays?: number;
+  /**
+   * ARN of the rotation function's execution role: the key lets it decrypt
+   * and generate data keys through Secrets Manager for this secret only
+   * (`IEncryptionKey.allowSecretRotation`); a key that denies unlisted
+   * principals would otherwise stop every rotation. Only with
+   * `rotationLambdaArn`.
+   * @default no rotation
+   */
+  readonly rotationRoleArn?: string;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -135,6 +146,14 @@ export class SecretsManagerSecret extends Construct implements ISecret {
           : `${where}: rotationLambdaArn is set but rotationDays is missing; give the days between rotations too, or remove rotationLambdaArn`,
       );
     }
+    if ((props.rotationLambdaArn === undefined) !== (props.rotationRoleArn === undefined)) {
+      throw new Error(
+        props.rotationLambdaArn === undefined
+          ? `${where}: rotationRoleArn is set but rotationLambdaArn is missing; give the rotation function's ARN too, or remove rotationRoleArn`
+          : `${where}: rotationLambdaArn is set but rotationRoleArn is missing; give the ARN of the rotation function's execution role, which the key must let use it for this secret`,
+      );
+    }
+    if (props.rotationRoleArn !== undefined) checkPrincipalArns(`${where}: rotationRoleArn`, [props.rotationRoleArn]);
     if (props.rotationDays !== undefined) resolveSetting(where, "rotationDays", SECRETS_MANAGER_SECRET_SETTINGS.rotationDays, props.rotationDays);
     if (props.rotationLambdaArn !== undefined && !Token.isUnresolved(props.rotationLambdaArn) && !LAMBDA_ARN_PATTERN.test(props.rotationLambdaArn)) {
       throw new Error(`${where}: rotationLambdaArn "${props.rotationLambdaArn}" is not a Lambda function ARN; use arn:aws:lambda:<region>:<account-id>:function:<name>`);
@@ -164,7 +183,8 @@ export class SecretsManagerSecret extends Construct implements ISecret {
       });
     }
 
-    if (props.rotationLambdaArn !== undefined && props.rotationDays !== undefined) {
+    if (props.rotationLambdaArn !== undefined && props.rotationDays !== undefined && props.rotationRoleArn !== undefined) {
+      props.key.allowSecretRotation(props.secretName, props.rotationRoleArn);
       this.rotation = new SecretsmanagerSecretRotation(this, "rotation", {
         secretId: this.resource.id,
         rotationLambdaArn: props.rotationLambdaArn,

@@ -8,7 +8,7 @@ import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument } from "../mo
 import { stackView } from "../modules/compliance/stack-view";
 import { deployerPolicyDocument } from "../modules/deployer-policy-document";
 import { AuditStack } from "./audit-stack";
-import { normalizeAliasName } from "../modules/private/aws-limits";
+import { normalizeAliasName, partitionForRegion } from "../modules/private/aws-limits";
 import { auditStackName, deployerStackName, generationAliasName, stackName } from "./construct-ids";
 import { METRIC_FILTERS_PER_LOG_GROUP } from "../config/scale-limits";
 import { DeployerStack } from "./deployer-stack";
@@ -255,6 +255,11 @@ function namedPrincipals(config: AppConfig, stack: string, policies: Map<string,
     allowIamToGrantKeyUse: account.allowIamToGrantKeyUse,
     retiringKeyAliases: audit ? [] : account.retiringKeyGenerations.map((generation) => normalizeAliasName(generationAliasName(config.key.aliases[0], generation))),
     keyReplicaRegions: account.regions.slice(1),
+    secretRotationRoles: Object.fromEntries(
+      config.secrets
+        .filter((secret) => secret.rotation && secret.accounts.includes(account.name))
+        .map((secret) => [secret.name, `arn:${partitionForRegion(account.regions[0])}:iam::${account.accountId}:role/${secret.rotation!.roleName}`]),
+    ),
   };
 }
 

@@ -203,6 +203,9 @@ export class WorkloadStack extends TerraformStack {
               description: secret.description,
               recoveryWindowDays: secret.recoveryWindowDays,
               seedFromVariable: secret.seedFromVariable,
+              rotationLambdaArn: secret.rotation && formatArn(this.key.environment, "lambda", `function:${secret.rotation.functionName}`),
+              rotationRoleArn: secret.rotation && formatArn(this.key.environment, "iam", `role/${secret.rotation.roleName}`, { global: true }),
+              rotationDays: secret.rotation?.days,
             }),
       );
     }

@@ -1389,7 +1389,7 @@ describe("validateConfig: secrets", () => {
     const issue = onlyIssue(document);
     expect(issue).toEqual({
       path: "secrets[0].value",
-      message: "unknown field; allowed fields are name, type, description, recoveryWindowDays, tier, seedFromVariable, accounts",
+      message: "unknown field; allowed fields are name, type, description, recoveryWindowDays, tier, rotation, seedFromVariable, accounts",
     });
   });
 
@@ -2028,5 +2028,40 @@ describe("validateConfig: functions[] hardening options", () => {
       { path: "functions[1].vpc.production-us-east-1.securityGroups", message: "unknown field; allowed fields are subnetIds, securityGroupIds" },
       { path: "functions[1].vpc.production-us-east-1.securityGroupIds", message: "is missing; list the security group IDs of this stack" },
     ]);
+  });
+});
+
+describe("validateConfig: secrets[].rotation", () => {
+  const ROTATION = { functionName: "rotate-orders-db", roleName: "rotate-orders-db-role", days: 30 };
+
+  test("reads the rotation function, its role and the days of a Secrets Manager secret", () => {
+    const document = doc();
+    document.secrets[0].rotation = { ...ROTATION };
+    expect(validateConfig(document, configFile).secrets[0].rotation).toEqual(ROTATION);
+  });
+
+  test("fails for an SSM parameter, which has no rotation", () => {
+    const document = doc();
+    document.secrets[1].rotation = { ...ROTATION };
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[1].rotation",
+      message: "SSM parameters have no rotation; remove rotation, or make the secret a Secrets Manager secret",
+    });
+  });
+
+  test("fails when a field is missing, or is not a name", () => {
+    const document = doc();
+    document.secrets[0].rotation = { functionName: "rotate-orders-db", days: 30 };
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[0].rotation.roleName",
+      message: "is missing; give the rotation function's name, its execution role's name and the days between rotations",
+    });
+    document.secrets[0].rotation = { ...ROTATION, roleName: "arn:aws:iam::222222222222:role/rotate" };
+    expect(onlyIssue(document)).toEqual({
+      path: "secrets[0].rotation.roleName",
+      message: '"arn:aws:iam::222222222222:role/rotate" is invalid; use the role\'s name (1–64 letters, digits or "+=,.@_-"), not its ARN',
+    });
+    document.secrets[0].rotation = { ...ROTATION, days: 0 };
+    expect(onlyIssue(document)).toEqual({ path: "secrets[0].rotation.days", message: "0 is out of range; use a whole number from 1 to 1000" });
   });
 });

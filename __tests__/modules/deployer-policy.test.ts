@@ -212,7 +212,13 @@ describe("a secret with rotation", () => {
   test("lets the pipeline start the rotation function it names (RotateSecret needs lambda:InvokeFunction), and cancel rotation only on destroy", () => {
     const { stack, key } = newStackWithKey(path.join(folder.tmp, "rotation"), { accountId: "111111111111", region: "eu-west-1", alias: "rotation-test" });
     const rotator = "arn:aws:lambda:eu-west-1:111111111111:function:rotate-db-password";
-    new SecretsManagerSecret(stack, "db", { secretName: "orders/db-password", key, rotationLambdaArn: rotator, rotationDays: 30 });
+    new SecretsManagerSecret(stack, "db", {
+      secretName: "orders/db-password",
+      key,
+      rotationLambdaArn: rotator,
+      rotationRoleArn: "arn:aws:iam::111111111111:role/rotate-db-password",
+      rotationDays: 30,
+    });
     // newStack's provider names no account: pin it, as the app's providers are.
     const provider = stack.node.findAll().find((c): c is AwsProvider => c instanceof AwsProvider)!;
     provider.allowedAccountIds = ["111111111111"];

@@ -20,6 +20,9 @@ afterAll(() => fs.rmSync(OUTDIR, { recursive: true, force: true }));
 const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
 const ROTATION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rotate-db`;
+const ROTATION_ROLE = `arn:aws:iam::${ACCOUNT}:role/rotate-db-role`;
+/** The three props of a rotation. */
+const ROTATION = { rotationLambdaArn: ROTATION_ARN, rotationRoleArn: ROTATION_ROLE };
 
 function setup() {
   return newStackWithKey(OUTDIR, { accountId: ACCOUNT, region: REGION, alias: "lambda-env" });
@@ -170,7 +173,7 @@ describe("seedFromVariable", () => {
 
 describe("rotation", () => {
   test("rotationLambdaArn + rotationDays create aws_secretsmanager_secret_rotation on the secret", () => {
-    const { synthesized, secretId, secret } = build({ rotationLambdaArn: ROTATION_ARN, rotationDays: 30 });
+    const { synthesized, secretId, secret } = build({ ...ROTATION, rotationDays: 30 });
     expect(synthesized).toHaveResourceWithExactly(
       SecretsmanagerSecretRotation,
       {
@@ -183,8 +186,34 @@ describe("rotation", () => {
     expect(secret.rotation).toBeDefined();
   });
 
+  test("the key lets the rotation function's role decrypt and generate data keys through Secrets Manager for this secret only, and names the role", () => {
+    const { json } = build({ ...ROTATION, rotationDays: 30 });
+    const [, kmsKey] = Object.entries(json.resource.aws_kms_key)[0] as [string, { policy: string }];
+    const policy = JSON.parse(kmsKey.policy) as { Statement: Record<string, unknown>[] };
+    expect(policy.Statement.find((s) => s.Sid === "RotationOfOrdersDbPassword")).toEqual({
+      Sid: "RotationOfOrdersDbPassword",
+      Effect: "Allow",
+      Principal: { AWS: [ROTATION_ROLE] },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: ["*"],
+      Condition: {
+        StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:SecretARN": `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:orders/db-password-??????` },
+      },
+    });
+    const deny = policy.Statement.find((s) => s.Sid === "DenyKeyUseByUnlistedPrincipals") as { Condition: { ArnNotEquals: Record<string, string[]> } };
+    expect(deny.Condition.ArnNotEquals["aws:PrincipalArn"]).toEqual([ROTATION_ROLE]);
+  });
+
+  test("with an imported key, the rotation statement is one the key's owner must add", () => {
+    const { stack } = setup();
+    const key = EncryptionKey.fromKeyArn(stack, "imported", `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    new SecretsManagerSecret(stack, "db-password", { secretName: "orders/db-password", key, ...ROTATION, rotationDays: 30 });
+    expect(key.requiredKeyPolicyStatements.map((s) => s.sid)).toEqual(["RotationOfOrdersDbPassword"]);
+  });
+
   test.each([1, 1000])("rotation every %p days (a limit) is accepted", (days) => {
-    const { synthesized } = build({ rotationLambdaArn: ROTATION_ARN, rotationDays: days });
+    const { synthesized } = build({ ...ROTATION, rotationDays: days });
     expect(synthesized).toHaveResourceWithExactly(SecretsmanagerSecretRotation, { rotation_rules: { automatically_after_days: days } });
   });
 });
@@ -285,20 +314,28 @@ describe("validation", () => {
     );
   });
 
+  test("fails when rotationLambdaArn is given without rotationRoleArn, saying why the role is needed", () => {
+    expect(attempt({ rotationLambdaArn: ROTATION_ARN, rotationDays: 30 })).toThrow(
+      `secret "orders/db-password": rotationLambdaArn is set but rotationRoleArn is missing; give the ARN of the rotation function's execution role, which the key must let use it for this secret`,
+    );
+  });
+
+  test("fails when rotationRoleArn is not an IAM principal ARN", () => {
+    expect(attempt({ ...ROTATION, rotationRoleArn: "rotate-db-role", rotationDays: 30 })).toThrow('secret "orders/db-password": rotationRoleArn');
+  });
+
   test("fails when rotationLambdaArn is given without rotationDays", () => {
-    expect(attempt({ rotationLambdaArn: ROTATION_ARN })).toThrow(
+    expect(attempt({ ...ROTATION })).toThrow(
       'secret "orders/db-password": rotationLambdaArn is set but rotationDays is missing; give the days between rotations too, or remove rotationLambdaArn',
     );
   });
 
   test.each([0, 1001, 2.5])("fails when rotationDays is %p", (days) => {
-    expect(attempt({ rotationLambdaArn: ROTATION_ARN, rotationDays: days })).toThrow(
-      `secret "orders/db-password": rotationDays ${days} is out of range; use a whole number from 1 to 1000`,
-    );
+    expect(attempt({ ...ROTATION, rotationDays: days })).toThrow(`secret "orders/db-password": rotationDays ${days} is out of range; use a whole number from 1 to 1000`);
   });
 
   test.each(["rotate-db", `arn:aws:iam::${ACCOUNT}:role/rotate`, `arn:aws:lambda:${REGION}:${ACCOUNT}:layer:x`])("fails when rotationLambdaArn is %p", (arn) => {
-    expect(attempt({ rotationLambdaArn: arn, rotationDays: 30 })).toThrow(`secret "orders/db-password": rotationLambdaArn "${arn}" is not a Lambda function ARN`);
+    expect(attempt({ ...ROTATION, rotationLambdaArn: arn, rotationDays: 30 })).toThrow(`secret "orders/db-password": rotationLambdaArn "${arn}" is not a Lambda function ARN`);
   });
 
   test("fails when seedVersion is given without seedFromVariable", () => {
@@ -331,7 +368,7 @@ describe("terraform", () => {
       tags: { team: "orders" },
       seedFromVariable: true,
       seedVersion: 2,
-      rotationLambdaArn: ROTATION_ARN,
+      ...ROTATION,
       rotationDays: 30,
     });
     expect(terraform.fullSynth(stack)).toBeValidTerraform();

@@ -438,15 +438,53 @@ describe("WorkloadStack resources", () => {
   });
 });
 
+/** Account ID and region of a workload stack of the default configuration. */
+function envOf(name: string): { accountId: string; region: string } {
+  return { accountId: name.startsWith("staging") ? "111111111111" : "222222222222", region: name.replace(/^(staging|production)-/, "") };
+}
+
+describe("WorkloadStack secret rotation", () => {
+  test("secrets[].rotation rotates the secret with the stack's function, and the key lets that account's role use it for the secret only", () => {
+    const document = doc();
+    document.secrets[0].rotation = { functionName: "rotate-orders-db", roleName: "rotate-orders-db-role", days: 30 };
+    const { json } = synthesizeDocument(document);
+    for (const name of STACK_NAMES) {
+      const { accountId, region } = envOf(name);
+      const stack = json[name];
+      const secretId = only(stack, "aws_secretsmanager_secret").id;
+      expect(withoutMetadata(only(stack, "aws_secretsmanager_secret_rotation").config)).toEqual({
+        secret_id: `\${aws_secretsmanager_secret.${secretId}.id}`,
+        rotation_lambda_arn: `arn:aws:lambda:${region}:${accountId}:function:rotate-orders-db`,
+        rotation_rules: { automatically_after_days: 30 },
+      });
+      const policy = JSON.parse(only(stack, "aws_kms_key").config.policy);
+      expect(policy.Statement.find((s: Json) => s.Sid === "RotationOfPaymentsOrdersApiDbPassword")).toEqual({
+        Sid: "RotationOfPaymentsOrdersApiDbPassword",
+        Effect: "Allow",
+        Principal: { AWS: [`arn:aws:iam::${accountId}:role/rotate-orders-db-role`] },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: ["*"],
+        Condition: {
+          StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` },
+          StringLike: { "kms:EncryptionContext:SecretARN": `arn:aws:secretsmanager:${region}:${accountId}:secret:payments/orders-api/db-password-??????` },
+        },
+      });
+    }
+  });
+
+  test("without rotation, no rotation resource and no rotation statement", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of STACK_NAMES) {
+      expect(resourcesOf(json[name], "aws_secretsmanager_secret_rotation")).toEqual({});
+      expect(only(json[name], "aws_kms_key").config.policy).not.toContain("RotationOf");
+    }
+  });
+});
+
 describe("WorkloadStack secrets and encrypted values", () => {
   const SEED_VARIABLE = "secret_payments_orders_api_db_password_value";
   const PARAMETER_NAME = "/payments/orders-api/partner-webhook-token";
   const CIPHERTEXTS: Record<string, string> = DEFAULT_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY;
-
-  /** Account ID and region of a workload stack of the default configuration. */
-  function envOf(name: string): { accountId: string; region: string } {
-    return { accountId: name.startsWith("staging") ? "111111111111" : "222222222222", region: name.replace(/^(staging|production)-/, "") };
-  }
 
   test("creates each secret in every stack of its accounts, encrypted with that stack's workload key, with no value in the JSON", () => {
     const { json } = synthesizeDocument(doc());

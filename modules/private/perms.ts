@@ -200,6 +200,14 @@ export const DEPLOYER_LOG_GROUP_KEY_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "
 export const DEPLOYER_SECRET_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"] as const;
 
 /**
+ * A secret's rotation function (its execution role), through Secrets Manager
+ * only and for that secret: decrypt when it reads the current value, a data
+ * key when it puts the new one
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html).
+ */
+export const SECRET_ROTATION_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"] as const;
+
+/**
  * The deploy pipeline, through Systems Manager only and for the registered
  * SecureString parameters: encrypt (standard tier) or a data key (advanced
  * tier) when it writes the value, decrypt when Terraform reads it back
