@@ -1,12 +1,9 @@
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { formatArn } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
-import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS, TOPIC_PUBLISH_ACTIONS } from "./private/perms";
+import { createEncryptedTopic } from "./private/encrypted-topic";
 import { resolveSetting, textSetting } from "./private/setting";
 
 export interface AlarmTopicProps {
@@ -23,7 +20,6 @@ export interface AlarmTopicProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
 /** A plausible email address (SNS confirms each subscription, which is the real check). */
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -61,9 +57,6 @@ export class AlarmTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.topicName) && !TOPIC_NAME_PATTERN.test(props.topicName)) {
-      throw new Error(`alarm topic: topicName "${props.topicName}" is invalid; use 1–256 letters, digits, "-" or "_"`);
-    }
     const emails = props.emailAddresses ?? [];
     for (const email of emails) resolveSetting(`alarm topic "${props.topicName}"`, "emailAddresses", ALARM_EMAIL, email);
     // IDs derive from the address, so reordering the list moves no subscription.
@@ -78,46 +71,20 @@ export class AlarmTopic extends Construct {
       }
       subscriptionIds.set(subscriptionId, email);
     }
-    const env = props.key.environment;
-    this.topicArn = formatArn(env, "sns", props.topicName);
-
-    props.key.addToKeyPolicy(
-      new PolicyStatement({
-        sid: "CloudWatchAlarmsPublishToEncryptedTopics",
-        principals: { Service: ["cloudwatch.amazonaws.com"] },
-        actions: ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS,
-        resources: ["*"],
-        // Only for this topic: SNS encrypts each topic's messages under the context
-        // {"aws:sns:topicArn": <topic ARN>} (AWS's key policy for publishers to an encrypted topic:
-        // https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html).
-        conditions: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": this.topicArn } },
-      }),
-    );
-
-    this.resource = new SnsTopic(this, "topic", {
-      name: props.topicName,
-      kmsMasterKeyId: props.key.keyArn,
-      tags: props.tags ? { ...props.tags } : undefined,
+    const topic = createEncryptedTopic(this, "alarm topic", {
+      topicName: props.topicName,
+      key: props.key,
+      tags: props.tags,
+      publisher: {
+        service: "cloudwatch.amazonaws.com",
+        topicSid: "CloudWatchAlarmsPublish",
+        conditions: { StringEquals: { "aws:SourceAccount": props.key.environment.accountId } },
+        keySid: "CloudWatchAlarmsPublishToEncryptedTopics",
+      },
     });
-
-    const policy = new PolicyDocument([
-      new PolicyStatement({
-        sid: "CloudWatchAlarmsPublish",
-        principals: { Service: ["cloudwatch.amazonaws.com"] },
-        actions: TOPIC_PUBLISH_ACTIONS,
-        resources: [this.topicArn],
-        conditions: { StringEquals: { "aws:SourceAccount": env.accountId } },
-      }),
-      new PolicyStatement({
-        sid: "DenyInsecureTransport",
-        effect: "Deny",
-        principals: { AWS: ["*"] },
-        actions: ["sns:Publish"],
-        resources: [this.topicArn],
-        conditions: { Bool: { "aws:SecureTransport": "false" } },
-      }),
-    ]);
-    this.topicPolicy = new SnsTopicPolicy(this, "policy", { arn: this.resource.arn, policy: policy.toJsonString() });
+    this.resource = topic.resource;
+    this.topicPolicy = topic.topicPolicy;
+    this.topicArn = topic.topicArn;
 
     for (const [subscriptionId, email] of subscriptionIds) {
       new SnsTopicSubscription(this, subscriptionId, { topicArn: this.resource.arn, protocol: "email", endpoint: email });

@@ -1,11 +1,8 @@
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { formatArn } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
-import { PolicyDocument, PolicyStatement } from "./policy-document";
-import { ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS, TOPIC_PUBLISH_ACTIONS } from "./private/perms";
+import { createEncryptedTopic } from "./private/encrypted-topic";
 
 export interface LogDeliveryTopicProps {
   /** Topic name: 1–256 letters, digits, `-` or `_`. */
@@ -17,8 +14,6 @@ export interface LogDeliveryTopicProps {
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
-
-const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
 
 /**
  * The SNS topic a trail notifies of every log file it delivers
@@ -42,37 +37,19 @@ export class LogDeliveryTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: LogDeliveryTopicProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.topicName) && !TOPIC_NAME_PATTERN.test(props.topicName)) {
-      throw new Error(`log delivery topic: topicName "${props.topicName}" is invalid; use 1–256 letters, digits, "-" or "_"`);
-    }
-    this.topicArn = formatArn(props.key.environment, "sns", props.topicName);
-    props.key.addToKeyPolicy(
-      new PolicyStatement({
-        sid: "CloudTrailPublishesToLogDeliveryTopic",
-        principals: { Service: ["cloudtrail.amazonaws.com"] },
-        actions: ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS,
-        resources: ["*"],
-        conditions: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": this.topicArn } },
-      }),
-    );
-    this.resource = new SnsTopic(this, "topic", { name: props.topicName, kmsMasterKeyId: props.key.keyArn, tags: props.tags ? { ...props.tags } : undefined });
-    const policy = new PolicyDocument([
-      new PolicyStatement({
-        sid: "CloudTrailPublishes",
-        principals: { Service: ["cloudtrail.amazonaws.com"] },
-        actions: TOPIC_PUBLISH_ACTIONS,
-        resources: [this.topicArn],
+    const topic = createEncryptedTopic(this, "log delivery topic", {
+      topicName: props.topicName,
+      key: props.key,
+      tags: props.tags,
+      publisher: {
+        service: "cloudtrail.amazonaws.com",
+        topicSid: "CloudTrailPublishes",
         conditions: { StringEquals: { "aws:SourceArn": props.trailArn } },
-      }),
-      new PolicyStatement({
-        sid: "DenyInsecureTransport",
-        effect: "Deny",
-        principals: { AWS: ["*"] },
-        actions: TOPIC_PUBLISH_ACTIONS,
-        resources: [this.topicArn],
-        conditions: { Bool: { "aws:SecureTransport": "false" } },
-      }),
-    ]);
-    this.topicPolicy = new SnsTopicPolicy(this, "policy", { arn: this.resource.arn, policy: policy.toJsonString() });
+        keySid: "CloudTrailPublishesToLogDeliveryTopic",
+      },
+    });
+    this.resource = topic.resource;
+    this.topicPolicy = topic.topicPolicy;
+    this.topicArn = topic.topicArn;
   }
 }

@@ -42,7 +42,14 @@ import {
   ListResourceTagsCommand,
   ReplicateKeyCommand,
 } from "@aws-sdk/client-kms";
-import { CreateFunctionCommand, GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
+import {
+  CreateFunctionCommand,
+  CreateFunctionCommandInput,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetBucketLoggingCommand, HeadBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "crypto";
@@ -214,27 +221,17 @@ describe("KMS key rotation period", () => {
   });
 });
 
-describe("Lambda KMSKeyArn", () => {
-  let codeDir: string;
-  let zip: Buffer;
-
-  beforeAll(() => {
-    codeDir = fs.mkdtempSync(path.join(os.tmpdir(), "moto-patches-test-"));
+/**
+ * Creates a function on `server` with a role of its own and a one-file
+ * package, plus `extra` (KMSKeyArn, DeadLetterConfig, ...); returns its client
+ * and readers of its configuration through GetFunctionConfiguration and
+ * through GetFunction (what the provider reads).
+ */
+async function createLambdaFunction(server: MotoServer, name: string, extra: Partial<CreateFunctionCommandInput>) {
+  const codeDir = fs.mkdtempSync(path.join(os.tmpdir(), "moto-patches-test-"));
+  try {
     fs.writeFileSync(path.join(codeDir, "index.js"), "exports.handler = async () => 'ok';\n");
-    zip = createDeterministicZip(codeDir);
-  });
-
-  afterAll(() => {
-    fs.rmSync(codeDir, { recursive: true, force: true });
-  });
-
-  /** A role, a key and a function whose environment is encrypted with the key. */
-  async function createFunction(
-    server: MotoServer,
-    name: string,
-  ): Promise<{ lambda: LambdaClient; keyArn: string; configuration: () => Promise<{ KMSKeyArn?: string; Environment?: unknown }> }> {
-    const iam = track(new IAMClient(config(server)));
-    const { Role } = await iam.send(
+    const { Role } = await track(new IAMClient(config(server))).send(
       new CreateRoleCommand({
         RoleName: `${name}-role`,
         AssumeRolePolicyDocument: JSON.stringify({
@@ -243,7 +240,6 @@ describe("Lambda KMSKeyArn", () => {
         }),
       }),
     );
-    const { arn: keyArn } = await createKey(kms(server));
     const lambda = track(new LambdaClient(config(server)));
     await lambda.send(
       new CreateFunctionCommand({
@@ -251,13 +247,25 @@ describe("Lambda KMSKeyArn", () => {
         Role: Role!.Arn!,
         Runtime: "nodejs20.x",
         Handler: "index.handler",
-        Code: { ZipFile: zip },
-        Environment: { Variables: { A: "b" } },
-        KMSKeyArn: keyArn,
+        Code: { ZipFile: createDeterministicZip(codeDir) },
+        ...extra,
       }),
     );
-    const configuration = () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
-    return { lambda, keyArn, configuration };
+    return {
+      lambda,
+      configuration: () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name })),
+      fromGetFunction: async () => (await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration!,
+    };
+  } finally {
+    fs.rmSync(codeDir, { recursive: true, force: true });
+  }
+}
+
+describe("Lambda KMSKeyArn", () => {
+  /** A function whose environment is encrypted with a new key. */
+  async function createFunction(server: MotoServer, name: string) {
+    const { arn: keyArn } = await createKey(kms(server));
+    return { keyArn, ...(await createLambdaFunction(server, name, { Environment: { Variables: { A: "b" } }, KMSKeyArn: keyArn })) };
   }
 
   test("plain moto_server has the gap", async () => {
@@ -292,61 +300,27 @@ describe("Lambda KMSKeyArn", () => {
 });
 
 describe("Lambda DeadLetterConfig", () => {
-  let codeDir: string;
-  let zip: Buffer;
-
-  beforeAll(() => {
-    codeDir = fs.mkdtempSync(path.join(os.tmpdir(), "moto-patches-dlq-test-"));
-    fs.writeFileSync(path.join(codeDir, "index.js"), "exports.handler = async () => 'ok';\n");
-    zip = createDeterministicZip(codeDir);
-  });
-
-  afterAll(() => {
-    fs.rmSync(codeDir, { recursive: true, force: true });
-  });
-
-  /** A function created with a dead-letter queue; returns its client and how to read its configuration. */
+  /** A function created with a dead-letter queue. */
   async function createFunction(server: MotoServer, name: string) {
-    const iam = track(new IAMClient(config(server)));
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: `${name}-role`,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
-      }),
-    );
     const queueArn = `arn:aws:sqs:eu-west-1:111111111111:${name}-dlq`;
-    const lambda = track(new LambdaClient(config(server)));
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Role: Role!.Arn!,
-        Runtime: "nodejs20.x",
-        Handler: "index.handler",
-        Code: { ZipFile: zip },
-        DeadLetterConfig: { TargetArn: queueArn },
-      }),
-    );
-    return { lambda, queueArn, configuration: () => lambda.send(new GetFunctionCommand({ FunctionName: name })).then((r) => r.Configuration!) };
+    return { queueArn, ...(await createLambdaFunction(server, name, { DeadLetterConfig: { TargetArn: queueArn } })) };
   }
 
   test("plain moto_server has the gap", async () => {
     const fn = await createFunction(plain, "dlq-gap-function");
-    expect((await fn.configuration()).DeadLetterConfig).toBeUndefined();
+    expect((await fn.fromGetFunction()).DeadLetterConfig).toBeUndefined();
   });
 
   test("the patched server fixes it: kept from create, changed and removed by update, kept by other updates", async () => {
     const fn = await createFunction(patched, "dlq-fixed-function");
-    expect((await fn.configuration()).DeadLetterConfig).toEqual({ TargetArn: fn.queueArn });
+    expect((await fn.fromGetFunction()).DeadLetterConfig).toEqual({ TargetArn: fn.queueArn });
     await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "dlq-fixed-function", Timeout: 10 }));
-    expect(await fn.configuration()).toMatchObject({ DeadLetterConfig: { TargetArn: fn.queueArn }, Timeout: 10 });
+    expect(await fn.fromGetFunction()).toMatchObject({ DeadLetterConfig: { TargetArn: fn.queueArn }, Timeout: 10 });
     const other = `${fn.queueArn}-2`;
     const changed = await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "dlq-fixed-function", DeadLetterConfig: { TargetArn: other } }));
     expect(changed.DeadLetterConfig).toEqual({ TargetArn: other });
     await fn.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "dlq-fixed-function", DeadLetterConfig: { TargetArn: "" } }));
-    expect((await fn.configuration()).DeadLetterConfig).toBeUndefined();
+    expect((await fn.fromGetFunction()).DeadLetterConfig).toBeUndefined();
   });
 });
 

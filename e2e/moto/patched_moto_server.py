@@ -104,6 +104,43 @@ def patch_kms_rotation_period():
     KmsResponse.get_key_rotation_status = get_key_rotation_status
 
 
+def _keep_lambda_configuration_field(field, kept_of, shown_of):
+    """Makes moto's LambdaFunction keep the configuration field `field` from
+    CreateFunction and UpdateFunctionConfiguration (an update that does not
+    name it keeps it) and return it in the function configuration, as AWS
+    does. `kept_of` turns the request's value into what is kept (None or ""
+    keeps nothing, which removes the field); `shown_of` turns what is kept
+    into the response's value."""
+    from moto.awslambda.models import LambdaFunction
+
+    attribute = "_kept_" + field
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self, account_id, spec, region, version=1):
+        original_init(self, account_id, spec, region, version)
+        setattr(self, attribute, kept_of(spec.get(field)) or None)
+
+    def get_configuration(self, on_create=False):
+        config = original_get(self, on_create)
+        kept = getattr(self, attribute, None)
+        if kept:
+            config[field] = shown_of(kept)
+        return config
+
+    def update_configuration(self, config_updates):
+        result = original_update(self, config_updates)
+        if field in config_updates:
+            setattr(self, attribute, kept_of(config_updates[field]) or None)
+            result = self.get_configuration()
+        return result
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+
 def patch_lambda_kms_key_arn():
     """Gap: CreateFunction and UpdateFunctionConfiguration drop KMSKeyArn, and
     GetFunction never returns it, so the provider reads kms_key_arn back as
@@ -112,32 +149,7 @@ def patch_lambda_kms_key_arn():
     Fix: keep KMSKeyArn from create and update (an empty string removes it)
     and return it in the function configuration, as AWS does.
     Remove when moto's LambdaFunction.get_configuration returns KMSKeyArn."""
-    from moto.awslambda.models import LambdaFunction
-
-    original_init = LambdaFunction.__init__
-    original_get = LambdaFunction.get_configuration
-    original_update = LambdaFunction.update_configuration
-
-    def __init__(self, account_id, spec, region, version=1):
-        original_init(self, account_id, spec, region, version)
-        self.kms_key_arn = spec.get("KMSKeyArn") or None
-
-    def get_configuration(self, on_create=False):
-        config = original_get(self, on_create)
-        if getattr(self, "kms_key_arn", None):
-            config["KMSKeyArn"] = self.kms_key_arn
-        return config
-
-    def update_configuration(self, config_updates):
-        result = original_update(self, config_updates)
-        if "KMSKeyArn" in config_updates:
-            self.kms_key_arn = config_updates["KMSKeyArn"] or None
-            result = self.get_configuration()
-        return result
-
-    LambdaFunction.__init__ = __init__
-    LambdaFunction.get_configuration = get_configuration
-    LambdaFunction.update_configuration = update_configuration
+    _keep_lambda_configuration_field("KMSKeyArn", lambda arn: arn, lambda arn: arn)
 
 
 def patch_lambda_dead_letter_config():
@@ -148,32 +160,7 @@ def patch_lambda_dead_letter_config():
     Fix: keep DeadLetterConfig from create and update (an empty TargetArn
     removes it) and return it in the function configuration, as AWS does.
     Remove when moto's LambdaFunction.get_configuration returns DeadLetterConfig."""
-    from moto.awslambda.models import LambdaFunction
-
-    original_init = LambdaFunction.__init__
-    original_get = LambdaFunction.get_configuration
-    original_update = LambdaFunction.update_configuration
-
-    def __init__(self, account_id, spec, region, version=1):
-        original_init(self, account_id, spec, region, version)
-        self.dead_letter_target_arn = (spec.get("DeadLetterConfig") or {}).get("TargetArn") or None
-
-    def get_configuration(self, on_create=False):
-        config = original_get(self, on_create)
-        if getattr(self, "dead_letter_target_arn", None):
-            config["DeadLetterConfig"] = {"TargetArn": self.dead_letter_target_arn}
-        return config
-
-    def update_configuration(self, config_updates):
-        result = original_update(self, config_updates)
-        if "DeadLetterConfig" in config_updates:
-            self.dead_letter_target_arn = (config_updates["DeadLetterConfig"] or {}).get("TargetArn") or None
-            result = self.get_configuration()
-        return result
-
-    LambdaFunction.__init__ = __init__
-    LambdaFunction.get_configuration = get_configuration
-    LambdaFunction.update_configuration = update_configuration
+    _keep_lambda_configuration_field("DeadLetterConfig", lambda config: (config or {}).get("TargetArn"), lambda arn: {"TargetArn": arn})
 
 
 def patch_iam_identity_policy_actions():
