@@ -50,7 +50,16 @@ import {
   LambdaClient,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
-import { CreateBucketCommand, GetBucketLoggingCommand, HeadBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetBucketLoggingCommand,
+  GetBucketNotificationConfigurationCommand,
+  HeadBucketCommand,
+  PutBucketLoggingCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutBucketPolicyCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "crypto";
 import { createDeterministicZip } from "../../modules/deterministic-zip";
@@ -450,6 +459,26 @@ describe("IAM enforcement of identity policies", () => {
   });
 });
 
+describe("S3 event notifications to EventBridge", () => {
+  /** A bucket that sends its events to EventBridge, and one without notifications; returns what GetBucketNotificationConfiguration says of each. */
+  async function notifications(server: MotoServer, prefix: string) {
+    const s3 = track(new S3Client({ ...config(server), forcePathStyle: true }));
+    const [sending, silent] = [`${prefix}-sending-events`, `${prefix}-silent`];
+    for (const bucket of [sending, silent]) await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: sending, NotificationConfiguration: { EventBridgeConfiguration: {} } }));
+    const read = async (bucket: string) => (await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).EventBridgeConfiguration;
+    return { sending: await read(sending), silent: await read(silent) };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    expect(await notifications(plain, "plain")).toEqual({ sending: undefined, silent: undefined });
+  });
+
+  test("the patched server fixes it: the configuration comes back for the bucket that has it, and only for it", async () => {
+    expect(await notifications(patched, "patched")).toEqual({ sending: {}, silent: undefined });
+  });
+});
+
 describe("S3 access logging into a bucket whose policy lists the logging service", () => {
   /** A source and a target bucket; the target's policy is AccessLogBucket's, with lists. */
   async function buckets(server: MotoServer, prefix: string) {
@@ -596,7 +625,7 @@ describe("KMS multi-Region key IDs", () => {
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id",
     );
   });
 

@@ -163,6 +163,38 @@ def patch_lambda_dead_letter_config():
     _keep_lambda_configuration_field("DeadLetterConfig", lambda config: (config or {}).get("TargetArn"), lambda arn: {"TargetArn": arn})
 
 
+def patch_s3_eventbridge_notification():
+    """Gap: GetBucketNotificationConfiguration leaves out the
+    EventBridgeConfiguration that PutBucketNotificationConfiguration stored,
+    so the provider reads eventbridge back as false: every plan wants to set
+    it again (drift), and nothing can check the bucket sends its events.
+    Fix: add the (empty) EventBridgeConfiguration to the response when the
+    bucket has one, as AWS does.
+    Remove when moto's get_bucket_notification returns it."""
+    from moto.s3.responses import S3Response
+
+    original_get = S3Response.get_bucket_notification
+
+    def get_bucket_notification(self):
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if configuration is None or configuration.event_bridge is None:
+            return original_get(self)
+        serialized = self.serialized
+
+        def with_event_bridge(action_result):
+            if isinstance(action_result.result, dict):
+                action_result.result["EventBridgeConfiguration"] = {}
+            return serialized(action_result)
+
+        self.serialized = with_event_bridge
+        try:
+            return original_get(self)
+        finally:
+            del self.serialized
+
+    S3Response.get_bucket_notification = get_bucket_notification
+
+
 def patch_iam_identity_policy_actions():
     """Gap: with IAM enforcement on (INITIAL_NO_AUTH_ACTION_COUNT, or a POST to
     /moto-api/reset-auth), moto checks each call's action against the
@@ -444,6 +476,7 @@ PATCHES = [
     patch_iam_action_names,
     patch_iam_signature_of_bodyless_requests,
     patch_s3_logging_policy_lists,
+    patch_s3_eventbridge_notification,
     patch_logs_associate_kms_key,
     patch_kms_replicate_key,
     patch_kms_multi_region_key_id,
