@@ -4,6 +4,7 @@
  */
 import type { FunctionVpcProps } from "../modules/encrypted-function";
 import { stackName } from "../stacks/construct-ids";
+import { partitionForRegion } from "../modules/private/aws-limits";
 
 // The stack-name and construct-ID rules live with the other Terraform names; re-exported for this module's importers.
 export { auditStackName, secretConstructId, stackName } from "../stacks/construct-ids";
@@ -220,6 +221,11 @@ export interface SecretConfig {
 /** The stacks of the accounts a function or a secret targets, in config order. */
 export function targetStacks(accounts: readonly AccountConfig[], target: { readonly accounts: readonly string[] }): { account: AccountConfig; region: string; name: string }[] {
   return accounts.filter((a) => target.accounts.includes(a.name)).flatMap((account) => account.regions.map((region) => ({ account, region, name: stackName(account, region) })));
+}
+
+/** The ARN of a secret's rotation role in `account` (`secrets[].rotation.roleName`, at IAM path `/`). */
+export function rotationRoleArn(account: AccountConfig, roleName: string): string {
+  return `arn:${partitionForRegion(account.regions[0])}:iam::${account.accountId}:role/${roleName}`;
 }
 
 /** Whether the account's keys of `generation` are multi-Region (see `multiRegionKeysFromGeneration`). */

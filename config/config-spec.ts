@@ -398,7 +398,7 @@ const FUNCTION = object(
     tracing: FUNCTION_SETTINGS.tracing,
     deadLetterQueue: FUNCTION_SETTINGS.deadLetterQueue,
     vpc: map(
-      '`{ "<account>-<region>": { "subnetIds": [...], "securityGroupIds": [...] } }`: run the function in a VPC, with the subnets and security groups of each stack it runs in (IDs differ per account and region, so every one of its stacks needs an entry). The role gets the network-interface actions Lambda needs (on `"*"`, as AWS documents them) and a Deny that keeps the function\'s own code from changing interfaces.',
+      '`{ "<account>-<region>": { "subnetIds": [...], "securityGroupIds": [...] } }`: run the function in a VPC, with the subnets and security groups of each stack it runs in (IDs differ per account and region, so every one of its stacks needs an entry). The role gets the network-interface actions Lambda needs (on the region\'s network interfaces and these subnets and security groups; the two Describe actions on `"*"`, the only resource EC2 authorizes them on) and a Deny that keeps the function\'s own code from changing interfaces.',
       "stack name (`<account>-<region>`)",
       FUNCTION_VPC,
       "none: Lambda's own network",

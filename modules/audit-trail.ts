@@ -369,7 +369,8 @@ export class AuditTrail extends Construct {
       tags: props.tags,
     });
     // Logging starts once the target bucket admits the S3 logging service. The target is named by
-    // reference, so the logging resource and the bucket it writes into are linked in the Terraform graph.
+    // reference (the same name). Scanners that follow references (checkov's CKV_AWS_18) then count this
+    // logging resource for the access-log bucket too, although that bucket does not log its own requests.
     this.bucket.accessLogging!.targetBucket = accessLogBucket.resource.bucket;
     this.bucket.accessLogging!.dependsOn = [dependable(accessLogBucket.bucketPolicy)];
     return accessLogBucket;

@@ -4,6 +4,7 @@ import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformProvider, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ENCRYPTED_VARIABLES_ENV, ENCRYPTED_VARIABLES_SEPARATOR, FUNCTION_NAME_CONTEXT_KEY } from "../runtime/contract";
+import { formatArn } from "./aws-environment";
 import { IEncryptionKey, isSameKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
@@ -13,7 +14,7 @@ import { LambdaExecutionRole, lambdaLogGroupName } from "./lambda-execution-role
 import { PolicyStatement, pascalCase } from "./policy-document";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
-import { VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "./private/perms";
+import { VPC_DESCRIBE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "./private/perms";
 import { booleanSetting, choiceSetting, integerSetting, resolveSetting, show, textSetting } from "./private/setting";
 
 /** Props of {@link EncryptedFunction}. */
@@ -100,8 +101,10 @@ export interface EncryptedFunctionProps {
    * most it can run at once (`reserved_concurrent_executions`,
    * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html):
    * a flood of requests cannot take the account's whole concurrency, and
-   * other functions cannot starve this one. Lambda refuses more than the
-   * account's limit minus 100 at deploy.
+   * other functions cannot starve this one; requests beyond it are
+   * throttled. Lambda refuses a reservation that would leave fewer than 100
+   * unreserved executions in the account's region (all reservations count),
+   * so an account with a low concurrency quota cannot reserve any.
    * @default none: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
@@ -110,7 +113,8 @@ export interface EncryptedFunctionProps {
    * https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html): the
    * role may call `xray:PutTraceSegments` and `xray:PutTelemetryRecords`
    * (statement `WriteTraces`), which have no resource to scope them to.
-   * Traces hold request metadata and timings, not the environment.
+   * Traces record requests, timings and whatever the code's X-Ray
+   * instrumentation adds (calls made, errors): keep secrets out of them.
    * @default false
    */
   readonly tracing?: boolean;
@@ -126,8 +130,10 @@ export interface EncryptedFunctionProps {
   /**
    * Run the function in these subnets with these security groups (see
    * {@link FunctionVpcProps}). The role gets the network-interface actions
-   * Lambda needs, on `"*"` as AWS documents them, and a Deny that keeps the
-   * function's own code from using them.
+   * Lambda needs (on the region's network interfaces and these subnets and
+   * security groups; the two Describe actions, which EC2 authorizes only on
+   * `"*"`, on `"*"`), and a Deny that keeps the function's own code from
+   * creating, deleting or re-addressing interfaces.
    * @default none: the function runs in Lambda's network, with internet access
    */
   readonly vpc?: FunctionVpcProps;
@@ -249,7 +255,7 @@ export const FUNCTION_SETTINGS = {
   allowShortLogRetention: ALLOW_SHORT_LOG_RETENTION,
   reservedConcurrentExecutions: integerSetting({
     code: "FUNCTION_RESERVED_CONCURRENCY",
-    doc: "Concurrent executions reserved for the function, which are also the most it runs at once; Lambda refuses more than the account's limit minus 100.",
+    doc: "Concurrent executions reserved for the function, which are also the most it runs at once (more requests are throttled). Lambda refuses reservations that would leave fewer than 100 unreserved executions in the account's region, all functions' reservations together.",
     defaultText: "none: the account's unreserved concurrency",
     min: 1,
     max: 1000000,
@@ -343,7 +349,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
     this.grantSecretsAndHelperValues(props);
     this.deadLetterQueue = settings.deadLetterQueue ? this.createDeadLetterQueue(props) : undefined;
     if (settings.tracing) this.role.addToPrincipalPolicy(new PolicyStatement({ sid: "WriteTraces", actions: XRAY_WRITE_ACTIONS, resources: ["*"] }));
-    if (props.vpc) this.grantNetworkInterfaces();
+    if (props.vpc) this.grantNetworkInterfaces(props.vpc);
     this.resource = this.createFunction(props, settings);
   }
 
@@ -500,20 +506,35 @@ export class EncryptedFunction extends Construct implements IGrantable {
   }
 
   /**
-   * What Lambda needs to manage the function's network interfaces in its VPC
-   * (`VPC_NETWORK_INTERFACE_ACTIONS`, on `"*"`), and a Deny of the changing
-   * ones to requests made with the function's own credentials: Lambda adds
-   * `lambda:SourceFunctionArn` to the credentials of the execution
-   * environment (https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html),
+   * What Lambda needs to manage the function's network interfaces in its VPC:
+   * the Describe actions on `"*"` (`VPC_DESCRIBE_ACTIONS`), the others on
+   * network interfaces of the function's region and the configured subnets
+   * and security groups (`VPC_NETWORK_INTERFACE_ACTIONS`); and a Deny of the
+   * changing ones to requests made with the function's own credentials:
+   * Lambda adds `lambda:SourceFunctionArn` to the credentials of the
+   * execution environment, and not to its own calls that create the
+   * interfaces (https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html),
    * so the code can read but not create, delete or re-address interfaces.
    */
-  private grantNetworkInterfaces(): void {
-    this.role.addToPrincipalPolicy(new PolicyStatement({ sid: "ManageNetworkInterfaces", actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: ["*"] }));
+  private grantNetworkInterfaces(vpc: FunctionVpcProps): void {
+    const env = this.key.environment;
+    this.role.addToPrincipalPolicy(new PolicyStatement({ sid: "DescribeNetworkInterfaces", actions: VPC_DESCRIBE_ACTIONS, resources: ["*"] }));
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: "ManageNetworkInterfaces",
+        actions: VPC_NETWORK_INTERFACE_ACTIONS,
+        resources: [
+          formatArn(env, "ec2", "network-interface/*"),
+          ...vpc.subnetIds.map((id) => formatArn(env, "ec2", `subnet/${id}`)),
+          ...vpc.securityGroupIds.map((id) => formatArn(env, "ec2", `security-group/${id}`)),
+        ],
+      }),
+    );
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: "DenyNetworkInterfaceChangesFromFunctionCode",
         effect: "Deny",
-        actions: VPC_NETWORK_INTERFACE_ACTIONS.filter((action) => !action.startsWith("ec2:Describe")),
+        actions: VPC_NETWORK_INTERFACE_ACTIONS,
         resources: ["*"],
         conditions: { ArnEquals: { "lambda:SourceFunctionArn": this.role.functionArn } },
       }),

@@ -1,6 +1,6 @@
 import { AnnotationMetadataEntryType, Annotations, Aspects, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironment, formatArn, resolveEnvironment } from "./aws-environment";
+import { AwsEnvironment, checkPrincipalArns, formatArn, resolveEnvironment } from "./aws-environment";
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, partitionForRegion } from "./private/aws-limits";
 import { GrantDecryptOptions, IEncryptionKey, cloudWatchLogsStatement, decryptStatement, secretRotationStatement } from "./encryption-key-interface";
 import { Grant } from "./grant";
@@ -106,6 +106,7 @@ export class ImportedEncryptionKey extends Construct implements IEncryptionKey {
    * key policy.
    */
   public allowSecretRotation(secretName: string, rotationRoleArn: string): void {
+    checkPrincipalArns(`${this.what}: allowSecretRotation`, [rotationRoleArn]);
     this.rotationStatements.push(secretRotationStatement(this.environment, secretName, rotationRoleArn));
   }
 
@@ -145,10 +146,15 @@ export class ImportedEncryptionKey extends Construct implements IEncryptionKey {
     const statements = this.requiredKeyPolicyStatements;
     if (statements.length === 0) return;
     const key = Token.isUnresolved(this.keyArn) ? `in account ${this.environment.accountId}, ${this.environment.region}` : this.keyArn;
+    const consequences = [
+      ...(this.logGroupNames.length > 0
+        ? [`CloudWatch Logs cannot use the key and creating the encrypted log groups ${this.logGroupNames.map((name) => `"${name}"`).join(", ")} fails`]
+        : []),
+      ...(this.rotationStatements.length > 0 ? [`the rotation functions of the secrets cannot use the key, and every rotation fails`] : []),
+    ];
     const message =
       `${this.what} (${key}): this app cannot change the key's policy. Ask the key's owner to add the statements below to it, ` +
-      `or CloudWatch Logs cannot use the key and creating the encrypted log groups ${this.logGroupNames.map((name) => `"${name}"`).join(", ")} fails ` +
-      `(requiredKeyPolicyStatements has them too):\n${JSON.stringify(statements, null, 2)}`;
+      `or ${consequences.join("; and ")} (requiredKeyPolicyStatements has them too):\n${JSON.stringify(statements, null, 2)}`;
     // Each synth visits the key again: warn once per distinct list.
     if (this.node.metadata.some((entry) => entry.type === AnnotationMetadataEntryType.WARN && entry.data === message)) return;
     Annotations.of(this).addWarning(message);

@@ -7,7 +7,7 @@ import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { ROLE_NAME_PATTERN } from "./private/aws-limits";
-import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "./private/perms";
+import { ASSUME_ROLE_ACTIONS, LOG_STREAM_WRITE_ACTIONS, VPC_DESCRIBE_ACTIONS, XRAY_WRITE_ACTIONS } from "./private/perms";
 
 /** The log group Lambda writes a function's logs to (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html). */
 export function lambdaLogGroupName(functionName: string): string {
@@ -61,9 +61,10 @@ export function defaultExecutionRoleName(functionName: string, region: string): 
  *
  * No Allow statement uses `Resource: "*"` or any other wildcard ARN; a
  * validation refuses one if added later. The exceptions are the actions AWS
- * offers no resource for, which `EncryptedFunction` adds only when asked:
- * X-Ray's (`tracing`) and the network-interface actions of a function in a
- * VPC (`vpc`), see `ACTIONS_WITHOUT_RESOURCE`.
+ * authorizes only on `"*"`, which `EncryptedFunction` adds only when asked
+ * (X-Ray's for `tracing`, EC2's Describe actions for `vpc`: see
+ * `ACTIONS_WITHOUT_RESOURCE`), and a function's network interfaces
+ * (`network-interface/*` of its region), whose IDs Lambda chooses.
  */
 export class LambdaExecutionRole extends Construct implements IGrantable {
   /** The underlying `aws_iam_role` (escape hatch). */
@@ -164,17 +165,18 @@ export class LambdaExecutionRole extends Construct implements IGrantable {
 }
 
 /**
- * The actions an execution role may hold on `"*"`: AWS offers no narrower
- * resource for them (see `XRAY_WRITE_ACTIONS` and
- * `VPC_NETWORK_INTERFACE_ACTIONS`).
+ * The actions an execution role may hold on `"*"`: AWS authorizes them only
+ * on `"*"` (see `XRAY_WRITE_ACTIONS` and `VPC_DESCRIBE_ACTIONS`).
  */
-export const ACTIONS_WITHOUT_RESOURCE: readonly string[] = [...XRAY_WRITE_ACTIONS, ...VPC_NETWORK_INTERFACE_ACTIONS];
+export const ACTIONS_WITHOUT_RESOURCE: readonly string[] = [...XRAY_WRITE_ACTIONS, ...VPC_DESCRIBE_ACTIONS];
 
 /**
  * A resource with a wildcard, except the streams of one log group
- * (`...:log-group:<name>:log-stream:*`): stream names are chosen by Lambda at
- * run time, so that suffix is as narrow as IAM allows.
+ * (`...:log-group:<name>:log-stream:*`) and the network interfaces of one
+ * account and region (`...:ec2:<region>:<account>:network-interface/*`):
+ * Lambda chooses their names and IDs at run time, so these are as narrow as
+ * IAM allows.
  */
 function isWildcardResource(resource: string): boolean {
-  return resource.includes("*") && !/^arn:[^*]+:log-group:[^*]+:log-stream:\*$/.test(resource);
+  return resource.includes("*") && !/^arn:[^*]+:log-group:[^*]+:log-stream:\*$/.test(resource) && !/^arn:[^:*]+:ec2:[^:*]+:\d{12}:network-interface\/\*$/.test(resource);
 }

@@ -189,6 +189,8 @@ export class SecretsManagerSecret extends Construct implements ISecret {
         secretId: this.resource.id,
         rotationLambdaArn: props.rotationLambdaArn,
         rotationRules: { automaticallyAfterDays: props.rotationDays },
+        // Turning rotation on does not replace the current (perhaps seeded) value at once: the first rotation waits for the schedule.
+        rotateImmediately: false,
       });
     }
   }

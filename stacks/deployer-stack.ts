@@ -7,7 +7,7 @@ import { AccountConfig, AppConfig, DeployerConfig } from "../config/app-config";
 import { DeployerPolicy, PolicyDocument, PolicyStatement, suppressRule } from "../modules";
 import { formatArn } from "../modules/aws-environment";
 import { partitionForRegion } from "../modules/private/aws-limits";
-import { DEAD_LETTER_ENCRYPT_ACTIONS, DEAD_LETTER_SEND_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "../modules/private/perms";
+import { DEAD_LETTER_ENCRYPT_ACTIONS, DEAD_LETTER_SEND_ACTIONS, VPC_DESCRIBE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "../modules/private/perms";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { DEPLOYER_STACK_IDS, deployerPolicyAttachmentId, deployerStackName } from "./construct-ids";
 
@@ -152,7 +152,8 @@ function boundaryDocument(env: { accountId: string; partition: string }, tags: R
   if (options.tracing) statements.push(new PolicyStatement({ sid: "WriteTraces", actions: XRAY_WRITE_ACTIONS, resources: ["*"] }));
   if (options.deadLetterQueue) {
     statements.push(
-      new PolicyStatement({ sid: "SendToOurDeadLetterQueues", actions: DEAD_LETTER_SEND_ACTIONS, resources: [inAccount("sqs", "*-dlq")], conditions: tagged }),
+      // By name: a dead-letter queue is always <function>-dlq.
+      new PolicyStatement({ sid: "SendToOurDeadLetterQueues", actions: DEAD_LETTER_SEND_ACTIONS, resources: [inAccount("sqs", "*-dlq")] }),
       new PolicyStatement({
         sid: "EncryptForOurDeadLetterQueues",
         actions: DEAD_LETTER_ENCRYPT_ACTIONS,
@@ -161,6 +162,11 @@ function boundaryDocument(env: { accountId: string; partition: string }, tags: R
       }),
     );
   }
-  if (options.vpc) statements.push(new PolicyStatement({ sid: "ManageNetworkInterfaces", actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: ["*"] }));
+  if (options.vpc) {
+    statements.push(
+      new PolicyStatement({ sid: "DescribeNetworkInterfaces", actions: VPC_DESCRIBE_ACTIONS, resources: ["*"] }),
+      new PolicyStatement({ sid: "ManageNetworkInterfaces", actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: [inAccount("ec2", "*")] }),
+    );
+  }
   return new PolicyDocument(statements);
 }

@@ -3,12 +3,12 @@ import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
 import { AccessCheckError, AccessExpectation, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess, writeAccessReports } from "../access";
-import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE } from "../config/app-config";
+import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, rotationRoleArn } from "../config/app-config";
 import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument } from "../modules";
 import { stackView } from "../modules/compliance/stack-view";
 import { deployerPolicyDocument } from "../modules/deployer-policy-document";
 import { AuditStack } from "./audit-stack";
-import { normalizeAliasName, partitionForRegion } from "../modules/private/aws-limits";
+import { normalizeAliasName } from "../modules/private/aws-limits";
 import { auditStackName, deployerStackName, generationAliasName, stackName } from "./construct-ids";
 import { METRIC_FILTERS_PER_LOG_GROUP } from "../config/scale-limits";
 import { DeployerStack } from "./deployer-stack";
@@ -258,7 +258,7 @@ function namedPrincipals(config: AppConfig, stack: string, policies: Map<string,
     secretRotationRoles: Object.fromEntries(
       config.secrets
         .filter((secret) => secret.rotation && secret.accounts.includes(account.name))
-        .map((secret) => [secret.name, `arn:${partitionForRegion(account.regions[0])}:iam::${account.accountId}:role/${secret.rotation!.roleName}`]),
+        .map((secret) => [secret.name, rotationRoleArn(account, secret.rotation!.roleName)]),
     ),
   };
 }

@@ -1,7 +1,7 @@
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { TerraformOutput, TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { isMultiRegionGeneration, stackCiphertext, stackEnvironment } from "../config/app-config";
+import { isMultiRegionGeneration, rotationRoleArn, stackCiphertext, stackEnvironment } from "../config/app-config";
 import { EncryptedFunction, EncryptionKey, ISecret, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter } from "../modules";
 import { formatArn } from "../modules/aws-environment";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
@@ -204,7 +204,7 @@ export class WorkloadStack extends TerraformStack {
               recoveryWindowDays: secret.recoveryWindowDays,
               seedFromVariable: secret.seedFromVariable,
               rotationLambdaArn: secret.rotation && formatArn(this.key.environment, "lambda", `function:${secret.rotation.functionName}`),
-              rotationRoleArn: secret.rotation && formatArn(this.key.environment, "iam", `role/${secret.rotation.roleName}`, { global: true }),
+              rotationRoleArn: secret.rotation && rotationRoleArn(account, secret.rotation.roleName),
               rotationDays: secret.rotation?.days,
             }),
       );

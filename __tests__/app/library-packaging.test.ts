@@ -300,7 +300,7 @@ describe("the packed package", () => {
     }
   });
 
-  test("the tarball holds only the library, the runtime, the encrypt and re-encrypt commands, the configuration's schema and validator, the docs, the checkov exceptions, the license and the package metadata, and everything they load", () => {
+  test("the tarball holds only the library, the runtime, the encrypt and re-encrypt commands, the configuration's schema and validator, the docs, the license and the package metadata, and everything they load", () => {
     // No bundled node_modules: the peers and dependencies come from the consumer's install.
     expect(tarEntries.filter((entry) => entry.includes("node_modules"))).toEqual([]);
     const files: string[] = packed.files.map((f) => f.path);
@@ -317,15 +317,13 @@ describe("the packed package", () => {
         "dist/stacks/construct-ids.js",
         "config/config.schema.json",
         "docs/configuration.md",
-        "docs/scanners.md",
-        ".checkov.yaml",
         "LICENSE",
         "package.json",
       ]),
     );
     for (const file of files)
       expect(file).toMatch(
-        /^(dist\/modules\/|dist\/runtime\/|dist\/bin\/(encrypt-value|reencrypt-config)\.js$|dist\/config\/|dist\/stacks\/construct-ids\.(js|d\.ts)$|config\/config\.schema\.json$|docs\/[a-z0-9-]+\.md$|\.checkov\.yaml$|package\.json$|README\.md$|LICENSE$)/,
+        /^(dist\/modules\/|dist\/runtime\/|dist\/bin\/(encrypt-value|reencrypt-config)\.js$|dist\/config\/|dist\/stacks\/construct-ids\.(js|d\.ts)$|config\/config\.schema\.json$|docs\/[a-z0-9-]+\.md$|package\.json$|README\.md$|LICENSE$)/,
       );
     // The access check's policy engine (AGPL-3.0) is a development dependency: no packed file names it.
     for (const file of files.filter((f) => f.endsWith(".js")))

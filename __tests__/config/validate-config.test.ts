@@ -2016,6 +2016,24 @@ describe("validateConfig: functions[] hardening options", () => {
     });
   });
 
+  test("fails when vpc, or one of its entries, is not an object", () => {
+    const document = doc();
+    document.functions[1].vpc = ["subnet-0123456789abcdef0"];
+    expect(onlyIssue(document).path).toBe("functions[1].vpc");
+    document.functions[1].vpc = { ...productionVpc(), "production-us-east-1": "subnet-0123456789abcdef0" };
+    expect(onlyIssue(document)).toEqual({ path: "functions[1].vpc.production-us-east-1", message: 'expected an object, got "subnet-0123456789abcdef0"' });
+  });
+
+  test("fails with more than 16 subnets or 5 security groups, and with an ID listed twice", () => {
+    const document = doc();
+    const many = Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, "0")}`);
+    document.functions[1].vpc = { ...productionVpc(), "production-eu-west-1": { subnetIds: many, securityGroupIds: [...GROUPS, GROUPS[0]] } };
+    expect(withoutCodes(configError(document).issues)).toEqual([
+      { path: "functions[1].vpc.production-eu-west-1.subnetIds", message: "lists 17 subnets; Lambda takes 1 to 16" },
+      { path: "functions[1].vpc.production-eu-west-1.securityGroupIds[1]", message: '"sg-0123456789abcdef0" is listed twice; list each value once' },
+    ]);
+  });
+
   test("reports every malformed vpc entry at its path: a bad ID, an empty list, a missing list, an unknown field", () => {
     const document = doc();
     document.functions[1].vpc = {

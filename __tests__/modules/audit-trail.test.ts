@@ -447,6 +447,8 @@ describe("log bucket", () => {
       Action: [
         "s3:DeleteBucketPolicy",
         "s3:PutBucketLogging",
+        // The EventBridge notifications report deleted log files: turning them off is a change of protection too.
+        "s3:PutBucketNotification",
         "s3:PutBucketObjectLockConfiguration",
         "s3:PutBucketPolicy",
         "s3:PutBucketVersioning",

@@ -173,30 +173,36 @@ describe("vpc", () => {
     expect(synthesized).toHaveResourceWithExactly(LambdaFunction, { vpc_config: { subnet_ids: SUBNETS, security_group_ids: GROUPS } });
   });
 
-  test("the role gets the network-interface actions AWS documents, and a Deny of the changing ones to the function's own code", () => {
+  test("the role gets the network-interface actions AWS documents: Describe on \"*\", the others on the region's interfaces and the configured subnets and groups; and a Deny of those to the function's own code", () => {
     const { roleStatements } = build({ vpc: { subnetIds: SUBNETS, securityGroupIds: GROUPS } });
+    const changing = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"];
     expect(roleStatements.filter((s) => /NetworkInterface/.test(s.Sid ?? ""))).toEqual([
+      { Sid: "DescribeNetworkInterfaces", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], Resource: ["*"] },
       {
         Sid: "ManageNetworkInterfaces",
         Effect: "Allow",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSubnets",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
+        Action: changing,
+        Resource: [
+          `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/*`,
+          ...SUBNETS.map((id) => `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/${id}`),
+          ...GROUPS.map((id) => `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${id}`),
         ],
-        Resource: ["*"],
       },
       {
         Sid: "DenyNetworkInterfaceChangesFromFunctionCode",
         Effect: "Deny",
-        Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+        Action: changing,
         Resource: ["*"],
         Condition: { ArnEquals: { "lambda:SourceFunctionArn": FUNCTION_ARN } },
       },
     ]);
+  });
+
+  test('the role still refuses the network-interface actions on "*" (only the Describe actions may have it)', () => {
+    const { stack, key } = newStackWithKey(OUTDIR, { accountId: ACCOUNT, region: REGION, alias: "lambda-env" });
+    const fn = new EncryptedFunction(stack, "fn", { functionName: "orders", key, codeDirectory: CODE, vpc: { subnetIds: SUBNETS, securityGroupIds: GROUPS } });
+    fn.addToPrincipalPolicy(new PolicyStatement({ sid: "TooBroad", actions: ["ec2:DeleteNetworkInterface"], resources: ["*"] }));
+    expect(() => Testing.synth(stack, true)).toThrow('statement "TooBroad" applies to "*"; scope it to exact ARNs');
   });
 
   test.each([

@@ -6,7 +6,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { AnnotationMetadataEntryType, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LambdaExecutionRole } from "../../modules/lambda-execution-role";
@@ -180,6 +180,7 @@ describe("rotation", () => {
         secret_id: `\${aws_secretsmanager_secret.${secretId}.id}`,
         rotation_lambda_arn: ROTATION_ARN,
         rotation_rules: { automatically_after_days: 30 },
+        rotate_immediately: false,
       },
       { exhaustive: true },
     );
@@ -205,11 +206,16 @@ describe("rotation", () => {
     expect(deny.Condition.ArnNotEquals["aws:PrincipalArn"]).toEqual([ROTATION_ROLE]);
   });
 
-  test("with an imported key, the rotation statement is one the key's owner must add", () => {
+  test("with an imported key, the rotation statement is one the key's owner must add, and synth warns that rotation fails without it", () => {
     const { stack } = setup();
     const key = EncryptionKey.fromKeyArn(stack, "imported", `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
     new SecretsManagerSecret(stack, "db-password", { secretName: "orders/db-password", key, ...ROTATION, rotationDays: 30 });
     expect(key.requiredKeyPolicyStatements.map((s) => s.sid)).toEqual(["RotationOfOrdersDbPassword"]);
+    Testing.synth(stack, true);
+    const warnings = key.node.metadata.filter((entry) => entry.type === AnnotationMetadataEntryType.WARN).map((entry) => String(entry.data));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("or the rotation functions of the secrets cannot use the key, and every rotation fails (requiredKeyPolicyStatements has them too)");
+    expect(warnings[0]).not.toContain("CloudWatch Logs");
   });
 
   test.each([1, 1000])("rotation every %p days (a limit) is accepted", (days) => {

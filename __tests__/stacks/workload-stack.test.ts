@@ -456,6 +456,7 @@ describe("WorkloadStack secret rotation", () => {
         secret_id: `\${aws_secretsmanager_secret.${secretId}.id}`,
         rotation_lambda_arn: `arn:aws:lambda:${region}:${accountId}:function:rotate-orders-db`,
         rotation_rules: { automatically_after_days: 30 },
+        rotate_immediately: false,
       });
       const policy = JSON.parse(only(stack, "aws_kms_key").config.policy);
       expect(policy.Statement.find((s: Json) => s.Sid === "RotationOfPaymentsOrdersApiDbPassword")).toEqual({

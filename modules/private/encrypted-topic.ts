@@ -24,10 +24,12 @@ export interface TopicPublisher {
 /**
  * An SNS topic encrypted with `key`, which one AWS service publishes to,
  * under `scope` as `topic` and `policy`:
- * - the key policy lets the service use the key for this topic only
- *   (SNS encrypts each topic's messages under the encryption context
- *   `{"aws:sns:topicArn": <topic ARN>}`; a publisher to an encrypted topic
- *   needs a data key: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+ * - the key policy lets the service use the key for this topic only: a
+ *   publisher to an encrypted topic needs a data key
+ *   (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services),
+ *   and SNS encrypts each topic's messages under the encryption context
+ *   `{"aws:sns:topicArn": <topic ARN>}` (AWS's key policy for publishers to
+ *   an encrypted topic: https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html);
  * - the topic policy lets the service publish, with the publisher's
  *   conditions, and refuses publishing over plain HTTP.
  * Throws `<what>: topicName … is invalid` for a name SNS refuses.

@@ -273,29 +273,30 @@ export const PARAMETER_READ_ACTIONS = ["ssm:GetParameter"] as const;
  * A function's execution role with tracing on: send trace segments and
  * telemetry to X-Ray (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
  * Neither action has a resource to scope it to
- * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html):
- * the one documented exception, with the VPC actions below, to the role's
- * exact-ARN rule.
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).
  */
 export const XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] as const;
 
 /**
- * A function's execution role with a VPC: what Lambda needs to create and
- * manage the function's network interfaces
+ * A function's execution role with a VPC: the actions AWS documents for
+ * Lambda to create and manage the function's network interfaces
  * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions;
- * the same actions as AWS's `AWSLambdaVPCAccessExecutionRole`).
- * `ec2:DescribeNetworkInterfaces` works only on `"*"`, and the interfaces'
- * IDs are unknown until Lambda creates them, so the statement applies to
- * `"*"`.
+ * with {@link VPC_DESCRIBE_ACTIONS}, those of `AWSLambdaVPCAccessExecutionRole`),
+ * on network interfaces and the configured subnets and security groups.
  */
 export const VPC_NETWORK_INTERFACE_ACTIONS = [
   "ec2:CreateNetworkInterface",
-  "ec2:DescribeNetworkInterfaces",
-  "ec2:DescribeSubnets",
   "ec2:DeleteNetworkInterface",
   "ec2:AssignPrivateIpAddresses",
   "ec2:UnassignPrivateIpAddresses",
 ] as const;
+
+/**
+ * The rest of what AWS documents for a function in a VPC: reading network
+ * interfaces and subnets, which EC2 authorizes only on `"*"`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+ */
+export const VPC_DESCRIBE_ACTIONS = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"] as const;
 
 /** A function's execution role, to its own dead-letter queue: send the events it failed to process. */
 export const DEAD_LETTER_SEND_ACTIONS = ["sqs:SendMessage"] as const;
@@ -326,10 +327,11 @@ export const TRAIL_LOG_WRITE_ACTIONS = ["s3:PutObject"] as const;
 /** Object actions that destroy log files: denied to all but the log bucket's break-glass principals. */
 export const LOG_FILE_DELETE_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion"] as const;
 
-/** Bucket settings that protect the log files: denied to all but the log bucket's managers and break-glass principals. */
+/** Bucket settings that protect the log files or report on them (the EventBridge notifications): denied to all but the log bucket's managers and break-glass principals. */
 export const LOG_PROTECTION_CHANGE_ACTIONS = [
   "s3:DeleteBucketPolicy",
   "s3:PutBucketLogging",
+  "s3:PutBucketNotification",
   "s3:PutBucketObjectLockConfiguration",
   "s3:PutBucketPolicy",
   "s3:PutBucketVersioning",
