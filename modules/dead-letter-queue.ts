@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 import { formatArn } from "./aws-environment";
 import { IEncryptionKey } from "./encryption-key-interface";
 import { IGrantable } from "./grantable";
-import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { PolicyDocument, PolicyStatement, denyWithoutTls } from "./policy-document";
 import { DEAD_LETTER_ENCRYPT_ACTIONS, DEAD_LETTER_SEND_ACTIONS } from "./private/perms";
 import { integerSetting, resolveSetting, show } from "./private/setting";
 
@@ -79,16 +79,7 @@ export class DeadLetterQueue extends Construct {
       messageRetentionSeconds: retentionDays * 24 * 60 * 60,
       tags: props.tags ? { ...props.tags } : undefined,
     });
-    this.policyDocument = new PolicyDocument([
-      new PolicyStatement({
-        sid: "DenyInsecureTransport",
-        effect: "Deny",
-        principals: { AWS: ["*"] },
-        actions: ["sqs:*"],
-        resources: [this.queueArn],
-        conditions: { Bool: { "aws:SecureTransport": "false" } },
-      }),
-    ]);
+    this.policyDocument = new PolicyDocument([denyWithoutTls(["sqs:*"], [this.queueArn])]);
     this.queuePolicy = new SqsQueuePolicy(this, "policy", { queueUrl: this.resource.url, policy: this.policyDocument.toJsonString() });
   }
 

@@ -299,3 +299,19 @@ export function pascalCase(text: string): string {
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
+
+/**
+ * The resource-policy statement that refuses `actions` on `resources` to
+ * everyone when the request is made without TLS (`aws:SecureTransport`),
+ * whatever else the policy allows: buckets, topics and queues use it.
+ */
+export function denyWithoutTls(actions: readonly string[], resources: readonly string[]): PolicyStatement {
+  return new PolicyStatement({
+    sid: "DenyInsecureTransport",
+    effect: "Deny",
+    principals: { AWS: ["*"] },
+    actions,
+    resources,
+    conditions: { Bool: { "aws:SecureTransport": "false" } },
+  });
+}

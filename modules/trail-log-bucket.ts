@@ -12,7 +12,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { checkPrincipalArns } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
-import { PolicyDocument, PolicyStatement } from "./policy-document";
+import { PolicyDocument, PolicyStatement, denyWithoutTls } from "./policy-document";
 import { LOG_FILE_DELETE_ACTIONS, LOG_PROTECTION_CHANGE_ACTIONS, TRAIL_BUCKET_ACL_CHECK_ACTIONS, TRAIL_LOG_WRITE_ACTIONS } from "./private/perms";
 import { LIFECYCLE_DAYS, REGION_PATTERN, isCloudTrailName, partitionForRegion, s3BucketNameProblem } from "./private/aws-limits";
 import { booleanSetting, choiceSetting, integerSetting, resolveSetting } from "./private/setting";
@@ -382,14 +382,7 @@ export class TrailLogBucket extends Construct {
 
 /** The bucket-policy statement that refuses every request to the bucket and its objects made without TLS. */
 export function denyInsecureTransport(bucketArn: string): PolicyStatement {
-  return new PolicyStatement({
-    sid: "DenyInsecureTransport",
-    effect: "Deny",
-    principals: { AWS: ["*"] },
-    actions: ["s3:*"],
-    resources: [bucketArn, `${bucketArn}/*`],
-    conditions: { Bool: { "aws:SecureTransport": "false" } },
-  });
+  return denyWithoutTls(["s3:*"], [bucketArn, `${bucketArn}/*`]);
 }
 
 /** Throws unless `trailArn` is a trail ARN in the key's account and partition. Tokens pass. */

@@ -4,7 +4,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { formatArn } from "../aws-environment";
 import { EncryptionKey } from "../encryption-key";
-import { PolicyConditions, PolicyDocument, PolicyStatement } from "../policy-document";
+import { PolicyConditions, PolicyDocument, PolicyStatement, denyWithoutTls } from "../policy-document";
 import { ENCRYPTED_TOPIC_PUBLISHER_KEY_ACTIONS, TOPIC_PUBLISH_ACTIONS } from "./perms";
 
 const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
@@ -62,14 +62,7 @@ export function createEncryptedTopic(
       resources: [topicArn],
       conditions: publisher.conditions,
     }),
-    new PolicyStatement({
-      sid: "DenyInsecureTransport",
-      effect: "Deny",
-      principals: { AWS: ["*"] },
-      actions: TOPIC_PUBLISH_ACTIONS,
-      resources: [topicArn],
-      conditions: { Bool: { "aws:SecureTransport": "false" } },
-    }),
+    denyWithoutTls(TOPIC_PUBLISH_ACTIONS, [topicArn]),
   ]);
   const topicPolicy = new SnsTopicPolicy(scope, "policy", { arn: resource.arn, policy: policy.toJsonString() });
   return { resource, topicPolicy, topicArn };
