@@ -189,6 +189,8 @@ export interface FunctionConfig {
   readonly reservedConcurrentExecutions?: number;
   readonly tracing: boolean;
   readonly deadLetterQueue: boolean;
+  /** Deploy only code signed with the stack's signing profile (see `LambdaCodeSigning`). */
+  readonly codeSigning: boolean;
   /** Stack name (`<account>-<region>`) → subnets and security groups there; empty: no VPC. */
   readonly vpc: Readonly<Record<string, FunctionVpcProps>>;
   /** Name of a managed policy in each target account used as permissions boundary. */

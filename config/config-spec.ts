@@ -87,6 +87,8 @@ export const DERIVED_DEFAULTS = {
   trailName: (project: string) => `${project}-audit`,
   auditKeyAlias: (project: string) => `${project}-audit`,
   bucketName: (project: string, accountId: string) => `${project}-audit-logs-${accountId}`,
+  codeSigningBucketName: (project: string, accountId: string, region: string) => `${project}-lambda-code-${accountId}-${region}`,
+  signingProfileName: (project: string) => `${project.replace(/-/g, "_")}_lambda`,
 } as const;
 
 const shown = (value: string) => JSON.stringify(value);
@@ -397,6 +399,10 @@ const FUNCTION = object(
     reservedConcurrentExecutions: FUNCTION_SETTINGS.reservedConcurrentExecutions,
     tracing: FUNCTION_SETTINGS.tracing,
     deadLetterQueue: FUNCTION_SETTINGS.deadLetterQueue,
+    codeSigning: as(
+      FUNCTION_SETTINGS.codeSigning,
+      `Deploy only code signed by AWS Signer. Each stack with such a function gets a signing profile \`${DERIVED_DEFAULTS.signingProfileName("<project>")}\` (with \`_\` for \`-\`), a code signing configuration that enforces it, and a bucket \`${DERIVED_DEFAULTS.codeSigningBucketName("<project>", "<accountId>", "<region>")}\` where the package is uploaded and signed; the function deploys the signed package from there.`,
+    ),
     vpc: map(
       '`{ "<account>-<region>": { "subnetIds": [...], "securityGroupIds": [...] } }`: run the function in a VPC, with the subnets and security groups of each stack it runs in (IDs differ per account and region, so every one of its stacks needs an entry). The role gets the network-interface actions Lambda needs (on the region\'s network interfaces and these subnets and security groups; the two Describe actions on `"*"`, the only resource EC2 authorizes them on) and a Deny that keeps the function\'s own code from changing interfaces.',
       "stack name (`<account>-<region>`)",

@@ -264,6 +264,7 @@ export function validateConfig(document: Json, sourceFile: string, options: Vali
     checkFunctionSecrets(r, `functions[${i}]`, fn, secrets, accounts, stacksKnown);
     checkEnvironmentOverrides(r, `functions[${i}]`, fn, accounts, stacksKnown);
     checkVpcStacks(r, `functions[${i}]`, fn, accounts, stacksKnown);
+    if (stacksKnown && !settingProblem(PROJECT_NAME, project)) checkCodeSigningBuckets(r, `functions[${i}]`, fn, accounts, project);
   });
   accounts.forEach((account, i) => checkRetiredGenerations(r, `accounts[${i}]`, account, functions));
   // Indexed once: a configuration may have thousands of functions.
@@ -803,6 +804,7 @@ function readFunction(r: Reader, at: string, raw: Json, baseDir: string, codeRoo
     reservedConcurrentExecutions: r.optional(`${at}.reservedConcurrentExecutions`, o.reservedConcurrentExecutions, F.reservedConcurrentExecutions),
     tracing: r.setting(`${at}.tracing`, o.tracing, F.tracing),
     deadLetterQueue: r.setting(`${at}.deadLetterQueue`, o.deadLetterQueue, F.deadLetterQueue),
+    codeSigning: r.setting(`${at}.codeSigning`, o.codeSigning, F.codeSigning),
     vpc: readVpc(r, `${at}.vpc`, o.vpc),
     permissionsBoundaryPolicyName: r.optional(`${at}.permissionsBoundaryPolicyName`, o.permissionsBoundaryPolicyName, F.permissionsBoundaryPolicyName),
     secrets: checkVariableNames(r, `${at}.secrets`, r.stringMap(`${at}.secrets`, o.secrets)),
@@ -874,6 +876,20 @@ function checkVpcStacks(r: Reader, at: string, fn: FunctionConfig, accounts: rea
   const missing = stacks.filter((stack) => !named.includes(stack));
   if (missing.length > 0) {
     r.fail(`${at}.vpc`, `has no entry for ${missing.join(", ")}; give the subnets and security groups of every stack the function runs in, or limit the function's accounts`);
+  }
+}
+
+/**
+ * The code signing bucket of each stack a `codeSigning` function runs in
+ * must be a valid S3 name: it is built from the project, account ID and
+ * region, and long projects or regions can pass S3's 63 characters.
+ */
+function checkCodeSigningBuckets(r: Reader, at: string, fn: FunctionConfig, accounts: readonly AccountConfig[], project: string): void {
+  if (!fn.codeSigning) return;
+  for (const { account, region, name } of targetStacks(accounts, fn)) {
+    const bucketName = DERIVED_DEFAULTS.codeSigningBucketName(project, account.accountId, region);
+    const problem = s3BucketNameProblem(bucketName);
+    if (problem) r.fail(`${at}.codeSigning`, `the code signing bucket of ${name}, ${problem.split(";")[0]}; shorten project, or set codeSigning to false`);
   }
 }
 

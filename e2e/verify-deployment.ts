@@ -23,7 +23,13 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
-import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  GetCodeSigningConfigCommand,
+  GetFunctionCodeSigningConfigCommand,
+  GetFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+} from "@aws-sdk/client-lambda";
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -31,15 +37,19 @@ import {
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
+  GetObjectCommand,
   GetPublicAccessBlockCommand,
   GetBucketNotificationConfigurationCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DescribeParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DescribeSigningJobCommand, GetSigningProfileCommand, SignerClient } from "@aws-sdk/client-signer";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { createHash } from "crypto";
 import { isDeepStrictEqual } from "util";
 import { AppConfig } from "../config/app-config";
 import { ACTIONS_WITHOUT_RESOURCE } from "../modules/lambda-execution-role";
@@ -179,7 +189,19 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
       check.equal("KMSKeyArn is the stack's key (none without variables)", fn.KMSKeyArn, variables ? stack.keyArn() : undefined);
       check.equal("KMSKeyArn as synthesized", fn.KMSKeyArn, r.intended.kms_key_arn);
       check.equal("execution role", fn.Role, r.intended.role);
-      check.equal("code (SHA-256 of the deployed zip)", fn.CodeSha256, r.intended.source_code_hash);
+      const lambda = clients.get(LambdaClient, stack.accountId, r.region);
+      if (r.intended.code_signing_config_arn) {
+        // Signed code: the package the signing job wrote, with the stack's code signing configuration.
+        const signed = await clients.get(S3Client, stack.accountId, r.region).send(new GetObjectCommand({ Bucket: r.state.s3_bucket, Key: r.state.s3_key }));
+        const bytes = await signed.Body!.transformToByteArray();
+        check.equal("code (SHA-256 of the signed package in S3)", fn.CodeSha256, createHash("sha256").update(bytes).digest("base64"));
+        check.ok("code from the signing job's destination", String(r.state.s3_key).startsWith(`signed/${r.intended.function_name}/`), r.state.s3_key);
+        const signing = await lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: r.intended.function_name }));
+        check.equal("code signing configuration", signing.CodeSigningConfigArn, r.state.code_signing_config_arn);
+        check.equal("code signing configuration is the stack's", signing.CodeSigningConfigArn, stack.ofType("aws_lambda_code_signing_config")[0]?.state.arn);
+      } else {
+        check.equal("code (SHA-256 of the deployed zip)", fn.CodeSha256, r.intended.source_code_hash);
+      }
       check.equal("runtime", fn.Runtime, r.intended.runtime);
       check.equal("handler", fn.Handler, r.intended.handler);
       check.equal("memory", fn.MemorySize, r.intended.memory_size ?? 128);
@@ -193,8 +215,42 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
           fn.DeadLetterConfig?.TargetArn?.endsWith(`:${r.intended.function_name}-dlq`) === true,
           fn.DeadLetterConfig?.TargetArn,
         );
-      const concurrency = await clients.get(LambdaClient, stack.accountId, r.region).send(new GetFunctionConcurrencyCommand({ FunctionName: r.intended.function_name }));
+      const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: r.intended.function_name }));
       check.equal("reserved concurrency", concurrency.ReservedConcurrentExecutions, r.intended.reserved_concurrent_executions);
+    },
+
+    aws_lambda_code_signing_config: async (r, check, stack) => {
+      const { CodeSigningConfig } = await clients.get(LambdaClient, stack.accountId, r.region).send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: r.state.arn }));
+      check.equal("untrusted artifacts are refused", CodeSigningConfig?.CodeSigningPolicies?.UntrustedArtifactOnDeployment, "Enforce");
+      check.equal(
+        "allowed publishers: the stack's signing profile version only",
+        CodeSigningConfig?.AllowedPublishers?.SigningProfileVersionArns,
+        stack.ofType("aws_signer_signing_profile").map((profile) => profile.state.version_arn),
+      );
+    },
+
+    aws_signer_signing_profile: async (r, check, stack) => {
+      const profile = await clients.get(SignerClient, stack.accountId, r.region).send(new GetSigningProfileCommand({ profileName: r.intended.name }));
+      check.equal("platform", profile.platformId, "AWSLambda-SHA384-ECDSA");
+      check.equal("status", profile.status, "Active");
+      check.equal("version ARN as in the state", profile.profileVersionArn, r.state.version_arn);
+    },
+
+    aws_signer_signing_job: async (r, check, stack) => {
+      const job = await clients.get(SignerClient, stack.accountId, r.region).send(new DescribeSigningJobCommand({ jobId: r.state.job_id }));
+      check.equal("status", job.status, "Succeeded");
+      check.equal("signing profile", job.profileName, r.intended.profile_name);
+      const unsigned = stack.ofType("aws_s3_object").find((object) => object.state.key === job.source?.s3?.key);
+      check.equal("signed the uploaded package's current version", job.source?.s3?.version, unsigned?.state.version_id);
+      check.equal("signed package as in the state", job.signedObject?.s3?.key, first(first(r.state.signed_object)?.s3)?.key);
+    },
+
+    aws_s3_object: async (r, check, stack) => {
+      const head = await clients
+        .get(S3Client, stack.accountId, r.region)
+        .send(new HeadObjectCommand({ Bucket: r.intended.bucket, Key: r.intended.key, VersionId: r.state.version_id }));
+      check.equal("the uploaded version exists", head.VersionId, r.state.version_id);
+      check.equal("encrypted at rest (the bucket's SSE-S3)", head.ServerSideEncryption, "AES256");
     },
 
     aws_sqs_queue: async (r, check, stack) => {
@@ -371,8 +427,8 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
         check.equal("default encryption key is the audit key", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, stack.keyArn());
         check.equal("bucket key", rule?.BucketKeyEnabled, true);
       } else {
-        // The access-log bucket: SSE-S3, which the S3 logging service writes with.
-        check.equal("access-log bucket encryption", algorithm, "AES256");
+        // The access-log bucket (SSE-S3, which the S3 logging service writes with) and the code signing bucket.
+        check.equal("SSE-S3 bucket encryption", algorithm, "AES256");
       }
     },
 

@@ -195,6 +195,9 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
       // reserved_concurrent_executions: set, and removed when the setting is taken out.
       "lambda:PutFunctionConcurrency",
       "lambda:DeleteFunctionConcurrency",
+      // code_signing_config_arn: CreateFunction sets it; a later change puts or deletes it.
+      "lambda:PutFunctionCodeSigningConfig",
+      "lambda:DeleteFunctionCodeSigningConfig",
     ],
     destroyActions: ["lambda:DeleteFunction"],
     // Lambda checks the network resources of a vpc_config with the caller's permissions
@@ -206,6 +209,49 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
     })),
     passesRole: { attribute: "role", toService: "lambda.amazonaws.com" },
     source: "internal/service/lambda/function.go",
+  },
+  aws_lambda_code_signing_config: {
+    // The ID (csc-…) is made by Lambda: the configurations of the account and region.
+    arns: (r) => [r.arn("lambda", "code-signing-config:*")],
+    actions: ["lambda:GetCodeSigningConfig", "lambda:UpdateCodeSigningConfig", "lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"],
+    destroyActions: ["lambda:DeleteCodeSigningConfig"],
+    unscoped: [
+      {
+        action: "lambda:CreateCodeSigningConfig",
+        reason:
+          "the configuration does not exist yet: CreateCodeSigningConfig has no resource (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html)",
+      },
+    ],
+    source: "internal/service/lambda/code_signing_config.go",
+  },
+  aws_signer_signing_profile: {
+    arns: (r) => [r.arn("signer", `/signing-profiles/${r.attribute("name")}`)],
+    actions: ["signer:GetSigningProfile", "signer:ListTagsForResource", "signer:TagResource", "signer:UntagResource"],
+    destroyActions: ["signer:CancelSigningProfile"],
+    unscoped: [
+      {
+        action: "signer:PutSigningProfile",
+        reason: "the profile does not exist yet: PutSigningProfile has no resource (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssigner.html)",
+      },
+    ],
+    source: "internal/service/signer/signing_profile.go",
+  },
+  aws_signer_signing_job: {
+    // StartSigningJob is authorized on the profile; DescribeSigningJob on the job, whose ID Signer makes.
+    // A job cannot be deleted: destroying it only removes it from the state.
+    arns: (r) => [r.arn("signer", `/signing-profiles/${r.attribute("profile_name")}`), r.arn("signer", "/signing-jobs/*")],
+    actions: ["signer:StartSigningJob", "signer:DescribeSigningJob"],
+    source: "internal/service/signer/signing_job.go",
+  },
+  aws_s3_object: {
+    // Every object of the bucket: the package the pipeline uploads, and the signed packages Signer writes
+    // next to it and Lambda reads at deployment, which may use the caller's permissions.
+    arns: (r) => [`arn:${r.partition}:s3:::${r.attribute("bucket")}`, `arn:${r.partition}:s3:::${r.attribute("bucket")}/*`],
+    actions: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:PutObjectTagging"],
+    // Destroying the object of a versioned bucket deletes every version of its key; destroying a bucket with
+    // force_destroy (the code signing bucket) deletes the signed packages the same way.
+    destroyActions: ["s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+    source: "internal/service/s3/object.go",
   },
   aws_sqs_queue: {
     arns: (r) => [r.arn("sqs", r.attribute("name"))],

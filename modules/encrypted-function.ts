@@ -1,5 +1,5 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunction, LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformProvider, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
@@ -10,9 +10,11 @@ import { IGrantable } from "./grantable";
 import { ciphertextProblem, environmentProblems, environmentVariableNameProblem } from "./environment-variables";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { LambdaCodeAsset } from "./lambda-code-asset";
+import { LambdaCodeSigning } from "./lambda-code-signing";
 import { LambdaExecutionRole, lambdaLogGroupName } from "./lambda-execution-role";
 import { PolicyStatement, pascalCase } from "./policy-document";
 import { ISecret, SECRET_REFERENCE_BYTES } from "./secret-interface";
+import { SignedLambdaCode } from "./signed-lambda-code";
 import { ALLOW_SHORT_LOG_RETENTION, LOG_RETENTION, logRetentionProblem } from "./private/aws-limits";
 import { VPC_DESCRIBE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "./private/perms";
 import { booleanSetting, choiceSetting, integerSetting, resolveSetting, show, textSetting } from "./private/setting";
@@ -137,6 +139,15 @@ export interface EncryptedFunctionProps {
    * @default none: the function runs in Lambda's network, with internet access
    */
   readonly vpc?: FunctionVpcProps;
+  /**
+   * Deploy only signed code (see {@link LambdaCodeSigning}, which must be in
+   * the function's stack): the zip is uploaded to its bucket, signed by an
+   * AWS Signer signing job, and the function takes the signed package from
+   * S3 (`s3_bucket`, `s3_key`) with the code signing configuration, which
+   * makes Lambda refuse any package its signing profile did not sign.
+   * @default none: the zip is uploaded to Lambda directly (`filename`), unsigned
+   */
+  readonly codeSigning?: LambdaCodeSigning;
   /** @default "Managed by cdktf-lambda-kms" */
   readonly description?: string;
   /** @default none */
@@ -265,6 +276,11 @@ export const FUNCTION_SETTINGS = {
     doc: "X-Ray active tracing; the role may write traces (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`, which have no resource to scope them to).",
     default: false,
   }),
+  codeSigning: booleanSetting({
+    code: "FUNCTION_CODE_SIGNING",
+    doc: "Deploy only code signed by AWS Signer: the stack's signing profile signs the package in the stack's code bucket, and the code signing configuration makes Lambda refuse any other.",
+    default: false,
+  }),
   deadLetterQueue: booleanSetting({
     code: "FUNCTION_DEAD_LETTER_QUEUE",
     doc: "An SQS dead-letter queue `<name>-dlq`, encrypted with the workload key, for events that fail after Lambda's asynchronous retries; the role may send to it only.",
@@ -308,7 +324,7 @@ interface ResolvedFunctionSettings {
  * - code is a deterministic zip, so unchanged code never shows a plan diff;
  * - optionally: reserved concurrency, X-Ray tracing, an encrypted
  *   dead-letter queue and VPC placement, each with exactly the role
- *   permissions it needs.
+ *   permissions it needs, and code signing.
  *
  * The function is grantable: `secret.grantRead(fn)`, `parameter.grantRead(fn)`
  * and `key.grantDecrypt(fn, …)` write into its execution role's policy.
@@ -329,6 +345,11 @@ export class EncryptedFunction extends Construct implements IGrantable {
   public readonly key: IEncryptionKey;
   /** The dead-letter queue, when `deadLetterQueue` is true. */
   public readonly deadLetterQueue?: DeadLetterQueue;
+  /**
+   * The signed package, when `codeSigning` is given.
+   * @internal a part of the function, like `code`; `resource` has the bucket and key
+   */
+  public readonly signedCode?: SignedLambdaCode;
 
   constructor(scope: Construct, id: string, props: EncryptedFunctionProps) {
     super(scope, id);
@@ -343,6 +364,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
     this.checkRole(where, props, logGroupName);
     // The code is packaged before anything else is added, so a bad folder leaves no half-built function behind.
     this.code = this.packageCode(where, props.codeDirectory);
+    if (props.codeSigning) this.signedCode = this.signCode(at, props, props.codeSigning);
     this.key = props.key;
     this.role = props.role ?? this.createRole(props);
     this.logGroup = this.createLogGroup(props, logGroupName, settings.logRetentionDays);
@@ -454,6 +476,16 @@ export class EncryptedFunction extends Construct implements IGrantable {
     }
   }
 
+  /** The package, uploaded and signed with `codeSigning`, which must be in this function's stack (and so its account and region). */
+  private signCode(at: string, props: EncryptedFunctionProps, codeSigning: LambdaCodeSigning): SignedLambdaCode {
+    if (TerraformStack.of(codeSigning) !== TerraformStack.of(this)) {
+      throw new Error(
+        `${at}: codeSigning ${show(codeSigning.node.path)} is in another stack; Signer and Lambda use a signing profile, bucket and code signing configuration of the function's own account and region — create a LambdaCodeSigning in the function's stack`,
+      );
+    }
+    return new SignedLambdaCode(this, "signed-code", { codeSigning, functionName: props.functionName, code: this.code });
+  }
+
   /** The default execution role, scoped to this function's log group and key. */
   private createRole(props: EncryptedFunctionProps): LambdaExecutionRole {
     return new LambdaExecutionRole(this, "role", {
@@ -541,6 +573,20 @@ export class EncryptedFunction extends Construct implements IGrantable {
     );
   }
 
+  /**
+   * Where Lambda takes the code from: the signed package in S3, with the code
+   * signing configuration; or the zip itself with its hash. A signed package
+   * has no `source_code_hash`: Lambda reports the hash of the signed bytes,
+   * which differ from the zip's, and every plan would show a change. The
+   * signed object's key changes with each new signing job instead.
+   */
+  private codeLocation(props: EncryptedFunctionProps): Pick<LambdaFunctionConfig, "filename" | "sourceCodeHash" | "s3Bucket" | "s3Key" | "codeSigningConfigArn"> {
+    if (this.signedCode && props.codeSigning) {
+      return { s3Bucket: this.signedCode.s3Bucket, s3Key: this.signedCode.s3Key, codeSigningConfigArn: props.codeSigning.codeSigningConfigArn };
+    }
+    return { filename: this.code.path, sourceCodeHash: this.code.sourceCodeHash };
+  }
+
   private createFunction(props: EncryptedFunctionProps, settings: ResolvedFunctionSettings): LambdaFunction {
     const variables = functionVariables(props);
     const hasEnvironment = Object.keys(variables).length > 0;
@@ -554,8 +600,7 @@ export class EncryptedFunction extends Construct implements IGrantable {
       memorySize: settings.memorySize,
       timeout: settings.timeout,
       packageType: "Zip",
-      filename: this.code.path,
-      sourceCodeHash: this.code.sourceCodeHash,
+      ...this.codeLocation(props),
       environment: hasEnvironment ? { variables } : undefined,
       kmsKeyArn: hasEnvironment ? props.key.keyArn : undefined,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,

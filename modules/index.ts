@@ -22,6 +22,7 @@ export { PolicyDocument, PolicyStatement, type PolicyConditions, type PolicyPrin
 // Functions and their secrets
 export { EncryptedFunction, type EncryptedFunctionProps, type FunctionVpcProps } from "./encrypted-function";
 export { DeadLetterQueue, type DeadLetterQueueProps } from "./dead-letter-queue";
+export { LambdaCodeSigning, type LambdaCodeSigningProps } from "./lambda-code-signing";
 export { LambdaExecutionRole, type LambdaExecutionRoleProps } from "./lambda-execution-role";
 export type { ISecret } from "./secret-interface";
 export { SecretsManagerSecret, type SecretsManagerSecretProps } from "./secrets-manager-secret";

@@ -45,7 +45,7 @@ export function addAccountProvider(
  * name of the provider's `endpoints` block; a test checks that the
  * synthesized stacks use no other service.
  */
-export const EMULATED_SERVICES = ["cloudtrail", "cloudwatch", "iam", "kms", "lambda", "logs", "s3", "secretsmanager", "sns", "sqs", "ssm", "sts"] as const;
+export const EMULATED_SERVICES = ["cloudtrail", "cloudwatch", "iam", "kms", "lambda", "logs", "s3", "secretsmanager", "signer", "sns", "sqs", "ssm", "sts"] as const;
 
 /**
  * Provider settings for a local AWS API emulator: every service endpoint the

@@ -64,6 +64,8 @@ export const WORKLOAD_STACK_IDS = {
   key: "workload-key",
   /** The alarms on the key's use (KeyUseAlarms). */
   keyUseAlarms: "key-use-alarms",
+  /** The signing profile, code signing configuration and code bucket (LambdaCodeSigning), when a function uses code signing. */
+  codeSigning: "lambda-code-signing",
   /** Output: the key's ARN, which `npm run encrypt` takes. */
   keyArnOutput: "key_arn",
   /** Output: the key's alias names. */

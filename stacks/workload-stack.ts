@@ -2,7 +2,8 @@ import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { TerraformOutput, TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { isMultiRegionGeneration, rotationRoleArn, stackCiphertext, stackEnvironment } from "../config/app-config";
-import { EncryptedFunction, EncryptionKey, ISecret, KeyUseAlarms, SecretsManagerSecret, SecureStringParameter } from "../modules";
+import { EncryptedFunction, EncryptionKey, ISecret, KeyUseAlarms, LambdaCodeSigning, SecretsManagerSecret, SecureStringParameter } from "../modules";
+import { DERIVED_DEFAULTS } from "../config/config-spec";
 import { formatArn } from "../modules/aws-environment";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { aliasConstructId } from "../modules/private/aws-limits";
@@ -216,38 +217,42 @@ export class WorkloadStack extends TerraformStack {
   private createFunctions({ config, account, region }: WorkloadStackProps, secrets: ReadonlyMap<string, ISecret>): EncryptedFunction[] {
     const env = this.key.environment;
     const rolePath = executionRolePath(config.project, region);
-    return config.functions
-      .filter((fn) => fn.accounts.includes(account.name))
-      .map(
-        (fn) =>
-          new EncryptedFunction(this, functionConstructId(fn.name), {
-            functionName: fn.name,
-            key: this.key,
-            codeDirectory: fn.codeDirectory,
-            handler: fn.handler,
-            runtime: fn.runtime,
-            memorySize: fn.memorySize,
-            timeout: fn.timeout,
-            architecture: fn.architecture,
-            environment: stackEnvironment(fn, account, region),
-            logRetentionDays: fn.logRetentionDays,
-            allowShortLogRetention: fn.allowShortLogRetention,
-            reservedConcurrentExecutions: fn.reservedConcurrentExecutions,
-            tracing: fn.tracing,
-            deadLetterQueue: fn.deadLetterQueue,
-            vpc: fn.vpc[stackName(account, region)],
-            rolePath,
-            permissionsBoundaryArn: fn.permissionsBoundaryPolicyName
-              ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
-              : deployedRoleBoundaryArn(config, account),
-            secrets: Object.fromEntries(Object.entries(fn.secrets).map(([variable, secretName]) => [variable, secrets.get(secretName)!])),
-            encryptedEnvironment: Object.fromEntries(
-              Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, stackCiphertext(perStack, account, region)!]),
-            ),
-            // Helper values made with a retiring generation's key still decrypt until they are re-encrypted.
-            previousHelperValueKeys: [...this.retiringKeys.values()],
-          }),
-      );
+    const functions = config.functions.filter((fn) => fn.accounts.includes(account.name));
+    const codeSigning = functions.some((fn) => fn.codeSigning)
+      ? new LambdaCodeSigning(this, WORKLOAD_STACK_IDS.codeSigning, {
+          signingProfileName: DERIVED_DEFAULTS.signingProfileName(config.project),
+          bucketName: DERIVED_DEFAULTS.codeSigningBucketName(config.project, account.accountId, region),
+        })
+      : undefined;
+    return functions.map(
+      (fn) =>
+        new EncryptedFunction(this, functionConstructId(fn.name), {
+          functionName: fn.name,
+          key: this.key,
+          codeDirectory: fn.codeDirectory,
+          handler: fn.handler,
+          runtime: fn.runtime,
+          memorySize: fn.memorySize,
+          timeout: fn.timeout,
+          architecture: fn.architecture,
+          environment: stackEnvironment(fn, account, region),
+          logRetentionDays: fn.logRetentionDays,
+          allowShortLogRetention: fn.allowShortLogRetention,
+          reservedConcurrentExecutions: fn.reservedConcurrentExecutions,
+          tracing: fn.tracing,
+          deadLetterQueue: fn.deadLetterQueue,
+          vpc: fn.vpc[stackName(account, region)],
+          codeSigning: fn.codeSigning ? codeSigning : undefined,
+          rolePath,
+          permissionsBoundaryArn: fn.permissionsBoundaryPolicyName
+            ? formatArn(env, "iam", `policy/${fn.permissionsBoundaryPolicyName}`, { global: true })
+            : deployedRoleBoundaryArn(config, account),
+          secrets: Object.fromEntries(Object.entries(fn.secrets).map(([variable, secretName]) => [variable, secrets.get(secretName)!])),
+          encryptedEnvironment: Object.fromEntries(Object.entries(fn.encryptedEnvironment).map(([variable, perStack]) => [variable, stackCiphertext(perStack, account, region)!])),
+          // Helper values made with a retiring generation's key still decrypt until they are re-encrypted.
+          previousHelperValueKeys: [...this.retiringKeys.values()],
+        }),
+    );
   }
 
   /** Alarms on a key's use, next to the account's trail log group in the audit home region (through `auditRegion`). */

@@ -547,6 +547,7 @@ describe("a consumer cdktf app", () => {
       "EncryptionKey",
       "KeyGrant",
       "KeyUseAlarms",
+      "LambdaCodeSigning",
       "LambdaExecutionRole",
       "LogMetricAlarm",
       "PolicyDocument",

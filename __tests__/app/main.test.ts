@@ -112,7 +112,7 @@ describe("node dist/main.js", () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe(
       `synthesized 8 stacks from ${DEFAULT_CONFIG_FILE} into ${outdir}: ${STACKS.join(", ")}\n` +
-        `access check: 986 requests evaluated, as expected; who can use which key: ${outdir}/access.md\n` +
+        `access check: 998 requests evaluated, as expected; who can use which key: ${outdir}/access.md\n` +
         `deploy pipeline policies: ${outdir}/deployer-policy-staging.json, ${outdir}/deployer-policy-production.json`,
     );
     for (const stack of STACKS) {

@@ -39,6 +39,7 @@ const SERVICE_BY_TYPE_PREFIX: Readonly<Record<string, (typeof EMULATED_SERVICES)
   aws_lambda_: "lambda",
   aws_s3_: "s3",
   aws_secretsmanager_: "secretsmanager",
+  aws_signer_: "signer",
   aws_sns_: "sns",
   aws_sqs_: "sqs",
   aws_ssm_: "ssm",
@@ -75,7 +76,7 @@ describe("config/local.json", () => {
     expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state"), stateInStackFolder: false });
   });
 
-  test("differs from config/default.json only in $comment, emulator, key.preventDestroy, backend.directory and staging's multi-Region keys", () => {
+  test("differs from config/default.json only in $comment, emulator, key.preventDestroy, backend.directory, staging's multi-Region keys and nightly-report's code signing", () => {
     const strip = (document: Json): Json => {
       const copy = structuredClone(document);
       delete copy.$comment;
@@ -86,6 +87,7 @@ describe("config/local.json", () => {
       // One ciphertext for staging (multi-Region keys) where the default has one per stack.
       const partnerKey = copy.functions[0].encryptedEnvironment.PARTNER_API_KEY;
       for (const name of ["staging", "staging-eu-west-1", "staging-us-east-1"]) delete partnerKey[name];
+      delete copy.functions[1].codeSigning;
       return copy;
     };
     // A change to default.json that local.json does not mirror (or the reverse) fails here.
@@ -100,6 +102,9 @@ describe("config/local.json", () => {
     expect(LOCAL_DOCUMENT.accounts[0].multiRegionKeysFromGeneration).toBe(1);
     expect(DEFAULT_DOCUMENT.accounts[0].multiRegionKeysFromGeneration).toBeUndefined();
     expect(Object.keys(LOCAL_DOCUMENT.functions[0].encryptedEnvironment.PARTNER_API_KEY)).toEqual(["staging", "production-eu-west-1", "production-us-east-1"]);
+    // The end-to-end run deploys nightly-report's code signing path; the default leaves code signing off (docs/scanners.md).
+    expect(LOCAL_DOCUMENT.functions[1]).toMatchObject({ name: "nightly-report", codeSigning: true });
+    expect(DEFAULT_DOCUMENT.functions[1].codeSigning).toBeUndefined();
   });
 });
 

@@ -241,6 +241,7 @@ describe("validateConfig: the default configuration", () => {
           reservedConcurrentExecutions: 50,
           tracing: true,
           deadLetterQueue: true,
+          codeSigning: false,
           vpc: {},
           permissionsBoundaryPolicyName: undefined,
           secrets: {
@@ -265,6 +266,7 @@ describe("validateConfig: the default configuration", () => {
           reservedConcurrentExecutions: 1,
           tracing: true,
           deadLetterQueue: true,
+          codeSigning: false,
           vpc: {},
           permissionsBoundaryPolicyName: undefined,
           secrets: {},
@@ -335,6 +337,7 @@ describe("validateConfig: defaults and relative paths", () => {
           allowShortLogRetention: false,
           tracing: false,
           deadLetterQueue: false,
+          codeSigning: false,
           vpc: {},
           permissionsBoundaryPolicyName: undefined,
           secrets: {},
@@ -1992,10 +1995,35 @@ describe("validateConfig: functions[] hardening options", () => {
     ["reservedConcurrentExecutions", 0, "0 is out of range; use a whole number from 1 to 1000000"],
     ["tracing", "Active", 'expected true or false, got "Active"'],
     ["deadLetterQueue", 1, "expected true or false, got 1"],
+    ["codeSigning", "Enforce", 'expected true or false, got "Enforce"'],
   ])("fails when %s is %p, naming the field", (field, value, message) => {
     const document = doc();
     document.functions[0][field] = value;
     expect(onlyIssue(document)).toEqual({ path: `functions[0].${field}`, message });
+  });
+
+  test("reads codeSigning, off by default", () => {
+    const document = doc();
+    document.functions[1].codeSigning = true;
+    const config = validateConfig(document, configFile);
+    expect(config.functions.map((fn) => fn.codeSigning)).toEqual([false, true]);
+  });
+
+  test("fails when a code signing bucket name would pass S3's 63 characters, naming the stack and the fix", () => {
+    const document = doc();
+    // "<project>-lambda-code-<12 digits>-<region>": 31 + 13 + 12 + 1 + 9 = 66 characters for eu-west-1.
+    document.project = "a-very-long-project-name-for-ci";
+    document.functions[1].codeSigning = true;
+    const issues = withoutCodes(configError(document).issues).filter((issue) => issue.path === "functions[1].codeSigning");
+    expect(issues).toEqual([
+      {
+        path: "functions[1].codeSigning",
+        message: expect.stringMatching(
+          /^the code signing bucket of production-eu-west-1, "a-very-long-project-name-for-ci-lambda-code-222222222222-eu-west-1" has 66 characters; shorten project, or set codeSigning to false$/,
+        ),
+      },
+      { path: "functions[1].codeSigning", message: expect.stringContaining("the code signing bucket of production-us-east-1, ") },
+    ]);
   });
 
   test("fails when vpc leaves out a stack the function runs in, naming it and the fix", () => {

@@ -43,11 +43,17 @@ import {
   ReplicateKeyCommand,
 } from "@aws-sdk/client-kms";
 import {
+  CreateCodeSigningConfigCommand,
   CreateFunctionCommand,
   CreateFunctionCommandInput,
+  DeleteCodeSigningConfigCommand,
+  GetCodeSigningConfigCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
+  ListTagsCommand,
+  TagResourceCommand,
+  UpdateCodeSigningConfigCommand,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
 import {
@@ -57,9 +63,13 @@ import {
   HeadBucketCommand,
   PutBucketLoggingCommand,
   PutBucketNotificationConfigurationCommand,
+  GetObjectCommand,
   PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { DescribeSigningJobCommand, PutSigningProfileCommand, SignerClient, StartSigningJobCommand } from "@aws-sdk/client-signer";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "crypto";
 import { createDeterministicZip } from "../../modules/deterministic-zip";
@@ -622,10 +632,94 @@ describe("KMS multi-Region key IDs", () => {
   });
 });
 
+describe("Lambda code signing configurations", () => {
+  const publisher = "arn:aws:signer:eu-west-1:123456789012:/signing-profiles/moto_patches/abcdef0123";
+  const create = (server: MotoServer) =>
+    track(new LambdaClient(config(server))).send(
+      new CreateCodeSigningConfigCommand({
+        Description: "moto-patches test",
+        AllowedPublishers: { SigningProfileVersionArns: [publisher] },
+        CodeSigningPolicies: { UntrustedArtifactOnDeployment: "Enforce" },
+        Tags: { Purpose: "test" },
+      }),
+    );
+
+  test("plain moto_server has the gap", async () => {
+    await expect(create(plain)).rejects.toThrow();
+  });
+
+  test("the patched server fixes it: created, read, tagged, updated and deleted by ARN", async () => {
+    const lambda = track(new LambdaClient(config(patched)));
+    const { CodeSigningConfig: created } = await create(patched);
+    const arn = created!.CodeSigningConfigArn!;
+    expect(arn).toMatch(/^arn:aws:lambda:eu-west-1:123456789012:code-signing-config:csc-[0-9a-f]{17}$/);
+    expect(created).toMatchObject({ AllowedPublishers: { SigningProfileVersionArns: [publisher] }, CodeSigningPolicies: { UntrustedArtifactOnDeployment: "Enforce" } });
+    expect((await lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: arn }))).CodeSigningConfig).toEqual(created);
+    await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { Owner: "platform" } }));
+    expect((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags).toEqual({ Purpose: "test", Owner: "platform" });
+    await lambda.send(new UpdateCodeSigningConfigCommand({ CodeSigningConfigArn: arn, CodeSigningPolicies: { UntrustedArtifactOnDeployment: "Warn" } }));
+    expect((await lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: arn }))).CodeSigningConfig!.CodeSigningPolicies).toEqual({
+      UntrustedArtifactOnDeployment: "Warn",
+    });
+    await lambda.send(new DeleteCodeSigningConfigCommand({ CodeSigningConfigArn: arn }));
+    await expect(lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: arn }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
+});
+
+describe("Signer signing jobs", () => {
+  /** A profile, a versioned bucket with a package, and a signing job of that package's version. */
+  async function sign(server: MotoServer, prefix: string) {
+    const signer = track(new SignerClient(config(server)));
+    const s3 = track(new S3Client({ ...config(server), forcePathStyle: true }));
+    const bucket = `${prefix}-code`;
+    await signer.send(new PutSigningProfileCommand({ profileName: `${prefix}_profile`, platformId: "AWSLambda-SHA384-ECDSA" }));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    const { VersionId } = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "unsigned/fn.zip", Body: "package bytes" }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "unsigned/fn.zip", Body: "a later package" }));
+    const { jobId } = await signer.send(
+      new StartSigningJobCommand({
+        profileName: `${prefix}_profile`,
+        source: { s3: { bucketName: bucket, key: "unsigned/fn.zip", version: VersionId } },
+        destination: { s3: { bucketName: bucket, prefix: "signed/fn/" } },
+      }),
+    );
+    const job = await signer.send(new DescribeSigningJobCommand({ jobId }));
+    const signedKey = job.signedObject?.s3?.key ?? "";
+    const signed = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: signedKey }))).Body!.transformToString();
+    return { jobId, job, bucket, signedKey, signed };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    await expect(sign(plain, "plain-signing")).rejects.toThrow();
+  });
+
+  test("the patched server fixes it: the job succeeds and writes exactly the named version under the destination prefix", async () => {
+    const { jobId, job, bucket, signedKey, signed } = await sign(patched, "patched-signing");
+    expect(job).toMatchObject({ status: "Succeeded", profileName: "patched-signing_profile", platformId: "AWSLambda-SHA384-ECDSA" });
+    expect(job.signedObject).toEqual({ s3: { bucketName: bucket, key: `signed/fn/${jobId}.zip` } });
+    expect(signedKey).toBe(`signed/fn/${jobId}.zip`);
+    expect(signed).toBe("package bytes");
+  });
+
+  test("the patched server refuses a job for a profile that does not exist", async () => {
+    const signer = track(new SignerClient(config(patched)));
+    await expect(
+      signer.send(
+        new StartSigningJobCommand({
+          profileName: "no_such_profile",
+          source: { s3: { bucketName: "patched-signing-code", key: "unsigned/fn.zip", version: "v" } },
+          destination: { s3: { bucketName: "patched-signing-code", prefix: "signed/" } },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
+});
+
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id, patch_lambda_code_signing_configs, patch_signer_signing_jobs",
     );
   });
 

@@ -201,9 +201,12 @@ describe("destroy actions follow prevent_destroy", () => {
     document.codeRoot = REPO;
     const local = build(validateConfig(document, path.join(REPO, "config", "local.json"))).policy("production");
     expect(withSid(local, "ManageKmsKeys").Action).toContain("kms:ScheduleKeyDeletion");
+    // The code signing buckets of nightly-report's stacks hold build output only: destroyable in every configuration.
     expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual([
       "arn:aws:s3:::payments-audit-logs-222222222222",
       "arn:aws:s3:::payments-audit-logs-222222222222-access",
+      "arn:aws:s3:::payments-lambda-code-222222222222-eu-west-1",
+      "arn:aws:s3:::payments-lambda-code-222222222222-us-east-1",
     ]);
   });
 });

@@ -2,7 +2,7 @@
  * The package root's public API, as API Extractor reads it from the built
  * declarations (dist/modules/index.d.ts, built by jest's global setup):
  * it must match the committed report etc/cdktf-lambda-kms.api.md, stay small
- * (at most 45 exported symbols) and be documented (every exported symbol and
+ * (at most 47 exported symbols) and be documented (every exported symbol and
  * member has a doc comment). `npm run api` rebuilds and updates the report.
  */
 import { Extractor, ExtractorConfig, ExtractorLogLevel, type ExtractorMessage, type ExtractorResult } from "@microsoft/api-extractor";
@@ -14,7 +14,7 @@ const REPO = path.resolve(__dirname, "..", "..");
 const CONFIG_FILE = path.join(REPO, "api-extractor.json");
 const REPORT_NAME = "cdktf-lambda-kms.api.md";
 const COMMITTED_REPORT = path.join(REPO, "etc", REPORT_NAME);
-const MAX_EXPORTED_SYMBOLS = 45;
+const MAX_EXPORTED_SYMBOLS = 47;
 const RUN_API = "run npm run api and review the change";
 
 let tmp: string;

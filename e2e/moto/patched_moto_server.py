@@ -195,6 +195,184 @@ def patch_s3_eventbridge_notification():
     S3Response.get_bucket_notification = get_bucket_notification
 
 
+class _CodeSigningConfig:
+    """A Lambda code signing configuration as the patch below keeps it."""
+
+    def __init__(self, account_id, region, body):
+        self.id = "csc-" + os.urandom(9).hex()[:17]
+        self.arn = f"arn:aws:lambda:{region}:{account_id}:code-signing-config:{self.id}"
+        self.description = body.get("Description", "")
+        self.allowed_publishers = body.get("AllowedPublishers") or {"SigningProfileVersionArns": []}
+        self.policies = body.get("CodeSigningPolicies") or {"UntrustedArtifactOnDeployment": "Warn"}
+        self.tags = dict(body.get("Tags") or {})
+        self.touch()
+
+    def touch(self):
+        import datetime
+
+        self.last_modified = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+    def to_dict(self):
+        return {
+            "CodeSigningConfigId": self.id,
+            "CodeSigningConfigArn": self.arn,
+            "Description": self.description,
+            "AllowedPublishers": self.allowed_publishers,
+            "CodeSigningPolicies": self.policies,
+            "LastModified": self.last_modified,
+        }
+
+
+def patch_lambda_code_signing_configs():
+    """Gap: moto has no code signing configurations: CreateCodeSigningConfig
+    and the calls on one (Get, Update, Delete, and the tag calls on its ARN)
+    are not routed, so an aws_lambda_code_signing_config cannot be created.
+    Fix: keep code signing configurations per account and region (ID, ARN,
+    description, allowed publishers, policies and tags), answer the four
+    calls as the Lambda API reference describes, and let the tag calls find
+    them by ARN. Like moto's CreateFunction (which keeps
+    CodeSigningConfigArn), nothing checks a package's signature.
+    Remove when moto routes /2020-04-22/code-signing-configs."""
+    from moto.awslambda import urls
+    from moto.awslambda.models import LambdaBackend
+    from moto.awslambda.responses import LambdaResponse
+    from moto.core.exceptions import JsonRESTError
+
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/code-signing-configs/?$"] = LambdaResponse.dispatch
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/code-signing-configs/(?P<code_signing_config_arn>[^/]+)/?$"] = LambdaResponse.dispatch
+
+    def configs_of(backend):
+        if not hasattr(backend, "_code_signing_configs"):
+            backend._code_signing_configs = {}
+        return backend._code_signing_configs
+
+    def find(backend, arn_or_id):
+        from urllib.parse import unquote
+
+        wanted = unquote(arn_or_id)
+        for config in configs_of(backend).values():
+            if wanted in (config.arn, config.id):
+                return config
+        raise JsonRESTError("ResourceNotFoundException", f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {wanted}.")
+
+    def requested(response):
+        return response.path.rstrip("/").rsplit("/", 1)[-1]
+
+    def create_code_signing_config(self):
+        config = _CodeSigningConfig(self.current_account, self.region, self.json_body)
+        configs_of(self.backend)[config.arn] = config
+        return 201, {}, json.dumps({"CodeSigningConfig": config.to_dict()})
+
+    def get_code_signing_config(self):
+        return 200, {}, json.dumps({"CodeSigningConfig": find(self.backend, requested(self)).to_dict()})
+
+    def update_code_signing_config(self):
+        config = find(self.backend, requested(self))
+        body = self.json_body
+        if "Description" in body:
+            config.description = body["Description"]
+        if "AllowedPublishers" in body:
+            config.allowed_publishers = body["AllowedPublishers"]
+        if "CodeSigningPolicies" in body:
+            config.policies = body["CodeSigningPolicies"]
+        config.touch()
+        return 200, {}, json.dumps({"CodeSigningConfig": config.to_dict()})
+
+    def delete_code_signing_config(self):
+        config = find(self.backend, requested(self))
+        del configs_of(self.backend)[config.arn]
+        return 204, {}, ""
+
+    original_resource_by_arn = LambdaBackend._get_resource_by_arn
+
+    def _get_resource_by_arn(self, arn):
+        if ":code-signing-config:" in arn:
+            return find(self, arn)
+        return original_resource_by_arn(self, arn)
+
+    LambdaResponse.create_code_signing_config = create_code_signing_config
+    LambdaResponse.get_code_signing_config = get_code_signing_config
+    LambdaResponse.update_code_signing_config = update_code_signing_config
+    LambdaResponse.delete_code_signing_config = delete_code_signing_config
+    LambdaBackend._get_resource_by_arn = _get_resource_by_arn
+
+
+def patch_signer_signing_jobs():
+    """Gap: moto's Signer has signing profiles but no signing jobs:
+    StartSigningJob and DescribeSigningJob are not routed, so an
+    aws_signer_signing_job cannot be created and a function cannot deploy
+    signed code.
+    Fix: StartSigningJob checks the profile exists and is active and the
+    source object version exists, copies that version to
+    <destination prefix><job ID>.zip in the destination bucket, and keeps
+    the job as "Succeeded"; DescribeSigningJob returns it. The copy is not
+    signed: the emulator proves the deployment path (upload, signing job,
+    function from the signed object), not a signature.
+    Remove when moto routes /signing-jobs."""
+    import time
+    import uuid
+
+    from moto.core.exceptions import JsonRESTError
+    from moto.s3.models import s3_backends
+    from moto.signer import urls
+    from moto.signer.responses import SignerResponse
+
+    urls.url_paths["{0}/signing-jobs$"] = SignerResponse.dispatch
+    urls.url_paths["{0}/signing-jobs/(?P<job_id>[^/]+)$"] = SignerResponse.dispatch
+
+    def jobs_of(backend):
+        if not hasattr(backend, "_signing_jobs"):
+            backend._signing_jobs = {}
+        return backend._signing_jobs
+
+    def start_signing_job(self):
+        body = json.loads(self.body)
+        profile = self.signer_backend.signing_profiles.get(body.get("profileName"))
+        if profile is None or profile.status != "Active":
+            raise JsonRESTError("ResourceNotFoundException", f"No active signing profile named {body.get('profileName')}")
+        source = body["source"]["s3"]
+        destination = body["destination"]["s3"]
+        s3 = s3_backends[self.current_account]["aws"]
+        package = s3.get_object(source["bucketName"], source["key"], version_id=source.get("version"))
+        if package is None:
+            raise JsonRESTError("ValidationException", f"Source object s3://{source['bucketName']}/{source['key']} version {source.get('version')} not found")
+        job_id = str(uuid.uuid4())
+        signed_key = f"{destination.get('prefix', '')}{job_id}.zip"
+        s3.put_object(destination["bucketName"], signed_key, package.value)
+        now = time.time()
+        jobs_of(self.signer_backend)[job_id] = {
+            "jobId": job_id,
+            "source": body["source"],
+            "signedObject": {"s3": {"bucketName": destination["bucketName"], "key": signed_key}},
+            "profileName": profile.name,
+            "profileVersion": profile.profile_version,
+            "platformId": profile.platform_id,
+            "platformDisplayName": "AWS Lambda",
+            "status": "Succeeded",
+            "statusReason": "Signing Succeeded",
+            "createdAt": now,
+            "completedAt": now,
+            "signatureExpiresAt": now + 135 * 30 * 86400,
+            "requestedBy": getattr(self, "current_account", ""),
+            "jobOwner": self.current_account,
+            "jobInvoker": self.current_account,
+            "overrides": {},
+            "signingMaterial": {},
+            "signingParameters": {},
+        }
+        return json.dumps({"jobId": job_id, "jobOwner": self.current_account})
+
+    def describe_signing_job(self):
+        job_id = self.path.rstrip("/").rsplit("/", 1)[-1]
+        job = jobs_of(self.signer_backend).get(job_id)
+        if job is None:
+            raise JsonRESTError("ResourceNotFoundException", f"Signing job {job_id} not found")
+        return json.dumps(job)
+
+    SignerResponse.start_signing_job = start_signing_job
+    SignerResponse.describe_signing_job = describe_signing_job
+
+
 def patch_iam_identity_policy_actions():
     """Gap: with IAM enforcement on (INITIAL_NO_AUTH_ACTION_COUNT, or a POST to
     /moto-api/reset-auth), moto checks each call's action against the
@@ -246,7 +424,7 @@ def patch_iam_action_names():
     from moto.core.exceptions import JsonRESTError
     from moto.iam.access_control import IAMRequestBase
 
-    json_services = {"kms", "logs", "lambda", "secretsmanager", "ssm", "cloudtrail"}
+    json_services = {"kms", "logs", "lambda", "secretsmanager", "ssm", "cloudtrail", "signer"}
 
     original_init = IAMRequestBase.__init__
     original_check = IAMRequestBase.check_action_permitted
@@ -480,6 +658,8 @@ PATCHES = [
     patch_logs_associate_kms_key,
     patch_kms_replicate_key,
     patch_kms_multi_region_key_id,
+    patch_lambda_code_signing_configs,
+    patch_signer_signing_jobs,
 ]
 
 
