@@ -863,6 +863,18 @@ function deployerCallExpectations(model: StackModel, deployer: string, policy: P
     calls("aws_sns_topic", `topic ${topic.name}`, topic.arn);
     calls("aws_sns_topic_policy", `topic ${topic.name}`, topic.arn);
   }
+  for (const signed of model.signedCode) {
+    calls("aws_signer_signing_profile", `signing profile ${signed.profileName}`, signed.profileArn);
+    const allowed = (action: string, resource: string, what: string) =>
+      out.push({ description: `the deployer ${what}`, expect: "Allowed", fix, request: { principal: deployer, action, resource, identityPolicies } });
+    allowed("signer:StartSigningJob", signed.profileArn, `signs with profile ${signed.profileName}`);
+    allowed("signer:DescribeSigningJob", atRegion("signer", "/signing-jobs/0123abcd-0000-4000-8000-000000000000"), "reads a signing job");
+    calls("aws_s3_object", "the code bucket's objects", signed.objectArn.replace(/\*$/, "signed/package.zip"));
+    denied(`signs with a profile the stack does not have`, { action: "signer:StartSigningJob", resource: atRegion("signer", "/signing-profiles/not_in_config") });
+    denied(`uploads code to a bucket the stack does not have`, { action: "s3:PutObject", resource: `arn:${model.partition}:s3:::not-in-config/unsigned/package.zip` });
+  }
+  if (model.resourceTypes.includes("aws_lambda_code_signing_config"))
+    calls("aws_lambda_code_signing_config", "the code signing configuration", atRegion("lambda", "code-signing-config:csc-0123456789abcdef0"));
   return out;
 }
 

@@ -118,6 +118,13 @@ export interface ModelTopic {
   readonly policy?: PolicyJson;
 }
 
+/** A function's signed package: the Signer profile that signs it and the code bucket object it is signed from. */
+export interface ModelSignedCode {
+  readonly profileName: string;
+  readonly profileArn: string;
+  readonly objectArn: string;
+}
+
 export interface StackModel {
   readonly stackName: string;
   readonly accountId: string;
@@ -132,6 +139,8 @@ export interface StackModel {
   readonly trails: readonly ModelTrail[];
   readonly buckets: readonly ModelBucket[];
   readonly topics: readonly ModelTopic[];
+  /** The signing jobs of code signing. */
+  readonly signedCode: readonly ModelSignedCode[];
   /** Every resource type in the stack. */
   readonly resourceTypes: readonly string[];
 }
@@ -315,6 +324,15 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     return { address, name: attribute(address, "name"), arn, keyArn: keyArnOf(str(r, "kms_master_key_id")), policy: topicPolicies.get(arn) };
   });
 
+  const signedCode = ofType("aws_signer_signing_job").map(([, job]) => {
+    const profileName = str(job, "profile_name") ?? "";
+    const source = [([job.config.source].flat()[0] as { s3?: unknown } | undefined)?.s3].flat()[0] as { bucket?: string } | undefined;
+    return {
+      profileName,
+      profileArn: `arn:${partitionForRegion(job.region)}:signer:${job.region}:${job.accountId}:/signing-profiles/${profileName}`,
+      objectArn: `arn:${partitionForRegion(job.region)}:s3:::${source?.bucket ?? ""}/*`,
+    };
+  });
   const resourceTypes = [...new Set([...resources.values()].map((r) => r.type))].sort();
   return {
     stackName,
@@ -329,6 +347,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     trails,
     buckets,
     topics,
+    signedCode,
     resourceTypes,
   };
 }

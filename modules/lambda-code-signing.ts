@@ -1,6 +1,7 @@
 import { LambdaCodeSigningConfig } from "@cdktf/provider-aws/lib/lambda-code-signing-config";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -62,7 +63,10 @@ export const CODE_BUCKET_PREFIXES = { unsigned: "unsigned/", signed: "signed/" }
  *   to a bucket there
  *   (https://docs.aws.amazon.com/signer/latest/api/API_StartSigningJob.html).
  *   Public access blocked, ACLs disabled, versioned, TLS only, old versions
- *   expire after 90 days. Default encryption is SSE-S3: a package holds the
+ *   expire after 90 days, events sent to EventBridge. No S3 server access
+ *   logging: S3 writes access logs only to a bucket in the same region
+ *   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html),
+ *   and a bucket should not log into itself. Default encryption is SSE-S3: a package holds the
  *   function's code, which is no secret (secrets belong in Secrets Manager or
  *   SSM), and its integrity comes from the signature Lambda checks.
  *
@@ -146,6 +150,8 @@ export class LambdaCodeSigning extends Construct {
     });
     this.bucketPolicyDocument = new PolicyDocument([denyInsecureTransport(this.bucket.arn)]);
     new S3BucketPolicy(this, "policy", { bucket, policy: this.bucketPolicyDocument.toJsonString(), dependsOn: [publicAccessBlock] });
+    // Every upload and signed package is an event a team can watch for (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html).
+    new S3BucketNotification(this, "event-notifications", { bucket, eventbridge: true });
     this.dependencies = [versioning, encryption, publicAccessBlock, this.signingProfile];
   }
 

@@ -192,6 +192,18 @@ describe("the default configuration", () => {
     const failures = accessFailures(await checkAccess([{ stackName: "staging-eu-west-1", json, principals: primary.principals }])).map((f) => f.description);
     expect(failures).toEqual(expect.arrayContaining([expect.stringMatching(/replicates key .* to ap-southeast-2, outside the account's regions/)]));
     expect(failures.every((f) => f.includes("ap-southeast-2"))).toBe(true);
+
+    // nightly-report is signed: the pipeline signs with its stack's profile only, and uploads to its code bucket only.
+    const signed = result.access.find((s) => s.model.stackName === "production-eu-west-1")!;
+    const signing = signed.results
+      .filter((r) => ["signer:StartSigningJob", "s3:PutObject"].includes(r.request.action))
+      .map((r) => [r.request.action, r.request.resource, r.decision]);
+    expect(signing).toEqual([
+      ["signer:StartSigningJob", "arn:aws:signer:eu-west-1:222222222222:/signing-profiles/payments_lambda", "Allowed"],
+      ["s3:PutObject", "arn:aws:s3:::payments-lambda-code-222222222222-eu-west-1/signed/package.zip", "Allowed"],
+      ["signer:StartSigningJob", "arn:aws:signer:eu-west-1:222222222222:/signing-profiles/not_in_config", "ImplicitlyDenied"],
+      ["s3:PutObject", "arn:aws:s3:::not-in-config/unsigned/package.zip", "ImplicitlyDenied"],
+    ]);
   });
 
   test("access.json and access.md describe every stack, with a Mermaid diagram per account", () => {

@@ -42,9 +42,9 @@ function readExceptions(): { id: string; reason: string }[] {
   return exceptions;
 }
 
-/** Every resource of the default audit and workload stacks: [stack, type, id, configuration]. */
-function defaultResources(): [string, string, string, Json][] {
-  fs.writeFileSync(folder.configFile, JSON.stringify(defaultConfigDocument()));
+/** Every resource of the default audit and workload stacks (of `document`, the default configuration as it is or changed): [stack, type, id, configuration]. */
+function defaultResources(document: Json = defaultConfigDocument()): [string, string, string, Json][] {
+  fs.writeFileSync(folder.configFile, JSON.stringify(document));
   const config = validateConfig(JSON.parse(fs.readFileSync(folder.configFile, "utf8")), folder.configFile);
   const app = Testing.app();
   appOutdirs.push(app.outdir);
@@ -171,6 +171,47 @@ describe("the checks docs/scanners.md says the default configuration passes", ()
         notifications: 1,
         logging: 1,
       });
+    }
+  });
+});
+
+describe("the options that are off by default", () => {
+  /** The default configuration with nightly-report signed. */
+  const signed = (() => {
+    const document = defaultConfigDocument();
+    document.functions[1].codeSigning = true;
+    return defaultResources(document);
+  })();
+  const signedOfType = (type: string) => signed.filter(([, t]) => t === type);
+
+  test("functions[].codeSigning passes CKV_AWS_272 for that function (a non-empty code_signing_config_arn), in each of its stacks", () => {
+    const withConfig = signedOfType("aws_lambda_function")
+      .filter(([, , , f]) => typeof f.code_signing_config_arn === "string" && f.code_signing_config_arn !== "")
+      .map(label);
+    expect(withConfig).toEqual([
+      "production-eu-west-1/aws_lambda_function.nightly-report_function_C933F3D3",
+      "production-us-east-1/aws_lambda_function.nightly-report_function_C933F3D3",
+    ]);
+  });
+
+  test("its code buckets fail only CKV_AWS_18 (no access logging) beyond the checks .checkov.yaml skips", () => {
+    const codeBuckets = signedOfType("aws_s3_bucket").filter(([, , , b]) => String(b.bucket).includes("-lambda-code-"));
+    expect(codeBuckets).toHaveLength(2);
+    const linked = (bucket: [string, string, string, Json], otherType: string) =>
+      signedOfType(otherType).filter(
+        ([s, , otherId, other]) =>
+          s === bucket[0] && (JSON.stringify(other).includes(`\${aws_s3_bucket.${bucket[2]}.`) || JSON.stringify(bucket[3]).includes(`\${${otherType}.${otherId}.`)),
+      ).length;
+    for (const bucket of codeBuckets) {
+      expect({
+        bucket: label(bucket),
+        // CKV_AWS_21, CKV2_AWS_6, CKV2_AWS_61, CKV2_AWS_62 pass; CKV_AWS_18 fails.
+        versioning: linked(bucket, "aws_s3_bucket_versioning"),
+        publicAccessBlock: linked(bucket, "aws_s3_bucket_public_access_block"),
+        lifecycle: linked(bucket, "aws_s3_bucket_lifecycle_configuration"),
+        notifications: linked(bucket, "aws_s3_bucket_notification"),
+        logging: linked(bucket, "aws_s3_bucket_logging"),
+      }).toEqual({ bucket: label(bucket), versioning: 1, publicAccessBlock: 1, lifecycle: 1, notifications: 1, logging: 0 });
     }
   });
 });

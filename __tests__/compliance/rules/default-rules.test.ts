@@ -17,6 +17,7 @@ describe("DEFAULT_RULES", () => {
       "LAMBDA-001",
       "LAMBDA-002",
       "LAMBDA-003",
+      "LAMBDA-004",
       "IAM-001",
       "TRAIL-001",
       "TRAIL-002",

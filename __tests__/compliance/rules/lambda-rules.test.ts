@@ -1,3 +1,4 @@
+import { lambdaCodeSigningEnforced } from "../../../modules/compliance/rules/lambda-code-signing-enforced";
 import { lambdaEnvironmentKmsKey } from "../../../modules/compliance/rules/lambda-environment-kms-key";
 import { lambdaLogGroup } from "../../../modules/compliance/rules/lambda-log-group";
 import { lambdaNoPlaintextSecrets } from "../../../modules/compliance/rules/lambda-no-plaintext-secrets";
@@ -111,5 +112,22 @@ describe("LAMBDA-003 log group", () => {
       },
     ]);
     expect(findings(lambdaLogGroup, fn({}, logGroup({ kms_key_id: "k" })))).toEqual([{ path: "s/api/logs", message: expect.stringContaining("retention_in_days unset") }]);
+  });
+});
+
+describe("LAMBDA-004 code signing configurations enforce", () => {
+  const config = (policies: unknown) =>
+    stackOf({ aws_lambda_code_signing_config: { csc: { ...meta("s/code-signing/config"), allowed_publishers: {}, ...(policies === undefined ? {} : { policies }) } } });
+
+  it("passes Enforce", () => {
+    expect(findings(lambdaCodeSigningEnforced, config({ untrusted_artifact_on_deployment: "Enforce" }))).toEqual([]);
+    expect(findings(lambdaCodeSigningEnforced, config([{ untrusted_artifact_on_deployment: "Enforce" }]))).toEqual([]);
+  });
+
+  it("flags Warn, and no policies (Lambda's default is Warn)", () => {
+    const message = (policy: string) =>
+      `Code signing configuration aws_lambda_code_signing_config.csc has untrusted_artifact_on_deployment "${policy}": Lambda deploys untrusted code`;
+    expect(findings(lambdaCodeSigningEnforced, config({ untrusted_artifact_on_deployment: "Warn" }))).toEqual([{ path: "s/code-signing/config", message: message("Warn") }]);
+    expect(findings(lambdaCodeSigningEnforced, config(undefined))).toEqual([{ path: "s/code-signing/config", message: message("Warn") }]);
   });
 });

@@ -6,6 +6,7 @@ import { kmsDeletionAlarm } from "./kms-deletion-alarm";
 import { kmsKeyPolicyLockoutSafe } from "./kms-key-policy-lockout-safe";
 import { kmsKeyPolicyNoPublicPrincipal } from "./kms-key-policy-no-public-principal";
 import { kmsKeyRotation } from "./kms-key-rotation";
+import { lambdaCodeSigningEnforced } from "./lambda-code-signing-enforced";
 import { lambdaEnvironmentKmsKey } from "./lambda-environment-kms-key";
 import { lambdaLogGroup } from "./lambda-log-group";
 import { lambdaNoPlaintextSecrets } from "./lambda-no-plaintext-secrets";
@@ -25,6 +26,7 @@ export {
   kmsKeyPolicyLockoutSafe,
   kmsKeyPolicyNoPublicPrincipal,
   kmsKeyRotation,
+  lambdaCodeSigningEnforced,
   lambdaEnvironmentKmsKey,
   lambdaLogGroup,
   lambdaNoPlaintextSecrets,
@@ -45,6 +47,7 @@ export const DEFAULT_RULES: readonly ComplianceRule[] = [
   lambdaEnvironmentKmsKey,
   lambdaNoPlaintextSecrets,
   lambdaLogGroup,
+  lambdaCodeSigningEnforced,
   iamSensitiveActionsScoped,
   trailMultiRegionManagementEvents,
   trailLogFileValidation,
