@@ -70,6 +70,12 @@ export const CODE_BUCKET_PREFIXES = { unsigned: "unsigned/", signed: "signed/" }
  *   function's code, which is no secret (secrets belong in Secrets Manager or
  *   SSM), and its integrity comes from the signature Lambda checks.
  *
+ * Destroying the profile cancels it: Signer keeps a canceled profile for two
+ * years (https://docs.aws.amazon.com/signer/latest/api/API_CancelSigningProfile.html).
+ * Whether its name can serve a new profile in that time is not documented
+ * and not tested here: after a destroy, deploy again with another name if
+ * Signer refuses it.
+ *
  * Give it to `EncryptedFunctionProps.codeSigning`: the function then uploads
  * its package here, signs it with a Signer signing job and deploys the
  * signed package (see `SignedLambdaCode`).

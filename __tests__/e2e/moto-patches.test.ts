@@ -367,6 +367,8 @@ describe("IAM enforcement of identity policies", () => {
       { Effect: "Allow", Action: ["cloudwatch:DescribeAlarms"], Resource: [`arn:aws:cloudwatch:${REGION}:${STAGING}:alarm:enforced`] },
       // For the body-less GET below: no resource, so that plain moto's resource matching is not what refuses it.
       { Effect: "Allow", Action: ["lambda:ListFunctions"], Resource: "*" },
+      // A call that names its resource by ARN in the path.
+      { Effect: "Allow", Action: ["lambda:ListTags"], Resource: [FUNCTION_ARN] },
       // HeadBucket is authorized as s3:ListBucket.
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::enforced-bucket"] },
       // A condition moto has no value for: the tags of the key the call names.
@@ -425,6 +427,8 @@ describe("IAM enforcement of identity policies", () => {
         taggedKey: await outcome(() => kmsClient.send(new DescribeKeyCommand({ KeyId: "alias/enforced-no-such-key" }))),
         notGranted: await outcome(() => kmsClient.send(new ListKeysCommand({}))),
         bodylessGet: await signedGet(server, "/2015-03-31/functions/", credentials),
+        // The SDK sends the ARN percent-encoded; the function does not exist, so "allowed" means past the check.
+        arnInPath: await outcome(() => lambda.send(new ListTagsCommand({ Resource: FUNCTION_ARN }))),
       };
     });
 
@@ -451,8 +455,9 @@ describe("IAM enforcement of identity policies", () => {
     expect(found.taggedKey).toMatch(/ 403$/);
     // And the refusal of a JSON service is XML, so the SDK cannot name it.
     expect(found.notGranted).not.toMatch(/^AccessDeniedException/);
-    // A body-less GET is signed over the request headers.
+    // A body-less GET is signed over the request headers, and an ARN in the path over its decoded form.
     expect(found.bodylessGet).toBe("403 SignatureDoesNotMatch");
+    expect(found.arnInPath).toMatch(/ 403$/);
   });
 
   test("the patched server fixes it: each call is checked by its action, and a refusal names it", async () => {
@@ -463,6 +468,7 @@ describe("IAM enforcement of identity policies", () => {
       taggedKey: "allowed",
       notGranted: "AccessDeniedException 403: kms:ListKeys",
       bodylessGet: "allowed",
+      arnInPath: "allowed",
     });
     expect(patched.output()).toMatch(/iam-enforcement: denied arn:aws:iam::111111111111:user\/enforced-\w+ kms:ListKeys/);
     expect(patched.output()).toMatch(/iam-enforcement: allowed arn:aws:iam::111111111111:user\/enforced-\w+ cloudwatch:DescribeAlarms/);
@@ -666,6 +672,48 @@ describe("Lambda code signing configurations", () => {
   });
 });
 
+describe("S3 object requests to a bucket with a TLS-only policy", () => {
+  /** A bucket whose policy denies requests without TLS (and, with `denyPut`, every PutObject); the outcome of a PutObject and a GetObject. */
+  async function objectRequests(server: MotoServer, bucket: string, denyPut = false) {
+    const s3 = track(new S3Client({ ...config(server), forcePathStyle: true }));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const objects = `arn:aws:s3:::${bucket}/*`;
+    const statements: unknown[] = [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: ["*"] },
+        Action: ["s3:*"],
+        Resource: [`arn:aws:s3:::${bucket}`, objects],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ];
+    if (denyPut) statements.push({ Sid: "DenyEveryPut", Effect: "Deny", Principal: { AWS: ["*"] }, Action: ["s3:PutObject"], Resource: [objects] });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) }));
+    const attempt = async (send: () => Promise<unknown>) => {
+      try {
+        await send();
+        return "allowed";
+      } catch (error) {
+        return `refused ${(error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode}`;
+      }
+    };
+    return {
+      put: await attempt(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: "unsigned/fn.zip", Body: "package" }))),
+      get: await attempt(() => s3.send(new GetObjectCommand({ Bucket: bucket, Key: "unsigned/fn.zip" }))),
+    };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    expect(await objectRequests(plain, "plain-tls-only")).toEqual({ put: "refused 403", get: "refused 403" });
+  });
+
+  test("the patched server fixes it: the TLS-only statement lets HTTPS-equivalent requests through, and a Deny without condition still refuses", async () => {
+    expect(await objectRequests(patched, "patched-tls-only")).toEqual({ put: "allowed", get: "allowed" });
+    expect((await objectRequests(patched, "patched-deny-put", true)).put).toBe("refused 403");
+  });
+});
+
 describe("Signer signing jobs", () => {
   /** A profile, a versioned bucket with a package, and a signing job of that package's version. */
   async function sign(server: MotoServer, prefix: string) {
@@ -719,7 +767,7 @@ describe("Signer signing jobs", () => {
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id, patch_lambda_code_signing_configs, patch_signer_signing_jobs",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_iam_signature_of_arn_paths, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id, patch_lambda_code_signing_configs, patch_s3_bucket_policy_secure_transport, patch_signer_signing_jobs",
     );
   });
 

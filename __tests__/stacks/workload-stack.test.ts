@@ -482,6 +482,31 @@ describe("WorkloadStack secret rotation", () => {
   });
 });
 
+describe("WorkloadStack code signing", () => {
+  test("functions[].codeSigning: each stack of the function gets one profile, configuration and bucket named after the project, account and region, and only that function is signed", () => {
+    const document = doc();
+    document.functions[1].codeSigning = true;
+    const { json } = synthesizeDocument(document);
+    for (const name of ["production-eu-west-1", "production-us-east-1"]) {
+      const { accountId, region } = envOf(name);
+      const stack = json[name];
+      expect(only(stack, "aws_signer_signing_profile").config.name).toBe("payments_lambda");
+      expect(only(stack, "aws_s3_bucket").config.bucket).toBe(`payments-lambda-code-${accountId}-${region}`);
+      const configId = only(stack, "aws_lambda_code_signing_config").id;
+      const signed = findBy(stack, "aws_lambda_function", "function_name", "nightly-report").config;
+      expect(signed.code_signing_config_arn).toBe(`\${aws_lambda_code_signing_config.${configId}.arn}`);
+      expect(signed.filename).toBeUndefined();
+      const unsigned = findBy(stack, "aws_lambda_function", "function_name", "orders-api").config;
+      expect([unsigned.code_signing_config_arn, typeof unsigned.filename]).toEqual([undefined, "string"]);
+      expect(only(stack, "aws_signer_signing_job").config.destination).toEqual({ s3: { bucket: `payments-lambda-code-${accountId}-${region}`, prefix: "signed/nightly-report/" } });
+    }
+    // staging has no signed function: nothing of code signing.
+    for (const name of ["staging-eu-west-1", "staging-us-east-1"]) {
+      expect(Object.keys(json[name].resource).filter((type) => /signer|code_signing|s3_/.test(type))).toEqual([]);
+    }
+  });
+});
+
 describe("WorkloadStack secrets and encrypted values", () => {
   const SEED_VARIABLE = "secret_payments_orders_api_db_password_value";
   const PARAMETER_NAME = "/payments/orders-api/partner-webhook-token";

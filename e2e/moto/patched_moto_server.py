@@ -297,6 +297,41 @@ def patch_lambda_code_signing_configs():
     LambdaBackend._get_resource_by_arn = _get_resource_by_arn
 
 
+def patch_s3_bucket_policy_secure_transport():
+    """Gap: for object requests (PutObject, GetObject, ...) moto evaluates the
+    bucket policy, but ignores every condition operator except StringEquals:
+    the TLS-only statement every bucket of ours carries (Deny s3:* when
+    aws:SecureTransport is "false") then denies every object request, so no
+    object can be uploaded or read.
+    Fix: a bucket policy statement conditioned on aws:SecureTransport with
+    the Bool operator applies only when it names "true": the emulator stands
+    in for AWS's HTTPS endpoints, which the provider and the SDKs use, while
+    it serves plain HTTP on 127.0.0.1. Other statements keep moto's
+    evaluation.
+    Remove when moto evaluates Bool conditions in bucket policies and the
+    emulator serves HTTPS."""
+    from moto.iam.access_control import IAMPolicy
+    from moto.s3.models import FakeBucket
+
+    original_get_permission = FakeBucket.get_permission
+
+    def applies_over_tls(statement):
+        secure_transport = ((statement.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")
+        if secure_transport is None:
+            return True
+        return "true" in [str(value).lower() for value in ([secure_transport] if isinstance(secure_transport, str) else secure_transport)]
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return original_get_permission(self, action, resource)
+        document = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+        statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+        document["Statement"] = [statement for statement in statements if applies_over_tls(statement)]
+        return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
 def patch_signer_signing_jobs():
     """Gap: moto's Signer has signing profiles but no signing jobs:
     StartSigningJob and DescribeSigningJob are not routed, so an
@@ -501,6 +536,38 @@ def patch_iam_signature_of_bodyless_requests():
     IAMRequestBase._create_aws_request = _create_aws_request
 
 
+def patch_iam_signature_of_arn_paths():
+    """Gap: with IAM enforcement on, moto recomputes a request's SigV4
+    signature over the decoded path, while the SDKs put an ARN in a path
+    percent-encoded (":" as "%3A") and sign that. A call that names a
+    resource by ARN in its path (Lambda's GetCodeSigningConfig, ListTags on
+    a code signing configuration) fails with 403 SignatureDoesNotMatch.
+    Fix: for every service but S3 (whose keys are signed as they are sent),
+    compute the signature over the path with each ARN segment
+    percent-encoded, as the SDKs send it.
+    Remove when moto signs over the path as received."""
+    from urllib.parse import quote, unquote
+
+    from moto.iam.access_control import IAMRequestBase, S3IAMRequest
+
+    original = IAMRequestBase._create_aws_request
+
+    def _create_aws_request(self):
+        path, _, query = self._path.partition("?")
+        segments = path.split("/")
+        if isinstance(self, S3IAMRequest) or not any(unquote(segment).startswith("arn:") for segment in segments):
+            return original(self)
+        received = self._path
+        encoded = "/".join(quote(unquote(s), safe="") if unquote(s).startswith("arn:") else s for s in segments)
+        self._path = encoded + ("?" + query if query else "")
+        try:
+            return original(self)
+        finally:
+            self._path = received
+
+    IAMRequestBase._create_aws_request = _create_aws_request
+
+
 def patch_s3_logging_policy_lists():
     """Gap: PutBucketLogging checks that the target bucket's policy lets the
     S3 logging service write, but reads Principal.Service and Resource only
@@ -653,12 +720,14 @@ PATCHES = [
     patch_iam_identity_policy_actions,
     patch_iam_action_names,
     patch_iam_signature_of_bodyless_requests,
+    patch_iam_signature_of_arn_paths,
     patch_s3_logging_policy_lists,
     patch_s3_eventbridge_notification,
     patch_logs_associate_kms_key,
     patch_kms_replicate_key,
     patch_kms_multi_region_key_id,
     patch_lambda_code_signing_configs,
+    patch_s3_bucket_policy_secure_transport,
     patch_signer_signing_jobs,
 ]
 
