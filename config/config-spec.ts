@@ -399,10 +399,11 @@ const FUNCTION = object(
     reservedConcurrentExecutions: FUNCTION_SETTINGS.reservedConcurrentExecutions,
     tracing: FUNCTION_SETTINGS.tracing,
     deadLetterQueue: FUNCTION_SETTINGS.deadLetterQueue,
-    codeSigning: as(
-      FUNCTION_SETTINGS.codeSigning,
-      `Deploy only code signed by AWS Signer. Each stack with such a function gets a signing profile \`${DERIVED_DEFAULTS.signingProfileName("<project>")}\` (with \`_\` for \`-\`), a code signing configuration that enforces it, and a bucket \`${DERIVED_DEFAULTS.codeSigningBucketName("<project>", "<accountId>", "<region>")}\` where the package is uploaded and signed; the function deploys the signed package from there.`,
-    ),
+    codeSigning: booleanSetting({
+      code: "FUNCTION_CODE_SIGNING",
+      doc: `Deploy only code signed by AWS Signer. Each stack with such a function gets a signing profile \`${DERIVED_DEFAULTS.signingProfileName("<project>")}\` (with \`_\` for \`-\`), a code signing configuration that enforces it, and a bucket \`${DERIVED_DEFAULTS.codeSigningBucketName("<project>", "<accountId>", "<region>")}\` where the package is uploaded and signed; the function deploys the signed package from there.`,
+      default: false,
+    }),
     vpc: map(
       '`{ "<account>-<region>": { "subnetIds": [...], "securityGroupIds": [...] } }`: run the function in a VPC, with the subnets and security groups of each stack it runs in (IDs differ per account and region, so every one of its stacks needs an entry). The role gets the network-interface actions Lambda needs (on the region\'s network interfaces and these subnets and security groups; the two Describe actions on `"*"`, the only resource EC2 authorizes them on) and a Deny that keeps the function\'s own code from changing interfaces.',
       "stack name (`<account>-<region>`)",

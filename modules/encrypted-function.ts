@@ -276,11 +276,6 @@ export const FUNCTION_SETTINGS = {
     doc: "X-Ray active tracing; the role may write traces (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`, which have no resource to scope them to).",
     default: false,
   }),
-  codeSigning: booleanSetting({
-    code: "FUNCTION_CODE_SIGNING",
-    doc: "Deploy only code signed by AWS Signer: the stack's signing profile signs the package in the stack's code bucket, and the code signing configuration makes Lambda refuse any other.",
-    default: false,
-  }),
   deadLetterQueue: booleanSetting({
     code: "FUNCTION_DEAD_LETTER_QUEUE",
     doc: "An SQS dead-letter queue `<name>-dlq`, encrypted with the workload key, for events that fail after Lambda's asynchronous retries; the role may send to it only.",
