@@ -64,6 +64,7 @@ import {
   PutBucketLoggingCommand,
   PutBucketNotificationConfigurationCommand,
   GetObjectCommand,
+  ListObjectVersionsCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -369,8 +370,8 @@ describe("IAM enforcement of identity policies", () => {
       { Effect: "Allow", Action: ["lambda:ListFunctions"], Resource: "*" },
       // A call that names its resource by ARN in the path.
       { Effect: "Allow", Action: ["lambda:ListTags"], Resource: [FUNCTION_ARN] },
-      // HeadBucket is authorized as s3:ListBucket.
-      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::enforced-bucket"] },
+      // HeadBucket is authorized as s3:ListBucket, ListObjectVersions as s3:ListBucketVersions.
+      { Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: ["arn:aws:s3:::enforced-bucket"] },
       // A condition moto has no value for: the tags of the key the call names.
       {
         Effect: "Allow",
@@ -429,6 +430,8 @@ describe("IAM enforcement of identity policies", () => {
         bodylessGet: await signedGet(server, "/2015-03-31/functions/", credentials),
         // The SDK sends the ARN percent-encoded; the function does not exist, so "allowed" means past the check.
         arnInPath: await outcome(() => lambda.send(new ListTagsCommand({ Resource: FUNCTION_ARN }))),
+        // The SDK sends the "/" of the prefix as %2F; the bucket does not exist, so "allowed" means past the check.
+        slashInQuery: await outcome(() => s3.send(new ListObjectVersionsCommand({ Bucket: "enforced-bucket", Prefix: "unsigned/fn.zip" }))),
       };
     });
 
@@ -458,6 +461,7 @@ describe("IAM enforcement of identity policies", () => {
     // A body-less GET is signed over the request headers, and an ARN in the path over its decoded form.
     expect(found.bodylessGet).toBe("403 SignatureDoesNotMatch");
     expect(found.arnInPath).toMatch(/ 403$/);
+    expect(found.slashInQuery).toMatch(/ 403$/);
   });
 
   test("the patched server fixes it: each call is checked by its action, and a refusal names it", async () => {
@@ -469,6 +473,7 @@ describe("IAM enforcement of identity policies", () => {
       notGranted: "AccessDeniedException 403: kms:ListKeys",
       bodylessGet: "allowed",
       arnInPath: "allowed",
+      slashInQuery: "allowed",
     });
     expect(patched.output()).toMatch(/iam-enforcement: denied arn:aws:iam::111111111111:user\/enforced-\w+ kms:ListKeys/);
     expect(patched.output()).toMatch(/iam-enforcement: allowed arn:aws:iam::111111111111:user\/enforced-\w+ cloudwatch:DescribeAlarms/);
@@ -767,7 +772,7 @@ describe("Signer signing jobs", () => {
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_iam_signature_of_arn_paths, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id, patch_lambda_code_signing_configs, patch_s3_bucket_policy_secure_transport, patch_signer_signing_jobs",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_iam_signature_of_encoded_urls, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id, patch_lambda_code_signing_configs, patch_s3_bucket_policy_secure_transport, patch_signer_signing_jobs",
     );
   });
 

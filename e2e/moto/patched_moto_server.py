@@ -536,30 +536,40 @@ def patch_iam_signature_of_bodyless_requests():
     IAMRequestBase._create_aws_request = _create_aws_request
 
 
-def patch_iam_signature_of_arn_paths():
+def patch_iam_signature_of_encoded_urls():
     """Gap: with IAM enforcement on, moto recomputes a request's SigV4
-    signature over the decoded path, while the SDKs put an ARN in a path
-    percent-encoded (":" as "%3A") and sign that. A call that names a
+    signature over the URL as its web server hands it over, with some
+    percent-encoded characters decoded (":" in a path segment, "/" in a
+    query value), while the SDKs sign them encoded. A call that names a
     resource by ARN in its path (Lambda's GetCodeSigningConfig, ListTags on
-    a code signing configuration) fails with 403 SignatureDoesNotMatch.
-    Fix: for every service but S3 (whose keys are signed as they are sent),
-    compute the signature over the path with each ARN segment
-    percent-encoded, as the SDKs send it.
-    Remove when moto signs over the path as received."""
+    a code signing configuration), and an S3 listing with a prefix that has
+    a "/" (ListObjectVersions when the provider deletes an object of a
+    versioned bucket), fail with 403 SignatureDoesNotMatch.
+    Fix: compute the signature over the URL encoded as the SDKs send it:
+    every query value, and, for every service but S3 (whose keys are signed
+    as they are sent), each path segment that is an ARN.
+    Remove when moto signs over the URL as received."""
     from urllib.parse import quote, unquote
 
     from moto.iam.access_control import IAMRequestBase, S3IAMRequest
 
     original = IAMRequestBase._create_aws_request
 
+    def encoded_segment(segment):
+        return quote(unquote(segment), safe="") if unquote(segment).startswith("arn:") else segment
+
+    def encoded_pair(pair):
+        key, equals, value = pair.partition("=")
+        return key + equals + quote(unquote(value), safe="-_.~")
+
     def _create_aws_request(self):
-        path, _, query = self._path.partition("?")
-        segments = path.split("/")
-        if isinstance(self, S3IAMRequest) or not any(unquote(segment).startswith("arn:") for segment in segments):
-            return original(self)
+        path, question, query = self._path.partition("?")
+        if not isinstance(self, S3IAMRequest):
+            path = "/".join(encoded_segment(segment) for segment in path.split("/"))
+        if query:
+            query = "&".join(encoded_pair(pair) for pair in query.split("&"))
         received = self._path
-        encoded = "/".join(quote(unquote(s), safe="") if unquote(s).startswith("arn:") else s for s in segments)
-        self._path = encoded + ("?" + query if query else "")
+        self._path = path + question + query
         try:
             return original(self)
         finally:
@@ -720,7 +730,7 @@ PATCHES = [
     patch_iam_identity_policy_actions,
     patch_iam_action_names,
     patch_iam_signature_of_bodyless_requests,
-    patch_iam_signature_of_arn_paths,
+    patch_iam_signature_of_encoded_urls,
     patch_s3_logging_policy_lists,
     patch_s3_eventbridge_notification,
     patch_logs_associate_kms_key,
