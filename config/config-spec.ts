@@ -1,5 +1,5 @@
 import { ALARM_EMAIL } from "../modules/alarm-topic";
-import { AUDIT_TRAIL_SETTINGS } from "../modules/audit-trail";
+import { AUDIT_TRAIL_SETTINGS, replicaBucketName } from "../modules/audit-trail";
 import { FUNCTION_SETTINGS, FUNCTION_VPC_LIMITS } from "../modules/encrypted-function";
 import { ENCRYPTION_KEY_SETTINGS } from "../modules/encryption-key";
 import {
@@ -87,6 +87,7 @@ export const DERIVED_DEFAULTS = {
   trailName: (project: string) => `${project}-audit`,
   auditKeyAlias: (project: string) => `${project}-audit`,
   bucketName: (project: string, accountId: string) => `${project}-audit-logs-${accountId}`,
+  replicaBucketName,
 } as const;
 
 const shown = (value: string) => JSON.stringify(value);
@@ -247,6 +248,18 @@ const OBJECT_LOCK = object(
   { required: ["mode", "retentionDays"] },
 );
 
+const REPLICATION = object(
+  "Cross-region replication of the log bucket (checkov CKV_AWS_144): a replica bucket in another region, hardened like the log bucket (versioned, TLS only, public access blocked, same lifecycle, Object Lock when the log bucket has it) and encrypted with a replica key of its own (aliases `<audit key alias>-replica`, rotation on, the same administrators), and a role `<trailName>-replication` that S3 replicates with. It doubles the audit storage; the access-log bucket is not replicated.",
+  {
+    region: as(REGION, "Region of the replica bucket and its key: another region than `homeRegion`, in the account's partition."),
+    bucketName: as(BUCKET_NAME, "The replica bucket; S3 bucket naming rules (globally unique).", {
+      defaultText: shown(DERIVED_DEFAULTS.replicaBucketName("<bucketName>")),
+      hint: 'use an S3 bucket name such as "payments-audit-logs-111111111111-replica"',
+    }),
+  },
+  { required: ["region"], defaultText: "no replication" },
+);
+
 const AUDIT = object(
   "The account's audit trail, created by the `<account>-audit` stack.",
   {
@@ -288,6 +301,7 @@ const AUDIT = object(
       ROLE_ARN,
     ),
     objectLock: OBJECT_LOCK,
+    replication: REPLICATION,
     cisAlarms: AUDIT_TRAIL_SETTINGS.cisAlarms,
   },
   { defaultText: "the defaults below" },
