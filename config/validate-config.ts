@@ -615,7 +615,7 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
     }
     objectLock = { mode, retentionDays };
   }
-  const replication = readReplication(r, `${at}.replication`, o.replication, { homeRegion, bucketName, bucketNameKnown, accessLogBucketName });
+  const replication = readReplication(r, `${at}.replication`, o.replication, { homeRegion, accessLogging, bucketName, bucketNameKnown, accessLogBucketName });
   const keyAliases =
     o.keyAliases === undefined
       ? [derived(r, `${at}.keyAliases[0]`, DERIVED_DEFAULTS.auditKeyAlias(defaults.project), A.keyAliases.items, defaults.projectValid)]
@@ -657,13 +657,15 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
  * `audit.replication`: the replica region (another region than the home
  * region, in its partition; whether the region is known is checked with
  * `additionalRegions` in validateConfig) and the replica bucket's name
- * (`<bucketName>-replica` by default), which must be neither audit bucket.
+ * (`<bucketName>-replica` by default), which must be neither audit bucket
+ * and, with the access-log bucket the stack creates, leave room for
+ * `<replica>-access`.
  */
 function readReplication(
   r: Reader,
   at: string,
   raw: Json,
-  audit: { readonly homeRegion: string; readonly bucketName: string; readonly bucketNameKnown: boolean; readonly accessLogBucketName?: string },
+  audit: { readonly homeRegion: string; readonly accessLogging: boolean; readonly bucketName: string; readonly bucketNameKnown: boolean; readonly accessLogBucketName?: string },
 ): AuditConfig["replication"] {
   if (raw === undefined) return undefined;
   const P = SPEC.AUDIT.fields.replication.fields;
@@ -701,6 +703,17 @@ function readReplication(
   ] as const) {
     if (name !== undefined && bucketName === name) {
       r.fail(`${at}.bucketName`, `${show(bucketName)} is ${other}; the replica needs a bucket of its own, e.g. ${show(DERIVED_DEFAULTS.replicaBucketName(audit.bucketName))}`);
+    }
+  }
+  if (audit.accessLogging && audit.accessLogBucketName === undefined && !s3BucketNameProblem(bucketName)) {
+    // The replica bucket logs into "<replica bucketName>-access", which the audit stack creates in the replica region.
+    const createdProblem = s3BucketNameProblem(`${bucketName}-access`);
+    if (createdProblem) {
+      r.fail(
+        `${at}.bucketName`,
+        `the access-log bucket the audit stack creates for the replica, ${createdProblem.split(";")[0]}; shorten the replica bucket's name (bucketName, or replication.bucketName), or set accessLogging to false`,
+        P.bucketName.code,
+      );
     }
   }
   return { region, bucketName };

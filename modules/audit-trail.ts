@@ -92,8 +92,10 @@ export interface AuditTrailProps extends AwsEnvironment {
    * log bucket and encrypted with a replica key of its own (aliases
    * `<keyAlias>-replica`, the same administrators), a role
    * `<trailName>-replication` that S3 replicates with, and the replication
-   * configuration. It doubles the audit storage. The access-log bucket is not
-   * replicated.
+   * configuration. When this construct creates the log bucket's access-log
+   * bucket (`accessLogging`), the replica bucket logs into
+   * `<replica bucketName>-access` in its own region. It doubles the audit
+   * storage. The access-log bucket is not replicated.
    * @default no replication
    */
   readonly replication?: {
@@ -317,7 +319,7 @@ export class AuditTrail extends Construct {
     const eventNotifications = resolveSetting(where, "bucketEventNotifications", AUDIT_TRAIL_SETTINGS.bucketEventNotifications, props.bucketEventNotifications);
     this.bucket = this.createLogBucket(props, createAccessLogBucket, eventNotifications);
     if (createAccessLogBucket) this.accessLogBucket = this.createAccessLogBucket(props, eventNotifications);
-    if (props.replication) this.replication = this.createReplication(props, props.replication, eventNotifications);
+    if (props.replication) this.replication = this.createReplication(props, props.replication, createAccessLogBucket, eventNotifications);
     this.logGroup = this.createLogGroup(props, logRetentionDays);
     this.deliveryRole = this.createDeliveryRole(props);
     const deliveryPolicy = this.createDeliveryPolicy();
@@ -407,14 +409,22 @@ export class AuditTrail extends Construct {
   }
 
   /** The log bucket's replica in another region, with its own key, and the role S3 replicates with. */
-  private createReplication(props: AuditTrailProps, replication: NonNullable<AuditTrailProps["replication"]>, eventNotifications: boolean): LogBucketReplication {
+  private createReplication(
+    props: AuditTrailProps,
+    replication: NonNullable<AuditTrailProps["replication"]>,
+    createAccessLogBucket: boolean,
+    eventNotifications: boolean,
+  ): LogBucketReplication {
+    const bucketName = replication.bucketName ?? replicaBucketName(props.bucketName);
     return new LogBucketReplication(this, "replication", {
       sourceBucket: this.bucket,
       sourceBucketName: props.bucketName,
       sourceKey: this.key,
       region: replication.region,
       provider: replication.provider,
-      bucketName: replication.bucketName ?? replicaBucketName(props.bucketName),
+      bucketName,
+      // Like the log bucket's: into a bucket this construct creates, in the replica's region.
+      accessLogBucketName: createAccessLogBucket ? `${bucketName}-access` : undefined,
       keyAliases: this.key.aliasNames.map((alias) => `${alias}-replica`),
       roleName: `${props.trailName}-replication`,
       keyAdministratorArns: props.keyAdministratorArns,

@@ -1,6 +1,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
@@ -12,6 +13,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
+import { AccessLogBucket } from "./access-log-bucket";
 import { checkPrincipalArns } from "./aws-environment";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
@@ -71,7 +73,15 @@ export interface LogBucketReplicationProps {
   readonly breakGlassPrincipalArns?: readonly string[];
   /** Principals that manage the replica bucket with Terraform (see `TrailLogBucketProps.managerPrincipalArns`). @default none */
   readonly managerPrincipalArns?: readonly string[];
-  /** Send the replica bucket's S3 event notifications to Amazon EventBridge in the destination region. @default false */
+  /**
+   * S3 server access logging of the replica bucket into a hardened
+   * `AccessLogBucket` of this name that this construct creates in the
+   * destination region (S3 delivers access logs only within a region), as
+   * the log bucket logs into its own.
+   * @default no access logging of the replica bucket
+   */
+  readonly accessLogBucketName?: string;
+  /** Send the replica bucket's (and its access-log bucket's) S3 event notifications to Amazon EventBridge in the destination region. @default false */
   readonly eventNotifications?: boolean;
   /** Permissions boundary of the replication role. @default none */
   readonly rolePermissionsBoundaryArn?: string;
@@ -94,7 +104,8 @@ const REPLICATION_RULE_ID = "replicate-audit-logs";
  *   Keys, the same lifecycle, Object Lock when the source has it, and a
  *   bucket policy that refuses plain HTTP, deleting replicas (but for the
  *   break-glass principals) and changing its protections (but for the
- *   managers and break-glass principals);
+ *   managers and break-glass principals); with `accessLogBucketName`, S3
+ *   server access logging into an `AccessLogBucket` in the destination region;
  * - a replication role that only S3 of this account may assume, for the
  *   source bucket (`aws:SourceAccount`, `aws:SourceArn`), with exactly the
  *   permissions https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
@@ -133,6 +144,10 @@ export class LogBucketReplication extends Construct {
   public readonly objectLockConfiguration?: S3BucketObjectLockConfigurationA;
   /** The replica bucket's EventBridge notifications; undefined without `eventNotifications`. */
   public readonly eventNotifications?: S3BucketNotification;
+  /** The replica bucket's access-logging configuration; undefined without `accessLogBucketName`. */
+  public readonly accessLogging?: S3BucketLoggingA;
+  /** The bucket that receives the replica bucket's access logs; undefined without `accessLogBucketName`. */
+  public readonly accessLogBucket?: AccessLogBucket;
   /** The role S3 replicates with. */
   public readonly role: IamRole;
   /** The role's only policy, as typed statements. */
@@ -209,6 +224,26 @@ export class LogBucketReplication extends Construct {
     ]);
     this.bucketPolicy = new S3BucketPolicy(this, "policy", { provider, bucket, policy: this.policyDocument.toJsonString(), dependsOn: [publicAccessBlock] });
     if (props.eventNotifications) this.eventNotifications = new S3BucketNotification(this, "event-notifications", { provider, bucket, eventbridge: true });
+    if (props.accessLogBucketName !== undefined) {
+      this.accessLogBucket = new AccessLogBucket(this, "access-logs", {
+        provider,
+        environment: this.key.environment,
+        bucketName: props.accessLogBucketName,
+        sourceBucketNames: [props.bucketName],
+        retentionDays,
+        preventDestroy,
+        eventNotifications: props.eventNotifications,
+        tags: props.tags,
+      });
+      // Logging starts once the target bucket admits the S3 logging service.
+      this.accessLogging = new S3BucketLoggingA(this, "logging", {
+        provider,
+        bucket,
+        targetBucket: this.accessLogBucket.resource.bucket,
+        targetPrefix: `${props.bucketName}/`,
+        dependsOn: [this.accessLogBucket.bucketPolicy],
+      });
+    }
 
     this.role = new IamRole(this, "role", {
       name: props.roleName,
@@ -318,9 +353,13 @@ export class LogBucketReplication extends Construct {
     for (const [field, name] of [
       ["bucketName", props.bucketName],
       ["sourceBucketName", props.sourceBucketName],
+      ["accessLogBucketName", props.accessLogBucketName],
     ] as const) {
-      const problem = s3BucketNameProblem(name);
+      const problem = name === undefined ? undefined : s3BucketNameProblem(name);
       if (problem) throw new Error(`${what}: ${field} ${problem}`);
+    }
+    if (props.accessLogBucketName !== undefined && [props.bucketName, props.sourceBucketName].includes(props.accessLogBucketName)) {
+      throw new Error(`${what}: accessLogBucketName "${props.accessLogBucketName}" is a replicated bucket itself; name a bucket of its own, e.g. "${props.bucketName}-access"`);
     }
     if (!Token.isUnresolved(props.bucketName) && props.bucketName === props.sourceBucketName) {
       throw new Error(`${what}: bucketName "${props.bucketName}" is the source bucket itself; name another bucket, e.g. "${props.sourceBucketName}-replica"`);

@@ -1110,6 +1110,19 @@ describe("validateConfig: accounts[].audit", () => {
       document.accounts[1].audit.replication.bucketName = "acme-audit-replica";
       expect(validateConfig(document, configFile).accounts[1].audit.replication).toEqual({ region: "eu-central-1", bucketName: "acme-audit-replica" });
     });
+
+    test("fails when the replica's access-log bucket (<replica>-access) would break the S3 naming rules, unless accessLogging is off", () => {
+      const bucketName = `acme-audit-${"x".repeat(40)}`; // 51 characters: 59 with "-replica", 66 with "-replica-access"
+      const document = doc();
+      document.accounts[1].audit = { bucketName, replication: { region: "eu-central-1" } };
+      const issue = onlyIssue(document);
+      expect(issue.path).toBe("accounts[1].audit.replication.bucketName");
+      expect(issue.message).toBe(
+        `the access-log bucket the audit stack creates for the replica, "${bucketName}-replica-access" has 66 characters; shorten the replica bucket's name (bucketName, or replication.bucketName), or set accessLogging to false`,
+      );
+      document.accounts[1].audit.accessLogging = false;
+      expect(validateConfig(document, configFile).accounts[1].audit.replication).toEqual({ region: "eu-central-1", bucketName: `${bucketName}-replica` });
+    });
   });
 
   test("fails when accessLogBucketName is the log bucket itself", () => {
@@ -1239,7 +1252,7 @@ describe("validateConfig: accounts[].audit", () => {
     const issue = onlyIssue(document);
     expect(issue.path).toBe("accounts[1].audit.retentionDays");
     expect(issue.message).toBe(
-      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, accessLogging, bucketEventNotifications, logFileNotifications, alarmEmails, readerArns, readWriteType, excludeManagementEventSources, breakGlassRoleArns, objectLock, cisAlarms",
+      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, accessLogging, bucketEventNotifications, logFileNotifications, alarmEmails, readerArns, readWriteType, excludeManagementEventSources, breakGlassRoleArns, objectLock, replication, cisAlarms",
     );
   });
 

@@ -60,9 +60,17 @@ function trailProps(provider: AwsProvider, overrides: Partial<AuditTrailProps> =
   };
 }
 
-/** The resources of a type whose logical ID starts with `audit_replication_` (the replication's), by construct-path-derived ID. */
-function replicationResources(json: Json, type: string): Record<string, Json> {
-  return Object.fromEntries(Object.entries((json.resource[type] ?? {}) as Record<string, Json>).filter(([id]) => id.startsWith("audit_replication_")));
+/**
+ * The resources of a type that the replication creates (logical IDs
+ * `audit_replication_…`), leaving out the replica's access-log bucket
+ * (`audit_replication_access-logs_…`, tested on its own), or only those with `accessLogs`.
+ */
+function replicationResources(json: Json, type: string, accessLogs = false): Record<string, Json> {
+  return Object.fromEntries(
+    Object.entries((json.resource[type] ?? {}) as Record<string, Json>).filter(
+      ([id]) => id.startsWith("audit_replication_") && id.startsWith("audit_replication_access-logs_") === accessLogs,
+    ),
+  );
 }
 
 function onlyReplication(json: Json, type: string): [string, Json] {
@@ -95,6 +103,7 @@ describe("LogBucketReplication through AuditTrail.replication", () => {
       "aws_s3_bucket_lifecycle_configuration",
       "aws_s3_bucket_policy",
       "aws_s3_bucket_notification",
+      "aws_s3_bucket_logging",
     ]) {
       const [id, body] = onlyReplication(json, type);
       expect({ id, provider: body.provider }).toEqual({ id, provider: "aws.replica" });
@@ -188,6 +197,44 @@ describe("LogBucketReplication through AuditTrail.replication", () => {
       },
     ]);
     expect(onlyReplication(json, "aws_s3_bucket_notification")[1].eventbridge).toBe(true);
+  });
+
+  test("the replica bucket logs its requests into <replica>-access, an access-log bucket in the destination region that admits only the S3 logging service for the replica", () => {
+    const [replicaId] = onlyReplication(json, "aws_s3_bucket");
+    const accessBuckets = Object.entries(replicationResources(json, "aws_s3_bucket", true));
+    expect(accessBuckets.map(([, b]) => [b.bucket, b.provider])).toEqual([[`${REPLICA}-access`, "aws.replica"]]);
+    const [accessId] = accessBuckets[0];
+    for (const type of [
+      "aws_s3_bucket_policy",
+      "aws_s3_bucket_versioning",
+      "aws_s3_bucket_public_access_block",
+      "aws_s3_bucket_server_side_encryption_configuration",
+      "aws_s3_bucket_lifecycle_configuration",
+    ]) {
+      const entries = Object.values(replicationResources(json, type, true));
+      expect({ type, providers: entries.map((e) => e.provider) }).toEqual({ type, providers: ["aws.replica"] });
+    }
+    const accessPolicy = parse(Object.values(replicationResources(json, "aws_s3_bucket_policy", true))[0].policy);
+    expect(statement(accessPolicy, "S3ServerAccessLogsPolicy")).toMatchObject({
+      Principal: { Service: ["logging.s3.amazonaws.com"] },
+      Resource: [`arn:aws:s3:::${REPLICA}-access/${REPLICA}/*`],
+      Condition: { ArnLike: { "aws:SourceArn": [REPLICA_ARN] }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    });
+    const [, logging] = onlyReplication(json, "aws_s3_bucket_logging");
+    expect(logging).toMatchObject({
+      provider: "aws.replica",
+      bucket: `\${aws_s3_bucket.${replicaId}.id}`,
+      target_bucket: `\${aws_s3_bucket.${accessId}.bucket}`,
+      target_prefix: `${REPLICA}/`,
+    });
+  });
+
+  test("without the access-log bucket of its own (accessLogging false), the replica bucket has none either", () => {
+    const { stack: other, provider: otherProvider } = newStack();
+    new AuditTrail(other, "audit", trailProps(otherProvider, { accessLogging: false }));
+    const otherJson = synthJson(other);
+    expect(replicationResources(otherJson, "aws_s3_bucket", true)).toEqual({});
+    expect(replicationResources(otherJson, "aws_s3_bucket_logging")).toEqual({});
   });
 
   test("the replica bucket policy refuses plain HTTP, deleting replicas (but break glass) and changing its protections (but deployers and break glass)", () => {
@@ -391,16 +438,18 @@ describe("LogBucketReplication in Terraform", () => {
         aws_iam_role_policy: 1,
         aws_kms_alias: 1,
         aws_kms_key: 1,
-        aws_s3_bucket: 1,
-        aws_s3_bucket_lifecycle_configuration: 1,
-        aws_s3_bucket_notification: 1,
+        // The replica bucket and its access-log bucket.
+        aws_s3_bucket: 2,
+        aws_s3_bucket_lifecycle_configuration: 2,
+        aws_s3_bucket_logging: 1,
+        aws_s3_bucket_notification: 2,
         aws_s3_bucket_object_lock_configuration: 1,
-        aws_s3_bucket_ownership_controls: 1,
-        aws_s3_bucket_policy: 1,
-        aws_s3_bucket_public_access_block: 1,
+        aws_s3_bucket_ownership_controls: 2,
+        aws_s3_bucket_policy: 2,
+        aws_s3_bucket_public_access_block: 2,
         aws_s3_bucket_replication_configuration: 1,
-        aws_s3_bucket_server_side_encryption_configuration: 1,
-        aws_s3_bucket_versioning: 1,
+        aws_s3_bucket_server_side_encryption_configuration: 2,
+        aws_s3_bucket_versioning: 2,
       });
       expect(result.plan.changes.every((c) => c.action === "create")).toBe(true);
     },
