@@ -249,7 +249,7 @@ const OBJECT_LOCK = object(
 );
 
 const REPLICATION = object(
-  "Cross-region replication of the log bucket (checkov CKV_AWS_144): a replica bucket in another region, hardened like the log bucket (versioned, TLS only, public access blocked, same lifecycle, Object Lock when the log bucket has it) and encrypted with a replica key of its own (aliases `<audit key alias>-replica`, rotation on, the same administrators), and a role `<trailName>-replication` that S3 replicates with. It doubles the audit storage; the access-log bucket is not replicated.",
+  "Cross-region replication of the log bucket (checkov CKV_AWS_144): a replica bucket in another region, hardened like the log bucket (versioned, TLS only, public access blocked, same lifecycle, Object Lock when the log bucket has it) and encrypted with a replica key of its own (aliases `<audit key alias>-replica`, rotation on, the same administrators), and a role `<trailName>-replication` that S3 replicates with. With the access-log bucket the stack creates (`accessLogging` without `accessLogBucketName`), the replica bucket logs into `<replica bucketName>-access` in its own region. It doubles the audit storage; the access-log buckets are not replicated.",
   {
     region: as(REGION, "Region of the replica bucket and its key: another region than `homeRegion`, in the account's partition."),
     bucketName: as(BUCKET_NAME, "The replica bucket; S3 bucket naming rules (globally unique).", {
@@ -529,4 +529,4 @@ export const CONFIG_SPEC = object(
 );
 
 /** The spec of each part of the file, for the validator. */
-export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, AUDIT, FUNCTION, FUNCTION_VPC, SECRET, EMULATOR } as const;
+export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, REPLICATION, AUDIT, FUNCTION, FUNCTION_VPC, SECRET, EMULATOR } as const;

@@ -88,24 +88,21 @@ export interface AuditTrailProps extends AwsEnvironment {
   readonly objectLock?: ObjectLockOptions;
   /**
    * Cross-region replication of the log bucket (checkov CKV_AWS_144; see
-   * `LogBucketReplication`): a replica bucket in `region`, hardened like the
-   * log bucket and encrypted with a replica key of its own (aliases
-   * `<keyAlias>-replica`, the same administrators), a role
-   * `<trailName>-replication` that S3 replicates with, and the replication
-   * configuration. When this construct creates the log bucket's access-log
-   * bucket (`accessLogging`), the replica bucket logs into
+   * `LogBucketReplication`): `region` is the destination, another region
+   * than the home region in the same partition; `provider` an AWS provider
+   * for it (an aliased provider of the stack), which creates the replica key
+   * and bucket; `bucketName` the replica bucket (S3 naming rules, default
+   * `<bucketName>-replica`). The replica bucket is hardened like the log
+   * bucket and encrypted with a replica key of its own (aliases
+   * `<keyAlias>-replica`, the same administrators); a role
+   * `<trailName>-replication` replicates with exactly the permissions
+   * replication needs. When this construct creates the log bucket's
+   * access-log bucket (`accessLogging`), the replica bucket logs into
    * `<replica bucketName>-access` in its own region. It doubles the audit
    * storage. The access-log bucket is not replicated.
    * @default no replication
    */
-  readonly replication?: {
-    /** The destination region: not `region` (the home region), in the same partition. */
-    readonly region: string;
-    /** An AWS provider for the destination region (an aliased provider of the stack); it creates the replica key and bucket. */
-    readonly provider: TerraformProvider;
-    /** Globally unique name of the replica bucket (S3 naming rules). @default `<bucketName>-replica` */
-    readonly bucketName?: string;
-  };
+  readonly replication?: { readonly region: string; readonly provider: TerraformProvider; readonly bucketName?: string };
   /**
    * The CIS monitoring set: a metric filter and alarm for each of Security
    * Hub's CloudWatch.1–14 controls, with their exact patterns
