@@ -118,6 +118,18 @@ export interface ModelTopic {
   readonly policy?: PolicyJson;
 }
 
+/** An `aws_s3_bucket_replication_configuration`: the bucket it replicates, the role S3 replicates with, the destination. */
+export interface ModelReplication {
+  readonly address: string;
+  /** Name of the replicated (source) bucket. */
+  readonly sourceBucketName: string;
+  readonly roleArn: string;
+  /** ARN of the first rule's destination bucket. */
+  readonly destinationBucketArn: string;
+  /** The key the first rule encrypts replicas with (`replica_kms_key_id`). */
+  readonly replicaKeyArn?: string;
+}
+
 export interface StackModel {
   readonly stackName: string;
   readonly accountId: string;
@@ -132,6 +144,7 @@ export interface StackModel {
   readonly trails: readonly ModelTrail[];
   readonly buckets: readonly ModelBucket[];
   readonly topics: readonly ModelTopic[];
+  readonly replications: readonly ModelReplication[];
   /** Every resource type in the stack. */
   readonly resourceTypes: readonly string[];
 }
@@ -315,6 +328,18 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     return { address, name: attribute(address, "name"), arn, keyArn: keyArnOf(str(r, "kms_master_key_id")), policy: topicPolicies.get(arn) };
   });
 
+  const replications = ofType("aws_s3_bucket_replication_configuration").map(([address, r]): ModelReplication => {
+    const destination = blocks(blocks(r.config.rule)[0]?.destination)[0] ?? {};
+    const replicaKey = blocks(destination.encryption_configuration)[0]?.replica_kms_key_id;
+    return {
+      address,
+      sourceBucketName: str(r, "bucket") ?? "",
+      roleArn: str(r, "role") ?? "",
+      destinationBucketArn: String(resolve(destination.bucket)),
+      replicaKeyArn: typeof replicaKey === "string" ? keyArnOf(String(resolve(replicaKey))) : undefined,
+    };
+  });
+
   const resourceTypes = [...new Set([...resources.values()].map((r) => r.type))].sort();
   return {
     stackName,
@@ -329,6 +354,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     trails,
     buckets,
     topics,
+    replications,
     resourceTypes,
   };
 }
