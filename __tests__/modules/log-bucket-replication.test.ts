@@ -16,6 +16,8 @@ import { LogBucketReplication } from "../../modules/log-bucket-replication";
 import { Json } from "../support/stack-config";
 import { fullSynthStackDir, newStack as newStackIn, PolicyJson, statementBySid as statement, synthJson } from "../support/synth";
 import { checkStack } from "../../tooling/stack-check";
+import { DEFAULT_RULES } from "../../modules/compliance/rules";
+import { stackView } from "../compliance/rules/helpers";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "log-bucket-replication-test-"));
 const extraDirs: string[] = [];
@@ -337,6 +339,13 @@ describe("LogBucketReplication through AuditTrail.replication", () => {
       `aws_s3_bucket_versioning.${replicaVersioningId}`,
       `aws_iam_role_policy.${rolePolicyId}`,
     ]);
+  });
+
+  test("the default compliance rules find nothing, S3-002 (replication of a trail bucket) included", () => {
+    const view = stackView(json, "stack");
+    const found = DEFAULT_RULES.flatMap((rule) => rule.check(view).map((v) => `${rule.id} ${v.resource.address}: ${v.message}`));
+    expect(found.filter((f) => !f.startsWith("ALARM-003"))).toEqual([]);
+    expect(DEFAULT_RULES.map((rule) => rule.id)).toContain("S3-002");
   });
 
   test("the log bucket itself refuses changing its replication configuration to all but deployers and break glass", () => {
