@@ -381,6 +381,17 @@ describe("AuditStack: audit.replication", () => {
     expect(administration.Principal.AWS).toEqual(doc().accounts[1].keyAdministratorArns);
   });
 
+  test("with an emulator, the replica provider sends every request to it too, like the default provider", () => {
+    const document = withReplication();
+    document.emulator = { endpoint: "http://127.0.0.1:5000" };
+    const { json } = synthesizeDocument(document);
+    const [home, replica] = json["production-audit"].provider.aws;
+    expect(replica.region).toBe("eu-central-1");
+    expect(replica.endpoints).toEqual(home.endpoints);
+    expect(Object.values(replica.endpoints[0]).every((endpoint) => endpoint === "http://127.0.0.1:5000")).toBe(true);
+    expect({ ...replica, alias: undefined, region: undefined }).toEqual({ ...home, alias: undefined, region: undefined });
+  });
+
   test("with objectLock, the replica bucket has Object Lock with the same retention", () => {
     const document = withReplication();
     document.accounts[1].audit.objectLock = { mode: "GOVERNANCE", retentionDays: 30 };
