@@ -116,7 +116,8 @@ const REPLICATION_RULE_ID = "replicate-audit-logs";
  *   the source bucket, encrypt with the replica key only through S3 in the
  *   destination region for the replica bucket (`kms:ViaService` and
  *   `kms:EncryptionContext:aws:s3:arn`; with S3 Bucket Keys the context is
- *   the bucket's ARN, without them the object's, so both are allowed);
+ *   the bucket's ARN, without them the object's, so both are allowed:
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html);
  * - the matching key-policy statements on both keys, with the role named
  *   as a listed principal of each;
  * - the replication configuration: every object, objects encrypted with
@@ -248,7 +249,8 @@ export class LogBucketReplication extends Construct {
     this.role = new IamRole(this, "role", {
       name: props.roleName,
       description: `S3 replicates log bucket ${props.sourceBucketName} to ${props.bucketName} (${props.region})`,
-      // Only S3, only for this account's source bucket (confused-deputy protection).
+      // Only S3, only for this account's source bucket: aws:SourceAccount and aws:SourceArn against the confused deputy
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
       assumeRolePolicy: new PolicyDocument([
         new PolicyStatement({
           sid: "S3AssumesRoleForReplication",
@@ -319,7 +321,8 @@ export class LogBucketReplication extends Construct {
           // An empty filter selects every object; with a filter, S3 needs delete_marker_replication stated.
           filter: {},
           deleteMarkerReplication: { status: "Enabled" },
-          // Log files are SSE-KMS objects, which S3 replicates only when told to.
+          // Log files are SSE-KMS objects, which S3 replicates only when told to
+          // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html).
           sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
           destination: {
             bucket: this.bucket.arn,

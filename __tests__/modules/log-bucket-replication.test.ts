@@ -9,7 +9,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformStack } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { TerraformStack, Testing } from "cdktf";
 import { AuditTrail, AuditTrailProps } from "../../modules/audit-trail";
 import { EncryptionKey } from "../../modules/encryption-key";
 import { LogBucketReplication } from "../../modules/log-bucket-replication";
@@ -464,4 +469,83 @@ describe("LogBucketReplication in Terraform", () => {
     },
     TERRAFORM_TIMEOUT,
   );
+});
+
+describe("LogBucketReplication, exactly (toHaveResourceWithExactly)", () => {
+  const { stack, provider } = newStack();
+  new AuditTrail(stack, "audit", trailProps(provider));
+  const synthesized = Testing.synth(stack, true);
+  const ofReplication = /^audit_replication_(?!access-logs_)/;
+  const replicaKeyArn = "${aws_kms_key.audit_replication_key_988BE47D.arn}";
+
+  test("the role: exactly its name, description, trust policy and permissions boundary", () => {
+    expect(synthesized).toHaveResourceWithExactly(
+      IamRole,
+      {
+        name: `${TRAIL}-replication`,
+        description: `S3 replicates log bucket ${BUCKET} to ${REPLICA} (${DEST})`,
+        assume_role_policy: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "S3AssumesRoleForReplication",
+              Effect: "Allow",
+              Principal: { Service: ["s3.amazonaws.com"] },
+              Action: ["sts:AssumeRole"],
+              Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": SOURCE_ARN } },
+            },
+          ],
+        },
+        permissions_boundary: BOUNDARY,
+      },
+      { select: ofReplication, exhaustive: true },
+    );
+  });
+
+  test("the replica bucket's encryption and public access block: exactly", () => {
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketServerSideEncryptionConfigurationA,
+      {
+        provider: "aws.replica",
+        bucket: "${aws_s3_bucket.audit_replication_bucket_E4E9F077.id}",
+        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: replicaKeyArn }, bucket_key_enabled: true }],
+      },
+      { select: ofReplication, exhaustive: true },
+    );
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketPublicAccessBlock,
+      { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+      { select: ofReplication },
+    );
+  });
+
+  test("the replica key: rotation on, prevent_destroy, in the replica region", () => {
+    expect(synthesized).toHaveResourceWithExactly(
+      KmsKey,
+      { provider: "aws.replica", enable_key_rotation: true, rotation_period_in_days: 365, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } },
+      { select: ofReplication },
+    );
+  });
+
+  test("the replication configuration: exactly one rule, SSE-KMS objects and delete markers, the replica key", () => {
+    expect(synthesized).toHaveResourceWithExactly(
+      S3BucketReplicationConfigurationA,
+      {
+        bucket: "${aws_s3_bucket.audit_bucket_95DA8A96.id}",
+        role: ROLE_REF,
+        rule: [
+          {
+            id: "replicate-audit-logs",
+            status: "Enabled",
+            filter: {},
+            delete_marker_replication: { status: "Enabled" },
+            source_selection_criteria: { sse_kms_encrypted_objects: { status: "Enabled" } },
+            destination: { bucket: "${aws_s3_bucket.audit_replication_bucket_E4E9F077.arn}", encryption_configuration: { replica_kms_key_id: replicaKeyArn } },
+          },
+        ],
+        depends_on: expect.any(Array),
+      },
+      { exhaustive: true },
+    );
+  });
 });
