@@ -491,7 +491,12 @@ export function expectedAccess(model: StackModel, principals: NamedPrincipals = 
     }
   }
 
-  expectations.push(...trailExpectations(model, unlisted), ...topicExpectations(model), ...roleTrustExpectations(model, unlisted));
+  expectations.push(
+    ...trailExpectations(model, unlisted),
+    ...bucketReplicationExpectations(model, unlisted),
+    ...topicExpectations(model),
+    ...roleTrustExpectations(model, unlisted),
+  );
   for (const role of model.roles.filter((r) => deployers.includes(r.arn))) {
     add(`a principal the config does not name assumes the deploy role ${role.name}, whatever IAM allows`, "Denied", "trust only the CI identities the config names", {
       principal: unlisted,
@@ -991,6 +996,153 @@ function trailExpectations(model: StackModel, unlisted: string): AccessExpectati
           request: { principal: trail.deliveryRoleArn, action: "logs:PutLogEvents", resource: `${trail.logGroupArn}:log-stream:other` },
         },
       );
+    }
+  }
+  return out;
+}
+
+/**
+ * The log bucket's replication (`audit.replication`): S3 assumes the role
+ * only for this account's bucket; the role decrypts with the source bucket's
+ * key only through S3 in the home region for that bucket, encrypts with the
+ * replica key only through S3 in the replica's region for the replica
+ * bucket, reads the source's object versions and writes replicas, and
+ * nothing else (another bucket, a direct KMS call, deleting log files).
+ */
+function bucketReplicationExpectations(model: StackModel, unlisted: string): AccessExpectation[] {
+  const out: AccessExpectation[] = [];
+  for (const replication of model.replications) {
+    const role = replication.roleArn;
+    const sourceArn = `arn:${model.partition}:s3:::${replication.sourceBucketName}`;
+    const destinationArn = replication.destinationBucketArn;
+    const logFile = (bucketArn: string) => `${bucketArn}/AWSLogs/${model.accountId}/CloudTrail/${model.region}/file.json.gz`;
+    const what = `replication of ${replication.sourceBucketName}`;
+    const sourceKeyArn = model.trails.find((t) => t.bucketName === replication.sourceBucketName)?.keyArn;
+    const replicaKey = model.keys.find((k) => k.arn === replication.replicaKeyArn);
+    const s3In = (region: string) => `s3.${region}.amazonaws.com`;
+    const add = (description: string, expect: ExpectedDecision, fix: string, request: AccessRequest) => out.push({ description: `${what}: ${description}`, expect, fix, request });
+
+    add("S3 assumes the replication role for the bucket", "Allowed", "trust s3.amazonaws.com in the replication role, with aws:SourceAccount and aws:SourceArn of the bucket", {
+      principal: "s3.amazonaws.com",
+      action: "sts:AssumeRole",
+      resource: role,
+      context: { "aws:SourceAccount": model.accountId, "aws:SourceArn": sourceArn },
+    });
+    add("S3 assumes the replication role for another account's bucket", "Denied", "condition the replication role's trust on aws:SourceAccount", {
+      principal: "s3.amazonaws.com",
+      action: "sts:AssumeRole",
+      resource: role,
+      context: { "aws:SourceAccount": model.accountId === "999999999999" ? "888888888888" : "999999999999", "aws:SourceArn": sourceArn },
+    });
+    add("S3 assumes the replication role for another bucket of the account", "Denied", "condition the replication role's trust on aws:SourceArn = the log bucket", {
+      principal: "s3.amazonaws.com",
+      action: "sts:AssumeRole",
+      resource: role,
+      context: { "aws:SourceAccount": model.accountId, "aws:SourceArn": `${sourceArn}-other` },
+    });
+    add("a principal the config does not name assumes the replication role, whatever IAM allows", "Denied", "trust s3.amazonaws.com only", {
+      principal: unlisted,
+      action: "sts:AssumeRole",
+      resource: role,
+      identityPolicies: "allow-all",
+    });
+    add("the role reads the bucket's replication configuration", "Allowed", "give the role s3:GetReplicationConfiguration on the bucket", {
+      principal: role,
+      action: "s3:GetReplicationConfiguration",
+      resource: sourceArn,
+    });
+    add("the role reads a log file version to replicate", "Allowed", "give the role s3:GetObjectVersionForReplication on the bucket's objects", {
+      principal: role,
+      action: "s3:GetObjectVersionForReplication",
+      resource: logFile(sourceArn),
+    });
+    add("the role reads a log file (not for replication)", "Denied", "give the role the replication actions only", {
+      principal: role,
+      action: "s3:GetObject",
+      resource: logFile(sourceArn),
+    });
+    add("the role deletes a log file version", "Denied", "give the role the replication actions only", {
+      principal: role,
+      action: "s3:DeleteObjectVersion",
+      resource: logFile(sourceArn),
+    });
+    add("the role writes a replica", "Allowed", "give the role s3:ReplicateObject on the replica bucket's objects", {
+      principal: role,
+      action: "s3:ReplicateObject",
+      resource: logFile(destinationArn),
+    });
+    add("the role writes into another bucket", "Denied", "scope s3:ReplicateObject to the replica bucket", {
+      principal: role,
+      action: "s3:ReplicateObject",
+      resource: `arn:${model.partition}:s3:::not-in-config/file`,
+    });
+    if (sourceKeyArn) {
+      add(
+        "the role decrypts a log file through S3 in the home region",
+        "Allowed",
+        "let the role decrypt with the audit key through S3 for the log bucket (ReplicationDecryptsLogFiles)",
+        {
+          principal: role,
+          action: "kms:Decrypt",
+          resource: sourceKeyArn,
+          context: { "kms:ViaService": s3In(model.region), "kms:EncryptionContext:aws:s3:arn": sourceArn },
+        },
+      );
+      add("the role decrypts with the audit key directly, not through S3", "Denied", "condition the role's kms:Decrypt on kms:ViaService", {
+        principal: role,
+        action: "kms:Decrypt",
+        resource: sourceKeyArn,
+        context: { "kms:EncryptionContext:aws:s3:arn": sourceArn },
+      });
+      add("the role decrypts another bucket's objects with the audit key", "Denied", "condition the role's kms:Decrypt on the log bucket's encryption context", {
+        principal: role,
+        action: "kms:Decrypt",
+        resource: sourceKeyArn,
+        context: { "kms:ViaService": s3In(model.region), "kms:EncryptionContext:aws:s3:arn": `arn:${model.partition}:s3:::not-in-config` },
+      });
+      add("the role encrypts with the audit key", "Denied", "give the role kms:Decrypt only on the audit key", {
+        principal: role,
+        action: "kms:GenerateDataKey",
+        resource: sourceKeyArn,
+        context: { "kms:ViaService": s3In(model.region), "kms:EncryptionContext:aws:s3:arn": sourceArn },
+      });
+    }
+    if (replicaKey) {
+      const replicaContext = { "kms:ViaService": s3In(replicaKey.region), "kms:EncryptionContext:aws:s3:arn": destinationArn };
+      add(
+        "the role encrypts a replica through S3 in the replica region (S3 Bucket Key)",
+        "Allowed",
+        "let the role use the replica key through S3 for the replica bucket (ReplicationEncryptsReplicas)",
+        {
+          principal: role,
+          action: "kms:GenerateDataKey",
+          resource: replicaKey.arn,
+          context: replicaContext,
+        },
+      );
+      add(
+        "the role encrypts a replica object through S3 in the replica region",
+        "Allowed",
+        "let the role use the replica key through S3 for the replica bucket (ReplicationEncryptsReplicas)",
+        {
+          principal: role,
+          action: "kms:Encrypt",
+          resource: replicaKey.arn,
+          context: { ...replicaContext, "kms:EncryptionContext:aws:s3:arn": logFile(destinationArn) },
+        },
+      );
+      add("the role encrypts with the replica key through S3 in another region", "Denied", "condition the role's use of the replica key on kms:ViaService in the replica region", {
+        principal: role,
+        action: "kms:GenerateDataKey",
+        resource: replicaKey.arn,
+        context: { ...replicaContext, "kms:ViaService": `s3.${replicaKey.region === "us-east-1" ? "us-west-2" : "us-east-1"}.amazonaws.com` },
+      });
+      add("the role decrypts replicas", "Denied", "give the role kms:Encrypt and kms:GenerateDataKey only on the replica key", {
+        principal: role,
+        action: "kms:Decrypt",
+        resource: replicaKey.arn,
+        context: replicaContext,
+      });
     }
   }
   return out;

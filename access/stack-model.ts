@@ -125,6 +125,18 @@ export interface ModelSignedCode {
   readonly objectArn: string;
 }
 
+/** An `aws_s3_bucket_replication_configuration`: the bucket it replicates, the role S3 replicates with, the destination. */
+export interface ModelReplication {
+  readonly address: string;
+  /** Name of the replicated (source) bucket. */
+  readonly sourceBucketName: string;
+  readonly roleArn: string;
+  /** ARN of the first rule's destination bucket. */
+  readonly destinationBucketArn: string;
+  /** The key the first rule encrypts replicas with (`replica_kms_key_id`). */
+  readonly replicaKeyArn?: string;
+}
+
 export interface StackModel {
   readonly stackName: string;
   readonly accountId: string;
@@ -141,6 +153,7 @@ export interface StackModel {
   readonly topics: readonly ModelTopic[];
   /** The signing jobs of code signing. */
   readonly signedCode: readonly ModelSignedCode[];
+  readonly replications: readonly ModelReplication[];
   /** Every resource type in the stack. */
   readonly resourceTypes: readonly string[];
 }
@@ -333,6 +346,18 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
       objectArn: `arn:${partitionForRegion(job.region)}:s3:::${source?.bucket ?? ""}/*`,
     };
   });
+  const replications = ofType("aws_s3_bucket_replication_configuration").map(([address, r]): ModelReplication => {
+    const destination = blocks(blocks(r.config.rule)[0]?.destination)[0] ?? {};
+    const replicaKey = blocks(destination.encryption_configuration)[0]?.replica_kms_key_id;
+    return {
+      address,
+      sourceBucketName: str(r, "bucket") ?? "",
+      roleArn: str(r, "role") ?? "",
+      destinationBucketArn: String(resolve(destination.bucket)),
+      replicaKeyArn: typeof replicaKey === "string" ? keyArnOf(String(resolve(replicaKey))) : undefined,
+    };
+  });
+
   const resourceTypes = [...new Set([...resources.values()].map((r) => r.type))].sort();
   return {
     stackName,
@@ -348,6 +373,7 @@ export function readStackModel(stackName: string, stackJson: Record<string, unkn
     buckets,
     topics,
     signedCode,
+    replications,
     resourceTypes,
   };
 }

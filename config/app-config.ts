@@ -161,6 +161,8 @@ export interface AuditConfig {
   readonly objectLock?: { readonly mode: "GOVERNANCE" | "COMPLIANCE"; readonly retentionDays: number };
   /** All fourteen CIS monitoring alarms (CloudWatch.5 and .7 are always on). */
   readonly cisAlarms: boolean;
+  /** Cross-region replication of the log bucket into `bucketName` in `region` (not the home region); off without it. */
+  readonly replication?: { readonly region: string; readonly bucketName: string };
   readonly readerArns: readonly string[];
   /** Always "All": the other values drop events the trail exists for. */
   readonly readWriteType: "All";

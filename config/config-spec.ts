@@ -1,5 +1,5 @@
 import { ALARM_EMAIL } from "../modules/alarm-topic";
-import { AUDIT_TRAIL_SETTINGS } from "../modules/audit-trail";
+import { AUDIT_TRAIL_SETTINGS, replicaBucketName } from "../modules/audit-trail";
 import { FUNCTION_SETTINGS, FUNCTION_VPC_LIMITS } from "../modules/encrypted-function";
 import { ENCRYPTION_KEY_SETTINGS } from "../modules/encryption-key";
 import {
@@ -89,6 +89,7 @@ export const DERIVED_DEFAULTS = {
   bucketName: (project: string, accountId: string) => `${project}-audit-logs-${accountId}`,
   codeSigningBucketName: (project: string, accountId: string, region: string) => `${project}-lambda-code-${accountId}-${region}`,
   signingProfileName: (project: string) => `${project.replace(/-/g, "_")}_lambda`,
+  replicaBucketName,
 } as const;
 
 const shown = (value: string) => JSON.stringify(value);
@@ -249,6 +250,18 @@ const OBJECT_LOCK = object(
   { required: ["mode", "retentionDays"] },
 );
 
+const REPLICATION = object(
+  "Cross-region replication of the log bucket (checkov CKV_AWS_144): a replica bucket in another region, hardened like the log bucket (versioned, TLS only, public access blocked, same lifecycle, Object Lock when the log bucket has it) and encrypted with a replica key of its own (aliases `<audit key alias>-replica`, rotation on, the same administrators), and a role `<trailName>-replication` that S3 replicates with. With the access-log bucket the stack creates (`accessLogging` without `accessLogBucketName`), the replica bucket logs into `<replica bucketName>-access` in its own region. It doubles the audit storage; the access-log buckets are not replicated.",
+  {
+    region: as(REGION, "Region of the replica bucket and its key: another region than `homeRegion`, in the account's partition."),
+    bucketName: as(BUCKET_NAME, "The replica bucket; S3 bucket naming rules (globally unique).", {
+      defaultText: shown(DERIVED_DEFAULTS.replicaBucketName("<bucketName>")),
+      hint: 'use an S3 bucket name such as "payments-audit-logs-111111111111-replica"',
+    }),
+  },
+  { required: ["region"], defaultText: "no replication" },
+);
+
 const AUDIT = object(
   "The account's audit trail, created by the `<account>-audit` stack.",
   {
@@ -290,6 +303,7 @@ const AUDIT = object(
       ROLE_ARN,
     ),
     objectLock: OBJECT_LOCK,
+    replication: REPLICATION,
     cisAlarms: AUDIT_TRAIL_SETTINGS.cisAlarms,
   },
   { defaultText: "the defaults below" },
@@ -522,4 +536,4 @@ export const CONFIG_SPEC = object(
 );
 
 /** The spec of each part of the file, for the validator. */
-export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, AUDIT, FUNCTION, FUNCTION_VPC, SECRET, EMULATOR } as const;
+export const SPEC = { BACKEND, LOCAL_BACKEND, S3_BACKEND, KEY, ACCOUNT, ASSUME_ROLE, DEPLOYER, OBJECT_LOCK, REPLICATION, AUDIT, FUNCTION, FUNCTION_VPC, SECRET, EMULATOR } as const;

@@ -200,6 +200,9 @@ export function validateConfig(document: Json, sourceFile: string, options: Vali
     // The home region defaults to one of the account's regions, checked above; a region named only here is checked now.
     const homeRegionProblem = account.regions.includes(account.audit.homeRegion) ? undefined : regionProblem(account.audit.homeRegion, additionalRegions);
     if (homeRegionProblem && REGION_PATTERN.test(account.audit.homeRegion)) r.fail(`accounts[${i}].audit.homeRegion`, homeRegionProblem, SPEC.AUDIT.fields.homeRegion.code);
+    const replicaRegion = account.audit.replication?.region;
+    const replicaRegionProblem = replicaRegion && REGION_PATTERN.test(replicaRegion) ? regionProblem(replicaRegion, additionalRegions) : undefined;
+    if (replicaRegionProblem) r.fail(`accounts[${i}].audit.replication.region`, replicaRegionProblem, SPEC.AUDIT.fields.replication.fields.region.code);
     const tagCount = Object.keys({ ...defaultTags, ...account.tags }).length;
     if (tagCount > MAX_TAGS_PER_RESOURCE) {
       r.fail(
@@ -613,6 +616,7 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
     }
     objectLock = { mode, retentionDays };
   }
+  const replication = readReplication(r, `${at}.replication`, o.replication, { homeRegion, accessLogging, bucketName, bucketNameKnown, accessLogBucketName });
   const keyAliases =
     o.keyAliases === undefined
       ? [derived(r, `${at}.keyAliases[0]`, DERIVED_DEFAULTS.auditKeyAlias(defaults.project), A.keyAliases.items, defaults.projectValid)]
@@ -645,8 +649,75 @@ function readAudit(r: Reader, at: string, raw: Json, defaults: AuditDefaults): A
     excludeManagementEventSources: excluded,
     breakGlassRoleArns: r.list(`${at}.breakGlassRoleArns`, o.breakGlassRoleArns, A.breakGlassRoleArns),
     objectLock,
+    replication,
     cisAlarms: r.setting(`${at}.cisAlarms`, o.cisAlarms, A.cisAlarms),
   };
+}
+
+/**
+ * `audit.replication`: the replica region (another region than the home
+ * region, in its partition; whether the region is known is checked with
+ * `additionalRegions` in validateConfig) and the replica bucket's name
+ * (`<bucketName>-replica` by default), which must be neither audit bucket
+ * and, with the access-log bucket the stack creates, leave room for
+ * `<replica>-access`.
+ */
+function readReplication(
+  r: Reader,
+  at: string,
+  raw: Json,
+  audit: { readonly homeRegion: string; readonly accessLogging: boolean; readonly bucketName: string; readonly bucketNameKnown: boolean; readonly accessLogBucketName?: string },
+): AuditConfig["replication"] {
+  if (raw === undefined) return undefined;
+  const P = SPEC.AUDIT.fields.replication.fields;
+  const o = r.object(at, raw, SPEC.AUDIT.fields.replication);
+  const example = audit.homeRegion === "eu-central-1" ? "eu-west-1" : "eu-central-1";
+  if (o.region === undefined)
+    r.fail(`${at}.region`, `missing; give the region of the replica bucket, another region than homeRegion ${show(audit.homeRegion)}, e.g. ${show(example)}`);
+  const region = o.region === undefined ? "" : r.setting(`${at}.region`, o.region, P.region);
+  if (region !== "" && region === audit.homeRegion) {
+    r.fail(`${at}.region`, `${show(region)} is homeRegion, where the log bucket already is; cross-region replication needs another region, e.g. ${show(example)}`, P.region.code);
+  } else if (REGION_PATTERN.test(region) && REGION_PATTERN.test(audit.homeRegion) && partitionForRegion(region) !== partitionForRegion(audit.homeRegion)) {
+    r.fail(
+      `${at}.region`,
+      `${show(region)} is in partition "${partitionForRegion(region)}", but homeRegion ${show(audit.homeRegion)} is in "${partitionForRegion(audit.homeRegion)}"; S3 replicates only within a partition, so use a region of "${partitionForRegion(audit.homeRegion)}"`,
+      P.region.code,
+    );
+  }
+  let bucketName = r.optional(`${at}.bucketName`, o.bucketName, P.bucketName);
+  if (bucketName === undefined) {
+    bucketName = DERIVED_DEFAULTS.replicaBucketName(audit.bucketName);
+    // A default derived from a refused bucketName is not checked: that problem is reported at bucketName.
+    const problem = audit.bucketNameKnown ? s3BucketNameProblem(bucketName) : undefined;
+    if (problem) {
+      r.fail(
+        `${at}.bucketName`,
+        `the default replica bucket name, ${problem.split(";")[0]}; shorten bucketName or name the replica bucket in replication.bucketName`,
+        P.bucketName.code,
+      );
+    }
+  }
+  for (const [other, name] of [
+    ["the log bucket (bucketName)", audit.bucketName],
+    ["the access-log bucket (accessLogBucketName)", audit.accessLogBucketName],
+    ["the access-log bucket the audit stack creates", `${audit.bucketName}-access`],
+  ] as const) {
+    if (name !== undefined && bucketName === name) {
+      r.fail(`${at}.bucketName`, `${show(bucketName)} is ${other}; the replica needs a bucket of its own, e.g. ${show(DERIVED_DEFAULTS.replicaBucketName(audit.bucketName))}`);
+    }
+  }
+  if (audit.accessLogging && audit.accessLogBucketName === undefined && !s3BucketNameProblem(bucketName)) {
+    // The replica bucket logs into "<replica bucketName>-access", which the audit stack creates in the replica region.
+    const createdProblem = s3BucketNameProblem(`${bucketName}-access`);
+    if (createdProblem) {
+      r.fail(
+        `${at}.bucketName`,
+        `the access-log bucket the audit stack creates for the replica, ${createdProblem.split(";")[0]}; shorten the replica bucket's name (bucketName, or replication.bucketName), or set accessLogging to false`,
+        P.bucketName.code,
+      );
+    }
+  }
+  return { region, bucketName };
 }
 
 /** A log group's retention: a CloudWatch Logs value, and below the default only with allowShortLogRetention. */

@@ -6,7 +6,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { Token } from "cdktf";
+import { TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
@@ -33,6 +33,8 @@ export interface AccessLogBucketProps {
    * @default false
    */
   readonly eventNotifications?: boolean;
+  /** The AWS provider of the bucket's region, when it is not the stack's default provider (e.g. for a replica bucket in another region). @default the stack's default AWS provider */
+  readonly provider?: TerraformProvider;
   /** Tags of the bucket. @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -74,7 +76,9 @@ export class AccessLogBucket extends Construct {
       throw new Error(`${what}: sourceBucketNames contains the bucket itself ("${props.bucketName}"); a bucket that logs into itself writes a log for every log delivery`);
     }
 
+    const provider = props.provider;
     this.resource = new S3Bucket(this, "bucket", {
+      provider,
       bucket: props.bucketName,
       forceDestroy: false,
       tags: props.tags ? { ...props.tags } : undefined,
@@ -82,6 +86,7 @@ export class AccessLogBucket extends Construct {
     });
     const bucket = this.resource.id;
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      provider,
       bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -89,13 +94,15 @@ export class AccessLogBucket extends Construct {
       restrictPublicBuckets: true,
     });
     // With ACLs disabled, log delivery is granted by the bucket policy below, not by the log-delivery group ACL.
-    new S3BucketOwnershipControls(this, "ownership-controls", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    const versioning = new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketOwnershipControls(this, "ownership-controls", { provider, bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const versioning = new S3BucketVersioningA(this, "versioning", { provider, bucket, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      provider,
       bucket,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      provider,
       bucket,
       rule: [
         {
@@ -125,11 +132,12 @@ export class AccessLogBucket extends Construct {
       }),
     ]);
     this.bucketPolicy = new S3BucketPolicy(this, "policy", {
+      provider,
       bucket,
       policy: this.policyDocument.toJsonString(),
       dependsOn: [publicAccessBlock],
     });
-    if (props.eventNotifications) this.eventNotifications = new S3BucketNotification(this, "event-notifications", { bucket, eventbridge: true });
+    if (props.eventNotifications) this.eventNotifications = new S3BucketNotification(this, "event-notifications", { provider, bucket, eventbridge: true });
   }
 
   /** The bucket name, as a reference to the bucket resource (consumers get an implicit dependency). */

@@ -2,9 +2,10 @@ import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { dependable } from "cdktf";
+import { TerraformProvider, dependable } from "cdktf";
 import { Construct } from "constructs";
 import { AccessLogBucket } from "./access-log-bucket";
+import { LogBucketReplication } from "./log-bucket-replication";
 import { LogDeliveryTopic } from "./log-delivery-topic";
 import { AlarmTopic } from "./alarm-topic";
 import { AwsEnvironment, checkPrincipalArns, checkPrincipalPartitions, formatArn } from "./aws-environment";
@@ -86,6 +87,23 @@ export interface AuditTrailProps extends AwsEnvironment {
   /** S3 Object Lock on the log bucket (new buckets only). @default none */
   readonly objectLock?: ObjectLockOptions;
   /**
+   * Cross-region replication of the log bucket (checkov CKV_AWS_144; see
+   * `LogBucketReplication`): `region` is the destination, another region
+   * than the home region in the same partition; `provider` an AWS provider
+   * for it (an aliased provider of the stack), which creates the replica key
+   * and bucket; `bucketName` the replica bucket (S3 naming rules, default
+   * `<bucketName>-replica`). The replica bucket is hardened like the log
+   * bucket and encrypted with a replica key of its own (aliases
+   * `<keyAlias>-replica`, the same administrators); a role
+   * `<trailName>-replication` replicates with exactly the permissions
+   * replication needs. When this construct creates the log bucket's
+   * access-log bucket (`accessLogging`), the replica bucket logs into
+   * `<replica bucketName>-access` in its own region. It doubles the audit
+   * storage. The access-log bucket is not replicated.
+   * @default no replication
+   */
+  readonly replication?: { readonly region: string; readonly provider: TerraformProvider; readonly bucketName?: string };
+  /**
    * The CIS monitoring set: a metric filter and alarm for each of Security
    * Hub's CloudWatch.1–14 controls, with their exact patterns
    * (`CIS_MONITORING_CONTROLS`). CloudWatch.5 (trail changes) and
@@ -141,6 +159,11 @@ export const CIS_TRAIL_CONFIGURATION_CHANGE_PATTERN = cisControl("CloudWatch.5")
 
 /** Controls whose alarms every trail has, whatever `cisAlarms` says; their construct IDs predate the CIS set. */
 const ALWAYS_ON_CIS_CONTROLS: Readonly<Record<string, string>> = { "CloudWatch.7": "cis-4-7", "CloudWatch.5": "cis-4-5" };
+
+/** The replica bucket's default name: `<bucketName>-replica`. */
+export function replicaBucketName(bucketName: string): string {
+  return `${bucketName}-replica`;
+}
 
 export const EXCLUDABLE_EVENT_SOURCES: readonly string[] = ["rdsdata.amazonaws.com"];
 
@@ -270,6 +293,11 @@ export class AuditTrail extends Construct {
    * @internal a part of the trail, not in the package's API
    */
   public readonly logDeliveryTopic?: LogDeliveryTopic;
+  /**
+   * The log bucket's cross-region replication; undefined without `replication`.
+   * @internal a part of the trail, not in the package's API
+   */
+  public readonly replication?: LogBucketReplication;
   /** The trail's ARN, built as a string, so that other stacks can point at it without a reference. */
   public readonly trailArn: string;
   /** The trail's log group name, `/aws/cloudtrail/<trailName>` (a string, for the `KeyUseAlarms` of other stacks). */
@@ -288,6 +316,7 @@ export class AuditTrail extends Construct {
     const eventNotifications = resolveSetting(where, "bucketEventNotifications", AUDIT_TRAIL_SETTINGS.bucketEventNotifications, props.bucketEventNotifications);
     this.bucket = this.createLogBucket(props, createAccessLogBucket, eventNotifications);
     if (createAccessLogBucket) this.accessLogBucket = this.createAccessLogBucket(props, eventNotifications);
+    if (props.replication) this.replication = this.createReplication(props, props.replication, createAccessLogBucket, eventNotifications);
     this.logGroup = this.createLogGroup(props, logRetentionDays);
     this.deliveryRole = this.createDeliveryRole(props);
     const deliveryPolicy = this.createDeliveryPolicy();
@@ -374,6 +403,41 @@ export class AuditTrail extends Construct {
     this.bucket.accessLogging!.targetBucket = accessLogBucket.resource.bucket;
     this.bucket.accessLogging!.dependsOn = [dependable(accessLogBucket.bucketPolicy)];
     return accessLogBucket;
+  }
+
+  /** The log bucket's replica in another region, with its own key, and the role S3 replicates with. */
+  private createReplication(
+    props: AuditTrailProps,
+    replication: NonNullable<AuditTrailProps["replication"]>,
+    createAccessLogBucket: boolean,
+    eventNotifications: boolean,
+  ): LogBucketReplication {
+    const bucketName = replication.bucketName ?? replicaBucketName(props.bucketName);
+    return new LogBucketReplication(this, "replication", {
+      sourceBucket: this.bucket,
+      sourceBucketName: props.bucketName,
+      sourceKey: this.key,
+      region: replication.region,
+      provider: replication.provider,
+      bucketName,
+      // Like the log bucket's: into a bucket this construct creates, in the replica's region.
+      accessLogBucketName: createAccessLogBucket ? `${bucketName}-access` : undefined,
+      keyAliases: this.key.aliasNames.map((alias) => `${alias}-replica`),
+      roleName: `${props.trailName}-replication`,
+      keyAdministratorArns: props.keyAdministratorArns,
+      deployerArns: props.deployerArns,
+      keyRotationPeriodDays: props.keyRotationPeriodDays,
+      keyDeletionWindowDays: props.keyDeletionWindowDays,
+      allowIamToGrantKeyUse: props.allowIamToGrantKeyUse,
+      retentionDays: props.bucketRetentionDays,
+      objectLock: props.objectLock,
+      breakGlassPrincipalArns: props.breakGlassRoleArns,
+      managerPrincipalArns: props.deployerArns,
+      eventNotifications,
+      rolePermissionsBoundaryArn: props.rolePermissionsBoundaryArn,
+      preventDestroy: props.preventDestroy,
+      tags: props.tags,
+    });
   }
 
   private createLogGroup(props: AuditTrailProps, retentionInDays: number): CloudwatchLogGroup {

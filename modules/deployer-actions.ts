@@ -394,6 +394,14 @@ export const DEPLOYER_RESOURCE_TYPES: Readonly<Record<string, DeployerResourceTy
     actions: ["s3:PutBucketNotification", "s3:GetBucketNotification"],
     source: "internal/service/s3/bucket_notification.go",
   },
+  aws_s3_bucket_replication_configuration: {
+    parent: { attribute: "bucket" },
+    // DeleteBucketReplication is authorized as s3:PutReplicationConfiguration; S3 checks iam:PassRole on the role
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html).
+    actions: ["s3:PutReplicationConfiguration", "s3:GetReplicationConfiguration"],
+    passesRole: { attribute: "role", toService: "s3.amazonaws.com" },
+    source: "internal/service/s3/bucket_replication_configuration.go",
+  },
   aws_cloudtrail: {
     arns: (r) => [r.arn("cloudtrail", `trail/${r.attribute("name")}`)],
     actions: [

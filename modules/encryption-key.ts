@@ -1,7 +1,7 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
-import { Token } from "cdktf";
+import { TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironment, checkPrincipalArns, checkPrincipalPartitions, formatArn, resolveEnvironment } from "./aws-environment";
 import { actionMatches } from "./compliance/rules/support";
@@ -141,6 +141,13 @@ export interface EncryptionKeyProps extends AwsEnvironment {
    * @default none: a key of its own
    */
   readonly replicaOf?: string;
+  /**
+   * The AWS provider that creates the key and its aliases, when it is not the
+   * stack's default provider, e.g. an aliased provider for another region
+   * (`region` must be that provider's region).
+   * @default the stack's default AWS provider
+   */
+  readonly provider?: TerraformProvider;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -319,6 +326,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       bypassPolicyLockoutSafetyCheck: false,
       policy: this.policy.toJsonString(),
       tags: props.tags ? { ...props.tags } : undefined,
+      provider: props.provider,
       lifecycle: { preventDestroy: resolveSetting(where, "preventDestroy", ENCRYPTION_KEY_SETTINGS.preventDestroy, props.preventDestroy) },
     };
     if (props.replicaOf !== undefined) {
@@ -337,7 +345,7 @@ export class EncryptionKey extends Construct implements IEncryptionKey {
       });
     }
 
-    this.aliases = this.aliasNames.map((name, i) => new KmsAlias(this, aliasIds[i], { name, targetKeyId: this.resource.keyId }));
+    this.aliases = this.aliasNames.map((name, i) => new KmsAlias(this, aliasIds[i], { name, targetKeyId: this.resource.keyId, provider: props.provider }));
 
     this.node.addValidation({
       validate: () =>

@@ -1,5 +1,5 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationRule } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
@@ -276,19 +276,7 @@ export class TrailLogBucket extends Construct {
   private createLifecycle(retentionDays: number): S3BucketLifecycleConfiguration {
     return new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.resource.id,
-      rule: [
-        {
-          id: LIFECYCLE_RULE_ID,
-          status: "Enabled",
-          // An empty filter applies the rule to every object. Provider 5.x warns when a rule has
-          // neither `filter` nor `prefix` (an error in a later version), and `prefix` is deprecated.
-          filter: [{}],
-          // With `days` set, S3 also removes expired object delete markers once they are old enough.
-          expiration: [{ days: retentionDays }],
-          noncurrentVersionExpiration: [{ noncurrentDays: retentionDays }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS }],
-        },
-      ],
+      rule: [logExpiryRule(retentionDays)],
       // Noncurrent-version rules need versioning in place first (provider documentation example).
       dependsOn: [this.versioning],
     });
@@ -314,8 +302,8 @@ export class TrailLogBucket extends Construct {
   private createPolicyDocument(props: TrailLogBucketProps): PolicyDocument {
     const env = props.key.environment;
     const bucketArn = `arn:${env.partition}:s3:::${props.bucketName}`;
-    const breakGlass = [...(props.breakGlassPrincipalArns ?? [])];
-    const managers = [...(props.managerPrincipalArns ?? [])];
+    const breakGlass = props.breakGlassPrincipalArns ?? [];
+    const managers = props.managerPrincipalArns ?? [];
     const cloudTrail = { Service: ["cloudtrail.amazonaws.com"] };
     // aws:SourceArn names the one trail allowed to use the bucket (confused-deputy protection).
     const sourceArn = { "aws:SourceArn": props.trailArn };
@@ -336,27 +324,7 @@ export class TrailLogBucket extends Construct {
         resources: [`${bucketArn}/AWSLogs/${env.accountId}/*`],
         conditions: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", ...sourceArn } },
       }),
-      // aws:PrincipalArn is the role's ARN for a role session (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
-      new PolicyStatement({
-        sid: "DenyDeletingLogFiles",
-        effect: "Deny",
-        principals: { AWS: ["*"] },
-        actions: LOG_FILE_DELETE_ACTIONS,
-        resources: [`${bucketArn}/*`],
-        conditions: breakGlass.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": breakGlass } } : undefined,
-      }),
-      ...(managers.length + breakGlass.length > 0
-        ? [
-            new PolicyStatement({
-              sid: "DenyChangingLogProtection",
-              effect: "Deny",
-              principals: { AWS: ["*"] },
-              actions: LOG_PROTECTION_CHANGE_ACTIONS,
-              resources: [bucketArn],
-              conditions: { ArnNotEquals: { "aws:PrincipalArn": [...new Set([...managers, ...breakGlass])] } },
-            }),
-          ]
-        : []),
+      ...logProtectionStatements(bucketArn, breakGlass, managers),
     ]);
   }
 
@@ -378,6 +346,57 @@ export class TrailLogBucket extends Construct {
   public get bucketArn(): string {
     return this.resource.arn;
   }
+}
+
+/**
+ * The lifecycle rule of a bucket of log files: every object (current and
+ * noncurrent versions) expires after `retentionDays`, incomplete multipart
+ * uploads are aborted after 7 days. The log bucket and its replica share it.
+ */
+export function logExpiryRule(retentionDays: number): S3BucketLifecycleConfigurationRule {
+  return {
+    id: LIFECYCLE_RULE_ID,
+    status: "Enabled",
+    // An empty filter applies the rule to every object. Provider 5.x warns when a rule has
+    // neither `filter` nor `prefix` (an error in a later version), and `prefix` is deprecated.
+    filter: [{}],
+    // With `days` set, S3 also removes expired object delete markers once they are old enough.
+    expiration: [{ days: retentionDays }],
+    noncurrentVersionExpiration: [{ noncurrentDays: retentionDays }],
+    abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS }],
+  };
+}
+
+/**
+ * The bucket-policy Denies that protect log files, shared by the log bucket
+ * and its replica: `DenyDeletingLogFiles` (all but the break-glass
+ * principals) and, when anyone manages the bucket or may break glass,
+ * `DenyChangingLogProtection` (all but them).
+ */
+export function logProtectionStatements(bucketArn: string, breakGlass: readonly string[], managers: readonly string[]): PolicyStatement[] {
+  return [
+    // aws:PrincipalArn is the role's ARN for a role session (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+    new PolicyStatement({
+      sid: "DenyDeletingLogFiles",
+      effect: "Deny",
+      principals: { AWS: ["*"] },
+      actions: LOG_FILE_DELETE_ACTIONS,
+      resources: [`${bucketArn}/*`],
+      conditions: breakGlass.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": [...breakGlass] } } : undefined,
+    }),
+    ...(managers.length + breakGlass.length > 0
+      ? [
+          new PolicyStatement({
+            sid: "DenyChangingLogProtection",
+            effect: "Deny",
+            principals: { AWS: ["*"] },
+            actions: LOG_PROTECTION_CHANGE_ACTIONS,
+            resources: [bucketArn],
+            conditions: { ArnNotEquals: { "aws:PrincipalArn": [...new Set([...managers, ...breakGlass])] } },
+          }),
+        ]
+      : []),
+  ];
 }
 
 /** The bucket-policy statement that refuses every request to the bucket and its objects made without TLS. */

@@ -7,6 +7,9 @@ import { deployedRoleBoundaryArn } from "./deployer-stack";
 
 export type AuditStackProps = AccountStackSettings;
 
+/** Alias of the AWS provider of the log bucket's replica region (`audit.replication.region`). */
+export const REPLICA_PROVIDER_ALIAS = "replica";
+
 /**
  * The account's audit trail in its home region: one multi-region trail
  * records every use of every key in the account. Deployed before the
@@ -21,6 +24,8 @@ export class AuditStack extends TerraformStack {
     super(scope, auditStackName(account));
     addAccountProvider(this, props, audit.homeRegion);
     addBackend(this, props);
+    // The log bucket's replica and its key live in another region: they get a provider of their own.
+    const replicaProvider = audit.replication ? addAccountProvider(this, props, audit.replication.region, REPLICA_PROVIDER_ALIAS) : undefined;
 
     this.trail = new AuditTrail(this, AUDIT_STACK_IDS.trail, {
       accountId: account.accountId,
@@ -40,6 +45,7 @@ export class AuditStack extends TerraformStack {
       logFileNotifications: audit.logFileNotifications,
       breakGlassRoleArns: audit.breakGlassRoleArns,
       objectLock: audit.objectLock,
+      replication: audit.replication && replicaProvider ? { region: audit.replication.region, bucketName: audit.replication.bucketName, provider: replicaProvider } : undefined,
       cisAlarms: audit.cisAlarms,
       readWriteType: audit.readWriteType,
       excludeManagementEventSources: audit.excludeManagementEventSources,

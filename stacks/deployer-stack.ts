@@ -7,7 +7,18 @@ import { AccountConfig, AppConfig, DeployerConfig } from "../config/app-config";
 import { DeployerPolicy, PolicyDocument, PolicyStatement, suppressRule } from "../modules";
 import { formatArn } from "../modules/aws-environment";
 import { partitionForRegion } from "../modules/private/aws-limits";
-import { DEAD_LETTER_ENCRYPT_ACTIONS, DEAD_LETTER_SEND_ACTIONS, VPC_DESCRIBE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "../modules/private/perms";
+import {
+  DEAD_LETTER_ENCRYPT_ACTIONS,
+  DEAD_LETTER_SEND_ACTIONS,
+  REPLICATION_DESTINATION_ACTIONS,
+  REPLICATION_ENCRYPT_ACTIONS,
+  REPLICATION_SOURCE_BUCKET_ACTIONS,
+  REPLICATION_SOURCE_OBJECT_ACTIONS,
+  REPLICATION_SOURCE_OBJECT_LOCK_ACTIONS,
+  VPC_DESCRIBE_ACTIONS,
+  VPC_NETWORK_INTERFACE_ACTIONS,
+  XRAY_WRITE_ACTIONS,
+} from "../modules/private/perms";
 import { AccountStackSettings, addAccountProvider, addBackend } from "./account-provider";
 import { DEPLOYER_STACK_IDS, deployerPolicyAttachmentId, deployerStackName } from "./construct-ids";
 
@@ -72,7 +83,7 @@ export class DeployerStack extends TerraformStack {
     this.boundary = new IamPolicy(this, DEPLOYER_STACK_IDS.boundary, {
       name: boundaryArn.slice(boundaryArn.lastIndexOf("/") + 1),
       description: `The most a role created by ${deployer.roleName} may do: write its logs, decrypt with our keys, read our secrets`,
-      policy: JSON.stringify(boundaryDocument(env, tags, functionOptionsOf(config, account)).toJSON()),
+      policy: JSON.stringify(boundaryDocument(env, tags, functionOptionsOf(config, account), account.audit).toJSON()),
     });
     if (Object.keys(tags).length === 0) {
       suppressRule(
@@ -115,6 +126,36 @@ function trustDocument(deployer: DeployerConfig): PolicyDocument {
   return new PolicyDocument(statements);
 }
 
+/**
+ * Only with `audit.replication`: what the log bucket's replication role
+ * does (LogBucketReplication), on the log bucket and its replica by name;
+ * decrypting with the audit key is `DecryptWithOurKeys`.
+ */
+function replicationBoundaryStatements(
+  env: { accountId: string; partition: string },
+  tagged: { StringEquals: Record<string, string> } | undefined,
+  audit: AccountConfig["audit"],
+  replication: NonNullable<AccountConfig["audit"]["replication"]>,
+): PolicyStatement[] {
+  const source = `arn:${env.partition}:s3:::${audit.bucketName}`;
+  const replica = `arn:${env.partition}:s3:::${replication.bucketName}`;
+  return [
+    new PolicyStatement({ sid: "ReadLogBucketForReplication", actions: REPLICATION_SOURCE_BUCKET_ACTIONS, resources: [source] }),
+    new PolicyStatement({
+      sid: "ReadLogFilesForReplication",
+      actions: [...REPLICATION_SOURCE_OBJECT_ACTIONS, ...(audit.objectLock ? REPLICATION_SOURCE_OBJECT_LOCK_ACTIONS : [])],
+      resources: [`${source}/*`],
+    }),
+    new PolicyStatement({ sid: "WriteLogFileReplicas", actions: REPLICATION_DESTINATION_ACTIONS, resources: [`${replica}/*`] }),
+    new PolicyStatement({
+      sid: "EncryptLogFileReplicas",
+      actions: REPLICATION_ENCRYPT_ACTIONS,
+      resources: [`arn:${env.partition}:kms:${replication.region}:${env.accountId}:key/*`],
+      conditions: { ...tagged, StringEquals: { ...tagged?.StringEquals, "kms:ViaService": `s3.${replication.region}.amazonaws.com` } },
+    }),
+  ];
+}
+
 /** Which function options the account's functions use: each adds what it needs to the boundary. */
 interface FunctionOptionsInUse {
   readonly tracing: boolean;
@@ -140,7 +181,12 @@ function functionOptionsOf(config: AppConfig, account: AccountConfig): FunctionO
  * pipeline creates can never do more, whatever policy the pipeline writes
  * into it.
  */
-function boundaryDocument(env: { accountId: string; partition: string }, tags: Readonly<Record<string, string>>, options: FunctionOptionsInUse): PolicyDocument {
+function boundaryDocument(
+  env: { accountId: string; partition: string },
+  tags: Readonly<Record<string, string>>,
+  options: FunctionOptionsInUse,
+  audit: AccountConfig["audit"],
+): PolicyDocument {
   const inAccount = (service: string, resource: string) => `arn:${env.partition}:${service}:*:${env.accountId}:${resource}`;
   const tagged = Object.keys(tags).length > 0 ? { StringEquals: Object.fromEntries(Object.entries(tags).map(([name, value]) => [`aws:ResourceTag/${name}`, value])) } : undefined;
   const statements = [
@@ -168,5 +214,6 @@ function boundaryDocument(env: { accountId: string; partition: string }, tags: R
       new PolicyStatement({ sid: "ManageNetworkInterfaces", actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: [inAccount("ec2", "*")] }),
     );
   }
+  if (audit.replication) statements.push(...replicationBoundaryStatements(env, tagged, audit, audit.replication));
   return new PolicyDocument(statements);
 }

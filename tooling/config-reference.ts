@@ -14,6 +14,7 @@ const SECTIONS: readonly { readonly heading: string; readonly spec: ObjectSpec; 
   { heading: "Deployer OIDC", spec: SPEC.DEPLOYER.fields.oidc, path: "accounts[].deployer.oidc" },
   { heading: "Audit", spec: SPEC.AUDIT, path: "accounts[].audit" },
   { heading: "Object Lock", spec: SPEC.OBJECT_LOCK, path: "accounts[].audit.objectLock" },
+  { heading: "Replication", spec: SPEC.REPLICATION, path: "accounts[].audit.replication" },
   { heading: "Functions", spec: SPEC.FUNCTION, path: "functions[]" },
   { heading: "Secrets", spec: SPEC.SECRET, path: "secrets[]" },
   { heading: "Emulator", spec: SPEC.EMULATOR, path: "emulator" },

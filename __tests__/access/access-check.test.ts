@@ -525,3 +525,64 @@ describe("constrained grants (EncryptionKey.addConstrainedGrant)", () => {
     for (const failure of failures) expect(failure).toMatch(description);
   });
 });
+
+describe("audit.replication: the log bucket's replication role", () => {
+  let replicated: { outdir: string; access: readonly StackAccess[] };
+  const AUDIT = "production-audit";
+
+  beforeAll(async () => {
+    const document = defaultConfigDocument();
+    document.accounts[1].audit.replication = { region: "eu-central-1" };
+    const file = path.join(tmp, "replicated.json");
+    fs.writeFileSync(file, JSON.stringify(document));
+    const outdir = path.join(tmp, "replicated", "cdktf.out");
+    replicated = { outdir, access: (await synthesizeApp(loadConfig(file), outdir)).access };
+  });
+
+  test("decrypts with the audit key only through S3 for the log bucket, encrypts with the replica key only through S3 in the replica region; S3 assumes it only for this account's bucket", () => {
+    const results = replicated.access
+      .find((s) => s.model.stackName === AUDIT)!
+      .results.filter((r) => r.description.startsWith("replication of payments-audit-logs-222222222222: "));
+    expect(results.map((r) => [r.description.replace("replication of payments-audit-logs-222222222222: ", ""), r.decision, r.ok])).toEqual([
+      ["S3 assumes the replication role for the bucket", "Allowed", true],
+      ["S3 assumes the replication role for another account's bucket", "ImplicitlyDenied", true],
+      ["S3 assumes the replication role for another bucket of the account", "ImplicitlyDenied", true],
+      ["a principal the config does not name assumes the replication role, whatever IAM allows", "ImplicitlyDenied", true],
+      ["the role reads the bucket's replication configuration", "Allowed", true],
+      ["the role reads a log file version to replicate", "Allowed", true],
+      ["the role reads a log file (not for replication)", "ImplicitlyDenied", true],
+      ["the role deletes a log file version", "ExplicitlyDenied", true],
+      ["the role writes a replica", "Allowed", true],
+      ["the role writes into another bucket", "ImplicitlyDenied", true],
+      ["the role decrypts a log file through S3 in the home region", "Allowed", true],
+      ["the role decrypts with the audit key directly, not through S3", "ImplicitlyDenied", true],
+      ["the role decrypts another bucket's objects with the audit key", "ImplicitlyDenied", true],
+      ["the role encrypts with the audit key", "ImplicitlyDenied", true],
+      ["the role encrypts a replica through S3 in the replica region (S3 Bucket Key)", "Allowed", true],
+      ["the role encrypts a replica object through S3 in the replica region", "Allowed", true],
+      ["the role encrypts with the replica key through S3 in another region", "ImplicitlyDenied", true],
+      ["the role decrypts replicas", "ImplicitlyDenied", true],
+    ]);
+    // Every other request of the stack still gets its expected decision; the replica key's unlisted principals are denied.
+    expect(accessFailures(replicated.access)).toEqual([]);
+    const replicaKeyUnlisted = replicated.access
+      .find((s) => s.model.stackName === AUDIT)!
+      .results.filter((r) => r.description.startsWith("a principal the config does not name calls kms:Decrypt") && r.request.resource.includes(":eu-central-1:"));
+    expect(replicaKeyUnlisted.map((r) => r.decision)).toEqual(["ExplicitlyDenied"]);
+  });
+
+  test("without the kms:ViaService condition on the audit key and in the role's policy, the check fails", async () => {
+    const json = JSON.parse(fs.readFileSync(path.join(replicated.outdir, "stacks", AUDIT, "cdk.tf.json"), "utf8"));
+    const auditKey = Object.entries(json.resource.aws_kms_key as Record<string, { policy: string; provider?: string }>).find(([, k]) => k.provider === undefined)![1];
+    const keyPolicy = JSON.parse(auditKey.policy);
+    delete keyPolicy.Statement.find((s: Statement) => s.Sid === "ReplicationDecryptsLogFiles").Condition.StringEquals;
+    auditKey.policy = JSON.stringify(keyPolicy);
+    const rolePolicy = Object.values(json.resource.aws_iam_role_policy as Record<string, { name: string; policy: string }>).find((p) => p.name === "replicate-log-files")!;
+    const policy = JSON.parse(rolePolicy.policy);
+    delete policy.Statement.find((s: Statement) => s.Sid === "DecryptSourceObjects").Condition.StringEquals;
+    rolePolicy.policy = JSON.stringify(policy);
+    const principals = replicated.access.find((a) => a.model.stackName === AUDIT)!.principals;
+    const failures = accessFailures(await checkAccess([{ stackName: AUDIT, json, principals }]));
+    expect(failures.map((f) => f.description)).toEqual(["replication of payments-audit-logs-222222222222: the role decrypts with the audit key directly, not through S3"]);
+  });
+});

@@ -944,6 +944,7 @@ describe("validateConfig: accounts[].audit", () => {
       excludeManagementEventSources: ["rdsdata.amazonaws.com"],
       breakGlassRoleArns: ["arn:aws:iam::222222222222:role/audit-break-glass"],
       objectLock: { mode: "COMPLIANCE", retentionDays: 3650 },
+      replication: { region: "us-west-2", bucketName: "acme.audit-replica.222222222222" },
       cisAlarms: false,
     };
     document.accounts[1].audit = structuredClone(audit);
@@ -1053,6 +1054,78 @@ describe("validateConfig: accounts[].audit", () => {
     const issue = onlyIssue(document);
     expect(issue.path).toBe("accounts[0].audit.accessLogBucketName");
     expect(issue.message).toContain('"Access_Logs" is invalid');
+  });
+
+  describe("audit.replication", () => {
+    test("is off by default; with a region, the replica bucket is <bucketName>-replica", () => {
+      expect(validateConfig(doc(), configFile).accounts[0].audit.replication).toBeUndefined();
+      const document = doc();
+      document.accounts[0].audit = { replication: { region: "eu-central-1" } };
+      expect(validateConfig(document, configFile).accounts[0].audit.replication).toEqual({ region: "eu-central-1", bucketName: "payments-audit-logs-111111111111-replica" });
+    });
+
+    test("takes a replica bucket name as given, and a region newer than the release from additionalRegions", () => {
+      const document = doc();
+      document.additionalRegions = ["eu-east-9"];
+      document.accounts[0].audit = { replication: { region: "eu-east-9", bucketName: "acme-audit-replica" } };
+      expect(validateConfig(document, configFile).accounts[0].audit.replication).toEqual({ region: "eu-east-9", bucketName: "acme-audit-replica" });
+    });
+
+    test.each([
+      [{}, "replication.region", 'missing; give the region of the replica bucket, another region than homeRegion "eu-west-1", e.g. "eu-central-1"'],
+      [
+        { region: "eu-west-1" },
+        "replication.region",
+        '"eu-west-1" is homeRegion, where the log bucket already is; cross-region replication needs another region, e.g. "eu-central-1"',
+      ],
+      [{ region: "eu-wset-2" }, "replication.region", '"eu-wset-2" is not an AWS region this release knows; did you mean "eu-west-2"?'],
+      [{ region: "EU-WEST-2" }, "replication.region", '"EU-WEST-2" is invalid; use a region code such as "eu-west-1"'],
+      [{ region: "cn-north-1" }, "replication.region", '"cn-north-1" is in partition "aws-cn", but homeRegion "eu-west-1" is in "aws"; S3 replicates only within a partition'],
+      [{ region: "eu-central-1", bucketName: "Audit_Replica" }, "replication.bucketName", '"Audit_Replica" is invalid'],
+      [
+        { region: "eu-central-1", bucketName: "payments-audit-logs-111111111111" },
+        "replication.bucketName",
+        '"payments-audit-logs-111111111111" is the log bucket (bucketName); the replica needs a bucket of its own, e.g. "payments-audit-logs-111111111111-replica"',
+      ],
+      [
+        { region: "eu-central-1", bucketName: "payments-audit-logs-111111111111-access" },
+        "replication.bucketName",
+        '"payments-audit-logs-111111111111-access" is the access-log bucket the audit stack creates; the replica needs a bucket of its own',
+      ],
+      [{ region: "eu-central-1", kmsKey: "x" }, "replication.kmsKey", "unknown field; allowed fields are region, bucketName"],
+    ])("fails at load when replication is %j, naming the field, the value and the fix", (replication, field, message) => {
+      const document = doc();
+      document.accounts[0].audit = { replication };
+      const issue = onlyIssue(document);
+      expect(issue.path).toBe(`accounts[0].audit.${field}`);
+      expect(issue.message).toContain(message);
+    });
+
+    test("fails when the default replica bucket name would break the S3 naming rules", () => {
+      const bucketName = `acme-audit-${"x".repeat(45)}`; // 56 characters: valid itself and with "-access", 64 with "-replica"
+      const document = doc();
+      document.accounts[1].audit = { bucketName, replication: { region: "eu-central-1" } };
+      const issue = onlyIssue(document);
+      expect(issue.path).toBe("accounts[1].audit.replication.bucketName");
+      expect(issue.message).toBe(
+        `the default replica bucket name, "${bucketName}-replica" has 64 characters; shorten bucketName or name the replica bucket in replication.bucketName`,
+      );
+      document.accounts[1].audit.replication.bucketName = "acme-audit-replica";
+      expect(validateConfig(document, configFile).accounts[1].audit.replication).toEqual({ region: "eu-central-1", bucketName: "acme-audit-replica" });
+    });
+
+    test("fails when the replica's access-log bucket (<replica>-access) would break the S3 naming rules, unless accessLogging is off", () => {
+      const bucketName = `acme-audit-${"x".repeat(40)}`; // 51 characters: 59 with "-replica", 66 with "-replica-access"
+      const document = doc();
+      document.accounts[1].audit = { bucketName, replication: { region: "eu-central-1" } };
+      const issue = onlyIssue(document);
+      expect(issue.path).toBe("accounts[1].audit.replication.bucketName");
+      expect(issue.message).toBe(
+        `the access-log bucket the audit stack creates for the replica, "${bucketName}-replica-access" has 66 characters; shorten the replica bucket's name (bucketName, or replication.bucketName), or set accessLogging to false`,
+      );
+      document.accounts[1].audit.accessLogging = false;
+      expect(validateConfig(document, configFile).accounts[1].audit.replication).toEqual({ region: "eu-central-1", bucketName: `${bucketName}-replica` });
+    });
   });
 
   test("fails when accessLogBucketName is the log bucket itself", () => {
@@ -1182,7 +1255,7 @@ describe("validateConfig: accounts[].audit", () => {
     const issue = onlyIssue(document);
     expect(issue.path).toBe("accounts[1].audit.retentionDays");
     expect(issue.message).toBe(
-      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, accessLogging, bucketEventNotifications, logFileNotifications, alarmEmails, readerArns, readWriteType, excludeManagementEventSources, breakGlassRoleArns, objectLock, cisAlarms",
+      "unknown field; allowed fields are homeRegion, trailName, bucketName, keyAliases, logRetentionDays, allowShortLogRetention, bucketRetentionDays, accessLogBucketName, accessLogging, bucketEventNotifications, logFileNotifications, alarmEmails, readerArns, readWriteType, excludeManagementEventSources, breakGlassRoleArns, objectLock, replication, cisAlarms",
     );
   });
 

@@ -68,6 +68,8 @@ import {
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutBucketReplicationCommand,
+  GetBucketReplicationCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { DescribeSigningJobCommand, PutSigningProfileCommand, SignerClient, StartSigningJobCommand } from "@aws-sdk/client-signer";
@@ -500,6 +502,50 @@ describe("S3 event notifications to EventBridge", () => {
   });
 });
 
+describe("S3 replication rules with SSE-KMS objects and delete markers", () => {
+  /** A versioned source and destination, and the rule LogBucketReplication writes; returns the rule GetBucketReplication answers. */
+  async function replicationRule(server: MotoServer, prefix: string) {
+    const s3 = track(new S3Client({ ...config(server), forcePathStyle: true }));
+    const [source, destination] = [`${prefix}-replicated`, `${prefix}-replicated-replica`];
+    for (const bucket of [source, destination]) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+      await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    }
+    await s3.send(
+      new PutBucketReplicationCommand({
+        Bucket: source,
+        ReplicationConfiguration: {
+          Role: `arn:aws:iam::${MOTO_DEFAULT_ACCOUNT}:role/replication`,
+          Rules: [
+            {
+              ID: "replicate-audit-logs",
+              Status: "Enabled",
+              Filter: {},
+              DeleteMarkerReplication: { Status: "Enabled" },
+              SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: "Enabled" } },
+              Destination: { Bucket: `arn:aws:s3:::${destination}`, EncryptionConfiguration: { ReplicaKmsKeyID: `arn:aws:kms:${REGION}:${MOTO_DEFAULT_ACCOUNT}:key/replica` } },
+            },
+          ],
+        },
+      }),
+    );
+    const rule = (await s3.send(new GetBucketReplicationCommand({ Bucket: source }))).ReplicationConfiguration?.Rules?.[0];
+    return {
+      deleteMarkers: rule?.DeleteMarkerReplication?.Status,
+      sseKms: rule?.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status,
+      key: rule?.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID,
+    };
+  }
+
+  test("plain moto_server has the gap", async () => {
+    expect(await replicationRule(plain, "plain")).toEqual({ deleteMarkers: "Disabled", sseKms: undefined, key: `arn:aws:kms:${REGION}:${MOTO_DEFAULT_ACCOUNT}:key/replica` });
+  });
+
+  test("the patched server fixes it: the rule comes back as it was stored", async () => {
+    expect(await replicationRule(patched, "patched")).toEqual({ deleteMarkers: "Enabled", sseKms: "Enabled", key: `arn:aws:kms:${REGION}:${MOTO_DEFAULT_ACCOUNT}:key/replica` });
+  });
+});
+
 describe("S3 access logging into a bucket whose policy lists the logging service", () => {
   /** A source and a target bucket; the target's policy is AccessLogBucket's, with lists. */
   async function buckets(server: MotoServer, prefix: string) {
@@ -772,7 +818,7 @@ describe("Signer signing jobs", () => {
 describe("patched_moto_server.py", () => {
   test("reports the patches it applied when it starts", () => {
     expect(patched.output()).toContain(
-      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_iam_signature_of_encoded_urls, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id, patch_lambda_code_signing_configs, patch_s3_bucket_policy_secure_transport, patch_signer_signing_jobs",
+      "with patches: patch_account_from_access_key, patch_cloudtrail_trail_arn, patch_kms_rotation_period, patch_lambda_kms_key_arn, patch_lambda_dead_letter_config, patch_iam_identity_policy_actions, patch_iam_action_names, patch_iam_signature_of_bodyless_requests, patch_iam_signature_of_encoded_urls, patch_s3_logging_policy_lists, patch_s3_eventbridge_notification, patch_s3_replication_rule_fields, patch_logs_associate_kms_key, patch_kms_replicate_key, patch_kms_multi_region_key_id, patch_lambda_code_signing_configs, patch_s3_bucket_policy_secure_transport, patch_signer_signing_jobs",
     );
   });
 

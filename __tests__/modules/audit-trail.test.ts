@@ -453,6 +453,8 @@ describe("log bucket", () => {
         "s3:PutBucketPolicy",
         "s3:PutBucketVersioning",
         "s3:PutLifecycleConfiguration",
+        // Removing or redirecting the replication (audit.replication) would stop the copy of the log files.
+        "s3:PutReplicationConfiguration",
       ],
       Resource: [bucketArn],
       Condition: { ArnNotEquals: { "aws:PrincipalArn": [DEPLOYER, BREAK_GLASS] } },

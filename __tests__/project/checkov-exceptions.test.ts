@@ -42,7 +42,7 @@ function readExceptions(): { id: string; reason: string }[] {
   return exceptions;
 }
 
-/** Every resource of the default audit and workload stacks (of `document`, the default configuration as it is or changed): [stack, type, id, configuration]. */
+/** Every resource of the audit and workload stacks of a configuration (the default one): [stack, type, id, configuration]. */
 function defaultResources(document: Json = defaultConfigDocument()): [string, string, string, Json][] {
   fs.writeFileSync(folder.configFile, JSON.stringify(document));
   const config = validateConfig(JSON.parse(fs.readFileSync(folder.configFile, "utf8")), folder.configFile);
@@ -213,5 +213,46 @@ describe("the options that are off by default", () => {
         logging: linked(bucket, "aws_s3_bucket_logging"),
       }).toEqual({ bucket: label(bucket), versioning: 1, publicAccessBlock: 1, lifecycle: 1, notifications: 1, logging: 0 });
     }
+  });
+});
+
+describe("CKV_AWS_144 with audit.replication", () => {
+  const document = defaultConfigDocument();
+  document.accounts[1].audit.replication = { region: "eu-central-1" };
+  const replicated = defaultResources(document).filter(([stack]) => stack === "production-audit");
+  const ofTypeHere = (type: string) => replicated.filter(([, t]) => t === type);
+  // S3BucketReplicationConfiguration.yaml: a connected aws_s3_bucket_replication_configuration whose rule is enabled.
+  const replicationOf = ([, type, id, body]: [string, string, string, Json]) =>
+    ofTypeHere("aws_s3_bucket_replication_configuration")
+      .filter(
+        ([, , otherId, other]) => JSON.stringify(other).includes(`\${${type}.${id}.`) || JSON.stringify(body).includes(`\${aws_s3_bucket_replication_configuration.${otherId}.`),
+      )
+      .filter(([, , , other]) => [other.rule].flat().some((rule: Json) => rule.status === "Enabled"));
+
+  test("the log bucket passes: it is connected to an enabled replication configuration", () => {
+    const logBucket = ofTypeHere("aws_s3_bucket").find(([, , , body]) => body.bucket === "payments-audit-logs-222222222222")!;
+    expect(replicationOf(logBucket).map(label)).toEqual(["production-audit/aws_s3_bucket_replication_configuration.audit_replication_configuration_F57E7DC2"]);
+  });
+
+  test("the replica counts as connected too (the configuration names it); the access-log buckets are not replicated and still fail", () => {
+    const result = Object.fromEntries(ofTypeHere("aws_s3_bucket").map((bucket) => [bucket[3].bucket, replicationOf(bucket).length > 0]));
+    expect(result).toEqual({
+      "payments-audit-logs-222222222222": true,
+      "payments-audit-logs-222222222222-access": false,
+      "payments-audit-logs-222222222222-replica": true,
+      "payments-audit-logs-222222222222-replica-access": false,
+    });
+  });
+
+  test("CKV_AWS_18 and CKV_AWS_145: the replica logs into its own access-log bucket and uses KMS; only the access-log buckets use SSE-S3", () => {
+    const connectedHere = ([, type, id, body]: [string, string, string, Json], otherType: string) =>
+      ofTypeHere(otherType).filter(([, , otherId, other]) => JSON.stringify(other).includes(`\${${type}.${id}.`) || JSON.stringify(body).includes(`\${${otherType}.${otherId}.`));
+    const replica = ofTypeHere("aws_s3_bucket").find(([, , , body]) => body.bucket === "payments-audit-logs-222222222222-replica")!;
+    expect(connectedHere(replica, "aws_s3_bucket_logging")).toHaveLength(1);
+    expect(connectedHere(replica, "aws_s3_bucket_notification")).toHaveLength(1);
+    const sseAlgorithms = connectedHere(replica, "aws_s3_bucket_server_side_encryption_configuration").map(
+      ([, , , c]) => first(c.rule).apply_server_side_encryption_by_default.sse_algorithm,
+    );
+    expect(sseAlgorithms).toEqual(["aws:kms"]);
   });
 });

@@ -333,6 +333,77 @@ describe("AuditStack: names and settings from the config defaults", () => {
   });
 });
 
+describe("AuditStack: audit.replication", () => {
+  function withReplication(): Json {
+    const document = doc();
+    document.accounts[1].audit.replication = { region: "eu-central-1" };
+    return document;
+  }
+
+  test("off by default: one provider, no replication resources", () => {
+    const { json } = synthesizeDocument(doc());
+    for (const name of ["staging-audit", "production-audit"]) {
+      expect(json[name].provider.aws).toHaveLength(1);
+      expect(resourcesOf(json[name], "aws_s3_bucket_replication_configuration")).toEqual({});
+    }
+  });
+
+  test("adds an aliased provider for the destination region, pinned to the account like the default one", () => {
+    const { json } = synthesizeDocument(withReplication());
+    expect(json["production-audit"].provider.aws).toEqual([
+      { region: "eu-west-1", allowed_account_ids: ["222222222222"], default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }] },
+      {
+        alias: "replica",
+        region: "eu-central-1",
+        allowed_account_ids: ["222222222222"],
+        default_tags: [{ tags: { Project: "payments", ManagedBy: "cdktf-lambda-kms", Environment: "production" } }],
+      },
+    ]);
+    // Only the production account replicates.
+    expect(json["staging-audit"].provider.aws).toHaveLength(1);
+  });
+
+  test("the replica bucket <bucketName>-replica and its key (<alias>-replica) are in the destination region; the role carries the deployed-role boundary", () => {
+    const { json } = synthesizeDocument(withReplication());
+    const audit = json["production-audit"];
+    const replicaBucket = Object.values(resourcesOf(audit, "aws_s3_bucket")).find((b) => b.bucket === "payments-audit-logs-222222222222-replica");
+    expect(replicaBucket).toMatchObject({ provider: "aws.replica", force_destroy: false });
+    const replicaAlias = Object.values(resourcesOf(audit, "aws_kms_alias")).find((a) => a.name === "alias/payments-audit-replica");
+    expect(replicaAlias).toMatchObject({ provider: "aws.replica" });
+    const replicaKey = Object.values(resourcesOf(audit, "aws_kms_key")).find((k) => k.provider === "aws.replica");
+    expect(replicaKey).toMatchObject({ enable_key_rotation: true });
+    const role = Object.values(resourcesOf(audit, "aws_iam_role")).find((r) => r.name === "payments-audit-replication");
+    expect(role.permissions_boundary).toBe("arn:aws:iam::222222222222:policy/payments-deployed-role-boundary");
+    const [configuration] = Object.values(resourcesOf(audit, "aws_s3_bucket_replication_configuration"));
+    expect(configuration.rule[0]).toMatchObject({ status: "Enabled", source_selection_criteria: { sse_kms_encrypted_objects: { status: "Enabled" } } });
+    // The key administrators of the account administer the replica key too.
+    const administration = JSON.parse(replicaKey.policy).Statement.find((s: Json) => s.Sid === "KeyAdministration");
+    expect(administration.Principal.AWS).toEqual(doc().accounts[1].keyAdministratorArns);
+  });
+
+  test("with an emulator, the replica provider sends every request to it too, like the default provider", () => {
+    const document = withReplication();
+    document.emulator = { endpoint: "http://127.0.0.1:5000" };
+    const { json } = synthesizeDocument(document);
+    const [home, replica] = json["production-audit"].provider.aws;
+    expect(replica.region).toBe("eu-central-1");
+    expect(replica.endpoints).toEqual(home.endpoints);
+    expect(Object.values(replica.endpoints[0]).every((endpoint) => endpoint === "http://127.0.0.1:5000")).toBe(true);
+    expect({ ...replica, alias: undefined, region: undefined }).toEqual({ ...home, alias: undefined, region: undefined });
+  });
+
+  test("with objectLock, the replica bucket has Object Lock with the same retention", () => {
+    const document = withReplication();
+    document.accounts[1].audit.objectLock = { mode: "GOVERNANCE", retentionDays: 30 };
+    const { json } = synthesizeDocument(document);
+    const locks = Object.values(resourcesOf(json["production-audit"], "aws_s3_bucket_object_lock_configuration"));
+    expect(locks.map((l) => [l.provider, l.rule.default_retention])).toEqual([
+      [undefined, { mode: "GOVERNANCE", days: 30 }],
+      ["aws.replica", { mode: "GOVERNANCE", days: 30 }],
+    ]);
+  });
+});
+
 describe("AuditStack: custom audit values flow through", () => {
   const custom = {
     homeRegion: "us-east-1",

@@ -140,6 +140,70 @@ describe("the boundary of the roles the pipeline creates", () => {
   });
 });
 
+describe("audit.replication in the bootstrap stack", () => {
+  const document = defaultConfigDocument();
+  document.accounts[1].audit.replication = { region: "eu-central-1" };
+  const json = bootstrap(document);
+  const deployerStatements = (): Json[] =>
+    resources(json, "aws_iam_policy").flatMap((p) => (p.name.startsWith("payments-deployed-role-boundary") ? [] : JSON.parse(p.policy).Statement));
+
+  test("the deploy role may pass the replication role to S3 only, and manage the log bucket's replication configuration", () => {
+    const passToS3 = deployerStatements().find((s) => s.Sid === "PassRolesToS3");
+    expect(passToS3).toEqual({
+      Sid: "PassRolesToS3",
+      Effect: "Allow",
+      Action: ["iam:PassRole"],
+      Resource: ["arn:aws:iam::222222222222:role/payments-audit-replication"],
+      Condition: { StringEquals: { "iam:PassedToService": "s3.amazonaws.com" } },
+    });
+    const manage = deployerStatements().filter((s) => [s.Action].flat().includes("s3:PutReplicationConfiguration"));
+    expect(manage.length).toBeGreaterThan(0);
+    for (const statement of manage) expect(statement.Resource).toContain("arn:aws:s3:::payments-audit-logs-222222222222");
+  });
+
+  test("the boundary allows the replication role's actions on the log bucket and its replica only, encryption only through S3 in the replica region", () => {
+    const boundary = resources(json, "aws_iam_policy").find((p) => p.name === "payments-deployed-role-boundary");
+    const statements = JSON.parse(boundary.policy).Statement;
+    expect(statements.slice(-4)).toEqual([
+      {
+        Sid: "ReadLogBucketForReplication",
+        Effect: "Allow",
+        Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+        Resource: ["arn:aws:s3:::payments-audit-logs-222222222222"],
+      },
+      {
+        Sid: "ReadLogFilesForReplication",
+        Effect: "Allow",
+        Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+        Resource: ["arn:aws:s3:::payments-audit-logs-222222222222/*"],
+      },
+      {
+        Sid: "WriteLogFileReplicas",
+        Effect: "Allow",
+        Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+        Resource: ["arn:aws:s3:::payments-audit-logs-222222222222-replica/*"],
+      },
+      {
+        Sid: "EncryptLogFileReplicas",
+        Effect: "Allow",
+        Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+        Resource: ["arn:aws:kms:eu-central-1:222222222222:key/*"],
+        Condition: {
+          StringEquals: {
+            "aws:ResourceTag/Project": "payments",
+            "aws:ResourceTag/ManagedBy": "cdktf-lambda-kms",
+            "aws:ResourceTag/Environment": "production",
+            "kms:ViaService": "s3.eu-central-1.amazonaws.com",
+          },
+        },
+      },
+    ]);
+    // staging does not replicate: its boundary has none of these.
+    const staging = JSON.parse(resources(bootstrap(document, "staging"), "aws_iam_policy").find((p) => p.name === "payments-deployed-role-boundary").policy).Statement;
+    expect(staging.map((s: Json) => s.Sid)).not.toContain("WriteLogFileReplicas");
+  });
+});
+
 test("the bootstrap stack runs with the caller's own credentials, even when the account assumes a role", () => {
   const document = defaultConfigDocument();
   document.accounts[1].assumeRole = { roleArn: "arn:aws:iam::222222222222:role/terraform-deploy" };

@@ -406,6 +406,45 @@ def patch_signer_signing_jobs():
 
     SignerResponse.start_signing_job = start_signing_job
     SignerResponse.describe_signing_job = describe_signing_job
+def patch_s3_replication_rule_fields():
+    """Gap: GetBucketReplication answers every rule with DeleteMarkerReplication
+    Disabled and without the SourceSelectionCriteria that PutBucketReplication
+    stored, so the provider reads delete_marker_replication as Disabled and
+    source_selection_criteria as absent: every plan wants to change the
+    aws_s3_bucket_replication_configuration again (drift), and nothing can
+    check that SSE-KMS objects and delete markers are replicated.
+    Fix: answer each rule with its stored DeleteMarkerReplication and
+    SourceSelectionCriteria, as AWS does.
+    Remove when moto's get_bucket_replication returns them."""
+    from moto.s3.responses import S3Response
+
+    original_get = S3Response.get_bucket_replication
+
+    def get_bucket_replication(self):
+        replication = self.backend.get_bucket_replication(self.bucket_name)
+        if not replication:
+            return original_get(self)
+        stored = {rule.get("ID"): rule for rule in replication["Rule"]}
+        serialized = self.serialized
+
+        def with_stored_fields(action_result):
+            if isinstance(action_result.result, dict):
+                for rule in action_result.result["ReplicationConfiguration"]["Rules"]:
+                    for field in ("DeleteMarkerReplication", "SourceSelectionCriteria"):
+                        value = stored.get(rule["ID"], {}).get(field)
+                        if isinstance(value, dict):
+                            rule[field] = value
+                        elif field == "SourceSelectionCriteria":
+                            rule.pop(field, None)
+            return serialized(action_result)
+
+        self.serialized = with_stored_fields
+        try:
+            return original_get(self)
+        finally:
+            del self.serialized
+
+    S3Response.get_bucket_replication = get_bucket_replication
 
 
 def patch_iam_identity_policy_actions():
@@ -733,6 +772,7 @@ PATCHES = [
     patch_iam_signature_of_encoded_urls,
     patch_s3_logging_policy_lists,
     patch_s3_eventbridge_notification,
+    patch_s3_replication_rule_fields,
     patch_logs_associate_kms_key,
     patch_kms_replicate_key,
     patch_kms_multi_region_key_id,

@@ -336,6 +336,7 @@ export const LOG_PROTECTION_CHANGE_ACTIONS = [
   "s3:PutBucketPolicy",
   "s3:PutBucketVersioning",
   "s3:PutLifecycleConfiguration",
+  "s3:PutReplicationConfiguration",
 ] as const;
 
 /**
@@ -343,6 +344,37 @@ export const LOG_PROTECTION_CHANGE_ACTIONS = [
  * server access logs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
  */
 export const ACCESS_LOG_WRITE_ACTIONS = ["s3:PutObject"] as const;
+
+// ---------------------------------------------------------------------------
+// S3 replication role of the log bucket (LogBucketReplication)
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
+// ---------------------------------------------------------------------------
+
+/** The replication role, on the source bucket: read its replication configuration and list it. */
+export const REPLICATION_SOURCE_BUCKET_ACTIONS = ["s3:GetReplicationConfiguration", "s3:ListBucket"] as const;
+
+/** The replication role, on the source bucket's objects: read each version to replicate, with its ACL and tags. */
+export const REPLICATION_SOURCE_OBJECT_ACTIONS = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"] as const;
+
+/**
+ * The replication role, on the source bucket's objects when it has Object
+ * Lock: read each version's retention and legal hold, which the replica
+ * keeps ("you must grant two additional permissions on the source S3 bucket
+ * … s3:GetObjectRetention and s3:GetObjectLegalHold":
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html#object-lock-managing-replication).
+ */
+export const REPLICATION_SOURCE_OBJECT_LOCK_ACTIONS = ["s3:GetObjectRetention", "s3:GetObjectLegalHold"] as const;
+
+/** The replication role, on the replica bucket's objects: write replicas, delete markers and tags. */
+export const REPLICATION_DESTINATION_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"] as const;
+
+/**
+ * The replication role, on the replica key through S3 in the destination
+ * region: encrypt the replicas (`kms:GenerateDataKey` for S3 Bucket Keys and
+ * each object's data key), per
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html.
+ */
+export const REPLICATION_ENCRYPT_ACTIONS = ["kms:Encrypt", "kms:GenerateDataKey"] as const;
 
 // ---------------------------------------------------------------------------
 // Deploy pipeline policy, besides its per-resource-type table

@@ -24,6 +24,7 @@ describe("DEFAULT_RULES", () => {
       "TRAIL-003",
       "TRAIL-004",
       "S3-001",
+      "S3-002",
       "SECRET-001",
       "SQS-001",
       "ALARM-001",

@@ -1,5 +1,6 @@
 import { CIS_4_7_PATTERN, kmsDeletionAlarm } from "../../../modules/compliance/rules/kms-deletion-alarm";
 import { trailBucket } from "../../../modules/compliance/rules/trail-bucket";
+import { trailBucketReplication } from "../../../modules/compliance/rules/trail-bucket-replication";
 import { trailCloudWatchLogs } from "../../../modules/compliance/rules/trail-cloudwatch-logs";
 import { trailKmsEncryption } from "../../../modules/compliance/rules/trail-kms-encryption";
 import { trailLogFileValidation } from "../../../modules/compliance/rules/trail-log-file-validation";
@@ -169,5 +170,84 @@ describe("ALARM-001 CIS 4.7 alarm", () => {
     );
     const elsewhere = { ...ALARM, aws_cloudwatch_log_metric_filter: { f: { ...ALARM.aws_cloudwatch_log_metric_filter.f, log_group_name: "/other" } } };
     expect(findings(kmsDeletionAlarm, trailStack(GOOD_TRAIL, elsewhere))).toEqual(message("a CIS 4.7 metric filter, but not on the log group a trail delivers to"));
+  });
+});
+
+describe("S3-002 replication of a trail bucket", () => {
+  const replicaRef = "${aws_s3_bucket.replica.id}";
+  /** A replica bucket hardened like GOOD_BUCKET. */
+  const GOOD_REPLICA: Resources = {
+    aws_s3_bucket: { ...GOOD_BUCKET.aws_s3_bucket, replica: { ...meta("s/audit/replication/bucket"), bucket: "audit-logs-replica" } },
+    aws_s3_bucket_public_access_block: {
+      ...GOOD_BUCKET.aws_s3_bucket_public_access_block,
+      rpab: { bucket: replicaRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+    },
+    aws_s3_bucket_versioning: { ...GOOD_BUCKET.aws_s3_bucket_versioning, rv: { bucket: replicaRef, versioning_configuration: { status: "Enabled" } } },
+    aws_s3_bucket_server_side_encryption_configuration: {
+      ...GOOD_BUCKET.aws_s3_bucket_server_side_encryption_configuration,
+      re: { bucket: replicaRef, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.replica.arn}" } }] },
+    },
+    aws_s3_bucket_ownership_controls: { ...GOOD_BUCKET.aws_s3_bucket_ownership_controls, ro: { bucket: replicaRef, rule: { object_ownership: "BucketOwnerEnforced" } } },
+    aws_s3_bucket_policy: { ...GOOD_BUCKET.aws_s3_bucket_policy, rp: { bucket: replicaRef, policy: GOOD_BUCKET.aws_s3_bucket_policy.p.policy } },
+  };
+  const GOOD_RULE = {
+    id: "replicate-audit-logs",
+    status: "Enabled",
+    filter: {},
+    delete_marker_replication: { status: "Enabled" },
+    source_selection_criteria: { sse_kms_encrypted_objects: { status: "Enabled" } },
+    destination: { bucket: "${aws_s3_bucket.replica.arn}", encryption_configuration: { replica_kms_key_id: "${aws_kms_key.replica.arn}" } },
+  };
+  const withReplication = (rule: Record<string, unknown>, buckets: Resources = GOOD_REPLICA) =>
+    trailStack(GOOD_TRAIL, {
+      ...buckets,
+      aws_s3_bucket_replication_configuration: { r: { ...meta("s/audit/replication/configuration"), bucket: ref, role: "${aws_iam_role.r.arn}", rule: [rule] } },
+    });
+
+  it("passes the replication LogBucketReplication writes, and a stack without replication", () => {
+    expect(findings(trailBucketReplication, withReplication(GOOD_RULE))).toEqual([]);
+    expect(findings(trailBucketReplication, trailStack(GOOD_TRAIL))).toEqual([]);
+  });
+
+  it("flags a rule that skips SSE-KMS objects (the log files) or leaves the replicas without a customer-managed key", () => {
+    const rule = {
+      ...GOOD_RULE,
+      source_selection_criteria: undefined,
+      destination: { bucket: "arn:aws:s3:::audit-logs-replica", encryption_configuration: { replica_kms_key_id: "alias/aws/s3" } },
+    };
+    expect(findings(trailBucketReplication, withReplication(rule))).toEqual([
+      {
+        path: "s/audit/replication/configuration",
+        message:
+          "Replication aws_s3_bucket_replication_configuration.r of trail bucket aws_s3_bucket.bucket, rule replicate-audit-logs does not replicate SSE-KMS objects (source_selection_criteria.sse_kms_encrypted_objects is not Enabled): the log files are not replicated",
+      },
+      {
+        path: "s/audit/replication/configuration",
+        message:
+          "Replication aws_s3_bucket_replication_configuration.r of trail bucket aws_s3_bucket.bucket, rule replicate-audit-logs does not encrypt replicas with a customer-managed key (destination.encryption_configuration.replica_kms_key_id)",
+      },
+    ]);
+  });
+
+  it("holds the replica bucket (named by reference or by literal ARN) to S3-001's checks, and says when it is not in the stack", () => {
+    const bare: Resources = { ...GOOD_BUCKET, aws_s3_bucket: GOOD_REPLICA.aws_s3_bucket };
+    const result = findings(trailBucketReplication, withReplication({ ...GOOD_RULE, destination: { ...GOOD_RULE.destination, bucket: "arn:aws:s3:::audit-logs-replica" } }, bare));
+    expect(result.map((f) => f.path)).toEqual(Array(5).fill("s/audit/replication/bucket"));
+    expect(result[0].message).toMatch(/^Replica bucket aws_s3_bucket.replica \(of aws_s3_bucket_replication_configuration.r\) has no aws_s3_bucket_public_access_block/);
+    expect(findings(trailBucketReplication, withReplication({ ...GOOD_RULE, destination: { ...GOOD_RULE.destination, bucket: "arn:aws:s3:::elsewhere" } }))).toEqual([
+      {
+        path: "s/audit/replication/configuration",
+        message: expect.stringContaining("replicates into arn:aws:s3:::elsewhere, which is not an aws_s3_bucket of this stack; its settings cannot be checked"),
+      },
+    ]);
+  });
+
+  it("ignores disabled rules and the replication of buckets no trail writes to", () => {
+    expect(findings(trailBucketReplication, withReplication({ ...GOOD_RULE, status: "Disabled", source_selection_criteria: undefined }))).toEqual([]);
+    const other = stackOf({
+      ...GOOD_REPLICA,
+      aws_s3_bucket_replication_configuration: { r: { bucket: "${aws_s3_bucket.replica.id}", role: "x", rule: [{ ...GOOD_RULE, source_selection_criteria: undefined }] } },
+    });
+    expect(findings(trailBucketReplication, other)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import { lambdaNoPlaintextSecrets } from "./lambda-no-plaintext-secrets";
 import { secretsCustomerManagedKey } from "./secrets-customer-managed-key";
 import { sqsCustomerManagedKey } from "./sqs-customer-managed-key";
 import { trailBucket } from "./trail-bucket";
+import { trailBucketReplication } from "./trail-bucket-replication";
 import { trailCloudWatchLogs } from "./trail-cloudwatch-logs";
 import { trailKmsEncryption } from "./trail-kms-encryption";
 import { trailLogFileValidation } from "./trail-log-file-validation";
@@ -33,6 +34,7 @@ export {
   secretsCustomerManagedKey,
   sqsCustomerManagedKey,
   trailBucket,
+  trailBucketReplication,
   trailCloudWatchLogs,
   trailKmsEncryption,
   trailLogFileValidation,
@@ -54,6 +56,7 @@ export const DEFAULT_RULES: readonly ComplianceRule[] = [
   trailKmsEncryption,
   trailCloudWatchLogs,
   trailBucket,
+  trailBucketReplication,
   secretsCustomerManagedKey,
   sqsCustomerManagedKey,
   kmsDeletionAlarm,

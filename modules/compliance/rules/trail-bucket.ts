@@ -31,7 +31,7 @@ function isTlsDeny(statement: PolicyStatement): boolean {
 }
 
 /** Every problem of a trail bucket, as sentences. */
-function bucketProblems(stack: StackView, bucket: SynthesizedResource): string[] {
+export function bucketProblems(stack: StackView, bucket: SynthesizedResource): string[] {
   const literals = [bucket.config.bucket];
   const companions = (type: string) => stack.ofType(type).filter((resource) => pointsAt(resource.config.bucket, bucket, literals));
   const problems: string[] = [];
