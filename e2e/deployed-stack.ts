@@ -27,6 +27,8 @@ export interface DeployedResource {
 export class DeployedStack {
   public readonly resources: readonly DeployedResource[];
   public readonly outputs: Readonly<Record<string, Json>>;
+  /** The region of the stack's default provider. */
+  public readonly region: string;
 
   /**
    * @param name stack name, e.g. `production-eu-west-1`
@@ -46,6 +48,7 @@ export class DeployedStack {
       if (resource.mode === "managed") stateByAddress.set(resource.address, resource.values);
     }
     const regions = providerRegions(synthesized);
+    this.region = regions.get("aws") ?? "";
     const resolve = (value: Json): Json => resolveReferences(value, stateByAddress);
     const resources: DeployedResource[] = [];
     for (const [type, blocks] of Object.entries<Record<string, Json>>(synthesized.resource ?? {})) {
@@ -61,15 +64,19 @@ export class DeployedStack {
   }
 
   /**
-   * ARN of the stack's own KMS key (each stack of the app has exactly one:
-   * the workload key, a replica of a multi-Region one, or the audit key),
-   * taken from state. Everything the stack encrypts must use it.
+   * ARN of the stack's own KMS key in `region` (each stack of the app has
+   * exactly one in its region: the workload key, a replica of a
+   * multi-Region one, or the audit key; an audit stack with replication
+   * has the replica key in the replica region too), taken from state.
+   * Everything the stack encrypts there must use it.
    */
-  public keyArn(): string {
-    const keys = [...this.ofType("aws_kms_key"), ...this.ofType("aws_kms_replica_key")];
+  public keyArn(region: string = this.region): string {
+    const keys = [...this.ofType("aws_kms_key"), ...this.ofType("aws_kms_replica_key")].filter((key) => key.region === region);
     const arn = keys[0]?.state.arn;
     if (keys.length !== 1 || typeof arn !== "string" || !/^arn:aws[a-z-]*:kms:/.test(arn)) {
-      throw new Error(`${this.name}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found ${keys.map((k) => k.address).join(", ") || "none"}`);
+      throw new Error(
+        `${this.name}: expected exactly one aws_kms_key or aws_kms_replica_key in ${region} with an ARN in state, found ${keys.map((k) => k.address).join(", ") || "none"}`,
+      );
     }
     return arn;
   }

@@ -403,9 +403,17 @@ class EndToEndRun {
    * delete it anyway); over HTTPS, as with S3, it could stay.
    */
   private async emptyAccessLogBucket(account: AccountConfig): Promise<void> {
-    const s3 = this.clients!.get(S3Client, account.accountId, account.audit.homeRegion);
-    const bucket = `${account.audit.bucketName}-access`;
-    await s3.send(new PutBucketLoggingCommand({ Bucket: account.audit.bucketName, BucketLoggingStatus: {} }));
+    await this.emptyAccessLogBucketOf(account, account.audit.bucketName, account.audit.homeRegion);
+    // The replica bucket logs into an access-log bucket of its own, in its region.
+    const replication = account.audit.replication;
+    if (replication) await this.emptyAccessLogBucketOf(account, replication.bucketName, replication.region);
+  }
+
+  /** Stops the access logging of `logged` and empties its access-log bucket `<logged>-access`, in `region`. */
+  private async emptyAccessLogBucketOf(account: AccountConfig, logged: string, region: string): Promise<void> {
+    const s3 = this.clients!.get(S3Client, account.accountId, region);
+    const bucket = `${logged}-access`;
+    await s3.send(new PutBucketLoggingCommand({ Bucket: logged, BucketLoggingStatus: {} }));
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     for (;;) {
       const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));

@@ -36,6 +36,7 @@ import {
   GetBucketLoggingCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
   GetPublicAccessBlockCommand,
@@ -424,7 +425,7 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
           rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID,
           first(intended.apply_server_side_encryption_by_default).kms_master_key_id,
         );
-        check.equal("default encryption key is the audit key", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, stack.keyArn());
+        check.equal("default encryption key is the audit stack's key of the bucket's region", rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID, stack.keyArn(r.region));
         check.equal("bucket key", rule?.BucketKeyEnabled, true);
       } else {
         // The access-log bucket (SSE-S3, which the S3 logging service writes with) and the code signing bucket.
@@ -449,6 +450,26 @@ function resourceVerifiers(config: AppConfig, clients: EmulatorClients): Record<
         .flat()
         .map((rule: Json) => [rule.id, rule.status, first(rule.expiration)?.days, first(rule.noncurrent_version_expiration)?.noncurrent_days]);
       check.equal("lifecycle rules (id, status, expiration, noncurrent expiration)", found, intended);
+    },
+
+    aws_s3_bucket_replication_configuration: async (r, check, stack) => {
+      const { ReplicationConfiguration } = await clients.get(S3Client, stack.accountId, r.region).send(new GetBucketReplicationCommand({ Bucket: r.state.bucket }));
+      check.equal("replication role", ReplicationConfiguration?.Role, r.intended.role);
+      const rules = ReplicationConfiguration?.Rules ?? [];
+      check.equal("one rule", rules.length, 1);
+      const [rule] = rules;
+      const replica = stack.ofType("aws_s3_bucket").find((bucket) => `arn:aws:s3:::${bucket.intended.bucket}` === rule?.Destination?.Bucket);
+      check.ok("destination: the stack's replica bucket, in another region", replica !== undefined && replica.region !== r.region, rule?.Destination?.Bucket);
+      check.equal(
+        "rule: enabled, SSE-KMS objects and delete markers replicated, replicas encrypted with the replica region's key",
+        [
+          rule?.Status,
+          rule?.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status,
+          rule?.DeleteMarkerReplication?.Status,
+          rule?.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID,
+        ],
+        ["Enabled", "Enabled", "Enabled", replica ? stack.keyArn(replica.region) : "(no replica bucket)"],
+      );
     },
 
     aws_cloudtrail: async (r, check, stack) => {

@@ -76,7 +76,7 @@ describe("config/local.json", () => {
     expect(config.backend).toEqual({ type: "local", directory: path.join(REPO, "terraform-state"), stateInStackFolder: false });
   });
 
-  test("differs from config/default.json only in $comment, emulator, key.preventDestroy, backend.directory, staging's multi-Region keys and nightly-report's code signing", () => {
+  test("differs from config/default.json only in $comment, emulator, key.preventDestroy, backend.directory, staging's multi-Region keys, nightly-report's code signing and production's log bucket replication", () => {
     const strip = (document: Json): Json => {
       const copy = structuredClone(document);
       delete copy.$comment;
@@ -88,6 +88,7 @@ describe("config/local.json", () => {
       const partnerKey = copy.functions[0].encryptedEnvironment.PARTNER_API_KEY;
       for (const name of ["staging", "staging-eu-west-1", "staging-us-east-1"]) delete partnerKey[name];
       delete copy.functions[1].codeSigning;
+      delete copy.accounts[1].audit.replication;
       return copy;
     };
     // A change to default.json that local.json does not mirror (or the reverse) fails here.
@@ -105,6 +106,9 @@ describe("config/local.json", () => {
     // The end-to-end run deploys nightly-report's code signing path; the default leaves code signing off (docs/scanners.md).
     expect(LOCAL_DOCUMENT.functions[1]).toMatchObject({ name: "nightly-report", codeSigning: true });
     expect(DEFAULT_DOCUMENT.functions[1].codeSigning).toBeUndefined();
+    // ...and production's log bucket replication (into us-east-1, one of the account's regions, which the teardown check reads); the default leaves it off.
+    expect(LOCAL_DOCUMENT.accounts[1].audit.replication).toEqual({ region: "us-east-1" });
+    expect(DEFAULT_DOCUMENT.accounts[1].audit.replication).toBeUndefined();
   });
 });
 
@@ -371,11 +375,18 @@ describe("synthesized stacks", () => {
   test("keys and the trail log bucket are destroyable in the local stacks only", () => {
     const preventDestroy = (app: SynthesizedApp, type: string): boolean[] =>
       Object.values(app.stacks).flatMap((stack) => Object.values(stack.resource?.[type] ?? {}).map((resource: Json) => resource.lifecycle?.prevent_destroy));
-    // Two accounts: a workload key per region (staging's us-east-1 key a replica) and an audit key per account, one log bucket per account.
-    expect([...preventDestroy(local, "aws_kms_key"), ...preventDestroy(local, "aws_kms_replica_key")]).toEqual([false, false, false, false, false, false]);
+    // Two accounts: a workload key per region (staging's us-east-1 key a replica) and an audit key per account, one log bucket per account;
+    // locally also production's replica key (log bucket replication).
+    expect([...preventDestroy(local, "aws_kms_key"), ...preventDestroy(local, "aws_kms_replica_key")]).toEqual([false, false, false, false, false, false, false]);
     expect(preventDestroy(defaults, "aws_kms_key")).toEqual([true, true, true, true, true, true]);
-    // The trail log bucket and the access-log bucket of each account.
-    expect(preventDestroy(local, "aws_s3_bucket")).toEqual([false, false, false, false]);
+    // The trail log bucket and the access-log bucket of each account; locally also production's replica and its access-log bucket,
+    // and the code signing buckets of nightly-report's stacks, which never prevent destroy (build output only).
+    const codeBuckets = (app: SynthesizedApp) =>
+      Object.values(app.stacks)
+        .flatMap((stack) => Object.values(stack.resource?.aws_s3_bucket ?? {}))
+        .filter((b: Json) => b.bucket.includes("-lambda-code-"));
+    expect(codeBuckets(local).map((bucket: Json) => bucket.lifecycle?.prevent_destroy)).toEqual([undefined, undefined]);
+    expect(preventDestroy(local, "aws_s3_bucket").filter((value) => value !== undefined)).toEqual([false, false, false, false, false, false]);
     expect(preventDestroy(defaults, "aws_s3_bucket")).toEqual([true, true, true, true]);
   });
 });

@@ -129,7 +129,7 @@ let stackCount = 0;
 function deployedStack(stack: Stack): DeployedStack {
   const stackDir = path.join(tmp, `stack-${++stackCount}`);
   fs.mkdirSync(stackDir);
-  const synthesized = { provider: { aws: [{ region: REGION }] }, resource: stack.resources };
+  const synthesized = { provider: { aws: [{ region: REGION }, { alias: "replica", region: "us-east-1" }] }, resource: stack.resources };
   fs.writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify(synthesized, null, 2));
   const show = {
     values: {
@@ -222,8 +222,19 @@ describe("DeployedStack", () => {
     // The stack itself reads fine; only the question "which is the stack's key?" has no answer.
     expect(stack.ofType("aws_kms_key")).toHaveLength(2);
     expect(() => stack.keyArn()).toThrow(
-      new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found ${KEY_ADDRESS}, aws_kms_key.other_key_B`),
+      new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key in ${REGION} with an ARN in state, found ${KEY_ADDRESS}, aws_kms_key.other_key_B`),
     );
+  });
+
+  test("the stack's key of another region is the key its aliased provider created there (an audit stack's replica key)", () => {
+    const home = `arn:aws:kms:${REGION}:${ACCOUNT}:key/k1`;
+    const replica = `arn:aws:kms:us-east-1:${ACCOUNT}:key/k2`;
+    const stack = deployedStack({
+      resources: { aws_kms_key: { [KEY_NAME]: keyBlock(), replica_key_B: { ...keyBlock(), provider: "aws.replica" } } },
+      state: { [KEY_ADDRESS]: { key_id: "k1", arn: home }, "aws_kms_key.replica_key_B": { key_id: "k2", arn: replica } },
+    });
+    expect([stack.region, stack.keyArn(), stack.keyArn("us-east-1")]).toEqual([REGION, home, replica]);
+    expect(() => stack.keyArn("ap-southeast-2")).toThrow(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key in ap-southeast-2 with an ARN in state, found none`);
   });
 
   test("fails when a stack has no key", () => {
@@ -231,12 +242,12 @@ describe("DeployedStack", () => {
       resources: { aws_kms_alias: { alias_A: { name: "alias/payments-lambda-env" } } },
       state: { "aws_kms_alias.alias_A": { name: "alias/payments-lambda-env" } },
     });
-    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found none`));
+    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key in ${REGION} with an ARN in state, found none`));
   });
 
   test("fails when the stack's key has no ARN in state", () => {
     const stack = deployedStack({ resources: { aws_kms_key: { [KEY_NAME]: keyBlock() } }, state: { [KEY_ADDRESS]: { key_id: "k1" } } });
-    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key with an ARN in state, found ${KEY_ADDRESS}`));
+    expect(() => stack.keyArn()).toThrow(new Error(`${STACK}: expected exactly one aws_kms_key or aws_kms_replica_key in ${REGION} with an ARN in state, found ${KEY_ADDRESS}`));
   });
 
   test("fails when a resource of cdk.tf.json is missing from the state", () => {

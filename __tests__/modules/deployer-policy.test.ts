@@ -205,6 +205,8 @@ describe("destroy actions follow prevent_destroy", () => {
     expect(scopedStatementWith(local, "s3:DeleteBucket").Resource).toEqual([
       "arn:aws:s3:::payments-audit-logs-222222222222",
       "arn:aws:s3:::payments-audit-logs-222222222222-access",
+      "arn:aws:s3:::payments-audit-logs-222222222222-replica",
+      "arn:aws:s3:::payments-audit-logs-222222222222-replica-access",
       "arn:aws:s3:::payments-lambda-code-222222222222-eu-west-1",
       "arn:aws:s3:::payments-lambda-code-222222222222-us-east-1",
     ]);
