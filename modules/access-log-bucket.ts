@@ -1,17 +1,14 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { PolicyDocument, PolicyStatement } from "./policy-document";
 import { ACCESS_LOG_WRITE_ACTIONS } from "./private/perms";
 import { s3BucketNameProblem } from "./private/aws-limits";
+import { addBucketBaseline } from "./private/bucket-baseline";
 import { resolveSetting } from "./private/setting";
 import { TRAIL_LOG_BUCKET_SETTINGS, denyInsecureTransport } from "./trail-log-bucket";
 
@@ -85,22 +82,8 @@ export class AccessLogBucket extends Construct {
       lifecycle: { preventDestroy: resolveSetting(what, "preventDestroy", TRAIL_LOG_BUCKET_SETTINGS.preventDestroy, props.preventDestroy) },
     });
     const bucket = this.resource.id;
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
-      provider,
-      bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
     // With ACLs disabled, log delivery is granted by the bucket policy below, not by the log-delivery group ACL.
-    new S3BucketOwnershipControls(this, "ownership-controls", { provider, bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    const versioning = new S3BucketVersioningA(this, "versioning", { provider, bucket, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      provider,
-      bucket,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    });
+    const { publicAccessBlock, versioning } = addBucketBaseline(this, this.resource, "AES256");
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       provider,
       bucket,

@@ -2,16 +2,13 @@ import { LambdaCodeSigningConfig } from "@cdktf/provider-aws/lib/lambda-code-sig
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { SignerSigningProfile } from "@cdktf/provider-aws/lib/signer-signing-profile";
 import { ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { PolicyDocument } from "./policy-document";
 import { s3BucketNameProblem } from "./private/aws-limits";
+import { addBucketBaseline } from "./private/bucket-baseline";
 import { integerSetting, resolveSetting, show } from "./private/setting";
 import { denyInsecureTransport } from "./trail-log-bucket";
 
@@ -128,19 +125,7 @@ export class LambdaCodeSigning extends Construct {
     // Destroying the bucket deletes the signed packages too: Signer writes them, so no Terraform resource does; they are rebuilt from the code.
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: true, tags });
     const bucket = this.bucket.id;
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ownership-controls", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    const versioning = new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
-    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    });
+    const { publicAccessBlock, versioning, encryption } = addBucketBaseline(this, this.bucket, "AES256");
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket,
       rule: [

@@ -5,9 +5,7 @@ import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
@@ -27,6 +25,7 @@ import {
   REPLICATION_SOURCE_OBJECT_ACTIONS,
   REPLICATION_SOURCE_OBJECT_LOCK_ACTIONS,
 } from "./private/perms";
+import { addBucketBaseline } from "./private/bucket-baseline";
 import { resolveSetting } from "./private/setting";
 import { ObjectLockOptions, TRAIL_LOG_BUCKET_SETTINGS, TrailLogBucket, denyInsecureTransport, logExpiryRule, logProtectionStatements } from "./trail-log-bucket";
 
@@ -194,22 +193,11 @@ export class LogBucketReplication extends Construct {
       lifecycle: { preventDestroy },
     });
     const bucket = this.bucket.id;
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
-      provider,
-      bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ownership-controls", { provider, bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
     // The destination of a replication rule must be versioned.
-    this.versioning = new S3BucketVersioningA(this, "versioning", { provider, bucket, versioningConfiguration: { status: "Enabled" } });
-    this.encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      provider,
-      bucket,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.keyArn }, bucketKeyEnabled: true }],
-    });
+    const baseline = addBucketBaseline(this, this.bucket, { kmsKeyArn: this.key.keyArn });
+    const publicAccessBlock = baseline.publicAccessBlock;
+    this.versioning = baseline.versioning;
+    this.encryption = baseline.encryption;
     new S3BucketLifecycleConfiguration(this, "lifecycle", { provider, bucket, rule: [logExpiryRule(retentionDays)], dependsOn: [this.versioning] });
     if (props.objectLock) {
       this.objectLockConfiguration = new S3BucketObjectLockConfigurationA(this, "object-lock", {

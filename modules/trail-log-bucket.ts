@@ -15,6 +15,7 @@ import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement, denyWithoutTls } from "./policy-document";
 import { LOG_FILE_DELETE_ACTIONS, LOG_PROTECTION_CHANGE_ACTIONS, TRAIL_BUCKET_ACL_CHECK_ACTIONS, TRAIL_LOG_WRITE_ACTIONS } from "./private/perms";
 import { LIFECYCLE_DAYS, REGION_PATTERN, isCloudTrailName, partitionForRegion, s3BucketNameProblem } from "./private/aws-limits";
+import { addBucketBaseline } from "./private/bucket-baseline";
 import { booleanSetting, choiceSetting, integerSetting, resolveSetting } from "./private/setting";
 
 /** Props of {@link TrailLogBucket}. */
@@ -176,10 +177,14 @@ export class TrailLogBucket extends Construct {
     const what = `trail log bucket "${id}"`;
     const retentionDays = this.checkProps(what, props);
     this.resource = this.createBucket(what, props);
-    this.publicAccessBlock = this.createPublicAccessBlock();
-    this.ownershipControls = this.createOwnershipControls();
-    this.versioning = this.createVersioning();
-    this.encryption = this.createEncryption(props.key);
+    // ACLs disabled: CloudTrail still sends bucket-owner-full-control, which BucketOwnerEnforced accepts.
+    // Versions protect log files from being overwritten or deleted unnoticed. Bucket Keys: CloudTrail then needs kms:Decrypt on the key.
+    ({
+      publicAccessBlock: this.publicAccessBlock,
+      ownershipControls: this.ownershipControls,
+      versioning: this.versioning,
+      encryption: this.encryption,
+    } = addBucketBaseline(this, this.resource, { kmsKeyArn: props.key.keyArn }));
     this.lifecycleConfiguration = this.createLifecycle(retentionDays);
     if (props.accessLogBucketName !== undefined) this.accessLogging = this.createAccessLogging(props.bucketName, props.accessLogBucketName);
     if (props.objectLock) this.objectLockConfiguration = this.createObjectLock(props.objectLock);
@@ -228,48 +233,6 @@ export class TrailLogBucket extends Construct {
       objectLockEnabled: props.objectLock ? true : undefined,
       tags: props.tags ? { ...props.tags } : undefined,
       lifecycle: { preventDestroy: resolveSetting(what, "preventDestroy", TRAIL_LOG_BUCKET_SETTINGS.preventDestroy, props.preventDestroy) },
-    });
-  }
-
-  private createPublicAccessBlock(): S3BucketPublicAccessBlock {
-    return new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: this.resource.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-  }
-
-  /**
-   * ACLs disabled: the bucket owner owns every object, whatever ACL the writer sends
-   * (CloudTrail still sends bucket-owner-full-control, which this setting accepts).
-   */
-  private createOwnershipControls(): S3BucketOwnershipControls {
-    return new S3BucketOwnershipControls(this, "ownership-controls", {
-      bucket: this.resource.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-  }
-
-  /** Versions protect log files from being overwritten or deleted unnoticed. */
-  private createVersioning(): S3BucketVersioningA {
-    return new S3BucketVersioningA(this, "versioning", {
-      bucket: this.resource.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-  }
-
-  /** Bucket Keys cut KMS requests (and cost) per object; CloudTrail then needs kms:Decrypt on the key. */
-  private createEncryption(key: EncryptionKey): S3BucketServerSideEncryptionConfigurationA {
-    return new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: this.resource.id,
-      rule: [
-        {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.keyArn },
-          bucketKeyEnabled: true,
-        },
-      ],
     });
   }
 
