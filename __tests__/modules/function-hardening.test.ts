@@ -20,7 +20,7 @@ import { stackView } from "../../modules/compliance/stack-view";
 import { settingProblem } from "../../modules/private/setting";
 import { PolicyStatement } from "../../modules/policy-document";
 import { ABSENT, onlyResourceOf, referenceTo } from "../support/matchers";
-import { newStackWithKey, PolicyStatementJson as Statement } from "../support/synth";
+import { newStackWithKey, PolicyStatementJson as Statement, appStackDir } from "../support/synth";
 import { checkStack } from "../../tooling/stack-check";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "function-hardening-test-"));
@@ -250,9 +250,7 @@ describe("deploy pipeline policy", () => {
 describe("terraform", () => {
   test("a function with every option validates and plans with the AWS provider", async () => {
     const { stack } = build({ deadLetterQueue: true, tracing: true, reservedConcurrentExecutions: 5, vpc: { subnetIds: SUBNETS, securityGroupIds: GROUPS } });
-    const app = stack.node.root as unknown as { synth(): void; outdir: string };
-    app.synth();
-    const result = await checkStack(path.join(app.outdir, "stacks", stack.node.id));
+    const result = await checkStack(appStackDir(stack));
     expect(result.validate.valid).toBe(true);
     expect(result.validate.warnings).toEqual([]);
     expect(result.plan.ran).toBe(true);

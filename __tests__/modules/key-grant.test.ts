@@ -10,7 +10,7 @@ import { EncryptionKey, EncryptionKeyProps } from "../../modules/encryption-key"
 import { KeyGrantProps } from "../../modules/key-grant";
 import { stackView } from "../../modules/compliance/stack-view";
 import { onlyResourceOf, referenceTo } from "../support/matchers";
-import { PolicyJson, PolicyStatementJson, newStack as newStackIn, statementBySid, synthJson } from "../support/synth";
+import { PolicyJson, PolicyStatementJson, newStack as newStackIn, statementBySid, synthJson, appStackDir } from "../support/synth";
 import { checkStack } from "../../tooling/stack-check";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "key-grant-test-"));
@@ -263,9 +263,7 @@ describe("terraform", () => {
     const key = newKey(stack, { preventDestroy: false });
     key.addConstrainedGrant("orders-batch", { granteePrincipalArn: BATCH, encryptionContextEquals: ORDERS, retiringPrincipalArn: DEPLOYER });
     key.addConstrainedGrant("reports", { granteePrincipalArn: REPORTS, operations: ["Decrypt", "GenerateDataKey"], encryptionContextSubset: { Department: "finance" } });
-    const app = stack.node.root as unknown as { synth(): void; outdir: string };
-    app.synth();
-    const result = await checkStack(path.join(app.outdir, "stacks", stack.node.id));
+    const result = await checkStack(appStackDir(stack));
     expect(result.validate.valid).toBe(true);
     expect(result.validate.warnings).toEqual([]);
     expect(result.plan.ran).toBe(true);

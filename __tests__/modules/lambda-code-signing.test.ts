@@ -26,7 +26,7 @@ import { LambdaCodeSigning, LambdaCodeSigningProps } from "../../modules/lambda-
 import { deployerPolicyDocument } from "../../modules/deployer-policy-document";
 import { stackView } from "../../modules/compliance/stack-view";
 import { ABSENT, onlyResourceOf, referenceTo } from "../support/matchers";
-import { newStackWithKey, PolicyStatementJson as Statement } from "../support/synth";
+import { newStackWithKey, PolicyStatementJson as Statement, appStackDir } from "../support/synth";
 import { checkStack } from "../../tooling/stack-check";
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-code-signing-test-"));
@@ -193,9 +193,7 @@ describe("EncryptedFunction with codeSigning", () => {
 
   test("validates and plans with the AWS provider", async () => {
     const { stack } = build();
-    const app = stack.node.root as unknown as { synth(): void; outdir: string };
-    app.synth();
-    const result = await checkStack(path.join(app.outdir, "stacks", stack.node.id));
+    const result = await checkStack(appStackDir(stack));
     expect(result.validate.valid).toBe(true);
     expect(result.validate.warnings).toEqual([]);
     expect(result.plan.ran).toBe(true);

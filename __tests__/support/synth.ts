@@ -77,6 +77,17 @@ export function statementBySid(policy: { Statement: PolicyStatementJson[] }, sid
 }
 
 /**
+ * Synthesizes the stack's own app into its output folder (a stack of
+ * `newStack`/`newStackWithKey` writes where the test chose) and returns the
+ * stack folder, for Terraform validate / plan.
+ */
+export function appStackDir(stack: TerraformStack): string {
+  const app = stack.node.root as unknown as { synth(): void; outdir: string };
+  app.synth();
+  return path.join(app.outdir, "stacks", stack.node.id);
+}
+
+/**
  * Fully synthesizes the stack (for Terraform validate / plan) and returns its
  * stack folder; the app's output folder is pushed onto `outdirs` for the test
  * file's afterAll to remove.
