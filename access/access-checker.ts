@@ -1,4 +1,6 @@
 import { getDenialReasons, getGrantReasons, runSimulation } from "@cloud-copilot/iam-simulate";
+import { DecisionCache } from "./decision-cache";
+import { DecisionStore } from "./decision-store";
 import { AccessExpectation, AccessRequest, IdentityPolicy, NamedPrincipals, expectedAccess } from "./expected-access";
 import { PolicyJson, StackModel, readStackModel } from "./stack-model";
 
@@ -28,6 +30,12 @@ export interface StackAccessInput {
 export interface AccessCheckOptions {
   /** Your own expectations for a stack, e.g. for raw resources you add next to ours. @default none */
   readonly extraExpectations?: (model: StackModel) => readonly AccessExpectation[];
+  /**
+   * A file that keeps decisions between runs (see `DecisionStore`): a request
+   * whose simulation inputs and engine are unchanged is not simulated again.
+   * @default none (every distinct request of this call goes to the engine)
+   */
+  readonly decisionStoreFile?: string;
 }
 
 export interface StackAccess {
@@ -52,14 +60,17 @@ export class AccessCheckError extends Error {
  */
 export async function checkAccess(stacks: readonly StackAccessInput[], options: AccessCheckOptions = {}): Promise<StackAccess[]> {
   const out: StackAccess[] = [];
+  const store = options.decisionStoreFile === undefined ? undefined : DecisionStore.open(options.decisionStoreFile);
+  const cache = new DecisionCache(store);
   for (const stack of stacks) {
     const model = readStackModel(stack.stackName, stack.json);
     const principals = stack.principals ?? {};
     const expectations = [...expectedAccess(model, principals), ...(options.extraExpectations?.(model) ?? [])];
     const results: AccessResult[] = [];
-    for (const expectation of expectations) results.push(await evaluate(model, expectation));
+    for (const expectation of expectations) results.push(await evaluate(model, expectation, cache));
     out.push({ model, principals, results });
   }
+  store?.save();
   return out;
 }
 
@@ -68,25 +79,58 @@ export function accessFailures(stacks: readonly StackAccess[]): AccessResult[] {
   return stacks.flatMap((s) => s.results.filter((r) => !r.ok));
 }
 
-/** Evaluates one request against the stack's policies. */
-export async function evaluate(model: StackModel, expectation: AccessExpectation): Promise<AccessResult> {
+/**
+ * Evaluates one request against the stack's policies. With a `cache`, a
+ * request whose simulation was already run (in this stack or in another
+ * account's stack of the same shape) takes its decision from there.
+ */
+export async function evaluate(model: StackModel, expectation: AccessExpectation, cache?: DecisionCache): Promise<AccessResult> {
   const { request } = expectation;
   const context = requestContext(request);
   const role = model.roles.find((r) => r.arn === request.principal);
   const identityPolicies = identityPoliciesFor(request, role?.identityPolicies ?? []);
+  const simulationRequest = {
+    principal: request.principal,
+    action: request.action,
+    resource: { resource: request.resource, accountId: accountOf(model, request.resource) },
+    contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]])),
+  };
+  const resourcePolicy = resourcePolicyFor(model, request.resource);
+  const boundary = role?.boundary && request.identityPolicies !== "allow-all" ? role.boundary : undefined;
+  const lookup = cache?.prepare({ request: simulationRequest, identityPolicies, resourcePolicy, boundary: boundary?.policy }, model.accountId);
+  const cached = lookup && cache?.get(lookup);
+  const { decision, decisive } = cached ?? (await simulate(model, expectation, simulationRequest, identityPolicies, resourcePolicy, boundary));
+  if (lookup && !cached) cache?.set(lookup, { decision, decisive }, model.accountId);
+  const ok = expectation.expect === "Denied" ? decision !== "Allowed" : decision === expectation.expect;
+  return {
+    stack: model.stackName,
+    description: expectation.description,
+    expect: expectation.expect,
+    decision: decision as Decision,
+    ok,
+    request: { ...request, context },
+    decisive,
+    fix: expectation.fix,
+  };
+}
+
+/** Runs the policy engine on one request; throws for a request it cannot decide. */
+async function simulate(
+  model: StackModel,
+  expectation: AccessExpectation,
+  request: Parameters<typeof runSimulation>[0]["request"],
+  identityPolicies: readonly IdentityPolicy[],
+  resourcePolicy: PolicyJson | undefined,
+  boundary: IdentityPolicy | undefined,
+): Promise<{ decision: Decision; decisive: string[] }> {
   const simulation = await runSimulation(
     {
-      request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: accountOf(model, request.resource) },
-        contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]])),
-      },
+      request,
       identityPolicies: identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: resourcePolicyFor(model, request.resource),
-      permissionBoundaryPolicies: role?.boundary && request.identityPolicies !== "allow-all" ? [role.boundary] : undefined,
+      resourcePolicy,
+      permissionBoundaryPolicies: boundary ? [boundary] : undefined,
     },
     {},
   );
@@ -94,24 +138,14 @@ export async function evaluate(model: StackModel, expectation: AccessExpectation
     throw new Error(`access check, stack ${model.stackName}: "${expectation.description}" cannot be simulated: ${JSON.stringify(simulation.errors)}`);
   }
   if (simulation.resultType !== "single") {
-    throw new Error(`access check, stack ${model.stackName}: "${expectation.description}" names a resource with a wildcard (${request.resource}); name one resource`);
+    throw new Error(`access check, stack ${model.stackName}: "${expectation.description}" names a resource with a wildcard (${expectation.request.resource}); name one resource`);
   }
   const decision = simulation.overallResult as Decision;
   const ignored = simulation.result.ignoredContextKeys ?? [];
   if (ignored.length > 0) {
     throw new Error(`access check, stack ${model.stackName}: "${expectation.description}": ${request.action} has no context key ${ignored.join(", ")}; remove it from the request`);
   }
-  const ok = expectation.expect === "Denied" ? decision !== "Allowed" : decision === expectation.expect;
-  return {
-    stack: model.stackName,
-    description: expectation.description,
-    expect: expectation.expect,
-    decision,
-    ok,
-    request: { ...request, context },
-    decisive: decisiveStatements(simulation.result.analysis, decision, identityPolicies),
-    fix: expectation.fix,
-  };
+  return { decision, decisive: decisiveStatements(simulation.result.analysis, decision, identityPolicies) };
 }
 
 /** One line per unexpected decision: stack, principal, action, resource, context, decision, decisive statements and fix. */

@@ -10,11 +10,15 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { AccessCheckError, StackAccess, accessFailures, checkAccess, evaluate, expectedAccess, readStackModel } from "../../access";
+import { ACCESS_CACHE_ENV } from "../../access/decision-store";
 import { loadConfig } from "../../config/load-config";
 import { EncryptionKey, PolicyStatement } from "../../modules";
 import { WorkloadStack } from "../../stacks/workload-stack";
 import { synthesizeApp } from "../../stacks/synthesize-app";
 import { DEFAULT_STACKS, REPO, defaultConfigDocument } from "../support/stack-config";
+
+// Every decision here comes from the engine itself, none from an earlier synth's (access/decision-store.ts).
+process.env[ACCESS_CACHE_ENV] = "off";
 
 const DEFAULT_CONFIG = path.join(REPO, "config", "default.json");
 const LOCAL_CONFIG = path.join(REPO, "config", "local.json");
