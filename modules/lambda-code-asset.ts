@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AssetType, TerraformAsset, Token } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { createDeterministicZip } from "./deterministic-zip";
 
 /** Props of {@link LambdaCodeAsset}. */
@@ -57,7 +57,8 @@ const MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;
  * own `AssetType.ARCHIVE` stores modification times, which changes the hash
  * on every fresh checkout.
  *
- * The zip is built once, at construction, into a private per-user cache,
+ * The zip is built at construction, once per app and folder (every stack of
+ * an app that deploys the same folder shares it), into a private per-user cache,
  * `<os.tmpdir()>/cdktf-lambda-kms-assets-<uid>/<sha256 hex>.zip` (mode 0700;
  * the user name replaces the uid on Windows); synthesis copies it to
  * `cdktf.out/stacks/<stack>/assets/<logical id>/<sha256 hex>/<sha256 hex>.zip`.
@@ -86,18 +87,15 @@ export class LambdaCodeAsset extends Construct {
       throw new Error(`lambda code asset "${this.node.path}": directory must be a plain path known at synth time, got the token ${props.directory}. pass a literal folder path.`);
     }
     const directory = path.resolve(process.cwd(), props.directory);
-    const zip = createDeterministicZip(directory, { exclude: props.exclude ?? [] });
-    if (zip.length > MAX_DIRECT_UPLOAD_BYTES) {
+    const packaged = packageOnce(this.node.root, directory, props.exclude ?? []);
+    if (packaged.zipPath === undefined) {
       throw new Error(
-        `lambda code asset "${this.node.path}": the zip of ${directory} is ${(zip.length / (1024 * 1024)).toFixed(2)} MB (${zip.length} bytes), above the 50 MB (${MAX_DIRECT_UPLOAD_BYTES} bytes) Lambda accepts for a direct upload. upload the package through S3 instead (aws_lambda_function s3_bucket/s3_key), trim the folder (bundle/minify, drop dev dependencies), or leave files out with exclude.`,
+        `lambda code asset "${this.node.path}": the zip of ${directory} is ${(packaged.bytes / (1024 * 1024)).toFixed(2)} MB (${packaged.bytes} bytes), above the 50 MB (${MAX_DIRECT_UPLOAD_BYTES} bytes) Lambda accepts for a direct upload. upload the package through S3 instead (aws_lambda_function s3_bucket/s3_key), trim the folder (bundle/minify, drop dev dependencies), or leave files out with exclude.`,
       );
     }
-
-    const digest = crypto.createHash("sha256").update(zip).digest();
-    const hex = digest.toString("hex");
-    this.sourceCodeHash = digest.toString("base64");
-
-    const zipPath = writeZipOnce(zip, hex);
+    this.sourceCodeHash = packaged.sourceCodeHash;
+    const hex = packaged.hex;
+    const zipPath = packaged.zipPath;
     this.asset = new TerraformAsset(this, "asset", {
       path: zipPath,
       type: AssetType.FILE,
@@ -114,6 +112,39 @@ export class LambdaCodeAsset extends Construct {
   public get path(): string {
     return this.asset.path;
   }
+}
+
+interface PackagedCode {
+  readonly bytes: number;
+  readonly hex: string;
+  readonly sourceCodeHash: string;
+  /** Where the zip is cached; undefined when it is over Lambda's limit (and so never written). */
+  readonly zipPath: string | undefined;
+}
+
+/** The code folders an app has packaged: one zip per folder and exclusions, however many stacks deploy it. */
+const packagedPerApp = new WeakMap<IConstruct, Map<string, PackagedCode>>();
+
+/**
+ * Zips `directory` once per app (`root`, the construct tree's root): every
+ * account and region deploys the same folder, and zipping is the costly part
+ * of a code asset. A new app (the next synth) zips again, so changed code is
+ * always picked up.
+ */
+function packageOnce(root: IConstruct, directory: string, exclude: readonly string[]): PackagedCode {
+  let packaged = packagedPerApp.get(root);
+  if (!packaged) packagedPerApp.set(root, (packaged = new Map()));
+  const key = JSON.stringify([directory, exclude]);
+  let code = packaged.get(key);
+  // A cached zip removed meanwhile (someone cleaned the cache folder) is built again.
+  if (!code || (code.zipPath !== undefined && !fs.existsSync(code.zipPath))) {
+    const zip = createDeterministicZip(directory, { exclude });
+    const digest = crypto.createHash("sha256").update(zip).digest();
+    const hex = digest.toString("hex");
+    code = { bytes: zip.length, hex, sourceCodeHash: digest.toString("base64"), zipPath: zip.length > MAX_DIRECT_UPLOAD_BYTES ? undefined : writeZipOnce(zip, hex) };
+    packaged.set(key, code);
+  }
+  return code;
 }
 
 /**

@@ -2,6 +2,7 @@ import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
+import { decisionStoreFile } from "../access/decision-store";
 import { AccessCheckError, AccessExpectation, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess, writeAccessReports } from "../access";
 import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, rotationRoleArn } from "../config/app-config";
 import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument } from "../modules";
@@ -23,6 +24,8 @@ import {
   removeStaleStaging,
   stackFolders,
 } from "./state-safety";
+import { resolveOnceAfterPrepare } from "./resolve-once";
+import { newApp } from "./stack-traces";
 import { WorkloadStack } from "./workload-stack";
 
 export interface SynthesizeAppResult {
@@ -189,7 +192,7 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
   // mkdtemp creates 0700; the output is read by other tools and users like any build output.
   fs.chmodSync(staging, 0o755);
   try {
-    const app = new App({ outdir: staging });
+    const app = newApp(staging);
     const accountStacks = addStacks(app, config, finalOutdir);
     options.extendStacks?.(accountStacks);
     for (const account of config.accounts)
@@ -205,6 +208,7 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     ]);
     // After every stack exists: the checker covers the stacks present when it is enabled.
     const checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
+    resolveOnceAfterPrepare(stackList);
     const stacks = stackList.map((stack) => stack.node.id);
     app.synth();
     checker.writeReports(staging);
@@ -216,7 +220,7 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
         json: JSON.parse(fs.readFileSync(path.join(staging, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
         principals: namedPrincipals(config, name, policies),
       })),
-      { extraExpectations: options.accessExpectations },
+      { extraExpectations: options.accessExpectations, decisionStoreFile: decisionStoreFile(process.env) },
     );
     const failures = accessFailures(access);
     if (failures.length > 0) throw new AccessCheckError(failures);

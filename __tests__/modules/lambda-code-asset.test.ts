@@ -16,6 +16,12 @@ import { LambdaCodeAsset } from "../../modules/lambda-code-asset";
  * (the construct under test and cdktf's Testing.app() output folders).
  */
 let mockTmpdir: string | undefined;
+/** The real zip function, with its calls counted (see the zip-once test). */
+jest.mock("../../modules/deterministic-zip", () => {
+  const actual = jest.requireActual<typeof import("../../modules/deterministic-zip")>("../../modules/deterministic-zip");
+  return { ...actual, createDeterministicZip: jest.fn(actual.createDeterministicZip) };
+});
+const zipCalls = (directory: string) => (createDeterministicZip as jest.Mock).mock.calls.filter(([folder]) => folder === directory).length;
 jest.mock("os", () => {
   const actual = jest.requireActual<typeof import("os")>("os");
   return { ...actual, tmpdir: () => mockTmpdir ?? actual.tmpdir() };
@@ -173,6 +179,31 @@ describe("LambdaCodeAsset", () => {
     synthesize(directory);
     expect(fs.statSync(cached).mtime.getTime()).toBe(past.getTime()); // not rewritten
     expect(fs.readdirSync(CACHE).filter((f) => f.startsWith(code.asset.assetHash) && f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("zips a folder once per app: every stack deploying it shares one zip, and the next app zips again", () => {
+    const directory = codeFolder();
+    const app = Testing.app();
+    temporaryFolders.push(app.outdir);
+    const first = new LambdaCodeAsset(new TerraformStack(app, "first"), "code", { directory });
+    cachedZips.add(path.join(CACHE, `${first.asset.assetHash}.zip`));
+    const second = new LambdaCodeAsset(new TerraformStack(app, "second"), "code", { directory });
+    expect(second.sourceCodeHash).toBe(first.sourceCodeHash);
+    expect(second.path).toBe(first.path);
+    expect(zipCalls(directory)).toBe(1);
+    // Other exclusions are another zip.
+    expect(new LambdaCodeAsset(new TerraformStack(app, "third"), "code", { directory, exclude: ["lib"] }).sourceCodeHash).not.toBe(first.sourceCodeHash);
+    expect(zipCalls(directory)).toBe(2);
+    // A cached zip removed meanwhile is built again rather than pointed at.
+    fs.rmSync(path.join(CACHE, `${first.asset.assetHash}.zip`));
+    new LambdaCodeAsset(new TerraformStack(app, "fourth"), "code", { directory });
+    expect(zipCalls(directory)).toBe(3);
+    // A new app (the next synth) zips again, so changed code is picked up.
+    fs.appendFileSync(path.join(directory, "index.js"), "// changed\n");
+    const next = new LambdaCodeAsset(emptyStack(), "code", { directory });
+    cachedZips.add(path.join(CACHE, `${next.asset.assetHash}.zip`));
+    expect(zipCalls(directory)).toBe(4);
+    expect(next.sourceCodeHash).not.toBe(first.sourceCodeHash);
   });
 
   test("resolves a relative directory against process.cwd()", () => {
