@@ -2,10 +2,10 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 
 /**
- * Builds dist/ once before any test file runs: the app, packaging and CLI
- * tests run the compiled output, and jest runs test files in parallel
- * (`npm test` has just built, so this incremental build is a no-op there).
+ * Builds dist/ before any test file runs, unless nothing it compiles changed
+ * since the last build (tooling/build-if-changed.js): the app, packaging and
+ * CLI tests run the compiled output, and jest runs test files in parallel.
  */
 export default function globalSetup(): void {
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: path.resolve(__dirname, ".."), stdio: "inherit" });
+  execFileSync(process.execPath, [path.resolve(__dirname, "..", "tooling", "build-if-changed.js")], { cwd: path.resolve(__dirname, ".."), stdio: "inherit" });
 }
