@@ -1,6 +1,5 @@
 import { getDenialReasons, getGrantReasons, runSimulation } from "@cloud-copilot/iam-simulate";
 import { DecisionCache } from "./decision-cache";
-import { DecisionStore } from "./decision-store";
 import { AccessExpectation, AccessRequest, IdentityPolicy, NamedPrincipals, expectedAccess } from "./expected-access";
 import { PolicyJson, StackModel, readStackModel } from "./stack-model";
 
@@ -31,11 +30,11 @@ export interface AccessCheckOptions {
   /** Your own expectations for a stack, e.g. for raw resources you add next to ours. @default none */
   readonly extraExpectations?: (model: StackModel) => readonly AccessExpectation[];
   /**
-   * A file that keeps decisions between runs (see `DecisionStore`): a request
-   * whose simulation inputs and engine are unchanged is not simulated again.
-   * @default none (every distinct request of this call goes to the engine)
+   * Decisions to share with other calls (and, with a `DecisionStore`, with
+   * other runs): a request already simulated is not simulated again.
+   * @default a new cache for this call
    */
-  readonly decisionStoreFile?: string;
+  readonly decisions?: DecisionCache;
 }
 
 export interface StackAccess {
@@ -60,8 +59,7 @@ export class AccessCheckError extends Error {
  */
 export async function checkAccess(stacks: readonly StackAccessInput[], options: AccessCheckOptions = {}): Promise<StackAccess[]> {
   const out: StackAccess[] = [];
-  const store = options.decisionStoreFile === undefined ? undefined : DecisionStore.open(options.decisionStoreFile);
-  const cache = new DecisionCache(store);
+  const cache = options.decisions ?? new DecisionCache();
   for (const stack of stacks) {
     const model = readStackModel(stack.stackName, stack.json);
     const principals = stack.principals ?? {};
@@ -70,7 +68,6 @@ export async function checkAccess(stacks: readonly StackAccessInput[], options: 
     for (const expectation of expectations) results.push(await evaluate(model, expectation, cache));
     out.push({ model, principals, results });
   }
-  store?.save();
   return out;
 }
 

@@ -38,34 +38,115 @@ export function accessCounts(results: readonly AccessResult[]): AccessCounts {
 
 /** Writes access.json and access.md into `outdir`; deterministic (no timestamps). */
 export function writeAccessReports(outdir: string, stacks: readonly StackAccess[]): { json: string; markdown: string } {
-  const files = { json: path.join(outdir, "access.json"), markdown: path.join(outdir, "access.md") };
-  fs.writeFileSync(files.json, `${JSON.stringify(accessJson(stacks), null, 2)}\n`);
-  fs.writeFileSync(files.markdown, accessMarkdown(stacks));
-  return files;
+  const writer = new AccessReportWriter(outdir);
+  writer.add(stacks);
+  const { json, markdown } = writer.finish();
+  return { json, markdown };
+}
+
+/**
+ * Writes access.json and access.md account by account, so a synth of many
+ * accounts never holds every result at once: each `add` appends the stacks'
+ * entries to part files beside the reports, and `finish` writes the totals
+ * and the parts into the reports. The bytes equal {@link accessJson} and
+ * {@link accessMarkdown} of all the stacks added, in order. Give each
+ * account's stacks in one `add`: the markdown has one section per account.
+ */
+export class AccessReportWriter {
+  private readonly files: { readonly json: string; readonly markdown: string };
+  private readonly parts: { readonly json: string; readonly markdown: string };
+  private counts: AccessCounts = { requests: 0, allowed: 0, denied: 0, explicitlyDenied: 0, unexpected: 0 };
+  private stacks = 0;
+
+  constructor(outdir: string) {
+    this.files = { json: path.join(outdir, "access.json"), markdown: path.join(outdir, "access.md") };
+    this.parts = { json: `${this.files.json}.part`, markdown: `${this.files.markdown}.part` };
+    fs.writeFileSync(this.parts.json, "");
+    fs.writeFileSync(this.parts.markdown, "");
+  }
+
+  public add(stacks: readonly StackAccess[]): void {
+    for (const stack of stacks) {
+      const entry = JSON.stringify(stackEntry(stack), null, 2).replace(/^/gm, "    ");
+      fs.appendFileSync(this.parts.json, `${this.stacks === 0 ? "" : ",\n"}${entry}`);
+      this.stacks++;
+      this.counts = addCounts(this.counts, accessCounts(stack.results));
+    }
+    const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
+    fs.appendFileSync(this.parts.markdown, accounts.map((account) => `\n${accountSection(stacks.filter((s) => s.model.accountId === account)).join("\n")}`).join(""));
+  }
+
+  /** Writes the reports; returns their paths and the totals. */
+  public finish(): { json: string; markdown: string; counts: AccessCounts } {
+    const [head, tail] = JSON.stringify({ tool: ACCESS_REPORT_TOOL, counts: this.counts, stacks: [] }, null, 2).split('"stacks": []');
+    fs.writeFileSync(this.files.json, `${head}"stacks": [`);
+    if (this.stacks > 0) {
+      fs.appendFileSync(this.files.json, "\n");
+      appendFile(this.files.json, this.parts.json);
+      fs.appendFileSync(this.files.json, "\n  ]");
+    } else {
+      fs.appendFileSync(this.files.json, "]");
+    }
+    fs.appendFileSync(this.files.json, `${tail}\n`);
+    fs.writeFileSync(this.files.markdown, markdownHeader(this.counts).join("\n"));
+    appendFile(this.files.markdown, this.parts.markdown);
+    fs.appendFileSync(this.files.markdown, "\n");
+    fs.rmSync(this.parts.json);
+    fs.rmSync(this.parts.markdown);
+    return { ...this.files, counts: this.counts };
+  }
+}
+
+/** Appends the bytes of `from` to `to`, a piece at a time. */
+function appendFile(to: string, from: string): void {
+  const buffer = Buffer.alloc(1 << 22);
+  const input = fs.openSync(from, "r");
+  const output = fs.openSync(to, "a");
+  try {
+    for (let read = fs.readSync(input, buffer); read > 0; read = fs.readSync(input, buffer)) fs.writeSync(output, buffer, 0, read);
+  } finally {
+    fs.closeSync(input);
+    fs.closeSync(output);
+  }
+}
+
+function addCounts(a: AccessCounts, b: AccessCounts): AccessCounts {
+  return {
+    requests: a.requests + b.requests,
+    allowed: a.allowed + b.allowed,
+    denied: a.denied + b.denied,
+    explicitlyDenied: a.explicitlyDenied + b.explicitlyDenied,
+    unexpected: a.unexpected + b.unexpected,
+  };
 }
 
 export function accessJson(stacks: readonly StackAccess[]): Record<string, unknown> {
   return {
     tool: ACCESS_REPORT_TOOL,
     counts: accessCounts(stacks.flatMap((s) => s.results)),
-    stacks: stacks.map((s) => ({
-      stack: s.model.stackName,
-      accountId: s.model.accountId,
-      region: s.model.region,
-      counts: accessCounts(s.results),
-      keys: s.model.keys.map((key) => ({ address: key.address, arn: key.arn, access: keyAccess(s.model, key) })),
-      results: s.results.map((r) => ({
-        description: r.description,
-        principal: r.request.principal,
-        action: r.request.action,
-        resource: r.request.resource,
-        context: r.request.context,
-        identityPolicies: typeof r.request.identityPolicies === "string" ? r.request.identityPolicies : r.request.identityPolicies ? "given" : "stack",
-        expect: r.expect,
-        decision: r.decision,
-        ok: r.ok,
-        decisive: r.decisive,
-      })),
+    stacks: stacks.map(stackEntry),
+  };
+}
+
+/** One stack of access.json. */
+function stackEntry(s: StackAccess): Record<string, unknown> {
+  return {
+    stack: s.model.stackName,
+    accountId: s.model.accountId,
+    region: s.model.region,
+    counts: accessCounts(s.results),
+    keys: s.model.keys.map((key) => ({ address: key.address, arn: key.arn, access: keyAccess(s.model, key) })),
+    results: s.results.map((r) => ({
+      description: r.description,
+      principal: r.request.principal,
+      action: r.request.action,
+      resource: r.request.resource,
+      context: r.request.context,
+      identityPolicies: typeof r.request.identityPolicies === "string" ? r.request.identityPolicies : r.request.identityPolicies ? "given" : "stack",
+      expect: r.expect,
+      decision: r.decision,
+      ok: r.ok,
+      decisive: r.decisive,
     })),
   };
 }
@@ -105,8 +186,14 @@ function actionKind(action: string): string {
 }
 
 export function accessMarkdown(stacks: readonly StackAccess[]): string {
-  const total = accessCounts(stacks.flatMap((s) => s.results));
-  const lines = [
+  const lines = markdownHeader(accessCounts(stacks.flatMap((s) => s.results)));
+  const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
+  for (const account of accounts) lines.push(...accountSection(stacks.filter((s) => s.model.accountId === account)));
+  return `${lines.join("\n")}\n`;
+}
+
+function markdownHeader(total: AccessCounts): string[] {
+  return [
     "# Who can use which key",
     "",
     `Evaluated by ${ACCESS_REPORT_TOOL} from the synthesized Terraform JSON: ${total.requests} requests, ${total.allowed} allowed, ${total.denied} denied (${total.explicitlyDenied} by an explicit Deny, which no IAM policy can override), ${total.unexpected} unexpected.`,
@@ -114,31 +201,32 @@ export function accessMarkdown(stacks: readonly StackAccess[]): string {
     "Requests marked *whatever IAM allows* were evaluated with an identity policy that allows every action: they prove the key, bucket or trust policy alone keeps the principal out. Other denials hold as long as no IAM policy adds the access.",
     "",
   ];
-  const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
-  for (const account of accounts) {
-    const inAccount = stacks.filter((s) => s.model.accountId === account);
-    lines.push(`## Account ${account}`, "", "```mermaid", ...mermaid(inAccount), "```", "");
-    for (const stack of inAccount) {
-      const c = accessCounts(stack.results);
-      lines.push(
-        `### Stack ${stack.model.stackName}`,
-        "",
-        `${c.requests} requests: ${c.allowed} allowed, ${c.denied} denied (${c.explicitlyDenied} explicitly), ${c.unexpected} unexpected.`,
-        "",
-      );
-      for (const key of stack.model.keys) {
-        lines.push(`#### Key ${key.address} (${key.region})`, "", "| Kind | Who | Actions | Conditions | Statement |", "|---|---|---|---|---|");
-        for (const e of keyAccess(stack.model, key)) {
-          lines.push(`| ${e.kind} | ${e.who.map(code).join("<br>")} | ${e.actions.map(code).join(" ")} | ${conditionText(e.conditions)} | ${e.source} |`);
-        }
-        lines.push("");
+}
+
+/** The markdown lines of one account's stacks. */
+function accountSection(inAccount: readonly StackAccess[]): string[] {
+  const lines: string[] = [];
+  lines.push(`## Account ${inAccount[0].model.accountId}`, "", "```mermaid", ...mermaid(inAccount), "```", "");
+  for (const stack of inAccount) {
+    const c = accessCounts(stack.results);
+    lines.push(
+      `### Stack ${stack.model.stackName}`,
+      "",
+      `${c.requests} requests: ${c.allowed} allowed, ${c.denied} denied (${c.explicitlyDenied} explicitly), ${c.unexpected} unexpected.`,
+      "",
+    );
+    for (const key of stack.model.keys) {
+      lines.push(`#### Key ${key.address} (${key.region})`, "", "| Kind | Who | Actions | Conditions | Statement |", "|---|---|---|---|---|");
+      for (const e of keyAccess(stack.model, key)) {
+        lines.push(`| ${e.kind} | ${e.who.map(code).join("<br>")} | ${e.actions.map(code).join(" ")} | ${conditionText(e.conditions)} | ${e.source} |`);
       }
-      lines.push("| Expected | Decision | Request |", "|---|---|---|");
-      for (const r of stack.results) lines.push(`| ${r.expect} | ${r.ok ? "" : "**UNEXPECTED** "}${r.decision} | ${escapeCell(r.description)} |`);
       lines.push("");
     }
+    lines.push("| Expected | Decision | Request |", "|---|---|---|");
+    for (const r of stack.results) lines.push(`| ${r.expect} | ${r.ok ? "" : "**UNEXPECTED** "}${r.decision} | ${escapeCell(r.description)} |`);
+    lines.push("");
   }
-  return `${lines.join("\n")}\n`;
+  return lines;
 }
 
 /** Principals → keys → what the keys protect, from the allowed key requests. */

@@ -2,10 +2,12 @@ import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
-import { decisionStoreFile } from "../access/decision-store";
-import { AccessCheckError, AccessExpectation, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess, writeAccessReports } from "../access";
+import { DecisionCache } from "../access/decision-cache";
+import { DecisionStore, decisionStoreFile } from "../access/decision-store";
+import { AccessCheckError, AccessCounts, AccessExpectation, AccessReportWriter, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess } from "../access";
 import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, rotationRoleArn } from "../config/app-config";
-import { ComplianceChecker, DeployerPolicyDocument, PolicyDocument } from "../modules";
+import { ComplianceChecker, ComplianceFinding, DeployerPolicyDocument, PolicyDocument } from "../modules";
+import { ComplianceResults, writeComplianceReports } from "../modules/compliance/report";
 import { stackView } from "../modules/compliance/stack-view";
 import { deployerPolicyDocument } from "../modules/deployer-policy-document";
 import { AuditStack } from "./audit-stack";
@@ -33,10 +35,12 @@ export interface SynthesizeAppResult {
   readonly outdir: string;
   /** Stack names, in config order. */
   readonly stacks: readonly string[];
-  /** The compliance checker's findings (the reports are in the output folder). */
-  readonly compliance: ComplianceChecker;
-  /** The access check's results, per stack (access.md and access.json are in the output folder). */
+  /** The compliance rules' findings (the reports are in the output folder). */
+  readonly compliance: ComplianceResults;
+  /** The access check's results, per stack (access.md and access.json are in the output folder); empty with `keepAccessResults: false`. */
   readonly access: readonly StackAccess[];
+  /** How many requests the access check evaluated, and their decisions. */
+  readonly accessCounts: AccessCounts;
   /** The deploy pipeline's policy per account name (deployer-policy-<account>.json in the output folder). */
   readonly deployerPolicies: ReadonlyMap<string, DeployerPolicyDocument>;
   /** Problems that do not stop the synth, e.g. state of stacks no longer in the config. */
@@ -158,6 +162,13 @@ export interface SynthesizeAppOptions {
    * @default none
    */
   readonly accessExpectations?: (model: StackModel) => readonly AccessExpectation[];
+  /**
+   * Return every access check result in `access`. The reports in the output
+   * folder list them all either way; at hundreds of stacks the results take
+   * hundreds of megabytes, so the main job turns this off.
+   * @default true
+   */
+  readonly keepAccessResults?: boolean;
 }
 
 /**
@@ -192,51 +203,150 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
   // mkdtemp creates 0700; the output is read by other tools and users like any build output.
   fs.chmodSync(staging, 0o755);
   try {
-    const app = newApp(staging);
-    const accountStacks = addStacks(app, config, finalOutdir);
-    options.extendStacks?.(accountStacks);
-    for (const account of config.accounts)
-      checkMetricFilterQuota(
-        account,
-        accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
-      );
-    const deployerStacks = addDeployerStacks(app, config, accountStacks, finalOutdir);
-    // Account by account, each in deployment order: the deploy role, the trail, the workloads.
-    const stackList = config.accounts.flatMap((account) => [
-      ...deployerStacks.filter((stack) => stack.node.id === deployerStackName(account)),
-      ...accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
-    ]);
-    // After every stack exists: the checker covers the stacks present when it is enabled.
-    const checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
-    resolveOnceAfterPrepare(stackList);
-    const stacks = stackList.map((stack) => stack.node.id);
-    app.synth();
-    checker.writeReports(staging);
-    const policies = deployerPolicies(config, accountStacks, deployerStacks);
-    writeDeployerPolicies(staging, policies);
-    const access = await checkAccess(
-      stacks.map((name) => ({
-        stackName: name,
-        json: JSON.parse(fs.readFileSync(path.join(staging, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
-        principals: namedPrincipals(config, name, policies),
-      })),
-      { extraExpectations: options.accessExpectations, decisionStoreFile: decisionStoreFile(process.env) },
-    );
-    const failures = accessFailures(access);
-    if (failures.length > 0) throw new AccessCheckError(failures);
-    writeAccessReports(staging, access);
+    const storeFile = decisionStoreFile(process.env);
+    const store = storeFile === undefined ? undefined : DecisionStore.open(storeFile);
+    const run: SynthRun = {
+      config,
+      finalOutdir,
+      staging,
+      options,
+      decisions: new DecisionCache(store),
+      accessReports: new AccessReportWriter(staging),
+      manifest: { version: "", stacks: {} },
+      stacks: [],
+      checkers: [],
+      policies: new Map(),
+      access: [],
+    };
+    // Account by account (those with extendStacks, which may join them, all at once): only one group's constructs are in memory.
+    const groups = options.extendStacks ? [config.accounts] : config.accounts.map((account) => [account]);
+    for (const accounts of groups) await synthesizeAccounts(run, accounts);
+    store?.save();
+    writeManifest(staging, run.manifest);
+    const compliance = mergedCompliance(config, run.checkers);
+    writeComplianceReports(staging, compliance);
+    writeDeployerPolicies(staging, run.policies);
+    const access = run.accessReports.finish();
+    const stacks = run.stacks;
     if (options.providerMirror) linkProviderMirror(staging, stacks, options.providerMirror);
     checkRemovedStacks(finalOutdir, stacks);
     checkNoTerraformRunning(finalOutdir);
     const warnings = [
       ...orphanedStateWarnings(config, stacks),
-      ...[...policies].flatMap(([account, policy]) => policy.warnings.map((warning) => `deployer policy of ${account}: ${warning}`)),
+      ...[...run.policies].flatMap(([account, policy]) => policy.warnings.map((warning) => `deployer policy of ${account}: ${warning}`)),
     ];
     swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
-    return { outdir: finalOutdir, stacks, compliance: checker, access, deployerPolicies: policies, warnings };
+    return {
+      outdir: finalOutdir,
+      stacks,
+      compliance,
+      access: run.access,
+      accessCounts: access.counts,
+      deployerPolicies: run.policies,
+      warnings,
+    };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** What a synth collects from its groups of accounts. */
+interface SynthRun {
+  readonly config: AppConfig;
+  readonly finalOutdir: string;
+  readonly staging: string;
+  readonly options: SynthesizeAppOptions;
+  readonly decisions: DecisionCache;
+  readonly accessReports: AccessReportWriter;
+  readonly manifest: { version: string; stacks: Record<string, unknown> };
+  readonly stacks: string[];
+  /** Each group's findings (not its checker, which holds the group's constructs). */
+  readonly checkers: ComplianceResults[];
+  readonly policies: Map<string, DeployerPolicyDocument>;
+  readonly access: StackAccess[];
+}
+
+/**
+ * Synthesizes the stacks of `accounts` into the staging folder with an app
+ * of their own, checks them (compliance rules, access check) and adds what
+ * they give to `run`. Accounts share nothing but the configuration, so their
+ * stacks are the same whichever accounts are synthesized with them.
+ */
+async function synthesizeAccounts(run: SynthRun, accounts: readonly AccountConfig[]): Promise<void> {
+  const { finalOutdir, options } = run;
+  const config = { ...run.config, accounts: [...accounts] };
+  const app = newApp(run.staging);
+  const accountStacks = addStacks(app, config, finalOutdir);
+  options.extendStacks?.(accountStacks);
+  for (const account of accounts)
+    checkMetricFilterQuota(
+      account,
+      accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
+    );
+  const deployerStacks = addDeployerStacks(app, config, accountStacks, finalOutdir);
+  // Account by account, each in deployment order: the deploy role, the trail, the workloads.
+  const stackList = accounts.flatMap((account) => [
+    ...deployerStacks.filter((stack) => stack.node.id === deployerStackName(account)),
+    ...accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
+  ]);
+  // After every stack exists: the checker covers the stacks present when it is enabled.
+  const checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
+  resolveOnceAfterPrepare(stackList);
+  app.synth();
+  run.checkers.push({
+    rules: checker.rules,
+    failOnWarnings: checker.failOnWarnings,
+    findings: checker.findings,
+    failing: checker.failing,
+    stackNames: checker.stackNames,
+  });
+  // Each app writes its own manifest.json; the synth's lists every group's stacks.
+  const manifest = JSON.parse(fs.readFileSync(path.join(run.staging, "manifest.json"), "utf8")) as { version: string; stacks: Record<string, unknown> };
+  run.manifest.version = manifest.version;
+  Object.assign(run.manifest.stacks, manifest.stacks);
+  const stacks = stackList.map((stack) => stack.node.id);
+  run.stacks.push(...stacks);
+  const policies = deployerPolicies(config, accountStacks, deployerStacks);
+  for (const [account, policy] of policies) run.policies.set(account, policy);
+  const access = await checkAccess(
+    stacks.map((name) => ({
+      stackName: name,
+      json: JSON.parse(fs.readFileSync(path.join(run.staging, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
+      principals: namedPrincipals(config, name, policies),
+    })),
+    { extraExpectations: options.accessExpectations, decisions: run.decisions },
+  );
+  const failures = accessFailures(access);
+  if (failures.length > 0) throw new AccessCheckError(failures);
+  run.accessReports.add(access);
+  if (options.keepAccessResults !== false) run.access.push(...access);
+}
+
+/** manifest.json as cdktf writes it (its own key-sorted JSON), with the stacks of every group. */
+function writeManifest(staging: string, manifest: { version: string; stacks: Record<string, unknown> }): void {
+  // cdktf's own copy of the package, so the bytes are those cdktf writes.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stringify = require(require.resolve("json-stable-stringify", { paths: [path.dirname(require.resolve("cdktf"))] })) as (value: unknown, options: { space: number }) => string;
+  fs.writeFileSync(path.join(staging, "manifest.json"), stringify(manifest, { space: 2 }));
+}
+
+/**
+ * The findings of every group's checker, as one checker of all the stacks
+ * would list them: the audit and workload stacks of every account, then the
+ * deploy stacks (created last, once the stacks they deploy exist).
+ */
+function mergedCompliance(config: AppConfig, checkers: readonly ComplianceResults[]): ComplianceResults {
+  const deployStacks = new Set(config.accounts.map(deployerStackName));
+  const all = checkers.flatMap((checker) => checker.stackNames);
+  const stackNames = [...all.filter((name) => !deployStacks.has(name)), ...all.filter((name) => deployStacks.has(name))];
+  const inStackOrder = (findings: readonly ComplianceFinding[]) => stackNames.flatMap((name) => findings.filter((finding) => finding.stack === name));
+  return {
+    rules: checkers[0]?.rules ?? [],
+    failOnWarnings: checkers[0]?.failOnWarnings ?? false,
+    findings: inStackOrder(checkers.flatMap((checker) => checker.findings)),
+    failing: inStackOrder(checkers.flatMap((checker) => checker.failing)),
+    stackNames,
+  };
 }
 
 /**

@@ -7,6 +7,9 @@ export const REPORT_TOOL_NAME = "cdktf-lambda-kms compliance";
 /** Where the rules are documented (the package README's rule table). */
 export const REPORT_INFORMATION_URI = "https://www.npmjs.com/package/cdktf-lambda-kms";
 
+/** What the reports read: a checker, or the findings of several checkers merged (one per group of stacks). */
+export type ComplianceResults = Pick<ComplianceChecker, "rules" | "failOnWarnings" | "findings" | "failing" | "stackNames">;
+
 export interface ComplianceReportFiles {
   readonly json: string;
   readonly sarif: string;
@@ -23,7 +26,7 @@ export interface ComplianceCounts {
 }
 
 /** Counts of a checker's findings; `errors`/`warnings` count unsuppressed findings only. */
-export function complianceCounts(checker: ComplianceChecker): ComplianceCounts {
+export function complianceCounts(checker: ComplianceResults): ComplianceCounts {
   const findings = checker.findings;
   const open = findings.filter((f) => !f.suppressed);
   return {
@@ -40,7 +43,7 @@ export function complianceCounts(checker: ComplianceChecker): ComplianceCounts {
  * Writes compliance.json, compliance.sarif (SARIF 2.1.0, what GitHub code scanning reads) and
  * compliance.md into `outdir` (usually cdktf.out/). The content is deterministic: no timestamps.
  */
-export function writeComplianceReports(outdir: string, checker: ComplianceChecker): ComplianceReportFiles {
+export function writeComplianceReports(outdir: string, checker: ComplianceResults): ComplianceReportFiles {
   fs.mkdirSync(outdir, { recursive: true });
   const files = {
     json: path.join(outdir, "compliance.json"),
@@ -54,7 +57,7 @@ export function writeComplianceReports(outdir: string, checker: ComplianceChecke
 }
 
 /** The content of compliance.json. */
-export function complianceJson(checker: ComplianceChecker): Record<string, unknown> {
+export function complianceJson(checker: ComplianceResults): Record<string, unknown> {
   return {
     tool: REPORT_TOOL_NAME,
     failOnWarnings: checker.failOnWarnings,
@@ -73,7 +76,7 @@ export function complianceJson(checker: ComplianceChecker): Record<string, unkno
 }
 
 /** The content of compliance.sarif: one run, every rule in `tool.driver.rules`, one result per finding. */
-export function complianceSarif(checker: ComplianceChecker): Record<string, unknown> {
+export function complianceSarif(checker: ComplianceResults): Record<string, unknown> {
   const ruleIndex = new Map(checker.rules.map((r, i) => [r.id, i]));
   return {
     $schema: SARIF_SCHEMA,
@@ -113,7 +116,7 @@ export function complianceSarif(checker: ComplianceChecker): Record<string, unkn
 }
 
 /** The content of compliance.md: counts, a table per rule, and the open findings. */
-export function complianceMarkdown(checker: ComplianceChecker): string {
+export function complianceMarkdown(checker: ComplianceResults): string {
   const c = complianceCounts(checker);
   const findings = checker.findings;
   const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -142,7 +145,7 @@ export function complianceMarkdown(checker: ComplianceChecker): string {
 }
 
 /** Human-readable lines for the console: one per finding, then the counts. */
-export function formatFindings(checker: ComplianceChecker): string {
+export function formatFindings(checker: ComplianceResults): string {
   const c = complianceCounts(checker);
   const line = (f: ComplianceFinding) => {
     const tag = f.suppressed ? "SUPPRESSED" : f.severity.toUpperCase();
