@@ -10,12 +10,13 @@
  * no separate `terraform validate`. With `TF_PROVIDER_MIRROR` set, providers
  * come from that mirror only, so it also works without registry access.
  *
- * It is incremental: the preview folder stays between runs, so a stack is
- * initialized once (again only when its providers, backend or modules
- * change), and a stack whose `cdk.tf.json`, override, lock file, provider
+ * It is incremental: the preview folder stays between runs, so the synth is
+ * skipped when nothing it reads changed (tooling/preview-synth-cache.ts), a
+ * stack is initialized once (again only when its providers, backend or
+ * modules change), and a stack whose `cdk.tf.json`, override, lock file, provider
  * mirror and terraform binary are unchanged since its last successful preview
  * is not planned again but shown as skipped with its last result (`--force`
- * plans it anyway). Stacks are planned `--jobs` at a time (default: one per CPU).
+ * synthesizes and plans everything anyway). Stacks are planned `--jobs` at a time (default: one per CPU).
  *
  * It proves that Terraform and the AWS provider accept every stack as
  * synthesized. It cannot show what would change in an account: a plan
@@ -31,10 +32,10 @@ import { errorText } from "../modules/private/safe-output";
 import { currentConfigFile, loadConfig } from "../config/load-config";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 import { ConfigError } from "../config/validate-config";
-import { synthesizeApp } from "../stacks/synthesize-app";
 import { PREVIEW_JOBS_ENV, PreviewJobsError, previewJobs } from "../tooling/preview-jobs";
 import { PreviewProgress } from "../tooling/preview-progress";
 import { pruneRecords } from "../tooling/preview-records";
+import { forgetSynth, recordSynth, synthKey, unchangedSynth } from "../tooling/preview-synth-cache";
 import { runPreview, seconds } from "../tooling/preview-run";
 import { formatSummary } from "../tooling/preview-summary";
 import { writeOfflineCliConfig } from "../tooling/offline-terraform";
@@ -42,6 +43,8 @@ import { missingRequiredVariables } from "../tooling/terraform-failures";
 
 /** The preview folder, relative to the folder the command runs in (npm runs it in the project root). */
 const PREVIEW_FOLDER = ".preview";
+/** The project root: this file is dist/bin/preview.js. */
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 const USAGE = `usage: npm run preview -- [<stack>…] [--jobs N] [--force]
 
@@ -50,11 +53,11 @@ config/default.json) into ${PREVIEW_FOLDER}/ and runs terraform plan on each sta
 (all of them, or those named), without AWS credentials: plans start from an
 empty state, so they list every resource as to be created. The plan validates
 each stack; init runs only where the stack's providers or backend changed.
-A stack unchanged since its last successful preview is skipped and shown with
-its last result. With ${PROVIDER_MIRROR_ENV} set, providers come only from that mirror.
+The synth is skipped when nothing it reads changed, and a stack unchanged
+since its last successful preview is skipped and shown with its last result. With ${PROVIDER_MIRROR_ENV} set, providers come only from that mirror.
 
   --jobs N     plan N stacks at once (default: ${PREVIEW_JOBS_ENV}, else one per CPU)
-  --force      plan every stack, even those unchanged since their last preview
+  --force      synthesize and plan every stack, even if unchanged since the last preview
   --keep       print the preview folder's path (it is always kept)
   -h, --help   show this help`;
 
@@ -81,26 +84,39 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig(currentConfigFile(process.env));
     const mirror = readProviderMirror(process.env);
-    // Into the persistent folder: synth carries each stack's .terraform/ and lock file across, so nothing is initialized twice.
-    const synthesized = await synthesizeApp(config, path.join(folder, "cdktf.out"));
-    const unknown = parsed.positionals.filter((name) => !synthesized.stacks.includes(name));
+    const outdir = path.join(folder, "cdktf.out");
+    const key = synthKey(config, PROJECT_ROOT);
+    const previous = parsed.values.force ? undefined : unchangedSynth(folder, outdir, key);
+    let allStacks: readonly string[];
+    if (previous) {
+      allStacks = previous.stacks;
+    } else {
+      forgetSynth(folder);
+      // Loaded only when needed: cdktf and the provider bindings take a while to load.
+      const { synthesizeApp } = await import("../stacks/synthesize-app");
+      // Into the persistent folder: synth carries each stack's .terraform/ and lock file across, so nothing is initialized twice.
+      allStacks = (await synthesizeApp(config, outdir)).stacks;
+      if (key !== undefined) recordSynth(folder, { key, stacks: allStacks });
+    }
+    const unknown = parsed.positionals.filter((name) => !allStacks.includes(name));
     if (unknown.length > 0) {
-      console.error(`no stack ${unknown.join(", ")} in ${config.sourceFile}; its stacks are ${synthesized.stacks.join(", ")}`);
+      console.error(`no stack ${unknown.join(", ")} in ${config.sourceFile}; its stacks are ${allStacks.join(", ")}`);
       return 2;
     }
-    pruneRecords(folder, synthesized.stacks);
-    const stacks = parsed.positionals.length > 0 ? synthesized.stacks.filter((name) => parsed.positionals.includes(name)) : synthesized.stacks;
-    const placeholders = setPlaceholderVariables(synthesized.outdir, stacks);
+    pruneRecords(folder, allStacks);
+    const stacks = parsed.positionals.length > 0 ? allStacks.filter((name) => parsed.positionals.includes(name)) : allStacks;
+    const placeholders = setPlaceholderVariables(outdir, stacks);
     console.log(
       `preview of ${stacks.length} stacks from ${config.sourceFile} in ${folder}: terraform plan (which validates) without AWS credentials, ` +
-        `from an empty state, ${jobs} at a time; providers from ${mirror ? `the mirror ${mirror}` : "the registry (set TF_PROVIDER_MIRROR to use a mirror)"}`,
+        `from an empty state, ${jobs} at a time; providers from ${mirror ? `the mirror ${mirror}` : "the registry (set TF_PROVIDER_MIRROR to use a mirror)"}` +
+        (previous ? "; synth skipped: the configuration, the code and the app are unchanged since the last one" : ""),
     );
     const progress = new PreviewProgress(stacks.length, jobs);
     let outcomes;
     try {
       outcomes = await runPreview({
         folder,
-        outdir: synthesized.outdir,
+        outdir,
         stacks,
         mirror: mirror ?? null,
         jobs,

@@ -106,7 +106,7 @@ test("first run: init and plan of every stack, no separate validate, without AWS
   expect(run.stdout).toContain(
     `preview of 2 stacks from ${configFile} in ${path.join(fs.realpathSync(tmp), ".preview")}: terraform plan (which validates) without AWS credentials, from an empty state, `,
   );
-  expect(run.stdout).toContain(`providers from the mirror ${resolveProviderMirror()}`);
+  expect(run.stdout).toContain(`providers from the mirror ${resolveProviderMirror()}\n`);
   for (const stack of STACKS) {
     // No terminal: one plain line per finished stack, then a row of the summary table.
     expect(run.stdout).toMatch(new RegExp(`\\[[12]/2\\] ✓ ${stack}: planned [1-9]\\d* to add, 0 to change, 0 to destroy \\([\\d.]+ s\\)`));
@@ -119,15 +119,16 @@ test("first run: init and plan of every stack, no separate validate, without AWS
   expect(run.stdout).toMatch(/2 stacks valid and planned in [\d.]+ s \(2 planned, 0 skipped as unchanged; --force plans them all\)\. Nothing was deployed\.\n$/);
   // The preview folder stays in the folder the command ran in; the system's temporary folder gets only synth's code-asset cache.
   expect(fs.readdirSync(childTmp).filter((name) => name.startsWith("lambda-kms-preview-"))).toEqual([]);
-  expect(fs.readdirSync(path.join(tmp, ".preview")).sort()).toEqual([".terraform.offline.tfrc", "cdktf.out", "results"]);
+  expect(fs.readdirSync(path.join(tmp, ".preview")).sort()).toEqual([".terraform.offline.tfrc", "cdktf.out", "results", "synth.json"]);
 }, 300_000);
 
-test("second run with nothing changed: every stack is skipped with its last result, and no terraform command runs", () => {
+test("second run with nothing changed: no synth, every stack is skipped with its last result, and no terraform command runs", () => {
   const lastResults = STACKS.map((stack) => JSON.parse(fs.readFileSync(recordFile(stack), "utf8")).result as string);
   const run = preview([]);
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
   expect(run.terraform).toEqual([]);
+  expect(run.stdout).toContain("; synth skipped: the configuration, the code and the app are unchanged since the last one\n");
   STACKS.forEach((stack, i) => {
     expect(lastResults[i]).toMatch(/^planned [1-9]\d* to add, 0 to change, 0 to destroy$/);
     expect(run.stdout).toContain(`– ${stack}: skipped, unchanged since `);
@@ -144,6 +145,7 @@ test("a configuration change that touches one stack re-plans that stack only, wi
   fs.writeFileSync(changedConfig, JSON.stringify(document));
   const run = preview([], { LAMBDA_KMS_CONFIG: changedConfig });
   expect(run.stderr).toBe("");
+  expect(run.stdout).not.toContain("synth skipped");
   expect(run.status).toBe(0);
   expect(commands(run, "staging-eu-west-1")).toEqual(["plan"]);
   expect(commands(run, "staging-audit")).toEqual([]);
