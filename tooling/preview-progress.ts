@@ -16,6 +16,7 @@ export class PreviewProgress {
   private done = 0;
   private plannedMs = 0;
   private planned = 0;
+  private lastFinished = Date.now();
   private readonly started = Date.now();
   private readonly timer?: NodeJS.Timeout;
 
@@ -44,6 +45,7 @@ export class PreviewProgress {
    */
   finished(line: string, plannedMs?: number): void {
     this.done++;
+    this.lastFinished = Date.now();
     if (plannedMs !== undefined) {
       this.planned++;
       this.plannedMs += plannedMs;
@@ -63,7 +65,11 @@ export class PreviewProgress {
     const left = this.total - this.done;
     let estimate = "estimating time left";
     if (left === 0) estimate = "finishing";
-    else if (this.planned > 0) estimate = `about ${seconds((this.plannedMs / this.planned) * Math.ceil(left / this.jobs))} left`;
+    else if (this.planned > 0) {
+      // The average plan time for each round of `jobs` stacks still to go, less what the running round has already spent.
+      const ms = (this.plannedMs / this.planned) * Math.ceil(left / this.jobs) - (Date.now() - this.lastFinished);
+      estimate = `about ${seconds(Math.max(ms, 0))} left`;
+    }
     this.output.write(`\r\x1b[2Kpreview: ${this.done} of ${this.total} stacks done, ${seconds(elapsed)} elapsed, ${estimate}`);
   }
 }
