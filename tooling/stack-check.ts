@@ -367,7 +367,8 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
   };
 
   const initArgs = ["init", "-input=false", "-no-color", ...(canPlan ? ["-reconfigure"] : ["-backend=false"])];
-  const key = initKey({ config, override: fs.readFileSync(overrideFile, "utf8"), initArgs, cliConfigFile, pluginCacheDir: opts.pluginCacheDir });
+  // Without a CLI config of ours, the caller's (TF_CLI_CONFIG_FILE, passed through) decides where providers come from.
+  const key = initKey({ config, override: fs.readFileSync(overrideFile, "utf8"), initArgs, cliConfigFile: env.TF_CLI_CONFIG_FILE, pluginCacheDir: opts.pluginCacheDir });
   const initKeyFile = path.join(dir, INIT_KEY_FILE);
   const initialize = async (): Promise<number> => {
     fs.rmSync(initKeyFile, { force: true });
