@@ -1,98 +1,158 @@
 /**
- * `npm run preview [-- <stack>…] [--keep]`
+ * `npm run preview [-- <stack>…] [--jobs N] [--force]`
  *
- * Validates and plans every stack of the configuration without AWS
- * credentials and without touching AWS: the app is synthesized into a
- * temporary folder, and each stack gets `terraform init`, `validate` and
- * `plan` with dummy credentials and an empty, throw-away state (an override
- * file beside `cdk.tf.json`; the stacks themselves are not changed). With
- * `TF_PROVIDER_MIRROR` set, providers come from that mirror only, so it also
- * works without registry access.
+ * Plans every stack of the configuration without AWS credentials and without
+ * touching AWS: the app is synthesized into the preview folder `.preview/`
+ * (in the folder it runs in: the project root under npm), and each stack gets
+ * `terraform plan` with dummy credentials and an empty, throw-away state (an
+ * override file beside `cdk.tf.json`; the stacks themselves are not
+ * changed). `terraform plan` validates the configuration itself, so there is
+ * no separate `terraform validate`. With `TF_PROVIDER_MIRROR` set, providers
+ * come from that mirror only, so it also works without registry access.
+ *
+ * It is incremental: the preview folder stays between runs, so the synth is
+ * skipped when nothing it reads changed (tooling/preview-synth-cache.ts), a
+ * stack is initialized once (again only when its providers, backend or
+ * modules change), and a stack whose `cdk.tf.json`, override, lock file, provider
+ * mirror and terraform binary are unchanged since its last successful preview
+ * is not planned again but shown as skipped with its last result (`--force`
+ * synthesizes and plans everything anyway). Stacks are planned `--jobs` at a time (default: one per CPU).
  *
  * It proves that Terraform and the AWS provider accept every stack as
  * synthesized. It cannot show what would change in an account: a plan
  * against real state needs credentials (`npm run diff -- <stack>`).
  *
- * Nothing is written in the project: the stacks go to the temporary folder,
- * which is removed at the end unless `--keep` is given (synth's code assets
- * go to their usual cache in the system's temporary folder). Exit codes: 0
- * every stack valid and planned, 1 a stack failed (or the configuration is
- * wrong), 2 usage error (an unknown option or stack).
+ * Exit codes: 0 every stack planned (or unchanged since it was), 1 a stack
+ * failed (or the configuration is wrong), 2 usage error (an unknown option or
+ * stack, a bad --jobs).
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { errorText } from "../modules/private/safe-output";
 import { currentConfigFile, loadConfig } from "../config/load-config";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 import { ConfigError } from "../config/validate-config";
-import { synthesizeApp } from "../stacks/synthesize-app";
-import { StackCheckResult, TerraformStacksCheckError, checkStacks } from "../tooling/stack-check";
+import { PREVIEW_JOBS_ENV, PreviewJobsError, previewJobs } from "../tooling/preview-jobs";
+import { PreviewProgress } from "../tooling/preview-progress";
+import { pruneRecords } from "../tooling/preview-records";
+import { forgetSynth, recordSynth, synthKey, unchangedSynth } from "../tooling/preview-synth-cache";
+import { runPreview, seconds } from "../tooling/preview-run";
+import { formatSummary } from "../tooling/preview-summary";
+import { writeOfflineCliConfig } from "../tooling/offline-terraform";
 import { missingRequiredVariables } from "../tooling/terraform-failures";
 
-const USAGE = `usage: npm run preview -- [<stack>…] [--keep]
+/** The preview folder, relative to the folder the command runs in (npm runs it in the project root). */
+const PREVIEW_FOLDER = ".preview";
+/** The project root: this file is dist/bin/preview.js. */
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+const USAGE = `usage: npm run preview -- [<stack>…] [--jobs N] [--force]
 
 Synthesizes the configuration (LAMBDA_KMS_CONFIG, the cdktf.json context, or
-config/default.json) into a temporary folder and runs terraform init, validate
-and plan on each stack (all of them, or those named), without AWS credentials:
-plans start from an empty state, so they list every resource as to be created.
-With ${PROVIDER_MIRROR_ENV} set, providers come only from that mirror.
+config/default.json) into ${PREVIEW_FOLDER}/ and runs terraform plan on each stack
+(all of them, or those named), without AWS credentials: plans start from an
+empty state, so they list every resource as to be created. The plan validates
+each stack; init runs only where the stack's providers or backend changed.
+The synth is skipped when nothing it reads changed, and a stack unchanged
+since its last successful preview is skipped and shown with its last result. With ${PROVIDER_MIRROR_ENV} set, providers come only from that mirror.
 
-  --keep       keep the temporary folder and print its path
+  --jobs N     plan N stacks at once (default: ${PREVIEW_JOBS_ENV}, else one per CPU)
+  --force      synthesize and plan every stack, even if unchanged since the last preview
+  --keep       print the preview folder's path (it is always kept)
   -h, --help   show this help`;
 
 async function main(): Promise<number> {
   let parsed;
+  let jobs: number;
   try {
-    parsed = parseArgs({ options: { keep: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
+    parsed = parseArgs({
+      options: { jobs: { type: "string" }, force: { type: "boolean" }, keep: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+    });
+    if (parsed.values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    jobs = previewJobs(parsed.values.jobs);
   } catch (error) {
+    if (!(error instanceof PreviewJobsError) && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") !== true) throw error;
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const started = Date.now();
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-kms-preview-"));
+  const folder = path.resolve(PREVIEW_FOLDER);
   try {
     const config = loadConfig(currentConfigFile(process.env));
     const mirror = readProviderMirror(process.env);
-    const synthesized = await synthesizeApp(config, path.join(folder, "cdktf.out"));
-    const unknown = parsed.positionals.filter((name) => !synthesized.stacks.includes(name));
+    const outdir = path.join(folder, "cdktf.out");
+    const key = synthKey(config, PROJECT_ROOT);
+    const previous = parsed.values.force ? undefined : unchangedSynth(folder, outdir, key);
+    let allStacks: readonly string[];
+    if (previous) {
+      allStacks = previous.stacks;
+    } else {
+      forgetSynth(folder);
+      // Loaded only when needed: cdktf and the provider bindings take a while to load.
+      const { synthesizeApp } = await import("../stacks/synthesize-app");
+      // Into the persistent folder: synth carries each stack's .terraform/ and lock file across, so nothing is initialized twice.
+      allStacks = (await synthesizeApp(config, outdir)).stacks;
+      if (key !== undefined) recordSynth(folder, { key, stacks: allStacks });
+    }
+    const unknown = parsed.positionals.filter((name) => !allStacks.includes(name));
     if (unknown.length > 0) {
-      console.error(`no stack ${unknown.join(", ")} in ${config.sourceFile}; its stacks are ${synthesized.stacks.join(", ")}`);
+      console.error(`no stack ${unknown.join(", ")} in ${config.sourceFile}; its stacks are ${allStacks.join(", ")}`);
       return 2;
     }
-    const stacks = parsed.positionals.length > 0 ? parsed.positionals : synthesized.stacks;
-    const placeholders = setPlaceholderVariables(synthesized.outdir, stacks);
+    pruneRecords(folder, allStacks);
+    const stacks = parsed.positionals.length > 0 ? allStacks.filter((name) => parsed.positionals.includes(name)) : allStacks;
+    const placeholders = setPlaceholderVariables(outdir, stacks);
     console.log(
-      `preview of ${stacks.length} stacks from ${config.sourceFile}: terraform init, validate and plan without AWS credentials, ` +
-        `from an empty state; providers from ${mirror ? `the mirror ${mirror}` : "the registry (set TF_PROVIDER_MIRROR to use a mirror)"}`,
+      `preview of ${stacks.length} stacks from ${config.sourceFile} in ${folder}: terraform plan (which validates) without AWS credentials, ` +
+        `from an empty state, ${jobs} at a time; providers from ${mirror ? `the mirror ${mirror}` : "the registry (set TF_PROVIDER_MIRROR to use a mirror)"}` +
+        (previous ? "; synth skipped: the configuration, the code and the app are unchanged since the last one" : ""),
     );
-    let results: Record<string, StackCheckResult>;
+    const progress = new PreviewProgress(stacks.length, jobs);
+    let outcomes;
     try {
-      results = await checkStacks(synthesized.outdir, { stacks, mirror: mirror ?? null, planNonLocalBackends: true, requirePlan: true });
-    } catch (error) {
-      if (!(error instanceof TerraformStacksCheckError)) throw error;
-      for (const result of Object.values(error.results)) console.log(formatResult(result));
-      for (const [stack, failure] of Object.entries(error.failures)) console.log(`  ✗ ${stack}\n${indent(failure.message)}`);
-      console.error(`preview failed for ${Object.keys(error.failures).length} of ${stacks.length} stacks: ${Object.keys(error.failures).join(", ")}`);
-      return 1;
+      outcomes = await runPreview({
+        folder,
+        outdir,
+        stacks,
+        mirror: mirror ?? null,
+        jobs,
+        force: parsed.values.force === true,
+        placeholders,
+        // One CLI config for every stack: the mirror rules (without a mirror, the user's own CLI config applies).
+        cliConfigFile: mirror ? writeOfflineCliConfig(folder, mirror) : undefined,
+        // Without a mirror, one plugin cache, so the registry's provider is downloaded once, not once per stack.
+        // With an unpacked mirror Terraform already links every stack's provider to the mirror's one copy;
+        // a cache only adds a link in between (measured: init 0.7-1.3 s either way), so none is set.
+        pluginCacheDir: mirror ? undefined : path.join(folder, "plugin-cache"),
+        progress,
+      });
+    } finally {
+      progress.stop();
     }
-    for (const result of Object.values(results)) console.log(formatResult(result));
+    console.log(formatSummary(outcomes));
     if (placeholders.length > 0) {
       console.log(`planned with a placeholder for ${placeholders.join(", ")} (no TF_VAR_ value set; seed values are write-only and never appear in a plan)`);
     }
-    console.log(`${stacks.length} stacks valid and planned in ${seconds(Date.now() - started)}. Nothing was deployed.`);
+    const failed = outcomes.filter((o) => o.status === "failed").map((o) => o.stack);
+    const skipped = outcomes.filter((o) => o.status === "skipped").length;
+    if (failed.length > 0) {
+      console.error(`preview failed for ${failed.length} of ${stacks.length} stacks: ${failed.join(", ")} (they are planned again next time)`);
+      return 1;
+    }
+    console.log(
+      `${stacks.length} stacks valid and planned in ${seconds(Date.now() - started)} ` +
+        `(${stacks.length - skipped} planned, ${skipped} skipped as unchanged; --force plans them all). Nothing was deployed.`,
+    );
     return 0;
   } catch (error) {
     console.error(errorText(error, error instanceof ConfigError ? "" : "preview failed: "));
     return 1;
   } finally {
-    if (parsed.values.keep) console.log(`kept the preview folder: ${folder}`);
-    else fs.rmSync(folder, { recursive: true, force: true });
+    if (parsed.values.keep) console.log(`the preview folder: ${folder}`);
   }
 }
 
@@ -105,27 +165,6 @@ function setPlaceholderVariables(outdir: string, stacks: readonly string[]): str
   const names = new Set(stacks.flatMap((stack) => missingRequiredVariables(path.join(outdir, "stacks", stack), ["plan"], process.env)));
   for (const name of names) process.env[`TF_VAR_${name}`] = "preview-placeholder";
   return [...names];
-}
-
-function formatResult(result: StackCheckResult): string {
-  const plan = result.plan;
-  const planned = plan.ran
-    ? `plan: ${plan.resourcesToAdd} to add, ${plan.resourcesToChange} to change, ${plan.resourcesToDestroy} to destroy`
-    : `not planned (${plan.skippedReason})`;
-  const warnings = [...result.validate.warnings, ...(plan.ran ? plan.warnings : [])];
-  const warningLines = warnings.map((w) => `\n      warning: ${w.summary}${w.address ? ` (${w.address})` : ""}${w.detail ? `: ${w.detail.replace(/\s+/g, " ").trim()}` : ""}`);
-  return `  ✓ ${result.stack.padEnd(24)} valid · ${planned} (${seconds(result.timings.total)})${warningLines.join("")}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `      ${line}`)
-    .join("\n");
 }
 
 main().then(

@@ -3,7 +3,8 @@
  * and the Terraform tests.
  *
  * Runs `terraform init`, `terraform validate` and (where the backend allows it)
- * `terraform plan` on `cdktf.out/stacks/<stack>/cdk.tf.json` without network
+ * `terraform plan` (validate can be left out: plan validates too; init can be
+ * reused from an earlier check, see {@link CheckStackOptions.reuseInit}) on `cdktf.out/stacks/<stack>/cdk.tf.json` without network
  * access and without AWS credentials:
  *
  * - Providers come from a filesystem mirror through a generated Terraform CLI
@@ -22,20 +23,25 @@
  *
  * Everything is written inside the given stack folder (override, CLI config,
  * `.terraform/`, `.terraform.lock.hcl`, plan file); the override and the plan
- * file are removed again afterwards. Use a temporary outdir: the lock file left
- * behind only carries a `linux_amd64` hash of the mirrored provider.
+ * file are removed again afterwards. Use a temporary outdir, or one only the
+ * checks use (`npm run preview` keeps `.preview/`): the lock file left behind
+ * only carries a `linux_amd64` hash of the mirrored provider.
  *
  * Measured on our machines (2 vCPU) for a 2-resource stack: init 0.5 s (2 s the
  * very first time, while the 700 MB provider binary is read into the page
  * cache to hash it for the lock file), validate 2.3 s, plan 2.5 s, show 2.3 s.
  * validate, plan and show each start the provider and load its schema
- * (~620 MB RSS per process). `TF_PLUGIN_CACHE_DIR` is deliberately not set:
+ * (~620 MB RSS per process). `TF_PLUGIN_CACHE_DIR` is not set by default:
  * with an unpacked mirror Terraform already symlinks the provider into
- * `.terraform/`, and a cache only adds one more symlink (0.52 s either way).
+ * `.terraform/`, and a cache only adds one more symlink (0.52 s either way;
+ * measured again for the default app's audit stack: 0.7-1.3 s either way).
+ * Without a mirror a shared cache saves a 700 MB download per stack, so
+ * `npm run preview` passes one then ({@link CheckStackOptions.pluginCacheDir}).
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { initKey } from "./init-key";
 import { resolveProviderMirror, writeOfflineCliConfig } from "./offline-terraform";
 
 export { CLI_CONFIG_FILE_NAME, resolveProviderMirror, writeOfflineCliConfig } from "./offline-terraform";
@@ -44,6 +50,8 @@ export { CLI_CONFIG_FILE_NAME, resolveProviderMirror, writeOfflineCliConfig } fr
 export const OVERRIDE_FILE_NAME = "zz_offline_override.tf.json";
 const PLAN_FILE = path.join(".terraform", "offline-check.tfplan");
 const ISOLATED_STATE_FILE = path.join(".terraform", "offline-check.tfstate");
+/** Where {@link CheckStackOptions.reuseInit} keeps the key of the last successful init (inside `.terraform/`, so a new synth carries it along). */
+const INIT_KEY_FILE = path.join(".terraform", "offline-check.init-key");
 
 /**
  * Returns the absolute path of the `terraform` executable found on PATH;
@@ -128,9 +136,13 @@ export interface TerraformPlanJson {
 }
 
 export interface StackCheckTimings {
-  /** Milliseconds per terraform command; `plan`/`show` absent when not run. */
+  /**
+   * Milliseconds per terraform command; `validate`/`plan`/`show` absent when
+   * not run, `init` 0 when an existing initialization was reused
+   * ({@link CheckStackOptions.reuseInit}).
+   */
   readonly init: number;
-  readonly validate: number;
+  readonly validate?: number;
   readonly plan?: number;
   readonly show?: number;
   readonly total: number;
@@ -144,8 +156,15 @@ export interface StackCheckResult {
   readonly backend: string;
   readonly awsProviders: readonly AwsProviderSummary[];
   readonly validate: {
+    /**
+     * `true`: `terraform validate` accepted the stack, or, with `validate: false`
+     * (then `timings.validate` is absent), the plan did, which validates too.
+     */
     readonly valid: true;
-    /** Warnings (harness-made ones from the override file are left out). */
+    /**
+     * Warnings (harness-made ones from the override file are left out); empty
+     * when validate did not run: the plan's warnings are in `plan.warnings`.
+     */
     readonly warnings: readonly TerraformDiagnostic[];
   };
   readonly plan: PlanRan | PlanSkipped;
@@ -177,6 +196,30 @@ export interface CheckStackOptions {
   readonly keepOverride?: boolean;
   /** Per-command timeout in milliseconds. @default 300000 */
   readonly timeoutMs?: number;
+  /**
+   * Run `terraform validate` before the plan. `terraform plan` validates the
+   * configuration itself (an invalid one fails the plan with the same
+   * diagnostics, and its warnings come in the plan's JSON stream), so a caller
+   * that always plans can leave it out and save a provider start (~2.3 s and
+   * ~620 MB per stack). It still runs when the plan cannot run (a backend
+   * that is not local), since nothing else would validate the stack.
+   * @default true
+   */
+  readonly validate?: boolean;
+  /**
+   * Skip `terraform init` when the stack folder was initialized before with the
+   * same provider requirements, backend, modules, CLI configuration and plugin
+   * cache ({@link initKey}, kept in `.terraform/`), and its lock file is
+   * there. A plan that then reports a missing or stale initialization is run
+   * once more after a real init. @default false (always init)
+   */
+  readonly reuseInit?: boolean;
+  /**
+   * Terraform's provider plugin cache (`TF_PLUGIN_CACHE_DIR`), shared by
+   * every stack, so a provider installed from the registry is downloaded once
+   * instead of once per stack. @default none (the caller's environment decides)
+   */
+  readonly pluginCacheDir?: string;
 }
 
 /** A failed terraform command; the message names the stack, the command, the diagnostics and stderr. */
@@ -311,6 +354,10 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
   fs.writeFileSync(overrideFile, JSON.stringify(buildOfflineOverride(config, isolateState ? ISOLATED_STATE_FILE : undefined), null, 2) + "\n");
 
   const env = terraformEnv(cliConfigFile);
+  if (opts.pluginCacheDir !== undefined) {
+    fs.mkdirSync(opts.pluginCacheDir, { recursive: true });
+    env.TF_PLUGIN_CACHE_DIR = opts.pluginCacheDir;
+  }
   const run = async (args: string[], okCodes: number[]): Promise<RunResult> => {
     const result = await runCommand(terraform, args, dir, env, timeoutMs);
     if (!okCodes.includes(result.code ?? -1)) {
@@ -319,16 +366,34 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
     return result;
   };
 
-  try {
-    const init = await run(["init", "-input=false", "-no-color", ...(canPlan ? ["-reconfigure"] : ["-backend=false"])], [0]);
+  const initArgs = ["init", "-input=false", "-no-color", ...(canPlan ? ["-reconfigure"] : ["-backend=false"])];
+  // Without a CLI config of ours, the caller's (TF_CLI_CONFIG_FILE, passed through) decides where providers come from.
+  const key = initKey({ config, override: fs.readFileSync(overrideFile, "utf8"), initArgs, cliConfigFile: env.TF_CLI_CONFIG_FILE, pluginCacheDir: opts.pluginCacheDir });
+  const initKeyFile = path.join(dir, INIT_KEY_FILE);
+  const initialize = async (): Promise<number> => {
+    fs.rmSync(initKeyFile, { force: true });
+    const result = await run(initArgs, [0]);
+    fs.writeFileSync(initKeyFile, key);
+    return result.ms;
+  };
 
-    const validateArgs = ["validate", "-json", "-no-color"];
-    const validate = await runCommand(terraform, validateArgs, dir, env, timeoutMs);
-    const validation = parseValidateJson(validate.stdout);
-    if (!validation || validate.code !== 0 || !validation.valid) {
-      throw commandError(stack, dir, ["terraform", ...validateArgs], validate, validation?.diagnostics ?? []);
+  try {
+    let initMs = opts.reuseInit && isInitialized(dir, initKeyFile, key) ? 0 : await initialize();
+    const reusedInit = initMs === 0;
+
+    // Without a plan, validate is the only check of the configuration: it runs whatever `validate` says.
+    const runValidate = opts.validate !== false || !canPlan;
+    let validation: { warnings: TerraformDiagnostic[]; ms?: number } = { warnings: [] };
+    if (runValidate) {
+      const validateArgs = ["validate", "-json", "-no-color"];
+      const validate = await runCommand(terraform, validateArgs, dir, env, timeoutMs);
+      const parsed = parseValidateJson(validate.stdout);
+      if (!parsed || validate.code !== 0 || !parsed.valid) {
+        throw commandError(stack, dir, ["terraform", ...validateArgs], validate, parsed?.diagnostics ?? []);
+      }
+      validation = { warnings: dropHarnessDiagnostics(parsed.diagnostics), ms: validate.ms };
     }
-    const validated = { stack, stackDir: dir, backend, awsProviders, validate: { valid: true as const, warnings: dropHarnessDiagnostics(validation.diagnostics) } };
+    const validated = { stack, stackDir: dir, backend, awsProviders, validate: { valid: true as const, warnings: validation.warnings } };
 
     if (!canPlan) {
       return {
@@ -339,13 +404,19 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
             `backend "${backend}" is not local: plan needs its remote state and cannot run offline` +
             (backend === "cloud" ? "" : " (planNonLocalBackends plans with a throw-away local state instead)"),
         },
-        timings: { init: init.ms, validate: validate.ms, total: Date.now() - started },
+        timings: { init: initMs, validate: validation.ms, total: Date.now() - started },
       };
     }
 
     const planArgs = ["plan", "-json", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color", `-out=${planFile}`];
-    const plan = await runCommand(terraform, planArgs, dir, env, timeoutMs);
-    const stream = parsePlanStream(plan.stdout);
+    let plan = await runCommand(terraform, planArgs, dir, env, timeoutMs);
+    let stream = parsePlanStream(plan.stdout);
+    if (reusedInit && plan.code === 1 && needsInit(plan, stream.diagnostics)) {
+      // The reused initialization no longer fits (e.g. .terraform was edited by hand): init for real, once.
+      initMs = await initialize();
+      plan = await runCommand(terraform, planArgs, dir, env, timeoutMs);
+      stream = parsePlanStream(plan.stdout);
+    }
     if (plan.code !== 0 && plan.code !== 2) {
       throw commandError(stack, dir, ["terraform", ...planArgs], plan, stream.diagnostics);
     }
@@ -369,7 +440,13 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
     return {
       ...validated,
       plan: planResult,
-      timings: { init: init.ms, validate: validate.ms, plan: plan.ms, ...(showMs !== undefined ? { show: showMs } : {}), total: Date.now() - started },
+      timings: {
+        init: initMs,
+        ...(validation.ms !== undefined ? { validate: validation.ms } : {}),
+        plan: plan.ms,
+        ...(showMs !== undefined ? { show: showMs } : {}),
+        total: Date.now() - started,
+      },
     };
   } finally {
     fs.rmSync(planFile, { force: true });
@@ -520,6 +597,24 @@ function backendType(config: Json): string {
   const backend = tf?.backend as Json | undefined;
   const types = backend ? Object.keys(backend) : [];
   return types[0] ?? "local";
+}
+
+/** Whether the folder holds an initialization made with `key`: `.terraform/`, the lock file and the same key. */
+function isInitialized(dir: string, initKeyFile: string, key: string): boolean {
+  if (!fs.existsSync(path.join(dir, ".terraform.lock.hcl"))) return false;
+  try {
+    return fs.readFileSync(initKeyFile, "utf8") === key;
+  } catch {
+    return false;
+  }
+}
+
+/** Terraform's messages for a working folder whose init is missing or out of date. */
+const NEEDS_INIT_PATTERN =
+  /terraform init|Inconsistent dependency lock file|Required plugins are not installed|Missing required provider|Backend initialization required|Module not installed/i;
+
+function needsInit(result: RunResult, diagnostics: readonly TerraformDiagnostic[]): boolean {
+  return NEEDS_INIT_PATTERN.test(`${result.stderr}\n${diagnostics.map((d) => `${d.summary} ${d.detail ?? ""}`).join("\n")}`);
 }
 
 function parseValidateJson(stdout: string): { valid: boolean; diagnostics: TerraformDiagnostic[] } | undefined {
