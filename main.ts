@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     providerMirror: readProviderMirror(process.env),
     // The reports list every result; the counts are all this prints.
     keepAccessResults: false,
+    progress: process.stderr,
   });
   console.log(`synthesized ${result.stacks.length} stacks from ${config.sourceFile} into ${result.outdir}: ${result.stacks.join(", ")}`);
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);

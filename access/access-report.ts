@@ -66,12 +66,15 @@ export class AccessReportWriter {
   }
 
   public add(stacks: readonly StackAccess[]): void {
+    let json = "";
     for (const stack of stacks) {
-      const entry = JSON.stringify(stackEntry(stack), null, 2).replace(/^/gm, "    ");
-      fs.appendFileSync(this.parts.json, `${this.stacks === 0 ? "" : ",\n"}${entry}`);
+      // Indented as an element of the top-level "stacks" array.
+      const entry = `    ${JSON.stringify(stackEntry(stack), null, 2).split("\n").join("\n    ")}`;
+      json += `${this.stacks === 0 ? "" : ",\n"}${entry}`;
       this.stacks++;
       this.counts = addCounts(this.counts, accessCounts(stack.results));
     }
+    fs.appendFileSync(this.parts.json, json);
     const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
     fs.appendFileSync(this.parts.markdown, accounts.map((account) => `\n${accountSection(stacks.filter((s) => s.model.accountId === account)).join("\n")}`).join(""));
   }

@@ -95,7 +95,7 @@ async function main(): Promise<number> {
       // Loaded only when needed: cdktf and the provider bindings take a while to load.
       const { synthesizeApp } = await import("../stacks/synthesize-app");
       // Into the persistent folder: synth carries each stack's .terraform/ and lock file across, so nothing is initialized twice.
-      allStacks = (await synthesizeApp(config, outdir)).stacks;
+      allStacks = (await synthesizeApp(config, outdir, { keepAccessResults: false })).stacks;
       if (key !== undefined) recordSynth(folder, { key, stacks: allStacks });
     }
     const unknown = parsed.positionals.filter((name) => !allStacks.includes(name));

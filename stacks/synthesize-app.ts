@@ -28,6 +28,8 @@ import {
 } from "./state-safety";
 import { resolveOnceAfterPrepare } from "./resolve-once";
 import { newApp } from "./stack-traces";
+import { SynthProgress } from "./synth-progress";
+import { ProgressOutput } from "../tooling/preview-progress";
 import { WorkloadStack } from "./workload-stack";
 
 export interface SynthesizeAppResult {
@@ -169,6 +171,12 @@ export interface SynthesizeAppOptions {
    * @default true
    */
   readonly keepAccessResults?: boolean;
+  /**
+   * Where a long synth shows its progress (accounts done, time left); only a
+   * terminal gets it, and only after the first seconds.
+   * @default none
+   */
+  readonly progress?: ProgressOutput;
 }
 
 /**
@@ -220,7 +228,15 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     };
     // Account by account (those with extendStacks, which may join them, all at once): only one group's constructs are in memory.
     const groups = options.extendStacks ? [config.accounts] : config.accounts.map((account) => [account]);
-    for (const accounts of groups) await synthesizeAccounts(run, accounts);
+    const progress = new SynthProgress(config.accounts.length, options.progress ?? { write: () => true });
+    try {
+      for (const accounts of groups) {
+        await synthesizeAccounts(run, accounts);
+        progress.update(config.accounts.indexOf(accounts[accounts.length - 1]) + 1, run.stacks.length);
+      }
+    } finally {
+      progress.stop();
+    }
     store?.save();
     writeManifest(staging, run.manifest);
     const compliance = mergedCompliance(config, run.checkers);
@@ -326,7 +342,10 @@ async function synthesizeAccounts(run: SynthRun, accounts: readonly AccountConfi
 function writeManifest(staging: string, manifest: { version: string; stacks: Record<string, unknown> }): void {
   // cdktf's own copy of the package, so the bytes are those cdktf writes.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const stringify = require(require.resolve("json-stable-stringify", { paths: [path.dirname(require.resolve("cdktf"))] })) as (value: unknown, options: { space: number }) => string;
+  const stringify = require(require.resolve("json-stable-stringify", { paths: [path.dirname(require.resolve("cdktf"))] })) as (
+    value: unknown,
+    options: { space: number },
+  ) => string;
   fs.writeFileSync(path.join(staging, "manifest.json"), stringify(manifest, { space: 2 }));
 }
 
