@@ -31,6 +31,12 @@ export const REWRITE_RULES: readonly RewriteRule[] = [
     to: (m) => `@cdktn/provider-aws/lib/${m[1]}`,
     summary: "@cdktf/provider-aws/lib/<resource> → @cdktn/provider-aws/lib/<resource>",
   },
+  // The module whose token stack traces stacks/stack-traces.ts switches off; CDK Terrain has the same file.
+  {
+    from: /^cdktf\/lib\/tokens\/private\/stack-trace$/,
+    to: () => "cdktn/lib/tokens/private/stack-trace",
+    summary: "cdktf/lib/tokens/private/stack-trace → cdktn/lib/tokens/private/stack-trace",
+  },
   { from: /^@cdktf\/provider-aws\/package\.json$/, to: () => "@cdktn/provider-aws/package.json", summary: "@cdktf/provider-aws/package.json → @cdktn/provider-aws/package.json" },
 ];
 

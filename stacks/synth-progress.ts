@@ -5,7 +5,12 @@
  * accounts finishes before it would show; in CI logs and pipes, where a
  * rewritten line is noise, nothing is written.
  */
-import { ProgressOutput } from "../tooling/preview-progress";
+/** Where the progress goes (`process.stderr`, or a stand-in in tests). */
+export interface ProgressOutput {
+  /** Whether the output is a terminal. */
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
 
 /** Nothing shows before this much time has passed. */
 const QUIET_MS = 2000;

@@ -1,5 +1,5 @@
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { App, TerraformStack } from "cdktf";
+import { App, Manifest, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -42,8 +42,7 @@ import {
 import { resolveOnceAfterPrepare } from "./resolve-once";
 import { newApp } from "./stack-traces";
 import { SYNTH_WORKER_FILE, synthesizeInWorkers } from "./synth-workers";
-import { SynthProgress } from "./synth-progress";
-import { ProgressOutput } from "../tooling/preview-progress";
+import { ProgressOutput, SynthProgress } from "./synth-progress";
 import { WorkloadStack } from "./workload-stack";
 
 export interface SynthesizeAppResult {
@@ -412,15 +411,11 @@ export async function synthesizeGroup(context: GroupContext, index: number, acco
   };
 }
 
-/** manifest.json as cdktf writes it (its own key-sorted JSON), with the stacks of every group. */
+/** manifest.json, written by cdktf's own Manifest (so its bytes are cdktf's), with the stacks of every group. */
 function writeManifest(staging: string, manifest: { version: string; stacks: Record<string, unknown> }): void {
-  // cdktf's own copy of the package, so the bytes are those cdktf writes.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const stringify = require(require.resolve("json-stable-stringify", { paths: [path.dirname(require.resolve("cdktf"))] })) as (
-    value: unknown,
-    options: { space: number },
-  ) => string;
-  fs.writeFileSync(path.join(staging, "manifest.json"), stringify(manifest, { space: 2 }));
+  const writer = new Manifest(manifest.version, staging, false);
+  Object.assign(writer.stacks, manifest.stacks);
+  writer.writeToFile();
 }
 
 /**
