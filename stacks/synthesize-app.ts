@@ -210,6 +210,8 @@ export interface SynthesizeAppOptions {
  * it); staging folders left by a synth that was killed are removed by the next.
  * After the compliance rules, the access check evaluates every stack with an
  * IAM policy engine; an unexpected decision fails the synth (AccessCheckError).
+ * Accounts are synthesized one at a time, each by an app of its own, or in
+ * worker threads (see `workers`); the output is the same bytes either way.
  */
 export async function synthesizeApp(config: AppConfig, outdir: string, options: SynthesizeAppOptions = {}): Promise<SynthesizeAppResult> {
   const finalOutdir = path.resolve(outdir);
@@ -236,23 +238,20 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     const groups = options.extendStacks ? [config.accounts] : config.accounts.map((account) => [account]);
     const progress = new SynthProgress(config.accounts.length, options.progress ?? { write: () => true });
     const results: GroupResult[] = [];
+    let accountsDone = 0;
+    let stacksDone = 0;
     const finished = (result: GroupResult) => {
       results.push(result);
-      progress.update(
-        results.reduce((n, r) => n + r.accounts, 0),
-        results.reduce((n, r) => n + r.stacks.length, 0),
-      );
+      accountsDone += result.accounts;
+      stacksDone += result.stacks.length;
+      progress.update(accountsDone, stacksDone);
     };
     const workers = synthWorkers(options, groups.length);
     try {
       if (workers > 1) {
-        for (const [key, entry] of await synthesizeInWorkers(
-          { config, finalOutdir, staging, failOnWarnings: options.failOnWarnings === true, storeFile },
-          groups,
-          workers,
-          finished,
-        ))
-          store?.keep(key, entry);
+        const setup = { config, finalOutdir, staging, failOnWarnings: options.failOnWarnings === true, storeFile };
+        const decisions = await synthesizeInWorkers(setup, groups, workers, finished);
+        for (const [key, entry] of decisions) store?.keep(key, entry);
       } else {
         const context: GroupContext = { config, finalOutdir, staging, options, decisions: new DecisionCache(store) };
         for (const [index, accounts] of groups.entries()) finished(await synthesizeGroup(context, index, accounts));
