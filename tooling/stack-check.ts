@@ -173,6 +173,17 @@ export interface CheckStackOptions {
   readonly planNonLocalBackends?: boolean;
   /** Also run `terraform show -json` on the plan file and return it (costs ~2.3 s). @default false */
   readonly showPlan?: boolean;
+  /**
+   * When the plan runs, skip the separate `terraform validate` and take the
+   * validation from the plan: `terraform plan` validates the configuration
+   * with the same walk before it plans (an invalid configuration fails the
+   * plan with the same error diagnostics, and the validation warnings are among
+   * the plan's warnings). Saves one provider start (~2.3 s, ~620 MB) per
+   * stack. `validate.warnings` is then the plan's warnings, and
+   * `timings.validate` is 0. When the plan does not run (backend not local),
+   * `terraform validate` runs as usual. @default false
+   */
+  readonly validateInPlan?: boolean;
   /** Keep the override file after the check, to rerun terraform by hand. @default false */
   readonly keepOverride?: boolean;
   /** Per-command timeout in milliseconds. @default 300000 */
@@ -322,13 +333,21 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
   try {
     const init = await run(["init", "-input=false", "-no-color", ...(canPlan ? ["-reconfigure"] : ["-backend=false"])], [0]);
 
+    const validateInPlan = opts.validateInPlan === true && canPlan;
     const validateArgs = ["validate", "-json", "-no-color"];
-    const validate = await runCommand(terraform, validateArgs, dir, env, timeoutMs);
-    const validation = parseValidateJson(validate.stdout);
-    if (!validation || validate.code !== 0 || !validation.valid) {
+    const validate = validateInPlan ? undefined : await runCommand(terraform, validateArgs, dir, env, timeoutMs);
+    const validation = validate ? parseValidateJson(validate.stdout) : { valid: true, diagnostics: [] };
+    if (validate && (!validation || validate.code !== 0 || !validation.valid)) {
       throw commandError(stack, dir, ["terraform", ...validateArgs], validate, validation?.diagnostics ?? []);
     }
-    const validated = { stack, stackDir: dir, backend, awsProviders, validate: { valid: true as const, warnings: dropHarnessDiagnostics(validation.diagnostics) } };
+    const validated = {
+      stack,
+      stackDir: dir,
+      backend,
+      awsProviders,
+      validate: { valid: true as const, warnings: dropHarnessDiagnostics(validation?.diagnostics ?? []) },
+    };
+    const validateMs = validate?.ms ?? 0;
 
     if (!canPlan) {
       return {
@@ -339,7 +358,7 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
             `backend "${backend}" is not local: plan needs its remote state and cannot run offline` +
             (backend === "cloud" ? "" : " (planNonLocalBackends plans with a throw-away local state instead)"),
         },
-        timings: { init: init.ms, validate: validate.ms, total: Date.now() - started },
+        timings: { init: init.ms, validate: validateMs, total: Date.now() - started },
       };
     }
 
@@ -358,18 +377,20 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
       planJson = JSON.parse(show.stdout) as TerraformPlanJson;
     }
     const changes = planJson ? changesFromPlanJson(planJson) : stream.changes;
+    const planWarnings = dropHarnessDiagnostics(stream.diagnostics.filter((d) => d.severity === "warning"));
     const planResult: PlanRan = {
       ran: true,
       exitCode: plan.code as 0 | 2,
       ...countChanges(changes),
       changes,
-      warnings: dropHarnessDiagnostics(stream.diagnostics.filter((d) => d.severity === "warning")),
+      warnings: planWarnings,
       ...(planJson ? { planJson } : {}),
     };
     return {
       ...validated,
+      ...(validateInPlan ? { validate: { valid: true as const, warnings: planWarnings } } : {}),
       plan: planResult,
-      timings: { init: init.ms, validate: validate.ms, plan: plan.ms, ...(showMs !== undefined ? { show: showMs } : {}), total: Date.now() - started },
+      timings: { init: init.ms, validate: validateMs, plan: plan.ms, ...(showMs !== undefined ? { show: showMs } : {}), total: Date.now() - started },
     };
   } finally {
     fs.rmSync(planFile, { force: true });
@@ -389,9 +410,15 @@ export async function checkStacks(
     readonly concurrency?: number;
     /** Check only these stacks. @default every stack of the outdir */
     readonly stacks?: readonly string[];
+    /**
+     * Run `terraform show -json` (as `showPlan` does) for these stacks only,
+     * so a caller that reads one stack's plan JSON needs no second check of
+     * it. `showPlan: true` still shows every stack. @default none
+     */
+    readonly showPlanStacks?: readonly string[];
   } = {},
 ): Promise<Record<string, StackCheckResult>> {
-  const { concurrency = 2, stacks, ...stackOpts } = opts;
+  const { concurrency = 2, stacks, showPlanStacks, ...stackOpts } = opts;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`checkStacks: concurrency must be a positive integer, got ${String(concurrency)}`);
   }
@@ -418,7 +445,8 @@ export async function checkStacks(
     while (next < names.length) {
       const name = names[next++];
       try {
-        results[name] = await checkStack(path.join(stacksDir, name), { ...stackOpts, mirror });
+        const showPlan = stackOpts.showPlan === true || (showPlanStacks ?? []).includes(name);
+        results[name] = await checkStack(path.join(stacksDir, name), { ...stackOpts, mirror, ...(showPlan ? { showPlan } : {}) });
       } catch (e) {
         failures[name] = e instanceof Error ? e : new Error(String(e));
       }
