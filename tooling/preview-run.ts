@@ -104,7 +104,8 @@ function planText(result: StackCheckResult): string {
 }
 
 function warningLines(result: StackCheckResult): string[] {
-  const warnings: TerraformDiagnostic[] = [...result.validate.warnings, ...(result.plan.ran ? result.plan.warnings : [])];
+  // A planned stack's validation warnings are its plan's (no separate validate ran).
+  const warnings: readonly TerraformDiagnostic[] = result.plan.ran ? result.plan.warnings : result.validate.warnings;
   return warnings.map((w) => `${w.summary}${w.address ? ` (${w.address})` : ""}${w.detail ? `: ${w.detail.replace(/\s+/g, " ").trim()}` : ""}`);
 }
 

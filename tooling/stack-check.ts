@@ -202,7 +202,8 @@ export interface CheckStackOptions {
    * diagnostics, and its warnings come in the plan's JSON stream), so a caller
    * that always plans can leave it out and save a provider start (~2.3 s and
    * ~620 MB per stack). It still runs when the plan cannot run (a backend
-   * that is not local), since nothing else would validate the stack.
+   * that is not local), since nothing else would validate the stack. Without
+   * it, `validate.warnings` are the plan's warnings.
    * @default true
    */
   readonly validate?: boolean;
@@ -429,16 +430,19 @@ export async function checkStack(stackDir: string, opts: CheckStackOptions = {})
       planJson = JSON.parse(show.stdout) as TerraformPlanJson;
     }
     const changes = planJson ? changesFromPlanJson(planJson) : stream.changes;
+    const planWarnings = dropHarnessDiagnostics(stream.diagnostics.filter((d) => d.severity === "warning"));
     const planResult: PlanRan = {
       ran: true,
       exitCode: plan.code as 0 | 2,
       ...countChanges(changes),
       changes,
-      warnings: dropHarnessDiagnostics(stream.diagnostics.filter((d) => d.severity === "warning")),
+      warnings: planWarnings,
       ...(planJson ? { planJson } : {}),
     };
     return {
       ...validated,
+      // Without a separate validate, the plan's walk validated the configuration: its warnings are the validation's.
+      ...(runValidate ? {} : { validate: { valid: true as const, warnings: planWarnings } }),
       plan: planResult,
       timings: {
         init: initMs,
@@ -466,9 +470,15 @@ export async function checkStacks(
     readonly concurrency?: number;
     /** Check only these stacks. @default every stack of the outdir */
     readonly stacks?: readonly string[];
+    /**
+     * Run `terraform show -json` (as `showPlan` does) for these stacks only,
+     * so a caller that reads one stack's plan JSON needs no second check of
+     * it. `showPlan: true` still shows every stack. @default none
+     */
+    readonly showPlanStacks?: readonly string[];
   } = {},
 ): Promise<Record<string, StackCheckResult>> {
-  const { concurrency = 2, stacks, ...stackOpts } = opts;
+  const { concurrency = 2, stacks, showPlanStacks, ...stackOpts } = opts;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`checkStacks: concurrency must be a positive integer, got ${String(concurrency)}`);
   }
@@ -495,7 +505,8 @@ export async function checkStacks(
     while (next < names.length) {
       const name = names[next++];
       try {
-        results[name] = await checkStack(path.join(stacksDir, name), { ...stackOpts, mirror });
+        const showPlan = stackOpts.showPlan === true || (showPlanStacks ?? []).includes(name);
+        results[name] = await checkStack(path.join(stacksDir, name), { ...stackOpts, mirror, ...(showPlan ? { showPlan } : {}) });
       } catch (e) {
         failures[name] = e instanceof Error ? e : new Error(String(e));
       }
