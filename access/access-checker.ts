@@ -77,11 +77,11 @@ export function accessFailures(stacks: readonly StackAccess[]): AccessResult[] {
 }
 
 /**
- * Evaluates one request against the stack's policies. With a `cache`, a
- * request whose simulation was already run (in this stack or in another
- * account's stack of the same shape) takes its decision from there.
+ * Evaluates one request against the stack's policies. A request whose
+ * simulation `cache` already holds (from this stack or another account's
+ * stack of the same shape) takes its decision from there.
  */
-export async function evaluate(model: StackModel, expectation: AccessExpectation, cache?: DecisionCache): Promise<AccessResult> {
+export async function evaluate(model: StackModel, expectation: AccessExpectation, cache: DecisionCache = new DecisionCache()): Promise<AccessResult> {
   const { request } = expectation;
   const context = requestContext(request);
   const role = model.roles.find((r) => r.arn === request.principal);
@@ -94,10 +94,13 @@ export async function evaluate(model: StackModel, expectation: AccessExpectation
   };
   const resourcePolicy = resourcePolicyFor(model, request.resource);
   const boundary = role?.boundary && request.identityPolicies !== "allow-all" ? role.boundary : undefined;
-  const lookup = cache?.prepare({ request: simulationRequest, identityPolicies, resourcePolicy, boundary: boundary?.policy }, model.accountId);
-  const cached = lookup && cache?.get(lookup);
-  const { decision, decisive } = cached ?? (await simulate(model, expectation, simulationRequest, identityPolicies, resourcePolicy, boundary));
-  if (lookup && !cached) cache?.set(lookup, { decision, decisive }, model.accountId);
+  const lookup = cache.prepare({ request: simulationRequest, identityPolicies, resourcePolicy, boundary: boundary?.policy }, model.accountId);
+  let decided = cache.get(lookup);
+  if (!decided) {
+    decided = await simulate(model, expectation, simulationRequest, identityPolicies, resourcePolicy, boundary);
+    cache.set(lookup, decided);
+  }
+  const { decision, decisive } = decided;
   const ok = expectation.expect === "Denied" ? decision !== "Allowed" : decision === expectation.expect;
   return {
     stack: model.stackName,

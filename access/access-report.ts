@@ -36,14 +36,6 @@ export function accessCounts(results: readonly AccessResult[]): AccessCounts {
   };
 }
 
-/** Writes access.json and access.md into `outdir`; deterministic (no timestamps). */
-export function writeAccessReports(outdir: string, stacks: readonly StackAccess[]): { json: string; markdown: string } {
-  const writer = new AccessReportWriter(path.join(outdir, "access"));
-  writer.add(stacks);
-  const { json, markdown } = AccessReportWriter.combine(outdir, [writer.close()]);
-  return { json, markdown };
-}
-
 /** The entries of some accounts' stacks, written by an {@link AccessReportWriter}. */
 export interface AccessReportPart {
   readonly json: string;
@@ -57,9 +49,8 @@ export interface AccessReportPart {
  * holds every result at once: each `add` appends the stacks' entries to the
  * part files `<prefix>.json.part` and `<prefix>.md.part`, and `combine`
  * writes access.json and access.md from the parts of every writer, in order,
- * with the totals. The bytes equal {@link accessJson} and
- * {@link accessMarkdown} of all the stacks added. Give each account's stacks
- * in one `add`: the markdown has one section per account.
+ * with the totals; deterministic (no timestamps). Give each account's
+ * stacks in one `add`: the markdown has one section per account.
  */
 export class AccessReportWriter {
   /** Writes access.json and access.md into `outdir` from `parts`, in order, and removes the parts. */
@@ -139,14 +130,6 @@ function addCounts(a: AccessCounts, b: AccessCounts): AccessCounts {
   };
 }
 
-export function accessJson(stacks: readonly StackAccess[]): Record<string, unknown> {
-  return {
-    tool: ACCESS_REPORT_TOOL,
-    counts: accessCounts(stacks.flatMap((s) => s.results)),
-    stacks: stacks.map(stackEntry),
-  };
-}
-
 /** One stack of access.json. */
 function stackEntry(s: StackAccess): Record<string, unknown> {
   return {
@@ -202,13 +185,6 @@ function actionKind(action: string): string {
   if (action.startsWith("kms:Encrypt") || action.startsWith("kms:GenerateDataKey") || action.startsWith("kms:ReEncrypt")) return "encrypt";
   if (action === "kms:CreateGrant") return "grant";
   return KEY_ADMIN_ACTIONS.some((admin) => actionMatches(action, admin)) ? "administer" : "other";
-}
-
-export function accessMarkdown(stacks: readonly StackAccess[]): string {
-  const lines = markdownHeader(accessCounts(stacks.flatMap((s) => s.results)));
-  const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
-  for (const account of accounts) lines.push(...accountSection(stacks.filter((s) => s.model.accountId === account)));
-  return `${lines.join("\n")}\n`;
 }
 
 function markdownHeader(total: AccessCounts): string[] {

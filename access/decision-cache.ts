@@ -29,9 +29,10 @@ export interface SimulationInputs {
   readonly boundary: PolicyJson | undefined;
 }
 
-/** A prepared lookup: its key, and how to restore the stack's account ID in a stored decision. */
+/** A prepared lookup: its key, and how a decision goes from the stack's account ID to the stored form and back. */
 export interface DecisionLookup {
   readonly key: string;
+  readonly toStored: (decision: CachedDecision) => CachedDecision;
   readonly restore: (decision: CachedDecision) => CachedDecision;
 }
 
@@ -102,11 +103,9 @@ export class DecisionCache {
     const swap = (text: string, from: string, to: string) => (rename ? text.split(from).join(to) : text);
     const ids = texts.map((text) => (text === undefined ? "-" : this.idOf(text, rename)));
     const key = `${swap(request, accountId, ACCOUNT_PLACEHOLDER)}|${ids.join(",")}`;
-    if (!rename) return { key, restore: NO_RENAME };
-    return {
-      key,
-      restore: (decision) => ({ decision: decision.decision, decisive: decision.decisive.map((line) => swap(line, ACCOUNT_PLACEHOLDER, accountId)) }),
-    };
+    if (!rename) return { key, toStored: NO_RENAME, restore: NO_RENAME };
+    const renamed = (from: string, to: string) => (decision: CachedDecision) => ({ decision: decision.decision, decisive: decision.decisive.map((line) => swap(line, from, to)) });
+    return { key, toStored: renamed(accountId, ACCOUNT_PLACEHOLDER), restore: renamed(ACCOUNT_PLACEHOLDER, accountId) };
   }
 
   public get(lookup: DecisionLookup): CachedDecision | undefined {
@@ -119,9 +118,8 @@ export class DecisionCache {
   }
 
   /** Stores a decision as computed for the lookup's stack (its own account ID in it). */
-  public set(lookup: DecisionLookup, decision: CachedDecision, accountId: string): void {
-    const renamedKey = lookup.restore !== NO_RENAME;
-    const stored = renamedKey ? { decision: decision.decision, decisive: decision.decisive.map((line) => line.split(accountId).join(ACCOUNT_PLACEHOLDER)) } : decision;
+  public set(lookup: DecisionLookup, decision: CachedDecision): void {
+    const stored = lookup.toStored(decision);
     this.simulations++;
     this.decisions.set(lookup.key, stored);
     this.store?.set(lookup.key, stored);

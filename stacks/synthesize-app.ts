@@ -18,7 +18,7 @@ import {
   checkAccess,
 } from "../access";
 import { AccountConfig, AppConfig, STACK_FOLDER_STATE_FILE, rotationRoleArn } from "../config/app-config";
-import { ComplianceChecker, ComplianceFinding, DeployerPolicyDocument, PolicyDocument, PolicyStatement } from "../modules";
+import { ComplianceChecker, ComplianceFinding, DEFAULT_RULES, DeployerPolicyDocument, PolicyDocument, PolicyStatement } from "../modules";
 import type { PolicyStatementProps } from "../modules/policy-document";
 import { ComplianceResults, writeComplianceReports } from "../modules/compliance/report";
 import { stackView } from "../modules/compliance/stack-view";
@@ -437,7 +437,7 @@ function mergedCompliance(config: AppConfig, failOnWarnings: boolean, groups: re
   const stackNames = [...all.filter((name) => !deployStacks.has(name)), ...all.filter((name) => deployStacks.has(name))];
   const inStackOrder = (findings: readonly ComplianceFinding[]) => stackNames.flatMap((name) => findings.filter((finding) => finding.stack === name));
   return {
-    rules: new ComplianceChecker().rules,
+    rules: DEFAULT_RULES,
     failOnWarnings,
     findings: inStackOrder(groups.flatMap((group) => group.compliance.findings)),
     failing: inStackOrder(groups.flatMap((group) => group.compliance.failing)),

@@ -5,12 +5,9 @@
  * per finished stack.
  */
 
-/** Where the progress goes. */
-export interface ProgressOutput {
-  /** Whether the output is a terminal (`process.stdout.isTTY`). */
-  readonly isTTY?: boolean;
-  write(text: string): unknown;
-}
+import { ProgressOutput } from "../stacks/synth-progress";
+
+export type { ProgressOutput };
 
 export class PreviewProgress {
   private done = 0;
