@@ -86,15 +86,13 @@ export class AccessReportWriter {
   }
 
   public add(stacks: readonly StackAccess[]): void {
-    let json = "";
-    for (const stack of stacks) {
-      // Indented as an element of the top-level "stacks" array.
-      const entry = `    ${JSON.stringify(stackEntry(stack), null, 2).split("\n").join("\n    ")}`;
-      json += `${this.stacks === 0 ? "" : ",\n"}${entry}`;
-      this.stacks++;
-      this.counts = addCounts(this.counts, accessCounts(stack.results));
-    }
-    fs.appendFileSync(this.part.json, json);
+    if (stacks.length === 0) return;
+    // Stringified inside a wrapper as deep as the top-level "stacks" array, so the engine indents the entries as they are in access.json.
+    const wrapped = JSON.stringify({ stacks: stacks.map(stackEntry) }, null, 2);
+    const entries = wrapped.slice(STACKS_WRAPPER_START.length, -STACKS_WRAPPER_END.length);
+    fs.appendFileSync(this.part.json, `${this.stacks === 0 ? "" : ",\n"}${entries}`);
+    for (const stack of stacks) this.counts = addCounts(this.counts, accessCounts(stack.results));
+    this.stacks += stacks.length;
     const accounts = [...new Set(stacks.map((s) => s.model.accountId))];
     fs.appendFileSync(this.part.markdown, accounts.map((account) => `\n${accountSection(stacks.filter((s) => s.model.accountId === account)).join("\n")}`).join(""));
   }
@@ -104,6 +102,10 @@ export class AccessReportWriter {
     return { ...this.part, counts: this.counts, stacks: this.stacks };
   }
 }
+
+/** What `JSON.stringify({ stacks: [...] }, null, 2)` puts around the entries. */
+const STACKS_WRAPPER_START = '{\n  "stacks": [\n';
+const STACKS_WRAPPER_END = "\n  ]\n}";
 
 const NO_REQUESTS: AccessCounts = { requests: 0, allowed: 0, denied: 0, explicitlyDenied: 0, unexpected: 0 };
 

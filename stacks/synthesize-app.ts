@@ -41,6 +41,7 @@ import {
 } from "./state-safety";
 import { resolveOnceAfterPrepare } from "./resolve-once";
 import { newApp } from "./stack-traces";
+import { releaseTokensSince, tokenMark } from "./token-release";
 import { SYNTH_WORKER_FILE, synthesizeInWorkers } from "./synth-workers";
 import { ProgressOutput, SynthProgress } from "./synth-progress";
 import { WorkloadStack } from "./workload-stack";
@@ -371,6 +372,8 @@ export async function synthesizeGroup(context: GroupContext, index: number, acco
   const { finalOutdir, options, staging } = context;
   const config = { ...context.config, accounts: [...accounts] };
   const groupOutdir = path.join(staging, `.group-${index}`);
+  // From here to the deployer policies, nothing awaits: every token registered meanwhile is this app's.
+  const tokens = tokenMark();
   const app = newApp(groupOutdir);
   const accountStacks = addStacks(app, config, finalOutdir);
   options.extendStacks?.(accountStacks);
@@ -395,6 +398,7 @@ export async function synthesizeGroup(context: GroupContext, index: number, acco
   const manifest = JSON.parse(fs.readFileSync(path.join(groupOutdir, "manifest.json"), "utf8")) as GroupResult["manifest"];
   fs.rmSync(groupOutdir, { recursive: true, force: true });
   const policies = deployerPolicies(config, accountStacks, deployerStacks);
+  releaseTokensSince(tokens);
   const access = await checkAccess(
     stacks.map((name) => ({
       stackName: name,

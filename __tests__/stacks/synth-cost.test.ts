@@ -1,7 +1,8 @@
 /**
  * What keeps a synth cheap without changing its output: each stack resolved
- * once, and stack traces only when asked for. The synthesized bytes of the
- * default configuration are checked elsewhere (terraform-addresses, main).
+ * once, stack traces only when asked for, the tokens of an app that is done
+ * released. The synthesized bytes of the default configuration are checked
+ * elsewhere (terraform-addresses, main).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -12,6 +13,10 @@ import { Annotations, Lazy, TerraformStack } from "cdktf";
 import { ComplianceChecker } from "../../modules";
 import { resolveOnceAfterPrepare } from "../../stacks/resolve-once";
 import { STACK_TRACES_ENV, newApp } from "../../stacks/stack-traces";
+import { synthesizeApp } from "../../stacks/synthesize-app";
+import { releaseTokensSince, tokenMark } from "../../stacks/token-release";
+import { loadConfig } from "../../config/load-config";
+import { defaultConfigDocument, makeStackTestFolder, restrictToAccounts } from "../support/stack-config";
 
 const folders: string[] = [];
 function outdir(): string {
@@ -86,5 +91,36 @@ describe("stack traces", () => {
     Annotations.of(stack).addWarning("look here");
     expect((Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack).toEqual([]);
     expect(stack.node.metadata[0].trace).toBeUndefined();
+  });
+});
+
+describe("token release", () => {
+  test("the tokens registered after a mark are removed, those before it still resolve, a released one fails loudly", () => {
+    const before = Lazy.stringValue({ produce: () => "kept" });
+    const mark = tokenMark();
+    const released = Lazy.stringValue({ produce: () => "released" });
+    Lazy.numberValue({ produce: () => 1 });
+    expect(tokenMark()).toEqual({ strings: mark.strings + 1, numbers: mark.numbers + 1 });
+    expect(releaseTokensSince(mark)).toBe(2);
+    expect(tokenMark()).toEqual(mark);
+    const kept = newApp(outdir(), {});
+    parameterStack(kept, "kept", before);
+    kept.synth();
+    expect(written(kept, "kept").resource).toEqual({ aws_ssm_parameter: { parameter: expect.objectContaining({ value: "kept" }) } });
+    const stale = newApp(outdir(), {});
+    parameterStack(stale, "stale", released);
+    expect(() => stale.synth()).toThrow(/Unrecognized Token Key/);
+  });
+
+  test("a synth leaves none of its apps' tokens registered", async () => {
+    const folder = makeStackTestFolder("token-release-");
+    folders.push(folder.tmp);
+    fs.writeFileSync(folder.configFile, JSON.stringify(restrictToAccounts(defaultConfigDocument(), { staging: ["eu-west-1"], production: ["eu-west-1"] })));
+    const config = loadConfig(folder.configFile);
+    const mark = tokenMark();
+    const result = await synthesizeApp(config, folder.outdir);
+    // Two accounts, each an app of its own: without the release their tokens stay registered (about a hundred each), and through them their construct trees.
+    expect(result.stacks.length).toBeGreaterThan(2);
+    expect(tokenMark()).toEqual(mark);
   });
 });
