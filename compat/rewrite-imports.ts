@@ -37,6 +37,12 @@ export const REWRITE_RULES: readonly RewriteRule[] = [
     to: () => "cdktn/lib/tokens/private/stack-trace",
     summary: "cdktf/lib/tokens/private/stack-trace → cdktn/lib/tokens/private/stack-trace",
   },
+  // The module of the Reference token whose resolve stacks/skip-preparing-resolve.ts guards; CDK Terrain has the same file.
+  {
+    from: /^cdktf\/lib\/tfExpression$/,
+    to: () => "cdktn/lib/tfExpression",
+    summary: "cdktf/lib/tfExpression → cdktn/lib/tfExpression",
+  },
   { from: /^@cdktf\/provider-aws\/package\.json$/, to: () => "@cdktn/provider-aws/package.json", summary: "@cdktf/provider-aws/package.json → @cdktn/provider-aws/package.json" },
 ];
 

@@ -42,6 +42,7 @@ import {
 import { resolveOnceAfterPrepare } from "./resolve-once";
 import { newApp } from "./stack-traces";
 import { releaseTokensSince, tokenMark } from "./token-release";
+import { skipPreparingResolve, synthesizeSkippingPreparation } from "./skip-preparing-resolve";
 import { SYNTH_WORKER_FILE, synthesizeInWorkers } from "./synth-workers";
 import { ProgressOutput, SynthProgress } from "./synth-progress";
 import { WorkloadStack } from "./workload-stack";
@@ -372,33 +373,27 @@ export async function synthesizeGroup(context: GroupContext, index: number, acco
   const { finalOutdir, options, staging } = context;
   const config = { ...context.config, accounts: [...accounts] };
   const groupOutdir = path.join(staging, `.group-${index}`);
-  // From here to the deployer policies, nothing awaits: every token registered meanwhile is this app's.
+  // Building and synthesizing never await: every token registered meanwhile is this app's.
   const tokens = tokenMark();
-  const app = newApp(groupOutdir);
-  const accountStacks = addStacks(app, config, finalOutdir);
-  options.extendStacks?.(accountStacks);
-  for (const account of accounts)
-    checkMetricFilterQuota(
-      account,
-      accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
+  let synthesized: SynthesizedAccounts;
+  try {
+    // With extendStacks, whatever the caller's code adds is prepared as cdktf always does.
+    synthesized = synthesizeSkippingPreparation(
+      (skipPreparation) => synthesizeAccounts(config, groupOutdir, finalOutdir, options, skipPreparation && !options.extendStacks),
+      () => {
+        releaseTokensSince(tokens);
+        fs.rmSync(groupOutdir, { recursive: true, force: true });
+      },
     );
-  const deployerStacks = addDeployerStacks(app, config, accountStacks, finalOutdir);
-  // Account by account, each in deployment order: the deploy role, the trail, the workloads.
-  const stackList = accounts.flatMap((account) => [
-    ...deployerStacks.filter((stack) => stack.node.id === deployerStackName(account)),
-    ...accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
-  ]);
-  // After every stack exists: the checker covers the stacks present when it is enabled.
-  const checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
-  resolveOnceAfterPrepare(stackList);
-  app.synth();
-  const stacks = stackList.map((stack) => stack.node.id);
+  } finally {
+    releaseTokensSince(tokens);
+  }
+  const { checker, policies } = synthesized;
+  const stacks = synthesized.stacks.map((stack) => stack.node.id);
   fs.mkdirSync(path.join(staging, "stacks"), { recursive: true });
   for (const stack of stacks) fs.renameSync(path.join(groupOutdir, "stacks", stack), path.join(staging, "stacks", stack));
   const manifest = JSON.parse(fs.readFileSync(path.join(groupOutdir, "manifest.json"), "utf8")) as GroupResult["manifest"];
   fs.rmSync(groupOutdir, { recursive: true, force: true });
-  const policies = deployerPolicies(config, accountStacks, deployerStacks);
-  releaseTokensSince(tokens);
   const access = await checkAccess(
     stacks.map((name) => ({
       stackName: name,
@@ -421,6 +416,41 @@ export async function synthesizeGroup(context: GroupContext, index: number, acco
     accessPart: writer.close(),
     access: options.keepAccessResults !== false ? access : [],
   };
+}
+
+interface SynthesizedAccounts {
+  /** In deployment order, account by account. */
+  readonly stacks: readonly TerraformStack[];
+  readonly checker: ComplianceChecker;
+  readonly policies: Map<string, DeployerPolicyDocument>;
+}
+
+/**
+ * Builds the stacks of `config`'s accounts in an app of their own and
+ * synthesizes it into `groupOutdir`, with the compliance rules; optionally
+ * without cdktf's preparing resolve (see skip-preparing-resolve.ts).
+ */
+function synthesizeAccounts(config: AppConfig, groupOutdir: string, finalOutdir: string, options: SynthesizeAppOptions, skipPreparation: boolean): SynthesizedAccounts {
+  const app = newApp(groupOutdir);
+  const accountStacks = addStacks(app, config, finalOutdir);
+  options.extendStacks?.(accountStacks);
+  for (const account of config.accounts)
+    checkMetricFilterQuota(
+      account,
+      accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
+    );
+  const deployerStacks = addDeployerStacks(app, config, accountStacks, finalOutdir);
+  // Account by account, each in deployment order: the deploy role, the trail, the workloads.
+  const stacks = config.accounts.flatMap((account) => [
+    ...deployerStacks.filter((stack) => stack.node.id === deployerStackName(account)),
+    ...accountStacks.filter((stack) => isAccountStack(account, stack.node.id)),
+  ]);
+  // After every stack exists: the checker covers the stacks present when it is enabled.
+  const checker = ComplianceChecker.enable(app, { failOnWarnings: options.failOnWarnings });
+  resolveOnceAfterPrepare(stacks);
+  if (skipPreparation) skipPreparingResolve(stacks);
+  app.synth();
+  return { stacks, checker, policies: deployerPolicies(config, accountStacks, deployerStacks) };
 }
 
 /** manifest.json, written by cdktf's own Manifest (so its bytes are cdktf's), with the stacks of every group. */

@@ -1,7 +1,7 @@
 /**
  * What keeps a synth cheap without changing its output: each stack resolved
- * once, stack traces only when asked for, the tokens of an app that is done
- * released. The synthesized bytes of the default configuration are checked
+ * once and not prepared where nothing needs it, stack traces only when asked
+ * for, the tokens of an app that is done released. The synthesized bytes of the default configuration are checked
  * elsewhere (terraform-addresses, main).
  */
 import * as fs from "fs";
@@ -14,6 +14,7 @@ import { ComplianceChecker } from "../../modules";
 import { resolveOnceAfterPrepare } from "../../stacks/resolve-once";
 import { STACK_TRACES_ENV, newApp } from "../../stacks/stack-traces";
 import { synthesizeApp } from "../../stacks/synthesize-app";
+import { CrossStackReferenceWithoutPreparation, skipPreparingResolve, synthesizeSkippingPreparation } from "../../stacks/skip-preparing-resolve";
 import { releaseTokensSince, tokenMark } from "../../stacks/token-release";
 import { loadConfig } from "../../config/load-config";
 import { defaultConfigDocument, makeStackTestFolder, restrictToAccounts } from "../support/stack-config";
@@ -73,6 +74,68 @@ describe("resolveOnceAfterPrepare", () => {
     app.synth();
     expect(Object.keys(written(app, "early").resource.aws_ssm_parameter as object)).toEqual(["later", "parameter"]);
   });
+});
+
+describe("skipPreparingResolve", () => {
+  function twoStacks(crossStack: boolean) {
+    const app = newApp(outdir(), {});
+    const first = parameterStack(app, "first", "a");
+    const second = parameterStack(app, "second", crossStack ? first.parameter.arn : "b");
+    return { app, stacks: [first.stack, second.stack] };
+  }
+
+  test("each element is resolved once to write it, not once more to prepare, and the bytes are the same", () => {
+    const unskipped = twoStacks(false);
+    unskipped.app.synth();
+    const skipped = twoStacks(false);
+    resolveOnceAfterPrepare(skipped.stacks);
+    skipPreparingResolve(skipped.stacks);
+    const resolutions = jest.spyOn(SsmParameter.prototype, "toTerraform");
+    try {
+      skipped.app.synth();
+      // Without the skip: once to prepare, once to write, per parameter.
+      expect(resolutions).toHaveBeenCalledTimes(2);
+    } finally {
+      resolutions.mockRestore();
+    }
+    for (const stack of ["first", "second"]) {
+      expect(fs.readFileSync(path.join(skipped.app.outdir, "stacks", stack, "cdk.tf.json"), "utf8")).toBe(
+        fs.readFileSync(path.join(unskipped.app.outdir, "stacks", stack, "cdk.tf.json"), "utf8"),
+      );
+    }
+  });
+
+  test("a cross-stack reference in a stack that was not prepared throws instead of being written unprepared", () => {
+    const { app, stacks } = twoStacks(true);
+    skipPreparingResolve(stacks);
+    expect(() => app.synth()).toThrow(CrossStackReferenceWithoutPreparation);
+    expect(() => twoStacksSkipped(true).synth()).toThrow(/stack second refers to aws_ssm_parameter\.parameter\.arn of another stack/);
+  });
+
+  test("synthesizeSkippingPreparation synthesizes again with the preparation when a cross-stack reference needs it", () => {
+    const attempts: boolean[] = [];
+    let discarded = 0;
+    const app = synthesizeSkippingPreparation(
+      (skip) => {
+        attempts.push(skip);
+        const built = twoStacks(true);
+        if (skip) skipPreparingResolve(built.stacks);
+        built.app.synth();
+        return built.app;
+      },
+      () => discarded++,
+    );
+    expect(attempts).toEqual([true, false]);
+    expect(discarded).toBe(1);
+    expect(Object.keys(written(app, "first").output ?? {})).toHaveLength(1);
+    expect(JSON.stringify(written(app, "second").resource)).toContain("data.terraform_remote_state");
+  });
+
+  function twoStacksSkipped(crossStack: boolean) {
+    const { app, stacks } = twoStacks(crossStack);
+    skipPreparingResolve(stacks);
+    return app;
+  }
 });
 
 describe("stack traces", () => {
