@@ -1,4 +1,4 @@
-import { getDenialReasons, getGrantReasons, runSimulation } from "@cloud-copilot/iam-simulate";
+import type * as IamSimulate from "@cloud-copilot/iam-simulate";
 import { DecisionCache } from "./decision-cache";
 import { AccessExpectation, AccessRequest, IdentityPolicy, NamedPrincipals, expectedAccess } from "./expected-access";
 import { PolicyJson, StackModel, readStackModel } from "./stack-model";
@@ -114,16 +114,28 @@ export async function evaluate(model: StackModel, expectation: AccessExpectation
   };
 }
 
+let engine: typeof IamSimulate | undefined;
+
+/**
+ * The policy engine, loaded at the first request that no kept decision
+ * answers: a synth whose decisions are all kept never loads it (about a
+ * tenth of a warm synth of the default configuration).
+ */
+function policyEngine(): typeof IamSimulate {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (engine ??= require("@cloud-copilot/iam-simulate") as typeof IamSimulate);
+}
+
 /** Runs the policy engine on one request; throws for a request it cannot decide. */
 async function simulate(
   model: StackModel,
   expectation: AccessExpectation,
-  request: Parameters<typeof runSimulation>[0]["request"],
+  request: Parameters<typeof IamSimulate.runSimulation>[0]["request"],
   identityPolicies: readonly IdentityPolicy[],
   resourcePolicy: PolicyJson | undefined,
   boundary: IdentityPolicy | undefined,
 ): Promise<{ decision: Decision; decisive: string[] }> {
-  const simulation = await runSimulation(
+  const simulation = await policyEngine().runSimulation(
     {
       request,
       identityPolicies: identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
@@ -204,17 +216,19 @@ function resourcePolicyFor(model: StackModel, arn: string): PolicyJson | undefin
   return model.topics.find((t) => t.arn === arn)?.policy ?? model.secrets.find((s) => s.arn === arn)?.policy;
 }
 
-type Analysis = Parameters<typeof getDenialReasons>[0];
+type Analysis = Parameters<typeof IamSimulate.getDenialReasons>[0];
 
 function decisiveStatements(analysis: Analysis | undefined, decision: Decision, identityPolicies: readonly IdentityPolicy[]): string[] {
   if (!analysis) return [];
   if (decision === "Allowed") {
-    return getGrantReasons(analysis).map(
-      (g) =>
-        `${g.policyType === "resource" ? "resource policy" : `${g.policyType} policy ${"policyIdentifier" in g ? g.policyIdentifier : ""}`} statement ${g.statementId ?? `#${g.statementIndex}`} allows`,
-    );
+    return policyEngine()
+      .getGrantReasons(analysis)
+      .map(
+        (g) =>
+          `${g.policyType === "resource" ? "resource policy" : `${g.policyType} policy ${"policyIdentifier" in g ? g.policyIdentifier : ""}`} statement ${g.statementId ?? `#${g.statementIndex}`} allows`,
+      );
   }
-  const reasons = getDenialReasons(analysis);
+  const reasons = policyEngine().getDenialReasons(analysis);
   const explicit = reasons.filter((r) => r.denialType === "Explicit");
   if (explicit.length > 0) {
     return explicit.map(

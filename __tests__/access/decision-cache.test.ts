@@ -3,14 +3,17 @@
  * account ID; these tests show it shares exactly when the policy engine
  * could not tell the accounts apart, and that every stack's results name its
  * own account; and that decisions kept between synths are used only for
- * the same inputs and the same engine.
+ * the same inputs and the same engine, which a synth needing none of them
+ * does not even load.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AccessExpectation, StackModel, evaluate } from "../../access";
 import { ACCOUNT_PLACEHOLDER, DecisionCache, renamable } from "../../access/decision-cache";
 import { ACCESS_CACHE_ENV, DecisionStore, decisionStoreFile, engineFingerprint } from "../../access/decision-store";
+import { REPO } from "../support/stack-config";
 
 const FIRST = "111111111111";
 const SECOND = "222222222222";
@@ -167,6 +170,26 @@ describe("decisions kept between synths (DecisionStore)", () => {
     expect(new DecisionCache(DecisionStore.open(file)).get(lookup)).toBeUndefined();
     fs.writeFileSync(file, JSON.stringify({ engine: engineFingerprint(), decisions: { [lookup.key]: ["Allowed", []] } }));
     expect(new DecisionCache(DecisionStore.open(file)).get(lookup)).toEqual({ decision: "Allowed", decisive: [] });
+  });
+
+  test("a synth whose every decision is kept does not load the policy engine", () => {
+    // The compiled app in a process of its own: jest's module registry would hide what Node loads.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      [ACCESS_CACHE_ENV]: path.join(folder, "app-decisions.json"),
+      CDKTF_OUTDIR: path.join(folder, "app-out"),
+      CHECKPOINT_DISABLE: "1",
+    };
+    delete env.LAMBDA_KMS_CONFIG;
+    delete env.CDKTF_CONTEXT_JSON;
+    const preload = path.join(__dirname, "..", "fixtures", "report-loaded-engine.js");
+    const run = () => spawnSync(process.execPath, ["-r", preload, path.join(REPO, "dist", "main.js")], { cwd: REPO, env, encoding: "utf8", timeout: 120_000 });
+    const first = run();
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain("policy engine loaded: yes");
+    const second = run();
+    expect(second.status).toBe(0);
+    expect(second.stderr).toContain("policy engine loaded: no");
   });
 
   test(`${ACCESS_CACHE_ENV}: off, a path, or the project's node_modules/.cache (never created outside a project)`, () => {
