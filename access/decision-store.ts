@@ -5,9 +5,9 @@
  * A decision is stored under its simulation's full inputs (principal,
  * action, resource, context, and the SHA-256 of every policy text), and the
  * whole file under a fingerprint of the engine: the installed versions of
- * @cloud-copilot/iam-simulate and the packages it reads, the size and
- * modification time of every file of its compiled code (a patch, or a new
- * install, changes them), and the bytes of the access check's own code. Any change there discards every stored decision. The engine is
+ * @cloud-copilot/iam-simulate and the packages it reads, the bytes of its
+ * compiled code (a patch changes them), and the bytes of the access check's
+ * own code. Any change there discards every stored decision. The engine is
  * deterministic, so a stored decision is the one it would give again.
  *
  * The file lives in `node_modules/.cache/cdktf-lambda-kms/` of the project
@@ -123,7 +123,7 @@ export class DecisionStore {
 
 let fingerprint: string | undefined;
 
-/** SHA-256 over the engine's package versions and compiled files, and the access check's own code. */
+/** SHA-256 over the engine's package versions and compiled code, and the access check's own code. */
 export function engineFingerprint(): string {
   if (fingerprint) return fingerprint;
   const hash = crypto.createHash("sha256");
@@ -131,12 +131,8 @@ export function engineFingerprint(): string {
     const manifest = path.join(packageRoot(name), "package.json");
     hash.update(`${name}@${(JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version}\n`);
   }
-  // Size and modification time, not the bytes: reading 300 files took a twentieth of a warm synth, and a patch changes both.
   const engineCode = path.join(packageRoot(ENGINE_PACKAGES[0]), "dist", "cjs");
-  for (const file of filesUnder(engineCode).filter((f) => f.endsWith(".js"))) {
-    const stat = fs.statSync(file);
-    hash.update(`${file.slice(engineCode.length)} ${stat.size} ${stat.mtimeMs}\n`);
-  }
+  for (const file of filesUnder(engineCode).filter((f) => f.endsWith(".js"))) hash.update(file.slice(engineCode.length)).update(fs.readFileSync(file));
   for (const own of ["access-checker", "decision-cache"]) {
     const file = [".js", ".ts"].map((extension) => path.join(__dirname, `${own}${extension}`)).find((f) => fs.existsSync(f));
     if (file) hash.update(fs.readFileSync(file));
