@@ -59,14 +59,16 @@ export class AccessReportWriter {
     const counts = parts.reduce((sum, part) => addCounts(sum, part.counts), NO_REQUESTS);
     const [head, tail] = JSON.stringify({ tool: ACCESS_REPORT_TOOL, counts, stacks: [] }, null, 2).split('"stacks": []');
     fs.writeFileSync(files.json, `${head}"stacks": [`);
+    // One buffer for every part (a part per account): allocating and zeroing 4 MB for each took ten times as long as the copying.
+    const buffer = Buffer.allocUnsafe(1 << 22);
     const withStacks = parts.filter((part) => part.stacks > 0);
     withStacks.forEach((part, i) => {
       fs.appendFileSync(files.json, i === 0 ? "\n" : ",\n");
-      appendFile(files.json, part.json);
+      appendFile(files.json, part.json, buffer);
     });
     fs.appendFileSync(files.json, `${withStacks.length > 0 ? "\n  ]" : "]"}${tail}\n`);
     fs.writeFileSync(files.markdown, markdownHeader(counts).join("\n"));
-    for (const part of parts) appendFile(files.markdown, part.markdown);
+    for (const part of parts) appendFile(files.markdown, part.markdown, buffer);
     fs.appendFileSync(files.markdown, "\n");
     for (const part of parts) {
       fs.rmSync(part.json);
@@ -109,9 +111,8 @@ const STACKS_WRAPPER_END = "\n  ]\n}";
 
 const NO_REQUESTS: AccessCounts = { requests: 0, allowed: 0, denied: 0, explicitlyDenied: 0, unexpected: 0 };
 
-/** Appends the bytes of `from` to `to`, a piece at a time. */
-function appendFile(to: string, from: string): void {
-  const buffer = Buffer.alloc(1 << 22);
+/** Appends the bytes of `from` to `to`, a piece at a time, through `buffer`. */
+function appendFile(to: string, from: string, buffer: Buffer): void {
   const input = fs.openSync(from, "r");
   const output = fs.openSync(to, "a");
   try {
