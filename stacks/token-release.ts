@@ -13,7 +13,7 @@
  * synthesis run without a pause (no `await`), so every token registered
  * between a {@link tokenMark} and its {@link releaseTokensSince} belongs to
  * that app. A released token used again is not resolved silently wrong:
- * cdktf throws "Unrecognized token key".
+ * cdktf throws "Unrecognized Token Key".
  */
 
 /** The part of cdktf's TokenMap this uses: two maps that only ever grow, in insertion order. */
