@@ -380,10 +380,7 @@ export async function synthesizeGroup(context: GroupContext, index: number, acco
     // With extendStacks, whatever the caller's code adds is prepared as cdktf always does.
     synthesized = synthesizeSkippingPreparation(
       (skipPreparation) => synthesizeAccounts(config, groupOutdir, finalOutdir, options, skipPreparation && !options.extendStacks),
-      () => {
-        releaseTokensSince(tokens);
-        fs.rmSync(groupOutdir, { recursive: true, force: true });
-      },
+      () => fs.rmSync(groupOutdir, { recursive: true, force: true }),
     );
   } finally {
     releaseTokensSince(tokens);

@@ -1,8 +1,8 @@
 /**
  * What keeps a synth cheap without changing its output: each stack resolved
  * once and not prepared where nothing needs it, stack traces only when asked
- * for, the tokens of an app that is done released. The synthesized bytes of the default configuration are checked
- * elsewhere (terraform-addresses, main).
+ * for, the tokens of an app that is done released. The synthesized bytes of
+ * the default configuration are checked elsewhere (terraform-addresses, main).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -106,10 +106,13 @@ describe("skipPreparingResolve", () => {
   });
 
   test("a cross-stack reference in a stack that was not prepared throws instead of being written unprepared", () => {
-    const { app, stacks } = twoStacks(true);
-    skipPreparingResolve(stacks);
-    expect(() => app.synth()).toThrow(CrossStackReferenceWithoutPreparation);
-    expect(() => twoStacksSkipped(true).synth()).toThrow(/stack second refers to aws_ssm_parameter\.parameter\.arn of another stack/);
+    const synthesizeUnprepared = () => {
+      const { app, stacks } = twoStacks(true);
+      skipPreparingResolve(stacks);
+      app.synth();
+    };
+    expect(synthesizeUnprepared).toThrow(CrossStackReferenceWithoutPreparation);
+    expect(synthesizeUnprepared).toThrow(/stack second refers to aws_ssm_parameter\.parameter\.arn of another stack/);
   });
 
   test("synthesizeSkippingPreparation synthesizes again with the preparation when a cross-stack reference needs it", () => {
@@ -130,12 +133,6 @@ describe("skipPreparingResolve", () => {
     expect(Object.keys(written(app, "first").output ?? {})).toHaveLength(1);
     expect(JSON.stringify(written(app, "second").resource)).toContain("data.terraform_remote_state");
   });
-
-  function twoStacksSkipped(crossStack: boolean) {
-    const { app, stacks } = twoStacks(crossStack);
-    skipPreparingResolve(stacks);
-    return app;
-  }
 });
 
 describe("stack traces", () => {
