@@ -3,6 +3,7 @@ import { readProviderMirror } from "./config/provider-mirror";
 import { ConfigError } from "./config/validate-config";
 import { formatFindings } from "./modules/compliance/report";
 import { errorText } from "./modules/private/safe-output";
+import { SYNTH_REUSE_ENV, reuseFromEnv } from "./stacks/account-reuse";
 import { synthesizeApp } from "./stacks/synthesize-app";
 
 /**
@@ -28,9 +29,17 @@ async function main(): Promise<void> {
     providerMirror: readProviderMirror(process.env),
     // The reports list every result; the counts are all this prints.
     keepAccessResults: false,
+    reuseUnchangedAccounts: reuseFromEnv(process.env),
     progress: process.stderr,
   });
   console.log(`synthesized ${result.stacks.length} stacks from ${config.sourceFile} into ${result.outdir}: ${result.stacks.join(", ")}`);
+  if (result.reusedAccounts.length > 0) {
+    const synthesized = config.accounts.map((account) => account.name).filter((name) => !result.reusedAccounts.includes(name));
+    console.log(
+      `reused the output of ${result.reusedAccounts.length} of ${config.accounts.length} accounts, unchanged since the last synth` +
+        `${synthesized.length > 0 ? `; synthesized ${synthesized.join(", ")}` : ""} (${SYNTH_REUSE_ENV}=off synthesizes every account)`,
+    );
+  }
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   if (result.compliance.findings.length > 0) console.log(formatFindings(result.compliance));
   console.log(`access check: ${result.accessCounts.requests} requests evaluated, as expected; who can use which key: ${result.outdir}/access.md`);

@@ -53,7 +53,7 @@ export interface AccessReportPart {
  * stacks in one `add`: the markdown has one section per account.
  */
 export class AccessReportWriter {
-  /** Writes access.json and access.md into `outdir` from `parts`, in order, and removes the parts. */
+  /** Writes access.json and access.md into `outdir` from `parts`, in order; the parts stay. */
   public static combine(outdir: string, parts: readonly AccessReportPart[]): { json: string; markdown: string; counts: AccessCounts } {
     const files = { json: path.join(outdir, "access.json"), markdown: path.join(outdir, "access.md") };
     const counts = parts.reduce((sum, part) => addCounts(sum, part.counts), NO_REQUESTS);
@@ -70,10 +70,6 @@ export class AccessReportWriter {
     fs.writeFileSync(files.markdown, markdownHeader(counts).join("\n"));
     for (const part of parts) appendFile(files.markdown, part.markdown, buffer);
     fs.appendFileSync(files.markdown, "\n");
-    for (const part of parts) {
-      fs.rmSync(part.json);
-      fs.rmSync(part.markdown);
-    }
     return { ...files, counts };
   }
 

@@ -7,8 +7,13 @@
  *   byte-identical output;
  * - the default configuration once more with the access check's kept
  *   decisions switched off (`LAMBDA_KMS_ACCESS_CACHE=off`): a first synth;
- * - a warm `npm run synth` (nothing changed since the last build) and
- *   `cdktf synth` on the default configuration, and their ratio.
+ * - the 50 and 250 accounts again into the same folder, with nothing
+ *   changed and with one account changed (the others' output is reused,
+ *   see stacks/account-reuse.ts); the cold runs above start from an empty
+ *   folder;
+ * - a warm `npm run synth` (nothing changed since the last build or synth)
+ *   and `cdktf synth` on the default configuration, and their ratio, and
+ *   `npm run synth` with the reuse off (`LAMBDA_KMS_SYNTH_REUSE=off`).
  * Medians of `--runs N` runs (default 3; the 250-account synth runs once
  * unless `--scale-runs N`). Results go to `--json FILE` (default
  * bench/results/<commit>.json) to compare between commits; `--compare FILE`
@@ -69,8 +74,9 @@ interface Measured {
 // The child reports its own peak RSS (getrusage ru_maxrss, in KB) when it exits.
 const reporter = `process.on("exit", () => process.stderr.write("BENCH " + process.resourceUsage().maxRSS + "\\n"));`;
 
-function synthOnce(outdir: string, env: NodeJS.ProcessEnv): Sample {
-  fs.rmSync(outdir, { recursive: true, force: true });
+/** One synth into `outdir`, emptied first unless `keepOutput` (then unchanged accounts are reused). */
+function synthOnce(outdir: string, env: NodeJS.ProcessEnv, keepOutput = false): Sample {
+  if (!keepOutput) fs.rmSync(outdir, { recursive: true, force: true });
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, ["-e", `${reporter} require(${JSON.stringify(mainJs)})`], {
     cwd: root,
@@ -81,6 +87,17 @@ function synthOnce(outdir: string, env: NodeJS.ProcessEnv): Sample {
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0) throw new Error(`synthesis failed (exit ${child.status}):\n${child.stderr.slice(-4000)}`);
   return { wallMs, peakRssMb: Number(/BENCH (\d+)/.exec(child.stderr)?.[1]) / 1024 };
+}
+
+/** Gives one account of a scale configuration a tag whose value is the run's number: one changed account per run. */
+function changeOneAccount(config: string): (run: number) => void {
+  const original = fs.readFileSync(config, "utf8");
+  return (run) => {
+    const changed = JSON.parse(original) as { accounts: { tags?: Record<string, string> }[] };
+    const account = changed.accounts[Math.floor(changed.accounts.length / 3)];
+    account.tags = { ...account.tags, BenchRun: String(run) };
+    fs.writeFileSync(config, JSON.stringify(changed));
+  };
 }
 
 function median(values: number[]): number {
@@ -103,8 +120,16 @@ function folderSha256(folder: string): string {
   return hash.digest("hex");
 }
 
-function measureSynth(label: string, outdir: string, count: number, env: NodeJS.ProcessEnv = {}): Measured {
-  const samples = Array.from({ length: count }, () => synthOnce(outdir, env));
+/**
+ * Median of `count` synths into `outdir`; each starts from an empty folder,
+ * or with `again`, from the last one's output, after `again(run)` (which may
+ * change the configuration).
+ */
+function measureSynth(label: string, outdir: string, count: number, env: NodeJS.ProcessEnv = {}, again?: (run: number) => void): Measured {
+  const samples = Array.from({ length: count }, (_, run) => {
+    again?.(run);
+    return synthOnce(outdir, env, again !== undefined);
+  });
   const stacks = fs.readdirSync(path.join(outdir, "stacks")).length;
   const wallMs = median(samples.map((s) => s.wallMs));
   const peakRssMb = median(samples.map((s) => s.peakRssMb));
@@ -158,16 +183,23 @@ try {
     synthOnce(path.join(work, `warmup-${accounts}`), { LAMBDA_KMS_CONFIG: config });
     fs.rmSync(path.join(work, `warmup-${accounts}`), { recursive: true, force: true });
     const label = `${accounts} accounts (${accounts * STACKS_PER_SCALE_ACCOUNT} stacks)`;
-    synth[`accounts${accounts}`] = measureSynth(label, path.join(work, `accounts-${accounts}`), accounts === 250 ? scaleRuns : runs, { LAMBDA_KMS_CONFIG: config });
-    fs.rmSync(path.join(work, `accounts-${accounts}`), { recursive: true, force: true });
+    const outdir = path.join(work, `accounts-${accounts}`);
+    const count = accounts === 250 ? scaleRuns : runs;
+    synth[`accounts${accounts}`] = measureSynth(label, outdir, count, { LAMBDA_KMS_CONFIG: config });
+    synth[`accounts${accounts}Unchanged`] = measureSynth(`${accounts} accounts, nothing changed`, outdir, count, { LAMBDA_KMS_CONFIG: config }, () => undefined);
+    synth[`accounts${accounts}OneChanged`] = measureSynth(`${accounts} accounts, one changed`, outdir, count, { LAMBDA_KMS_CONFIG: config }, changeOneAccount(config));
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
   // Warm: built, nothing changed since. Both write into a throw-away folder.
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const npmOutdir = { CDKTF_OUTDIR: path.join(work, "npm-synth") };
   measureCommand("(first npm run synth, not counted)", npm, ["run", "--silent", "synth"], 1, npmOutdir);
   const npmSynthMs = measureCommand("npm run synth, warm", npm, ["run", "--silent", "synth"], runs, npmOutdir);
+  const npmSynthNoReuseMs = measureCommand("npm run synth, warm, reuse off", npm, ["run", "--silent", "synth"], runs, { ...npmOutdir, LAMBDA_KMS_SYNTH_REUSE: "off" });
   const cdktf = path.join(root, "node_modules", ".bin", "cdktf");
-  const cdktfSynthMs = measureCommand("cdktf synth, warm", cdktf, ["synth", "--output", path.join(work, "cdktf-synth")], runs, {});
+  const cdktfArgs = ["synth", "--output", path.join(work, "cdktf-synth")];
+  measureCommand("(first cdktf synth, not counted)", cdktf, cdktfArgs, 1, {});
+  const cdktfSynthMs = measureCommand("cdktf synth, warm", cdktf, cdktfArgs, runs, {});
   console.log(`cdktf synth / npm run synth: ${(cdktfSynthMs / npmSynthMs).toFixed(2)}`);
 
   const result = {
@@ -179,6 +211,7 @@ try {
     runs,
     synth,
     npmRunSynthWarmMs: npmSynthMs,
+    npmRunSynthWarmNoReuseMs: npmSynthNoReuseMs,
     cdktfSynthWarmMs: cdktfSynthMs,
     cdktfToNpmRatio: cdktfSynthMs / npmSynthMs,
   };

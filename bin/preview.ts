@@ -29,6 +29,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { errorText } from "../modules/private/safe-output";
+import { reuseFromEnv } from "../stacks/account-reuse";
 import { currentConfigFile, loadConfig } from "../config/load-config";
 import { PROVIDER_MIRROR_ENV, readProviderMirror } from "../config/provider-mirror";
 import { ConfigError } from "../config/validate-config";
@@ -95,7 +96,7 @@ async function main(): Promise<number> {
       // Loaded only when needed: cdktf and the provider bindings take a while to load.
       const { synthesizeApp } = await import("../stacks/synthesize-app");
       // Into the persistent folder: synth carries each stack's .terraform/ and lock file across, so nothing is initialized twice.
-      allStacks = (await synthesizeApp(config, outdir, { keepAccessResults: false })).stacks;
+      allStacks = (await synthesizeApp(config, outdir, { keepAccessResults: false, reuseUnchangedAccounts: reuseFromEnv(process.env) })).stacks;
       if (key !== undefined) recordSynth(folder, { key, stacks: allStacks });
     }
     const unknown = parsed.positionals.filter((name) => !allStacks.includes(name));

@@ -18,6 +18,7 @@ const context = {
   staging: setup.staging,
   options: { failOnWarnings: setup.failOnWarnings, keepAccessResults: false },
   decisions: new DecisionCache(store),
+  hashFiles: setup.hashFiles,
 };
 const port = parentPort!;
 

@@ -23,10 +23,18 @@ export interface SynthWorkerSetup {
   readonly failOnWarnings: boolean;
   /** The access check's kept decisions, read by each worker (see DecisionStore). */
   readonly storeFile: string | undefined;
+  /** See GroupContext. */
+  readonly hashFiles: boolean;
+}
+
+/** A group of accounts and its place in the config. */
+export interface IndexedGroup {
+  readonly index: number;
+  readonly accounts: readonly AccountConfig[];
 }
 
 /** Messages between the synth and a worker. */
-export type ToWorker = { readonly index: number; readonly accounts: readonly AccountConfig[] } | { readonly done: true };
+export type ToWorker = IndexedGroup | { readonly done: true };
 export type FromWorker =
   | { readonly result: GroupResult }
   | { readonly decisions: readonly (readonly [string, StoredDecision])[] }
@@ -39,7 +47,7 @@ export type FromWorker =
  */
 export async function synthesizeInWorkers(
   setup: SynthWorkerSetup,
-  groups: readonly (readonly AccountConfig[])[],
+  groups: readonly IndexedGroup[],
   count: number,
   finished: (result: GroupResult) => void,
 ): Promise<(readonly [string, StoredDecision])[]> {
@@ -51,8 +59,8 @@ export async function synthesizeInWorkers(
       const worker = new Worker(SYNTH_WORKER_FILE, { workerData: setup });
       workers.push(worker);
       const sendNext = () => {
-        const index = next++;
-        worker.postMessage((index < groups.length ? { index, accounts: groups[index] } : { done: true }) satisfies ToWorker);
+        const group = groups[next++];
+        worker.postMessage((group ?? { done: true }) satisfies ToWorker);
       };
       worker.on("message", (message: FromWorker) => {
         if ("result" in message) {

@@ -43,9 +43,10 @@ import { resolveOnceAfterPrepare } from "./resolve-once";
 import { newApp } from "./stack-traces";
 import { releaseTokensSince, tokenMark } from "./token-release";
 import { skipPreparingResolve, synthesizeSkippingPreparation } from "./skip-preparing-resolve";
-import { SYNTH_WORKER_FILE, synthesizeInWorkers } from "./synth-workers";
+import { IndexedGroup, SYNTH_WORKER_FILE, synthesizeInWorkers } from "./synth-workers";
 import { ProgressOutput, SynthProgress } from "./synth-progress";
 import { WorkloadStack } from "./workload-stack";
+import { AccountReuse, stackFileHashes } from "./account-reuse";
 
 export interface SynthesizeAppResult {
   /** Absolute path of the output folder. */
@@ -62,6 +63,8 @@ export interface SynthesizeAppResult {
   readonly deployerPolicies: ReadonlyMap<string, DeployerPolicyDocument>;
   /** Problems that do not stop the synth, e.g. state of stacks no longer in the config. */
   readonly warnings: readonly string[];
+  /** The accounts whose earlier output was reused (see `reuseUnchangedAccounts`), in config order. */
+  readonly reusedAccounts: readonly string[];
 }
 
 /**
@@ -193,6 +196,14 @@ export interface SynthesizeAppOptions {
    */
   readonly progress?: ProgressOutput;
   /**
+   * Reuse the output of accounts whose inputs did not change since the last
+   * synth into `outdir` (see account-reuse.ts); used only with
+   * `keepAccessResults: false`, without function options, and when running
+   * the compiled app.
+   * @default false
+   */
+  readonly reuseUnchangedAccounts?: boolean;
+  /**
    * Worker threads that synthesize accounts at once (see `SYNTH_WORKERS_ENV`);
    * used only with `keepAccessResults: false` and without function options.
    * @default LAMBDA_KMS_SYNTH_WORKERS, else one per CPU
@@ -248,15 +259,26 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
       stacksDone += result.stacks.length;
       progress.update(accountsDone, stacksDone);
     };
-    const workers = synthWorkers(options, groups.length);
+    const reuse = options.reuseUnchangedAccounts && canHandOff(options) ? AccountReuse.open(config, finalOutdir, options.failOnWarnings === true) : undefined;
+    // With the reuse on, each account is a group of its own (canHandOff excludes extendStacks).
+    const reused = new Set<number>();
+    const pending: IndexedGroup[] = [];
+    for (const [index, accounts] of groups.entries()) {
+      const result = reuse?.reuse(accounts[0], index, staging);
+      if (result) reused.add(index);
+      if (result) finished(result);
+      else pending.push({ index, accounts });
+    }
+    const workers = synthWorkers(options, pending.length);
+    const hashFiles = reuse !== undefined;
     try {
       if (workers > 1) {
-        const setup = { config, finalOutdir, staging, failOnWarnings: options.failOnWarnings === true, storeFile };
-        const decisions = await synthesizeInWorkers(setup, groups, workers, finished);
+        const setup = { config, finalOutdir, staging, failOnWarnings: options.failOnWarnings === true, storeFile, hashFiles };
+        const decisions = await synthesizeInWorkers(setup, pending, workers, finished);
         for (const [key, entry] of decisions) store?.keep(key, entry);
       } else {
-        const context: GroupContext = { config, finalOutdir, staging, options, decisions: new DecisionCache(store) };
-        for (const [index, accounts] of groups.entries()) finished(await synthesizeGroup(context, index, accounts));
+        const context: GroupContext = { config, finalOutdir, staging, options, decisions: new DecisionCache(store), hashFiles };
+        for (const { index, accounts } of pending) finished(await synthesizeGroup(context, index, accounts));
       }
     } finally {
       progress.stop();
@@ -281,7 +303,12 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
       ...orphanedStateWarnings(config, stacks),
       ...[...policies].flatMap(([account, policy]) => policy.warnings.map((warning) => `deployer policy of ${account}: ${warning}`)),
     ];
+    const synthesized = ordered.filter((result) => !reused.has(result.index)).map((result) => [groups[result.index][0].name, result] as const);
+    // Keeping the output for reuse never fails the synth: a warning says that the next one starts afresh.
+    const notKept = reuse ? reuse.keepParts(synthesized) : removeParts(synthesized.map(([, result]) => result));
     await swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
+    const notRecorded = notKept ?? reuse?.record(synthesized);
+    if (notRecorded) warnings.push(notRecorded);
     return {
       outdir: finalOutdir,
       stacks,
@@ -290,6 +317,7 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
       accessCounts: access.counts,
       deployerPolicies: policies,
       warnings,
+      reusedAccounts: [...reused].sort((a, b) => a - b).map((index) => groups[index][0].name),
     };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -315,8 +343,17 @@ const MIN_ACCOUNTS_PER_WORKER = 4;
 function synthWorkers(options: SynthesizeAppOptions, groups: number): number {
   const setting = options.workers ?? workersFromEnv(process.env);
   const wanted = Math.min(setting ?? Math.min(os.availableParallelism(), Math.floor(groups / MIN_ACCOUNTS_PER_WORKER)), groups);
-  if (wanted <= 1 || options.keepAccessResults !== false || options.extendStacks || options.accessExpectations) return 1;
+  if (wanted <= 1 || !canHandOff(options)) return 1;
   return fs.existsSync(SYNTH_WORKER_FILE) ? wanted : 1;
+}
+
+/**
+ * Whether an account's synth can happen elsewhere (a worker) or earlier (a
+ * reused output): not when its access results must come back, nor when
+ * options hold functions that may add to or judge its stacks.
+ */
+function canHandOff(options: SynthesizeAppOptions): boolean {
+  return options.keepAccessResults === false && !options.extendStacks && !options.accessExpectations;
 }
 
 /** The environment switch for the number of synth workers. */
@@ -328,6 +365,12 @@ function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!/^[1-9][0-9]*$/.test(value))
     throw new Error(`${SYNTH_WORKERS_ENV} must be a positive whole number of worker threads (1 synthesizes in the main thread), got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** Removes the groups' access report parts from the staging folder. */
+function removeParts(results: readonly GroupResult[]): undefined {
+  for (const result of results) for (const part of [result.accessPart.json, result.accessPart.markdown]) fs.rmSync(part);
+  return undefined;
 }
 
 /** The deployer policy's statements as PolicyStatements again (a worker sends their fields). */
@@ -344,6 +387,8 @@ export interface GroupContext {
   readonly staging: string;
   readonly options: SynthesizeAppOptions;
   readonly decisions: DecisionCache;
+  /** Record the SHA-256 of the group's stack files in its result (for the reuse). */
+  readonly hashFiles: boolean;
 }
 
 /** What a group of accounts gives the synth; plain data, so a worker thread can send it. */
@@ -360,6 +405,8 @@ export interface GroupResult {
   readonly accessPart: AccessReportPart;
   /** The access results, when kept (`keepAccessResults`). */
   readonly access: readonly StackAccess[];
+  /** SHA-256 of every file of the group's stack folders, by path under `stacks/`, when asked (`hashFiles`). */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -412,6 +459,7 @@ export async function synthesizeGroup(context: GroupContext, index: number, acco
     policies: [...policies],
     accessPart: writer.close(),
     access: options.keepAccessResults !== false ? access : [],
+    files: context.hashFiles ? stackFileHashes(path.join(staging, "stacks"), stacks) : undefined,
   };
 }
 

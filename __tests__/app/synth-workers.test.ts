@@ -53,8 +53,11 @@ test("an error in a worker fails the synth with the worker's message and stops t
   const finished = jest.fn();
   await expect(
     synthesizeInWorkers(
-      { config, finalOutdir: path.join(tmp, "never"), staging, failOnWarnings: false, storeFile: undefined },
-      [[config.accounts[0]], [config.accounts[1]]],
+      { config, finalOutdir: path.join(tmp, "never"), staging, failOnWarnings: false, storeFile: undefined, hashFiles: false },
+      [
+        { index: 0, accounts: [config.accounts[0]] },
+        { index: 1, accounts: [config.accounts[1]] },
+      ],
       2,
       finished,
     ),
