@@ -47,7 +47,7 @@ const OUTDIR_FILE = "OUTDIR";
 export function reuseFolder(finalOutdir: string, cwd: string = process.cwd()): string | undefined {
   const modules = path.join(cwd, "node_modules");
   if (!fs.existsSync(modules)) return undefined;
-  return path.join(modules, ".cache", "cdktf-lambda-kms", "synth-reuse", createHash("sha256").update(finalOutdir).digest("hex").slice(0, 32));
+  return path.join(modules, ".cache", "cdktf-lambda-kms", "synth-reuse", sha256(finalOutdir).slice(0, 32));
 }
 
 /** Whether the main job reuses unchanged accounts; throws on a value other than `on` or `off`. */
@@ -99,17 +99,12 @@ export class AccountReuse {
     // What every account's synth reads, then the account's entry: together, the configuration its group sees.
     const shared = serializedConfig({ ...config, accounts: [] });
     if (shared === undefined) return undefined;
-    const sharedInputs = [RECORD_FORMAT, codeIdentity(config, path.resolve(__dirname, "..", "..")), finalOutdir, String(failOnWarnings), shared];
+    const sharedInputs = sha256(JSON.stringify([RECORD_FORMAT, codeIdentity(config, path.resolve(__dirname, "..", "..")), finalOutdir, failOnWarnings, shared]));
     const keys = new Map<string, string>();
     for (const account of config.accounts) {
       const entry = serializedConfig(account);
       if (entry === undefined) return undefined;
-      keys.set(
-        account.name,
-        createHash("sha256")
-          .update(JSON.stringify([...sharedInputs, entry]))
-          .digest("hex"),
-      );
+      keys.set(account.name, sha256(JSON.stringify([sharedInputs, entry])));
     }
     forgetRemovedOutdirs(path.dirname(folder));
     return new AccountReuse(folder, finalOutdir, keys);
@@ -117,7 +112,7 @@ export class AccountReuse {
 
   private constructor(
     /** Where the records are kept. */
-    public readonly folder: string,
+    private readonly folder: string,
     private readonly finalOutdir: string,
     private readonly keys: ReadonlyMap<string, string>,
   ) {}
@@ -255,7 +250,7 @@ function forgetRemovedOutdirs(parent: string): void {
     try {
       outdir = fs.readFileSync(path.join(folder, OUTDIR_FILE), "utf8");
     } catch {
-      // A synth between keepParts and its first record, or a folder of something else: leave it.
+      // A folder being created, or not one of ours: leave it.
       continue;
     }
     if (!fs.existsSync(outdir)) fs.rmSync(folder, { recursive: true, force: true });
@@ -271,6 +266,10 @@ function moveFile(from: string, to: string): void {
     fs.copyFileSync(from, to);
     fs.rmSync(from);
   }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 function fileSize(file: string): number {

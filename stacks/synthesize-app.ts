@@ -265,9 +265,12 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     const pending: IndexedGroup[] = [];
     for (const [index, accounts] of groups.entries()) {
       const result = reuse?.reuse(accounts[0], index, staging);
-      if (result) reused.add(index);
-      if (result) finished(result);
-      else pending.push({ index, accounts });
+      if (result) {
+        reused.add(index);
+        finished(result);
+      } else {
+        pending.push({ index, accounts });
+      }
     }
     const workers = synthWorkers(options, pending.length);
     const hashFiles = reuse !== undefined;
@@ -305,7 +308,8 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
     ];
     const synthesized = ordered.filter((result) => !reused.has(result.index)).map((result) => [groups[result.index][0].name, result] as const);
     // Keeping the output for reuse never fails the synth: a warning says that the next one starts afresh.
-    const notKept = reuse ? reuse.keepParts(synthesized) : removeParts(synthesized.map(([, result]) => result));
+    const notKept = reuse?.keepParts(synthesized);
+    if (!reuse) for (const [, result] of synthesized) for (const part of [result.accessPart.json, result.accessPart.markdown]) fs.rmSync(part);
     await swapIn(staging, finalOutdir, stacks, options.runByCdktfCli === true);
     const notRecorded = notKept ?? reuse?.record(synthesized);
     if (notRecorded) warnings.push(notRecorded);
@@ -365,12 +369,6 @@ function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!/^[1-9][0-9]*$/.test(value))
     throw new Error(`${SYNTH_WORKERS_ENV} must be a positive whole number of worker threads (1 synthesizes in the main thread), got ${JSON.stringify(value)}`);
   return Number(value);
-}
-
-/** Removes the groups' access report parts from the staging folder. */
-function removeParts(results: readonly GroupResult[]): undefined {
-  for (const result of results) for (const part of [result.accessPart.json, result.accessPart.markdown]) fs.rmSync(part);
-  return undefined;
 }
 
 /** The deployer policy's statements as PolicyStatements again (a worker sends their fields). */
