@@ -186,6 +186,25 @@ test(`a bad ${SYNTH_REUSE_ENV} is refused, naming the variable, the value and wh
   expect(fs.existsSync(outdir)).toBe(false);
 });
 
+test("a synth that fails in one account after another was reused leaves the output and what is kept as they were", async () => {
+  const { synthesizeApp } = (await import(path.join(REPO, "dist", "stacks", "synthesize-app.js"))) as typeof import("../../stacks/synthesize-app");
+  const config = loadConfig(configFile);
+  const reusable = { keepAccessResults: false, reuseUnchangedAccounts: true } as const;
+  await synthesizeApp(config, outdir, reusable);
+  const output = snapshot(outdir);
+  const keptFiles = snapshot(kept);
+
+  // Staging comes first and is reused; production's key policy is over KMS's size limit, which only its synth finds.
+  const admins = Array.from({ length: 1000 }, (_, i) => `arn:aws:iam::222222222222:user/user-${i}`);
+  const failing = { ...config, accounts: config.accounts.map((a) => (a.name === "production" ? { ...a, keyAdministratorArns: admins } : a)) };
+  await expect(synthesizeApp(failing, outdir, reusable)).rejects.toThrow(/key policy is \d+ bytes, over the 32768-byte limit/);
+
+  expect(snapshot(outdir)).toEqual(output);
+  expect(snapshot(kept)).toEqual(keptFiles);
+  expect(fs.readdirSync(tmp).sort()).toEqual(["cdktf.out", "code", "config.json"]);
+  expect((await synthesizeApp(config, outdir, reusable)).reusedAccounts).toEqual(["staging", "production"]);
+});
+
 test("nothing is reused when the results must come back, nor with extendStacks", async () => {
   // The compiled synth, as the app runs it: the reuse is off when running from the TypeScript sources.
   const { synthesizeApp } = (await import(path.join(REPO, "dist", "stacks", "synthesize-app.js"))) as typeof import("../../stacks/synthesize-app");
