@@ -25,7 +25,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { AccessReportPart } from "../access";
 import type { AccountConfig, AppConfig } from "../config/app-config";
-import { codeIdentity, fileHash, serializedConfig } from "./synth-inputs";
+import { codeIdentity, fileHash, fileHashes, serializedConfig } from "./synth-inputs";
 import type { GroupResult } from "./synthesize-app";
 
 /** The environment switch: `off` synthesizes every account (`on`, or unset, reuses unchanged ones). */
@@ -74,16 +74,7 @@ interface AccountRecord {
  * under it (POSIX separators), for the account's record.
  */
 export function stackFileHashes(stacksFolder: string, stacks: readonly string[]): Record<string, string> {
-  const files: Record<string, string> = {};
-  const visit = (relative: string): void => {
-    for (const entry of fs.readdirSync(path.join(stacksFolder, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const child = `${relative}/${entry.name}`;
-      if (entry.isDirectory()) visit(child);
-      else files[child] = fileHash(path.join(stacksFolder, child));
-    }
-  };
-  for (const stack of stacks) visit(stack);
-  return files;
+  return Object.fromEntries(stacks.flatMap((stack) => Object.entries(fileHashes(path.join(stacksFolder, stack))).map(([file, hash]) => [`${stack}/${file}`, hash])));
 }
 
 export class AccountReuse {

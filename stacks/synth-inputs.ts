@@ -23,7 +23,7 @@ import { STACK_TRACES_ENV } from "./stack-traces";
  * @param config the loaded configuration (for its code folders)
  * @param projectRoot the folder that holds `dist/`, `node_modules/` and `patches/`
  */
-export function codeIdentity(config: AppConfig, projectRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+export function codeIdentity(config: AppConfig, projectRoot: string): string {
   const hash = createHash("sha256");
   const add = (label: string, value: string) => hash.update(`${label}\0${value.length}\0${value}`);
   add("node", process.version);
@@ -31,7 +31,7 @@ export function codeIdentity(config: AppConfig, projectRoot: string, env: NodeJS
   add("dist", treeIdentity(path.join(projectRoot, "dist")));
   add("packages", treeIdentity(path.join(projectRoot, "node_modules", ".package-lock.json")));
   add("patches", treeIdentity(path.join(projectRoot, "patches")));
-  const switches = Object.entries(env)
+  const switches = Object.entries(process.env)
     .filter(([name]) => name.startsWith("CDKTF_") || name === STACK_TRACES_ENV)
     .sort(([a], [b]) => a.localeCompare(b));
   add("env", JSON.stringify(switches));
@@ -62,27 +62,39 @@ export function fileHash(file: string): string {
 }
 
 /**
- * Path and content hash of every file under `root` (or of `root` itself),
- * sorted; "missing" when there is none. Contents, not mtimes: every build
- * rewrites all of `dist/` with new mtimes and mostly the same bytes (2.6 MB,
- * hashed in a few milliseconds).
+ * SHA-256 of every file under `root` (of `root` itself, under "", when it is
+ * a file), by path relative to it with "/" separators, folders in sorted
+ * order; "missing" for what cannot be read.
  */
-function treeIdentity(root: string): string {
-  const lines: string[] = [];
-  const visit = (file: string): void => {
+export function fileHashes(root: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  const visit = (relative: string): void => {
+    const file = path.join(root, relative);
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
     } catch {
-      lines.push(`${path.relative(root, file)} missing`);
+      hashes[relative] = "missing";
       return;
     }
     if (stat.isDirectory()) {
-      for (const name of fs.readdirSync(file).sort()) visit(path.join(file, name));
+      for (const name of fs.readdirSync(file).sort()) visit(relative === "" ? name : `${relative}/${name}`);
     } else {
-      lines.push(`${path.relative(root, file)} ${fileHash(file)}`);
+      hashes[relative] = fileHash(file);
     }
   };
-  visit(root);
-  return lines.join("\n");
+  visit("");
+  return hashes;
+}
+
+/**
+ * Path and content hash of every file under `root` (or of `root` itself),
+ * one per line. Contents, not mtimes: every build rewrites all of `dist/`
+ * with new mtimes and mostly the same bytes (2.6 MB, hashed in a few
+ * milliseconds).
+ */
+function treeIdentity(root: string): string {
+  return Object.entries(fileHashes(root))
+    .map(([file, hash]) => `${file} ${hash}`)
+    .join("\n");
 }

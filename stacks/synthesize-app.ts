@@ -321,7 +321,8 @@ async function synthesizeLocked(config: AppConfig, finalOutdir: string, options:
       accessCounts: access.counts,
       deployerPolicies: policies,
       warnings,
-      reusedAccounts: [...reused].sort((a, b) => a - b).map((index) => groups[index][0].name),
+      // Added in config order.
+      reusedAccounts: [...reused].map((index) => groups[index][0].name),
     };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
